@@ -1,0 +1,12 @@
+//! One module per subcommand (uv's layout): each owns its clap arguments and
+//! its `run` function.
+
+pub mod demo;
+pub mod plan;
+pub mod run;
+pub mod sim;
+
+/// Marks an error as the user's input being wrong (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);

@@ -1,0 +1,91 @@
+//! The `smtx-deploy` binary: parses arguments, builds the one tokio runtime,
+//! runs one command and maps its outcome to an exit code, in one place.
+//!
+//! Exit codes: 0 ok (warnings included), 1 the job failed, 2 bad input
+//! (workbook errors, bad flags, unreadable files).
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "smtx-deploy",
+    version,
+    about = "Configure a deployed SmartX SMTX OS cluster from its planning workbook"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read, validate and update the planning workbook.
+    Plan(commands::plan::PlanArgs),
+    /// Start a simulated, deployed SMTX OS cluster from a workbook.
+    Sim(commands::sim::SimArgs),
+    /// Run stages (prepare, config_cluster) against a cluster.
+    Run(commands::run::RunArgs),
+    /// Build an example workbook, start the simulator and configure it end to end.
+    Demo(commands::demo::DemoArgs),
+}
+
+/// What a command reports back to `main`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    Failed,
+    BadInput,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Ok => ExitCode::SUCCESS,
+            Outcome::Failed => ExitCode::from(1),
+            Outcome::BadInput => ExitCode::from(2),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Plan(args) => commands::plan::run(args),
+            Command::Sim(args) => commands::sim::run(args).await,
+            Command::Run(args) => commands::run::run(args).await,
+            Command::Demo(args) => commands::demo::run(args).await,
+        }
+    });
+    match result {
+        Ok(outcome) => outcome.into(),
+        Err(error) => {
+            // `{:#}` prints the whole context chain on one line.
+            eprintln!("error: {error:#}");
+            ExitCode::from(error_exit_code(&error))
+        }
+    }
+}
+
+/// Input problems (files, flags) exit 2; everything else 1.
+fn error_exit_code(error: &anyhow::Error) -> u8 {
+    if error.downcast_ref::<commands::BadInput>().is_some() {
+        2
+    } else {
+        1
+    }
+}

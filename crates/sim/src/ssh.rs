@@ -1,0 +1,1 @@
+//! The simulator SSH server. (Being implemented: issue 3.)
