@@ -1,1 +1,3 @@
-//! placeholder
+//! `smtx-api`: SMTX OS wire types and the async client. (Being implemented.)
+
+pub mod ssh;

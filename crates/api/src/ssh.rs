@@ -1,0 +1,1 @@
+//! SSH host password rotation. (Being implemented: issue 5.)
