@@ -1,3 +1,18 @@
-//! `smtx-api`: SMTX OS wire types and the async client. (Being implemented.)
+//! `smtx-api`: SMTX OS wire types and the async client — HTTP (reqwest) for
+//! the REST API of `reference/smartx-api.md`, the chunked SVT upload, and the
+//! SSH password rotation (russh). Knows nothing of workbooks: callers pass
+//! plain values.
 
+mod client;
+mod dry_run;
+mod endpoints;
+mod error;
 pub mod ssh;
+
+pub use client::{
+    AddressOverride, ApiClient, Auth, ClientConfig, DEPLOYMENT_TOKEN, Envelope, Repeat,
+    RetryPolicy, TlsConfig,
+};
+pub use dry_run::{PlannedCall, redact};
+pub use endpoints::*;
+pub use error::ApiError;
