@@ -1,0 +1,136 @@
+//! Step and stage results: what `extra.<stage>.results`, `report.json` and
+//! the terminal table are made of.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use smtx_api::PlannedCall;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepStatus {
+    Ok,
+    Skipped,
+    Warning,
+    Failed,
+}
+
+impl StepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Skipped => "skipped",
+            Self::Warning => "warning",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// One step's outcome: `{action, status, error?}` plus what a reader needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepResult {
+    pub action: String,
+    pub status: StepStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// What was done or found, for people (`created vDS-Prod (uuid …)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// What to do about a warning or failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    pub elapsed_ms: u64,
+}
+
+impl StepResult {
+    pub fn new(action: impl Into<String>, status: StepStatus) -> Self {
+        Self {
+            action: action.into(),
+            status,
+            error: None,
+            detail: None,
+            hint: None,
+            elapsed_ms: 0,
+        }
+    }
+    pub fn ok(action: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(action, StepStatus::Ok).with_detail(detail)
+    }
+    pub fn skipped(action: impl Into<String>, reason: impl Into<String>) -> Self {
+        let mut result = Self::new(action, StepStatus::Skipped);
+        result.error = Some(reason.into());
+        result
+    }
+    pub fn warning(action: impl Into<String>, error: impl Into<String>) -> Self {
+        let mut result = Self::new(action, StepStatus::Warning);
+        result.error = Some(error.into());
+        result
+    }
+    pub fn failed(action: impl Into<String>, error: impl Into<String>) -> Self {
+        let mut result = Self::new(action, StepStatus::Failed);
+        result.error = Some(error.into());
+        result
+    }
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageReport {
+    pub stage: String,
+    pub status: StepStatus,
+    pub steps: Vec<StepResult>,
+    pub elapsed_ms: u64,
+}
+
+impl StageReport {
+    /// A stage is as bad as its worst step.
+    pub fn from_steps(stage: &str, steps: Vec<StepResult>, elapsed_ms: u64) -> Self {
+        let status = steps
+            .iter()
+            .map(|s| match s.status {
+                StepStatus::Skipped => StepStatus::Ok,
+                other => other,
+            })
+            .max()
+            .unwrap_or(StepStatus::Ok);
+        Self {
+            stage: stage.to_string(),
+            status,
+            steps,
+            elapsed_ms,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub run_dir: PathBuf,
+    pub status: StepStatus,
+    pub stages: Vec<StageReport>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workbook: Option<PathBuf>,
+    /// Dry run only: every call that would have been made, redacted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub planned_calls: Vec<PlannedCall>,
+    pub dry_run: bool,
+}
+
+impl RunReport {
+    pub fn failed(&self) -> bool {
+        self.status == StepStatus::Failed
+    }
+
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}

@@ -1,0 +1,715 @@
+//! `config_cluster`: the stage of the design, step by step (PRODUCT.md):
+//! admin init, login, VIP/DNS/NTP, IPMI accounts, business VDS and VLANs,
+//! host passwords, VMTools upload, CPU compatibility, serial. Each step
+//! appends one or more results; only a missing session, an unverified
+//! deployment or a failed upload stop the stage. Every create looks first, so
+//! a second run creates nothing and a run after a failure finishes the job.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+use smtx_api::{ApiClient, CreateVds, CreateVdsAnswer, IpmiAccount, JobWait, VdsHostAssociation};
+use smtx_plan::{SerialWriteOptions, SerialWriteOutcome};
+
+use super::{StageOutcome, StageRun};
+use crate::StepResult;
+
+const STAGE: &str = "config_cluster";
+
+/// What the host scan of `prepare` tells about one host.
+#[derive(Debug, Clone)]
+struct ScannedHost {
+    uuid: String,
+    hostname: String,
+}
+
+pub async fn run(run: &mut StageRun<'_>) -> StageOutcome {
+    let mut outcome = StageOutcome::default();
+    if !preconditions(run) {
+        return outcome;
+    }
+    if !admin_and_login(run).await {
+        return outcome;
+    }
+    let vip_ok = settings_step(run).await;
+    ipmi_step(run).await;
+    if let Some(vds_uuid) = vds_step(run).await {
+        vlan_step(run, &vds_uuid).await;
+    }
+    host_passwords_step(run).await;
+    vmtools_step(run, vip_ok).await;
+    if run.has_failed() {
+        return outcome;
+    }
+    cpu_step(run).await;
+    outcome.serial = serial_step(run).await;
+    outcome
+}
+
+fn preconditions(run: &mut StageRun<'_>) -> bool {
+    let started = run.step_started("preconditions");
+    let deployed = run
+        .context
+        .extra
+        .get("deploy_verify")
+        .and_then(|v| v.get("is_deployed"))
+        .and_then(Value::as_bool);
+    let result = match deployed {
+        Some(true) => StepResult::ok("preconditions", "deployment verified by prepare"),
+        Some(false) => StepResult::failed(
+            "preconditions",
+            "deploy_verify says the cluster is not deployed",
+        )
+        .with_hint("finish the deployment, then run prepare again"),
+        None => StepResult::failed("preconditions", "no deploy_verify in the run context")
+            .with_hint("run the prepare stage first, or start from its run with --from RUN_DIR"),
+    };
+    let ok = result.status == crate::StepStatus::Ok;
+    run.record(result, started);
+    ok
+}
+
+fn scanned_hosts(run: &StageRun<'_>) -> HashMap<String, ScannedHost> {
+    let mut hosts = HashMap::new();
+    if let Some(Value::Object(scans)) = run.context.extra.get("host_scan") {
+        for (ip, scan) in scans {
+            let text = |key: &str| {
+                scan.get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            hosts.insert(
+                ip.clone(),
+                ScannedHost {
+                    uuid: text("host_uuid"),
+                    hostname: text("hostname"),
+                },
+            );
+        }
+    }
+    hosts
+}
+
+/// Steps 1 and 2. Log in first: if the workbook's password already works the
+/// cluster is initialized and setupRoot is not needed.
+async fn admin_and_login(run: &mut StageRun<'_>) -> bool {
+    let admin = run.plan().fisheye.clone();
+    let started = run.step_started("setup_root");
+    let early_login = if run.settings.dry_run {
+        false
+    } else {
+        run.client.login(&admin.user, &admin.password).await.is_ok()
+    };
+    if early_login {
+        run.record(
+            StepResult::skipped(
+                "setup_root",
+                "already initialized: the workbook's admin password logs in",
+            ),
+            started,
+        );
+        let started = run.step_started("login");
+        run.record(
+            StepResult::ok(
+                "login",
+                format!(
+                    "logged in as {} (password of {} characters)",
+                    admin.user,
+                    admin.password.char_len()
+                ),
+            ),
+            started,
+        );
+        return true;
+    }
+    let result = match run.client.setup_root(&admin.user, &admin.password).await {
+        Ok(()) => StepResult::ok("setup_root", format!("admin {} initialized", admin.user)),
+        Err(error) => StepResult::warning("setup_root", error.to_string()).with_hint(
+            "the cluster may already be initialized with another password; login decides",
+        ),
+    };
+    run.record(result, started);
+
+    let started = run.step_started("login");
+    match run.client.login(&admin.user, &admin.password).await {
+        Ok(()) => {
+            run.record(
+                StepResult::ok(
+                    "login",
+                    format!(
+                        "logged in as {} (password of {} characters)",
+                        admin.user,
+                        admin.password.char_len()
+                    ),
+                ),
+                started,
+            );
+            true
+        }
+        Err(error) => {
+            if let Some(token) = run.settings.fallback_token.clone() {
+                run.client.set_session_token(token);
+                run.record(
+                    StepResult::warning("login", format!("{error}; using the configured token")),
+                    started,
+                );
+                true
+            } else {
+                run.record(
+                    StepResult::failed("login", error.to_string()).with_hint(
+                        "check the Fisheye admin password (主机规划!M19) or configure api.token",
+                    ),
+                    started,
+                );
+                false
+            }
+        }
+    }
+}
+
+/// Wait for a settings job when the answer carried one.
+async fn wait_optional_job(
+    client: &ApiClient,
+    job_id: Option<String>,
+    wait: JobWait,
+) -> Result<String, smtx_api::ApiError> {
+    match job_id {
+        Some(job_id) => {
+            client.wait_job(&job_id, wait).await?;
+            Ok(format!("job {job_id} done"))
+        }
+        None => Ok("applied".to_string()),
+    }
+}
+
+fn job_wait(run: &StageRun<'_>) -> JobWait {
+    JobWait {
+        deadline: run.settings.job_deadline,
+        ..JobWait::default()
+    }
+}
+
+/// Step 3. Returns whether the VIP is in place (uploads then go there).
+async fn settings_step(run: &mut StageRun<'_>) -> bool {
+    let plan = run.plan().clone();
+    let wait = job_wait(run);
+    let mut vip_ok = false;
+
+    let started = run.step_started("set_vip");
+    let result = match plan.cluster.vip {
+        None => StepResult::skipped(
+            "set_vip",
+            "no management VIP in the workbook (主机规划!I19)",
+        ),
+        Some(vip) => {
+            let outcome = match run.client.set_vip(vip).await {
+                Ok(job) => wait_optional_job(&run.client, job, wait).await,
+                Err(error) => Err(error),
+            };
+            match outcome {
+                Ok(detail) => {
+                    vip_ok = true;
+                    StepResult::ok("set_vip", format!("{vip}: {detail}"))
+                }
+                Err(error) => StepResult::warning("set_vip", error.to_string())
+                    .with_hint("set the VIP in Fisheye, or fix the cause and run again"),
+            }
+        }
+    };
+    run.record(result, started);
+
+    let started = run.step_started("set_dns");
+    let result = if plan.dns_servers.is_empty() {
+        StepResult::skipped(
+            "set_dns",
+            "no DNS servers in the workbook (集群管理信息!E25:E26)",
+        )
+    } else {
+        let outcome = match run.client.set_dns(&plan.dns_servers).await {
+            Ok(job) => wait_optional_job(&run.client, job, wait).await,
+            Err(error) => Err(error),
+        };
+        let servers: Vec<String> = plan.dns_servers.iter().map(ToString::to_string).collect();
+        match outcome {
+            Ok(detail) => StepResult::ok("set_dns", format!("{}: {detail}", servers.join(", "))),
+            Err(error) => StepResult::warning("set_dns", error.to_string())
+                .with_hint("set DNS in Fisheye, or fix the cause and run again"),
+        }
+    };
+    run.record(result, started);
+
+    let started = run.step_started("set_ntp");
+    let result = if plan.ntp_servers.is_empty() {
+        StepResult::skipped(
+            "set_ntp",
+            "no NTP servers in the workbook (集群管理信息!E22:E24)",
+        )
+    } else {
+        let outcome = match run.client.set_ntp(&plan.ntp_servers).await {
+            Ok(job) => wait_optional_job(&run.client, job, wait).await,
+            Err(error) => Err(error),
+        };
+        match outcome {
+            Ok(detail) => StepResult::ok(
+                "set_ntp",
+                format!("{}: {detail}", plan.ntp_servers.join(", ")),
+            ),
+            Err(error) => StepResult::warning("set_ntp", error.to_string())
+                .with_hint("set NTP in Fisheye, or fix the cause and run again"),
+        }
+    };
+    run.record(result, started);
+    vip_ok
+}
+
+/// Step 4: one upsert for every host with a BMC address.
+async fn ipmi_step(run: &mut StageRun<'_>) {
+    let plan = run.plan().clone();
+    let scanned = scanned_hosts(run);
+    let started = run.step_started("ipmi_accounts");
+    let mut accounts = Vec::new();
+    let mut unscanned = Vec::new();
+    for host in &plan.hosts {
+        let Some(bmc_ip) = host.bmc.ip else { continue };
+        let Some(scan) = scanned.get(&host.management_ip.to_string()) else {
+            unscanned.push(host.hostname.clone());
+            continue;
+        };
+        accounts.push(IpmiAccount {
+            node_uuid: scan.uuid.clone(),
+            node_name: if scan.hostname.is_empty() {
+                host.hostname.clone()
+            } else {
+                scan.hostname.clone()
+            },
+            host: bmc_ip.to_string(),
+            user: host.bmc.user.clone(),
+            password: host.bmc.password.clone(),
+        });
+    }
+    if accounts.is_empty() {
+        let reason = if unscanned.is_empty() {
+            "no BMC addresses in the workbook (主机规划!E)".to_string()
+        } else {
+            format!("no host scan for {}", unscanned.join(", "))
+        };
+        run.record(StepResult::skipped("ipmi_accounts", reason), started);
+        return;
+    }
+    let result = match run.client.upsert_ipmi_accounts(&accounts).await {
+        Ok(answer) if answer.failure.is_empty() && unscanned.is_empty() => StepResult::ok(
+            "ipmi_accounts",
+            format!("{} BMC account(s) stored", accounts.len()),
+        ),
+        Ok(answer) => {
+            let mut problems: Vec<String> = answer
+                .failure
+                .iter()
+                .map(|f| format!("{} (BMC {}) rejected", f.node_name, f.host))
+                .collect();
+            problems.extend(unscanned.iter().map(|h| format!("{h}: no host scan")));
+            StepResult::warning("ipmi_accounts", problems.join("; "))
+                .with_detail(format!(
+                    "{} stored, {} failed",
+                    answer.success.len(),
+                    answer.failure.len()
+                ))
+                .with_hint("check each BMC address, user and password (主机规划!E:G) and that the BMC answers on port 623")
+        }
+        Err(error) => StepResult::warning("ipmi_accounts", error.to_string())
+            .with_hint("enter the BMC accounts in Fisheye, or fix the cause and run again"),
+    };
+    run.record(result, started);
+}
+
+/// Step 5: the business VDS (or the management VDS under 存储独立). Returns
+/// the uuid the VLANs go on.
+async fn vds_step(run: &mut StageRun<'_>) -> Option<String> {
+    let plan = run.plan().clone();
+    let started = run.step_started("business_vds");
+    let Some(vds) = plan.business_vds.clone() else {
+        run.record(
+            StepResult::skipped(
+                "business_vds",
+                "no business VDS in the workbook (虚拟网络!C8)",
+            ),
+            started,
+        );
+        return None;
+    };
+    if plan
+        .cluster
+        .network_architecture
+        .business_on_management_vds()
+    {
+        let name = plan.management_vds.name.clone();
+        let found = if run.settings.dry_run {
+            Ok(Some(format!("<uuid of {name}>")))
+        } else {
+            run.client
+                .find_vds(&name)
+                .await
+                .map(|found| found.map(|v| v.uuid))
+        };
+        let (result, uuid) = match found {
+            Ok(Some(uuid)) => (
+                StepResult::ok(
+                    "business_vds",
+                    format!("存储独立: business networks go on the management VDS {name} ({uuid})"),
+                ),
+                Some(uuid),
+            ),
+            Ok(None) => (
+                StepResult::warning(
+                    "business_vds",
+                    format!("存储独立: management VDS {name:?} not found on the cluster"),
+                )
+                .with_hint("check 虚拟网络!C4 against the VDS names in Fisheye"),
+                None,
+            ),
+            Err(error) => (StepResult::warning("business_vds", error.to_string()), None),
+        };
+        run.record(result, started);
+        return uuid;
+    }
+
+    // Look before you create: a re-run finds the switch made last time.
+    match run.client.find_vds(&vds.name).await {
+        Ok(Some(existing)) if !run.settings.dry_run => {
+            run.record(
+                StepResult::ok(
+                    "business_vds",
+                    format!("{} already exists ({})", vds.name, existing.uuid),
+                ),
+                started,
+            );
+            run.context
+                .stage_mut(STAGE)
+                .insert("vds_uuid".into(), json!(existing.uuid));
+            return Some(existing.uuid);
+        }
+        Ok(_) => {}
+        Err(error) => {
+            run.record(
+                StepResult::warning("business_vds", error.to_string())
+                    .with_hint("VLANs skipped; fix the cause and run again"),
+                started,
+            );
+            return None;
+        }
+    }
+    let scanned = scanned_hosts(run);
+    let mut hosts_associated = Vec::new();
+    for host in &plan.hosts {
+        let Some(scan) = scanned.get(&host.management_ip.to_string()) else {
+            continue;
+        };
+        hosts_associated.push(VdsHostAssociation {
+            host_uuid: scan.uuid.clone(),
+            nics_associated: vds.nics.clone(),
+            data_ip: host.storage_ip.map(|ip| ip.to_string()),
+        });
+    }
+    let request = CreateVds {
+        name: vds.name.clone(),
+        bond_mode: vds.bond_mode.as_api_str().to_string(),
+        hosts_associated,
+    };
+    let created = match run.client.create_vds(&request).await {
+        Ok(CreateVdsAnswer::Uuid(uuid)) => Ok((uuid, "created".to_string())),
+        Ok(CreateVdsAnswer::Job(job_id)) => {
+            match run.client.wait_job(&job_id, job_wait(run)).await {
+                Ok(job) => match job.resource_uuid("NETWORK_VDS") {
+                    Some(uuid) => Ok((uuid, format!("created by job {job_id}"))),
+                    None => find_after_job(&run.client, &vds.name, &job_id).await,
+                },
+                Err(error) => Err(error.to_string()),
+            }
+        }
+        Err(error) => Err(error.to_string()),
+    };
+    match created {
+        Ok((uuid, how)) => {
+            run.record(
+                StepResult::ok(
+                    "business_vds",
+                    format!(
+                        "{} {how} ({uuid}), bond {}, NICs {}",
+                        vds.name,
+                        vds.bond_mode,
+                        vds.nics.join(",")
+                    ),
+                ),
+                started,
+            );
+            run.context
+                .stage_mut(STAGE)
+                .insert("vds_uuid".into(), json!(uuid));
+            Some(uuid)
+        }
+        Err(error) => {
+            run.record(
+                StepResult::warning("business_vds", error)
+                    .with_hint("business networks skipped; fix the cause and run again (the switch is looked up before it is created)"),
+                started,
+            );
+            None
+        }
+    }
+}
+
+/// A finished job without the resource map: find the switch by name.
+async fn find_after_job(
+    client: &ApiClient,
+    name: &str,
+    job_id: &str,
+) -> Result<(String, String), String> {
+    match client.find_vds(name).await {
+        Ok(Some(vds)) => Ok((vds.uuid, format!("created by job {job_id}"))),
+        Ok(None) => Err(format!(
+            "job {job_id} finished but no VDS named {name} exists"
+        )),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// Step 6: one VLAN per business network row, then the count check.
+async fn vlan_step(run: &mut StageRun<'_>, vds_uuid: &str) {
+    let plan = run.plan().clone();
+    if plan.business_networks.is_empty() {
+        let started = run.step_started("vlans");
+        run.record(
+            StepResult::skipped(
+                "vlans",
+                "no business networks in the workbook (虚拟网络!D8:D18)",
+            ),
+            started,
+        );
+        return;
+    }
+    let existing = match run.client.list_vlans(vds_uuid).await {
+        Ok(list) => list,
+        Err(error) => {
+            let started = run.step_started("vlans");
+            run.record(
+                StepResult::warning("vlans", format!("cannot list the VLANs: {error}")),
+                started,
+            );
+            return;
+        }
+    };
+    for network in &plan.business_networks {
+        let action = format!("vlan {} ({})", network.name, network.vlan_id);
+        let started = run.step_started(&action);
+        let same_name = existing.iter().find(|v| v.name == network.name);
+        let same_id = existing.iter().find(|v| v.vlan_id == network.vlan_id);
+        let result = match (same_name, same_id) {
+            (Some(found), _) if found.vlan_id == network.vlan_id => {
+                StepResult::ok(&action, format!("already exists ({})", found.uuid))
+            }
+            (Some(found), _) => StepResult::warning(
+                &action,
+                format!(
+                    "a network named {} exists with VLAN {} instead",
+                    found.name, found.vlan_id
+                ),
+            )
+            .with_hint(format!(
+                "fix 虚拟网络!F{} or the network in Fisheye",
+                network.row
+            )),
+            (None, Some(found)) => StepResult::warning(
+                &action,
+                format!(
+                    "VLAN {} is already used by network {}",
+                    found.vlan_id, found.name
+                ),
+            )
+            .with_hint(format!(
+                "fix 虚拟网络!D{} or the network in Fisheye",
+                network.row
+            )),
+            (None, None) => match run
+                .client
+                .create_vlan(vds_uuid, &network.name, network.vlan_id)
+                .await
+            {
+                Ok(vlan) => StepResult::ok(&action, format!("created ({})", vlan.uuid)),
+                Err(error) => StepResult::warning(&action, error.to_string()),
+            },
+        };
+        run.record(result, started);
+    }
+
+    let started = run.step_started("verify_vlans");
+    let expected = plan.business_networks.len();
+    let result = if run.settings.dry_run {
+        StepResult::ok("verify_vlans", format!("would check {expected} VLAN(s)"))
+    } else {
+        match (
+            run.client.get_vds(vds_uuid).await,
+            run.client.list_vlans(vds_uuid).await,
+        ) {
+            (Ok(vds), Ok(vlans)) => {
+                let missing: Vec<&str> = plan
+                    .business_networks
+                    .iter()
+                    .filter(|n| {
+                        !vlans
+                            .iter()
+                            .any(|v| v.name == n.name && v.vlan_id == n.vlan_id)
+                    })
+                    .map(|n| n.name.as_str())
+                    .collect();
+                let count = vds.vlans_count.unwrap_or(vlans.len() as u64);
+                if !missing.is_empty() {
+                    StepResult::warning(
+                        "verify_vlans",
+                        format!("missing on {}: {}", vds.name, missing.join(", ")),
+                    )
+                } else if count < expected as u64 {
+                    StepResult::warning(
+                        "verify_vlans",
+                        format!("vlans_count is {count}, expected at least {expected}"),
+                    )
+                } else {
+                    StepResult::ok(
+                        "verify_vlans",
+                        format!(
+                            "{} has {count} VLAN(s), all {expected} planned present",
+                            vds.name
+                        ),
+                    )
+                }
+            }
+            (Err(error), _) | (_, Err(error)) => {
+                StepResult::warning("verify_vlans", error.to_string())
+            }
+        }
+    };
+    run.record(result, started);
+}
+
+/// Step 7 slot: host password rotation over SSH.
+async fn host_passwords_step(run: &mut StageRun<'_>) {
+    let started = run.step_started("host_passwords");
+    let result = if !run.settings.rotate_host_passwords {
+        StepResult::skipped("host_passwords", "turned off in the settings")
+    } else {
+        StepResult::skipped("host_passwords", "not available in this build yet")
+    };
+    run.record(result, started);
+}
+
+/// Step 8 slot: VMTools (SVT) ISO upload.
+async fn vmtools_step(run: &mut StageRun<'_>, vip_ok: bool) {
+    let _ = vip_ok;
+    let started = run.step_started("vmtools_upload");
+    run.record(
+        StepResult::skipped("vmtools_upload", "not available in this build yet"),
+        started,
+    );
+}
+
+/// Step 9: CPU compatibility, from the first recommended model.
+async fn cpu_step(run: &mut StageRun<'_>) {
+    let started = run.step_started("cpu_compatibility");
+    if !run.settings.cpu_compatibility {
+        run.record(
+            StepResult::skipped("cpu_compatibility", "turned off in the settings"),
+            started,
+        );
+        return;
+    }
+    let models = match run.client.recommended_cpu_models().await {
+        Ok(models) => models,
+        Err(error) => {
+            run.record(
+                StepResult::warning("cpu_compatibility", error.to_string()),
+                started,
+            );
+            return;
+        }
+    };
+    let Some(model) = models.first().cloned() else {
+        run.record(
+            StepResult::skipped("cpu_compatibility", "the cluster recommends no CPU model"),
+            started,
+        );
+        return;
+    };
+    let result = match run.client.set_cpu_compatibility(&model).await {
+        Err(error) => StepResult::warning("cpu_compatibility", error.to_string()),
+        Ok(()) if run.settings.dry_run => {
+            StepResult::ok("cpu_compatibility", format!("would set {model}"))
+        }
+        Ok(()) => match run.client.cpu_compatibility().await {
+            Ok(Some(current)) if current == model => {
+                StepResult::ok("cpu_compatibility", format!("{model} set and confirmed"))
+            }
+            Ok(current) => StepResult::warning(
+                "cpu_compatibility",
+                format!("set {model} but the cluster reports {current:?}"),
+            ),
+            Err(error) => StepResult::warning("cpu_compatibility", error.to_string()),
+        },
+    };
+    run.record(result, started);
+}
+
+/// Step 10: read the serial, keep it in the context, write it into the workbook.
+async fn serial_step(run: &mut StageRun<'_>) -> Option<String> {
+    let started = run.step_started("serial");
+    let license = match run.client.license().await {
+        Ok(license) => license,
+        Err(error) => {
+            run.record(StepResult::warning("serial", error.to_string()), started);
+            return None;
+        }
+    };
+    if run.settings.dry_run {
+        run.record(
+            StepResult::ok(
+                "serial",
+                format!(
+                    "would write the serial into {} of {}",
+                    run.settings.serial_cell,
+                    run.workbook.path.display()
+                ),
+            ),
+            started,
+        );
+        return None;
+    }
+    let serial = license.serial.clone();
+    run.context
+        .stage_mut(STAGE)
+        .insert("serial".into(), json!(serial));
+    let path = run.workbook.path.clone();
+    let options = SerialWriteOptions {
+        cell: run.settings.serial_cell.clone(),
+        force: run.settings.force_serial,
+    };
+    let value = serial.clone();
+    let written = tokio::task::spawn_blocking(move || {
+        smtx_plan::write_serial(&path, &value, &options).map_err(|e| e.to_string())
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("the write-back task failed: {e}")));
+    let cell = run.settings.serial_cell.clone();
+    let result = match written {
+        Ok(SerialWriteOutcome::AlreadyPresent) => StepResult::ok(
+            "serial",
+            format!("{serial} already in {cell}"),
+        ),
+        Ok(SerialWriteOutcome::Written { .. }) => {
+            StepResult::ok("serial", format!("{serial} written to {cell}"))
+        }
+        Err(error) => StepResult::warning("serial", error)
+            .with_detail(format!("serial {serial} kept in context.json"))
+            .with_hint("close the workbook in Excel/WPS, then: smtx-deploy plan set-serial WORKBOOK SERIAL"),
+    };
+    run.record(result, started);
+    Some(serial)
+}

@@ -1,0 +1,149 @@
+//! `prepare`: scan every host (`GET /api/v2/deployment/host` on its own
+//! management IP) into `extra.host_scan`, check the deployment
+//! (`deploy_verify`) into `extra.deploy_verify`, and check that the NICs the
+//! workbook names exist on the hosts.
+
+use futures::future::join_all;
+use serde_json::{Map, Value, json};
+use smtx_api::HostScan;
+
+use super::{StageOutcome, StageRun};
+use crate::StepResult;
+
+pub async fn run(run: &mut StageRun<'_>) -> StageOutcome {
+    let started = run.step_started("workbook");
+    let plan = run.plan();
+    let summary = format!(
+        "{}: {} host(s), {} business network(s)",
+        plan.cluster.name,
+        plan.hosts.len(),
+        plan.business_networks.len()
+    );
+    run.record(StepResult::ok("workbook", summary), started);
+
+    let scans = scan_hosts(run).await;
+    let mut host_scan = Map::new();
+    for (ip, scan) in &scans {
+        if let Some(scan) = scan {
+            host_scan.insert(
+                ip.clone(),
+                serde_json::to_value(scan).unwrap_or(Value::Null),
+            );
+        }
+    }
+    run.context
+        .extra
+        .insert("host_scan".to_string(), Value::Object(host_scan));
+
+    check_nics(run, &scans);
+
+    let started = run.step_started("deploy_verify");
+    match run.client.deploy_verify().await {
+        Ok(verify) => {
+            run.context.extra.insert(
+                "deploy_verify".to_string(),
+                json!({"data": verify.raw, "is_deployed": verify.is_deployed}),
+            );
+            let result = if verify.is_deployed {
+                StepResult::ok("deploy_verify", "cluster is deployed")
+            } else {
+                StepResult::failed("deploy_verify", "the cluster reports is_deployed = false")
+                    .with_hint("finish or repair the deployment, then run again")
+            };
+            run.record(result, started);
+        }
+        Err(error) => {
+            run.record(
+                StepResult::failed("deploy_verify", error.to_string())
+                    .with_hint("check that the API base is reachable (--api-base, --resolve)"),
+                started,
+            );
+        }
+    }
+    StageOutcome::default()
+}
+
+/// Scan all hosts at once; one result per host, in workbook order.
+async fn scan_hosts(run: &mut StageRun<'_>) -> Vec<(String, Option<HostScan>)> {
+    let hosts = run.plan().hosts.clone();
+    let started = run.step_started("host_scan");
+    let scans = join_all(hosts.iter().map(|host| {
+        let base = run.client.base_for_host(&host.management_ip.to_string());
+        let client = run.client.with_base(&base);
+        async move {
+            match client {
+                Ok(client) => client.host_scan().await,
+                Err(error) => Err(error),
+            }
+        }
+    }))
+    .await;
+    let mut out = Vec::new();
+    for (host, scan) in hosts.iter().zip(scans) {
+        let ip = host.management_ip.to_string();
+        let action = format!("host_scan {} ({ip})", host.hostname);
+        match scan {
+            Ok(mut scan) => {
+                if run.settings.dry_run {
+                    scan.host_uuid = format!("<uuid of {}>", host.hostname);
+                    scan.hostname = host.hostname.clone();
+                    scan.host_ip = ip.clone();
+                }
+                let result = if !scan.hostname.is_empty() && scan.hostname != host.hostname {
+                    StepResult::warning(
+                        &action,
+                        format!(
+                            "the host calls itself {:?}, the workbook says {:?} (主机规划!H{})",
+                            scan.hostname, host.hostname, host.row
+                        ),
+                    )
+                } else {
+                    StepResult::ok(&action, format!("uuid {}", scan.host_uuid))
+                };
+                run.record(result, started);
+                out.push((ip, Some(scan)));
+            }
+            Err(error) => {
+                run.record(
+                    StepResult::failed(&action, error.to_string()).with_hint(format!(
+                        "check that {ip} (主机规划!I{}) is reachable, or map it with --resolve {ip}=HOST:PORT",
+                        host.row
+                    )),
+                    started,
+                );
+                out.push((ip, None));
+            }
+        }
+    }
+    out
+}
+
+/// Every NIC the workbook assigns to the business VDS must exist on every host.
+fn check_nics(run: &mut StageRun<'_>, scans: &[(String, Option<HostScan>)]) {
+    let Some(vds) = run.plan().business_vds.clone() else {
+        return;
+    };
+    if run.settings.dry_run || vds.nics.is_empty() {
+        return;
+    }
+    let started = run.step_started("check_nics");
+    let mut missing = Vec::new();
+    for (ip, scan) in scans {
+        let Some(scan) = scan else { continue };
+        for nic in &vds.nics {
+            if !scan.nics.iter().any(|n| n == nic) {
+                missing.push(format!("{} ({ip}) has no NIC {nic}", scan.hostname));
+            }
+        }
+    }
+    let result = if missing.is_empty() {
+        StepResult::ok(
+            "check_nics",
+            format!("{} present on every host", vds.nics.join(", ")),
+        )
+    } else {
+        StepResult::warning("check_nics", missing.join("; "))
+            .with_hint("fix 虚拟网络!J8 (business VDS NICs) or the host cabling")
+    };
+    run.record(result, started);
+}
