@@ -2,9 +2,11 @@
 //! [`Plan`], and the one write we ever make to it (the cluster serial).
 //!
 //! Sync, no network, no tokio: bytes in, plan and diagnostics out. The cell
-//! map follows `reference/workbook/LAYOUT.md`.
+//! map follows `reference/workbook/LAYOUT.md` (see [`layout`]).
 
+pub mod cell;
 pub mod fixture;
+pub mod layout;
 mod model;
 mod read;
 mod serial;

@@ -1,10 +1,35 @@
-//! Reading and validating a workbook. (Being implemented: issue 2.)
+//! Reading and validating a workbook: bytes in, a [`Plan`] plus every problem
+//! found in one pass out. Workbook problems are [`Diagnostic`]s located to
+//! the cell; only a file that cannot be read at all is a [`PlanError`].
+//!
+//! Reading is forgiving about what spreadsheets do to values: numbers come
+//! back as floats or strings, lists are typed with any separator, and a
+//! formula saved without its cached value (openpyxl) is followed to the cell
+//! it points at.
 
-use crate::{Diagnostic, Plan};
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::net::Ipv4Addr;
 
-/// A plan plus every problem found, in one pass.
-#[derive(Debug, Clone)]
+use calamine::{Data, Range, Reader, Xlsx};
+use serde::Serialize;
+use smtx_secret::Secret;
+
+use crate::cell::{CellRef, SheetCell};
+use crate::layout;
+use crate::{
+    BmcPlan, BondMode, ClusterPlan, Diagnostic, FisheyeAdmin, HostPlan, Ipv4Subnet,
+    NetworkArchitecture, NetworkPlan, Plan, Severity, VdsPlan,
+};
+
+/// A plan plus every problem found, in one pass. When [`has_errors`] is
+/// true, the plan's values at the cells in error are placeholders
+/// (`0.0.0.0`, VLAN 0, an empty name) and must not be applied.
+///
+/// [`has_errors`]: ParsedWorkbook::has_errors
+#[derive(Debug, Clone, Serialize)]
 pub struct ParsedWorkbook {
+    #[serde(flatten)]
     pub plan: Plan,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -15,6 +40,21 @@ impl ParsedWorkbook {
             .iter()
             .any(|d| d.severity == crate::Severity::Error)
     }
+
+    pub fn error_count(&self) -> usize {
+        self.count(Severity::Error)
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
 }
 
 /// The workbook could not be read at all (as opposed to a diagnostic).
@@ -22,13 +62,997 @@ impl ParsedWorkbook {
 pub enum PlanError {
     #[error("{file}: {reason}")]
     Unreadable { file: String, reason: String },
+    #[error(
+        "{file}: sheet {sheet:?} is missing (sheets present: {present}); \
+         is this a copy of the SmartX planning workbook (规划设计表)?"
+    )]
+    MissingSheet {
+        file: String,
+        sheet: String,
+        present: String,
+    },
 }
 
 /// Parse workbook bytes; `file` names the source in errors.
 pub fn parse_workbook(bytes: &[u8], file: &str) -> Result<ParsedWorkbook, PlanError> {
-    let _ = bytes;
-    Err(PlanError::Unreadable {
-        file: file.to_string(),
-        reason: "not implemented yet".to_string(),
+    let sheets = load_sheets(bytes, file)?;
+    let mut reader = PlanReader {
+        sheets,
+        diagnostics: Vec::new(),
+    };
+    let plan = reader.read_plan();
+    Ok(ParsedWorkbook {
+        plan,
+        diagnostics: reader.diagnostics,
     })
+}
+
+// ---------------------------------------------------------------------------
+// Loading
+
+/// One worksheet's cached values and formulas.
+struct Sheet {
+    values: Range<Data>,
+    formulas: Option<Range<String>>,
+}
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+/// An OLE compound file: an encrypted (password-protected) xlsx, or an old xls.
+const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+fn unreadable(file: &str, reason: impl Into<String>) -> PlanError {
+    PlanError::Unreadable {
+        file: file.to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn load_sheets(bytes: &[u8], file: &str) -> Result<HashMap<String, Sheet>, PlanError> {
+    if bytes.is_empty() {
+        return Err(unreadable(file, "the file is empty (0 bytes)"));
+    }
+    if bytes.starts_with(CFB_MAGIC) {
+        return Err(unreadable(
+            file,
+            "the file is password-protected (encrypted) or an old .xls workbook; \
+             open it in Excel, remove the password and save it as .xlsx",
+        ));
+    }
+    if !bytes.starts_with(ZIP_MAGIC) {
+        return Err(unreadable(
+            file,
+            "not an xlsx workbook (an xlsx file is a zip archive; this one does not start like one)",
+        ));
+    }
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
+        .map_err(|error| unreadable(file, format!("not a readable xlsx workbook: {error}")))?;
+    let names = workbook.sheet_names();
+    let mut sheets = HashMap::new();
+    for required in [
+        layout::NETWORK_SHEET,
+        layout::HOST_SHEET,
+        layout::MANAGEMENT_SHEET,
+    ] {
+        if !names.iter().any(|name| name == required) {
+            return Err(PlanError::MissingSheet {
+                file: file.to_string(),
+                sheet: required.to_string(),
+                present: names.join(", "),
+            });
+        }
+    }
+    for name in layout::SHEETS {
+        if !names.iter().any(|n| n == name) {
+            continue;
+        }
+        let values = workbook
+            .worksheet_range(name)
+            .map_err(|error| unreadable(file, format!("sheet {name:?} cannot be read: {error}")))?;
+        // Formulas only help when a cached value is missing; a sheet whose
+        // formulas cannot be read is still usable.
+        let formulas = workbook.worksheet_formula(name).ok();
+        sheets.insert(name.to_string(), Sheet { values, formulas });
+    }
+    Ok(sheets)
+}
+
+// ---------------------------------------------------------------------------
+// Cell values
+
+/// A cell's content, normalised: trimmed text, or empty.
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Empty,
+    /// Text as typed, or a number rendered without a spurious `.0`.
+    Text(String),
+}
+
+impl Value {
+    fn text(&self) -> Option<&str> {
+        match self {
+            Self::Empty => None,
+            Self::Text(text) => Some(text),
+        }
+    }
+}
+
+fn number_text(number: f64) -> String {
+    if number.is_finite() && number.fract() == 0.0 && number.abs() < 1e15 {
+        // Integral and in range, so the cast is exact.
+        format!("{}", number as i64)
+    } else {
+        number.to_string()
+    }
+}
+
+fn data_value(data: &Data) -> Value {
+    let text = match data {
+        Data::Empty => return Value::Empty,
+        Data::String(text) => text.trim().to_string(),
+        Data::Int(number) => number.to_string(),
+        Data::Float(number) => number_text(*number),
+        Data::Bool(flag) => if *flag { "TRUE" } else { "FALSE" }.to_string(),
+        Data::DateTime(date) => number_text(date.as_f64()),
+        other => other.to_string(),
+    };
+    if text.is_empty() {
+        Value::Empty
+    } else {
+        Value::Text(text)
+    }
+}
+
+/// `虚拟网络!B3`, `'虚拟网络'!$B$3` or `B3` (on `current`): a formula that
+/// only points at another cell.
+fn formula_reference(formula: &str, current: &str) -> Option<SheetCell> {
+    let formula = formula.trim().trim_start_matches('=').trim();
+    if formula.contains('!') {
+        SheetCell::parse(formula)
+    } else {
+        CellRef::parse(formula).map(|cell| SheetCell::new(current, cell))
+    }
+}
+
+struct PlanReader {
+    sheets: HashMap<String, Sheet>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// How many formula references to follow before giving up (a loop).
+const MAX_REFERENCE_DEPTH: usize = 8;
+
+impl PlanReader {
+    fn value(&self, sheet: &str, cell: &str) -> Value {
+        match CellRef::parse(cell) {
+            Some(cell) => self.value_at(&SheetCell::new(sheet, cell), 0),
+            None => Value::Empty,
+        }
+    }
+
+    fn value_at(&self, at: &SheetCell, depth: usize) -> Value {
+        let Some(sheet) = self.sheets.get(&at.sheet) else {
+            return Value::Empty;
+        };
+        let position = (at.cell.row, at.cell.col);
+        let value = sheet
+            .values
+            .get_value(position)
+            .map(data_value)
+            .unwrap_or(Value::Empty);
+        if value != Value::Empty || depth >= MAX_REFERENCE_DEPTH {
+            return value;
+        }
+        // No cached value: a file saved without computing formulas. Follow a
+        // plain reference to its source cell.
+        let formula = sheet
+            .formulas
+            .as_ref()
+            .and_then(|formulas| formulas.get_value(position))
+            .filter(|formula| !formula.is_empty());
+        match formula.and_then(|formula| formula_reference(formula, &at.sheet)) {
+            Some(source) => self.value_at(&source, depth + 1),
+            None => Value::Empty,
+        }
+    }
+
+    fn text(&self, sheet: &str, cell: &str) -> Option<String> {
+        self.value(sheet, cell).text().map(str::to_string)
+    }
+
+    fn push(&mut self, severity: Severity, sheet: &str, cell: &str, field: &str, message: String) {
+        self.diagnostics.push(Diagnostic {
+            severity,
+            location: format!("{sheet}!{cell}"),
+            field: field.to_string(),
+            message,
+        });
+    }
+
+    fn error(&mut self, sheet: &str, cell: &str, field: &str, message: String) {
+        self.push(Severity::Error, sheet, cell, field, message);
+    }
+
+    fn warning(&mut self, sheet: &str, cell: &str, field: &str, message: String) {
+        self.push(Severity::Warning, sheet, cell, field, message);
+    }
+
+    /// An IPv4 address from a cell; an error when present but malformed.
+    fn ipv4(&mut self, sheet: &str, cell: &str, field: &str) -> Option<Result<Ipv4Addr, ()>> {
+        let text = self.text(sheet, cell)?;
+        match parse_ipv4(&text) {
+            Some(ip) => Some(Ok(ip)),
+            None => {
+                self.error(
+                    sheet,
+                    cell,
+                    field,
+                    format!("{text:?} is not an IPv4 address"),
+                );
+                Some(Err(()))
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // The plan
+
+    fn read_plan(&mut self) -> Plan {
+        let network = layout::NETWORK_SHEET;
+        let cluster_name = match self.text(network, layout::CLUSTER_NAME) {
+            Some(name) => name,
+            None => {
+                self.error(
+                    network,
+                    layout::CLUSTER_NAME,
+                    "集群名称",
+                    "the cluster name is empty".to_string(),
+                );
+                String::new()
+            }
+        };
+        let cluster_row = self.cluster_row();
+        let hosts = self.read_hosts(cluster_row);
+        let cluster = self.read_cluster(cluster_name, cluster_row, &hosts);
+        let fisheye = self.read_fisheye(cluster_row);
+        let management_vds = self.read_vds(layout::MANAGEMENT_VDS_ROW, "management", false);
+        let storage_vds = self.read_vds(layout::STORAGE_VDS_ROW, "storage", false);
+        let business_networks = self.read_business_networks();
+        let business_vds = self.read_business_vds(&cluster, &business_networks);
+        let dns_servers = self.read_dns();
+        let ntp_servers = self.read_ntp();
+        Plan {
+            cluster,
+            management_vds: management_vds.unwrap_or_else(empty_vds),
+            storage_vds: storage_vds.unwrap_or_else(empty_vds),
+            business_vds,
+            business_networks,
+            hosts,
+            dns_servers,
+            ntp_servers,
+            fisheye,
+        }
+    }
+
+    /// The row of `Cluster SN` on 主机规划: 19 in the template, lower when a
+    /// user inserted host rows (which is how more than 16 hosts show up).
+    fn cluster_row(&self) -> u32 {
+        let sheet = layout::HOST_SHEET;
+        (layout::CLUSTER_ROW..layout::CLUSTER_ROW + 200)
+            .find(|row| {
+                self.text(sheet, &format!("D{row}"))
+                    .is_some_and(|label| label.eq_ignore_ascii_case(layout::SERIAL_LABEL))
+            })
+            .unwrap_or(layout::CLUSTER_ROW)
+    }
+
+    fn read_hosts(&mut self, cluster_row: u32) -> Vec<HostPlan> {
+        let sheet = layout::HOST_SHEET;
+        let mut hosts = Vec::new();
+        for row in layout::HOST_FIRST_ROW..cluster_row {
+            let hostname = self.text(sheet, &format!("H{row}"));
+            let management = self.text(sheet, &format!("I{row}"));
+            // J and L are pre-filled on every row, so only H or I make a host.
+            if hostname.is_none() && management.is_none() {
+                continue;
+            }
+            hosts.push(self.read_host(row, hostname));
+        }
+        if hosts.len() > layout::MAX_HOSTS {
+            let first_extra = hosts
+                .get(layout::MAX_HOSTS)
+                .map_or(cluster_row, |host| host.row);
+            self.error(
+                sheet,
+                &format!("H{first_extra}"),
+                "主机名",
+                format!(
+                    "{} hosts: a cluster in this workbook holds at most {} (rows {}..={})",
+                    hosts.len(),
+                    layout::MAX_HOSTS,
+                    layout::HOST_FIRST_ROW,
+                    layout::HOST_FIRST_ROW + 15
+                ),
+            );
+        }
+        if hosts.is_empty() {
+            self.error(
+                sheet,
+                &format!("H{}", layout::HOST_FIRST_ROW),
+                "主机名",
+                "no hosts: fill in at least one host (hostname and management IP)".to_string(),
+            );
+        }
+        self.check_host_duplicates(&hosts);
+        hosts
+    }
+
+    fn read_host(&mut self, row: u32, hostname: Option<String>) -> HostPlan {
+        let sheet = layout::HOST_SHEET;
+        let cell = |col: &str| format!("{col}{row}");
+        let hostname = match hostname {
+            Some(name) => {
+                if let Err(reason) = check_hostname(&name) {
+                    self.error(sheet, &cell("H"), "主机名", format!("{name:?} {reason}"));
+                }
+                name
+            }
+            None => {
+                self.error(
+                    sheet,
+                    &cell("H"),
+                    "主机名",
+                    "the hostname is empty".to_string(),
+                );
+                String::new()
+            }
+        };
+        let management_ip = match self.ipv4(sheet, &cell("I"), "管理地址") {
+            Some(Ok(ip)) => ip,
+            Some(Err(())) => Ipv4Addr::UNSPECIFIED,
+            None => {
+                self.error(
+                    sheet,
+                    &cell("I"),
+                    "管理地址",
+                    "the management IP is empty".to_string(),
+                );
+                Ipv4Addr::UNSPECIFIED
+            }
+        };
+        let storage_ip = self.ipv4(sheet, &cell("N"), "存储IP").and_then(Result::ok);
+        let bmc_ip = match self.ipv4(sheet, &cell("E"), "带外地址") {
+            Some(ip) => ip.ok(),
+            None => {
+                self.warning(
+                    sheet,
+                    &cell("E"),
+                    "带外地址",
+                    "the BMC address is empty: the BMC account step skips this host".to_string(),
+                );
+                None
+            }
+        };
+        let bmc_user = self
+            .text(sheet, &cell("F"))
+            .unwrap_or_else(|| layout::DEFAULT_BMC_USER.to_string());
+        let bmc_password = self
+            .text(sheet, &cell("G"))
+            .unwrap_or_else(|| layout::DEFAULT_BMC_PASSWORD.to_string());
+        let ssh_user = self
+            .text(sheet, &cell("J"))
+            .unwrap_or_else(|| layout::DEFAULT_SSH_USER.to_string());
+        let ssh_password = self
+            .text(sheet, &cell("K"))
+            .unwrap_or_else(|| layout::DEFAULT_SSH_PASSWORD.to_string());
+        let root_password = self
+            .text(sheet, &cell("M"))
+            .unwrap_or_else(|| ssh_password.clone());
+        HostPlan {
+            row,
+            hostname,
+            management_ip,
+            storage_ip,
+            bmc: BmcPlan {
+                ip: bmc_ip,
+                user: bmc_user,
+                password: Secret::new(bmc_password),
+            },
+            ssh_user,
+            ssh_password: Secret::new(ssh_password),
+            root_password: Secret::new(root_password),
+        }
+    }
+
+    /// Hostnames (case-insensitive) and every host address must be unique:
+    /// one IP cannot be a management, storage and BMC address at once.
+    fn check_host_duplicates(&mut self, hosts: &[HostPlan]) {
+        let sheet = layout::HOST_SHEET;
+        let mut names: HashMap<String, u32> = HashMap::new();
+        let mut addresses: HashMap<Ipv4Addr, String> = HashMap::new();
+        let mut found = Vec::new();
+        for host in hosts {
+            if !host.hostname.is_empty() {
+                let key = host.hostname.to_ascii_lowercase();
+                if let Some(first) = names.get(&key) {
+                    found.push((
+                        format!("H{}", host.row),
+                        "主机名",
+                        format!(
+                            "duplicate hostname {:?}: also at {sheet}!H{first}",
+                            host.hostname
+                        ),
+                    ));
+                } else {
+                    names.insert(key, host.row);
+                }
+            }
+            let ips = [
+                ("I", "管理地址", Some(host.management_ip)),
+                ("N", "存储IP", host.storage_ip),
+                ("E", "带外地址", host.bmc.ip),
+            ];
+            for (col, field, ip) in ips {
+                let Some(ip) = ip.filter(|ip| !ip.is_unspecified()) else {
+                    continue;
+                };
+                let here = format!("{col}{}", host.row);
+                if let Some(first) = addresses.get(&ip) {
+                    found.push((
+                        here,
+                        field,
+                        format!("duplicate address {ip}: also at {sheet}!{first}"),
+                    ));
+                } else {
+                    addresses.insert(ip, here);
+                }
+            }
+        }
+        for (cell, field, message) in found {
+            self.error(sheet, &cell, field, message);
+        }
+    }
+
+    fn read_cluster(&mut self, name: String, cluster_row: u32, hosts: &[HostPlan]) -> ClusterPlan {
+        let sheet = layout::HOST_SHEET;
+        let vip_cell = format!("I{cluster_row}");
+        let vip = match self.ipv4(sheet, &vip_cell, "集群VIP") {
+            Some(ip) => ip.ok(),
+            None => {
+                self.warning(
+                    sheet,
+                    &vip_cell,
+                    "集群VIP",
+                    "the cluster VIP is empty: the stage skips setting it".to_string(),
+                );
+                None
+            }
+        };
+        if let Some(vip) = vip {
+            for host in hosts {
+                let taken = [
+                    ("I", Some(host.management_ip)),
+                    ("N", host.storage_ip),
+                    ("E", host.bmc.ip),
+                ];
+                for (col, ip) in taken {
+                    if ip == Some(vip) {
+                        self.error(
+                            sheet,
+                            &vip_cell,
+                            "集群VIP",
+                            format!(
+                                "the VIP {vip} is also a host address ({sheet}!{col}{})",
+                                host.row
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        let serial = self
+            .text(sheet, &format!("E{cluster_row}"))
+            .filter(|serial| !crate::serial::is_placeholder(serial));
+        let storage_architecture = self.text(sheet, &format!("Q{cluster_row}"));
+        let arch_cell = format!("Q{}", cluster_row + 1);
+        let network_architecture = match self.text(sheet, &arch_cell) {
+            Some(text) => match parse_network_architecture(&text) {
+                Some(architecture) => architecture,
+                None => {
+                    self.error(
+                        sheet,
+                        &arch_cell,
+                        "网络架构",
+                        format!(
+                            "{text:?} is not supported: use 三网独立 (three separate networks) \
+                             or 存储独立 (management & business converged, storage separate)"
+                        ),
+                    );
+                    NetworkArchitecture::Other(text)
+                }
+            },
+            None => {
+                self.error(
+                    sheet,
+                    &arch_cell,
+                    "网络架构",
+                    "the network architecture is empty: use 三网独立 or 存储独立".to_string(),
+                );
+                NetworkArchitecture::Other(String::new())
+            }
+        };
+        ClusterPlan {
+            name,
+            vip,
+            network_architecture,
+            storage_architecture,
+            serial,
+        }
+    }
+
+    fn read_fisheye(&mut self, cluster_row: u32) -> FisheyeAdmin {
+        let sheet = layout::HOST_SHEET;
+        let user = self
+            .text(sheet, &format!("L{cluster_row}"))
+            .unwrap_or_else(|| layout::DEFAULT_FISHEYE_USER.to_string());
+        let password_cell = format!("M{cluster_row}");
+        let password = match self.text(sheet, &password_cell) {
+            Some(password) => password,
+            None => {
+                self.error(
+                    sheet,
+                    &password_cell,
+                    "集群管理员密码",
+                    "the Fisheye admin password is empty".to_string(),
+                );
+                String::new()
+            }
+        };
+        FisheyeAdmin {
+            user,
+            password: Secret::new(password),
+        }
+    }
+
+    /// A VDS row on 虚拟网络 (C name, J NICs, K bond mode). `None` when the
+    /// row is empty. `required` makes missing NICs an error.
+    fn read_vds(&mut self, row: u32, role: &str, required: bool) -> Option<VdsPlan> {
+        let sheet = layout::NETWORK_SHEET;
+        let name = self.text(sheet, &format!("C{row}"));
+        let nics_text = self.text(sheet, &format!("J{row}"));
+        let bond_text = self.text(sheet, &format!("K{row}"));
+        if name.is_none() && nics_text.is_none() && bond_text.is_none() && !required {
+            return None;
+        }
+        let name = name.unwrap_or_else(|| {
+            let severity = if required {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            self.push(
+                severity,
+                sheet,
+                &format!("C{row}"),
+                "虚拟交换机",
+                format!("the {role} VDS has no name"),
+            );
+            String::new()
+        });
+        let nics = nics_text.as_deref().map(split_list).unwrap_or_default();
+        if nics.is_empty() && required {
+            self.error(
+                sheet,
+                &format!("J{row}"),
+                "主机端口",
+                format!("the {role} VDS lists no host NICs"),
+            );
+        }
+        let bond_mode = match bond_text {
+            Some(text) => match parse_bond_mode(&text) {
+                Some(mode) => mode,
+                None => {
+                    self.error(
+                        sheet,
+                        &format!("K{row}"),
+                        "网口绑定模式",
+                        format!(
+                            "{text:?} is not a bond mode: use active-backup, balance-slb or balance-tcp"
+                        ),
+                    );
+                    BondMode::ActiveBackup
+                }
+            },
+            None => BondMode::ActiveBackup,
+        };
+        Some(VdsPlan {
+            name,
+            nics,
+            bond_mode,
+        })
+    }
+
+    fn read_business_vds(
+        &mut self,
+        cluster: &ClusterPlan,
+        networks: &[NetworkPlan],
+    ) -> Option<VdsPlan> {
+        let sheet = layout::NETWORK_SHEET;
+        let row = layout::BUSINESS_VDS_ROW;
+        let named = self.text(sheet, &format!("C{row}")).is_some();
+        if !named {
+            let fields = self.text(sheet, &format!("J{row}")).is_some()
+                || self.text(sheet, &format!("K{row}")).is_some();
+            let needs_vds =
+                !networks.is_empty() && !cluster.network_architecture.business_on_management_vds();
+            if fields || needs_vds {
+                self.error(
+                    sheet,
+                    &format!("C{row}"),
+                    "虚拟交换机",
+                    "the business VDS has no name, but its NICs, bond mode or networks are filled in"
+                        .to_string(),
+                );
+            }
+            return None;
+        }
+        self.read_vds(row, "business", true)
+    }
+
+    fn read_business_networks(&mut self) -> Vec<NetworkPlan> {
+        let sheet = layout::NETWORK_SHEET;
+        let mut networks = Vec::new();
+        for row in layout::BUSINESS_FIRST_ROW..=layout::BUSINESS_LAST_ROW {
+            let Some(name) = self.text(sheet, &format!("D{row}")) else {
+                let stray = ["F", "H", "I"]
+                    .iter()
+                    .any(|col| self.text(sheet, &format!("{col}{row}")).is_some());
+                if stray {
+                    self.warning(
+                        sheet,
+                        &format!("D{row}"),
+                        "虚拟网络",
+                        "this row has a VLAN, subnet or gateway but no network name: ignored"
+                            .to_string(),
+                    );
+                }
+                continue;
+            };
+            networks.push(self.read_network(row, name));
+        }
+        if networks.is_empty() {
+            self.warning(
+                sheet,
+                &format!("D{}", layout::BUSINESS_FIRST_ROW),
+                "虚拟网络",
+                "no business networks: the stage skips creating VLANs".to_string(),
+            );
+        }
+        self.check_network_duplicates(&networks);
+        networks
+    }
+
+    fn read_network(&mut self, row: u32, name: String) -> NetworkPlan {
+        let sheet = layout::NETWORK_SHEET;
+        let vlan_cell = format!("F{row}");
+        let vlan_id = match self.text(sheet, &vlan_cell) {
+            Some(text) => match parse_vlan_id(&text) {
+                Some(id) => id,
+                None => {
+                    self.error(
+                        sheet,
+                        &vlan_cell,
+                        "VLAN ID",
+                        format!("{text:?} is not a VLAN ID (an integer in 0..=4094)"),
+                    );
+                    0
+                }
+            },
+            None => {
+                self.error(
+                    sheet,
+                    &vlan_cell,
+                    "VLAN ID",
+                    format!("network {name:?} has no VLAN ID (0 for untagged)"),
+                );
+                0
+            }
+        };
+        let subnet_cell = format!("H{row}");
+        let subnet =
+            self.text(sheet, &subnet_cell)
+                .and_then(|text| match text.parse::<Ipv4Subnet>() {
+                    Ok(subnet) => Some(subnet),
+                    Err(reason) => {
+                        self.error(sheet, &subnet_cell, "SubNetwork", reason);
+                        None
+                    }
+                });
+        let gateway_cell = format!("I{row}");
+        let gateway = self
+            .ipv4(sheet, &gateway_cell, "Gateway")
+            .and_then(Result::ok);
+        if let (Some(subnet), Some(gateway)) = (subnet, gateway)
+            && !subnet.contains(gateway)
+        {
+            self.error(
+                sheet,
+                &gateway_cell,
+                "Gateway",
+                format!("the gateway {gateway} is not inside the subnet {subnet}"),
+            );
+        }
+        NetworkPlan {
+            name,
+            vlan_id,
+            subnet,
+            gateway,
+            row,
+        }
+    }
+
+    fn check_network_duplicates(&mut self, networks: &[NetworkPlan]) {
+        let sheet = layout::NETWORK_SHEET;
+        let mut names: HashMap<&str, u32> = HashMap::new();
+        let mut vlans: HashMap<u16, u32> = HashMap::new();
+        let mut found = Vec::new();
+        for network in networks {
+            if let Some(first) = names.get(network.name.as_str()) {
+                found.push((
+                    format!("D{}", network.row),
+                    "虚拟网络",
+                    format!(
+                        "duplicate network name {:?}: also at {sheet}!D{first}",
+                        network.name
+                    ),
+                ));
+            } else {
+                names.insert(&network.name, network.row);
+            }
+            if let Some(first) = vlans.get(&network.vlan_id) {
+                found.push((
+                    format!("F{}", network.row),
+                    "VLAN ID",
+                    format!(
+                        "duplicate VLAN ID {}: also at {sheet}!F{first}",
+                        network.vlan_id
+                    ),
+                ));
+            } else {
+                vlans.insert(network.vlan_id, network.row);
+            }
+        }
+        for (cell, field, message) in found {
+            self.error(sheet, &cell, field, message);
+        }
+    }
+
+    fn read_dns(&mut self) -> Vec<Ipv4Addr> {
+        let sheet = layout::MANAGEMENT_SHEET;
+        let mut servers = Vec::new();
+        for (index, row) in layout::DNS_ROWS.enumerate() {
+            let cell = format!("E{row}");
+            let field = format!("DNS Server{}", index + 1);
+            let Some(text) = self.text(sheet, &cell) else {
+                continue;
+            };
+            for item in split_list(&text) {
+                match parse_ipv4(&item) {
+                    Some(ip) => servers.push(ip),
+                    None => self.error(
+                        sheet,
+                        &cell,
+                        &field,
+                        format!("{item:?} is not an IPv4 address (DNS servers must be IPs)"),
+                    ),
+                }
+            }
+        }
+        if servers.is_empty() {
+            self.warning(
+                sheet,
+                &format!("E{}", layout::DNS_ROWS.start()),
+                "DNS Server1",
+                "no DNS servers: the stage skips setting DNS".to_string(),
+            );
+        }
+        servers
+    }
+
+    fn read_ntp(&mut self) -> Vec<String> {
+        let sheet = layout::MANAGEMENT_SHEET;
+        let mut servers = Vec::new();
+        for (index, row) in layout::NTP_ROWS.enumerate() {
+            let cell = format!("E{row}");
+            let field = format!("NTP Server{}", index + 1);
+            let Some(text) = self.text(sheet, &cell) else {
+                continue;
+            };
+            for item in split_list(&text) {
+                if parse_ipv4(&item).is_some() || is_domain_name(&item) {
+                    servers.push(item);
+                } else {
+                    self.error(
+                        sheet,
+                        &cell,
+                        &field,
+                        format!("{item:?} is neither an IPv4 address nor a domain name"),
+                    );
+                }
+            }
+        }
+        if servers.is_empty() {
+            self.warning(
+                sheet,
+                &format!("E{}", layout::NTP_ROWS.start()),
+                "NTP Server1",
+                "no NTP servers: the stage skips setting NTP".to_string(),
+            );
+        }
+        servers
+    }
+}
+
+fn empty_vds() -> VdsPlan {
+    VdsPlan {
+        name: String::new(),
+        nics: Vec::new(),
+        bond_mode: BondMode::ActiveBackup,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Field syntax
+
+/// Splits a hand-typed list on `,` `，` `;` `；` `、`, spaces and newlines.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split(|c: char| matches!(c, ',' | '，' | ';' | '；' | '、') || c.is_whitespace())
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Strict dotted-quad IPv4 (what `Ipv4Addr` parses), after trimming.
+pub fn parse_ipv4(text: &str) -> Option<Ipv4Addr> {
+    text.trim().parse().ok()
+}
+
+/// An integer VLAN ID in 0..=4094, typed as `1120`, `1120.0` or `"1120"`.
+pub fn parse_vlan_id(text: &str) -> Option<u16> {
+    let text = text.trim();
+    let number: f64 = text.parse().ok()?;
+    if number.fract() != 0.0 || !(0.0..=4094.0).contains(&number) {
+        return None;
+    }
+    // Integral and within 0..=4094, so the cast is exact.
+    Some(number as u16)
+}
+
+/// The API's spelling of what users type: `Active-Backup`, `active backup`,
+/// `balance_slb`, `SLB`, `主备`.
+pub fn parse_bond_mode(text: &str) -> Option<BondMode> {
+    let normal: String = text
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| !matches!(c, '-' | '_' | ' '))
+        .collect();
+    match normal.as_str() {
+        "activebackup" | "ab" | "主备" => Some(BondMode::ActiveBackup),
+        "balanceslb" | "slb" => Some(BondMode::BalanceSlb),
+        "balancetcp" | "tcp" | "lacp" => Some(BondMode::BalanceTcp),
+        _ => None,
+    }
+}
+
+fn parse_network_architecture(text: &str) -> Option<NetworkArchitecture> {
+    match text.trim() {
+        "三网独立" => Some(NetworkArchitecture::ThreeSeparate),
+        "存储独立" => Some(NetworkArchitecture::StorageSeparate),
+        _ => None,
+    }
+}
+
+/// RFC 1123 label: 1..=63 of letters, digits and `-`, not starting or
+/// ending with `-`.
+pub fn check_hostname(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || name.len() > 63 {
+        return Err("is not a valid hostname: it must be 1 to 63 characters");
+    }
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err("is not a valid hostname: use only letters, digits and '-'");
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Err("is not a valid hostname: it must not start or end with '-'");
+    }
+    Ok(())
+}
+
+/// A DNS name: dot-separated RFC 1123 labels, at most 253 characters, and
+/// not all-numeric (so a mistyped IP such as `10.0.0.300` is not a name).
+pub fn is_domain_name(text: &str) -> bool {
+    let text = text.strip_suffix('.').unwrap_or(text);
+    if text.is_empty() || text.len() > 253 {
+        return false;
+    }
+    let labels_ok = text.split('.').all(|label| check_hostname(label).is_ok());
+    let numeric = text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    labels_ok && !numeric
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_hand_typed_lists() {
+        assert_eq!(split_list("ens224,ens192"), ["ens224", "ens192"]);
+        assert_eq!(
+            split_list(" a，b; c\nd  e；f "),
+            ["a", "b", "c", "d", "e", "f"]
+        );
+        assert!(split_list(" , ").is_empty());
+    }
+
+    #[test]
+    fn vlan_ids_accept_floats_and_strings() {
+        assert_eq!(parse_vlan_id("1120"), Some(1120));
+        assert_eq!(parse_vlan_id("1120.0"), Some(1120));
+        assert_eq!(parse_vlan_id(" 0 "), Some(0));
+        assert_eq!(parse_vlan_id("4094"), Some(4094));
+        assert_eq!(parse_vlan_id("4095"), None);
+        assert_eq!(parse_vlan_id("-1"), None);
+        assert_eq!(parse_vlan_id("11.5"), None);
+        assert_eq!(parse_vlan_id("NaN"), None);
+        assert_eq!(parse_vlan_id("VLAN-1"), None);
+    }
+
+    #[test]
+    fn bond_modes_map_user_spellings() {
+        assert_eq!(
+            parse_bond_mode("Active-Backup"),
+            Some(BondMode::ActiveBackup)
+        );
+        assert_eq!(
+            parse_bond_mode("active_backup"),
+            Some(BondMode::ActiveBackup)
+        );
+        assert_eq!(parse_bond_mode("BALANCE-SLB"), Some(BondMode::BalanceSlb));
+        assert_eq!(parse_bond_mode("balance tcp"), Some(BondMode::BalanceTcp));
+        assert_eq!(parse_bond_mode("round-robin"), None);
+    }
+
+    #[test]
+    fn hostnames_and_domains() {
+        assert!(check_hostname("BJ-SMTX-Prod-Node-01").is_ok());
+        assert!(check_hostname("node_01").is_err());
+        assert!(check_hostname("-node").is_err());
+        assert!(check_hostname(&"a".repeat(64)).is_err());
+        assert!(check_hostname("node.local").is_err());
+        assert!(is_domain_name("ntp.c89.fun"));
+        assert!(is_domain_name("ntp"));
+        assert!(!is_domain_name("10.0.0.300"));
+        assert!(!is_domain_name("ntp..org"));
+    }
+
+    #[test]
+    fn numbers_render_without_spurious_decimals() {
+        assert_eq!(number_text(1120.0), "1120");
+        assert_eq!(number_text(1.5), "1.5");
+        assert_eq!(data_value(&Data::Float(0.0)), Value::Text("0".into()));
+        assert_eq!(data_value(&Data::String("  ".into())), Value::Empty);
+    }
+
+    #[test]
+    fn formula_references() {
+        assert_eq!(
+            formula_reference("虚拟网络!B3", "主机规划").map(|at| at.to_string()),
+            Some("虚拟网络!B3".to_string())
+        );
+        assert_eq!(
+            formula_reference("=$B$3", "主机规划").map(|at| at.to_string()),
+            Some("主机规划!B3".to_string())
+        );
+        assert_eq!(formula_reference("IF(ISNUMBER(Q3),Q3+1,\"\")", "x"), None);
+    }
 }

@@ -45,3 +45,14 @@ pub fn write_serial(
         reason: "not implemented yet".to_string(),
     })
 }
+
+/// Empty or a placeholder a template leaves for the value: `XXXX…`, `-`.
+pub(crate) fn is_placeholder(text: &str) -> bool {
+    let text = text.trim();
+    text.is_empty()
+        || text.eq_ignore_ascii_case("n/a")
+        || text.eq_ignore_ascii_case("tbd")
+        || text
+            .chars()
+            .all(|c| matches!(c, 'x' | 'X' | '-' | '_' | '*' | '.' | '…' | '—' | ' '))
+}

@@ -1,0 +1,5 @@
+//! Integration tests of `smtx-plan`, one module per topic.
+
+mod common;
+mod fixture;
+mod read;
