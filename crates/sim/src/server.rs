@@ -1,0 +1,428 @@
+//! Starting and stopping a simulated cluster: one HTTP(S) listener per host
+//! and one for the VIP, one SSH listener per host, all on 127.0.0.1 with
+//! ports picked by the OS; the accept loop that tags each connection with the
+//! node it reached; the settings file that points a client at all of them.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+
+use crate::http::{ConnInfo, Shared, router};
+use crate::scenario::{Fault, Scenario};
+use crate::spec::ClusterSpec;
+use crate::state::{SimState, SshDecision, Target};
+use crate::{SimError, ssh};
+
+/// How a simulated cluster behaves.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// HTTPS with a generated CA (default) or plain HTTP.
+    pub tls: bool,
+    /// Upload chunk size announced by `create_volume` (default 8 MiB).
+    pub chunk_size: u64,
+    /// Job polls that answer `pending`/`running` before the job ends: the
+    /// first poll says `pending`, later ones `running`, and poll
+    /// `job_polls_to_finish + 1` says `done` (or `failed`). 0 ends at once.
+    pub job_polls_to_finish: u32,
+    /// Faults armed from the start.
+    pub scenario: Scenario,
+    /// Where upload volumes are written; `None`: a temporary directory the
+    /// simulator owns and removes on shutdown.
+    pub upload_dir: Option<PathBuf>,
+    /// Serve SSH on every host (default true).
+    pub ssh: bool,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        Self {
+            tls: true,
+            chunk_size: 8 * 1024 * 1024,
+            job_polls_to_finish: 2,
+            scenario: Scenario::default(),
+            upload_dir: None,
+            ssh: true,
+        }
+    }
+}
+
+/// Where one simulated host answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeEndpoint {
+    pub hostname: String,
+    /// The management IP the workbook gives this host.
+    pub workbook_ip: Ipv4Addr,
+    pub http: SocketAddr,
+    pub ssh: Option<SocketAddr>,
+}
+
+/// Where the management VIP answers (once it has been set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VipEndpoint {
+    pub workbook_ip: Ipv4Addr,
+    pub http: SocketAddr,
+}
+
+/// A running simulated cluster. Dropping it without [`RunningSim::shutdown`]
+/// stops the listeners too (the tasks see the cancellation).
+#[derive(Debug)]
+pub struct RunningSim {
+    nodes: Vec<NodeEndpoint>,
+    vip: Option<VipEndpoint>,
+    tls: bool,
+    ca_pem: Option<String>,
+    shared: Arc<Shared>,
+    shutdown: CancellationToken,
+    tasks: JoinSet<()>,
+    _upload_dir: Option<tempfile::TempDir>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("upload_dir", &self.upload_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for RunningSim {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+impl RunningSim {
+    pub fn nodes(&self) -> &[NodeEndpoint] {
+        &self.nodes
+    }
+
+    pub fn vip(&self) -> Option<VipEndpoint> {
+        self.vip
+    }
+
+    pub fn scheme(&self) -> &'static str {
+        if self.tls { "https" } else { "http" }
+    }
+
+    /// The CA that signed the server certificate (PEM); `None` over HTTP.
+    pub fn ca_cert_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    /// Base URL (first host, on loopback) where `/_sim/state` and
+    /// `/_sim/faults` answer.
+    pub fn control_url(&self) -> String {
+        match self.nodes.first() {
+            Some(node) => format!("{}://{}", self.scheme(), node.http),
+            None => String::new(),
+        }
+    }
+
+    /// Loopback base URL of host `index`.
+    pub fn node_url(&self, index: usize) -> Option<String> {
+        self.nodes
+            .get(index)
+            .map(|node| format!("{}://{}", self.scheme(), node.http))
+    }
+
+    /// Loopback base URL of the VIP listener.
+    pub fn vip_url(&self) -> Option<String> {
+        self.vip
+            .map(|vip| format!("{}://{}", self.scheme(), vip.http))
+    }
+
+    /// The same document as `GET /_sim/state`.
+    pub fn state(&self) -> Value {
+        self.shared.lock().snapshot()
+    }
+
+    /// Arms a fault, like `POST /_sim/faults`.
+    pub fn inject(&self, fault: Fault) {
+        self.shared.lock().inject(fault);
+    }
+
+    /// The license serial this cluster reports (stable for the seed).
+    pub fn serial(&self) -> String {
+        self.shared.lock().serial().to_owned()
+    }
+
+    /// The settings file `smtx-deploy run --config` reads. `ca_cert_path`
+    /// is where the caller wrote [`RunningSim::ca_cert_pem`].
+    pub fn settings_toml(&self, ca_cert_path: Option<&Path>) -> String {
+        let mut api = toml::Table::new();
+        if let Some(first) = self.nodes.first() {
+            api.insert(
+                "base_url".to_owned(),
+                format!("{}://{}", self.scheme(), first.workbook_ip).into(),
+            );
+        }
+        if self.tls
+            && let Some(path) = ca_cert_path
+        {
+            api.insert(
+                "ca_cert".to_owned(),
+                path.to_string_lossy().into_owned().into(),
+            );
+        }
+        let mut http_resolve: Vec<toml::Value> = self
+            .nodes
+            .iter()
+            .map(|node| format!("{}={}", node.workbook_ip, node.http).into())
+            .collect();
+        if let Some(vip) = self.vip {
+            http_resolve.push(format!("{}={}", vip.workbook_ip, vip.http).into());
+        }
+        api.insert("resolve".to_owned(), toml::Value::Array(http_resolve));
+        let ssh_resolve: Vec<toml::Value> = self
+            .nodes
+            .iter()
+            .filter_map(|node| {
+                node.ssh
+                    .map(|ssh| format!("{}={}", node.workbook_ip, ssh).into())
+            })
+            .collect();
+        let mut ssh = toml::Table::new();
+        ssh.insert("resolve".to_owned(), toml::Value::Array(ssh_resolve));
+        let mut root = toml::Table::new();
+        root.insert("api".to_owned(), toml::Value::Table(api));
+        root.insert("ssh".to_owned(), toml::Value::Table(ssh));
+        format!("# written by `smtx-deploy sim`\n{root}")
+    }
+
+    /// Stops every listener and open connection, then removes the
+    /// simulator's own upload directory.
+    pub async fn shutdown(mut self) {
+        self.shutdown.cancel();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+/// The SSH server's view of the simulator's accounts.
+struct SshAccounts(Arc<Shared>);
+
+impl ssh::SshBackend for SshAccounts {
+    fn authenticate(&self, node: usize, user: &str, password: &str) -> ssh::SshAuth {
+        match self.0.lock().ssh_authenticate(node, user, password) {
+            SshDecision::Accept => ssh::SshAuth::Accept,
+            SshDecision::Reject => ssh::SshAuth::Reject,
+            SshDecision::Hang => ssh::SshAuth::Hang,
+        }
+    }
+
+    fn chpasswd(&self, node: usize, login_user: &str, stdin: &[u8]) -> Result<(), String> {
+        self.0.lock().ssh_chpasswd(node, login_user, stdin)
+    }
+}
+
+async fn bind_loopback(what: &str) -> Result<TcpListener, SimError> {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .map_err(|source| SimError::Bind {
+            what: what.to_owned(),
+            source,
+        })
+}
+
+fn local_addr(listener: &TcpListener, what: &str) -> Result<SocketAddr, SimError> {
+    listener.local_addr().map_err(|source| SimError::Bind {
+        what: what.to_owned(),
+        source,
+    })
+}
+
+/// Starts the simulated cluster described by `spec`.
+pub async fn start(spec: ClusterSpec, options: SimOptions) -> Result<RunningSim, SimError> {
+    if spec.hosts.is_empty() {
+        return Err(SimError::InvalidSpec {
+            message: "the cluster has no hosts".to_owned(),
+        });
+    }
+    if options.chunk_size == 0 {
+        return Err(SimError::InvalidSpec {
+            message: "chunk_size must be > 0".to_owned(),
+        });
+    }
+    let (upload_dir, owned_dir) = match &options.upload_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|source| SimError::Io {
+                path: dir.clone(),
+                source,
+            })?;
+            (dir.clone(), None)
+        }
+        None => {
+            let dir = tempfile::Builder::new()
+                .prefix("smtx-sim-uploads-")
+                .tempdir()
+                .map_err(|source| SimError::Io {
+                    path: std::env::temp_dir(),
+                    source,
+                })?;
+            (dir.path().to_path_buf(), Some(dir))
+        }
+    };
+    let mut state = SimState::new(
+        spec.clone(),
+        options.chunk_size,
+        options.job_polls_to_finish,
+    );
+    for fault in options.scenario.faults.iter().cloned() {
+        state.inject(fault);
+    }
+    let shared = Arc::new(Shared::new(state, upload_dir));
+    let app = router(shared.clone(), options.chunk_size);
+
+    let (ca_pem, acceptor) = if options.tls {
+        let mut addresses: Vec<Ipv4Addr> = spec.hosts.iter().map(|h| h.management_ip).collect();
+        addresses.extend(spec.vip);
+        let tls = crate::tls::generate(&addresses)?;
+        (Some(tls.ca_pem), Some(TlsAcceptor::from(tls.server_config)))
+    } else {
+        (None, None)
+    };
+
+    let shutdown = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+    let mut nodes = Vec::new();
+    for (index, host) in spec.hosts.iter().enumerate() {
+        let what = format!("HTTP listener of {}", host.hostname);
+        let listener = bind_loopback(&what).await?;
+        let http = local_addr(&listener, &what)?;
+        tasks.spawn(serve_http(
+            listener,
+            Target::Node(index),
+            app.clone(),
+            acceptor.clone(),
+            shutdown.clone(),
+        ));
+        let ssh = if options.ssh {
+            let what = format!("SSH listener of {}", host.hostname);
+            let listener = bind_loopback(&what).await?;
+            let address = local_addr(&listener, &what)?;
+            let backend: Arc<dyn ssh::SshBackend> = Arc::new(SshAccounts(shared.clone()));
+            let key = ssh::host_key_for(spec.seed, index);
+            let token = shutdown.clone();
+            tasks.spawn(async move {
+                if let Err(error) = ssh::serve_ssh(listener, index, key, backend, token).await {
+                    tracing::warn!(node = index, %error, "simulated SSH server stopped");
+                }
+            });
+            Some(address)
+        } else {
+            None
+        };
+        nodes.push(NodeEndpoint {
+            hostname: host.hostname.clone(),
+            workbook_ip: host.management_ip,
+            http,
+            ssh,
+        });
+    }
+    let vip = match spec.vip {
+        Some(workbook_ip) => {
+            let listener = bind_loopback("HTTP listener of the VIP").await?;
+            let http = local_addr(&listener, "HTTP listener of the VIP")?;
+            tasks.spawn(serve_http(
+                listener,
+                Target::Vip,
+                app.clone(),
+                acceptor.clone(),
+                shutdown.clone(),
+            ));
+            Some(VipEndpoint { workbook_ip, http })
+        }
+        None => None,
+    };
+    Ok(RunningSim {
+        nodes,
+        vip,
+        tls: options.tls,
+        ca_pem,
+        shared,
+        shutdown,
+        tasks,
+        _upload_dir: owned_dir,
+    })
+}
+
+/// Accepts connections until `shutdown`; each connection is served in its
+/// own task and dropped when the simulator stops or a handler aborts it.
+async fn serve_http(
+    listener: TcpListener,
+    target: Target,
+    app: Router,
+    acceptor: Option<TlsAcceptor>,
+    shutdown: CancellationToken,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            () = shutdown.cancelled() => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+            accepted = listener.accept() => accepted,
+        };
+        let Ok((stream, _peer)) = accepted else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let abort = CancellationToken::new();
+        let info = ConnInfo {
+            target,
+            abort: abort.clone(),
+        };
+        let app = app.clone();
+        let acceptor = acceptor.clone();
+        let shutdown = shutdown.clone();
+        connections.spawn(async move {
+            let service =
+                hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                    request.extensions_mut().insert(info.clone());
+                    let mut app = app.clone();
+                    async move { tower::Service::call(&mut app, request).await }
+                });
+            match acceptor {
+                Some(acceptor) => {
+                    let handshake = tokio::select! {
+                        () = shutdown.cancelled() => return,
+                        handshake = acceptor.accept(stream) => handshake,
+                    };
+                    if let Ok(tls_stream) = handshake {
+                        serve_connection(TokioIo::new(tls_stream), service, abort, shutdown).await;
+                    }
+                }
+                None => serve_connection(TokioIo::new(stream), service, abort, shutdown).await,
+            }
+        });
+    }
+    connections.shutdown().await;
+}
+
+async fn serve_connection<I, S>(
+    io: I,
+    service: S,
+    abort: CancellationToken,
+    shutdown: CancellationToken,
+) where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: hyper::service::HttpService<Incoming> + Send,
+    S::Future: Send + 'static,
+    S::ResBody: Send + 'static,
+    <S::ResBody as hyper::body::Body>::Data: Send,
+    <S::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let connection = hyper::server::conn::http1::Builder::new().serve_connection(io, service);
+    tokio::select! {
+        _ = connection => {}
+        () = abort.cancelled() => {}
+        () = shutdown.cancelled() => {}
+    }
+}
