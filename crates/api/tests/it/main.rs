@@ -1,0 +1,3 @@
+//! Integration tests of `smtx-api`, one module per topic.
+
+mod ssh;
