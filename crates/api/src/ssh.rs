@@ -58,6 +58,22 @@ pub struct SshOptions {
     pub accept_changed_host_key: bool,
 }
 
+impl SshOptions {
+    /// Defaults for a real cluster: 10 s to connect and for each login
+    /// attempt, 60 s for chpasswd, changed host keys refused.
+    pub fn new(known_hosts: PathBuf) -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            command_timeout: Duration::from_secs(60),
+            known_hosts,
+            accept_changed_host_key: false,
+        }
+    }
+}
+
+/// The known_hosts file's name inside a run directory.
+pub const KNOWN_HOSTS_FILE_NAME: &str = "known_hosts";
+
 /// What happened on a host that ended well.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RotationOutcome {
