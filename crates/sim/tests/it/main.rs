@@ -2,5 +2,6 @@
 
 mod common;
 mod conformance;
+mod faults;
 mod session;
 mod ssh;

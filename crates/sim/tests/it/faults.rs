@@ -1,0 +1,384 @@
+//! Every fault kind, armed from a scenario file, `POST /_sim/faults` or
+//! `RunningSim::inject`, triggered by a plain client and seen in the answers
+//! and in `/_sim/state`. (The SSH faults are in `sim_ssh`.)
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use smtx_sim::{ClusterSpec, Fault, Scenario, SimOptions};
+use smtx_testkit::start_sim;
+
+use crate::common::{AnyError, PRE_TOKEN, Plain, TestResult};
+use crate::session::upload_chunk;
+
+async fn http_sim(scenario: Scenario) -> smtx_sim::RunningSim {
+    start_sim(
+        ClusterSpec::example(3),
+        SimOptions {
+            tls: false,
+            chunk_size: 16,
+            job_polls_to_finish: 1,
+            scenario,
+            ..SimOptions::default()
+        },
+    )
+    .await
+}
+
+async fn logged_in(sim: &smtx_sim::RunningSim) -> Result<Plain, AnyError> {
+    let mut client = Plain::new(sim)?;
+    client.setup_and_login("HC!r0cks").await?;
+    Ok(client)
+}
+
+fn example_scenario_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/example.toml")
+}
+
+#[test]
+fn the_example_scenario_names_every_fault_kind() -> TestResult {
+    let scenario = Scenario::from_toml(&std::fs::read_to_string(example_scenario_path())?)?;
+    let mut kinds: Vec<String> = scenario
+        .faults
+        .iter()
+        .map(|fault| serde_json::to_value(fault).map(|v| v["kind"].to_string()))
+        .collect::<Result<_, _>>()?;
+    kinds.sort();
+    kinds.dedup();
+    assert_eq!(kinds.len(), 12, "{kinds:?}");
+    assert!(Scenario::from_toml("[[faults]]\nkind = \"no_such_fault\"\n").is_err());
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_example_scenario_file_arms_its_faults() -> TestResult {
+    let scenario = Scenario::from_toml(&std::fs::read_to_string(example_scenario_path())?)?;
+    let sim = http_sim(scenario).await;
+    let mut client = Plain::new(&sim)?;
+    let url = client.host_url(0, "/api/v2/deployment/deploy_verify");
+    let verify = client
+        .send(Method::GET, &url, Some(PRE_TOKEN), None)
+        .await?;
+    assert_eq!(verify.data()["is_deployed"], false, "not_deployed");
+    // already_initialized with a password: setupRoot refused, login works.
+    let refused = client.setup_and_login("anything").await;
+    assert!(refused.is_err());
+    client.login("HC!r0cks").await?;
+    let dns = json!({"dns_servers": ["10.0.0.1"]});
+    for _ in 0..2 {
+        let answer = client
+            .call(Method::PUT, 0, "/api/v2/settings/dns", Some(&dns))
+            .await?;
+        assert_eq!(answer.status, 503);
+    }
+    let answer = client
+        .call(Method::PUT, 0, "/api/v2/settings/dns", Some(&dns))
+        .await?;
+    assert_eq!(answer.status, 200);
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn endpoint_status_and_latency_from_the_control_endpoint() -> TestResult {
+    let sim = http_sim(Scenario::default()).await;
+    let client = logged_in(&sim).await?;
+    let armed = client
+        .inject(
+            &json!({"kind": "endpoint_status", "method": "GET", "path": "/api/v2/tools/*",
+                        "status": 503, "times": 2}),
+        )
+        .await?;
+    assert_eq!(armed, 200);
+    for _ in 0..2 {
+        let answer = client
+            .call(Method::GET, 0, "/api/v2/tools/license", None)
+            .await?;
+        assert_eq!(answer.status, 503);
+        assert_eq!(answer.body["ec"], "INJECTED_FAULT");
+        assert_eq!(answer.body["data"], json!({}));
+    }
+    let answer = client
+        .call(Method::GET, 0, "/api/v2/tools/license", None)
+        .await?;
+    assert_eq!(answer.status, 200);
+
+    let bad = client.inject(&json!({"kind": "no_such_fault"})).await?;
+    assert_eq!(bad, 400);
+
+    client
+        .inject(
+            &json!({"faults": [{"kind": "latency", "ms": 300, "path": "/api/v2/tools/license"}]}),
+        )
+        .await?;
+    let started = Instant::now();
+    let slow = client
+        .call(Method::GET, 0, "/api/v2/tools/license", None)
+        .await?;
+    assert_eq!(slow.status, 200);
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let state = client.state().await?;
+    let statuses: Vec<u64> = state["calls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|call| call["path"] == "/api/v2/tools/license")
+        .filter_map(|call| call["status"].as_u64())
+        .collect();
+    assert_eq!(statuses, vec![503, 503, 200, 200]);
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn jobs_fail_and_their_effect_is_not_applied() -> TestResult {
+    let sim = http_sim(Scenario::default()).await;
+    let client = logged_in(&sim).await?;
+    sim.inject(Fault::JobFails {
+        description: "UPDATE_DNS".to_owned(),
+        times: 1,
+    });
+    sim.inject(Fault::JobFails {
+        description: "NETWORK_CREATE_VDS".to_owned(),
+        times: 1,
+    });
+    let dns = client
+        .call(
+            Method::PUT,
+            0,
+            "/api/v2/settings/dns",
+            Some(&json!({"dns_servers": ["10.0.0.1"]})),
+        )
+        .await?;
+    let job = client
+        .wait_job(0, dns.data()["job_id"].as_str().ok_or("job_id")?)
+        .await?;
+    assert_eq!(job["state"], "failed");
+    assert!(
+        job["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("UPDATE_DNS"))
+    );
+
+    let scan = client
+        .send(
+            Method::GET,
+            &client.host_url(0, "/api/v2/deployment/host"),
+            Some(PRE_TOKEN),
+            None,
+        )
+        .await?;
+    let body = json!({"name": "vDS-Biz", "bond_mode": "active-backup",
+        "hosts_associated": [{"host_uuid": scan.data()["host_uuid"], "nics_associated": ["ens162"]}]});
+    let created = client
+        .call(Method::POST, 0, "/api/v2/network/vds", Some(&body))
+        .await?;
+    let job = client
+        .wait_job(0, created.data()["job_id"].as_str().ok_or("job_id")?)
+        .await?;
+    assert_eq!(job["state"], "failed");
+
+    let unknown = client
+        .call(Method::GET, 0, "/api/v2/jobs/no-such-job", None)
+        .await?;
+    assert_eq!(unknown.status, 404);
+    let state = sim.state();
+    assert_eq!(state["cluster"]["dns"], json!([]));
+    assert!(
+        !state["vdses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|v| v["name"] == "vDS-Biz")
+    );
+    // The fault was for one job: the retry works.
+    let again = client
+        .call(Method::POST, 0, "/api/v2/network/vds", Some(&body))
+        .await?;
+    let job = client
+        .wait_job(0, again.data()["job_id"].as_str().ok_or("job_id")?)
+        .await?;
+    assert_eq!(job["state"], "done");
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn chunks_fail_and_connections_drop_mid_upload() -> TestResult {
+    let sim = http_sim(Scenario::default()).await;
+    let client = logged_in(&sim).await?;
+    sim.inject(Fault::ChunkFails { chunk: 1, times: 2 });
+    sim.inject(Fault::DropUpload { chunk: 0, times: 1 });
+    let data: Vec<u8> = (0..40_u8).collect();
+    let volume = client
+        .call(
+            Method::POST,
+            0,
+            "/api/v2/svt_image/create_volume?name=a.iso&size=40",
+            None,
+        )
+        .await?;
+    let volume: Value = volume.data().clone();
+    let target = client.hosts[0].clone();
+
+    let dropped = upload_chunk(&client, &target, &volume, 0, &data[..16]).await;
+    assert!(dropped.is_err(), "the connection must drop: {dropped:?}");
+    let retried = upload_chunk(&client, &target, &volume, 0, &data[..16]).await?;
+    assert_eq!(retried.status, 200);
+    for _ in 0..2 {
+        let failed = upload_chunk(&client, &target, &volume, 1, &data[16..32]).await?;
+        assert_eq!(failed.status, 500);
+        assert_eq!(failed.body["ec"], "CHUNK_UPLOAD_FAILED");
+    }
+    let third = upload_chunk(&client, &target, &volume, 1, &data[16..32]).await?;
+    assert_eq!(third.status, 200);
+    assert_eq!(third.data()["to_upload"], json!([2]));
+    let last = upload_chunk(&client, &target, &volume, 2, &data[32..]).await?;
+    assert_eq!(last.data()["to_upload"], json!([]));
+
+    let state = client.state().await?;
+    assert_eq!(state["images"][0]["complete"], true);
+    let upload_statuses: Vec<u64> = state["calls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|call| call["path"] == "/api/v2/svt_image/upload_template")
+        .filter_map(|call| call["status"].as_u64())
+        .collect();
+    assert_eq!(
+        upload_statuses,
+        vec![0, 200, 500, 500, 200, 200],
+        "0 = dropped"
+    );
+
+    // Rollback: the image can be deleted, once.
+    let uuid = volume["image_uuid"].as_str().ok_or("uuid")?;
+    let path = format!("/api/v2/images/{uuid}");
+    assert_eq!(
+        client.call(Method::DELETE, 0, &path, None).await?.status,
+        200
+    );
+    assert_eq!(
+        client.call(Method::DELETE, 0, &path, None).await?.status,
+        404
+    );
+    assert_eq!(sim.state()["images"][0]["deleted"], true);
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn tokens_expire_after_n_calls() -> TestResult {
+    let sim = http_sim(Scenario::default()).await;
+    sim.inject(Fault::TokenExpiresAfter { calls: 3 });
+    let mut client = logged_in(&sim).await?;
+    for _ in 0..3 {
+        let answer = client
+            .call(Method::GET, 0, "/api/v2/tools/license", None)
+            .await?;
+        assert_eq!(answer.status, 200);
+    }
+    let expired = client
+        .call(Method::GET, 0, "/api/v2/tools/license", None)
+        .await?;
+    assert_eq!(expired.status, 401);
+    assert_eq!(expired.body["ec"], "TOKEN_EXPIRED");
+    client.login("HC!r0cks").await?;
+    let fresh = client
+        .call(Method::GET, 0, "/api/v2/tools/license", None)
+        .await?;
+    assert_eq!(fresh.status, 200);
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn already_initialized_vds_uuid_not_deployed_and_bmc_faults() -> TestResult {
+    let sim = http_sim(Scenario::default()).await;
+    for fault in [
+        Fault::AlreadyInitialized { password: None },
+        Fault::VdsCreateReturnsUuid,
+        Fault::NotDeployed,
+        Fault::BmcUnreachable {
+            ip: "10.0.1.12".parse()?,
+        },
+    ] {
+        sim.inject(fault);
+    }
+    let mut client = Plain::new(&sim)?;
+    let setup = client
+        .send(
+            Method::POST,
+            &client.host_url(0, "/api/v3/users:setupRoot"),
+            None,
+            Some(&json!({"password": "HC!r0cks", "repeat": "HC!r0cks", "encrypted": false})),
+        )
+        .await?;
+    assert_eq!(setup.status, 409, "already initialized from the first call");
+    assert_eq!(setup.body["ec"], "USER_ALREADY_INITIALIZED");
+    client.login("HC!r0cks").await?;
+
+    let verify = client
+        .send(
+            Method::GET,
+            &client.host_url(2, "/api/v2/deployment/deploy_verify"),
+            Some(PRE_TOKEN),
+            None,
+        )
+        .await?;
+    assert_eq!(verify.data()["is_deployed"], false);
+
+    let mut uuids = Vec::new();
+    for index in 0..3 {
+        let scan = client
+            .send(
+                Method::GET,
+                &client.host_url(index, "/api/v2/deployment/host"),
+                Some(PRE_TOKEN),
+                None,
+            )
+            .await?;
+        uuids.push(scan.data()["host_uuid"].clone());
+    }
+    let accounts: Vec<Value> = (0..3)
+        .map(|i| {
+            json!({"node_name": format!("node-{:02}", i + 1), "host": format!("10.0.1.{}", 11 + i),
+                   "user": "root", "node_uuid": uuids[i], "password": "pw"})
+        })
+        .collect();
+    let ipmi = client
+        .call(
+            Method::POST,
+            0,
+            "/api/v2/ipmi/upsert_accounts",
+            Some(&json!({ "accounts": accounts })),
+        )
+        .await?;
+    assert_eq!(ipmi.status, 200);
+    assert_eq!(ipmi.data()["success"].as_array().map(Vec::len), Some(2));
+    assert_eq!(ipmi.data()["failure"][0]["host"], "10.0.1.12");
+    assert_eq!(ipmi.data()["failure"][0]["is_valid"], false);
+
+    let body = json!({"name": "vDS-Biz", "bond_mode": "active-backup",
+        "hosts_associated": [{"host_uuid": uuids[0], "nics_associated": ["ens162", "ens194"]}]});
+    let created = client
+        .call(Method::POST, 0, "/api/v2/network/vds", Some(&body))
+        .await?;
+    let uuid = created.data()["uuid"].as_str().ok_or("uuid, not a job")?;
+    assert!(created.data().get("job_id").is_none());
+    let detail = client
+        .call(Method::GET, 0, &format!("/api/v2/network/vds/{uuid}"), None)
+        .await?;
+    assert_eq!(detail.data()["name"], "vDS-Biz");
+    let state = sim.state();
+    assert_eq!(state["cluster"]["deployed"], false);
+    assert_eq!(state["ipmi_accounts"].as_array().map(Vec::len), Some(3));
+    sim.shutdown().await;
+    Ok(())
+}
