@@ -538,3 +538,91 @@ async fn log_events_carry_action_status_error_and_no_password() -> TestResult {
     }
     Ok(())
 }
+
+/// The whole simulator (`smtx_sim::start`), not just its SSH server: its own
+/// accounts and its `ssh_login_refused` / `ssh_hang` faults, checked through
+/// `/_sim/state`'s `passwords_rotated`.
+#[tokio::test]
+async fn the_full_simulator_rotates_and_reports_its_faults() -> TestResult {
+    use smtx_sim::{ClusterSpec, Fault, SimOptions, start};
+    let options_sim = SimOptions {
+        tls: false,
+        ..SimOptions::default()
+    };
+    let sim = start(ClusterSpec::example(4), options_sim).await?;
+    sim.inject(Fault::SshLoginRefused { node: 1 });
+    sim.inject(Fault::SshHang { node: 2 });
+    let targets: Vec<SshTarget> = sim
+        .nodes()
+        .iter()
+        .map(|node| -> Result<SshTarget, String> {
+            Ok(SshTarget {
+                host: format!("{} ({})", node.hostname, node.workbook_ip),
+                known_hosts_key: node.workbook_ip.to_string(),
+                connect_addr: node.ssh.ok_or("the simulator serves SSH by default")?,
+                login_user: "smartx".into(),
+                current_password: Secret::new(smtx_sim::DEFAULT_HOST_PASSWORD),
+                new_passwords: vec![
+                    ("smartx".into(), Secret::new(NEW_SMARTX)),
+                    ("root".into(), Secret::new(NEW_ROOT)),
+                ],
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let dir = tempfile::tempdir()?;
+    let mut options = options(&dir);
+    options.connect_timeout = Duration::from_millis(800);
+    let started = Instant::now();
+    let results = rotate_all(targets.clone(), &options, 4).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    assert!(
+        matches!(results[0].1, Ok(RotationOutcome::Rotated)),
+        "{:?}",
+        results[0]
+    );
+    assert!(
+        matches!(results[1].1, Err(SshError::AuthRefused { .. })),
+        "{:?}",
+        results[1]
+    );
+    assert!(
+        matches!(results[2].1, Err(SshError::Timeout { .. })),
+        "{:?}",
+        results[2]
+    );
+    assert!(
+        matches!(results[3].1, Ok(RotationOutcome::Rotated)),
+        "{:?}",
+        results[3]
+    );
+    for (host, result) in &results {
+        if let Err(error) = result {
+            assert!(error.to_string().contains(host.as_str()), "{error}");
+            assert_no_password(error);
+        }
+    }
+    let state = sim.state();
+    let rotated = |index: usize| state["hosts"][index]["passwords_rotated"].clone();
+    let both = serde_json::json!({"smartx": true, "root": true});
+    let neither = serde_json::json!({"smartx": false, "root": false});
+    assert_eq!(rotated(0), both, "{state}");
+    assert_eq!(rotated(1), neither);
+    assert_eq!(rotated(2), neither);
+    assert_eq!(rotated(3), both);
+
+    // Re-run on the healthy hosts: already rotated, still fine.
+    let again = rotate_all(vec![targets[0].clone(), targets[3].clone()], &options, 2).await;
+    assert!(
+        again
+            .iter()
+            .all(|(_, result)| matches!(result, Ok(RotationOutcome::AlreadyRotated))),
+        "{again:?}"
+    );
+    sim.shutdown().await;
+    Ok(())
+}
