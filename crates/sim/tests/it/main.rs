@@ -4,4 +4,5 @@ mod common;
 mod conformance;
 mod faults;
 mod session;
+mod sim_ssh;
 mod ssh;
