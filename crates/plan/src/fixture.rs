@@ -198,8 +198,8 @@ impl WorkbookSpec {
                         worksheet.write_number(row, col, *number)?;
                     }
                     FixtureCell::Formula { formula, cached } => {
-                        let formula =
-                            Formula::new(formula).set_result(cached.clone().unwrap_or_default());
+                        let result = cached.as_deref().unwrap_or(NO_CACHED_VALUE);
+                        let formula = Formula::new(formula).set_result(result);
                         worksheet.write_formula(row, col, formula)?;
                     }
                 }

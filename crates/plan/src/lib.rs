@@ -9,10 +9,15 @@ pub mod fixture;
 pub mod layout;
 mod model;
 mod read;
+pub mod report;
 mod serial;
 
 pub use model::*;
-pub use read::{ParsedWorkbook, PlanError, parse_workbook};
+pub use read::{
+    ParsedWorkbook, PlanError, check_hostname, is_domain_name, parse_bond_mode, parse_ipv4,
+    parse_vlan_id, parse_workbook, split_list,
+};
+pub use report::{render_diagnostics, render_summary};
 pub use serial::{
     DEFAULT_SERIAL_CELL, SerialWriteError, SerialWriteOptions, SerialWriteOutcome, write_serial,
 };

@@ -701,6 +701,7 @@ impl PlanReader {
     fn read_business_networks(&mut self) -> Vec<NetworkPlan> {
         let sheet = layout::NETWORK_SHEET;
         let mut networks = Vec::new();
+        let mut vlan_valid_flags = Vec::new();
         for row in layout::BUSINESS_FIRST_ROW..=layout::BUSINESS_LAST_ROW {
             let Some(name) = self.text(sheet, &format!("D{row}")) else {
                 let stray = ["F", "H", "I"]
@@ -717,7 +718,9 @@ impl PlanReader {
                 }
                 continue;
             };
-            networks.push(self.read_network(row, name));
+            let (network, vlan_valid) = self.read_network(row, name);
+            networks.push(network);
+            vlan_valid_flags.push(vlan_valid);
         }
         if networks.is_empty() {
             self.warning(
@@ -727,16 +730,17 @@ impl PlanReader {
                 "no business networks: the stage skips creating VLANs".to_string(),
             );
         }
-        self.check_network_duplicates(&networks);
+        self.check_network_duplicates(&networks, &vlan_valid_flags);
         networks
     }
 
-    fn read_network(&mut self, row: u32, name: String) -> NetworkPlan {
+    /// The network, and whether its VLAN ID is real (not a placeholder).
+    fn read_network(&mut self, row: u32, name: String) -> (NetworkPlan, bool) {
         let sheet = layout::NETWORK_SHEET;
         let vlan_cell = format!("F{row}");
         let vlan_id = match self.text(sheet, &vlan_cell) {
             Some(text) => match parse_vlan_id(&text) {
-                Some(id) => id,
+                Some(id) => Some(id),
                 None => {
                     self.error(
                         sheet,
@@ -744,7 +748,7 @@ impl PlanReader {
                         "VLAN ID",
                         format!("{text:?} is not a VLAN ID (an integer in 0..=4094)"),
                     );
-                    0
+                    None
                 }
             },
             None => {
@@ -754,7 +758,7 @@ impl PlanReader {
                     "VLAN ID",
                     format!("network {name:?} has no VLAN ID (0 for untagged)"),
                 );
-                0
+                None
             }
         };
         let subnet_cell = format!("H{row}");
@@ -781,21 +785,22 @@ impl PlanReader {
                 format!("the gateway {gateway} is not inside the subnet {subnet}"),
             );
         }
-        NetworkPlan {
+        let network = NetworkPlan {
             name,
-            vlan_id,
+            vlan_id: vlan_id.unwrap_or(0),
             subnet,
             gateway,
             row,
-        }
+        };
+        (network, vlan_id.is_some())
     }
 
-    fn check_network_duplicates(&mut self, networks: &[NetworkPlan]) {
+    fn check_network_duplicates(&mut self, networks: &[NetworkPlan], vlan_valid: &[bool]) {
         let sheet = layout::NETWORK_SHEET;
         let mut names: HashMap<&str, u32> = HashMap::new();
         let mut vlans: HashMap<u16, u32> = HashMap::new();
         let mut found = Vec::new();
-        for network in networks {
+        for (network, vlan_valid) in networks.iter().zip(vlan_valid) {
             if let Some(first) = names.get(network.name.as_str()) {
                 found.push((
                     format!("D{}", network.row),
@@ -807,6 +812,9 @@ impl PlanReader {
                 ));
             } else {
                 names.insert(&network.name, network.row);
+            }
+            if !vlan_valid {
+                continue;
             }
             if let Some(first) = vlans.get(&network.vlan_id) {
                 found.push((
@@ -829,12 +837,14 @@ impl PlanReader {
     fn read_dns(&mut self) -> Vec<Ipv4Addr> {
         let sheet = layout::MANAGEMENT_SHEET;
         let mut servers = Vec::new();
+        let mut filled = false;
         for (index, row) in layout::DNS_ROWS.enumerate() {
             let cell = format!("E{row}");
             let field = format!("DNS Server{}", index + 1);
             let Some(text) = self.text(sheet, &cell) else {
                 continue;
             };
+            filled = true;
             for item in split_list(&text) {
                 match parse_ipv4(&item) {
                     Some(ip) => servers.push(ip),
@@ -847,7 +857,7 @@ impl PlanReader {
                 }
             }
         }
-        if servers.is_empty() {
+        if !filled {
             self.warning(
                 sheet,
                 &format!("E{}", layout::DNS_ROWS.start()),
@@ -861,12 +871,14 @@ impl PlanReader {
     fn read_ntp(&mut self) -> Vec<String> {
         let sheet = layout::MANAGEMENT_SHEET;
         let mut servers = Vec::new();
+        let mut filled = false;
         for (index, row) in layout::NTP_ROWS.enumerate() {
             let cell = format!("E{row}");
             let field = format!("NTP Server{}", index + 1);
             let Some(text) = self.text(sheet, &cell) else {
                 continue;
             };
+            filled = true;
             for item in split_list(&text) {
                 if parse_ipv4(&item).is_some() || is_domain_name(&item) {
                     servers.push(item);
@@ -880,7 +892,7 @@ impl PlanReader {
                 }
             }
         }
-        if servers.is_empty() {
+        if !filled {
             self.warning(
                 sheet,
                 &format!("E{}", layout::NTP_ROWS.start()),

@@ -1,10 +1,117 @@
-//! `smtx-deploy plan`. (Being implemented.)
+//! `smtx-deploy plan`: `check` reads and validates a workbook and prints its
+//! summary (or JSON); `set-serial` writes the cluster serial back into it.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use smtx_plan::{
+    DEFAULT_SERIAL_CELL, SerialWriteError, SerialWriteOptions, SerialWriteOutcome, parse_workbook,
+    render_summary, write_serial,
+};
 
 use crate::Outcome;
+use crate::commands::BadInput;
 
 #[derive(Debug, clap::Args)]
-pub struct PlanArgs {}
+pub struct PlanArgs {
+    #[command(subcommand)]
+    command: PlanCommand,
+}
 
-pub fn run(_args: PlanArgs) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`plan` is not implemented yet")
+#[derive(Debug, clap::Subcommand)]
+enum PlanCommand {
+    /// Read and validate a workbook; print its summary and every problem by cell.
+    Check(CheckArgs),
+    /// Write the cluster serial into the workbook (only that cell changes).
+    SetSerial(SetSerialArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// The planning workbook (.xlsx).
+    workbook: PathBuf,
+    /// Print the plan and diagnostics as JSON on stdout (no secrets).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct SetSerialArgs {
+    /// The planning workbook (.xlsx).
+    workbook: PathBuf,
+    /// The cluster serial, e.g. from `GET /api/v2/tools/license`.
+    serial: String,
+    /// Target cell as SHEET!CELL. The default is the template's `Cluster SN`
+    /// cell; the design's 文档描述!C18 is a table header in the real template.
+    #[arg(long, default_value = DEFAULT_SERIAL_CELL)]
+    cell: String,
+    /// Overwrite a cell holding something other than a placeholder or an
+    /// earlier serial, and ignore an office lock file.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(args: PlanArgs) -> anyhow::Result<Outcome> {
+    match args.command {
+        PlanCommand::Check(args) => check(args),
+        PlanCommand::SetSerial(args) => set_serial(args),
+    }
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
+    let file = args.workbook.display().to_string();
+    let bytes = std::fs::read(&args.workbook)
+        .map_err(|error| BadInput(format!("{file}: cannot read the workbook: {error}")))?;
+    let parsed = parse_workbook(&bytes, &file).map_err(|error| BadInput(error.to_string()))?;
+    if args.json {
+        let json = serde_json::to_string_pretty(&parsed).context("rendering the plan as JSON")?;
+        println!("{json}");
+    } else {
+        println!("Workbook: {file}\n");
+        print!("{}", render_summary(&parsed));
+    }
+    Ok(if parsed.has_errors() {
+        Outcome::BadInput
+    } else {
+        Outcome::Ok
+    })
+}
+
+fn set_serial(args: SetSerialArgs) -> anyhow::Result<Outcome> {
+    let options = SerialWriteOptions {
+        cell: args.cell.clone(),
+        force: args.force,
+    };
+    match write_serial(&args.workbook, &args.serial, &options) {
+        Ok(SerialWriteOutcome::Written { previous }) => {
+            let file = args.workbook.display();
+            match previous {
+                Some(previous) => println!(
+                    "{file}: wrote serial {} to {} (replacing {previous:?})",
+                    args.serial.trim(),
+                    args.cell
+                ),
+                None => println!(
+                    "{file}: wrote serial {} to {}",
+                    args.serial.trim(),
+                    args.cell
+                ),
+            }
+            Ok(Outcome::Ok)
+        }
+        Ok(SerialWriteOutcome::AlreadyPresent) => {
+            println!(
+                "{}: {} already holds serial {}; nothing to do",
+                args.workbook.display(),
+                args.cell,
+                args.serial.trim()
+            );
+            Ok(Outcome::Ok)
+        }
+        // Writing failed after the input was accepted: the job failed (1).
+        Err(error @ (SerialWriteError::Failed { .. } | SerialWriteError::FileOpen { .. })) => {
+            Err(anyhow::Error::new(error))
+        }
+        Err(error) => Err(BadInput(error.to_string()).into()),
+    }
 }

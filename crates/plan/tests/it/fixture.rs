@@ -1,6 +1,9 @@
-//! The fixture builder writes workbooks in the template's layout.
+//! The fixture builder writes workbooks in the template's layout that the
+//! reader understands.
 
 use smtx_plan::fixture::{FixtureCell, WorkbookSpec};
+
+use crate::common::parse_spec;
 
 #[test]
 fn example_workbook_is_a_zip_with_the_four_sheets() -> Result<(), Box<dyn std::error::Error>> {
@@ -8,21 +11,59 @@ fn example_workbook_is_a_zip_with_the_four_sheets() -> Result<(), Box<dyn std::e
     let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
     let names = archive.file_names().collect::<Result<Vec<_>, _>>()?;
     assert!(names.iter().any(|n| n == "xl/workbook.xml"), "{names:?}");
-    assert_eq!(
-        names
-            .iter()
-            .filter(|n| n.starts_with("xl/worksheets/sheet"))
-            .count(),
-        4
-    );
+    let sheets = names
+        .iter()
+        .filter(|n| n.starts_with("xl/worksheets/sheet"))
+        .count();
+    assert_eq!(sheets, 4);
     Ok(())
 }
 
 #[test]
-fn write_to_writes_the_file() -> Result<(), Box<dyn std::error::Error>> {
+fn example_round_trips_through_the_reader() {
+    for hosts in [1, 4, 16] {
+        let spec = WorkbookSpec::example(hosts);
+        let parsed = parse_spec(&spec);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        let plan = &parsed.plan;
+        assert_eq!(plan.hosts.len(), hosts);
+        assert_eq!(plan.cluster.name, spec.cluster_name);
+        assert_eq!(
+            plan.cluster.vip.map(|ip| ip.to_string()).as_deref(),
+            Some("10.0.20.10")
+        );
+        assert_eq!(plan.business_networks.len(), 3);
+        assert_eq!(plan.dns_servers.len(), 2);
+        assert_eq!(plan.ntp_servers, ["10.0.0.2", "ntp.example.com"]);
+        let last = plan.hosts.last().expect("hosts");
+        assert_eq!(last.hostname, format!("node-{hosts:02}"));
+        assert_eq!(
+            last.management_ip.to_string(),
+            format!("10.0.20.{}", 10 + hosts)
+        );
+        assert_eq!(
+            last.root_password.expose(),
+            spec.hosts[hosts - 1].root_password
+        );
+        assert_eq!(plan.fisheye.password.expose(), spec.fisheye_password);
+    }
+}
+
+#[test]
+fn write_to_writes_a_readable_file() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("plan.xlsx");
-    WorkbookSpec::example(16)
+    WorkbookSpec::example(2).write_to(&path)?;
+    let parsed = smtx_plan::parse_workbook(&std::fs::read(&path)?, "plan.xlsx")?;
+    assert_eq!(parsed.plan.hosts.len(), 2);
+    Ok(())
+}
+
+#[test]
+fn formula_without_cached_value_is_written_like_openpyxl() -> Result<(), Box<dyn std::error::Error>>
+{
+    use std::io::Read;
+    let bytes = WorkbookSpec::example(1)
         .with_cell(
             "主机规划!C3",
             FixtureCell::Formula {
@@ -30,11 +71,22 @@ fn write_to_writes_the_file() -> Result<(), Box<dyn std::error::Error>> {
                 cached: None,
             },
         )
-        .write_to(&path)?;
-    assert!(std::fs::metadata(&path)?.len() > 1000);
-    if let Ok(out) = std::env::var("SMTX_FIXTURE_OUT") {
-        std::fs::copy(&path, out)?;
+        .to_xlsx_bytes()?;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
+    let mut found = false;
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index)?;
+        let mut xml = String::new();
+        entry.read_to_string(&mut xml)?;
+        if xml.contains("<f>虚拟网络!B3</f>") {
+            assert!(
+                xml.contains(r#"<c r="C3"><f>虚拟网络!B3</f><v/></c>"#),
+                "{xml}"
+            );
+            found = true;
+        }
     }
+    assert!(found, "the formula cell is written");
     Ok(())
 }
 

@@ -3,3 +3,4 @@
 mod common;
 mod fixture;
 mod read;
+mod validate;

@@ -1,0 +1,489 @@
+//! Every validation rule, one workbook each: the diagnostic's severity,
+//! `sheet!cell` and field, and that nothing else is reported.
+
+use smtx_plan::fixture::{FixtureCell, HostSpec, NetworkSpec, WorkbookSpec};
+use smtx_plan::{ParsedWorkbook, Severity};
+
+use crate::common::parse_spec;
+
+use Severity::{Error, Warning};
+
+/// Parses `spec` and asserts exactly `expected` diagnostics (severity,
+/// location, field, a piece of the message), in any order.
+#[track_caller]
+fn check(spec: &WorkbookSpec, expected: &[(Severity, &str, &str, &str)]) -> ParsedWorkbook {
+    let parsed = parse_spec(spec);
+    let mut unexpected: Vec<_> = parsed.diagnostics.iter().collect();
+    for (severity, location, field, message) in expected {
+        let position = unexpected.iter().position(|d| {
+            d.severity == *severity
+                && d.location == *location
+                && d.field == *field
+                && d.message.contains(message)
+        });
+        match position {
+            Some(index) => {
+                unexpected.remove(index);
+            }
+            None => panic!(
+                "expected {severity:?} at {location} ({field}) containing {message:?}; got {:#?}",
+                parsed.diagnostics
+            ),
+        }
+    }
+    assert!(
+        unexpected.is_empty(),
+        "unexpected diagnostics: {unexpected:#?}"
+    );
+    parsed
+}
+
+fn example() -> WorkbookSpec {
+    WorkbookSpec::example(3)
+}
+
+#[test]
+fn the_example_is_clean() {
+    let parsed = check(&example(), &[]);
+    assert!(!parsed.has_errors());
+}
+
+#[test]
+fn malformed_ipv4_addresses() {
+    let mut spec = example();
+    spec.hosts[0].management_ip = "10.0.20.300".into();
+    spec.hosts[1].storage_ip = "10.0.21".into();
+    spec.hosts[2].bmc_ip = "bmc-3".into();
+    spec.vip = "10.0.20.10/24".into();
+    spec.business_networks[0].gateway = "10.1.20.x".into();
+    let parsed = check(
+        &spec,
+        &[
+            (
+                Error,
+                "主机规划!I3",
+                "管理地址",
+                "\"10.0.20.300\" is not an IPv4 address",
+            ),
+            (Error, "主机规划!N4", "存储IP", "not an IPv4 address"),
+            (Error, "主机规划!E5", "带外地址", "not an IPv4 address"),
+            (Error, "主机规划!I19", "集群VIP", "not an IPv4 address"),
+            (Error, "虚拟网络!I8", "Gateway", "not an IPv4 address"),
+        ],
+    );
+    assert!(parsed.has_errors());
+}
+
+#[test]
+fn subnets_must_be_cidr_and_hold_their_gateway() {
+    let mut spec = example();
+    spec.business_networks[0].subnet = "10.1.20.0".into();
+    spec.business_networks[1].subnet = "10.1.21.0/33".into();
+    spec.business_networks[2].gateway = "10.9.22.1".into();
+    check(
+        &spec,
+        &[
+            (Error, "虚拟网络!H8", "SubNetwork", "not a CIDR subnet"),
+            (Error, "虚拟网络!H9", "SubNetwork", "prefix must be 0..=32"),
+            (
+                Error,
+                "虚拟网络!I10",
+                "Gateway",
+                "not inside the subnet 10.1.22.0/24",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn vlan_ids_are_integers_in_range() {
+    let mut spec = example();
+    spec.business_networks[0].vlan_id = FixtureCell::Number(4095.0);
+    spec.business_networks[1].vlan_id = FixtureCell::Number(11.5);
+    spec.business_networks[2].vlan_id = FixtureCell::Text("VLAN-3".into());
+    spec.business_networks.push(NetworkSpec {
+        name: "VLAN-neg".into(),
+        vlan_id: FixtureCell::Number(-1.0),
+        subnet: "10.1.30.0/24".into(),
+        gateway: "10.1.30.1".into(),
+    });
+    spec.business_networks.push(NetworkSpec {
+        name: "VLAN-none".into(),
+        vlan_id: FixtureCell::Empty,
+        subnet: String::new(),
+        gateway: String::new(),
+    });
+    check(
+        &spec,
+        &[
+            (Error, "虚拟网络!F8", "VLAN ID", "\"4095\" is not a VLAN ID"),
+            (Error, "虚拟网络!F9", "VLAN ID", "\"11.5\" is not a VLAN ID"),
+            (
+                Error,
+                "虚拟网络!F10",
+                "VLAN ID",
+                "\"VLAN-3\" is not a VLAN ID",
+            ),
+            (Error, "虚拟网络!F11", "VLAN ID", "\"-1\" is not a VLAN ID"),
+            (Error, "虚拟网络!F12", "VLAN ID", "has no VLAN ID"),
+        ],
+    );
+    // 0 and 4094 are the bounds.
+    let mut spec = example();
+    spec.business_networks[0].vlan_id = FixtureCell::Number(0.0);
+    spec.business_networks[1].vlan_id = FixtureCell::Text("4094".into());
+    check(&spec, &[]);
+}
+
+#[test]
+fn duplicate_vlans_and_network_names() {
+    let mut spec = example();
+    spec.business_networks[1].vlan_id = FixtureCell::Number(1120.0);
+    spec.business_networks[2].name = "VLAN-1120".into();
+    check(
+        &spec,
+        &[
+            (
+                Error,
+                "虚拟网络!F9",
+                "VLAN ID",
+                "duplicate VLAN ID 1120: also at 虚拟网络!F8",
+            ),
+            (
+                Error,
+                "虚拟网络!D10",
+                "虚拟网络",
+                "duplicate network name \"VLAN-1120\"",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn hostnames_are_rfc1123_labels_and_unique() {
+    let mut spec = example();
+    spec.hosts[0].hostname = "node_01".into();
+    spec.hosts[1].hostname = "-node-02".into();
+    spec.hosts[2].hostname = format!("n{}", "x".repeat(63));
+    check(
+        &spec,
+        &[
+            (Error, "主机规划!H3", "主机名", "letters, digits and '-'"),
+            (
+                Error,
+                "主机规划!H4",
+                "主机名",
+                "must not start or end with '-'",
+            ),
+            (Error, "主机规划!H5", "主机名", "1 to 63 characters"),
+        ],
+    );
+    let mut spec = example();
+    spec.hosts[2].hostname = "NODE-01".into();
+    check(
+        &spec,
+        &[(
+            Error,
+            "主机规划!H5",
+            "主机名",
+            "duplicate hostname \"NODE-01\": also at 主机规划!H3",
+        )],
+    );
+}
+
+#[test]
+fn duplicate_host_addresses() {
+    let mut spec = example();
+    spec.hosts[1].management_ip = spec.hosts[0].management_ip.clone();
+    spec.hosts[2].storage_ip = spec.hosts[0].storage_ip.clone();
+    spec.hosts[2].bmc_ip = spec.hosts[1].bmc_ip.clone();
+    check(
+        &spec,
+        &[
+            (
+                Error,
+                "主机规划!I4",
+                "管理地址",
+                "duplicate address 10.0.20.11: also at 主机规划!I3",
+            ),
+            (
+                Error,
+                "主机规划!N5",
+                "存储IP",
+                "duplicate address 10.0.21.11: also at 主机规划!N3",
+            ),
+            (
+                Error,
+                "主机规划!E5",
+                "带外地址",
+                "duplicate address 10.0.19.12: also at 主机规划!E4",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn vip_must_not_be_a_host_address() {
+    let mut spec = example();
+    spec.vip = spec.hosts[1].management_ip.clone();
+    check(
+        &spec,
+        &[(
+            Error,
+            "主机规划!I19",
+            "集群VIP",
+            "also a host address (主机规划!I4)",
+        )],
+    );
+}
+
+#[test]
+fn dns_must_be_ips_and_ntp_ips_or_domain_names() {
+    let mut spec = example();
+    spec.dns_servers = vec!["dns.example.com".into(), "10.0.0.1".into()];
+    spec.ntp_servers = vec![
+        "10.0.0.300".into(),
+        "ntp_bad.example.com".into(),
+        "time.example.com".into(),
+    ];
+    let parsed = check(
+        &spec,
+        &[
+            (
+                Error,
+                "集群管理信息!E25",
+                "DNS Server1",
+                "DNS servers must be IPs",
+            ),
+            (
+                Error,
+                "集群管理信息!E22",
+                "NTP Server1",
+                "neither an IPv4 address nor a domain name",
+            ),
+            (
+                Error,
+                "集群管理信息!E23",
+                "NTP Server2",
+                "neither an IPv4 address nor a domain name",
+            ),
+        ],
+    );
+    assert_eq!(parsed.plan.ntp_servers, ["time.example.com"]);
+}
+
+#[test]
+fn bond_modes_the_api_accepts_and_user_spellings() {
+    let mut spec = example();
+    if let Some(business) = spec.business_vds.as_mut() {
+        business.bond_mode = "Active-Backup".into();
+    }
+    spec.storage_vds.bond_mode = "BALANCE_TCP".into();
+    let parsed = check(&spec, &[]);
+    let business = parsed.plan.business_vds.as_ref().expect("business VDS");
+    assert_eq!(business.bond_mode.as_api_str(), "active-backup");
+    assert_eq!(
+        parsed.plan.storage_vds.bond_mode.as_api_str(),
+        "balance-tcp"
+    );
+
+    let mut spec = example();
+    if let Some(business) = spec.business_vds.as_mut() {
+        business.bond_mode = "round-robin".into();
+    }
+    spec.management_vds.bond_mode = "lacp-fast".into();
+    check(
+        &spec,
+        &[
+            (
+                Error,
+                "虚拟网络!K8",
+                "网口绑定模式",
+                "\"round-robin\" is not a bond mode",
+            ),
+            (
+                Error,
+                "虚拟网络!K4",
+                "网口绑定模式",
+                "\"lacp-fast\" is not a bond mode",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn more_than_sixteen_hosts_is_an_error() {
+    // 17 hosts: rows were inserted, so the cluster rows moved down to 20.
+    let spec = WorkbookSpec::example(17);
+    let parsed = check(
+        &spec,
+        &[(
+            Error,
+            "主机规划!H19",
+            "主机名",
+            "17 hosts: a cluster in this workbook holds at most 16",
+        )],
+    );
+    assert_eq!(parsed.plan.hosts.len(), 17);
+    // The cluster cells were still found on their moved row.
+    assert_eq!(
+        parsed.plan.cluster.vip.map(|ip| ip.to_string()).as_deref(),
+        Some("10.0.20.10")
+    );
+}
+
+#[test]
+fn sixteen_hosts_fill_the_template() {
+    let parsed = check(&WorkbookSpec::example(16), &[]);
+    assert_eq!(parsed.plan.hosts.len(), 16);
+}
+
+#[test]
+fn missing_fisheye_password_is_an_error() {
+    let mut spec = example();
+    spec.fisheye_password.clear();
+    check(
+        &spec,
+        &[(
+            Error,
+            "主机规划!M19",
+            "集群管理员密码",
+            "Fisheye admin password is empty",
+        )],
+    );
+}
+
+#[test]
+fn missing_dns_ntp_vip_and_business_networks_are_warnings() {
+    let mut spec = example();
+    spec.dns_servers.clear();
+    spec.ntp_servers.clear();
+    spec.vip.clear();
+    spec.business_networks.clear();
+    let parsed = check(
+        &spec,
+        &[
+            (
+                Warning,
+                "集群管理信息!E25",
+                "DNS Server1",
+                "skips setting DNS",
+            ),
+            (
+                Warning,
+                "集群管理信息!E22",
+                "NTP Server1",
+                "skips setting NTP",
+            ),
+            (Warning, "主机规划!I19", "集群VIP", "skips setting it"),
+            (Warning, "虚拟网络!D8", "虚拟网络", "skips creating VLANs"),
+        ],
+    );
+    assert!(!parsed.has_errors());
+    assert!(parsed.plan.business_networks.is_empty());
+}
+
+#[test]
+fn required_cells_missing() {
+    let mut spec = example();
+    spec.cluster_name.clear();
+    spec.hosts[0].management_ip.clear();
+    spec.hosts[1].hostname.clear();
+    spec.network_architecture = "三网融合".into();
+    check(
+        &spec,
+        &[
+            (Error, "虚拟网络!B3", "集群名称", "cluster name is empty"),
+            (Error, "主机规划!I3", "管理地址", "management IP is empty"),
+            (Error, "主机规划!H4", "主机名", "hostname is empty"),
+            (
+                Error,
+                "主机规划!Q20",
+                "网络架构",
+                "\"三网融合\" is not supported",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn no_hosts_is_an_error() {
+    let mut spec = example();
+    spec.hosts.clear();
+    spec.vip = "10.0.20.10".into();
+    check(&spec, &[(Error, "主机规划!H3", "主机名", "no hosts")]);
+}
+
+#[test]
+fn business_vds_problems() {
+    // Networks on a separate business VDS need that VDS.
+    let mut spec = example();
+    spec.business_vds = None;
+    check(
+        &spec,
+        &[(
+            Error,
+            "虚拟网络!C8",
+            "虚拟交换机",
+            "business VDS has no name",
+        )],
+    );
+
+    // With 存储独立 the business networks live on the management VDS.
+    let mut spec = example();
+    spec.business_vds = None;
+    spec.network_architecture = "存储独立".into();
+    let parsed = check(&spec, &[]);
+    assert!(parsed.plan.business_vds.is_none());
+
+    let mut spec = example();
+    if let Some(business) = spec.business_vds.as_mut() {
+        business.nics.clear();
+    }
+    check(
+        &spec,
+        &[(Error, "虚拟网络!J8", "主机端口", "lists no host NICs")],
+    );
+}
+
+#[test]
+fn a_bmc_address_left_empty_is_a_warning() {
+    let mut spec = example();
+    spec.hosts[0].bmc_ip.clear();
+    check(
+        &spec,
+        &[(
+            Warning,
+            "主机规划!E3",
+            "带外地址",
+            "BMC account step skips this host",
+        )],
+    );
+}
+
+#[test]
+fn every_problem_is_reported_in_one_pass() {
+    let mut spec = example();
+    spec.hosts.push(HostSpec {
+        hostname: "node_04".into(),
+        management_ip: "10.0.20.300".into(),
+        ..spec.hosts[0].clone()
+    });
+    spec.vip = "10.0.20.12".into();
+    spec.business_networks[0].vlan_id = FixtureCell::Number(5000.0);
+    spec.dns_servers = vec!["dns".into()];
+    spec.fisheye_password.clear();
+    let parsed = parse_spec(&spec);
+    let errors = parsed.error_count();
+    // hostname, management IP, duplicate storage and BMC IPs of the copied
+    // host, VIP clash, VLAN, DNS, Fisheye password.
+    assert_eq!(errors, 8, "{:#?}", parsed.diagnostics);
+    let rendered = smtx_plan::render_diagnostics(&parsed);
+    assert!(
+        rendered
+            .contains("error: 主机规划!I6 (管理地址): \"10.0.20.300\" is not an IPv4 address\n"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("8 errors, 0 warnings\n"), "{rendered}");
+    assert!(rendered.contains("hint: "), "{rendered}");
+}
