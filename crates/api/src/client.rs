@@ -437,7 +437,7 @@ impl ApiClient {
         result
     }
 
-    fn can_relogin(&self) -> bool {
+    pub(crate) fn can_relogin(&self) -> bool {
         self.shared
             .credentials
             .read()
@@ -445,7 +445,7 @@ impl ApiClient {
             .unwrap_or(false)
     }
 
-    async fn relogin(&self) -> Result<(), ApiError> {
+    pub(crate) async fn relogin(&self) -> Result<(), ApiError> {
         let credentials = self.shared.credentials.read().ok().and_then(|c| c.clone());
         let Some((user, password)) = credentials else {
             return Ok(());
@@ -473,7 +473,14 @@ impl ApiClient {
             .send()
             .await
             .map_err(|e| transport_error(action, &url, &e, self.shared.config.request_timeout))?;
-        read_answer(action, response, call.envelope, &url, self.shared.config.request_timeout).await
+        read_answer(
+            action,
+            response,
+            call.envelope,
+            &url,
+            self.shared.config.request_timeout,
+        )
+        .await
     }
 
     fn record(&self, call: &Call<'_>) -> Result<Value, ApiError> {
@@ -500,7 +507,11 @@ impl ApiClient {
         if let Ok(mut calls) = self.shared.planned.lock() {
             calls.push(planned);
         }
-        Ok(synthetic_answer(&call.method, call.path, call.body.as_ref()))
+        Ok(synthetic_answer(
+            &call.method,
+            call.path,
+            call.body.as_ref(),
+        ))
     }
 
     /// Record a call that bypasses `send` (uploads) in dry-run mode.

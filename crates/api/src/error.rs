@@ -41,7 +41,9 @@ pub enum ApiError {
     #[error("{action}: unexpected answer: {reason}")]
     Decode { action: String, reason: String },
     /// 401/403 and no way to log in again.
-    #[error("{action}: not authorized (HTTP {status}); check the Fisheye admin password or the configured token")]
+    #[error(
+        "{action}: not authorized (HTTP {status}); check the Fisheye admin password or the configured token"
+    )]
     Unauthorized { action: String, status: u16 },
     /// A job ended in failure.
     #[error("job {job_id} ({description}) ended {state}{}", reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
@@ -61,6 +63,14 @@ pub enum ApiError {
     /// Bad client configuration (URL, CA file, override).
     #[error("{0}")]
     Config(String),
+    /// The SVT upload of `file` failed for good (after retries and the
+    /// volume recreation); `chunk` is the chunk that failed, if one did.
+    #[error("upload of {file} failed{}: {reason}", chunk.map(|c| format!(" at chunk {c}")).unwrap_or_default())]
+    Upload {
+        file: String,
+        chunk: Option<u64>,
+        reason: String,
+    },
     /// A local file (the ISO) could not be read.
     #[error("{path}: {reason}")]
     File { path: String, reason: String },

@@ -8,6 +8,7 @@ mod dry_run;
 mod endpoints;
 mod error;
 pub mod ssh;
+mod upload;
 
 pub use client::{
     AddressOverride, ApiClient, Auth, ClientConfig, DEPLOYMENT_TOKEN, Envelope, Repeat,
@@ -16,3 +17,4 @@ pub use client::{
 pub use dry_run::{PlannedCall, redact};
 pub use endpoints::*;
 pub use error::ApiError;
+pub use upload::*;

@@ -1,0 +1,597 @@
+//! The VMTools (SVT) chunked upload (`ApiClient::upload_svt_image`) against
+//! the in-process simulator on loopback: the SHA-256 the simulator computes
+//! from what it received equals ours at the chunk-boundary sizes, chunk
+//! retries, rollback and recreation, dropped connections, resume of a
+//! partly uploaded volume, progress, dry run, the ISO lookup, and no token
+//! in errors or logs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use smtx_api::{
+    ApiClient, ApiError, ClientConfig, RetryPolicy, SvtUpload, UploadOptions, UploadProgress,
+    find_vmtools_iso,
+};
+use smtx_secret::Secret;
+use smtx_sim::{ClusterSpec, Fault, RunningSim, SimOptions};
+
+type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+const CHUNK: u64 = 64 * 1024;
+const ROOT_PASSWORD: &str = "Upl0ad-test!";
+
+async fn sim(tls: bool) -> Result<RunningSim, smtx_sim::SimError> {
+    smtx_sim::start(
+        ClusterSpec::example(1),
+        SimOptions {
+            tls,
+            chunk_size: CHUNK,
+            job_polls_to_finish: 0,
+            ssh: false,
+            ..SimOptions::default()
+        },
+    )
+    .await
+}
+
+fn config(sim: &RunningSim) -> Result<ClientConfig, String> {
+    let base = sim.node_url(0).ok_or("the simulator has no node")?;
+    let mut config = ClientConfig::new(base);
+    config.tls.ca_cert_pem = sim.ca_cert_pem().map(|pem| pem.as_bytes().to_vec());
+    config.retry = RetryPolicy {
+        attempts: 3,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+    };
+    config.upload_timeout = Duration::from_secs(30);
+    Ok(config)
+}
+
+/// A client logged in to the simulator as root.
+async fn logged_in(
+    sim: &RunningSim,
+) -> Result<ApiClient, Box<dyn std::error::Error + Send + Sync>> {
+    let client = ApiClient::new(config(sim)?)?;
+    let password = Secret::new(ROOT_PASSWORD);
+    client.setup_root("root", &password).await?;
+    client.login("root", &password).await?;
+    Ok(client)
+}
+
+/// Bytes that differ at every offset, so a misplaced chunk changes the hash.
+fn pattern(len: u64) -> Vec<u8> {
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()[0]
+        })
+        .collect()
+}
+
+fn write_iso(dir: &Path, name: &str, len: u64) -> std::io::Result<(PathBuf, String)> {
+    let path = dir.join(name);
+    let bytes = pattern(len);
+    std::fs::File::create(&path)?.write_all(&bytes)?;
+    Ok((path, hex::encode(Sha256::digest(&bytes))))
+}
+
+fn images(sim: &RunningSim) -> Vec<Value> {
+    sim.state()["images"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn image<'a>(images: &'a [Value], uuid: &str) -> Option<&'a Value> {
+    images.iter().find(|image| image["uuid"] == uuid)
+}
+
+/// `(chunk_num, status)` of every upload_template call the simulator saw
+/// for `image_uuid`, in order; dropped connections have status 0.
+fn chunk_calls(sim: &RunningSim, image_uuid: &str) -> Vec<(u64, u64)> {
+    let state = sim.state();
+    let calls = state["calls"].as_array().cloned().unwrap_or_default();
+    calls
+        .iter()
+        .filter(|call| call["path"] == "/api/v2/svt_image/upload_template")
+        .filter_map(|call| {
+            let query = call["query"].as_str()?;
+            let dropped = query.contains("dropped=true");
+            if !dropped && !query.contains(&format!("image_uuid={image_uuid}")) {
+                return None;
+            }
+            let chunk = query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("chunk_num="))?
+                .parse()
+                .ok()?;
+            Some((chunk, call["status"].as_u64().unwrap_or(0)))
+        })
+        .collect()
+}
+
+fn count_calls(sim: &RunningSim, method: &str, path_prefix: &str) -> usize {
+    let state = sim.state();
+    state["calls"]
+        .as_array()
+        .map(|calls| {
+            calls
+                .iter()
+                .filter(|call| {
+                    call["method"] == method
+                        && call["path"]
+                            .as_str()
+                            .is_some_and(|path| path.starts_with(path_prefix))
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn sha256_matches_the_simulator_at_chunk_boundaries() -> TestResult {
+    // HTTPS here, plain HTTP elsewhere: the body stream must work over both.
+    let sim = sim(true).await?;
+    let client = logged_in(&sim).await?;
+    let dir = tempfile::tempdir()?;
+    for (index, size) in [1, CHUNK, CHUNK + 1, 10 * CHUNK + 123]
+        .into_iter()
+        .enumerate()
+    {
+        let (path, expected) = write_iso(dir.path(), &format!("SMTX_VMTOOLS-1.{index}.iso"), size)?;
+        let report = client
+            .upload_svt_image(&SvtUpload::new(&path), &UploadOptions::default())
+            .await?;
+        assert_eq!(report.sha256, expected, "size {size}");
+        assert_eq!(report.size, size);
+        assert_eq!(report.chunk_size, CHUNK);
+        assert_eq!(
+            report.chunks_sent as u64,
+            size.div_ceil(CHUNK),
+            "size {size}"
+        );
+        assert_eq!(report.chunks_already_present, 0);
+        assert!(!report.recreated);
+        let images = images(&sim);
+        let seen = image(&images, &report.image_uuid).ok_or("image not in the simulator")?;
+        assert_eq!(seen["sha256"], expected.as_str(), "size {size}");
+        assert_eq!(seen["complete"], true);
+        assert_eq!(seen["zbs_volume_id"], report.zbs_volume_id.as_str());
+        assert_eq!(seen["name"], format!("SMTX_VMTOOLS-1.{index}.iso"));
+    }
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_chunk_failing_once_or_twice_is_retried_on_the_same_volume() -> TestResult {
+    let sim = sim(false).await?;
+    let client = logged_in(&sim).await?;
+    let dir = tempfile::tempdir()?;
+    for times in [1u32, 2] {
+        let (path, expected) = write_iso(dir.path(), &format!("fail-{times}.iso"), 5 * CHUNK + 7)?;
+        sim.inject(Fault::ChunkFails { chunk: 2, times });
+        let report = client
+            .upload_svt_image(&SvtUpload::new(&path), &UploadOptions::default())
+            .await?;
+        assert!(!report.recreated, "{times} failure(s) must not recreate");
+        assert_eq!(report.sha256, expected);
+        let images = images(&sim);
+        let seen = image(&images, &report.image_uuid).ok_or("image not in the simulator")?;
+        assert_eq!(seen["sha256"], expected.as_str());
+        let calls = chunk_calls(&sim, &report.image_uuid);
+        let failed = calls
+            .iter()
+            .filter(|(chunk, status)| *chunk == 2 && *status == 500)
+            .count();
+        assert_eq!(failed, times as usize, "calls: {calls:?}");
+        let ok: Vec<u64> = calls
+            .iter()
+            .filter(|(_, status)| *status == 200)
+            .map(|(c, _)| *c)
+            .collect();
+        assert_eq!(ok, vec![0, 1, 2, 3, 4, 5]);
+    }
+    assert_eq!(count_calls(&sim, "DELETE", "/api/v2/images/"), 0);
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_chunk_failing_three_times_rolls_back_and_recreates() -> TestResult {
+    let sim = sim(false).await?;
+    let client = logged_in(&sim).await?;
+    let dir = tempfile::tempdir()?;
+    let (path, expected) = write_iso(dir.path(), "SMTX_VMTOOLS-3.2.0-1.iso", 4 * CHUNK + 1)?;
+    sim.inject(Fault::ChunkFails { chunk: 1, times: 3 });
+    let report = client
+        .upload_svt_image(&SvtUpload::new(&path), &UploadOptions::default())
+        .await?;
+    assert!(report.recreated);
+    assert_eq!(report.sha256, expected);
+    assert_eq!(report.chunks_sent, 5);
+    let images = images(&sim);
+    assert_eq!(
+        images.len(),
+        2,
+        "a first, deleted volume and the new one: {images:?}"
+    );
+    assert_eq!(images[0]["deleted"], true);
+    assert_ne!(images[0]["uuid"], report.image_uuid.as_str());
+    let current = image(&images, &report.image_uuid).ok_or("new image missing")?;
+    assert_eq!(current["deleted"], false);
+    assert_eq!(current["complete"], true);
+    assert_eq!(current["sha256"], expected.as_str());
+    assert_eq!(count_calls(&sim, "DELETE", "/api/v2/images/"), 1);
+    assert_eq!(
+        count_calls(&sim, "POST", "/api/v2/svt_image/create_volume"),
+        2
+    );
+    let first = images[0]["uuid"].as_str().ok_or("uuid")?;
+    let first_calls = chunk_calls(&sim, first);
+    assert_eq!(first_calls, vec![(0, 200), (1, 500), (1, 500), (1, 500)]);
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn failing_after_the_recreate_too_is_an_error_naming_file_and_chunk() -> TestResult {
+    let sim = sim(false).await?;
+    let client = logged_in(&sim).await?;
+    let dir = tempfile::tempdir()?;
+    let (path, _) = write_iso(dir.path(), "SMTX_VMTOOLS-3.2.0-2.iso", 3 * CHUNK)?;
+    sim.inject(Fault::ChunkFails { chunk: 2, times: 6 });
+    let error = client
+        .upload_svt_image(&SvtUpload::new(&path), &UploadOptions::default())
+        .await
+        .err()
+        .ok_or("the upload should fail")?;
+    assert!(
+        matches!(&error, ApiError::Upload { chunk: Some(2), file, .. } if file.contains("SMTX_VMTOOLS-3.2.0-2.iso")),
+        "{error:?}"
+    );
+    let text = error.to_string();
+    assert!(text.contains("chunk 2"), "{text}");
+    assert!(text.contains("HTTP 500"), "{text}");
+    assert!(text.contains("recreated"), "{text}");
+    let images = images(&sim);
+    assert_eq!(images.len(), 2);
+    assert!(
+        images.iter().all(|image| image["deleted"] == true),
+        "{images:?}"
+    );
+    assert_eq!(count_calls(&sim, "DELETE", "/api/v2/images/"), 2);
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_connection_dropped_mid_chunk_is_retried() -> TestResult {
+    let sim = sim(false).await?;
+    let client = logged_in(&sim).await?;
+    let dir = tempfile::tempdir()?;
+    let (path, expected) = write_iso(dir.path(), "drop.iso", 6 * CHUNK)?;
+    sim.inject(Fault::DropUpload { chunk: 3, times: 1 });
+    let report = client
+        .upload_svt_image(&SvtUpload::new(&path), &UploadOptions::default())
+        .await?;
+    assert!(!report.recreated);
+    assert_eq!(report.sha256, expected);
+    let images = images(&sim);
+    let seen = image(&images, &report.image_uuid).ok_or("image missing")?;
+    assert_eq!(seen["sha256"], expected.as_str());
+    let calls = chunk_calls(&sim, &report.image_uuid);
+    assert!(
+        calls.contains(&(3, 0)),
+        "the drop is in the call log: {calls:?}"
+    );
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|(chunk, status)| *chunk == 3 && *status == 200)
+            .count(),
+        1
+    );
+    sim.shutdown().await;
+    Ok(())
+}
+
+/// Logs in and uploads `chunks` of the file by hand, as an interrupted
+/// earlier run would have; answers the image uuid.
+async fn upload_part_by_hand(
+    sim: &RunningSim,
+    path: &Path,
+    chunks: &[u64],
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let base = sim.node_url(0).ok_or("no node")?;
+    let http = reqwest::Client::new();
+    let session: Value = http
+        .post(format!("{base}/api/v3/sessions"))
+        .json(
+            &serde_json::json!({"username": "root", "password": ROOT_PASSWORD, "encrypted": false}),
+        )
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = session["token"].as_str().ok_or("no token")?.to_string();
+    let bytes = std::fs::read(path)?;
+    let name = path
+        .file_name()
+        .ok_or("no name")?
+        .to_string_lossy()
+        .into_owned();
+    let volume: Value = http
+        .post(format!("{base}/api/v2/svt_image/create_volume"))
+        .query(&[("name", name.clone()), ("size", bytes.len().to_string())])
+        .header("x-smartx-token", &token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let data = &volume["data"];
+    let image_uuid = data["image_uuid"]
+        .as_str()
+        .ok_or("no image_uuid")?
+        .to_string();
+    let zbs = data["zbs_volume_id"]
+        .as_str()
+        .ok_or("no zbs_volume_id")?
+        .to_string();
+    for &chunk in chunks {
+        let start = usize::try_from(chunk * CHUNK)?;
+        let end = (start + usize::try_from(CHUNK)?).min(bytes.len());
+        let part =
+            reqwest::multipart::Part::bytes(bytes[start..end].to_vec()).file_name(name.clone());
+        let answer = http
+            .post(format!("{base}/api/v2/svt_image/upload_template"))
+            .query(&[
+                ("zbs_volume_id", zbs.clone()),
+                ("chunk_num", chunk.to_string()),
+                ("image_uuid", image_uuid.clone()),
+            ])
+            .header("x-smartx-token", &token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await?;
+        assert_eq!(answer.status(), 200);
+    }
+    Ok(image_uuid)
+}
+
+#[tokio::test]
+async fn a_partly_uploaded_volume_is_resumed_with_the_missing_chunks_only() -> TestResult {
+    let sim = sim(false).await?;
+    let client = logged_in(&sim).await?;
+    let dir = tempfile::tempdir()?;
+    let (path, expected) = write_iso(dir.path(), "SMTX_VMTOOLS-4.0.0-1.iso", 7 * CHUNK + 99)?;
+    let image_uuid = upload_part_by_hand(&sim, &path, &[0, 2, 3, 7]).await?;
+    let before = chunk_calls(&sim, &image_uuid).len();
+    let report = client
+        .upload_svt_image(&SvtUpload::new(&path), &UploadOptions::default())
+        .await?;
+    assert_eq!(report.image_uuid, image_uuid, "the same volume is resumed");
+    assert_eq!(report.chunks_already_present, 4);
+    assert_eq!(report.chunks_sent, 4);
+    assert_eq!(report.sha256, expected, "the skipped chunks are hashed too");
+    let sent: Vec<u64> = chunk_calls(&sim, &image_uuid)[before..]
+        .iter()
+        .map(|(chunk, _)| *chunk)
+        .collect();
+    assert_eq!(sent, vec![1, 4, 5, 6]);
+    let images = images(&sim);
+    let seen = image(&images, &image_uuid).ok_or("image missing")?;
+    assert_eq!(seen["sha256"], expected.as_str());
+    assert_eq!(count_calls(&sim, "DELETE", "/api/v2/images/"), 0);
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn progress_rises_to_the_total() -> TestResult {
+    let sim = sim(false).await?;
+    let client = logged_in(&sim).await?;
+    let dir = tempfile::tempdir()?;
+    let size = 9 * CHUNK + 5;
+    let (path, _) = write_iso(dir.path(), "progress.iso", size)?;
+    let seen: Arc<Mutex<Vec<UploadProgress>>> = Arc::default();
+    let sink = Arc::clone(&seen);
+    let options = UploadOptions {
+        progress: Some(Arc::new(move |progress: &UploadProgress| {
+            if let Ok(mut seen) = sink.lock() {
+                seen.push(progress.clone());
+            }
+        })),
+        ..UploadOptions::default()
+    };
+    client
+        .upload_svt_image(&SvtUpload::new(&path), &options)
+        .await?;
+    let seen = seen.lock().map_err(|_| "poisoned")?.clone();
+    assert!(
+        seen.len() >= 10,
+        "one update per chunk at least: {}",
+        seen.len()
+    );
+    assert!(
+        seen.windows(2)
+            .all(|pair| pair[0].bytes_done <= pair[1].bytes_done
+                && pair[0].chunks_done <= pair[1].chunks_done),
+        "{seen:?}"
+    );
+    let last = seen.last().ok_or("no progress")?;
+    assert_eq!(last.bytes_done, size);
+    assert_eq!(last.total, size);
+    assert_eq!(last.chunks_done, 10);
+    assert_eq!(last.chunks_total, 10);
+    assert_eq!(last.eta, Some(Duration::ZERO));
+    assert!(last.bytes_per_sec > 0.0);
+    assert!(seen.iter().all(|progress| progress.total == size));
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_empty_file_is_refused_and_a_dry_run_sends_nothing() -> TestResult {
+    let sim = sim(false).await?;
+    let dir = tempfile::tempdir()?;
+    let (empty, _) = write_iso(dir.path(), "empty.iso", 0)?;
+    let client = logged_in(&sim).await?;
+    let error = client
+        .upload_svt_image(&SvtUpload::new(&empty), &UploadOptions::default())
+        .await
+        .err()
+        .ok_or("an empty file must be refused")?;
+    assert!(
+        matches!(&error, ApiError::File { path, .. } if path.contains("empty.iso")),
+        "{error:?}"
+    );
+    assert_eq!(count_calls(&sim, "POST", "/api/v2/svt_image/"), 0);
+
+    let size = 20 * 1024 * 1024 + 1;
+    let (path, _) = write_iso(dir.path(), "dry.iso", size)?;
+    let mut dry = config(&sim)?;
+    dry.dry_run = true;
+    let client = ApiClient::new(dry)?;
+    let report = client
+        .upload_svt_image(&SvtUpload::new(&path), &UploadOptions::default())
+        .await?;
+    assert_eq!(report.size, size);
+    let planned = client.planned_calls();
+    assert_eq!(
+        planned.len(),
+        1 + 3,
+        "create + 3 chunks of 8 MiB: {planned:?}"
+    );
+    assert!(
+        planned[0]
+            .url
+            .contains("/api/v2/svt_image/create_volume?name=dry.iso&size=20971521")
+    );
+    assert!(planned[3].url.contains("chunk_num=2"));
+    assert!(images(&sim).is_empty());
+    assert_eq!(count_calls(&sim, "POST", "/api/v2/svt_image/"), 0);
+    sim.shutdown().await;
+    Ok(())
+}
+
+fn touch(dir: &Path, name: &str, age_secs: u64) -> std::io::Result<PathBuf> {
+    let path = dir.join(name);
+    let file = std::fs::File::create(&path)?;
+    file.set_len(1)?;
+    file.set_modified(SystemTime::now() - Duration::from_secs(age_secs))?;
+    Ok(path)
+}
+
+#[test]
+fn find_vmtools_iso_picks_the_highest_version_then_the_newest() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    assert_eq!(find_vmtools_iso(dir.path()), None);
+    touch(dir.path(), "other.iso", 0)?;
+    touch(dir.path(), "SMTX_VMTOOLS-99.0.0.iso.part", 0)?;
+    touch(dir.path(), "smtx_vmtools-99.0.0.iso", 0)?;
+    std::fs::create_dir(dir.path().join("SMTX_VMTOOLS-98.0.0.iso"))?;
+    assert_eq!(
+        find_vmtools_iso(dir.path()),
+        None,
+        "none of these is an ISO to pick"
+    );
+
+    touch(dir.path(), "SMTX_VMTOOLS-3.9.0-2501210639.iso", 0)?;
+    let newest_version = touch(dir.path(), "SMTX_VMTOOLS-3.10.0-2401010000.iso", 500)?;
+    assert_eq!(
+        find_vmtools_iso(dir.path()),
+        Some(newest_version.clone()),
+        "3.10 > 3.9 numerically"
+    );
+
+    // Same version in the name: the newer file wins.
+    touch(dir.path(), "SMTX_VMTOOLS-3.10.0_2401010000.iso", 1000)?;
+    assert_eq!(find_vmtools_iso(dir.path()), Some(newest_version));
+    let newer = touch(dir.path(), "SMTX_VMTOOLS-3.10.0_2401010000.ISO", 10)?;
+    assert_eq!(find_vmtools_iso(dir.path()), Some(newer));
+    Ok(())
+}
+
+/// Collects every formatted log line.
+#[derive(Clone, Default)]
+struct LogSink(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut out) = self.0.lock() {
+            out.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_token_in_errors_or_logs() -> TestResult {
+    let sink = LogSink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let sim = sim(false).await?;
+    let client = logged_in(&sim).await?;
+    let dir = tempfile::tempdir()?;
+    // Learn the session token the way a leak would show it: by logging in
+    // again and giving the client the token we know.
+    let base = sim.node_url(0).ok_or("no node")?;
+    let session: Value = reqwest::Client::new()
+        .post(format!("{base}/api/v3/sessions"))
+        .json(
+            &serde_json::json!({"username": "root", "password": ROOT_PASSWORD, "encrypted": false}),
+        )
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = session["token"].as_str().ok_or("no token")?.to_string();
+    client.set_session_token(Secret::new(token.clone()));
+
+    let (path, _) = write_iso(dir.path(), "leak.iso", 3 * CHUNK)?;
+    client
+        .upload_svt_image(&SvtUpload::new(&path), &UploadOptions::default())
+        .await?;
+    sim.inject(Fault::DropUpload { chunk: 0, times: 1 });
+    sim.inject(Fault::ChunkFails { chunk: 1, times: 6 });
+    let (path, _) = write_iso(dir.path(), "leak2.iso", 3 * CHUNK)?;
+    let error = client
+        .upload_svt_image(&SvtUpload::new(&path), &UploadOptions::default())
+        .await
+        .err()
+        .ok_or("should fail")?;
+    for text in [error.to_string(), format!("{error:?}")] {
+        assert!(!text.contains(&token), "token in the error: {text}");
+        assert!(
+            !text.contains(ROOT_PASSWORD),
+            "password in the error: {text}"
+        );
+    }
+    let logs = String::from_utf8(sink.0.lock().map_err(|_| "poisoned")?.clone())?;
+    assert!(
+        logs.contains("upload_template"),
+        "chunk events are logged: {logs}"
+    );
+    assert!(logs.contains("sha256"), "the SHA-256 is logged");
+    assert!(!logs.contains(&token), "token in the logs");
+    assert!(!logs.contains(ROOT_PASSWORD), "password in the logs");
+    sim.shutdown().await;
+    Ok(())
+}
