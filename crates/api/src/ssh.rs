@@ -244,6 +244,7 @@ pub async fn rotate_passwords(
             action = "ssh_rotate_passwords",
             host = %target.host,
             status = outcome.as_str(),
+            error = "",
             users = %user_list(target),
             elapsed_ms,
         ),
@@ -573,11 +574,11 @@ impl russh::client::Handler for HostKeyPolicy {
         let rejection = match checked {
             Ok(HostKeyStatus::Known) => None,
             Ok(HostKeyStatus::Recorded) => {
-                tracing::info!(action = "ssh_host_key", host = %self.host, status = "recorded", fingerprint = %fingerprint(), known_hosts = %self.known_hosts.display());
+                tracing::info!(action = "ssh_host_key", host = %self.host, status = "recorded", error = "", fingerprint = %fingerprint(), known_hosts = %self.known_hosts.display());
                 None
             }
             Ok(HostKeyStatus::Replaced) => {
-                tracing::warn!(action = "ssh_host_key", host = %self.host, status = "replaced", fingerprint = %fingerprint(), known_hosts = %self.known_hosts.display());
+                tracing::warn!(action = "ssh_host_key", host = %self.host, status = "replaced", error = "", fingerprint = %fingerprint(), known_hosts = %self.known_hosts.display());
                 None
             }
             Ok(HostKeyStatus::Changed) => Some(SshError::HostKeyChanged {

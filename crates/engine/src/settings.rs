@@ -44,6 +44,9 @@ pub struct Settings {
     /// The `smartx` password the cluster was deployed with.
     pub ssh_initial_password: Secret,
     pub accept_changed_host_keys: bool,
+    /// Pinned SSH host keys; default: `known_hosts` beside the run directory,
+    /// so that later runs (each with a new run directory) check them.
+    pub known_hosts: Option<PathBuf>,
     /// `sheet!cell` for the serial.
     pub serial_cell: String,
     pub force_serial: bool,
@@ -74,6 +77,7 @@ impl Settings {
             ssh_port: 22,
             ssh_initial_password: Secret::new(DEPLOYMENT_SSH_PASSWORD),
             accept_changed_host_keys: false,
+            known_hosts: None,
             serial_cell: smtx_plan::DEFAULT_SERIAL_CELL.to_string(),
             force_serial: false,
         }
@@ -87,6 +91,16 @@ impl Settings {
             .find(|o| o.host == key)
             .map(|o| o.target)
             .unwrap_or_else(|| SocketAddr::from((ip, self.ssh_port)))
+    }
+
+    pub fn known_hosts_path(&self) -> PathBuf {
+        if let Some(path) = &self.known_hosts {
+            return path.clone();
+        }
+        match self.run_dir.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.join("known_hosts"),
+            _ => self.run_dir.join("known_hosts"),
+        }
     }
 
     /// The settings as `context.json` records them: no secret, only whether
@@ -114,6 +128,7 @@ impl Settings {
                 "concurrency": self.ssh_concurrency,
                 "initial_password": "***",
                 "accept_changed_host_keys": self.accept_changed_host_keys,
+                "known_hosts": self.known_hosts_path().display().to_string(),
             },
             "vmtools": {
                 "iso": self.vmtools_iso.as_ref().map(|p| p.display().to_string()),

@@ -1,8 +1,8 @@
 //! `config_cluster`: the stage of the design, step by step (PRODUCT.md):
 //! admin init, login, VIP/DNS/NTP, IPMI accounts, business VDS and VLANs,
 //! host passwords, VMTools upload, CPU compatibility, serial. Each step
-//! appends one or more results; only a missing session, an unverified
-//! deployment or a failed upload stop the stage. Every create looks first, so
+//! appends one or more results; only a missing session or an unverified
+//! deployment stop the stage early. Every create looks first, so
 //! a second run creates nothing and a run after a failure finishes the job.
 
 use std::collections::HashMap;
@@ -36,11 +36,10 @@ pub async fn run(run: &mut StageRun<'_>) -> StageOutcome {
     if let Some(vds_uuid) = vds_step(run).await {
         vlan_step(run, &vds_uuid).await;
     }
-    host_passwords_step(run).await;
+    super::host_passwords::run(run).await;
     vmtools_step(run, vip_ok).await;
-    if run.has_failed() {
-        return outcome;
-    }
+    // A failed host or upload still leaves the rest worth doing: the CPU
+    // model and the serial do not depend on them.
     cpu_step(run).await;
     outcome.serial = serial_step(run).await;
     outcome
@@ -587,17 +586,6 @@ async fn vlan_step(run: &mut StageRun<'_>, vds_uuid: &str) {
                 StepResult::warning("verify_vlans", error.to_string())
             }
         }
-    };
-    run.record(result, started);
-}
-
-/// Step 7 slot: host password rotation over SSH.
-async fn host_passwords_step(run: &mut StageRun<'_>) {
-    let started = run.step_started("host_passwords");
-    let result = if !run.settings.rotate_host_passwords {
-        StepResult::skipped("host_passwords", "turned off in the settings")
-    } else {
-        StepResult::skipped("host_passwords", "not available in this build yet")
     };
     run.record(result, started);
 }

@@ -3,6 +3,7 @@
 //! progress event) every step goes through.
 
 pub mod config_cluster;
+mod host_passwords;
 pub mod prepare;
 
 use std::time::Instant;

@@ -1,0 +1,100 @@
+//! Step 7 of `config_cluster`: every host's `smartx` and `root` passwords
+//! set to the workbook's over SSH (as `smartx`, `sudo -n chpasswd`, the
+//! passwords on stdin), hosts in parallel, one result per host. Host keys
+//! are pinned in a known_hosts file that outlives the run directory.
+
+use smtx_api::ssh::{RotationOutcome, SshOptions, SshTarget, rotate_all};
+
+use super::StageRun;
+use crate::StepResult;
+
+pub async fn run(run: &mut StageRun<'_>) {
+    let started = run.step_started("host_passwords");
+    if !run.settings.rotate_host_passwords {
+        run.record(
+            StepResult::skipped("host_passwords", "turned off in the settings"),
+            started,
+        );
+        return;
+    }
+    let plan = run.plan().clone();
+    if plan.hosts.is_empty() {
+        run.record(StepResult::skipped("host_passwords", "no hosts"), started);
+        return;
+    }
+    let targets: Vec<SshTarget> = plan
+        .hosts
+        .iter()
+        .map(|host| SshTarget {
+            host: format!("{} ({})", host.hostname, host.management_ip),
+            known_hosts_key: host.management_ip.to_string(),
+            connect_addr: run.settings.ssh_address(host.management_ip),
+            login_user: host.ssh_user.clone(),
+            current_password: run.settings.ssh_initial_password.clone(),
+            new_passwords: vec![
+                (host.ssh_user.clone(), host.ssh_password.clone()),
+                ("root".to_string(), host.root_password.clone()),
+            ],
+        })
+        .collect();
+    if run.settings.dry_run {
+        for target in &targets {
+            run.record(
+                StepResult::ok(
+                    format!("host_password {}", target.host),
+                    format!(
+                        "would log in as {} at {} and run `sudo -n chpasswd` (passwords on stdin)",
+                        target.login_user, target.connect_addr
+                    ),
+                ),
+                started,
+            );
+        }
+        return;
+    }
+    let options = SshOptions {
+        connect_timeout: run.settings.ssh_connect_timeout,
+        command_timeout: run.settings.ssh_command_timeout,
+        known_hosts: run.settings.known_hosts_path(),
+        accept_changed_host_key: run.settings.accept_changed_host_keys,
+    };
+    let outcomes = rotate_all(targets, &options, run.settings.ssh_concurrency.max(1)).await;
+    let mut failed = Vec::new();
+    for (host, outcome) in outcomes {
+        let action = format!("host_password {host}");
+        let result = match outcome {
+            Ok(RotationOutcome::Rotated) => {
+                StepResult::ok(&action, "smartx and root passwords set")
+            }
+            Ok(RotationOutcome::AlreadyRotated) => StepResult::ok(
+                &action,
+                "already rotated: the workbook password logs in (set again to be sure)",
+            ),
+            Err(error) => {
+                failed.push(host.clone());
+                StepResult::failed(&action, error.to_string()).with_hint(
+                    "check SSH to the host and the deployment password (ssh.initial_password); the other hosts are done",
+                )
+            }
+        };
+        run.record(result, started);
+    }
+    let summary = if failed.is_empty() {
+        StepResult::ok(
+            "host_passwords",
+            format!("{} host(s) rotated", plan.hosts.len()),
+        )
+    } else {
+        StepResult::failed(
+            "host_passwords",
+            format!(
+                "{} of {} host(s) failed: {}",
+                failed.len(),
+                plan.hosts.len(),
+                failed.join(", ")
+            ),
+        )
+        .with_hint("fix those hosts and run again: rotated hosts are recognised")
+    };
+    run.record(summary, started);
+}

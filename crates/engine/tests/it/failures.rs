@@ -1,0 +1,227 @@
+//! Each failure row of PRODUCT.md, triggered with a simulator fault, gives
+//! the documented result — a warning and the stage goes on, or the stage
+//! fails — and nothing else.
+
+use smtx_engine::StepStatus;
+use smtx_plan::fixture::WorkbookSpec;
+use smtx_sim::Fault;
+
+use crate::support::{Harness, calls_exact, status, steps};
+
+fn fault_status(method: &str, path: &str, status: u16, times: u32) -> Fault {
+    Fault::EndpointStatus {
+        method: method.to_string(),
+        path: path.to_string(),
+        status,
+        times,
+    }
+}
+
+/// Everything but the named steps ended ok.
+fn assert_others_ok(report: &smtx_engine::RunReport, except: &[&str]) {
+    for step in report.stages.iter().flat_map(|s| &s.steps) {
+        if except.iter().any(|e| step.action.starts_with(e)) {
+            continue;
+        }
+        assert!(
+            matches!(step.status, StepStatus::Ok | StepStatus::Skipped),
+            "{} should be ok: {step:#?}",
+            step.action
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn already_initialized_is_a_warning_and_login_goes_on() {
+    let spec = WorkbookSpec::example(2);
+    let faults = vec![Fault::AlreadyInitialized {
+        password: Some(spec.fisheye_password.clone()),
+    }];
+    let mut harness = Harness::fixture(spec, faults).await;
+    let report = harness.run().await;
+    // The workbook's password logs in: setupRoot is not even needed.
+    assert_eq!(status(&report, "setup_root"), StepStatus::Skipped);
+    assert_eq!(status(&report, "login"), StepStatus::Ok);
+    assert_eq!(report.status, StepStatus::Ok, "{report:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn setup_root_error_is_a_warning_and_a_failed_login_fails_the_stage() {
+    let faults = vec![Fault::AlreadyInitialized {
+        password: Some("someone-else's".to_string()),
+    }];
+    let mut harness = Harness::fixture(WorkbookSpec::example(2), faults).await;
+    let report = harness.run().await;
+    assert_eq!(status(&report, "setup_root"), StepStatus::Warning);
+    assert_eq!(status(&report, "login"), StepStatus::Failed);
+    assert_eq!(report.status, StepStatus::Failed);
+    assert!(
+        steps(&report, "set_vip").is_empty(),
+        "nothing after a failed login"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_failures_are_warnings() {
+    let faults = vec![
+        fault_status("PUT", "/api/v2/settings/vip", 400, 1),
+        Fault::JobFails {
+            description: "UPDATE_DNS".to_string(),
+            times: 1,
+        },
+        fault_status("PUT", "/api/v2/settings/ntp", 503, 10),
+    ];
+    let mut harness = Harness::fixture(WorkbookSpec::example(2), faults).await;
+    let report = harness.run().await;
+    assert_eq!(status(&report, "set_vip"), StepStatus::Warning);
+    assert_eq!(status(&report, "set_dns"), StepStatus::Warning);
+    assert_eq!(status(&report, "set_ntp"), StepStatus::Warning);
+    assert!(
+        steps(&report, "set_dns")[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("failed"))
+    );
+    assert_eq!(report.status, StepStatus::Warning);
+    assert_others_ok(&report, &["set_vip", "set_dns", "set_ntp"]);
+    // A PUT is safe to repeat: the 503s were retried before giving up.
+    assert!(calls_exact(&harness.state(), "PUT", "/api/v2/settings/ntp") >= 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn empty_dns_and_ntp_are_skipped() {
+    let mut spec = WorkbookSpec::example(1);
+    spec.dns_servers.clear();
+    spec.ntp_servers.clear();
+    let mut harness = Harness::fixture(spec, vec![]).await;
+    let report = harness.run().await;
+    assert_eq!(status(&report, "set_dns"), StepStatus::Skipped);
+    assert_eq!(status(&report, "set_ntp"), StepStatus::Skipped);
+    assert_ne!(report.status, StepStatus::Failed);
+    let state = harness.state();
+    assert_eq!(calls_exact(&state, "PUT", "/api/v2/settings/dns"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_bmc_is_named_and_the_stage_goes_on() {
+    let spec = WorkbookSpec::example(3);
+    let bmc = spec.hosts[1].bmc_ip.parse().expect("fixture BMC ip");
+    let hostname = spec.hosts[1].hostname.clone();
+    let mut harness = Harness::fixture(spec, vec![Fault::BmcUnreachable { ip: bmc }]).await;
+    let report = harness.run().await;
+    let ipmi = &steps(&report, "ipmi_accounts")[0];
+    assert_eq!(ipmi.status, StepStatus::Warning);
+    assert!(
+        ipmi.error.as_deref().is_some_and(|e| e.contains(&hostname)),
+        "{ipmi:#?}"
+    );
+    assert_others_ok(&report, &["ipmi_accounts"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_vds_job_skips_the_networks() {
+    let faults = vec![Fault::JobFails {
+        description: "NETWORK_CREATE_VDS".to_string(),
+        times: 1,
+    }];
+    let mut harness = Harness::fixture(WorkbookSpec::example(2), faults).await;
+    let report = harness.run().await;
+    assert_eq!(status(&report, "business_vds"), StepStatus::Warning);
+    assert!(steps(&report, "vlan ").is_empty(), "no VLAN attempted");
+    assert!(steps(&report, "verify_vlans").is_empty());
+    assert_others_ok(&report, &["business_vds"]);
+    assert_eq!(report.status, StepStatus::Warning);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vds_create_may_answer_a_uuid() {
+    let mut harness =
+        Harness::fixture(WorkbookSpec::example(2), vec![Fault::VdsCreateReturnsUuid]).await;
+    let report = harness.run().await;
+    assert_eq!(report.status, StepStatus::Ok, "{report:#?}");
+    assert_eq!(steps(&report, "vlan ").len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_tokens_log_in_again() {
+    let mut harness = Harness::fixture(
+        WorkbookSpec::example(2),
+        vec![Fault::TokenExpiresAfter { calls: 4 }],
+    )
+    .await;
+    let report = harness.run().await;
+    assert_eq!(report.status, StepStatus::Ok, "{report:#?}");
+    assert!(calls_exact(&harness.state(), "POST", "/api/v3/sessions") >= 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn not_deployed_stops_before_config_cluster() {
+    let mut harness = Harness::fixture(WorkbookSpec::example(1), vec![Fault::NotDeployed]).await;
+    let report = harness.run().await;
+    assert_eq!(report.status, StepStatus::Failed);
+    assert_eq!(status(&report, "deploy_verify"), StepStatus::Failed);
+    assert_eq!(report.stages.len(), 1, "config_cluster did not start");
+    assert_eq!(
+        calls_exact(&harness.state(), "POST", "/api/v3/users:setupRoot"),
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serial_cell_with_other_content_is_a_warning_and_the_serial_is_kept() {
+    let mut spec = WorkbookSpec::example(1);
+    spec.serial = "see the hand-over sheet".to_string();
+    let mut harness = Harness::fixture(spec, vec![]).await;
+    let report = harness.run().await;
+    let serial = &steps(&report, "serial")[0];
+    assert_eq!(serial.status, StepStatus::Warning, "{serial:#?}");
+    let expected = harness.state()["cluster"]["serial"]
+        .as_str()
+        .expect("serial")
+        .to_string();
+    assert_eq!(report.serial.as_deref(), Some(expected.as_str()));
+    let context: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(report.run_dir.join("context.json")).expect("context"),
+    )
+    .expect("json");
+    assert_eq!(
+        context["extra"]["config_cluster"]["serial"],
+        expected.as_str()
+    );
+    assert_eq!(
+        crate::support::parse(&harness.workbook)
+            .cluster
+            .serial
+            .as_deref(),
+        Some("see the hand-over sheet"),
+        "the cell was not overwritten"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_host_refusing_ssh_fails_only_that_host() {
+    let spec = WorkbookSpec::example(3);
+    let refused = spec.hosts[1].hostname.clone();
+    let mut harness = Harness::fixture(spec, vec![Fault::SshLoginRefused { node: 1 }]).await;
+    let report = harness.run().await;
+    let per_host = steps(&report, "host_password ");
+    assert_eq!(per_host.len(), 3);
+    for step in per_host {
+        let expected = if step.action.contains(&refused) {
+            StepStatus::Failed
+        } else {
+            StepStatus::Ok
+        };
+        assert_eq!(step.status, expected, "{step:#?}");
+    }
+    assert_eq!(status(&report, "host_passwords"), StepStatus::Failed);
+    assert!(
+        steps(&report, "host_passwords")[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains(&refused))
+    );
+    // The remaining steps still ran.
+    assert_eq!(status(&report, "serial"), StepStatus::Ok);
+    assert_eq!(report.status, StepStatus::Failed);
+}

@@ -1,0 +1,8 @@
+//! Engine integration tests: `prepare` and `config_cluster` against the
+//! simulator started in-process on loopback, reached through the address
+//! override and the simulator's CA, as a user's run would.
+
+mod failures;
+mod rerun;
+mod support;
+mod workbooks;
