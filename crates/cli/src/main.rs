@@ -5,6 +5,9 @@
 //! (workbook errors, bad flags, unreadable files).
 
 mod commands;
+mod i18n;
+mod output;
+mod settings;
 
 use std::process::ExitCode;
 

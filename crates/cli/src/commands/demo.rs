@@ -1,10 +1,221 @@
-//! `smtx-deploy demo`. (Being implemented.)
+//! `smtx-deploy demo`: the whole job on one machine with nothing but Rust —
+//! writes an example workbook with the fixture builder, starts the simulator
+//! in-process on loopback, runs `prepare` and `config_cluster` against it
+//! through the address override and the simulator's CA, and shows where the
+//! run directory and the updated workbook are.
 
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use smtx_api::AddressOverride;
+use smtx_engine::{RunRequest, Settings, Stage};
+use smtx_plan::fixture::WorkbookSpec;
+use smtx_sim::{ClusterSpec, SimOptions};
+
+use super::run::{execute, load_workbook, utc_stamp};
 use crate::Outcome;
+use crate::i18n::{Lang, Msg, text};
+use crate::output;
 
 #[derive(Debug, clap::Args)]
-pub struct DemoArgs {}
+pub struct DemoArgs {
+    /// Number of hosts in the example cluster (1..=16).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub hosts: u8,
+    /// Directory for the workbook and the run (default: smtx-demo/<time>).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Size of the generated VMTools ISO to upload, in MiB (0: no upload).
+    #[arg(long, default_value_t = 64)]
+    pub iso_mib: u64,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
+}
 
-pub async fn run(_args: DemoArgs) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`demo` is not implemented yet")
+pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
+    let lang = Lang::detect(args.lang);
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("smtx-demo").join(utc_stamp()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let dir = dir.canonicalize().unwrap_or(dir);
+    eprintln!("{} ({})", text(lang, Msg::DemoStarting), dir.display());
+
+    let workbook_path = dir.join("workbook.xlsx");
+    WorkbookSpec::example(usize::from(args.hosts))
+        .write_to(&workbook_path)
+        .with_context(|| format!("cannot write {}", workbook_path.display()))?;
+    let Some(workbook) = load_workbook(&workbook_path, lang)? else {
+        anyhow::bail!("the example workbook does not validate: this is a bug");
+    };
+
+    let iso = if args.iso_mib > 0 {
+        let path = dir.join("SMTX_VMTOOLS-3.2.0-demo.iso");
+        write_demo_iso(&path, args.iso_mib * 1024 * 1024)?;
+        Some(path)
+    } else {
+        None
+    };
+
+    let sim = smtx_sim::start(
+        ClusterSpec::from_plan(&workbook.plan, 42),
+        SimOptions::default(),
+    )
+    .await
+    .context("cannot start the simulator")?;
+    eprintln!("{}:", text(lang, Msg::DemoSimulator));
+    let mut http_overrides = Vec::new();
+    let mut ssh_overrides = Vec::new();
+    for node in sim.nodes() {
+        eprintln!(
+            "  {:<12} {} → {}://{}{}",
+            node.hostname,
+            node.workbook_ip,
+            sim.scheme(),
+            node.http,
+            node.ssh
+                .map(|ssh| format!("  ssh {ssh}"))
+                .unwrap_or_default()
+        );
+        http_overrides.push(AddressOverride {
+            host: node.workbook_ip.to_string(),
+            target: node.http,
+        });
+        if let Some(ssh) = node.ssh {
+            ssh_overrides.push(AddressOverride {
+                host: node.workbook_ip.to_string(),
+                target: ssh,
+            });
+        }
+    }
+    if let Some(vip) = sim.vip() {
+        eprintln!(
+            "  {:<12} {} → {}://{}",
+            "VIP",
+            vip.workbook_ip,
+            sim.scheme(),
+            vip.http
+        );
+        http_overrides.push(AddressOverride {
+            host: vip.workbook_ip.to_string(),
+            target: vip.http,
+        });
+    }
+
+    let mut settings = Settings::new(dir.join("run"), dir.clone());
+    settings.scheme = sim.scheme().to_string();
+    settings.http_overrides = http_overrides;
+    settings.ssh_overrides = ssh_overrides;
+    if let Some(pem) = sim.ca_cert_pem() {
+        let ca_path = dir.join("sim-ca.pem");
+        std::fs::write(&ca_path, pem)
+            .with_context(|| format!("cannot write {}", ca_path.display()))?;
+        settings.ca_cert = Some((ca_path, pem.as_bytes().to_vec()));
+    }
+    settings.vmtools_iso = iso;
+    // The demo writes a fresh run directory each time; host keys are the
+    // simulator's, stable for its seed.
+    let outcome = execute(
+        RunRequest {
+            settings,
+            workbook,
+            stages: Stage::ALL.to_vec(),
+            from: None,
+            progress: output::progress_sink(lang, false),
+        },
+        lang,
+        args.json,
+    )
+    .await;
+    if !args.json {
+        let state = sim.state();
+        println!();
+        println!("{}:", text(lang, Msg::DemoSimulator));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&demo_summary(&state)).unwrap_or_default()
+        );
+    }
+    sim.shutdown().await;
+    outcome
+}
+
+/// The parts of the simulator's state a person wants to see after the demo.
+fn demo_summary(state: &serde_json::Value) -> serde_json::Value {
+    let cluster = &state["cluster"];
+    let vdses: Vec<serde_json::Value> = state["vdses"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|vds| {
+                    serde_json::json!({
+                        "name": vds["name"],
+                        "bond_mode": vds["bond_mode"],
+                        "vlans": vds["vlans"].as_array().map(|vlans| vlans
+                            .iter()
+                            .map(|v| format!("{} ({})", v["name"].as_str().unwrap_or(""), v["vlan_id"]))
+                            .collect::<Vec<_>>()),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let rotated = state["hosts"]
+        .as_array()
+        .map(|hosts| {
+            hosts
+                .iter()
+                .filter(|h| {
+                    h["passwords_rotated"]["smartx"] == true
+                        && h["passwords_rotated"]["root"] == true
+                })
+                .count()
+        })
+        .unwrap_or(0);
+    serde_json::json!({
+        "vip": cluster["vip"],
+        "dns": cluster["dns"],
+        "ntp": cluster["ntp"]["servers"],
+        "cpu_model": cluster["cpu_model"],
+        "serial": cluster["serial"],
+        "ipmi_accounts": state["ipmi_accounts"].as_array().map(Vec::len),
+        "vdses": vdses,
+        "hosts_with_rotated_passwords": rotated,
+        "images": state["images"].as_array().map(|images| images
+            .iter()
+            .map(|i| serde_json::json!({"name": i["name"], "size": i["size"], "complete": i["complete"], "sha256": i["sha256"]}))
+            .collect::<Vec<_>>()),
+        "api_calls": state["calls"].as_array().map(Vec::len),
+    })
+}
+
+/// A deterministic stand-in ISO, written in 1 MiB blocks.
+fn write_demo_iso(path: &std::path::Path, size: u64) -> anyhow::Result<()> {
+    let mut file = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+    );
+    let mut block = vec![0u8; 1024 * 1024];
+    let mut written = 0u64;
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    while written < size {
+        for chunk in block.chunks_mut(8) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let bytes = seed.to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+        let n = usize::try_from((size - written).min(block.len() as u64)).unwrap_or(block.len());
+        file.write_all(&block[..n])
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        written += n as u64;
+    }
+    file.flush()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }

@@ -1,10 +1,187 @@
-//! `smtx-deploy run`. (Being implemented.)
+//! `smtx-deploy run`: workbook + settings → the engine's stages → a line per
+//! step, the final table (or `--json`), and the exit code.
 
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use smtx_engine::{RunContext, RunRequest, Stage, Workbook};
+
+use super::BadInput;
 use crate::Outcome;
+use crate::i18n::{Lang, Msg, text};
+use crate::output;
+use crate::settings::{self, ConnectionArgs, RunOptions};
 
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {}
+pub struct RunArgs {
+    /// The planning workbook (xlsx).
+    #[arg(long = "plan", value_name = "WORKBOOK")]
+    pub plan: PathBuf,
+    /// Stages to run, in order.
+    #[arg(long, value_delimiter = ',', default_value = "prepare,config_cluster")]
+    pub stages: Vec<String>,
+    /// Start from an earlier run's context (its run directory).
+    #[arg(long, value_name = "RUN_DIR")]
+    pub from: Option<PathBuf>,
+    /// Where to write context.json, report.json and logs/ (default: runs/<cluster>-<time>).
+    #[arg(long, env = "SMTX_RUN_DIR")]
+    pub run_dir: Option<PathBuf>,
+    /// Show every call that would be made, with redacted payloads; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// VMTools ISO to upload (default: newest SMTX_VMTOOLS-*.iso in the current directory).
+    #[arg(long)]
+    pub vmtools_iso: Option<PathBuf>,
+    /// Upload the ISO even if an earlier run uploaded the same file.
+    #[arg(long)]
+    pub force_upload: bool,
+    /// Leave CPU compatibility alone.
+    #[arg(long)]
+    pub no_cpu_compatibility: bool,
+    /// Leave the hosts' passwords alone.
+    #[arg(long)]
+    pub no_host_passwords: bool,
+    /// Accept hosts whose SSH key changed since the last run (after a reinstall).
+    #[arg(long, alias = "accept-changed-host-key")]
+    pub accept_changed_host_keys: bool,
+    /// Cell for the serial (default 主机规划!E19).
+    #[arg(long, value_name = "SHEET!CELL")]
+    pub serial_cell: Option<String>,
+    /// Overwrite other content in the serial cell.
+    #[arg(long)]
+    pub force_serial: bool,
+}
 
-pub async fn run(_args: RunArgs) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`run` is not implemented yet")
+pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
+    let lang = Lang::detect(args.lang);
+    let stages = args
+        .stages
+        .iter()
+        .map(|s| s.parse::<Stage>().map_err(|e| BadInput(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let Some(workbook) = load_workbook(&args.plan, lang)? else {
+        return Ok(Outcome::BadInput);
+    };
+    let options = RunOptions {
+        run_dir: args.run_dir.clone(),
+        dry_run: args.dry_run,
+        vmtools_iso: args.vmtools_iso.clone(),
+        force_upload: args.force_upload,
+        no_cpu_compatibility: args.no_cpu_compatibility,
+        no_host_passwords: args.no_host_passwords,
+        accept_changed_host_keys: args.accept_changed_host_keys,
+        serial_cell: args.serial_cell.clone(),
+        force_serial: args.force_serial,
+    };
+    let default_dir = default_run_dir(&workbook.plan.cluster.name);
+    let settings = settings::resolve(&args.connection, &options, default_dir)?;
+    let from = match &args.from {
+        Some(dir) => Some(RunContext::load(dir).map_err(|e| BadInput(format!("--from: {e}")))?),
+        None => None,
+    };
+    execute(
+        RunRequest {
+            settings,
+            workbook,
+            stages,
+            from,
+            progress: output::progress_sink(lang, false),
+        },
+        lang,
+        args.json,
+    )
+    .await
+}
+
+/// Run and print; shared with `demo`.
+pub async fn execute(request: RunRequest, lang: Lang, json: bool) -> anyhow::Result<Outcome> {
+    let report = smtx_engine::run(request).await.context("run failed")?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json()).context("cannot print the report")?
+        );
+    } else {
+        output::print_report(lang, &report);
+    }
+    Ok(if report.failed() {
+        Outcome::Failed
+    } else {
+        Outcome::Ok
+    })
+}
+
+/// Parse and validate; on workbook errors print them as `plan check` does and
+/// answer `None`.
+pub fn load_workbook(path: &Path, lang: Lang) -> anyhow::Result<Option<Workbook>> {
+    let bytes = std::fs::read(path).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+    let parsed = smtx_plan::parse_workbook(&bytes, &path.display().to_string())
+        .map_err(|e| BadInput(e.to_string()))?;
+    if parsed.has_errors() {
+        for diagnostic in &parsed.diagnostics {
+            eprintln!("{diagnostic}");
+        }
+        eprintln!("{}", text(lang, Msg::WorkbookHasErrors));
+        return Ok(None);
+    }
+    for diagnostic in &parsed.diagnostics {
+        eprintln!("{diagnostic}");
+    }
+    Ok(Some(Workbook {
+        path: path.to_path_buf(),
+        plan: parsed.plan,
+    }))
+}
+
+/// `runs/<cluster>-<UTC time>`, a new one per run.
+pub fn default_run_dir(cluster: &str) -> PathBuf {
+    let safe: String = cluster
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let safe = if safe.is_empty() {
+        "cluster".to_string()
+    } else {
+        safe
+    };
+    PathBuf::from("runs").join(format!("{safe}-{}", utc_stamp()))
+}
+
+/// `YYYYMMDD-HHMMSS` in UTC, without a date crate: days → civil date
+/// (Howard Hinnant's algorithm).
+pub fn utc_stamp() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
 }

@@ -1,0 +1,239 @@
+//! Settings resolved in one place, in this order of precedence: command-line
+//! flags, then environment variables (clap reads both), then the config file
+//! (`--config`, TOML, the format `smtx-deploy sim --write-config` writes),
+//! then defaults.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::Deserialize;
+use smtx_api::AddressOverride;
+use smtx_engine::Settings;
+use smtx_secret::Secret;
+
+use crate::commands::BadInput;
+
+/// Flags shared by the commands that talk to a cluster.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConnectionArgs {
+    /// Settings file (TOML), e.g. the one `smtx-deploy sim --write-config` writes.
+    #[arg(long, env = "SMTX_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// API base URL; default: https:// + the first host's management IP.
+    #[arg(long, env = "SMTX_API_BASE")]
+    pub api_base: Option<String>,
+    /// Send requests for IP to HOST:PORT instead (like curl's --resolve). Repeatable.
+    #[arg(
+        long = "resolve",
+        value_name = "IP=HOST:PORT",
+        env = "SMTX_RESOLVE",
+        value_delimiter = ','
+    )]
+    pub resolve: Vec<String>,
+    /// Send SSH for IP to HOST:PORT instead. Repeatable.
+    #[arg(
+        long = "ssh-resolve",
+        value_name = "IP=HOST:PORT",
+        env = "SMTX_SSH_RESOLVE",
+        value_delimiter = ','
+    )]
+    pub ssh_resolve: Vec<String>,
+    /// Trust this CA certificate (PEM) for the cluster's HTTPS.
+    #[arg(long, env = "SMTX_CA_CERT", conflicts_with = "insecure")]
+    pub ca_cert: Option<PathBuf>,
+    /// Do not verify the cluster's TLS certificate.
+    #[arg(long, env = "SMTX_INSECURE")]
+    pub insecure: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    #[serde(default)]
+    pub api: FileApi,
+    #[serde(default)]
+    pub ssh: FileSsh,
+    #[serde(default)]
+    pub vmtools: FileVmtools,
+    #[serde(default)]
+    pub serial: FileSerial,
+    pub cpu_compatibility: Option<bool>,
+    pub run_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileApi {
+    pub base_url: Option<String>,
+    pub ca_cert: Option<PathBuf>,
+    pub insecure: Option<bool>,
+    #[serde(default)]
+    pub resolve: Vec<String>,
+    pub token: Option<String>,
+    pub job_deadline_secs: Option<u64>,
+    pub request_timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSsh {
+    #[serde(default)]
+    pub resolve: Vec<String>,
+    pub rotate_host_passwords: Option<bool>,
+    pub concurrency: Option<usize>,
+    pub initial_password: Option<String>,
+    pub connect_timeout_secs: Option<u64>,
+    pub command_timeout_secs: Option<u64>,
+    pub port: Option<u16>,
+    pub accept_changed_host_keys: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileVmtools {
+    pub iso: Option<PathBuf>,
+    pub force_upload: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSerial {
+    pub cell: Option<String>,
+    pub force: Option<bool>,
+}
+
+impl FileSettings {
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+        let mut settings: FileSettings =
+            toml::from_str(&text).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+        // Paths in the file are relative to the file, not to where we run.
+        let base = path.parent().unwrap_or(Path::new("."));
+        let rebase = |p: &mut Option<PathBuf>| {
+            if let Some(inner) = p
+                && inner.is_relative()
+            {
+                *inner = base.join(&*inner);
+            }
+        };
+        rebase(&mut settings.api.ca_cert);
+        rebase(&mut settings.vmtools.iso);
+        Ok(settings)
+    }
+}
+
+fn parse_overrides(list: &[String]) -> anyhow::Result<Vec<AddressOverride>> {
+    list.iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.parse::<AddressOverride>().map_err(|e| BadInput(e).into()))
+        .collect()
+}
+
+/// Everything `run` needs beyond the connection flags.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub run_dir: Option<PathBuf>,
+    pub dry_run: bool,
+    pub vmtools_iso: Option<PathBuf>,
+    pub force_upload: bool,
+    pub no_cpu_compatibility: bool,
+    pub no_host_passwords: bool,
+    pub accept_changed_host_keys: bool,
+    pub serial_cell: Option<String>,
+    pub force_serial: bool,
+}
+
+pub fn resolve(
+    connection: &ConnectionArgs,
+    options: &RunOptions,
+    default_run_dir: PathBuf,
+) -> anyhow::Result<Settings> {
+    let file = match &connection.config {
+        Some(path) => FileSettings::load(path)?,
+        None => FileSettings::default(),
+    };
+    let work_dir = std::env::current_dir().context("cannot read the current directory")?;
+    let run_dir = options
+        .run_dir
+        .clone()
+        .or(file.run_dir.clone())
+        .unwrap_or(default_run_dir);
+    let mut settings = Settings::new(run_dir, work_dir);
+    settings.api_base = connection.api_base.clone().or(file.api.base_url.clone());
+    let mut http = parse_overrides(&connection.resolve)?;
+    for extra in parse_overrides(&file.api.resolve)? {
+        // A flag for the same address wins over the file.
+        if !http.iter().any(|o| o.host == extra.host) {
+            http.push(extra);
+        }
+    }
+    settings.http_overrides = http;
+    let mut ssh = parse_overrides(&connection.ssh_resolve)?;
+    for extra in parse_overrides(&file.ssh.resolve)? {
+        if !ssh.iter().any(|o| o.host == extra.host) {
+            ssh.push(extra);
+        }
+    }
+    settings.ssh_overrides = ssh;
+    settings.insecure = connection.insecure || file.api.insecure.unwrap_or(false);
+    let ca_path = if connection.insecure {
+        None
+    } else {
+        connection.ca_cert.clone().or(file.api.ca_cert.clone())
+    };
+    if let Some(path) = ca_path {
+        let pem = std::fs::read(&path)
+            .map_err(|e| BadInput(format!("CA certificate {}: {e}", path.display())))?;
+        settings.ca_cert = Some((path, pem));
+    }
+    if let Some(token) = file.api.token.filter(|t| !t.is_empty()) {
+        settings.fallback_token = Some(Secret::new(token));
+    }
+    if let Ok(token) = std::env::var("SMTX_API_TOKEN")
+        && !token.is_empty()
+    {
+        settings.fallback_token = Some(Secret::new(token));
+    }
+    if let Some(secs) = file.api.job_deadline_secs {
+        settings.job_deadline = Duration::from_secs(secs);
+    }
+    if let Some(secs) = file.api.request_timeout_secs {
+        settings.request_timeout = Duration::from_secs(secs);
+    }
+    settings.dry_run = options.dry_run;
+    settings.vmtools_iso = options.vmtools_iso.clone().or(file.vmtools.iso);
+    settings.force_upload = options.force_upload || file.vmtools.force_upload.unwrap_or(false);
+    settings.cpu_compatibility =
+        !options.no_cpu_compatibility && file.cpu_compatibility.unwrap_or(true);
+    settings.rotate_host_passwords =
+        !options.no_host_passwords && file.ssh.rotate_host_passwords.unwrap_or(true);
+    if let Some(n) = file.ssh.concurrency {
+        settings.ssh_concurrency = n.max(1);
+    }
+    if let Some(password) = file.ssh.initial_password.filter(|p| !p.is_empty()) {
+        settings.ssh_initial_password = Secret::new(password);
+    }
+    if let Ok(password) = std::env::var("SMTX_SSH_INITIAL_PASSWORD")
+        && !password.is_empty()
+    {
+        settings.ssh_initial_password = Secret::new(password);
+    }
+    if let Some(secs) = file.ssh.connect_timeout_secs {
+        settings.ssh_connect_timeout = Duration::from_secs(secs);
+    }
+    if let Some(secs) = file.ssh.command_timeout_secs {
+        settings.ssh_command_timeout = Duration::from_secs(secs);
+    }
+    if let Some(port) = file.ssh.port {
+        settings.ssh_port = port;
+    }
+    settings.accept_changed_host_keys =
+        options.accept_changed_host_keys || file.ssh.accept_changed_host_keys.unwrap_or(false);
+    if let Some(cell) = options.serial_cell.clone().or(file.serial.cell) {
+        settings.serial_cell = cell;
+    }
+    settings.force_serial = options.force_serial || file.serial.force.unwrap_or(false);
+    Ok(settings)
+}
