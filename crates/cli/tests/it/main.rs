@@ -1,0 +1,4 @@
+//! CLI integration tests: the `smtx-deploy` binary as a user runs it.
+
+mod plan;
+mod run;
