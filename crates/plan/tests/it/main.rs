@@ -2,5 +2,7 @@
 
 mod common;
 mod fixture;
+mod fuzz;
 mod read;
+mod serial;
 mod validate;
