@@ -1565,3 +1565,74 @@ fn job_json(job: &Job, state: &str) -> Value {
     }
     json!({ "job": body })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> SimState {
+        SimState::new(ClusterSpec::example(2), 1024, 2)
+    }
+
+    #[test]
+    fn chpasswd_takes_everything_after_the_first_colon() {
+        let mut state = state();
+        let password = r#"a:b'c"d$e`f\g h;i"#;
+        let stdin = format!("smartx:{password}\n");
+        assert_eq!(state.ssh_chpasswd(0, "smartx", stdin.as_bytes()), Ok(()));
+        assert_eq!(
+            state.ssh_authenticate(0, "smartx", password),
+            SshDecision::Accept
+        );
+        assert!(state.nodes[0].smartx_rotated && !state.nodes[0].root_rotated);
+        // A bad line rejects the whole input: nothing changes.
+        let mixed = b"root:new\nnobody:x\n";
+        assert!(state.ssh_chpasswd(0, "smartx", mixed).is_err());
+        assert!(!state.nodes[0].root_rotated);
+        assert!(state.ssh_chpasswd(0, "smartx", b"root:\n").is_err());
+        assert!(state.ssh_chpasswd(0, "smartx", b"").is_err());
+    }
+
+    #[test]
+    fn jobs_go_pending_running_done() -> Result<(), ApiError> {
+        let mut state = state();
+        let answer = state.set_dns(&json!({"dns_servers": ["10.0.0.1"]}))?;
+        let id = answer["job_id"].as_str().unwrap_or_default().to_owned();
+        let states: Vec<Value> = (0..4)
+            .map(|_| state.poll_job(&id).map(|job| job["job"]["state"].clone()))
+            .collect::<Result<_, _>>()?;
+        assert_eq!(
+            states,
+            vec![
+                json!("pending"),
+                json!("running"),
+                json!("done"),
+                json!("done")
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn identifiers_are_stable_for_a_seed() {
+        let (one, two) = (state(), state());
+        assert_eq!(one.serial, two.serial);
+        assert_eq!(one.nodes[1].host_uuid, two.nodes[1].host_uuid);
+        let other = SimState::new(
+            ClusterSpec {
+                seed: 2,
+                ..ClusterSpec::example(2)
+            },
+            1024,
+            2,
+        );
+        assert_ne!(one.serial, other.serial);
+        assert_eq!(one.nodes[0].host_uuid.len(), 36);
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_with_nanoseconds() {
+        let time = UNIX_EPOCH + std::time::Duration::new(1_759_012_737, 921_456_349);
+        assert_eq!(rfc3339_nanos(time), "2025-09-27T22:38:57.921456349Z");
+    }
+}

@@ -118,3 +118,34 @@ pub fn reference_sample(name: &str) -> serde_json::Value {
         Err(error) => panic!("{} is not JSON: {error}", path.display()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn poll_until_returns_the_first_some_or_none_at_the_deadline() {
+        let mut attempts = 0;
+        let found = poll_until(Duration::from_secs(5), || {
+            attempts += 1;
+            let done = attempts >= 3;
+            async move { done.then_some(attempts) }
+        })
+        .await;
+        assert_eq!(found, Some(3));
+        let started = Instant::now();
+        let never: Option<()> = poll_until(Duration::from_millis(50), || async { None }).await;
+        assert_eq!(never, None);
+        assert!(started.elapsed() >= Duration::from_millis(50));
+    }
+
+    #[test]
+    fn the_reference_and_the_fixture_workbook_are_usable() {
+        assert!(shared_reference_dir().join("smartx-api.md").is_file());
+        let (_dir, path) = fixture_workbook(3);
+        let bytes = std::fs::read(&path).expect("the fixture was just written");
+        let parsed = smtx_plan::parse_workbook(&bytes, "fixture.xlsx").expect("readable");
+        assert_eq!(parsed.plan.hosts.len(), 3);
+        assert_eq!(fixture_spec(3, 1).hosts.len(), 3);
+    }
+}
