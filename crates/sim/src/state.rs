@@ -288,6 +288,9 @@ fn recommended_cpu_models(vendor: &str) -> Vec<&'static str> {
     }
 }
 
+/// 8 TiB in 8 MiB chunks.
+const MAX_CHUNKS: usize = 1 << 20;
+
 const CPU_VENDOR: &str = "AuthenticAMD";
 const CPU_BRAND: &str = "AMD EPYC 7K62 48-Core Processor";
 const LOGICAL_CORES: u64 = 24;
@@ -1236,8 +1239,16 @@ impl SimState {
         let uuid = v4_uuid(&mut self.rng);
         let zbs_volume_id = v4_uuid(&mut self.rng);
         let chunk_size = self.chunk_size;
+        // Bounded so a wild `size` cannot make the chunk table huge.
         let chunks = usize::try_from(size.div_ceil(chunk_size))
-            .map_err(|_| ApiError::bad_request("INVALID_ARGUMENT", "size is too large"))?;
+            .ok()
+            .filter(|chunks| *chunks <= MAX_CHUNKS)
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "INVALID_ARGUMENT",
+                    format!("size {size} needs more than {MAX_CHUNKS} chunks"),
+                )
+            })?;
         let image = Image {
             path: upload_dir.join(&uuid),
             uuid,
