@@ -37,7 +37,7 @@ pub async fn run(run: &mut StageRun<'_>) -> StageOutcome {
         vlan_step(run, &vds_uuid).await;
     }
     super::host_passwords::run(run).await;
-    vmtools_step(run, vip_ok).await;
+    super::vmtools::run(run, vip_ok).await;
     // A failed host or upload still leaves the rest worth doing: the CPU
     // model and the serial do not depend on them.
     cpu_step(run).await;
@@ -588,16 +588,6 @@ async fn vlan_step(run: &mut StageRun<'_>, vds_uuid: &str) {
         }
     };
     run.record(result, started);
-}
-
-/// Step 8 slot: VMTools (SVT) ISO upload.
-async fn vmtools_step(run: &mut StageRun<'_>, vip_ok: bool) {
-    let _ = vip_ok;
-    let started = run.step_started("vmtools_upload");
-    run.record(
-        StepResult::skipped("vmtools_upload", "not available in this build yet"),
-        started,
-    );
 }
 
 /// Step 9: CPU compatibility, from the first recommended model.

@@ -5,6 +5,7 @@
 pub mod config_cluster;
 mod host_passwords;
 pub mod prepare;
+mod vmtools;
 
 use std::time::Instant;
 

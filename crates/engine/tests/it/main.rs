@@ -5,4 +5,5 @@
 mod failures;
 mod rerun;
 mod support;
+mod vmtools;
 mod workbooks;

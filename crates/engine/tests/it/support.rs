@@ -39,10 +39,18 @@ pub fn parse(path: &Path) -> smtx_plan::Plan {
 impl Harness {
     /// A harness over a fixture workbook.
     pub async fn fixture(spec: WorkbookSpec, faults: Vec<Fault>) -> Self {
+        let options = SimOptions {
+            scenario: Scenario { faults },
+            ..SimOptions::default()
+        };
+        Self::fixture_with(spec, options).await
+    }
+
+    pub async fn fixture_with(spec: WorkbookSpec, options: SimOptions) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let workbook = dir.path().join("workbook.xlsx");
         spec.write_to(&workbook).expect("fixture written");
-        Self::start(dir, workbook, faults).await
+        Self::start_with(dir, workbook, options).await
     }
 
     /// A harness over a copy of a workbook file (the serial is written into it).
@@ -54,11 +62,15 @@ impl Harness {
     }
 
     async fn start(dir: tempfile::TempDir, workbook: PathBuf, faults: Vec<Fault>) -> Self {
-        let plan = parse(&workbook);
         let options = SimOptions {
             scenario: Scenario { faults },
             ..SimOptions::default()
         };
+        Self::start_with(dir, workbook, options).await
+    }
+
+    async fn start_with(dir: tempfile::TempDir, workbook: PathBuf, options: SimOptions) -> Self {
+        let plan = parse(&workbook);
         let sim = smtx_sim::start(ClusterSpec::from_plan(&plan, 7), options)
             .await
             .expect("simulator starts");
@@ -107,6 +119,15 @@ impl Harness {
     }
 
     pub async fn run_with(&mut self, settings: Settings) -> RunReport {
+        self.run_from(settings, None).await
+    }
+
+    /// Run starting from an earlier run's context.
+    pub async fn run_from(
+        &mut self,
+        settings: Settings,
+        from: Option<smtx_engine::RunContext>,
+    ) -> RunReport {
         let workbook = Workbook {
             path: self.workbook.clone(),
             plan: self.plan(),
@@ -115,7 +136,7 @@ impl Harness {
             settings,
             workbook,
             stages: Stage::ALL.to_vec(),
-            from: None,
+            from,
             progress: smtx_engine::ProgressSink::none(),
         })
         .await

@@ -1,0 +1,170 @@
+//! The VMTools upload as a step of `config_cluster`: ISO discovery, the
+//! upload to the VIP, the record in the run context, no repeat from a
+//! context that already holds it, and the stage failing when even the
+//! recreated volume cannot be filled.
+
+use std::path::Path;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use smtx_engine::{RunContext, StepStatus};
+use smtx_plan::fixture::WorkbookSpec;
+use smtx_sim::{Fault, Scenario, SimOptions};
+
+use crate::support::{Harness, calls, status, step};
+
+const CHUNK: u64 = 64 * 1024;
+
+fn write_iso(path: &Path, size: usize) -> String {
+    let bytes: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
+    std::fs::write(path, &bytes).expect("iso written");
+    hex::encode(Sha256::digest(&bytes))
+}
+
+async fn harness(faults: Vec<Fault>) -> Harness {
+    let options = SimOptions {
+        chunk_size: CHUNK,
+        scenario: Scenario { faults },
+        ..SimOptions::default()
+    };
+    Harness::fixture_with(WorkbookSpec::example(2), options).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn newest_iso_in_the_work_dir_is_uploaded_to_the_vip_and_recorded() {
+    let mut harness = harness(vec![]).await;
+    let dir = harness.dir.path().to_path_buf();
+    write_iso(&dir.join("SMTX_VMTOOLS-3.1.0-2401010000.iso"), 1000);
+    let sha = write_iso(
+        &dir.join("SMTX_VMTOOLS-3.2.0-2501210639.iso"),
+        5 * CHUNK as usize + 17,
+    );
+    let report = harness.run().await;
+    assert_eq!(
+        status(&report, "vmtools_upload"),
+        StepStatus::Ok,
+        "{report:#?}"
+    );
+    assert_eq!(report.status, StepStatus::Ok);
+
+    let state = harness.state();
+    let images = state["images"].as_array().expect("images");
+    assert_eq!(images.len(), 1);
+    assert_eq!(images[0]["name"], "SMTX_VMTOOLS-3.2.0-2501210639.iso");
+    assert_eq!(images[0]["complete"], true);
+    assert_eq!(images[0]["sha256"], sha.as_str());
+    let to_vip = state["calls"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .filter(|c| c["path"] == "/api/v2/svt_image/upload_template" && c["target"] == "vip")
+        .count();
+    assert_eq!(to_vip, 6, "every chunk went to the VIP");
+
+    let context = RunContext::load(&report.run_dir).expect("context");
+    let record = &context.extra["config_cluster"]["svt_image"];
+    for key in [
+        "image_uuid",
+        "zbs_volume_id",
+        "file_name",
+        "chunk_size",
+        "sha256",
+    ] {
+        assert!(!record[key].is_null(), "svt_image.{key}: {record}");
+    }
+    assert_eq!(record["sha256"], sha.as_str());
+    assert_eq!(record["chunk_size"], CHUNK);
+    assert_eq!(&context.extra["deploy_cloudtower"]["vmtools"], record);
+    let log =
+        std::fs::read_to_string(report.run_dir.join("logs/stage_config_cluster.log")).expect("log");
+    assert!(log.contains(&sha), "the SHA256 is in the stage log");
+
+    // Starting from that context: the same file is not sent again...
+    let settings = harness.settings();
+    let again = harness.run_from(settings, Some(context.clone())).await;
+    assert_eq!(
+        status(&again, "vmtools_upload"),
+        StepStatus::Skipped,
+        "{again:#?}"
+    );
+    assert!(
+        step(&again, "vmtools_upload")
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("already uploaded"))
+    );
+    assert_eq!(harness.state()["images"].as_array().map(Vec::len), Some(1));
+    // ...unless forced.
+    let mut settings = harness.settings();
+    settings.force_upload = true;
+    let forced = harness.run_from(settings, Some(context)).await;
+    assert_eq!(
+        status(&forced, "vmtools_upload"),
+        StepStatus::Ok,
+        "{forced:#?}"
+    );
+    assert_eq!(harness.state()["images"].as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_iso_or_an_empty_one_is_skipped() {
+    let mut harness = harness(vec![]).await;
+    let report = harness.run().await;
+    assert_eq!(status(&report, "vmtools_upload"), StepStatus::Skipped);
+    let empty = harness.dir.path().join("SMTX_VMTOOLS-9.9.9-1.iso");
+    std::fs::write(&empty, b"").expect("empty iso");
+    let mut settings = harness.settings();
+    settings.vmtools_iso = Some(empty);
+    let report = harness.run_with(settings).await;
+    let upload = step(&report, "vmtools_upload");
+    assert_eq!(upload.status, StepStatus::Skipped);
+    assert!(upload.error.as_deref().is_some_and(|e| e.contains("empty")));
+    assert_eq!(calls(&harness.state(), "POST", "/api/v2/svt_image"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chunk_failing_after_the_recreate_fails_the_stage() {
+    // Chunk 1 fails on the first volume (3 tries) and on the recreated one (3 more).
+    let mut harness = harness(vec![Fault::ChunkFails { chunk: 1, times: 6 }]).await;
+    let iso = harness.dir.path().join("SMTX_VMTOOLS-3.2.0-1.iso");
+    write_iso(&iso, 3 * CHUNK as usize);
+    let report = harness.run().await;
+    let upload = step(&report, "vmtools_upload");
+    assert_eq!(upload.status, StepStatus::Failed, "{upload:#?}");
+    assert_eq!(report.status, StepStatus::Failed);
+    let state = harness.state();
+    assert_eq!(
+        calls(&state, "DELETE", "/api/v2/images/"),
+        2,
+        "both volumes rolled back"
+    );
+    // The steps after the upload still ran: the serial is in the workbook.
+    assert_eq!(status(&report, "serial"), StepStatus::Ok);
+    let value: &Value = &state["cluster"]["serial"];
+    assert_eq!(report.serial.as_deref(), value.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chunk_failing_three_times_is_recreated_and_succeeds() {
+    let mut harness = harness(vec![Fault::ChunkFails { chunk: 2, times: 3 }]).await;
+    let iso = harness.dir.path().join("SMTX_VMTOOLS-3.2.0-1.iso");
+    let sha = write_iso(&iso, 4 * CHUNK as usize);
+    let report = harness.run().await;
+    let upload = step(&report, "vmtools_upload");
+    assert_eq!(upload.status, StepStatus::Ok, "{upload:#?}");
+    assert!(
+        upload
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("recreating"))
+    );
+    let state = harness.state();
+    let complete: Vec<&Value> = state["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .filter(|i| i["complete"] == true)
+        .collect();
+    assert_eq!(complete.len(), 1);
+    assert_eq!(complete[0]["sha256"], sha.as_str());
+}
