@@ -7,6 +7,7 @@
 //! formula saved without its cached value (openpyxl) is followed to the cell
 //! it points at.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Cursor;
 use std::net::Ipv4Addr;
@@ -353,6 +354,19 @@ impl PlanReader {
             let management = self.text(sheet, &format!("I{row}"));
             // J and L are pre-filled on every row, so only H or I make a host.
             if hostname.is_none() && management.is_none() {
+                let stray = ["E", "N"]
+                    .iter()
+                    .any(|col| self.text(sheet, &format!("{col}{row}")).is_some());
+                if stray {
+                    self.warning(
+                        sheet,
+                        &format!("H{row}"),
+                        "主机名",
+                        "this row has a BMC or storage address but no hostname or management \
+                         IP: ignored"
+                            .to_string(),
+                    );
+                }
                 continue;
             }
             hosts.push(self.read_host(row, hostname));
@@ -924,14 +938,34 @@ pub fn split_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Strict dotted-quad IPv4 (what `Ipv4Addr` parses), after trimming.
+/// Strict dotted-quad IPv4 (what `Ipv4Addr` parses), after trimming and
+/// turning full-width digits and dots (typed with a Chinese IME) into ASCII.
 pub fn parse_ipv4(text: &str) -> Option<Ipv4Addr> {
-    text.trim().parse().ok()
+    halfwidth(text.trim()).parse().ok()
+}
+
+/// `１０．０` → `10.0`: full-width ASCII forms (U+FF01..=U+FF5E) and the
+/// ideographic full stop to their ASCII counterparts.
+fn halfwidth(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| match c {
+                '\u{FF01}'..='\u{FF5E}' => {
+                    char::from_u32(u32::from(c) - 0xFF01 + 0x21).unwrap_or(c)
+                }
+                '。' => '.',
+                other => other,
+            })
+            .collect(),
+    )
 }
 
 /// An integer VLAN ID in 0..=4094, typed as `1120`, `1120.0` or `"1120"`.
 pub fn parse_vlan_id(text: &str) -> Option<u16> {
-    let text = text.trim();
+    let text = halfwidth(text.trim());
     let number: f64 = text.parse().ok()?;
     if number.fract() != 0.0 || !(0.0..=4094.0).contains(&number) {
         return None;
@@ -1004,6 +1038,20 @@ mod tests {
             ["a", "b", "c", "d", "e", "f"]
         );
         assert!(split_list(" , ").is_empty());
+    }
+
+    #[test]
+    fn full_width_addresses_are_read() {
+        assert_eq!(
+            parse_ipv4("１０．０．２０．１１"),
+            Some(Ipv4Addr::new(10, 0, 20, 11))
+        );
+        assert_eq!(
+            parse_ipv4("10。0。20。11"),
+            Some(Ipv4Addr::new(10, 0, 20, 11))
+        );
+        assert_eq!(parse_vlan_id("１１２０"), Some(1120));
+        assert_eq!(parse_ipv4("10.0.20.11a"), None);
     }
 
     #[test]

@@ -462,6 +462,21 @@ fn a_bmc_address_left_empty_is_a_warning() {
 }
 
 #[test]
+fn a_row_with_addresses_but_no_host_is_a_warning() {
+    let spec = example().with_cell("主机规划!E10", FixtureCell::text("10.0.19.99"));
+    let parsed = check(
+        &spec,
+        &[(
+            Warning,
+            "主机规划!H10",
+            "主机名",
+            "no hostname or management IP: ignored",
+        )],
+    );
+    assert_eq!(parsed.plan.hosts.len(), 3);
+}
+
+#[test]
 fn every_problem_is_reported_in_one_pass() {
     let mut spec = example();
     spec.hosts.push(HostSpec {
