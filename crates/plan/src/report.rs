@@ -93,7 +93,7 @@ pub fn render_summary(parsed: &ParsedWorkbook) -> String {
     }
     table(&mut out, &rows);
 
-    let vds_line = |vds: &crate::VdsPlan| {
+    let vds_line = |vds: &crate::VdsPlan, row: u32| {
         format!(
             "{} (NICs: {}; bond mode: {})",
             if vds.name.is_empty() {
@@ -106,16 +106,26 @@ pub fn render_summary(parsed: &ParsedWorkbook) -> String {
             } else {
                 vds.nics.join(", ")
             },
-            vds.bond_mode
+            shown(network_sheet, format!("K{row}"), vds.bond_mode.to_string())
         )
     };
     let _ = writeln!(out, "\nVirtual switches");
-    let _ = writeln!(out, "  management: {}", vds_line(&plan.management_vds));
-    let _ = writeln!(out, "  storage:    {}", vds_line(&plan.storage_vds));
+    let _ = writeln!(
+        out,
+        "  management: {}",
+        vds_line(&plan.management_vds, crate::layout::MANAGEMENT_VDS_ROW)
+    );
+    let _ = writeln!(
+        out,
+        "  storage:    {}",
+        vds_line(&plan.storage_vds, crate::layout::STORAGE_VDS_ROW)
+    );
     let _ = writeln!(
         out,
         "  business:   {}",
-        plan.business_vds.as_ref().map_or_else(none, vds_line)
+        plan.business_vds
+            .as_ref()
+            .map_or_else(none, |vds| vds_line(vds, crate::layout::BUSINESS_VDS_ROW))
     );
 
     let _ = writeln!(
