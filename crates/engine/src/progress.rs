@@ -44,9 +44,11 @@ fn serialize_eta<S: serde::Serializer>(eta: &Option<Duration>, s: S) -> Result<S
     }
 }
 
+type ProgressFn = Arc<dyn Fn(&ProgressEvent) + Send + Sync>;
+
 /// Where progress goes; cheap to clone, called from any task.
 #[derive(Clone, Default)]
-pub struct ProgressSink(Option<Arc<dyn Fn(&ProgressEvent) + Send + Sync>>);
+pub struct ProgressSink(Option<ProgressFn>);
 
 impl ProgressSink {
     pub fn new(f: impl Fn(&ProgressEvent) + Send + Sync + 'static) -> Self {

@@ -125,9 +125,8 @@ pub fn load_workbook(path: &Path, lang: Lang) -> anyhow::Result<Option<Workbook>
     let parsed = smtx_plan::parse_workbook(&bytes, &path.display().to_string())
         .map_err(|e| BadInput(e.to_string()))?;
     if parsed.has_errors() {
-        for diagnostic in &parsed.diagnostics {
-            eprintln!("{diagnostic}");
-        }
+        // Exactly as `plan check` prints them.
+        eprint!("{}", smtx_plan::render_diagnostics(&parsed));
         eprintln!("{}", text(lang, Msg::WorkbookHasErrors));
         return Ok(None);
     }
