@@ -300,7 +300,14 @@ impl ApiClient {
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match result {
             Ok(token) => {
-                tracing::info!(action = "POST /api/v3/sessions", status = "ok", error = "", user, password_len = password.char_len(), elapsed_ms);
+                tracing::info!(
+                    action = "POST /api/v3/sessions",
+                    status = "ok",
+                    error = "",
+                    user,
+                    password_len = password.char_len(),
+                    elapsed_ms
+                );
                 self.set_session_token(token);
                 self.remember_credentials(user, password);
                 Ok(())
@@ -363,8 +370,11 @@ impl ApiClient {
         let data = self
             .send(
                 // Upsert: repeating it updates the same entries.
-                Call::post("/api/v2/ipmi/upsert_accounts", Some(json!({"accounts": accounts})))
-                    .repeat(Repeat::Safe),
+                Call::post(
+                    "/api/v2/ipmi/upsert_accounts",
+                    Some(json!({"accounts": accounts})),
+                )
+                .repeat(Repeat::Safe),
             )
             .await?;
         decode("POST /api/v2/ipmi/upsert_accounts", data)
