@@ -398,3 +398,163 @@ async fn the_settings_file_points_at_every_listener() -> TestResult {
     sim.shutdown().await;
     Ok(())
 }
+
+/// "Done when": the real template's cluster, configured end to end from its
+/// own plan by a plain client (HTTP and SSH), ends in the planned state.
+#[tokio::test]
+async fn the_real_template_configures_end_to_end() -> TestResult {
+    let path = smtx_testkit::shared_reference_dir()
+        .join("workbook/SmartX-HCI-planning-template-ELF-v20250820.xlsx");
+    let parsed = smtx_plan::parse_workbook(&std::fs::read(&path)?, "template.xlsx")?;
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+    let plan = parsed.plan;
+    let spec = smtx_sim::ClusterSpec::from_plan(&plan, 11);
+    let sim = start_sim(spec.clone(), SimOptions::default()).await;
+    let mut client = Plain::new(&sim)?;
+    client
+        .setup_and_login(plan.fisheye.password.expose())
+        .await?;
+
+    let mut uuids = Vec::new();
+    for index in 0..plan.hosts.len() {
+        let url = client.host_url(index, "/api/v2/deployment/host");
+        let scan = client
+            .send(Method::GET, &url, Some(PRE_TOKEN), None)
+            .await?;
+        uuids.push(scan.data()["host_uuid"].clone());
+    }
+    let vip = plan.cluster.vip.ok_or("the template plans a VIP")?;
+    let settings = [
+        (
+            "/api/v2/settings/vip",
+            json!({"iscsi_vip": null, "management_vip": vip.to_string()}),
+        ),
+        (
+            "/api/v2/settings/dns",
+            json!({ "dns_servers": plan.dns_servers }),
+        ),
+        (
+            "/api/v2/settings/ntp",
+            json!({"ntp_mode": "external", "ntp_servers": plan.ntp_servers}),
+        ),
+    ];
+    for (path, body) in &settings {
+        let answer = client.call(Method::PUT, 0, path, Some(body)).await?;
+        let job = client
+            .wait_job(0, answer.data()["job_id"].as_str().ok_or("job_id")?)
+            .await?;
+        assert_eq!(job["state"], "done", "{path}");
+    }
+    let accounts: Vec<Value> = plan
+        .hosts
+        .iter()
+        .zip(&uuids)
+        .map(|(host, uuid)| {
+            json!({"node_name": host.hostname, "host": host.bmc.ip.map(|ip| ip.to_string()),
+                   "user": host.bmc.user, "node_uuid": uuid, "password": host.bmc.password.expose()})
+        })
+        .collect();
+    let ipmi = client
+        .call(
+            Method::POST,
+            0,
+            "/api/v2/ipmi/upsert_accounts",
+            Some(&json!({ "accounts": accounts })),
+        )
+        .await?;
+    assert_eq!(
+        ipmi.data()["success"].as_array().map(Vec::len),
+        Some(plan.hosts.len())
+    );
+
+    let business = plan
+        .business_vds
+        .as_ref()
+        .ok_or("the template plans a business VDS")?;
+    let hosts: Vec<Value> = plan
+        .hosts
+        .iter()
+        .zip(&uuids)
+        .map(|(host, uuid)| {
+            json!({"host_uuid": uuid, "nics_associated": business.nics,
+                   "data_ip": host.storage_ip.map(|ip| ip.to_string())})
+        })
+        .collect();
+    let body = json!({"name": business.name, "bond_mode": business.bond_mode.as_api_str(),
+                      "hosts_associated": hosts});
+    let created = client
+        .call(Method::POST, 0, "/api/v2/network/vds", Some(&body))
+        .await?;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let job = client
+        .wait_job(0, created.data()["job_id"].as_str().ok_or("job_id")?)
+        .await?;
+    let vds_uuid = job["event"]["data"]["uuid"]
+        .as_str()
+        .ok_or("uuid")?
+        .to_owned();
+    for network in &plan.business_networks {
+        let body = json!({"name": network.name, "vlan_id": network.vlan_id, "vds_uuid": vds_uuid});
+        let path = format!("/api/v2/network/vds/{vds_uuid}/vlans");
+        let answer = client.call(Method::POST, 0, &path, Some(&body)).await?;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    for (index, host) in plan.hosts.iter().enumerate() {
+        let stdin = format!(
+            "{}:{}\nroot:{}\n",
+            host.ssh_user,
+            host.ssh_password.expose(),
+            host.root_password.expose()
+        );
+        let (status, stderr) = crate::sim_ssh::chpasswd(
+            &sim,
+            11,
+            index,
+            smtx_sim::DEFAULT_HOST_PASSWORD,
+            stdin.as_bytes(),
+        )
+        .await?;
+        assert_eq!(status, Some(0), "{}: {stderr}", host.hostname);
+        assert!(
+            crate::sim_ssh::login(&sim, 11, index, &host.ssh_user, host.ssh_password.expose())
+                .await?
+        );
+    }
+    let license = client
+        .call(Method::GET, 0, "/api/v2/tools/license", None)
+        .await?;
+    assert_eq!(license.data()["serial"], sim.serial());
+
+    let state = sim.state();
+    assert_eq!(state["cluster"]["vip"], vip.to_string());
+    assert_eq!(state["cluster"]["dns"], json!(plan.dns_servers));
+    assert_eq!(
+        state["ipmi_accounts"].as_array().map(Vec::len),
+        Some(plan.hosts.len())
+    );
+    let vds = state["vdses"]
+        .as_array()
+        .and_then(|list| {
+            list.iter()
+                .find(|vds| vds["name"] == business.name.as_str())
+        })
+        .ok_or("business VDS")?;
+    assert_eq!(
+        vds["vlans"].as_array().map(Vec::len),
+        Some(plan.business_networks.len())
+    );
+    assert!(
+        state["hosts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|host| host["passwords_rotated"] == json!({"smartx": true, "root": true}))
+    );
+    let text = state.to_string();
+    for host in &plan.hosts {
+        assert!(!text.contains(host.ssh_password.expose()));
+        assert!(!text.contains(host.root_password.expose()));
+    }
+    sim.shutdown().await;
+    Ok(())
+}

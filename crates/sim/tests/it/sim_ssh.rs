@@ -48,7 +48,7 @@ async fn connect(
     Ok(handle)
 }
 
-async fn login(
+pub async fn login(
     sim: &RunningSim,
     seed: u64,
     node: usize,
@@ -63,7 +63,7 @@ async fn login(
 
 /// Logs in as smartx and runs `sudo -n chpasswd` with `stdin`; returns the
 /// exit status and stderr.
-async fn chpasswd(
+pub async fn chpasswd(
     sim: &RunningSim,
     seed: u64,
     node: usize,
