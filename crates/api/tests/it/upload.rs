@@ -595,3 +595,22 @@ async fn no_token_in_errors_or_logs() -> TestResult {
     sim.shutdown().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn an_expired_session_mid_upload_logs_in_again() -> TestResult {
+    let sim = sim(false).await?;
+    let client = logged_in(&sim).await?;
+    let dir = tempfile::tempdir()?;
+    let (path, expected) = write_iso(dir.path(), "expiry.iso", 8 * CHUNK)?;
+    sim.inject(Fault::TokenExpiresAfter { calls: 3 });
+    let report = client
+        .upload_svt_image(&SvtUpload::new(&path), &UploadOptions::default())
+        .await?;
+    assert!(!report.recreated, "a 401 is not a chunk failure");
+    assert_eq!(report.sha256, expected);
+    let calls = chunk_calls(&sim, &report.image_uuid);
+    assert!(calls.iter().any(|(_, status)| *status == 401), "{calls:?}");
+    assert!(count_calls(&sim, "POST", "/api/v3/sessions") >= 3);
+    sim.shutdown().await;
+    Ok(())
+}
