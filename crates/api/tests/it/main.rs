@@ -1,4 +1,6 @@
 //! Integration tests of `smtx-api`, one module per topic.
 
+mod client;
 mod ssh;
+mod ssh_support;
 mod upload;
