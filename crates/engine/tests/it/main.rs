@@ -3,6 +3,7 @@
 //! override and the simulator's CA, as a user's run would.
 
 mod failures;
+mod modes;
 mod rerun;
 mod support;
 mod vmtools;

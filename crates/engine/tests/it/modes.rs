@@ -1,0 +1,134 @@
+//! Run modes: a dry run that sends nothing, a stage started from an earlier
+//! run's context, and job waits bounded by their deadline.
+
+use std::time::Duration;
+
+use smtx_engine::{RunContext, RunRequest, Stage, StepStatus, Workbook};
+use smtx_plan::fixture::WorkbookSpec;
+use smtx_sim::SimOptions;
+
+use crate::support::{Harness, parse, status};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_lists_redacted_calls_and_changes_nothing() {
+    let spec = WorkbookSpec::example(2);
+    let secrets = [
+        spec.fisheye_password.clone(),
+        spec.hosts[0].bmc_password.clone(),
+    ];
+    let mut harness = Harness::fixture(spec, vec![]).await;
+    let mut settings = harness.settings();
+    settings.dry_run = true;
+    let report = harness.run_with(settings).await;
+    assert_ne!(report.status, StepStatus::Failed, "{report:#?}");
+    let state = harness.state();
+    assert_eq!(
+        state["calls"].as_array().map(Vec::len),
+        Some(0),
+        "nothing sent"
+    );
+    assert_eq!(state["cluster"]["initialized"], false);
+    let calls: Vec<String> = report
+        .planned_calls
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    for expected in [
+        "GET https://10.0.20.11/api/v2/deployment/host",
+        "POST https://10.0.20.11/api/v3/users:setupRoot",
+        "PUT https://10.0.20.11/api/v2/settings/dns",
+        "POST https://10.0.20.11/api/v2/ipmi/upsert_accounts",
+        "POST https://10.0.20.11/api/v2/network/vds ",
+        "GET https://10.0.20.11/api/v2/tools/license",
+    ] {
+        assert!(
+            calls.iter().any(|c| c.starts_with(expected)),
+            "{expected} in {calls:#?}"
+        );
+    }
+    let text = calls.join("\n");
+    assert!(text.contains("\"password\":\"***\""), "{text}");
+    for secret in &secrets {
+        assert!(
+            !text.contains(secret.as_str()),
+            "a password in the dry-run output"
+        );
+    }
+    assert_eq!(
+        parse(&harness.workbook).cluster.serial,
+        None,
+        "workbook untouched"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn config_cluster_starts_from_an_earlier_prepare() {
+    let mut harness = Harness::fixture(WorkbookSpec::example(2), vec![]).await;
+    let workbook = Workbook {
+        path: harness.workbook.clone(),
+        plan: harness.plan(),
+    };
+    let prepare = smtx_engine::run(RunRequest {
+        settings: harness.settings(),
+        workbook: workbook.clone(),
+        stages: vec![Stage::Prepare],
+        from: None,
+        progress: smtx_engine::ProgressSink::none(),
+    })
+    .await
+    .expect("prepare runs");
+    assert_eq!(prepare.status, StepStatus::Ok);
+    let context = RunContext::load(&prepare.run_dir).expect("prepare saved its context");
+    assert!(context.extra.contains_key("host_scan"));
+
+    // Without that context, config_cluster refuses to start.
+    let alone = smtx_engine::run(RunRequest {
+        settings: harness.settings(),
+        workbook: workbook.clone(),
+        stages: vec![Stage::ConfigCluster],
+        from: None,
+        progress: smtx_engine::ProgressSink::none(),
+    })
+    .await
+    .expect("runs");
+    assert_eq!(status(&alone, "preconditions"), StepStatus::Failed);
+
+    let scans_before =
+        crate::support::calls_exact(&harness.state(), "GET", "/api/v2/deployment/host");
+    let report = smtx_engine::run(RunRequest {
+        settings: harness.settings(),
+        workbook,
+        stages: vec![Stage::ConfigCluster],
+        from: Some(context),
+        progress: smtx_engine::ProgressSink::none(),
+    })
+    .await
+    .expect("config_cluster runs");
+    assert_eq!(report.status, StepStatus::Ok, "{report:#?}");
+    assert_eq!(
+        crate::support::calls_exact(&harness.state(), "GET", "/api/v2/deployment/host"),
+        scans_before,
+        "the host scan was reused, not repeated"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_that_never_ends_is_a_warning_after_its_deadline() {
+    let options = SimOptions {
+        job_polls_to_finish: 1_000_000,
+        ..SimOptions::default()
+    };
+    let mut harness = Harness::fixture_with(WorkbookSpec::example(1), options).await;
+    let mut settings = harness.settings();
+    settings.job_deadline = Duration::from_millis(800);
+    let report = harness.run_with(settings).await;
+    let dns = crate::support::step(&report, "set_dns");
+    assert_eq!(dns.status, StepStatus::Warning, "{dns:#?}");
+    assert!(
+        dns.error.as_deref().is_some_and(|e| e.contains("still")),
+        "{dns:#?}"
+    );
+    // Polling grows from ~100 ms: a handful of polls, not hundreds.
+    let polls = crate::support::calls(&harness.state(), "GET", "/api/v2/jobs/");
+    assert!(polls < 60, "{polls} polls");
+}
