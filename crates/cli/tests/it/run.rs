@@ -279,3 +279,44 @@ async fn demo_runs_end_to_end() {
     assert!(report["serial"].as_str().is_some_and(|s| !s.is_empty()));
     assert!(dir.path().join("run/context.json").exists());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_in_chinese() {
+    let r = rehearsal(1).await;
+    let mut args = vec![
+        "run".to_string(),
+        "--plan".into(),
+        r.workbook.display().to_string(),
+        "--config".into(),
+        r.config.display().to_string(),
+        "--run-dir".into(),
+        r.dir.path().join("runs/zh").display().to_string(),
+    ];
+    args.extend(["--lang".to_string(), "zh-CN".to_string()]);
+    let output = run_cli(args).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("阶段") && stdout.contains("成功"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("运行目录"), "{stdout}");
+    // The locale picks the language when no flag does.
+    let mut command = binary();
+    let dry_dir = r.dir.path().join("runs/zh-dry").display().to_string();
+    command.env("LANG", "zh_CN.UTF-8").args([
+        "run",
+        "--plan",
+        &r.workbook.display().to_string(),
+        "--config",
+        &r.config.display().to_string(),
+        "--dry-run",
+        "--run-dir",
+        &dry_dir,
+    ]);
+    let output = tokio::task::spawn_blocking(move || command.output().expect("runs"))
+        .await
+        .expect("join");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("演练模式"));
+    r.sim.shutdown().await;
+}
