@@ -237,3 +237,59 @@ pub fn resolve(
     settings.force_serial = options.force_serial || file.serial.force.unwrap_or(false);
     Ok(settings)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The settings example in the README is a file this binary accepts.
+    #[test]
+    fn readme_settings_example_parses() {
+        let readme = include_str!("../../../README.md");
+        let start = readme.find("```toml\n").expect("a toml block in the README") + 8;
+        let end = start + readme[start..].find("```").expect("closed block");
+        let settings: FileSettings = toml::from_str(&readme[start..end]).expect("parses");
+        assert_eq!(settings.api.base_url.as_deref(), Some("https://10.0.20.11"));
+        assert_eq!(settings.cpu_compatibility, Some(true));
+        assert_eq!(settings.serial.cell.as_deref(), Some("主机规划!E19"));
+        assert_eq!(settings.ssh.port, Some(22));
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.toml");
+        std::fs::write(
+            &path,
+            "[api]\nbase_url = \"https://10.0.0.1\"\nresolve = [\"10.0.0.1=127.0.0.1:1\", \"10.0.0.2=127.0.0.1:2\"]\n",
+        )
+        .expect("write");
+        let connection = ConnectionArgs {
+            config: Some(path),
+            api_base: Some("https://10.0.0.9".to_string()),
+            resolve: vec!["10.0.0.1=127.0.0.1:7".to_string()],
+            ssh_resolve: vec![],
+            ca_cert: None,
+            insecure: false,
+        };
+        let settings =
+            resolve(&connection, &RunOptions::default(), dir.path().join("run")).expect("resolves");
+        assert_eq!(settings.api_base.as_deref(), Some("https://10.0.0.9"));
+        let targets: Vec<String> = settings
+            .http_overrides
+            .iter()
+            .map(|o| format!("{}={}", o.host, o.target))
+            .collect();
+        assert_eq!(targets, ["10.0.0.1=127.0.0.1:7", "10.0.0.2=127.0.0.1:2"]);
+    }
+
+    #[test]
+    fn a_bad_file_is_bad_input() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, "[api]\nbase_urll = 1\n").expect("write");
+        let error = FileSettings::load(&path).expect_err("unknown key");
+        assert!(error.downcast_ref::<BadInput>().is_some());
+        assert!(error.to_string().contains("s.toml"));
+    }
+}
