@@ -246,7 +246,10 @@ mod tests {
     #[test]
     fn readme_settings_example_parses() {
         let readme = include_str!("../../../README.md");
-        let start = readme.find("```toml\n").expect("a toml block in the README") + 8;
+        let start = readme
+            .find("```toml\n")
+            .expect("a toml block in the README")
+            + 8;
         let end = start + readme[start..].find("```").expect("closed block");
         let settings: FileSettings = toml::from_str(&readme[start..end]).expect("parses");
         assert_eq!(settings.api.base_url.as_deref(), Some("https://10.0.20.11"));

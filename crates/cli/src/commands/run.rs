@@ -159,28 +159,40 @@ pub fn default_run_dir(cluster: &str) -> PathBuf {
     PathBuf::from("runs").join(format!("{safe}-{}", utc_stamp()))
 }
 
-/// `YYYYMMDD-HHMMSS` in UTC, without a date crate: days → civil date
-/// (Howard Hinnant's algorithm).
+/// `YYYYMMDD-HHMMSS` in UTC: sorts by time, safe in a file name.
 pub fn utc_stamp() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    stamp_of(std::time::SystemTime::now())
+}
+
+fn stamp_of(time: std::time::SystemTime) -> String {
+    // 2026-11-27T07:20:09Z → 20261127-072009
+    let digits: String = humantime::format_rfc3339_seconds(time)
+        .to_string()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    match (digits.get(..8), digits.get(8..)) {
+        (Some(date), Some(time)) => format!("{date}-{time}"),
+        _ => digits,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_sort_and_read_as_utc() {
+        let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_764_009);
+        assert_eq!(stamp_of(time), "20261127-072009");
+        assert_eq!(
+            default_run_dir("CN/BJ 01").parent(),
+            Some(Path::new("runs"))
+        );
+        assert!(
+            default_run_dir("CN/BJ 01")
+                .to_string_lossy()
+                .contains("CN_BJ_01-")
+        );
+    }
 }

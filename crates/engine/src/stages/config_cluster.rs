@@ -189,76 +189,74 @@ fn job_wait(run: &StageRun<'_>) -> JobWait {
     }
 }
 
+/// One cluster setting (VIP, DNS, NTP): skipped when the workbook has no
+/// value, a warning when the call or its job fails. Returns whether it is in
+/// place.
+async fn apply_setting<F>(
+    run: &mut StageRun<'_>,
+    action: &str,
+    value: Option<String>,
+    missing: &str,
+    call: F,
+) -> bool
+where
+    F: std::future::Future<Output = Result<Option<String>, smtx_api::ApiError>>,
+{
+    let started = run.step_started(action);
+    let Some(value) = value else {
+        run.record(StepResult::skipped(action, missing), started);
+        return false;
+    };
+    let outcome = match call.await {
+        Ok(job) => wait_optional_job(&run.client, job, job_wait(run)).await,
+        Err(error) => Err(error),
+    };
+    let (result, applied) = match outcome {
+        Ok(detail) => (StepResult::ok(action, format!("{value}: {detail}")), true),
+        Err(error) => (
+            StepResult::warning(action, error.to_string())
+                .with_hint("set it in Fisheye, or fix the cause and run again"),
+            false,
+        ),
+    };
+    run.record(result, started);
+    applied
+}
+
 /// Step 3. Returns whether the VIP is in place (uploads then go there).
 async fn settings_step(run: &mut StageRun<'_>) -> bool {
     let plan = run.plan().clone();
-    let wait = job_wait(run);
-    let mut vip_ok = false;
-
-    let started = run.step_started("set_vip");
-    let result = match plan.cluster.vip {
-        None => StepResult::skipped(
-            "set_vip",
-            "no management VIP in the workbook (主机规划!I19)",
-        ),
-        Some(vip) => {
-            let outcome = match run.client.set_vip(vip).await {
-                Ok(job) => wait_optional_job(&run.client, job, wait).await,
-                Err(error) => Err(error),
-            };
-            match outcome {
-                Ok(detail) => {
-                    vip_ok = true;
-                    StepResult::ok("set_vip", format!("{vip}: {detail}"))
-                }
-                Err(error) => StepResult::warning("set_vip", error.to_string())
-                    .with_hint("set the VIP in Fisheye, or fix the cause and run again"),
+    let client = run.client.clone();
+    let vip_ok = apply_setting(
+        run,
+        "set_vip",
+        plan.cluster.vip.map(|vip| vip.to_string()),
+        "no management VIP in the workbook (主机规划!I19)",
+        async {
+            match plan.cluster.vip {
+                Some(vip) => client.set_vip(vip).await,
+                None => Ok(None),
             }
-        }
-    };
-    run.record(result, started);
-
-    let started = run.step_started("set_dns");
-    let result = if plan.dns_servers.is_empty() {
-        StepResult::skipped(
-            "set_dns",
-            "no DNS servers in the workbook (集群管理信息!E25:E26)",
-        )
-    } else {
-        let outcome = match run.client.set_dns(&plan.dns_servers).await {
-            Ok(job) => wait_optional_job(&run.client, job, wait).await,
-            Err(error) => Err(error),
-        };
-        let servers: Vec<String> = plan.dns_servers.iter().map(ToString::to_string).collect();
-        match outcome {
-            Ok(detail) => StepResult::ok("set_dns", format!("{}: {detail}", servers.join(", "))),
-            Err(error) => StepResult::warning("set_dns", error.to_string())
-                .with_hint("set DNS in Fisheye, or fix the cause and run again"),
-        }
-    };
-    run.record(result, started);
-
-    let started = run.step_started("set_ntp");
-    let result = if plan.ntp_servers.is_empty() {
-        StepResult::skipped(
-            "set_ntp",
-            "no NTP servers in the workbook (集群管理信息!E22:E24)",
-        )
-    } else {
-        let outcome = match run.client.set_ntp(&plan.ntp_servers).await {
-            Ok(job) => wait_optional_job(&run.client, job, wait).await,
-            Err(error) => Err(error),
-        };
-        match outcome {
-            Ok(detail) => StepResult::ok(
-                "set_ntp",
-                format!("{}: {detail}", plan.ntp_servers.join(", ")),
-            ),
-            Err(error) => StepResult::warning("set_ntp", error.to_string())
-                .with_hint("set NTP in Fisheye, or fix the cause and run again"),
-        }
-    };
-    run.record(result, started);
+        },
+    )
+    .await;
+    let dns: Vec<String> = plan.dns_servers.iter().map(ToString::to_string).collect();
+    apply_setting(
+        run,
+        "set_dns",
+        (!dns.is_empty()).then(|| dns.join(", ")),
+        "no DNS servers in the workbook (集群管理信息!E25:E26)",
+        client.set_dns(&plan.dns_servers),
+    )
+    .await;
+    apply_setting(
+        run,
+        "set_ntp",
+        (!plan.ntp_servers.is_empty()).then(|| plan.ntp_servers.join(", ")),
+        "no NTP servers in the workbook (集群管理信息!E22:E24)",
+        client.set_ntp(&plan.ntp_servers),
+    )
+    .await;
     vip_ok
 }
 
