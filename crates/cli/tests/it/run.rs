@@ -122,6 +122,8 @@ async fn run_configures_the_simulator_and_leaks_no_secret() {
     let secrets = secrets_of(&r.spec);
     assert!(secrets.len() >= 3, "the fixture has passwords to look for");
     let run_dir = r.dir.path().join("runs/first");
+    let iso = r.dir.path().join("SMTX_VMTOOLS-3.2.0-2501210639.iso");
+    std::fs::write(&iso, vec![7u8; 3 * 1024 * 1024 + 5]).expect("iso written");
     let mut outputs = Vec::new();
 
     for extra in [
@@ -137,6 +139,8 @@ async fn run_configures_the_simulator_and_leaks_no_secret() {
             r.config.display().to_string(),
             "--run-dir".into(),
             run_dir.display().to_string(),
+            "--vmtools-iso".into(),
+            iso.display().to_string(),
         ];
         args.extend(extra.clone());
         let output = run_cli(args).await;

@@ -5,6 +5,7 @@
 mod failures;
 mod modes;
 mod rerun;
+mod ssh;
 mod support;
 mod vmtools;
 mod workbooks;

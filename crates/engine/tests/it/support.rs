@@ -148,6 +148,17 @@ impl Harness {
         self.run_with(settings).await
     }
 
+    /// Replace the simulator by a fresh cluster at the same addresses whose
+    /// hosts have other SSH keys (as after a reinstall).
+    pub async fn reinstall(&mut self, seed: u64) {
+        let plan = self.plan();
+        let sim = smtx_sim::start(ClusterSpec::from_plan(&plan, seed), SimOptions::default())
+            .await
+            .expect("simulator starts");
+        let old = std::mem::replace(&mut self.sim, sim);
+        old.shutdown().await;
+    }
+
     pub fn state(&self) -> Value {
         self.sim.state()
     }

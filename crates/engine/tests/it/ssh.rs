@@ -1,0 +1,86 @@
+//! Host password rotation as a step of `config_cluster`, against the
+//! simulator's SSH: a hanging host times out alone, and a host whose key
+//! changed since the last run is refused until the change is accepted.
+
+use std::time::{Duration, Instant};
+
+use smtx_engine::StepStatus;
+use smtx_plan::fixture::WorkbookSpec;
+use smtx_sim::Fault;
+
+use crate::support::{Harness, status, steps};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hanging_host_times_out_and_the_others_are_rotated() {
+    let spec = WorkbookSpec::example(3);
+    let hanging = spec.hosts[2].hostname.clone();
+    let mut harness = Harness::fixture(spec, vec![Fault::SshHang { node: 2 }]).await;
+    let mut settings = harness.settings();
+    settings.ssh_connect_timeout = Duration::from_millis(700);
+    let started = Instant::now();
+    let report = harness.run_with(settings).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the hang did not stall the run"
+    );
+    for step in steps(&report, "host_password ") {
+        if step.action.contains(&hanging) {
+            assert_eq!(step.status, StepStatus::Failed, "{step:#?}");
+            let error = step.error.as_deref().unwrap_or_default();
+            assert!(
+                error.contains(&hanging) && error.contains("within"),
+                "{error}"
+            );
+        } else {
+            assert_eq!(step.status, StepStatus::Ok, "{step:#?}");
+        }
+    }
+    let hosts = harness.state()["hosts"].clone();
+    assert_eq!(hosts[0]["passwords_rotated"]["root"], true);
+    assert_eq!(hosts[2]["passwords_rotated"]["root"], false);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_host_key_is_refused_until_accepted() {
+    let mut harness = Harness::fixture(WorkbookSpec::example(2), vec![]).await;
+    let first = harness.run().await;
+    assert_eq!(
+        status(&first, "host_passwords"),
+        StepStatus::Ok,
+        "{first:#?}"
+    );
+    let known_hosts = harness.dir.path().join("known_hosts");
+    assert!(
+        std::fs::read_to_string(&known_hosts).is_ok_and(|text| text.contains("10.0.20.11 ")),
+        "keys pinned beside the run directories"
+    );
+
+    harness.reinstall(99).await;
+    let refused = harness.run().await;
+    for step in steps(&refused, "host_password ") {
+        assert_eq!(step.status, StepStatus::Failed, "{step:#?}");
+        let error = step.error.as_deref().unwrap_or_default();
+        assert!(
+            error.contains("changed") && error.contains("known_hosts"),
+            "{error}"
+        );
+    }
+    let state = harness.state();
+    assert_eq!(
+        state["hosts"][0]["passwords_rotated"]["smartx"], false,
+        "nothing sent to an unknown host"
+    );
+
+    let mut settings = harness.settings();
+    settings.accept_changed_host_keys = true;
+    let accepted = harness.run_with(settings).await;
+    assert_eq!(
+        status(&accepted, "host_passwords"),
+        StepStatus::Ok,
+        "{accepted:#?}"
+    );
+    assert_eq!(
+        harness.state()["hosts"][1]["passwords_rotated"]["root"],
+        true
+    );
+}
