@@ -114,6 +114,27 @@ fn assert_no_secret(secrets: &[String], what: &str, text: &str) {
             "a secret of the workbook leaked into {what}"
         );
     }
+    // Session tokens are 32 lower-case hex characters standing alone (UUIDs
+    // have dashes, SHA-256 sums are 64 long): none may appear either.
+    let bytes = text.as_bytes();
+    let is_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+    let mut run = 0usize;
+    for (i, b) in bytes
+        .iter()
+        .copied()
+        .chain(std::iter::once(b' '))
+        .enumerate()
+    {
+        if is_hex(b) {
+            run += 1;
+            continue;
+        }
+        let alone = run == 32
+            && (i < 33 || !bytes[i - 33].is_ascii_alphanumeric())
+            && !b.is_ascii_alphanumeric();
+        assert!(!alone, "a session token leaked into {what}");
+        run = 0;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
