@@ -86,7 +86,7 @@ impl ApiError {
     }
 
     /// Worth another try for a call that is safe to repeat.
-    pub(crate) fn is_transient(&self) -> bool {
+    pub fn is_transient(&self) -> bool {
         match self {
             Self::Transport { .. } | Self::Timeout { .. } => true,
             Self::Api { status, .. } => *status >= 500 || *status == 429,

@@ -413,7 +413,7 @@ async fn vds_step(run: &mut StageRun<'_>) -> Option<String> {
         bond_mode: vds.bond_mode.as_api_str().to_string(),
         hosts_associated,
     };
-    let created = match run.client.create_vds(&request).await {
+    let created = match create_vds_once_more(&run.client, &request).await {
         Ok(CreateVdsAnswer::Uuid(uuid)) => Ok((uuid, "created".to_string())),
         Ok(CreateVdsAnswer::Job(job_id)) => {
             match run.client.wait_job(&job_id, job_wait(run)).await {
@@ -453,6 +453,48 @@ async fn vds_step(run: &mut StageRun<'_>) -> Option<String> {
             );
             None
         }
+    }
+}
+
+/// A POST is not repeated blindly: after a transient failure (timeout, 5xx,
+/// broken connection) the switch may exist anyway, so look for it first and
+/// send the create again, once, only if it is not there.
+async fn create_vds_once_more(
+    client: &ApiClient,
+    request: &CreateVds,
+) -> Result<CreateVdsAnswer, smtx_api::ApiError> {
+    match client.create_vds(request).await {
+        Err(error) if error.is_transient() => {
+            tracing::warn!(action = "business_vds", status = "retry", error = %error, "looking before creating again");
+            match client.find_vds(&request.name).await? {
+                Some(existing) => Ok(CreateVdsAnswer::Uuid(existing.uuid)),
+                None => client.create_vds(request).await,
+            }
+        }
+        other => other,
+    }
+}
+
+/// The same rule for a VLAN: after a transient failure, look, then create once more.
+async fn create_vlan_once_more(
+    client: &ApiClient,
+    vds_uuid: &str,
+    name: &str,
+    vlan_id: u16,
+) -> Result<smtx_api::Vlan, smtx_api::ApiError> {
+    match client.create_vlan(vds_uuid, name, vlan_id).await {
+        Err(error) if error.is_transient() => {
+            tracing::warn!(action = "vlan", status = "retry", error = %error, name, "looking before creating again");
+            let existing = client.list_vlans(vds_uuid).await?;
+            match existing
+                .into_iter()
+                .find(|v| v.name == name && v.vlan_id == vlan_id)
+            {
+                Some(vlan) => Ok(vlan),
+                None => client.create_vlan(vds_uuid, name, vlan_id).await,
+            }
+        }
+        other => other,
     }
 }
 
@@ -527,14 +569,14 @@ async fn vlan_step(run: &mut StageRun<'_>, vds_uuid: &str) {
                 "fix 虚拟网络!D{} or the network in Fisheye",
                 network.row
             )),
-            (None, None) => match run
-                .client
-                .create_vlan(vds_uuid, &network.name, network.vlan_id)
-                .await
-            {
-                Ok(vlan) => StepResult::ok(&action, format!("created ({})", vlan.uuid)),
-                Err(error) => StepResult::warning(&action, error.to_string()),
-            },
+            (None, None) => {
+                match create_vlan_once_more(&run.client, vds_uuid, &network.name, network.vlan_id)
+                    .await
+                {
+                    Ok(vlan) => StepResult::ok(&action, format!("created ({})", vlan.uuid)),
+                    Err(error) => StepResult::warning(&action, error.to_string()),
+                }
+            }
         };
         run.record(result, started);
     }

@@ -39,15 +39,24 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
         Ok(meta) => meta.len(),
         Err(error) => {
             run.record(
-                StepResult::skipped(ACTION, format!("{}: {error}", path.display())),
+                StepResult::warning(
+                    ACTION,
+                    format!("{}: {error}; upload skipped", path.display()),
+                )
+                .with_hint("check --vmtools-iso / vmtools.iso"),
                 started,
             );
             return;
         }
     };
     if size == 0 {
+        // An empty ISO is a mistake worth a warning, not a silent skip.
         run.record(
-            StepResult::skipped(ACTION, format!("{} is empty", path.display())),
+            StepResult::warning(
+                ACTION,
+                format!("{} is empty; upload skipped", path.display()),
+            )
+            .with_hint("copy the VMTools ISO again; an interrupted copy leaves an empty file"),
             started,
         );
         return;

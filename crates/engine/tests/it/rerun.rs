@@ -45,11 +45,11 @@ async fn second_run_creates_nothing_and_ends_ok() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn failure_in_the_middle_then_rerun_converges() {
-    // The second VLAN create fails; VLAN creation is a POST, never repeated blindly.
+    // A VLAN create is refused (a 4xx is not worth repeating within the run).
     let faults = vec![Fault::EndpointStatus {
         method: "POST".to_string(),
         path: "/api/v2/network/vds/*/vlans".to_string(),
-        status: 500,
+        status: 400,
         times: 1,
     }];
     let mut harness = Harness::fixture(WorkbookSpec::example(2), faults).await;
@@ -72,4 +72,48 @@ async fn failure_in_the_middle_then_rerun_converges() {
         .find(|v| v["name"] == harness.plan().business_vds.expect("vds").name.as_str())
         .expect("business VDS");
     assert_eq!(business["vlans"].as_array().map(Vec::len), Some(3));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transient_create_failure_is_looked_at_then_sent_once_more() {
+    let faults = vec![
+        Fault::EndpointStatus {
+            method: "POST".to_string(),
+            path: "/api/v2/network/vds".to_string(),
+            status: 503,
+            times: 1,
+        },
+        Fault::EndpointStatus {
+            method: "POST".to_string(),
+            path: "/api/v2/network/vds/*/vlans".to_string(),
+            status: 502,
+            times: 1,
+        },
+    ];
+    let mut harness = Harness::fixture(WorkbookSpec::example(2), faults).await;
+    let report = harness.run().await;
+    assert_eq!(report.status, StepStatus::Ok, "{report:#?}");
+    let state = harness.state();
+    assert_eq!(calls_exact(&state, "POST", "/api/v2/network/vds"), 2);
+    assert_eq!(
+        calls(&state, "POST", "/api/v2/network/vds/"),
+        4,
+        "3 VLANs, one sent twice"
+    );
+    // Between the failed create and the second one, the client looked.
+    let log = state["calls"].as_array().expect("calls");
+    let posts: Vec<usize> = log
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c["method"] == "POST" && c["path"] == "/api/v2/network/vds")
+        .map(|(i, _)| i)
+        .collect();
+    assert!(
+        log[posts[0] + 1..posts[1]]
+            .iter()
+            .any(|c| c["method"] == "GET" && c["path"] == "/api/v2/network/vds"),
+        "looked before creating again"
+    );
+    let vdses = state["vdses"].as_array().expect("vdses");
+    assert_eq!(vdses.len(), 3, "one business VDS");
 }

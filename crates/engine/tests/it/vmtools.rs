@@ -107,7 +107,7 @@ async fn newest_iso_in_the_work_dir_is_uploaded_to_the_vip_and_recorded() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn no_iso_or_an_empty_one_is_skipped() {
+async fn no_iso_is_skipped_and_an_empty_one_is_a_warning() {
     let mut harness = harness(vec![]).await;
     let report = harness.run().await;
     assert_eq!(status(&report, "vmtools_upload"), StepStatus::Skipped);
@@ -117,7 +117,7 @@ async fn no_iso_or_an_empty_one_is_skipped() {
     settings.vmtools_iso = Some(empty);
     let report = harness.run_with(settings).await;
     let upload = step(&report, "vmtools_upload");
-    assert_eq!(upload.status, StepStatus::Skipped);
+    assert_eq!(upload.status, StepStatus::Warning);
     assert!(upload.error.as_deref().is_some_and(|e| e.contains("empty")));
     assert_eq!(calls(&harness.state(), "POST", "/api/v2/svt_image"), 0);
 }
