@@ -75,6 +75,20 @@ impl StageRun<'_> {
             result: result.clone(),
         });
         self.results.push(result);
+        self.checkpoint();
+    }
+
+    /// Save the context with the results so far: a run killed mid-stage
+    /// (Ctrl-C, a lost laptop lid) leaves a `context.json` that says how far
+    /// it got.
+    fn checkpoint(&mut self) {
+        let results = serde_json::to_value(&self.results).unwrap_or_default();
+        self.context
+            .stage_mut(self.stage)
+            .insert("results".to_string(), results);
+        if let Err(error) = self.context.save(&self.settings.run_dir) {
+            tracing::warn!(action = "checkpoint", status = "failed", error = %error);
+        }
     }
 
     pub fn has_failed(&self) -> bool {

@@ -132,3 +132,48 @@ async fn a_job_that_never_ends_is_a_warning_after_its_deadline() {
     let polls = crate::support::calls(&harness.state(), "GET", "/api/v2/jobs/");
     assert!(polls < 60, "{polls} polls");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_context_is_saved_after_every_step() {
+    use std::sync::{Arc, Mutex};
+    let mut harness = Harness::fixture(WorkbookSpec::example(1), vec![]).await;
+    let settings = harness.settings();
+    let context_path = settings.run_dir.join("context.json");
+    let seen: Arc<Mutex<Option<String>>> = Arc::default();
+    let seen_in_sink = Arc::clone(&seen);
+    let progress = smtx_engine::ProgressSink::new(move |event| {
+        if let smtx_engine::ProgressEvent::StepStarted { action, .. } = event
+            && action == "set_ntp"
+        {
+            // Mid-stage, as a crash would leave it.
+            let text = std::fs::read_to_string(&context_path).unwrap_or_default();
+            if let Ok(mut slot) = seen_in_sink.lock() {
+                *slot = Some(text);
+            }
+        }
+    });
+    let workbook = Workbook {
+        path: harness.workbook.clone(),
+        plan: harness.plan(),
+    };
+    let report = smtx_engine::run(RunRequest {
+        settings,
+        workbook,
+        stages: Stage::ALL.to_vec(),
+        from: None,
+        progress,
+    })
+    .await
+    .expect("runs");
+    assert_eq!(report.status, StepStatus::Ok);
+    let text = seen.lock().expect("lock").clone().expect("set_ntp started");
+    let context: serde_json::Value = serde_json::from_str(&text).expect("a whole JSON file");
+    let actions: Vec<&str> = context["extra"]["config_cluster"]["results"]
+        .as_array()
+        .expect("results so far")
+        .iter()
+        .filter_map(|r| r["action"].as_str())
+        .collect();
+    assert_eq!(actions.last(), Some(&"set_dns"), "{actions:?}");
+    assert!(!actions.contains(&"serial"));
+}
