@@ -125,6 +125,21 @@ fn load_sheets(bytes: &[u8], file: &str) -> Result<HashMap<String, Sheet>, PlanE
             "not an xlsx workbook (an xlsx file is a zip archive; this one does not start like one)",
         ));
     }
+    // calamine can panic on some damaged files (an overflowing cell
+    // reference, for one, in a debug build). A damaged workbook is the
+    // user's problem to fix, not a crash: turn it into an error.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_with_calamine(bytes, file)
+    })) {
+        Ok(result) => result,
+        Err(_) => Err(unreadable(
+            file,
+            "the workbook is damaged (its XML could not be read); open it in Excel or WPS and save it again",
+        )),
+    }
+}
+
+fn read_with_calamine(bytes: &[u8], file: &str) -> Result<HashMap<String, Sheet>, PlanError> {
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|error| unreadable(file, format!("not a readable xlsx workbook: {error}")))?;
     let names = workbook.sheet_names();

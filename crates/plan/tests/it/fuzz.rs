@@ -101,3 +101,40 @@ proptest! {
         }
     }
 }
+
+/// Regression: a cell reference whose column overflows made calamine panic
+/// (found by `mutated_real_templates_never_panic`). It is a damaged file: an
+/// error that says so, not a crash.
+#[test]
+fn an_overflowing_cell_reference_is_an_error_not_a_panic() {
+    use std::io::{Read, Write};
+    let original = fixture_bytes();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(original)).expect("fixture zip");
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut damaged = false;
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).expect("entry");
+        let name = entry.name().expect("entry name").to_string();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).expect("read entry");
+        if name.starts_with("xl/worksheets/sheet") && !damaged {
+            let text = String::from_utf8(data).expect("xml");
+            let replaced = text.replacen(" r=\"B3\"", " r=\"ZZZZZZZZZZZZZZZZZZZZB3\"", 1);
+            damaged = replaced != text;
+            data = replaced.into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("start entry");
+        out.write_all(&data).expect("write entry");
+    }
+    assert!(damaged, "the fixture has a B3 cell to damage");
+    let bytes = out.finish().expect("zip").into_inner();
+    let outcome = std::panic::catch_unwind(|| parse_workbook(&bytes, "damaged.xlsx"));
+    let result = outcome.expect("no panic escapes parse_workbook");
+    let error = result.expect_err("a damaged workbook is refused");
+    let message = error.to_string();
+    assert!(
+        message.contains("damaged.xlsx") && message.contains("damaged"),
+        "{message}"
+    );
+}
