@@ -32,6 +32,7 @@ pub struct RunArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Language of messages (default: SMTX_LANG, else the locale).
     #[arg(long, value_enum)]
     pub lang: Option<Lang>,
     #[command(flatten)]
