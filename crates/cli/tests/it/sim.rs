@@ -3,13 +3,12 @@
 //! configures it end to end, and Ctrl-C stops the simulator cleanly.
 
 use std::io::Read;
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn template() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/reference/workbook/SmartX-HCI-planning-template-ELF-v20250820.xlsx")
+    smtx_testkit::shared_reference_dir()
+        .join("workbook/SmartX-HCI-planning-template-ELF-v20250820.xlsx")
 }
 
 /// Stops the simulator even when an assertion fails first.

@@ -16,12 +16,9 @@ pub struct Harness {
     pub runs: usize,
 }
 
-pub fn reference_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference")
-}
-
 pub fn template_path() -> PathBuf {
-    reference_dir().join("workbook/SmartX-HCI-planning-template-ELF-v20250820.xlsx")
+    smtx_testkit::shared_reference_dir()
+        .join("workbook/SmartX-HCI-planning-template-ELF-v20250820.xlsx")
 }
 
 pub fn parse(path: &Path) -> smtx_plan::Plan {
