@@ -462,23 +462,25 @@ impl ApiClient {
             .http
             .request(call.method.clone(), url.clone())
             .timeout(self.shared.config.request_timeout);
-        if let Some(host) = host_header {
-            request = request.header(header::HOST, host);
+        if let Some(host) = &host_header {
+            request = request.header(header::HOST, host.as_str());
         }
         request = self.authorize(request, call.auth);
         if let Some(body) = &call.body {
             request = request.json(body);
         }
+        let timeout = self.shared.config.request_timeout;
         let response = request
             .send()
             .await
-            .map_err(|e| transport_error(action, &url, &e, self.shared.config.request_timeout))?;
+            .map_err(|e| transport_error(action, &url, host_header.as_deref(), &e, timeout))?;
         read_answer(
             action,
             response,
             call.envelope,
             &url,
-            self.shared.config.request_timeout,
+            host_header.as_deref(),
+            timeout,
         )
         .await
     }
@@ -566,13 +568,26 @@ fn parse_base(base_url: &str) -> Result<Url, ApiError> {
     Ok(url)
 }
 
+/// The URL as the user knows it: the workbook address, and where the
+/// override really sent it.
+pub(crate) fn shown_url(url: &Url, host_header: Option<&str>) -> String {
+    let path = url.path().trim_end_matches('/');
+    match (host_header, url.host_str(), url.port_or_known_default()) {
+        (Some(host), Some(real), Some(port)) => {
+            format!("{}://{host}{path} (sent to {real}:{port})", url.scheme())
+        }
+        _ => url.as_str().trim_end_matches('/').to_string(),
+    }
+}
+
 pub(crate) fn transport_error(
     action: &str,
     url: &Url,
+    host_header: Option<&str>,
     error: &reqwest::Error,
     timeout: Duration,
 ) -> ApiError {
-    let url_text = url.as_str().trim_end_matches('/').to_string();
+    let url_text = shown_url(url, host_header);
     if error.is_timeout() {
         return ApiError::Timeout {
             action: action.to_string(),
@@ -582,17 +597,18 @@ pub(crate) fn transport_error(
     }
     let chain = error_chain(error);
     let lower = chain.to_ascii_lowercase();
+    let reason = root_cause(error);
     if lower.contains("certificate") || lower.contains("unknownissuer") || lower.contains("tls") {
         return ApiError::Tls {
             action: action.to_string(),
             url: url_text,
-            reason: chain,
+            reason,
         };
     }
     ApiError::Transport {
         action: action.to_string(),
         url: url_text,
-        reason: chain,
+        reason,
     }
 }
 
@@ -610,19 +626,32 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
+/// The innermost cause (`Connection refused (os error 111)`, `invalid peer
+/// certificate: UnknownIssuer`): what a person needs, without the wrappers.
+fn root_cause(error: &dyn std::error::Error) -> String {
+    let mut cause = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        cause = inner.to_string();
+        source = inner.source();
+    }
+    cause
+}
+
 /// Apply the reference's failure rule (1.4) to an answer.
 pub(crate) async fn read_answer(
     action: &str,
     response: reqwest::Response,
     envelope: Envelope,
     url: &Url,
+    host_header: Option<&str>,
     timeout: Duration,
 ) -> Result<Value, ApiError> {
     let status = response.status().as_u16();
     let bytes = response
         .bytes()
         .await
-        .map_err(|e| transport_error(action, url, &e, timeout))?;
+        .map_err(|e| transport_error(action, url, host_header, &e, timeout))?;
     let parsed: Option<Value> = if bytes.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
@@ -718,6 +747,19 @@ mod tests {
             .expect("target");
         assert_eq!(url.as_str(), "https://10.0.20.99/x?a=b+c");
         assert_eq!(host, None);
+    }
+
+    #[test]
+    fn errors_show_the_workbook_address_and_where_it_went() {
+        let url = Url::parse("https://127.0.0.1:4443/api/v2/tools/license").expect("url");
+        assert_eq!(
+            shown_url(&url, Some("10.0.20.11")),
+            "https://10.0.20.11/api/v2/tools/license (sent to 127.0.0.1:4443)"
+        );
+        assert_eq!(
+            shown_url(&url, None),
+            "https://127.0.0.1:4443/api/v2/tools/license"
+        );
     }
 
     #[test]

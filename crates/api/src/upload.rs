@@ -890,15 +890,22 @@ impl ApiClient {
             .post(url.clone())
             .timeout(timeout)
             .multipart(form);
-        if let Some(host) = host_header {
-            request = request.header(header::HOST, host);
+        if let Some(host) = &host_header {
+            request = request.header(header::HOST, host.as_str());
         }
         let request = self.authorize(request, Auth::Session);
-        let response = request
-            .send()
-            .await
-            .map_err(|e| transport_error(CHUNK_ACTION, &url, &e, timeout))?;
-        read_answer(CHUNK_ACTION, response, Envelope::V2, &url, timeout).await
+        let response = request.send().await.map_err(|e| {
+            transport_error(CHUNK_ACTION, &url, host_header.as_deref(), &e, timeout)
+        })?;
+        read_answer(
+            CHUNK_ACTION,
+            response,
+            Envelope::V2,
+            &url,
+            host_header.as_deref(),
+            timeout,
+        )
+        .await
     }
 
     /// Dry run: the create call and one call per chunk (at the fallback

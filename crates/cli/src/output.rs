@@ -109,8 +109,16 @@ pub fn print_report(lang: Lang, report: &RunReport) {
         }
         println!();
     }
+    let width = report
+        .stages
+        .iter()
+        .flat_map(|stage| &stage.steps)
+        .map(|step| step.action.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(20);
     println!(
-        "{:<16} {:<38} {:<8} {:>7}",
+        "{:<16} {:<width$} {:<8} {:>7}",
         text(lang, Msg::Stage),
         text(lang, Msg::Step),
         text(lang, Msg::Status),
@@ -119,7 +127,7 @@ pub fn print_report(lang: Lang, report: &RunReport) {
     for stage in &report.stages {
         for step in &stage.steps {
             println!(
-                "{:<16} {:<38} {:<8} {:>7}",
+                "{:<16} {:<width$} {:<8} {:>7}",
                 stage.stage,
                 step.action,
                 status_word(lang, step.status),

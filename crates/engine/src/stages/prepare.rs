@@ -104,13 +104,15 @@ async fn scan_hosts(run: &mut StageRun<'_>) -> Vec<(String, Option<HostScan>)> {
                 out.push((ip, Some(scan)));
             }
             Err(error) => {
-                run.record(
-                    StepResult::failed(&action, error.to_string()).with_hint(format!(
+                let mut result = StepResult::failed(&action, error.to_string());
+                // A TLS error already says what to do about the certificate.
+                if !matches!(error, smtx_api::ApiError::Tls { .. }) {
+                    result = result.with_hint(format!(
                         "check that {ip} (主机规划!I{}) is reachable, or map it with --resolve {ip}=HOST:PORT",
                         host.row
-                    )),
-                    started,
-                );
+                    ));
+                }
+                run.record(result, started);
                 out.push((ip, None));
             }
         }
@@ -123,7 +125,9 @@ fn check_nics(run: &mut StageRun<'_>, scans: &[(String, Option<HostScan>)]) {
     let Some(vds) = run.plan().business_vds.clone() else {
         return;
     };
-    if run.settings.dry_run || vds.nics.is_empty() {
+    // Nothing to compare against without a single scan (the scans' own
+    // failures say why).
+    if run.settings.dry_run || vds.nics.is_empty() || scans.iter().all(|(_, s)| s.is_none()) {
         return;
     }
     let started = run.step_started("check_nics");
