@@ -70,6 +70,9 @@ pub struct NodeEndpoint {
 pub struct VipEndpoint {
     pub workbook_ip: Ipv4Addr,
     pub http: SocketAddr,
+    /// SSH on the VIP reaches the host that holds it (the first one), and
+    /// refuses every login until the VIP has been set.
+    pub ssh: Option<SocketAddr>,
 }
 
 /// A running simulated cluster. Dropping it without [`RunningSim::shutdown`]
@@ -182,7 +185,7 @@ impl RunningSim {
             http_resolve.push(format!("{}={}", vip.workbook_ip, vip.http).into());
         }
         api.insert("resolve".to_owned(), toml::Value::Array(http_resolve));
-        let ssh_resolve: Vec<toml::Value> = self
+        let mut ssh_resolve: Vec<toml::Value> = self
             .nodes
             .iter()
             .filter_map(|node| {
@@ -190,6 +193,14 @@ impl RunningSim {
                     .map(|ssh| format!("{}={}", node.workbook_ip, ssh).into())
             })
             .collect();
+        if let Some(VipEndpoint {
+            workbook_ip,
+            ssh: Some(ssh),
+            ..
+        }) = self.vip
+        {
+            ssh_resolve.push(format!("{workbook_ip}={ssh}").into());
+        }
         let mut ssh = toml::Table::new();
         ssh.insert("resolve".to_owned(), toml::Value::Array(ssh_resolve));
         let mut root = toml::Table::new();
@@ -208,6 +219,30 @@ impl RunningSim {
 
 /// The SSH server's view of the simulator's accounts.
 struct SshAccounts(Arc<Shared>);
+
+/// SSH on the VIP: the first host's accounts, once the VIP is set.
+struct VipSshAccounts(Arc<Shared>);
+
+/// The host that answers on the VIP.
+const VIP_HOLDER: usize = 0;
+
+impl ssh::SshBackend for VipSshAccounts {
+    fn authenticate(&self, _node: usize, user: &str, password: &str) -> ssh::SshAuth {
+        let state = self.0.lock();
+        if state.vip.is_none() {
+            return ssh::SshAuth::Reject;
+        }
+        match state.ssh_authenticate(VIP_HOLDER, user, password) {
+            SshDecision::Accept => ssh::SshAuth::Accept,
+            SshDecision::Reject => ssh::SshAuth::Reject,
+            SshDecision::Hang => ssh::SshAuth::Hang,
+        }
+    }
+
+    fn chpasswd(&self, _node: usize, login_user: &str, stdin: &[u8]) -> Result<(), String> {
+        self.0.lock().ssh_chpasswd(VIP_HOLDER, login_user, stdin)
+    }
+}
 
 impl ssh::SshBackend for SshAccounts {
     fn authenticate(&self, node: usize, user: &str, password: &str) -> ssh::SshAuth {
@@ -338,7 +373,29 @@ pub async fn start(spec: ClusterSpec, options: SimOptions) -> Result<RunningSim,
                 acceptor.clone(),
                 shutdown.clone(),
             ));
-            Some(VipEndpoint { workbook_ip, http })
+            let ssh = if options.ssh && !spec.hosts.is_empty() {
+                let what = "SSH listener of the VIP";
+                let listener = bind_loopback(what).await?;
+                let address = local_addr(&listener, what)?;
+                let backend: Arc<dyn ssh::SshBackend> = Arc::new(VipSshAccounts(shared.clone()));
+                let key = ssh::host_key_for(spec.seed, VIP_HOLDER);
+                let token = shutdown.clone();
+                tasks.spawn(async move {
+                    if let Err(error) =
+                        ssh::serve_ssh(listener, VIP_HOLDER, key, backend, token).await
+                    {
+                        tracing::warn!(%error, "simulated SSH server of the VIP stopped");
+                    }
+                });
+                Some(address)
+            } else {
+                None
+            };
+            Some(VipEndpoint {
+                workbook_ip,
+                http,
+                ssh,
+            })
         }
         None => None,
     };

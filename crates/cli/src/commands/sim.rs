@@ -95,10 +95,13 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
     }
     if let Some(vip) = sim.vip() {
         println!(
-            "VIP  {} → {}://{}  (answers once set via PUT /api/v2/settings/vip)",
+            "VIP  {} → {}://{}{}  (answers once set via PUT /api/v2/settings/vip)",
             vip.workbook_ip,
             sim.scheme(),
-            vip.http
+            vip.http,
+            vip.ssh
+                .map(|ssh| format!("  ssh {ssh}"))
+                .unwrap_or_default()
         );
     }
     println!(

@@ -390,7 +390,7 @@ async fn the_settings_file_points_at_every_listener() -> TestResult {
     let first = format!("10.0.20.11={}", sim.nodes()[0].http);
     assert_eq!(resolve[0].as_str(), Some(first.as_str()));
     let ssh = settings["ssh"]["resolve"].as_array().ok_or("ssh resolve")?;
-    assert_eq!(ssh.len(), 2);
+    assert_eq!(ssh.len(), 3, "two hosts and the VIP: {ssh:?}");
     assert!(
         sim.ca_cert_pem()
             .is_some_and(|pem| pem.contains("BEGIN CERTIFICATE"))

@@ -38,11 +38,20 @@ async fn connect(
     seed: u64,
     node: usize,
 ) -> Result<russh::client::Handle<TrustOne>, AnyError> {
+    connect_to(ssh_addr(sim, node)?, seed, node).await
+}
+
+/// Connect to `address`, trusting only the host key of `node`.
+async fn connect_to(
+    address: SocketAddr,
+    seed: u64,
+    node: usize,
+) -> Result<russh::client::Handle<TrustOne>, AnyError> {
     let key = smtx_sim::ssh::host_key_for(seed, node).public_key().clone();
     let config = Arc::new(russh::client::Config::default());
     let handle = tokio::time::timeout(
         DEADLINE,
-        russh::client::connect(config, ssh_addr(sim, node)?, TrustOne(key)),
+        russh::client::connect(config, address, TrustOne(key)),
     )
     .await??;
     Ok(handle)
@@ -180,6 +189,53 @@ async fn ssh_login_refused_and_hanging_per_node() -> TestResult {
     )
     .await;
     assert!(hung.is_err(), "auth on node 2 must hang: {hung:?}");
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_vip_answers_ssh_as_the_first_host_once_it_is_set() -> TestResult {
+    let spec = ClusterSpec::example(2);
+    let seed = spec.seed;
+    let vip = spec.vip.ok_or("the example has a VIP")?;
+    let sim = start_sim(spec, SimOptions::default()).await;
+    let address = sim
+        .vip()
+        .and_then(|v| v.ssh)
+        .ok_or("the VIP has an SSH listener")?;
+    let login_at_vip = |password: &'static str| async move {
+        let mut session = connect_to(address, seed, 0).await?;
+        let auth =
+            tokio::time::timeout(DEADLINE, session.authenticate_password("smartx", password))
+                .await??;
+        Ok::<bool, AnyError>(auth.success())
+    };
+    assert!(
+        !login_at_vip(DEFAULT_HOST_PASSWORD).await?,
+        "no VIP yet: refused"
+    );
+
+    let mut plain = crate::common::Plain::new(&sim)?;
+    plain.setup_and_login("HC!r0cks").await?;
+    let body = serde_json::json!({"iscsi_vip": null, "management_vip": vip.to_string()});
+    let answer = plain
+        .call(reqwest::Method::PUT, 0, "/api/v2/settings/vip", Some(&body))
+        .await?;
+    assert_eq!(answer.status, 200);
+    let job = answer.data()["job_id"]
+        .as_str()
+        .ok_or("job id")?
+        .to_string();
+    plain.wait_job(0, &job).await?;
+
+    assert!(
+        login_at_vip(DEFAULT_HOST_PASSWORD).await?,
+        "the VIP holder's smartx logs in"
+    );
+    assert!(
+        sim.settings_toml(None)
+            .contains(&format!("{vip}={address}"))
+    );
     sim.shutdown().await;
     Ok(())
 }
