@@ -105,8 +105,10 @@
 //! - [ASSUMED] The VIP listener is bound at start but, until a VIP is set,
 //!   answers every `/api/...` call with 503 `VIP_NOT_CONFIGURED` (chosen over
 //!   closing the connection so a client sees why). It serves whichever VIP
-//!   was set, acting as the first host.
-//! - [ASSUMED] Jobs advance per poll (see [`SimOptions::job_polls_to_finish`]):
+//!   was set, acting as the first host; its SSH listener likewise refuses
+//!   logins until then and is the first host's SSH afterwards.
+//! - [ASSUMED] Jobs advance per poll (see [`SimOptions::job_polls_to_finish`]),
+//!   and no sooner than [`SimOptions::job_duration`] after they were created:
 //!   `pending`, then `running`, then `done` or `failed`; every job has the
 //!   captured VDS-job structure; a failed job adds `error` and its message in
 //!   `event.message.en_US`, and its effect (VDS, DNS, ...) is not applied.

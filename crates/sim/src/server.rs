@@ -33,6 +33,8 @@ pub struct SimOptions {
     /// first poll says `pending`, later ones `running`, and poll
     /// `job_polls_to_finish + 1` says `done` (or `failed`). 0 ends at once.
     pub job_polls_to_finish: u32,
+    /// And no job ends before it is this old (default zero: polls decide).
+    pub job_duration: std::time::Duration,
     /// Faults armed from the start.
     pub scenario: Scenario,
     /// Where upload volumes are written; `None`: a temporary directory the
@@ -48,6 +50,7 @@ impl Default for SimOptions {
             tls: true,
             chunk_size: 8 * 1024 * 1024,
             job_polls_to_finish: 2,
+            job_duration: std::time::Duration::ZERO,
             scenario: Scenario::default(),
             upload_dir: None,
             ssh: true,
@@ -310,6 +313,7 @@ pub async fn start(spec: ClusterSpec, options: SimOptions) -> Result<RunningSim,
         options.chunk_size,
         options.job_polls_to_finish,
     );
+    state.set_job_duration(options.job_duration);
     for fault in options.scenario.faults.iter().cloned() {
         state.inject(fault);
     }

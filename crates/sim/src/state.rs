@@ -121,6 +121,8 @@ struct Job {
     polls: u32,
     fails: bool,
     ctime: u64,
+    /// For a minimum wall-clock duration (`SimOptions::job_duration`).
+    created: std::time::Instant,
     resources: Value,
     event_resources: Value,
     event_data: Value,
@@ -206,6 +208,7 @@ pub(crate) struct SimState {
     pub spec: ClusterSpec,
     pub chunk_size: u64,
     job_polls_to_finish: u32,
+    job_duration: std::time::Duration,
     pub nodes: Vec<Node>,
     pub vdses: Vec<Vds>,
     pub images: Vec<Image>,
@@ -329,6 +332,7 @@ impl SimState {
             spec,
             chunk_size,
             job_polls_to_finish,
+            job_duration: std::time::Duration::ZERO,
             nodes,
             vdses,
             images: Vec::new(),
@@ -726,6 +730,7 @@ impl SimState {
             polls: 0,
             fails,
             ctime: epoch_seconds(),
+            created: std::time::Instant::now(),
             resources,
             event_resources,
             event_data,
@@ -1132,15 +1137,21 @@ impl SimState {
         ))
     }
 
+    /// Jobs also take at least this long, whatever the polls.
+    pub fn set_job_duration(&mut self, duration: std::time::Duration) {
+        self.job_duration = duration;
+    }
+
     pub fn poll_job(&mut self, job_id: &str) -> Result<Value, ApiError> {
         let polls_to_finish = self.job_polls_to_finish;
+        let duration = self.job_duration;
         let job = self
             .jobs
             .iter_mut()
             .find(|job| job.id == job_id)
             .ok_or_else(|| ApiError::not_found("JOB_NOT_FOUND", format!("no job {job_id}")))?;
         job.polls += 1;
-        let state = job_state(job, polls_to_finish);
+        let state = job_state(job, polls_to_finish, duration);
         Ok(job_json(job, state))
     }
 
@@ -1398,7 +1409,7 @@ impl SimState {
                     "job_id": job.id,
                     "description": job.description,
                     "polls": job.polls,
-                    "state": job_state(job, self.job_polls_to_finish),
+                    "state": job_state(job, self.job_polls_to_finish, self.job_duration),
                     "will_fail": job.fails
                 })
             })
@@ -1504,8 +1515,8 @@ fn volume_json(image: &Image) -> Value {
     })
 }
 
-fn job_state(job: &Job, polls_to_finish: u32) -> &'static str {
-    if job.polls > polls_to_finish {
+fn job_state(job: &Job, polls_to_finish: u32, duration: std::time::Duration) -> &'static str {
+    if job.polls > polls_to_finish && job.created.elapsed() >= duration {
         if job.fails { "failed" } else { "done" }
     } else if job.polls <= 1 {
         "pending"

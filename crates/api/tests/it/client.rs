@@ -217,3 +217,28 @@ async fn job_wait_ends_on_done_and_on_its_deadline() {
     assert!(matches!(error, ApiError::JobTimeout { .. }), "{error:?}");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn job_wait_follows_a_slow_job_to_its_end() {
+    let (sim, client) = simulated(smtx_sim::SimOptions {
+        job_polls_to_finish: 0,
+        job_duration: Duration::from_millis(400),
+        ..smtx_sim::SimOptions::default()
+    })
+    .await;
+    let job = client
+        .set_dns(&["10.0.0.1".parse().expect("ip")])
+        .await
+        .expect("dns")
+        .expect("job id");
+    let started = std::time::Instant::now();
+    let done = client
+        .wait_job(&job, JobWait::default())
+        .await
+        .expect("done");
+    assert!(done.is_done());
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    // The interval grows from 100 ms: a handful of polls, not a busy loop.
+    assert!(calls(&sim, "GET", &format!("/api/v2/jobs/{job}")) <= 8);
+    sim.shutdown().await;
+}

@@ -33,6 +33,12 @@ pub struct SimArgs {
     /// Upload chunk size announced by create_volume, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
     chunk_size: u64,
+    /// Polls a job answers pending/running before it ends.
+    #[arg(long, default_value_t = 2)]
+    job_polls: u32,
+    /// And no job ends before it is this old, in milliseconds (a slow cluster).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    job_ms: u64,
 }
 
 pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
@@ -73,6 +79,8 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
     let options = SimOptions {
         tls: !args.http,
         chunk_size: args.chunk_size,
+        job_polls_to_finish: args.job_polls,
+        job_duration: std::time::Duration::from_millis(args.job_ms),
         scenario,
         ..SimOptions::default()
     };
