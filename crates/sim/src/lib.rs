@@ -82,63 +82,63 @@
 //!
 //! # Choices where the reference says ASSUMED (or says nothing)
 //!
-//! - [ASSUMED] Errors: 4xx/5xx with `{"ec":"UPPER_SNAKE","error":{"msg":..,
+//! - \[ASSUMED\] Errors: 4xx/5xx with `{"ec":"UPPER_SNAKE","error":{"msg":..,
 //!   "detail":""},"data":{}}`. Missing/wrong/expired token → 401
 //!   (`UNAUTHORIZED`, `TOKEN_EXPIRED`); unknown job, VDS or image → 404;
 //!   duplicates (VDS name, NIC in use, VLAN name or id, second setupRoot) →
 //!   409; bad input → 400; injected status faults use `INJECTED_FAULT`.
-//! - [ASSUMED] The pre-deployment token works only on `/api/v2/deployment/*`;
+//! - \[ASSUMED\] The pre-deployment token works only on `/api/v2/deployment/*`;
 //!   setupRoot and sessions need no token; every other endpoint needs a
 //!   session token from `POST /api/v3/sessions`.
-//! - [ASSUMED] setupRoot works once; later calls answer 409
+//! - \[ASSUMED\] setupRoot works once; later calls answer 409
 //!   `USER_ALREADY_INITIALIZED` and the first password stays. Extra body keys
 //!   are ignored; `repeat` must equal `password`. With the
 //!   `already_initialized` fault and no password in it, the password of the
 //!   first (refused) call becomes the root password, so login still works.
-//! - [ASSUMED] Login accepts user `root` (or the `username` setupRoot was
+//! - \[ASSUMED\] Login accepts user `root` (or the `username` setupRoot was
 //!   given); wrong password → 401 `INVALID_CREDENTIALS`. Tokens are 32
 //!   lower-case hex, `expire_time` = `create_time` + 7 days.
-//! - [ASSUMED] `PUT settings/vip`, `dns`, `ntp` answer `data.job_id`; jobs
+//! - \[ASSUMED\] `PUT settings/vip`, `dns`, `ntp` answer `data.job_id`; jobs
 //!   are `UPDATE_VIP`, `UPDATE_DNS`, `UPDATE_NTP` with empty `resources`.
 //!   Values are stored at once (unless the job is made to fail). DNS servers
 //!   must be IPv4; NTP mode `external` (needs servers) or `internal`.
-//! - [ASSUMED] The VIP listener is bound at start but, until a VIP is set,
+//! - \[ASSUMED\] The VIP listener is bound at start but, until a VIP is set,
 //!   answers every `/api/...` call with 503 `VIP_NOT_CONFIGURED` (chosen over
 //!   closing the connection so a client sees why). It serves whichever VIP
 //!   was set, acting as the first host; its SSH listener likewise refuses
 //!   logins until then and is the first host's SSH afterwards.
-//! - [ASSUMED] Jobs advance per poll (see [`SimOptions::job_polls_to_finish`]),
+//! - \[ASSUMED\] Jobs advance per poll (see [`SimOptions::job_polls_to_finish`]),
 //!   and no sooner than [`SimOptions::job_duration`] after they were created:
 //!   `pending`, then `running`, then `done` or `failed`; every job has the
 //!   captured VDS-job structure; a failed job adds `error` and its message in
 //!   `event.message.en_US`, and its effect (VDS, DNS, ...) is not applied.
-//! - [ASSUMED] IPMI upsert: every BMC is reachable (`success`, `is_valid:
+//! - \[ASSUMED\] IPMI upsert: every BMC is reachable (`success`, `is_valid:
 //!   true`, same keys as a failure entry) unless a `bmc_unreachable` fault
 //!   names it; accounts are upserted by `node_uuid`, passwords never stored.
-//! - [ASSUMED] VDS list `data` is an array of detail objects; the detail's
+//! - \[ASSUMED\] VDS list `data` is an array of detail objects; the detail's
 //!   `hosts_associated` lists the hosts (the capture's was empty);
 //!   `vlans_count` follows the VLANs. The management and storage VDSes exist
 //!   from the start (all hosts, their workbook NICs). A NIC a host does not
 //!   have → 400 `NIC_NOT_FOUND`; a NIC another VDS uses on that host → 409
 //!   `NIC_IN_USE`. Bond modes: active-backup, balance-slb, balance-tcp, lacp.
-//! - [ASSUMED] VLAN list `data` is an array shaped like the create answer.
-//! - [ASSUMED] `upload_template` answers `{"chunk_num":n,"to_upload":[missing,
+//! - \[ASSUMED\] VLAN list `data` is an array shaped like the create answer.
+//! - \[ASSUMED\] `upload_template` answers `{"chunk_num":n,"to_upload":[missing,
 //!   ascending]}`; a chunk must be exactly `chunk_size` bytes (the remainder
 //!   for the last one), `chunk_num` in range, `zbs_volume_id` matching. A
 //!   repeated `create_volume` with the name and size of an unfinished image
 //!   returns that image with its missing chunks (resume). The SHA-256 is
 //!   computed from the file on disk when the last missing chunk arrives.
-//! - [ASSUMED] `DELETE /api/v2/images/{uuid}` answers `data: {}`, deletes the
+//! - \[ASSUMED\] `DELETE /api/v2/images/{uuid}` answers `data: {}`, deletes the
 //!   file and keeps the image in `/_sim/state` with `deleted: true`; unknown
 //!   uuid → 404.
-//! - [ASSUMED] Hosts are AMD EPYC (`AuthenticAMD`), so the recommended CPU
+//! - \[ASSUMED\] Hosts are AMD EPYC (`AuthenticAMD`), so the recommended CPU
 //!   model is `EPYC`; PUT accepts only a recommended model; GET answers
 //!   `cpu_model: null` before.
-//! - [ASSUMED] Host scan: every host has the plan's NICs plus `ens1f0` and
+//! - \[ASSUMED\] Host scan: every host has the plan's NICs plus `ens1f0` and
 //!   `ens1f1`, the two deployment OVS bridges, `ovsbr-internal`,
 //!   `port-internal`, `port-mgt` and `port-storage`; host UUIDs are
 //!   time-based-looking and, like the serial, stable for a seed.
-//! - [ASSUMED] SSH: `smartx` (default password `P@ssw0rd!123`) may run
+//! - \[ASSUMED\] SSH: `smartx` (default password `P@ssw0rd!123`) may run
 //!   `sudo -n chpasswd`; lines are `user:password`, split at the first `:`,
 //!   users `smartx` or `root`; any bad line rejects the whole input.
 //! - HTTP/1.1 only, over HTTPS (CA + leaf for 127.0.0.1, localhost, ::1 and
