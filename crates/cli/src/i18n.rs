@@ -113,3 +113,58 @@ pub fn status_word(lang: Lang, status: StepStatus) -> &'static str {
         (Lang::ZhCn, StepStatus::Failed) => "失败",
     }
 }
+
+/// A step's name as the terminal shows it: the action itself in English, a
+/// Chinese name (with the action's own detail, a host or a network) in
+/// Chinese. Reports and logs keep the action as it is.
+pub fn step_label(lang: Lang, action: &str) -> String {
+    if lang == Lang::En {
+        return action.to_string();
+    }
+    let (head, rest) = match action.split_once(' ') {
+        Some((head, rest)) => (head, Some(rest)),
+        None => (action, None),
+    };
+    let name = match head {
+        "workbook" => "规划表",
+        "host_scan" => "主机扫描",
+        "check_nics" => "网口检查",
+        "deploy_verify" => "部署校验",
+        "preconditions" => "前置检查",
+        "setup_root" => "初始化管理员",
+        "login" => "登录",
+        "set_vip" => "设置管理 VIP",
+        "set_dns" => "设置 DNS",
+        "set_ntp" => "设置 NTP",
+        "ipmi_accounts" => "带外账号",
+        "business_vds" => "业务虚拟交换机",
+        "vlans" | "vlan" => "业务网络",
+        "verify_vlans" => "核对业务网络",
+        "host_password" => "主机密码",
+        "host_passwords" => "主机密码汇总",
+        "vmtools_upload" => "上传 VMTools",
+        "cpu_compatibility" => "CPU 兼容性",
+        "serial" => "序列号回填",
+        _ => return action.to_string(),
+    };
+    match rest {
+        Some(rest) => format!("{name} {rest}"),
+        None => name.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_labels() {
+        assert_eq!(step_label(Lang::En, "set_dns"), "set_dns");
+        assert_eq!(step_label(Lang::ZhCn, "set_dns"), "设置 DNS");
+        assert_eq!(
+            step_label(Lang::ZhCn, "host_password node-01 (10.0.20.11)"),
+            "主机密码 node-01 (10.0.20.11)"
+        );
+        assert_eq!(step_label(Lang::ZhCn, "something_new"), "something_new");
+    }
+}

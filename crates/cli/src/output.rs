@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use indicatif::{ProgressBar, ProgressStyle};
 use smtx_engine::{ProgressEvent, ProgressSink, RunReport, StepStatus};
 
-use crate::i18n::{Lang, Msg, status_word, text};
+use crate::i18n::{Lang, Msg, status_word, step_label, text};
 
 fn marker(status: StepStatus) -> &'static str {
     match status {
@@ -47,9 +47,9 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
                 .or(result.detail.as_deref())
                 .unwrap_or("");
             eprintln!(
-                "  {} {:<36} {:>6}  {what}",
+                "  {} {} {:>6}  {what}",
                 marker(result.status),
-                result.action,
+                pad(&step_label(lang, &result.action), 36),
                 seconds(result.elapsed_ms),
             );
             if let Some(hint) = &result.hint
@@ -113,24 +113,25 @@ pub fn print_report(lang: Lang, report: &RunReport) {
         .stages
         .iter()
         .flat_map(|stage| &stage.steps)
-        .map(|step| step.action.chars().count())
+        .map(|step| display_width(&step_label(lang, &step.action)))
         .max()
         .unwrap_or(0)
         .max(20);
+    let time = text(lang, Msg::Time);
     println!(
-        "{:<16} {:<width$} {:<8} {:>7}",
-        text(lang, Msg::Stage),
-        text(lang, Msg::Step),
-        text(lang, Msg::Status),
-        text(lang, Msg::Time)
+        "{} {} {} {}{time}",
+        pad(text(lang, Msg::Stage), 16),
+        pad(text(lang, Msg::Step), width),
+        pad(text(lang, Msg::Status), 8),
+        " ".repeat(7usize.saturating_sub(display_width(time)))
     );
     for stage in &report.stages {
         for step in &stage.steps {
             println!(
-                "{:<16} {:<width$} {:<8} {:>7}",
-                stage.stage,
-                step.action,
-                status_word(lang, step.status),
+                "{} {} {} {:>7}",
+                pad(&stage.stage, 16),
+                pad(&step_label(lang, &step.action), width),
+                pad(status_word(lang, step.status), 8),
                 seconds(step.elapsed_ms)
             );
         }
@@ -154,4 +155,24 @@ pub fn print_report(lang: Lang, report: &RunReport) {
         StepStatus::Failed => println!("{}", text(lang, Msg::HintFailed)),
         _ => {}
     }
+}
+
+/// Columns a string takes in a terminal: CJK and full-width characters two.
+fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| match u32::from(c) {
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFF00..=0xFF60 => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// `text` padded with spaces to `width` terminal columns (CJK counts two).
+fn pad(text: &str, width: usize) -> String {
+    let fill = width.saturating_sub(display_width(text));
+    format!("{text}{}", " ".repeat(fill))
 }
