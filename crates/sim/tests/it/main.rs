@@ -6,4 +6,3 @@ mod faults;
 mod session;
 mod sim_ssh;
 mod ssh;
-mod upload_memory;
