@@ -4,3 +4,4 @@ mod client;
 mod ssh;
 mod ssh_support;
 mod upload;
+mod upload_support;
