@@ -70,7 +70,8 @@ pub struct FileApi {
     pub insecure: Option<bool>,
     #[serde(default)]
     pub resolve: Vec<String>,
-    pub token: Option<String>,
+    #[serde(default, deserialize_with = "secret")]
+    pub token: Option<Secret>,
     pub job_deadline_secs: Option<u64>,
     pub request_timeout_secs: Option<u64>,
 }
@@ -82,7 +83,8 @@ pub struct FileSsh {
     pub resolve: Vec<String>,
     pub rotate_host_passwords: Option<bool>,
     pub concurrency: Option<usize>,
-    pub initial_password: Option<String>,
+    #[serde(default, deserialize_with = "secret")]
+    pub initial_password: Option<Secret>,
     pub connect_timeout_secs: Option<u64>,
     pub command_timeout_secs: Option<u64>,
     pub port: Option<u16>,
@@ -101,6 +103,14 @@ pub struct FileVmtools {
 pub struct FileSerial {
     pub cell: Option<String>,
     pub force: Option<bool>,
+}
+
+/// Secrets in the file go straight into `Secret`, so that not even a debug
+/// print of the parsed file shows them.
+fn secret<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Secret>, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?
+        .filter(|value| !value.is_empty())
+        .map(Secret::new))
 }
 
 impl FileSettings {
@@ -188,8 +198,8 @@ pub fn resolve(
             .map_err(|e| BadInput(format!("CA certificate {}: {e}", path.display())))?;
         settings.ca_cert = Some((path, pem));
     }
-    if let Some(token) = file.api.token.filter(|t| !t.is_empty()) {
-        settings.fallback_token = Some(Secret::new(token));
+    if let Some(token) = file.api.token {
+        settings.fallback_token = Some(token);
     }
     if let Ok(token) = std::env::var("SMTX_API_TOKEN")
         && !token.is_empty()
@@ -212,8 +222,8 @@ pub fn resolve(
     if let Some(n) = file.ssh.concurrency {
         settings.ssh_concurrency = n.max(1);
     }
-    if let Some(password) = file.ssh.initial_password.filter(|p| !p.is_empty()) {
-        settings.ssh_initial_password = Secret::new(password);
+    if let Some(password) = file.ssh.initial_password {
+        settings.ssh_initial_password = password;
     }
     if let Ok(password) = std::env::var("SMTX_SSH_INITIAL_PASSWORD")
         && !password.is_empty()
@@ -256,6 +266,10 @@ mod tests {
         assert_eq!(settings.cpu_compatibility, Some(true));
         assert_eq!(settings.serial.cell.as_deref(), Some("主机规划!E19"));
         assert_eq!(settings.ssh.port, Some(22));
+        // Secrets from the file print as *** even in a debug dump.
+        let dump = format!("{settings:?}");
+        assert!(settings.ssh.initial_password.is_some());
+        assert!(!dump.contains("P@ssw0rd!123"), "{dump}");
     }
 
     #[test]
