@@ -20,6 +20,10 @@ use smtx_api::{ApiClient, ClientConfig, SvtUpload, UploadOptions};
 use smtx_secret::Secret;
 use smtx_sim::{ClusterSpec, RunningSim, SimOptions};
 
+#[path = "../tests/it/raw_upload.rs"]
+mod raw_upload;
+use raw_upload::RawVolume;
+
 type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 const MIB: u64 = 1024 * 1024;
@@ -241,36 +245,9 @@ async fn plain_upload(
     if let Some(pem) = sim.ca_cert_pem() {
         builder = builder.add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes())?);
     }
-    let http = builder.build()?;
-    let session: Value = http
-        .post(format!("{base}/api/v3/sessions"))
-        .json(
-            &serde_json::json!({"username": "root", "password": ROOT_PASSWORD, "encrypted": false}),
-        )
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = session["token"].as_str().ok_or("no token")?.to_string();
     let started = Instant::now();
     let name = format!("baseline-{run}.iso");
-    let volume: Value = http
-        .post(format!("{base}/api/v2/svt_image/create_volume"))
-        .query(&[("name", name.clone()), ("size", size.to_string())])
-        .header("x-smartx-token", &token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let data = &volume["data"];
-    let image_uuid = data["image_uuid"]
-        .as_str()
-        .ok_or("no image_uuid")?
-        .to_string();
-    let zbs = data["zbs_volume_id"]
-        .as_str()
-        .ok_or("no zbs_volume_id")?
-        .to_string();
+    let volume = RawVolume::create(builder.build()?, base, ROOT_PASSWORD, &name, size).await?;
     let mut file = tokio::fs::File::open(iso).await?;
     let chunks = size.div_ceil(chunk);
     let mut last = Value::Null;
@@ -279,20 +256,7 @@ async fn plain_upload(
         let len = chunk.min(size - index * chunk);
         let mut bytes = vec![0u8; usize::try_from(len)?];
         file.read_exact(&mut bytes).await?;
-        let part = reqwest::multipart::Part::bytes(bytes)
-            .file_name(name.clone())
-            .mime_str("application/octet-stream")?;
-        let answer = http
-            .post(format!("{base}/api/v2/svt_image/upload_template"))
-            .query(&[
-                ("zbs_volume_id", zbs.clone()),
-                ("chunk_num", index.to_string()),
-                ("image_uuid", image_uuid.clone()),
-            ])
-            .header("x-smartx-token", &token)
-            .multipart(reqwest::multipart::Form::new().part("file", part))
-            .send()
-            .await?;
+        let answer = volume.send_chunk(index, bytes).await?;
         if !answer.status().is_success() {
             return Err(format!("baseline chunk {index}: HTTP {}", answer.status()).into());
         }
@@ -303,8 +267,10 @@ async fn plain_upload(
     if missing != 0 {
         return Err(format!("baseline: {missing} chunk(s) still missing").into());
     }
-    http.delete(format!("{base}/api/v2/images/{image_uuid}"))
-        .header("x-smartx-token", &token)
+    volume
+        .http
+        .delete(format!("{base}/api/v2/images/{}", volume.image_uuid))
+        .header("x-smartx-token", &volume.token)
         .send()
         .await?;
     Ok(elapsed)

@@ -5,6 +5,7 @@
 //! partly uploaded volume, progress, dry run, the ISO lookup, and no token
 //! in errors or logs.
 
+use super::raw_upload::RawVolume;
 use super::upload_support::*;
 
 #[tokio::test]
@@ -183,59 +184,27 @@ async fn upload_part_by_hand(
     chunks: &[u64],
 ) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
     let base = sim.node_url(0).ok_or("no node")?;
-    let http = reqwest::Client::new();
-    let session: Value = http
-        .post(format!("{base}/api/v3/sessions"))
-        .json(
-            &serde_json::json!({"username": "root", "password": ROOT_PASSWORD, "encrypted": false}),
-        )
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = session["token"].as_str().ok_or("no token")?.to_string();
     let bytes = std::fs::read(path)?;
     let name = path
         .file_name()
         .ok_or("no name")?
         .to_string_lossy()
         .into_owned();
-    let volume: Value = http
-        .post(format!("{base}/api/v2/svt_image/create_volume"))
-        .query(&[("name", name.clone()), ("size", bytes.len().to_string())])
-        .header("x-smartx-token", &token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let data = &volume["data"];
-    let image_uuid = data["image_uuid"]
-        .as_str()
-        .ok_or("no image_uuid")?
-        .to_string();
-    let zbs = data["zbs_volume_id"]
-        .as_str()
-        .ok_or("no zbs_volume_id")?
-        .to_string();
+    let volume = RawVolume::create(
+        reqwest::Client::new(),
+        &base,
+        ROOT_PASSWORD,
+        &name,
+        bytes.len() as u64,
+    )
+    .await?;
     for &chunk in chunks {
         let start = usize::try_from(chunk * CHUNK)?;
         let end = (start + usize::try_from(CHUNK)?).min(bytes.len());
-        let part =
-            reqwest::multipart::Part::bytes(bytes[start..end].to_vec()).file_name(name.clone());
-        let answer = http
-            .post(format!("{base}/api/v2/svt_image/upload_template"))
-            .query(&[
-                ("zbs_volume_id", zbs.clone()),
-                ("chunk_num", chunk.to_string()),
-                ("image_uuid", image_uuid.clone()),
-            ])
-            .header("x-smartx-token", &token)
-            .multipart(reqwest::multipart::Form::new().part("file", part))
-            .send()
-            .await?;
+        let answer = volume.send_chunk(chunk, bytes[start..end].to_vec()).await?;
         assert_eq!(answer.status(), 200);
     }
-    Ok(image_uuid)
+    Ok(volume.image_uuid)
 }
 
 #[tokio::test]
