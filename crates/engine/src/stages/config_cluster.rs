@@ -95,21 +95,31 @@ fn scanned_hosts(run: &StageRun<'_>) -> HashMap<String, ScannedHost> {
 async fn admin_and_login(run: &mut StageRun<'_>) -> bool {
     let admin = run.plan().fisheye.clone();
     let started = run.step_started("setup_root");
-    let early_login = if run.settings.dry_run {
-        false
+    let early_login =
+        !run.settings.dry_run && run.client.login(&admin.user, &admin.password).await.is_ok();
+    let setup = if early_login {
+        StepResult::skipped(
+            "setup_root",
+            "already initialized: the workbook's admin password logs in",
+        )
     } else {
-        run.client.login(&admin.user, &admin.password).await.is_ok()
-    };
-    if early_login {
-        run.record(
-            StepResult::skipped(
-                "setup_root",
-                "already initialized: the workbook's admin password logs in",
+        match run.client.setup_root(&admin.user, &admin.password).await {
+            Ok(()) => StepResult::ok("setup_root", format!("admin {} initialized", admin.user)),
+            Err(error) => StepResult::warning("setup_root", error.to_string()).with_hint(
+                "the cluster may already be initialized with another password; login decides",
             ),
-            started,
-        );
-        let started = run.step_started("login");
-        run.record(
+        }
+    };
+    run.record(setup, started);
+
+    let started = run.step_started("login");
+    let login = if early_login {
+        Ok(())
+    } else {
+        run.client.login(&admin.user, &admin.password).await
+    };
+    let (result, logged_in) = match login {
+        Ok(()) => (
             StepResult::ok(
                 "login",
                 format!(
@@ -118,53 +128,26 @@ async fn admin_and_login(run: &mut StageRun<'_>) -> bool {
                     admin.password.char_len()
                 ),
             ),
-            started,
-        );
-        return true;
-    }
-    let result = match run.client.setup_root(&admin.user, &admin.password).await {
-        Ok(()) => StepResult::ok("setup_root", format!("admin {} initialized", admin.user)),
-        Err(error) => StepResult::warning("setup_root", error.to_string()).with_hint(
-            "the cluster may already be initialized with another password; login decides",
+            true,
         ),
+        Err(error) => match run.settings.fallback_token.clone() {
+            Some(token) => {
+                run.client.set_session_token(token);
+                (
+                    StepResult::warning("login", format!("{error}; using the configured token")),
+                    true,
+                )
+            }
+            None => (
+                StepResult::failed("login", error.to_string()).with_hint(
+                    "check the Fisheye admin password (主机规划!M19) or configure api.token",
+                ),
+                false,
+            ),
+        },
     };
     run.record(result, started);
-
-    let started = run.step_started("login");
-    match run.client.login(&admin.user, &admin.password).await {
-        Ok(()) => {
-            run.record(
-                StepResult::ok(
-                    "login",
-                    format!(
-                        "logged in as {} (password of {} characters)",
-                        admin.user,
-                        admin.password.char_len()
-                    ),
-                ),
-                started,
-            );
-            true
-        }
-        Err(error) => {
-            if let Some(token) = run.settings.fallback_token.clone() {
-                run.client.set_session_token(token);
-                run.record(
-                    StepResult::warning("login", format!("{error}; using the configured token")),
-                    started,
-                );
-                true
-            } else {
-                run.record(
-                    StepResult::failed("login", error.to_string()).with_hint(
-                        "check the Fisheye admin password (主机规划!M19) or configure api.token",
-                    ),
-                    started,
-                );
-                false
-            }
-        }
-    }
+    logged_in
 }
 
 /// Wait for a settings job when the answer carried one.
