@@ -8,8 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use smtx_api::AddressOverride;
-use smtx_engine::{RunRequest, Settings, Stage};
+use smtx_engine::{RunRequest, Stage};
 use smtx_plan::fixture::WorkbookSpec;
 use smtx_sim::{ClusterSpec, SimOptions};
 
@@ -17,6 +16,7 @@ use super::run::{execute, load_workbook, utc_stamp};
 use crate::Outcome;
 use crate::i18n::{Lang, Msg, text};
 use crate::output;
+use crate::settings::{self, ConnectionArgs, RunOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -70,8 +70,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     .await
     .context("cannot start the simulator")?;
     eprintln!("{}:", text(lang, Msg::DemoSimulator));
-    let mut http_overrides = Vec::new();
-    let mut ssh_overrides = Vec::new();
+    let ssh_of = |ssh: Option<std::net::SocketAddr>| {
+        ssh.map(|ssh| format!("  ssh {ssh}")).unwrap_or_default()
+    };
     for node in sim.nodes() {
         eprintln!(
             "  {:<12} {} → {}://{}{}",
@@ -79,48 +80,40 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             node.workbook_ip,
             sim.scheme(),
             node.http,
-            node.ssh
-                .map(|ssh| format!("  ssh {ssh}"))
-                .unwrap_or_default()
+            ssh_of(node.ssh)
         );
-        http_overrides.push(AddressOverride {
-            host: node.workbook_ip.to_string(),
-            target: node.http,
-        });
-        if let Some(ssh) = node.ssh {
-            ssh_overrides.push(AddressOverride {
-                host: node.workbook_ip.to_string(),
-                target: ssh,
-            });
-        }
     }
     if let Some(vip) = sim.vip() {
-        eprintln!(
-            "  {:<12} {} → {}://{}",
-            "VIP",
-            vip.workbook_ip,
-            sim.scheme(),
-            vip.http
-        );
-        http_overrides.push(AddressOverride {
-            host: vip.workbook_ip.to_string(),
-            target: vip.http,
-        });
+        let (ip, http, ssh) = (vip.workbook_ip, vip.http, ssh_of(vip.ssh));
+        eprintln!("  {:<12} {ip} → {}://{http}{ssh}", "VIP", sim.scheme());
     }
 
-    let mut settings = Settings::new(dir.join("run"), dir.clone());
-    settings.scheme = sim.scheme().to_string();
-    settings.http_overrides = http_overrides;
-    settings.ssh_overrides = ssh_overrides;
+    // Reach the simulator exactly as a rehearsal does: through the settings
+    // file `smtx-deploy sim --write-config` writes and `run --config` reads.
+    let ca_path = dir.join("sim-ca.pem");
     if let Some(pem) = sim.ca_cert_pem() {
-        let ca_path = dir.join("sim-ca.pem");
         std::fs::write(&ca_path, pem)
             .with_context(|| format!("cannot write {}", ca_path.display()))?;
-        settings.ca_cert = Some((ca_path, pem.as_bytes().to_vec()));
     }
-    settings.vmtools_iso = iso;
-    // The demo writes a fresh run directory each time; host keys are the
-    // simulator's, stable for its seed.
+    let config = dir.join("sim.toml");
+    std::fs::write(&config, sim.settings_toml(Some(&ca_path)))
+        .with_context(|| format!("cannot write {}", config.display()))?;
+    let connection = ConnectionArgs {
+        config: Some(config),
+        api_base: None,
+        resolve: Vec::new(),
+        ssh_resolve: Vec::new(),
+        ca_cert: None,
+        insecure: false,
+    };
+    let options = RunOptions {
+        run_dir: Some(dir.join("run")),
+        vmtools_iso: iso,
+        ..RunOptions::default()
+    };
+    let mut settings = settings::resolve(&connection, &options, dir.join("run"))?;
+    // Look for ISOs in the demo's directory, not wherever the demo was started.
+    settings.work_dir = dir.clone();
     let outcome = execute(
         RunRequest {
             settings,
