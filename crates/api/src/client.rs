@@ -422,6 +422,7 @@ impl ApiClient {
                     let delay = self.shared.config.retry.delay(attempt);
                     attempt += 1;
                     tracing::warn!(action = %action, status = "retry", error = %error, attempt, delay_ms = delay.as_millis() as u64);
+                    // Backoff: give a busy or restarting server room before the next try.
                     tokio::time::sleep(delay).await;
                 }
                 other => break other,

@@ -837,6 +837,7 @@ impl ApiClient {
                         delay_ms = delay.as_millis() as u64,
                         elapsed_ms
                     );
+                    // Backoff before resending the chunk (capped, jittered).
                     tokio::time::sleep(delay).await;
                 }
                 Err(error) => {

@@ -157,6 +157,7 @@ async fn track(State(app): State<App>, request: Request, next: Next) -> Response
         (vip_down, fault, state.latency_ms(&method, &path))
     };
     if latency > 0 {
+        // The `latency` fault: a slow cluster is the point here.
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     let response = if vip_down {
