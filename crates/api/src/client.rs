@@ -315,14 +315,6 @@ impl ApiClient {
         }
     }
 
-    pub fn has_session(&self) -> bool {
-        self.shared
-            .session
-            .read()
-            .map(|s| s.is_some())
-            .unwrap_or(false)
-    }
-
     /// Remember the login so a 401 later can renew the session once.
     pub(crate) fn remember_credentials(&self, user: &str, password: &Secret) {
         if let Ok(mut credentials) = self.shared.credentials.write() {

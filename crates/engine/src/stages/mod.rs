@@ -90,10 +90,6 @@ impl StageRun<'_> {
             tracing::warn!(action = "checkpoint", status = "failed", error = %error);
         }
     }
-
-    pub fn has_failed(&self) -> bool {
-        self.results.iter().any(|r| r.status == StepStatus::Failed)
-    }
 }
 
 /// The API base: configured, else the first host's management IP.
