@@ -8,6 +8,7 @@ mod dry_run;
 mod endpoints;
 mod error;
 pub mod ssh;
+mod tls;
 mod upload;
 
 pub use client::{

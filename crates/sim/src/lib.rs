@@ -141,8 +141,9 @@
 //! - \[ASSUMED\] SSH: `smartx` (default password `P@ssw0rd!123`) may run
 //!   `sudo -n chpasswd`; lines are `user:password`, split at the first `:`,
 //!   users `smartx` or `root`; any bad line rejects the whole input.
-//! - HTTP/1.1 only, over HTTPS (CA + leaf for 127.0.0.1, localhost, ::1 and
-//!   every workbook IP + VIP) or plain HTTP.
+//! - HTTP/1.1 only, over HTTPS (CA + a leaf naming only the workbook's host
+//!   IPs and VIP, never 127.0.0.1: clients reach it through an address
+//!   override that checks the workbook address) or plain HTTP.
 
 pub mod scenario;
 pub mod spec;

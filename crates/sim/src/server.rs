@@ -162,8 +162,15 @@ impl RunningSim {
     }
 
     /// The settings file `smtx-deploy run --config` reads. `ca_cert_path`
-    /// is where the caller wrote [`RunningSim::ca_cert_pem`].
-    pub fn settings_toml(&self, ca_cert_path: Option<&Path>) -> String {
+    /// is where the caller wrote [`RunningSim::ca_cert_pem`];
+    /// `known_hosts_path` is where the rehearsal pins the simulator's SSH
+    /// host keys, apart from the site's pins (they share the workbook
+    /// addresses, so one file would refuse every real host afterwards).
+    pub fn settings_toml(
+        &self,
+        ca_cert_path: Option<&Path>,
+        known_hosts_path: Option<&Path>,
+    ) -> String {
         let mut api = toml::Table::new();
         if let Some(first) = self.nodes.first() {
             api.insert(
@@ -206,6 +213,12 @@ impl RunningSim {
         }
         let mut ssh = toml::Table::new();
         ssh.insert("resolve".to_owned(), toml::Value::Array(ssh_resolve));
+        if let Some(path) = known_hosts_path {
+            ssh.insert(
+                "known_hosts".to_owned(),
+                path.to_string_lossy().into_owned().into(),
+            );
+        }
         let mut root = toml::Table::new();
         root.insert("api".to_owned(), toml::Value::Table(api));
         root.insert("ssh".to_owned(), toml::Value::Table(ssh));

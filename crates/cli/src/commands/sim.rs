@@ -21,7 +21,9 @@ pub struct SimArgs {
     #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
     /// Write the settings file for `smtx-deploy run --config` here; the CA
-    /// certificate goes next to it as `sim-ca.pem`.
+    /// certificate goes next to it as `sim-ca.pem`, and the rehearsal's SSH
+    /// host keys are pinned next to it (`<name>.known_hosts`), apart from
+    /// the site's.
     #[arg(long, value_name = "FILE")]
     write_config: Option<PathBuf>,
     /// Serve plain HTTP instead of HTTPS.
@@ -136,7 +138,10 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
 }
 
 /// Writes the settings file and, for HTTPS, `sim-ca.pem` next to it;
-/// returns the settings file's absolute path.
+/// the file pins SSH host keys in `<name>.known_hosts` next to it, so a
+/// rehearsal's pins (the simulator's keys under the workbook addresses)
+/// never meet a site run's `runs/known_hosts`. Returns the settings file's
+/// absolute path.
 fn write_config(sim: &smtx_sim::RunningSim, config: &Path) -> anyhow::Result<PathBuf> {
     let config =
         std::path::absolute(config).with_context(|| format!("resolving {}", config.display()))?;
@@ -150,7 +155,15 @@ fn write_config(sim: &smtx_sim::RunningSim, config: &Path) -> anyhow::Result<Pat
         }
         None => None,
     };
-    std::fs::write(&config, sim.settings_toml(ca_path.as_deref()))
-        .with_context(|| format!("writing {}", config.display()))?;
+    let mut known_hosts = config.with_extension("known_hosts");
+    if known_hosts == config {
+        // A settings file named `*.known_hosts`: keep the two apart.
+        known_hosts.set_extension("known_hosts.pins");
+    }
+    std::fs::write(
+        &config,
+        sim.settings_toml(ca_path.as_deref(), Some(&known_hosts)),
+    )
+    .with_context(|| format!("writing {}", config.display()))?;
     Ok(config)
 }

@@ -233,7 +233,7 @@ async fn the_vip_answers_ssh_as_the_first_host_once_it_is_set() -> TestResult {
         "the VIP holder's smartx logs in"
     );
     assert!(
-        sim.settings_toml(None)
+        sim.settings_toml(None, None)
             .contains(&format!("{vip}={address}"))
     );
     sim.shutdown().await;
