@@ -7,6 +7,7 @@ mod client;
 mod dry_run;
 mod endpoints;
 mod error;
+pub mod probe;
 pub mod ssh;
 mod tls;
 mod upload;
