@@ -378,6 +378,57 @@ mod tests {
     }
 
     #[test]
+    fn pins_and_changed_keys_come_from_the_file_or_the_flags() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.toml");
+        std::fs::write(
+            &path,
+            "allow_active_vip = true\n[ssh]\nknown_hosts = \"rehearsal.known_hosts\"\n",
+        )
+        .expect("write");
+        let mut connection = ConnectionArgs {
+            config: Some(path),
+            api_base: None,
+            resolve: vec![],
+            ssh_resolve: vec![],
+            ca_cert: None,
+            insecure: false,
+            ssh_known_hosts: None,
+        };
+        let options = RunOptions {
+            accept_changed_host_key: vec!["10.0.20.12".parse().expect("ip")],
+            ..RunOptions::default()
+        };
+        let settings = resolve(&connection, &options, dir.path().join("runs/a")).expect("ok");
+        // Relative to the settings file, not to where the run starts.
+        assert_eq!(
+            settings.known_hosts_path(),
+            dir.path().join("rehearsal.known_hosts")
+        );
+        assert!(settings.allow_active_vip);
+        assert_eq!(
+            settings.changed_host_keys,
+            ChangedHostKeys::Accept(vec!["10.0.20.12".to_string()])
+        );
+        connection.ssh_known_hosts = Some(PathBuf::from("/site/pins"));
+        let options = RunOptions {
+            accept_changed_host_keys: true,
+            ..options
+        };
+        let settings = resolve(&connection, &options, dir.path().join("runs/a")).expect("ok");
+        assert_eq!(settings.known_hosts_path(), PathBuf::from("/site/pins"));
+        assert_eq!(settings.changed_host_keys, ChangedHostKeys::AcceptAll);
+        connection.config = None;
+        connection.ssh_known_hosts = None;
+        let settings = resolve(&connection, &options, dir.path().join("runs/a")).expect("ok");
+        assert_eq!(
+            settings.known_hosts_path(),
+            dir.path().join("runs/known_hosts"),
+            "default: beside the run directories"
+        );
+    }
+
+    #[test]
     fn a_bad_file_is_bad_input() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("s.toml");

@@ -120,12 +120,27 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
         sim.control_url()
     );
 
+    let mut ca_path = None;
     if let Some(config) = &args.write_config {
         let written = write_config(&sim, config)?;
         println!("settings  {}", written.display());
         eprintln!(
             "hint: smtx-deploy run --config {} --plan {file}",
             written.display()
+        );
+        ca_path = written.parent().map(|dir| dir.join("sim-ca.pem"));
+    }
+    if let (Some(node), Some(_)) = (sim.nodes().first(), sim.ca_cert_pem()) {
+        // The certificate names the workbook addresses only, as a cluster's
+        // does: reach the control endpoint by its workbook address.
+        let trust = match &ca_path {
+            Some(path) => format!("--cacert {}", path.display()),
+            None => "--insecure".to_owned(),
+        };
+        eprintln!(
+            "hint: curl {trust} --connect-to {ip}:443:{http} https://{ip}/_sim/state",
+            ip = node.workbook_ip,
+            http = node.http
         );
     }
     eprintln!("Simulating; press Ctrl-C to stop.");

@@ -22,8 +22,11 @@ fn binary() -> Command {
     command
 }
 
+/// Environment variables for one run.
+type Env = Vec<(&'static str, String)>;
+
 /// Runs the binary in `dir` (the engineer's working directory).
-async fn run_in(dir: &Path, args: Vec<String>, env: Vec<(&'static str, String)>) -> Output {
+async fn run_in(dir: &Path, args: Vec<String>, env: Env) -> Output {
     let dir = dir.to_path_buf();
     tokio::task::spawn_blocking(move || {
         binary()
@@ -176,7 +179,7 @@ async fn insecure_with_a_ca_from_any_source_is_bad_input() {
     let insecure_flag = vec!["--insecure".to_string()];
     let ca_env = ("SMTX_CA_CERT", ca.display().to_string());
     let insecure_env = ("SMTX_INSECURE", "true".to_string());
-    let cases: Vec<(Vec<String>, Vec<(&'static str, String)>)> = vec![
+    let cases: Vec<(Vec<String>, Env)> = vec![
         ([&insecure_flag[..], &ca_flag].concat(), vec![]),
         (insecure_flag.clone(), vec![ca_env.clone()]),
         (ca_flag.clone(), vec![insecure_env.clone()]),
