@@ -194,6 +194,7 @@ struct Faults {
     bmc_unreachable: HashSet<Ipv4Addr>,
     ssh_refused: HashSet<usize>,
     ssh_hang: HashSet<usize>,
+    vip_in_use: bool,
 }
 
 /// What the SSH server should do with a login.
@@ -390,7 +391,14 @@ impl SimState {
             Fault::SshHang { node } => {
                 faults.ssh_hang.insert(node);
             }
+            Fault::VipInUse => faults.vip_in_use = true,
         }
+    }
+
+    /// Whether something answers on the VIP: the cluster once it is set, or
+    /// another device (the `vip_in_use` fault). The listeners open then.
+    pub fn vip_held(&self) -> bool {
+        self.vip.is_some() || self.faults.vip_in_use
     }
 
     // ---- faults applied by the HTTP layer ----

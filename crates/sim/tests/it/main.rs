@@ -6,3 +6,4 @@ mod faults;
 mod session;
 mod sim_ssh;
 mod ssh;
+mod tls;
