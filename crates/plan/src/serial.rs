@@ -160,7 +160,7 @@ pub fn write_serial(
 }
 
 /// Empty or a placeholder a template leaves for the value: `XXXX…`, `-`.
-pub(crate) fn is_placeholder(text: &str) -> bool {
+pub fn is_placeholder(text: &str) -> bool {
     let text = text.trim();
     text.is_empty()
         || text.eq_ignore_ascii_case("n/a")
@@ -172,7 +172,7 @@ pub(crate) fn is_placeholder(text: &str) -> bool {
 
 /// SMTX OS serials are UUID-shaped (`c8b39907-464c-44b4-94bb-7c2ac243f390`,
 /// `GET /api/v2/tools/license`); that is what an earlier write left.
-pub(crate) fn looks_like_serial(text: &str) -> bool {
+pub fn looks_like_serial(text: &str) -> bool {
     let groups: Vec<&str> = text.trim().split('-').collect();
     groups.len() == 5
         && groups
