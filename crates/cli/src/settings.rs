@@ -60,6 +60,9 @@ pub struct FileSettings {
     pub serial: FileSerial,
     pub cpu_compatibility: Option<bool>,
     pub run_dir: Option<PathBuf>,
+    /// Written by `smtx-deploy sim --write-config`: runs with this file are
+    /// rehearsals (the serial goes into a copy of the workbook).
+    pub rehearsal: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -245,6 +248,7 @@ pub fn resolve(
         settings.serial_cell = cell;
     }
     settings.force_serial = options.force_serial || file.serial.force.unwrap_or(false);
+    settings.rehearsal = file.rehearsal.unwrap_or(false);
     Ok(settings)
 }
 

@@ -66,10 +66,9 @@ pub enum SerialWriteError {
         present: String,
     },
     /// The cell holds something that is not empty, a placeholder or a serial.
-    #[error(
-        "{path}: {cell} {what}; refusing to overwrite it (pass --force to overwrite, \
-         or --cell to pick another cell)"
-    )]
+    /// (The messages name no flag: each command that prints them says what
+    /// its own flags are.)
+    #[error("{path}: {cell} {what}; refusing to overwrite it")]
     Occupied {
         path: PathBuf,
         cell: String,
@@ -77,7 +76,7 @@ pub enum SerialWriteError {
     },
     #[error(
         "{path}: the workbook seems to be open in an office program (lock file {lock}); \
-         close it first, or pass --force if the lock file is stale"
+         close it first"
     )]
     FileOpen { path: PathBuf, lock: PathBuf },
 }

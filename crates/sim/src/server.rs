@@ -207,6 +207,8 @@ impl RunningSim {
         let mut ssh = toml::Table::new();
         ssh.insert("resolve".to_owned(), toml::Value::Array(ssh_resolve));
         let mut root = toml::Table::new();
+        // Marks the runs made with this file as rehearsals.
+        root.insert("rehearsal".to_owned(), toml::Value::Boolean(true));
         root.insert("api".to_owned(), toml::Value::Table(api));
         root.insert("ssh".to_owned(), toml::Value::Table(ssh));
         format!("# written by `smtx-deploy sim`\n{root}")
