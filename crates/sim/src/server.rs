@@ -161,8 +161,10 @@ impl RunningSim {
         self.shared.lock().serial().to_owned()
     }
 
-    /// The settings file `smtx-deploy run --config` reads. `ca_cert_path`
-    /// is where the caller wrote [`RunningSim::ca_cert_pem`].
+    /// The settings file `smtx-deploy run --config` reads, marked
+    /// `rehearsal = true` (runs with it keep the customer's workbook
+    /// untouched). `ca_cert_path` is where the caller wrote
+    /// [`RunningSim::ca_cert_pem`].
     pub fn settings_toml(&self, ca_cert_path: Option<&Path>) -> String {
         let mut api = toml::Table::new();
         if let Some(first) = self.nodes.first() {

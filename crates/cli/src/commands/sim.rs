@@ -17,7 +17,7 @@ pub struct SimArgs {
     /// simulated cluster takes.
     #[arg(long, value_name = "WORKBOOK")]
     plan: PathBuf,
-    /// Faults to arm from the start (TOML; see crates/sim/scenarios/example.toml).
+    /// Faults to arm from the start (TOML; see crates/sim/scenarios/, one file per story).
     #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
     /// Write the settings file for `smtx-deploy run --config` here; the CA

@@ -3,4 +3,5 @@
 mod hints;
 mod plan;
 mod run;
+mod scenarios;
 mod sim;

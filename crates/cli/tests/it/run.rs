@@ -18,12 +18,12 @@ fn binary() -> Command {
     command
 }
 
-struct Rehearsal {
-    dir: tempfile::TempDir,
-    workbook: PathBuf,
-    config: PathBuf,
+pub(crate) struct Rehearsal {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) workbook: PathBuf,
+    pub(crate) config: PathBuf,
     spec: WorkbookSpec,
-    sim: RunningSim,
+    pub(crate) sim: RunningSim,
 }
 
 /// A fixture workbook, a simulator for it, and the settings file it writes.
@@ -31,7 +31,7 @@ async fn rehearsal(hosts: usize) -> Rehearsal {
     rehearsal_with(WorkbookSpec::example(hosts), SimOptions::default()).await
 }
 
-async fn rehearsal_with(spec: WorkbookSpec, options: SimOptions) -> Rehearsal {
+pub(crate) async fn rehearsal_with(spec: WorkbookSpec, options: SimOptions) -> Rehearsal {
     let dir = tempfile::tempdir().expect("tempdir");
     let workbook = dir.path().join("workbook.xlsx");
     spec.write_to(&workbook).expect("fixture written");
@@ -349,11 +349,11 @@ async fn messages_in_chinese() {
 impl Rehearsal {
     /// `run --plan W --config C --run-dir runs/NAME` plus `extra`, from the
     /// rehearsal's directory (so no stray ISO is picked up).
-    async fn run(&self, name: &str, extra: &[&str]) -> (Option<i32>, String, String) {
+    pub(crate) async fn run(&self, name: &str, extra: &[&str]) -> (Option<i32>, String, String) {
         self.run_with_config(&self.config, name, extra).await
     }
 
-    async fn run_with_config(
+    pub(crate) async fn run_with_config(
         &self,
         config: &Path,
         name: &str,
@@ -380,7 +380,7 @@ impl Rehearsal {
         )
     }
 
-    fn run_dir(&self, name: &str) -> PathBuf {
+    pub(crate) fn run_dir(&self, name: &str) -> PathBuf {
         self.dir.path().join("runs").join(name)
     }
 
