@@ -505,7 +505,7 @@ pub fn edit_cells(bytes: &[u8], edits: &[(&str, Option<&str>)]) -> Result<Vec<u8
     };
     let workbook = read(&mut archive, "xl/workbook.xml")?;
     let rels = read(&mut archive, "xl/_rels/workbook.xml.rels")?;
-    let mut by_entry: BTreeMap<String, Vec<(CellRef, Option<&str>, &str)>> = BTreeMap::new();
+    let mut by_entry: BTreeMap<String, Vec<CellEdit<'_>>> = BTreeMap::new();
     for (location, value) in edits {
         let bad = || FixtureError::NoSuchCell {
             location: (*location).to_string(),
@@ -553,6 +553,10 @@ pub fn edit_cells(bytes: &[u8], edits: &[(&str, Option<&str>)]) -> Result<Vec<u8
     }
     Ok(writer.finish().map_err(zip_error)?.into_inner())
 }
+
+/// One edit of [`edit_cells`]: the cell, its new text (`None` clears it),
+/// and the `sheet!cell` it was asked as, for errors.
+type CellEdit<'a> = (CellRef, Option<&'a str>, &'a str);
 
 /// `xl/worksheets/sheetN.xml` of the sheet named `sheet`.
 fn sheet_entry(workbook: &str, rels: &str, sheet: &str) -> Option<String> {

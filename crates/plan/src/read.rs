@@ -101,7 +101,7 @@ pub fn cell_text(bytes: &[u8], file: &str, location: &str) -> Result<Option<Stri
     let read = || -> Result<Option<String>, PlanError> {
         let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
             .map_err(|error| unreadable(file, format!("not a readable xlsx workbook: {error}")))?;
-        if !workbook.sheet_names().iter().any(|name| *name == at.sheet) {
+        if !workbook.sheet_names().contains(&at.sheet) {
             return Ok(None);
         }
         let values = workbook.worksheet_range(&at.sheet).map_err(|error| {
