@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use indicatif::{ProgressBar, ProgressStyle};
 use smtx_engine::{ProgressEvent, ProgressSink, RunReport, StepStatus};
 
-use crate::i18n::{Lang, Msg, status_word, step_label, text};
+use crate::i18n::{
+    Lang, Msg, dry_run_summary, see_log, status_word, step_label, summary_line, text,
+};
 
 fn marker(status: StepStatus) -> &'static str {
     match status {
@@ -137,10 +139,10 @@ pub fn print_report(lang: Lang, report: &RunReport) {
         }
     }
     println!();
-    let verdict = match report.status {
-        StepStatus::Ok | StepStatus::Skipped => text(lang, Msg::RunOk),
-        StepStatus::Warning => text(lang, Msg::RunWarnings),
-        StepStatus::Failed => text(lang, Msg::RunFailed),
+    let verdict = if report.dry_run {
+        dry_run_summary(lang, report.planned_calls.len(), report.counts())
+    } else {
+        summary_line(lang, report.counts())
     };
     println!("{}: {verdict}", text(lang, Msg::Summary));
     println!("{}: {}", text(lang, Msg::RunDir), report.run_dir.display());
@@ -151,8 +153,25 @@ pub fn print_report(lang: Lang, report: &RunReport) {
         println!("{}: {serial}", text(lang, Msg::Serial));
     }
     match report.status {
-        StepStatus::Warning => println!("{}", text(lang, Msg::HintWarnings)),
-        StepStatus::Failed => println!("{}", text(lang, Msg::HintFailed)),
+        StepStatus::Warning if !report.dry_run => println!("{}", text(lang, Msg::HintWarnings)),
+        StepStatus::Failed => {
+            // Name the log of the stage that failed, and only if it exists.
+            let log = report
+                .stages
+                .iter()
+                .find(|stage| stage.status == StepStatus::Failed)
+                .map(|stage| {
+                    report
+                        .run_dir
+                        .join("logs")
+                        .join(format!("stage_{}.log", stage.stage))
+                })
+                .filter(|log| log.is_file());
+            match log {
+                Some(log) => println!("{}", see_log(lang, &log)),
+                None => println!("{}", text(lang, Msg::HintFailed)),
+            }
+        }
         _ => {}
     }
 }

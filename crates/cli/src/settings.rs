@@ -70,6 +70,9 @@ pub struct FileSettings {
     /// Set the VIP even when something already answers on it.
     pub allow_active_vip: Option<bool>,
     pub run_dir: Option<PathBuf>,
+    /// Written by `smtx-deploy sim --write-config`: runs with this file are
+    /// rehearsals (the serial goes into a copy of the workbook).
+    pub rehearsal: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -308,6 +311,7 @@ pub fn resolve(
         settings.serial_cell = cell;
     }
     settings.force_serial = options.force_serial || file.serial.force.unwrap_or(false);
+    settings.rehearsal = file.rehearsal.unwrap_or(false);
     Ok(settings)
 }
 

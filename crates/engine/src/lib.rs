@@ -15,7 +15,7 @@ use std::time::Instant;
 
 pub use context::{CONTEXT_FILE, RunContext};
 pub use progress::{ProgressEvent, ProgressSink};
-pub use report::{RunReport, StageReport, StepResult, StepStatus};
+pub use report::{RunReport, StageReport, StepCounts, StepResult, StepStatus};
 pub use settings::{DEPLOYMENT_SSH_PASSWORD, Settings};
 use smtx_plan::Plan;
 use tracing::instrument::WithSubscriber;

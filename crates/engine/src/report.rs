@@ -125,9 +125,32 @@ pub struct RunReport {
     pub dry_run: bool,
 }
 
+/// How many steps ended in each status: what a summary line says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StepCounts {
+    pub ok: usize,
+    pub warning: usize,
+    pub skipped: usize,
+    pub failed: usize,
+}
+
 impl RunReport {
     pub fn failed(&self) -> bool {
         self.status == StepStatus::Failed
+    }
+
+    /// Every step of every stage, counted by status.
+    pub fn counts(&self) -> StepCounts {
+        let mut counts = StepCounts::default();
+        for step in self.stages.iter().flat_map(|stage| &stage.steps) {
+            match step.status {
+                StepStatus::Ok => counts.ok += 1,
+                StepStatus::Warning => counts.warning += 1,
+                StepStatus::Skipped => counts.skipped += 1,
+                StepStatus::Failed => counts.failed += 1,
+            }
+        }
+        counts
     }
 
     pub fn to_json(&self) -> Value {

@@ -56,6 +56,9 @@ pub struct Settings {
     /// `sheet!cell` for the serial.
     pub serial_cell: String,
     pub force_serial: bool,
+    /// The settings come from `smtx-deploy sim --write-config`: a rehearsal
+    /// against the simulator, kept apart from a site's runs.
+    pub rehearsal: bool,
 }
 
 impl Settings {
@@ -87,6 +90,7 @@ impl Settings {
             allow_active_vip: false,
             serial_cell: smtx_plan::DEFAULT_SERIAL_CELL.to_string(),
             force_serial: false,
+            rehearsal: false,
         }
     }
 
@@ -150,6 +154,7 @@ impl Settings {
             "cpu_compatibility": self.cpu_compatibility,
             "serial_cell": self.serial_cell,
             "dry_run": self.dry_run,
+            "rehearsal": self.rehearsal,
         })
     }
 }

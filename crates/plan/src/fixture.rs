@@ -111,6 +111,10 @@ pub enum FixtureError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "fixture: {location} is not a cell of the workbook (only existing cells can be edited)"
+    )]
+    NoSuchCell { location: String },
 }
 
 impl WorkbookSpec {
@@ -168,6 +172,17 @@ impl WorkbookSpec {
             overrides: Vec::new(),
             omit_sheets: Vec::new(),
             protect_sheets: true,
+        }
+    }
+
+    /// [`example`](Self::example) as a 存储独立 site fills it in: management
+    /// and business share a switch, so the business-VDS row of 虚拟网络 (C8,
+    /// J8, K8) is left empty while the business networks (D8…) are there.
+    pub fn storage_separate(hosts: usize) -> Self {
+        Self {
+            network_architecture: "存储独立".to_string(),
+            business_vds: None,
+            ..Self::example(hosts)
         }
     }
 
@@ -465,6 +480,149 @@ impl WorkbookSpec {
             cells.text(sheet, &format!("E{row}"), server);
         }
     }
+}
+
+/// Edits cells of an existing workbook (the real template, say) as a user
+/// would in Excel: `Some(text)` types text into the cell, `None` clears it;
+/// its style stays. Every other entry of the package is copied unchanged.
+/// Only cells present in the sheet can be edited (the template has a styled
+/// cell everywhere a value goes).
+pub fn edit_cells(bytes: &[u8], edits: &[(&str, Option<&str>)]) -> Result<Vec<u8>, FixtureError> {
+    use std::io::{Cursor, Read, Write};
+
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(zip_error)?;
+    let read = |archive: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str| {
+        let mut text = String::new();
+        archive
+            .by_name(name)
+            .map_err(zip_error)?
+            .read_to_string(&mut text)
+            .map_err(|source| FixtureError::Io {
+                path: PathBuf::from(name),
+                source,
+            })?;
+        Ok::<_, FixtureError>(text)
+    };
+    let workbook = read(&mut archive, "xl/workbook.xml")?;
+    let rels = read(&mut archive, "xl/_rels/workbook.xml.rels")?;
+    let mut by_entry: BTreeMap<String, Vec<CellEdit<'_>>> = BTreeMap::new();
+    for (location, value) in edits {
+        let bad = || FixtureError::NoSuchCell {
+            location: (*location).to_string(),
+        };
+        let at = SheetCell::parse(location).ok_or_else(bad)?;
+        let entry = sheet_entry(&workbook, &rels, &at.sheet).ok_or_else(bad)?;
+        by_entry
+            .entry(entry)
+            .or_default()
+            .push((at.cell, *value, location));
+    }
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).map_err(zip_error)?;
+        let name = entry.name().map_err(zip_error)?.into_owned();
+        let mut content = Vec::new();
+        entry
+            .read_to_end(&mut content)
+            .map_err(|source| FixtureError::Io {
+                path: PathBuf::from(&name),
+                source,
+            })?;
+        if let Some(cells) = by_entry.get(&name) {
+            let mut xml = String::from_utf8_lossy(&content).into_owned();
+            for (cell, value, location) in cells {
+                xml = edit_cell(&xml, &cell.to_string(), *value).ok_or_else(|| {
+                    FixtureError::NoSuchCell {
+                        location: (*location).to_string(),
+                    }
+                })?;
+            }
+            content = xml.into_bytes();
+        }
+        writer
+            .start_file(name.as_str(), options)
+            .map_err(zip_error)?;
+        writer
+            .write_all(&content)
+            .map_err(|source| FixtureError::Io {
+                path: PathBuf::from(&name),
+                source,
+            })?;
+    }
+    Ok(writer.finish().map_err(zip_error)?.into_inner())
+}
+
+/// One edit of [`edit_cells`]: the cell, its new text (`None` clears it),
+/// and the `sheet!cell` it was asked as, for errors.
+type CellEdit<'a> = (CellRef, Option<&'a str>, &'a str);
+
+/// `xl/worksheets/sheetN.xml` of the sheet named `sheet`.
+fn sheet_entry(workbook: &str, rels: &str, sheet: &str) -> Option<String> {
+    // `tag` starts right after the element name: its first attribute has no
+    // space before it.
+    let attribute = |tag: &str, name: &str| -> Option<String> {
+        let tag = format!(" {tag}");
+        let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        let end = start + tag[start..].find('"')?;
+        Some(tag[start..end].to_string())
+    };
+    let id = workbook
+        .split("<sheet ")
+        .skip(1)
+        .find(|tag| attribute(tag, "name").as_deref() == Some(sheet))
+        .and_then(|tag| attribute(tag, "r:id"))?;
+    let target = rels
+        .split("<Relationship ")
+        .skip(1)
+        .find(|tag| attribute(tag, "Id").as_deref() == Some(id.as_str()))
+        .and_then(|tag| attribute(tag, "Target"))?;
+    let target = target.trim_start_matches('/');
+    Some(if target.starts_with("xl/") {
+        target.to_string()
+    } else {
+        format!("xl/{target}")
+    })
+}
+
+/// The sheet XML with cell `reference` holding inline text, or cleared.
+fn edit_cell(xml: &str, reference: &str, value: Option<&str>) -> Option<String> {
+    let open = format!("<c r=\"{reference}\"");
+    let start = xml
+        .match_indices(&open)
+        .map(|(index, _)| index)
+        .find(|index| {
+            matches!(
+                xml.as_bytes().get(index + open.len()),
+                Some(b' ' | b'>' | b'/')
+            )
+        })?;
+    let head_end = start + xml[start..].find('>')?;
+    let self_closing = xml.as_bytes().get(head_end - 1) == Some(&b'/');
+    let end = if self_closing {
+        head_end + 1
+    } else {
+        head_end + xml[head_end..].find("</c>")? + "</c>".len()
+    };
+    let style = xml[start..head_end]
+        .split_once(" s=\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(style, _)| format!(" s=\"{style}\""))
+        .unwrap_or_default();
+    let cell = match value {
+        None => format!("<c r=\"{reference}\"{style}/>"),
+        Some(text) => {
+            let escaped = text
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            format!(
+                "<c r=\"{reference}\"{style} t=\"inlineStr\"><is><t xml:space=\"preserve\">{escaped}</t></is></c>"
+            )
+        }
+    };
+    Some(format!("{}{cell}{}", &xml[..start], &xml[end..]))
 }
 
 /// Marks a formula written without a cached value. rust_xlsxwriter always

@@ -14,10 +14,11 @@ mod serial;
 
 pub use model::*;
 pub use read::{
-    ParsedWorkbook, PlanError, check_hostname, is_domain_name, parse_bond_mode, parse_ipv4,
-    parse_vlan_id, parse_workbook, split_list,
+    ParsedWorkbook, PlanError, cell_text, check_hostname, is_domain_name, parse_bond_mode,
+    parse_ipv4, parse_vlan_id, parse_workbook, split_list,
 };
 pub use report::{render_diagnostics, render_summary};
 pub use serial::{
-    DEFAULT_SERIAL_CELL, SerialWriteError, SerialWriteOptions, SerialWriteOutcome, write_serial,
+    DEFAULT_SERIAL_CELL, SerialWriteError, SerialWriteOptions, SerialWriteOutcome, is_placeholder,
+    looks_like_serial, write_serial,
 };

@@ -1,12 +1,17 @@
 //! The typed plan: what a workbook asks the cluster to become.
 //!
 //! Secrets are `smtx_secret::Secret` and skipped by `Serialize`, so the JSON
-//! that `plan check --json` prints can never hold one.
+//! that `plan check --json` prints can never hold one. A cell that did not
+//! parse leaves a placeholder in the plan (for the engine's types) and its
+//! raw text in [`InvalidCells`]; the JSON shows such a field as `null` with
+//! `<field>_raw` beside it, never the placeholder.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::Ipv4Addr;
 use std::str::FromStr;
 
+use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use smtx_secret::Secret;
 
@@ -26,7 +31,76 @@ pub struct Plan {
     pub fisheye: FisheyeAdmin,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Where the business networks go.
+#[derive(Debug, Clone, Copy)]
+pub enum BusinessNetworkHome<'a> {
+    /// 存储独立: the existing management VDS, found by name on the cluster.
+    ManagementVds(&'a str),
+    /// 三网独立: the business VDS the stage creates (or finds).
+    BusinessVds(&'a VdsPlan),
+    /// Nowhere: no VDS for them (a workbook error when there are networks).
+    Nowhere,
+}
+
+impl Plan {
+    /// Where the business networks go: under 存储独立 the management VDS
+    /// whether or not a business-VDS row is filled in, under 三网独立 the
+    /// business VDS of 虚拟网络 row 8.
+    pub fn business_network_home(&self) -> BusinessNetworkHome<'_> {
+        match &self.cluster.network_architecture {
+            NetworkArchitecture::StorageSeparate if !self.management_vds.name.is_empty() => {
+                BusinessNetworkHome::ManagementVds(&self.management_vds.name)
+            }
+            NetworkArchitecture::ThreeSeparate => match &self.business_vds {
+                Some(vds) if !vds.name.is_empty() => BusinessNetworkHome::BusinessVds(vds),
+                _ => BusinessNetworkHome::Nowhere,
+            },
+            _ => BusinessNetworkHome::Nowhere,
+        }
+    }
+}
+
+/// Cells that did not parse, by field name: their raw text as typed. The
+/// plan's value for such a field is a placeholder and must not be applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvalidCells(BTreeMap<&'static str, String>);
+
+impl InvalidCells {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    pub fn contains(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn insert(&mut self, field: &'static str, raw: impl Into<String>) {
+        self.0.insert(field, raw.into());
+    }
+}
+
+/// `field: value`, or `field: null, field_raw: "what was typed"` when the
+/// cell did not parse.
+fn checked_entry<M: SerializeMap, T: Serialize + ?Sized>(
+    map: &mut M,
+    invalid: &InvalidCells,
+    field: &'static str,
+    value: &T,
+) -> Result<(), M::Error> {
+    match invalid.get(field) {
+        Some(raw) => {
+            map.serialize_entry(field, &Option::<()>::None)?;
+            map.serialize_entry(&format!("{field}_raw"), raw)
+        }
+        None => map.serialize_entry(field, value),
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct ClusterPlan {
     pub name: String,
     pub vip: Option<Ipv4Addr>,
@@ -34,6 +108,20 @@ pub struct ClusterPlan {
     pub storage_architecture: Option<String>,
     /// The serial already in the workbook (主机规划!E19), if any.
     pub serial: Option<String>,
+    /// `vip` when its cell did not parse.
+    pub invalid: InvalidCells,
+}
+
+impl Serialize for ClusterPlan {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("name", &self.name)?;
+        checked_entry(&mut map, &self.invalid, "vip", &self.vip)?;
+        map.serialize_entry("network_architecture", &self.network_architecture)?;
+        map.serialize_entry("storage_architecture", &self.storage_architecture)?;
+        map.serialize_entry("serial", &self.serial)?;
+        map.end()
+    }
 }
 
 /// 主机规划!Q20. Only the two the template supports are named.
@@ -68,11 +156,23 @@ impl Serialize for NetworkArchitecture {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct VdsPlan {
     pub name: String,
     pub nics: Vec<String>,
     pub bond_mode: BondMode,
+    /// `bond_mode` when its cell did not parse.
+    pub invalid: InvalidCells,
+}
+
+impl Serialize for VdsPlan {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("name", &self.name)?;
+        map.serialize_entry("nics", &self.nics)?;
+        checked_entry(&mut map, &self.invalid, "bond_mode", &self.bond_mode)?;
+        map.end()
+    }
 }
 
 /// The bond modes the VDS API accepts, in its spelling.
@@ -105,7 +205,7 @@ impl Serialize for BondMode {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct NetworkPlan {
     pub name: String,
     pub vlan_id: u16,
@@ -113,6 +213,20 @@ pub struct NetworkPlan {
     pub gateway: Option<Ipv4Addr>,
     /// Workbook row on 虚拟网络, for messages.
     pub row: u32,
+    /// `vlan_id`, `subnet`, `gateway` when their cells did not parse.
+    pub invalid: InvalidCells,
+}
+
+impl Serialize for NetworkPlan {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("name", &self.name)?;
+        checked_entry(&mut map, &self.invalid, "vlan_id", &self.vlan_id)?;
+        checked_entry(&mut map, &self.invalid, "subnet", &self.subnet)?;
+        checked_entry(&mut map, &self.invalid, "gateway", &self.gateway)?;
+        map.serialize_entry("row", &self.row)?;
+        map.end()
+    }
 }
 
 /// An IPv4 CIDR such as `10.1.20.0/24`.
@@ -166,7 +280,7 @@ impl Serialize for Ipv4Subnet {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct HostPlan {
     /// Workbook row on 主机规划 (3..=18), for messages.
     pub row: u32,
@@ -177,19 +291,47 @@ pub struct HostPlan {
     /// Host login user for SSH (主机规划!J, default `smartx`).
     pub ssh_user: String,
     /// Target password for `ssh_user` (主机规划!K).
-    #[serde(skip)]
     pub ssh_password: Secret,
     /// Target password for `root` (主机规划!M; K when empty).
-    #[serde(skip)]
     pub root_password: Secret,
+    /// `management_ip`, `storage_ip` when their cells did not parse.
+    pub invalid: InvalidCells,
 }
 
-#[derive(Debug, Clone, Serialize)]
+impl Serialize for HostPlan {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("row", &self.row)?;
+        map.serialize_entry("hostname", &self.hostname)?;
+        checked_entry(
+            &mut map,
+            &self.invalid,
+            "management_ip",
+            &self.management_ip,
+        )?;
+        checked_entry(&mut map, &self.invalid, "storage_ip", &self.storage_ip)?;
+        map.serialize_entry("bmc", &self.bmc)?;
+        map.serialize_entry("ssh_user", &self.ssh_user)?;
+        map.end()
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct BmcPlan {
     pub ip: Option<Ipv4Addr>,
     pub user: String,
-    #[serde(skip)]
     pub password: Secret,
+    /// `ip` when its cell did not parse.
+    pub invalid: InvalidCells,
+}
+
+impl Serialize for BmcPlan {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        checked_entry(&mut map, &self.invalid, "ip", &self.ip)?;
+        map.serialize_entry("user", &self.user)?;
+        map.end()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -19,13 +19,14 @@ use smtx_secret::Secret;
 use crate::cell::{CellRef, SheetCell};
 use crate::layout;
 use crate::{
-    BmcPlan, BondMode, ClusterPlan, Diagnostic, FisheyeAdmin, HostPlan, Ipv4Subnet,
+    BmcPlan, BondMode, ClusterPlan, Diagnostic, FisheyeAdmin, HostPlan, InvalidCells, Ipv4Subnet,
     NetworkArchitecture, NetworkPlan, Plan, Severity, VdsPlan,
 };
 
 /// A plan plus every problem found, in one pass. When [`has_errors`] is
 /// true, the plan's values at the cells in error are placeholders
-/// (`0.0.0.0`, VLAN 0, an empty name) and must not be applied.
+/// (`0.0.0.0`, VLAN 0, an empty name) and must not be applied; the JSON form
+/// shows them as `null` beside the raw text (see [`InvalidCells`]).
 ///
 /// [`has_errors`]: ParsedWorkbook::has_errors
 #[derive(Debug, Clone, Serialize)]
@@ -85,6 +86,40 @@ pub fn parse_workbook(bytes: &[u8], file: &str) -> Result<ParsedWorkbook, PlanEr
     Ok(ParsedWorkbook {
         plan,
         diagnostics: reader.diagnostics,
+    })
+}
+
+/// The text of one cell (`sheet!cell`, trimmed; `None` when empty or when
+/// the sheet does not exist), e.g. what the serial cell holds before a run
+/// writes into it.
+pub fn cell_text(bytes: &[u8], file: &str, location: &str) -> Result<Option<String>, PlanError> {
+    let at = SheetCell::parse(location)
+        .ok_or_else(|| unreadable(file, format!("{location:?} is not a sheet!cell location")))?;
+    if !bytes.starts_with(ZIP_MAGIC) {
+        return Err(unreadable(file, "not an xlsx workbook"));
+    }
+    let read = || -> Result<Option<String>, PlanError> {
+        let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
+            .map_err(|error| unreadable(file, format!("not a readable xlsx workbook: {error}")))?;
+        if !workbook.sheet_names().contains(&at.sheet) {
+            return Ok(None);
+        }
+        let values = workbook.worksheet_range(&at.sheet).map_err(|error| {
+            unreadable(
+                file,
+                format!("sheet {:?} cannot be read: {error}", at.sheet),
+            )
+        })?;
+        Ok(values
+            .get_value((at.cell.row, at.cell.col))
+            .map(|data| data_value_as(data, Trim::Yes))
+            .and_then(|value| value.text().map(str::to_string)))
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(unreadable(
+            file,
+            "the workbook is damaged (its XML could not be read)",
+        ))
     })
 }
 
@@ -201,9 +236,20 @@ fn number_text(number: f64) -> String {
     }
 }
 
-fn data_value(data: &Data) -> Value {
+/// Whether a cell's text is trimmed: every cell is, except passwords, where
+/// a space is a character like any other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trim {
+    Yes,
+    No,
+}
+
+fn data_value_as(data: &Data, trim: Trim) -> Value {
     let text = match data {
         Data::Empty => return Value::Empty,
+        // An all-blank cell is empty, whatever the trimming.
+        Data::String(text) if text.trim().is_empty() => return Value::Empty,
+        Data::String(text) if trim == Trim::No => text.clone(),
         Data::String(text) => text.trim().to_string(),
         Data::Int(number) => number.to_string(),
         Data::Float(number) => number_text(*number),
@@ -239,13 +285,17 @@ const MAX_REFERENCE_DEPTH: usize = 8;
 
 impl PlanReader {
     fn value(&self, sheet: &str, cell: &str) -> Value {
+        self.value_as(sheet, cell, Trim::Yes)
+    }
+
+    fn value_as(&self, sheet: &str, cell: &str, trim: Trim) -> Value {
         match CellRef::parse(cell) {
-            Some(cell) => self.value_at(&SheetCell::new(sheet, cell), 0),
+            Some(cell) => self.value_at(&SheetCell::new(sheet, cell), 0, trim),
             None => Value::Empty,
         }
     }
 
-    fn value_at(&self, at: &SheetCell, depth: usize) -> Value {
+    fn value_at(&self, at: &SheetCell, depth: usize, trim: Trim) -> Value {
         let Some(sheet) = self.sheets.get(&at.sheet) else {
             return Value::Empty;
         };
@@ -253,7 +303,7 @@ impl PlanReader {
         let value = sheet
             .values
             .get_value(position)
-            .map(data_value)
+            .map(|data| data_value_as(data, trim))
             .unwrap_or(Value::Empty);
         if value != Value::Empty || depth >= MAX_REFERENCE_DEPTH {
             return value;
@@ -266,7 +316,7 @@ impl PlanReader {
             .and_then(|formulas| formulas.get_value(position))
             .filter(|formula| !formula.is_empty());
         match formula.and_then(|formula| formula_reference(formula, &at.sheet)) {
-            Some(source) => self.value_at(&source, depth + 1),
+            Some(source) => self.value_at(&source, depth + 1, trim),
             None => Value::Empty,
         }
     }
@@ -292,8 +342,9 @@ impl PlanReader {
         self.push(Severity::Warning, sheet, cell, field, message);
     }
 
-    /// An IPv4 address from a cell; an error when present but malformed.
-    fn ipv4(&mut self, sheet: &str, cell: &str, field: &str) -> Option<Result<Ipv4Addr, ()>> {
+    /// An IPv4 address from a cell; an error when present but malformed
+    /// (`Err` holds the text as typed).
+    fn ipv4(&mut self, sheet: &str, cell: &str, field: &str) -> Option<Result<Ipv4Addr, String>> {
         let text = self.text(sheet, cell)?;
         match parse_ipv4(&text) {
             Some(ip) => Some(Ok(ip)),
@@ -304,9 +355,27 @@ impl PlanReader {
                     field,
                     format!("{text:?} is not an IPv4 address"),
                 );
-                Some(Err(()))
+                Some(Err(text))
             }
         }
+    }
+
+    /// A password cell, exactly as typed: leading or trailing spaces are
+    /// part of a password, so they are kept, with a warning in case they
+    /// were not meant. `None` when blank.
+    fn password(&mut self, sheet: &str, cell: &str, field: &str) -> Option<String> {
+        let password = self.value_as(sheet, cell, Trim::No).text()?.to_string();
+        if password.trim() != password {
+            self.warning(
+                sheet,
+                cell,
+                field,
+                "the password starts or ends with a space; the space is kept as part of the \
+                 password (delete it in the workbook if it was not meant)"
+                    .to_string(),
+            );
+        }
+        Some(password)
     }
 
     // -----------------------------------------------------------------------
@@ -333,7 +402,12 @@ impl PlanReader {
         let management_vds = self.read_vds(layout::MANAGEMENT_VDS_ROW, "management", false);
         let storage_vds = self.read_vds(layout::STORAGE_VDS_ROW, "storage", false);
         let business_networks = self.read_business_networks();
-        let business_vds = self.read_business_vds(&cluster, &business_networks);
+        let business_vds = self.read_business_vds(
+            &cluster,
+            cluster_row,
+            &business_networks,
+            management_vds.as_ref(),
+        );
         let dns_servers = self.read_dns();
         let ntp_servers = self.read_ntp();
         Plan {
@@ -435,9 +509,14 @@ impl PlanReader {
                 String::new()
             }
         };
+        let mut invalid = InvalidCells::default();
+        let mut bmc_invalid = InvalidCells::default();
         let management_ip = match self.ipv4(sheet, &cell("I"), "管理地址") {
             Some(Ok(ip)) => ip,
-            Some(Err(())) => Ipv4Addr::UNSPECIFIED,
+            Some(Err(raw)) => {
+                invalid.insert("management_ip", raw);
+                Ipv4Addr::UNSPECIFIED
+            }
             None => {
                 self.error(
                     sheet,
@@ -448,9 +527,21 @@ impl PlanReader {
                 Ipv4Addr::UNSPECIFIED
             }
         };
-        let storage_ip = self.ipv4(sheet, &cell("N"), "存储IP").and_then(Result::ok);
-        let bmc_ip = match self.ipv4(sheet, &cell("E"), "带外地址") {
-            Some(ip) => ip.ok(),
+        let storage_ip = match self.ipv4(sheet, &cell("N"), "存储IP") {
+            Some(Ok(ip)) => Some(ip),
+            Some(Err(raw)) => {
+                invalid.insert("storage_ip", raw);
+                None
+            }
+            None => None,
+        };
+        let bmc_cell = self.ipv4(sheet, &cell("E"), "带外地址");
+        let bmc_ip = match bmc_cell.clone() {
+            Some(Ok(ip)) => Some(ip),
+            Some(Err(raw)) => {
+                bmc_invalid.insert("ip", raw);
+                None
+            }
             None => {
                 self.warning(
                     sheet,
@@ -464,18 +555,56 @@ impl PlanReader {
         let bmc_user = self
             .text(sheet, &cell("F"))
             .unwrap_or_else(|| layout::DEFAULT_BMC_USER.to_string());
-        let bmc_password = self
-            .text(sheet, &cell("G"))
-            .unwrap_or_else(|| layout::DEFAULT_BMC_PASSWORD.to_string());
+        let bmc_password = match self.password(sheet, &cell("G"), "带外密码") {
+            Some(password) => password,
+            None => {
+                // Only a host with a BMC address gets a BMC account.
+                if bmc_cell.is_some() {
+                    self.warning(
+                        sheet,
+                        &cell("G"),
+                        "带外密码",
+                        "the BMC password is empty: the template's default BMC password \
+                         (LAYOUT.md) is stored for this host"
+                            .to_string(),
+                    );
+                }
+                layout::DEFAULT_BMC_PASSWORD.to_string()
+            }
+        };
         let ssh_user = self
             .text(sheet, &cell("J"))
             .unwrap_or_else(|| layout::DEFAULT_SSH_USER.to_string());
-        let ssh_password = self
-            .text(sheet, &cell("K"))
-            .unwrap_or_else(|| layout::DEFAULT_SSH_PASSWORD.to_string());
-        let root_password = self
-            .text(sheet, &cell("M"))
-            .unwrap_or_else(|| ssh_password.clone());
+        let ssh_password = match self.password(sheet, &cell("K"), "密码") {
+            Some(password) => password,
+            None => {
+                self.warning(
+                    sheet,
+                    &cell("K"),
+                    "密码",
+                    format!(
+                        "the host password is empty: the template's default host password \
+                         (LAYOUT.md) is set for {ssh_user}"
+                    ),
+                );
+                layout::DEFAULT_SSH_PASSWORD.to_string()
+            }
+        };
+        let root_password = match self.password(sheet, &cell("M"), "密码") {
+            Some(password) => password,
+            None => {
+                self.warning(
+                    sheet,
+                    &cell("M"),
+                    "密码",
+                    format!(
+                        "the root password is empty: root gets the host password of \
+                         {sheet}!K{row}"
+                    ),
+                );
+                ssh_password.clone()
+            }
+        };
         HostPlan {
             row,
             hostname,
@@ -485,10 +614,12 @@ impl PlanReader {
                 ip: bmc_ip,
                 user: bmc_user,
                 password: Secret::new(bmc_password),
+                invalid: bmc_invalid,
             },
             ssh_user,
             ssh_password: Secret::new(ssh_password),
             root_password: Secret::new(root_password),
+            invalid,
         }
     }
 
@@ -544,8 +675,13 @@ impl PlanReader {
     fn read_cluster(&mut self, name: String, cluster_row: u32, hosts: &[HostPlan]) -> ClusterPlan {
         let sheet = layout::HOST_SHEET;
         let vip_cell = format!("I{cluster_row}");
+        let mut invalid = InvalidCells::default();
         let vip = match self.ipv4(sheet, &vip_cell, "集群VIP") {
-            Some(ip) => ip.ok(),
+            Some(Ok(ip)) => Some(ip),
+            Some(Err(raw)) => {
+                invalid.insert("vip", raw);
+                None
+            }
             None => {
                 self.warning(
                     sheet,
@@ -615,6 +751,7 @@ impl PlanReader {
             network_architecture,
             storage_architecture,
             serial,
+            invalid,
         }
     }
 
@@ -624,7 +761,7 @@ impl PlanReader {
             .text(sheet, &format!("L{cluster_row}"))
             .unwrap_or_else(|| layout::DEFAULT_FISHEYE_USER.to_string());
         let password_cell = format!("M{cluster_row}");
-        let password = match self.text(sheet, &password_cell) {
+        let password = match self.password(sheet, &password_cell, "集群管理员密码") {
             Some(password) => password,
             None => {
                 self.error(
@@ -668,6 +805,7 @@ impl PlanReader {
             String::new()
         });
         let nics = nics_text.as_deref().map(split_list).unwrap_or_default();
+        let mut invalid = InvalidCells::default();
         if nics.is_empty() && required {
             self.error(
                 sheet,
@@ -688,6 +826,7 @@ impl PlanReader {
                             "{text:?} is not a bond mode: use active-backup, balance-slb or balance-tcp"
                         ),
                     );
+                    invalid.insert("bond_mode", text);
                     BondMode::ActiveBackup
                 }
             },
@@ -697,29 +836,84 @@ impl PlanReader {
             name,
             nics,
             bond_mode,
+            invalid,
         })
     }
 
+    /// The business VDS of row 8, as the architecture reads it: under
+    /// 存储独立 the row is ignored (the networks go on the management VDS,
+    /// which is what a site leaves the row empty for); under 三网独立 the
+    /// networks need it.
     fn read_business_vds(
         &mut self,
         cluster: &ClusterPlan,
+        cluster_row: u32,
         networks: &[NetworkPlan],
+        management: Option<&VdsPlan>,
     ) -> Option<VdsPlan> {
         let sheet = layout::NETWORK_SHEET;
         let row = layout::BUSINESS_VDS_ROW;
-        let named = self.text(sheet, &format!("C{row}")).is_some();
-        if !named {
-            let fields = self.text(sheet, &format!("J{row}")).is_some()
-                || self.text(sheet, &format!("K{row}")).is_some();
-            let needs_vds =
-                !networks.is_empty() && !cluster.network_architecture.business_on_management_vds();
-            if fields || needs_vds {
+        let filled: Vec<(String, &str)> = [
+            ("C", "虚拟交换机"),
+            ("J", "主机端口"),
+            ("K", "网口绑定模式"),
+        ]
+        .into_iter()
+        .map(|(col, field)| (format!("{col}{row}"), field))
+        .filter(|(cell, _)| self.text(sheet, cell).is_some())
+        .collect();
+        if cluster.network_architecture.business_on_management_vds() {
+            let management_name = management.map_or("", |vds| vds.name.as_str());
+            if let Some((first, field)) = filled.first() {
+                let cells: Vec<&str> = filled.iter().map(|(cell, _)| cell.as_str()).collect();
+                let home = if management_name.is_empty() {
+                    "the management VDS".to_string()
+                } else {
+                    format!("the management VDS {management_name}")
+                };
+                self.warning(
+                    sheet,
+                    first,
+                    field,
+                    format!(
+                        "the business VDS ({}) is ignored under 存储独立: business networks go on {home}",
+                        cells.join(", ")
+                    ),
+                );
+            }
+            if !networks.is_empty() && management_name.is_empty() {
+                self.error(
+                    sheet,
+                    &format!("C{}", layout::MANAGEMENT_VDS_ROW),
+                    "虚拟交换机",
+                    "存储独立 puts the business networks on the management VDS, but it has no name"
+                        .to_string(),
+                );
+            }
+            return None;
+        }
+        if filled.iter().all(|(cell, _)| !cell.starts_with('C')) {
+            if !filled.is_empty() {
                 self.error(
                     sheet,
                     &format!("C{row}"),
                     "虚拟交换机",
-                    "the business VDS has no name, but its NICs, bond mode or networks are filled in"
+                    "the business VDS has no name, but its NICs or bond mode are filled in"
                         .to_string(),
+                );
+            } else if !networks.is_empty() {
+                let last = networks.last().map_or(row, |network| network.row);
+                self.error(
+                    sheet,
+                    &format!("C{row}"),
+                    "虚拟交换机",
+                    format!(
+                        "business networks are planned ({sheet}!D{row}:D{last}) but there is no \
+                         business VDS to put them on: name it here, or choose 存储独立 in \
+                         {}!Q{} to put them on the management VDS",
+                        layout::HOST_SHEET,
+                        cluster_row + 1
+                    ),
                 );
             }
             return None;
@@ -767,6 +961,7 @@ impl PlanReader {
     fn read_network(&mut self, row: u32, name: String) -> (NetworkPlan, bool) {
         let sheet = layout::NETWORK_SHEET;
         let vlan_cell = format!("F{row}");
+        let mut invalid = InvalidCells::default();
         let vlan_id = match self.text(sheet, &vlan_cell) {
             Some(text) => match parse_vlan_id(&text) {
                 Some(id) => Some(id),
@@ -777,6 +972,7 @@ impl PlanReader {
                         "VLAN ID",
                         format!("{text:?} is not a VLAN ID (an integer in 0..=4094)"),
                     );
+                    invalid.insert("vlan_id", text);
                     None
                 }
             },
@@ -797,13 +993,19 @@ impl PlanReader {
                     Ok(subnet) => Some(subnet),
                     Err(reason) => {
                         self.error(sheet, &subnet_cell, "SubNetwork", reason);
+                        invalid.insert("subnet", text);
                         None
                     }
                 });
         let gateway_cell = format!("I{row}");
-        let gateway = self
-            .ipv4(sheet, &gateway_cell, "Gateway")
-            .and_then(Result::ok);
+        let gateway = match self.ipv4(sheet, &gateway_cell, "Gateway") {
+            Some(Ok(ip)) => Some(ip),
+            Some(Err(raw)) => {
+                invalid.insert("gateway", raw);
+                None
+            }
+            None => None,
+        };
         if let (Some(subnet), Some(gateway)) = (subnet, gateway)
             && !subnet.contains(gateway)
         {
@@ -820,6 +1022,7 @@ impl PlanReader {
             subnet,
             gateway,
             row,
+            invalid,
         };
         (network, vlan_id.is_some())
     }
@@ -891,7 +1094,7 @@ impl PlanReader {
                 sheet,
                 &format!("E{}", layout::DNS_ROWS.start()),
                 "DNS Server1",
-                "no DNS servers: the stage skips setting DNS".to_string(),
+                "no DNS servers: the run leaves DNS as it is and warns".to_string(),
             );
         }
         servers
@@ -926,7 +1129,7 @@ impl PlanReader {
                 sheet,
                 &format!("E{}", layout::NTP_ROWS.start()),
                 "NTP Server1",
-                "no NTP servers: the stage skips setting NTP".to_string(),
+                "no NTP servers: the run leaves NTP as it is and warns".to_string(),
             );
         }
         servers
@@ -938,6 +1141,7 @@ fn empty_vds() -> VdsPlan {
         name: String::new(),
         nics: Vec::new(),
         bond_mode: BondMode::ActiveBackup,
+        invalid: InvalidCells::default(),
     }
 }
 
@@ -1006,11 +1210,33 @@ pub fn parse_bond_mode(text: &str) -> Option<BondMode> {
     }
 }
 
+/// The template's drop-down offers `三网融合`, `存储独立` and `三网独立`
+/// (主机规划!Q20:R20); its note spells the supported two out as
+/// `管理&业务融合、存储独立` and `三网独立`, and people copy the note.
 fn parse_network_architecture(text: &str) -> Option<NetworkArchitecture> {
-    match text.trim() {
+    let normal: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '“' | '”' | '"'))
+        .collect();
+    match normal.as_str() {
         "三网独立" => Some(NetworkArchitecture::ThreeSeparate),
         "存储独立" => Some(NetworkArchitecture::StorageSeparate),
-        _ => None,
+        _ => {
+            let converged = normal
+                .strip_suffix("存储独立")
+                .map(|head| head.trim_end_matches(['、', '，', ',', ';', '；', '/']))
+                .is_some_and(|head| {
+                    matches!(
+                        head,
+                        "管理&业务融合"
+                            | "管理＆业务融合"
+                            | "管理业务融合"
+                            | "管理与业务融合"
+                            | "管理和业务融合"
+                    )
+                });
+            converged.then_some(NetworkArchitecture::StorageSeparate)
+        }
     }
 }
 
@@ -1114,8 +1340,41 @@ mod tests {
     fn numbers_render_without_spurious_decimals() {
         assert_eq!(number_text(1120.0), "1120");
         assert_eq!(number_text(1.5), "1.5");
-        assert_eq!(data_value(&Data::Float(0.0)), Value::Text("0".into()));
-        assert_eq!(data_value(&Data::String("  ".into())), Value::Empty);
+        assert_eq!(
+            data_value_as(&Data::Float(0.0), Trim::Yes),
+            Value::Text("0".into())
+        );
+        assert_eq!(
+            data_value_as(&Data::String("  ".into()), Trim::No),
+            Value::Empty
+        );
+        assert_eq!(
+            data_value_as(&Data::String(" pw ".into()), Trim::No),
+            Value::Text(" pw ".into())
+        );
+    }
+
+    #[test]
+    fn architectures_as_the_template_and_its_note_spell_them() {
+        for text in [
+            "存储独立",
+            " 存储独立 ",
+            "管理&业务融合、存储独立",
+            "“管理&业务融合、存储独立”",
+        ] {
+            assert_eq!(
+                parse_network_architecture(text),
+                Some(NetworkArchitecture::StorageSeparate),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            parse_network_architecture("三网独立"),
+            Some(NetworkArchitecture::ThreeSeparate)
+        );
+        // In the drop-down, but not supported.
+        assert_eq!(parse_network_architecture("三网融合"), None);
+        assert_eq!(parse_network_architecture("业务存储独立"), None);
     }
 
     #[test]

@@ -120,13 +120,22 @@ pub fn render_summary(parsed: &ParsedWorkbook) -> String {
         "  storage:    {}",
         vds_line(&plan.storage_vds, crate::layout::STORAGE_VDS_ROW)
     );
-    let _ = writeln!(
-        out,
-        "  business:   {}",
-        plan.business_vds
-            .as_ref()
-            .map_or_else(none, |vds| vds_line(vds, crate::layout::BUSINESS_VDS_ROW))
-    );
+    let business = match (&plan.business_vds, &plan.cluster.network_architecture) {
+        (Some(vds), _) => vds_line(vds, crate::layout::BUSINESS_VDS_ROW),
+        (None, crate::NetworkArchitecture::StorageSeparate) => {
+            "(none: 存储独立 shares the management VDS)".to_string()
+        }
+        (None, _) => none(),
+    };
+    let _ = writeln!(out, "  business:   {business}");
+    let architecture = plan.cluster.network_architecture.label();
+    let home = match plan.business_network_home() {
+        _ if plan.business_networks.is_empty() => "(no business networks)".to_string(),
+        crate::BusinessNetworkHome::ManagementVds(name) => format!("{name} ({architecture})"),
+        crate::BusinessNetworkHome::BusinessVds(vds) => format!("{} ({architecture})", vds.name),
+        crate::BusinessNetworkHome::Nowhere => "nowhere: see the errors below".to_string(),
+    };
+    let _ = writeln!(out, "  business networks → {home}");
 
     let _ = writeln!(
         out,

@@ -66,10 +66,9 @@ pub enum SerialWriteError {
         present: String,
     },
     /// The cell holds something that is not empty, a placeholder or a serial.
-    #[error(
-        "{path}: {cell} {what}; refusing to overwrite it (pass --force to overwrite, \
-         or --cell to pick another cell)"
-    )]
+    /// (The messages name no flag: each command that prints them says what
+    /// its own flags are.)
+    #[error("{path}: {cell} {what}; refusing to overwrite it")]
     Occupied {
         path: PathBuf,
         cell: String,
@@ -77,7 +76,7 @@ pub enum SerialWriteError {
     },
     #[error(
         "{path}: the workbook seems to be open in an office program (lock file {lock}); \
-         close it first, or pass --force if the lock file is stale"
+         close it first"
     )]
     FileOpen { path: PathBuf, lock: PathBuf },
 }
@@ -160,7 +159,7 @@ pub fn write_serial(
 }
 
 /// Empty or a placeholder a template leaves for the value: `XXXX…`, `-`.
-pub(crate) fn is_placeholder(text: &str) -> bool {
+pub fn is_placeholder(text: &str) -> bool {
     let text = text.trim();
     text.is_empty()
         || text.eq_ignore_ascii_case("n/a")
@@ -172,7 +171,7 @@ pub(crate) fn is_placeholder(text: &str) -> bool {
 
 /// SMTX OS serials are UUID-shaped (`c8b39907-464c-44b4-94bb-7c2ac243f390`,
 /// `GET /api/v2/tools/license`); that is what an earlier write left.
-pub(crate) fn looks_like_serial(text: &str) -> bool {
+pub fn looks_like_serial(text: &str) -> bool {
     let groups: Vec<&str> = text.trim().split('-').collect();
     groups.len() == 5
         && groups

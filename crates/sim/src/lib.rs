@@ -24,7 +24,8 @@
 //!
 //! # Scenario file
 //!
-//! A TOML list of faults (`crates/sim/scenarios/` has examples).
+//! A TOML list of faults (`crates/sim/scenarios/` has one file per story,
+//! every fault kind among them).
 //! `POST /_sim/faults` takes the same shape as JSON (`{"faults":[...]}`) or
 //! one fault object; [`RunningSim::inject`] takes a [`Fault`]. Nodes are
 //! 0-based indices into the workbook's host list.

@@ -166,7 +166,9 @@ impl RunningSim {
         self.shared.lock().serial().to_owned()
     }
 
-    /// The settings file `smtx-deploy run --config` reads. `ca_cert_path`
+    /// The settings file `smtx-deploy run --config` reads, marked
+    /// `rehearsal = true` (runs with it keep the customer's workbook
+    /// untouched). `ca_cert_path`
     /// is where the caller wrote [`RunningSim::ca_cert_pem`];
     /// `known_hosts_path` is where the rehearsal pins the simulator's SSH
     /// host keys, apart from the site's pins (they share the workbook
@@ -225,6 +227,8 @@ impl RunningSim {
             );
         }
         let mut root = toml::Table::new();
+        // Marks the runs made with this file as rehearsals.
+        root.insert("rehearsal".to_owned(), toml::Value::Boolean(true));
         root.insert("api".to_owned(), toml::Value::Table(api));
         root.insert("ssh".to_owned(), toml::Value::Table(ssh));
         format!("# written by `smtx-deploy sim`\n{root}")

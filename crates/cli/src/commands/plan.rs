@@ -109,9 +109,15 @@ fn set_serial(args: SetSerialArgs) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
         // Writing failed after the input was accepted: the job failed (1).
-        Err(error @ (SerialWriteError::Failed { .. } | SerialWriteError::FileOpen { .. })) => {
-            Err(anyhow::Error::new(error))
-        }
+        Err(error @ SerialWriteError::FileOpen { .. }) => Err(anyhow::anyhow!(
+            "{error}\nhint: close it and run again, or pass --force if no program has it open \
+             (a stale lock file)"
+        )),
+        Err(error @ SerialWriteError::Failed { .. }) => Err(anyhow::Error::new(error)),
+        Err(error @ SerialWriteError::Occupied { .. }) => Err(BadInput(format!(
+            "{error}\nhint: pass --force to overwrite it, or --cell SHEET!CELL to pick another cell"
+        ))
+        .into()),
         Err(error) => Err(BadInput(error.to_string()).into()),
     }
 }

@@ -1,14 +1,20 @@
 //! `smtx-deploy run`: workbook + settings → the engine's stages → a line per
-//! step, the final table (or `--json`), and the exit code.
+//! step, the final table (or `--json`), and the exit code. Before the first
+//! call it checks what would point the run at the wrong thing (another
+//! cluster's `--from`, a missing `--vmtools-iso`), says where it is going,
+//! and keeps a rehearsal's serial out of the customer's workbook.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use smtx_engine::{RunContext, RunRequest, Stage, Workbook};
+use serde_json::Value;
+use smtx_engine::{RunContext, RunRequest, Settings, Stage, Workbook};
+use smtx_plan::Plan;
 
 use super::BadInput;
 use crate::Outcome;
-use crate::i18n::{Lang, Msg, text};
+use crate::i18n::{self, Lang, Msg, TargetKind, text};
 use crate::output;
 use crate::settings::{self, ConnectionArgs, RunOptions};
 
@@ -93,7 +99,13 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let default_dir = default_run_dir(&workbook.plan.cluster.name);
     let settings = settings::resolve(&args.connection, &options, default_dir)?;
     let from = match &args.from {
-        Some(dir) => Some(RunContext::load(dir).map_err(|e| BadInput(format!("--from: {e}")))?),
+        Some(dir) => {
+            let context = RunContext::load(dir).map_err(|e| BadInput(format!("--from: {e}")))?;
+            if let Some(what) = from_mismatch(&context, &workbook.plan, settings.rehearsal) {
+                return Err(BadInput(i18n::from_mismatch(lang, dir, &what)).into());
+            }
+            Some(context)
+        }
         None => None,
     };
     execute(
@@ -111,7 +123,30 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
 }
 
 /// Run and print; shared with `demo`.
-pub async fn execute(request: RunRequest, lang: Lang, json: bool) -> anyhow::Result<Outcome> {
+pub async fn execute(mut request: RunRequest, lang: Lang, json: bool) -> anyhow::Result<Outcome> {
+    if let Some(iso) = &request.settings.vmtools_iso
+        && let Err(error) = std::fs::metadata(iso).and_then(|meta| {
+            if meta.is_file() {
+                Ok(())
+            } else {
+                Err(std::io::Error::other("not a file"))
+            }
+        })
+    {
+        return Err(BadInput(i18n::missing_iso(lang, iso, &error.to_string())).into());
+    }
+    if request.settings.rehearsal && !request.settings.dry_run {
+        let copy = rehearsal_copy(&request.settings, &request.workbook.path)?;
+        eprintln!(
+            "{}",
+            i18n::rehearsal_copy(lang, &copy, &request.workbook.path)
+        );
+        request.workbook.path = copy;
+    }
+    eprintln!(
+        "{}",
+        target(lang, &request.settings, &request.workbook.plan)
+    );
     let report = smtx_engine::run(request).await.context("run failed")?;
     if json {
         println!(
@@ -126,6 +161,108 @@ pub async fn execute(request: RunRequest, lang: Lang, json: bool) -> anyhow::Res
     } else {
         Outcome::Ok
     })
+}
+
+/// `target: https://10.0.20.11 (via 127.0.0.1:4443) — rehearsal against the simulator`.
+fn target(lang: Lang, settings: &Settings, plan: &Plan) -> String {
+    let base = smtx_engine::stages::api_base(settings, plan).unwrap_or_default();
+    let host = base
+        .split_once("://")
+        .map_or(base.as_str(), |(_, rest)| rest)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default();
+    let via = settings
+        .http_overrides
+        .iter()
+        .find(|o| o.host == host)
+        .map(|o| o.target.to_string());
+    let kind = if settings.dry_run {
+        TargetKind::DryRun
+    } else if settings.rehearsal {
+        TargetKind::Rehearsal
+    } else {
+        TargetKind::Live
+    };
+    i18n::target_line(lang, &base, via.as_deref(), kind)
+}
+
+/// A rehearsal works on a copy of the workbook in its run directory, so the
+/// simulator's serial never reaches the customer's file.
+fn rehearsal_copy(settings: &Settings, workbook: &Path) -> anyhow::Result<PathBuf> {
+    let dir = &settings.run_dir;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let name = workbook
+        .file_name()
+        .map_or_else(|| "workbook.xlsx".into(), ToOwned::to_owned);
+    let copy = dir.join(name);
+    std::fs::copy(workbook, &copy).with_context(|| {
+        format!(
+            "cannot copy {} into the run directory {}",
+            workbook.display(),
+            dir.display()
+        )
+    })?;
+    Ok(copy)
+}
+
+/// Why an earlier run's context does not belong to this run: another
+/// cluster (name or host addresses), or a rehearsal's context in a live run
+/// (or the reverse). `None` when it fits. Contexts written before these
+/// facts were recorded are checked on what they have (the host scan).
+fn from_mismatch(context: &RunContext, plan: &Plan, rehearsal: bool) -> Option<String> {
+    let identity = context
+        .extra
+        .get("prepare")
+        .and_then(|prepare| prepare.get("workbook"));
+    if let Some(name) = identity
+        .and_then(|identity| identity.get("cluster_name"))
+        .and_then(Value::as_str)
+        && name != plan.cluster.name
+    {
+        return Some(format!(
+            "it is a run of cluster {name:?}, the workbook plans {:?}",
+            plan.cluster.name
+        ));
+    }
+    let recorded: Option<BTreeSet<String>> = identity
+        .and_then(|identity| identity.get("management_ips"))
+        .and_then(Value::as_array)
+        .map(|ips| {
+            ips.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .or_else(|| match context.extra.get("host_scan") {
+            Some(Value::Object(scans)) => Some(scans.keys().cloned().collect()),
+            _ => None,
+        });
+    let planned: BTreeSet<String> = plan
+        .hosts
+        .iter()
+        .map(|host| host.management_ip.to_string())
+        .collect();
+    if let Some(recorded) = recorded
+        && recorded != planned
+    {
+        let list = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(", ");
+        return Some(format!(
+            "its hosts are {}, the workbook's are {}",
+            list(&recorded),
+            list(&planned)
+        ));
+    }
+    let was_rehearsal = context.config.get("rehearsal").and_then(Value::as_bool);
+    match (was_rehearsal, rehearsal) {
+        (Some(true), false) => {
+            Some("it is a rehearsal's run (against the simulator), this run is live".to_string())
+        }
+        (Some(false), true) => {
+            Some("it is a live run, this run is a rehearsal (against the simulator)".to_string())
+        }
+        _ => None,
+    }
 }
 
 /// Parse and validate; on workbook errors print them as `plan check` does and

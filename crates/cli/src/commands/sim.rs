@@ -17,7 +17,7 @@ pub struct SimArgs {
     /// simulated cluster takes.
     #[arg(long, value_name = "WORKBOOK")]
     plan: PathBuf,
-    /// Faults to arm from the start (TOML; see crates/sim/scenarios/example.toml).
+    /// Faults to arm from the start (TOML; see crates/sim/scenarios/, one file per story).
     #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
     /// Write the settings file for `smtx-deploy run --config` here; the CA
@@ -133,15 +133,19 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
     if let (Some(node), Some(_)) = (sim.nodes().first(), sim.ca_cert_pem()) {
         // The certificate names the workbook addresses only, as a cluster's
         // does: reach the control endpoint by its workbook address.
-        let trust = match &ca_path {
-            Some(path) => format!("--cacert {}", path.display()),
-            None => "--insecure".to_owned(),
-        };
-        eprintln!(
-            "hint: curl {trust} --connect-to {ip}:443:{http} https://{ip}/_sim/state",
-            ip = node.workbook_ip,
-            http = node.http
-        );
+        match &ca_path {
+            Some(path) => eprintln!(
+                "hint: curl --cacert {ca} --connect-to {ip}:443:{http} https://{ip}/_sim/state",
+                ca = path.display(),
+                ip = node.workbook_ip,
+                http = node.http
+            ),
+            None => eprintln!(
+                "hint: curl --insecure --connect-to {ip}:443:{http} https://{ip}/_sim/state",
+                ip = node.workbook_ip,
+                http = node.http
+            ),
+        }
     }
     eprintln!("Simulating; press Ctrl-C to stop.");
     tokio::signal::ctrl_c()

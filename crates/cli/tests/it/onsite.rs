@@ -246,7 +246,11 @@ impl Drop for SimProcess {
 /// Every `--accept-changed-host-key IP` the output hints at.
 fn hinted_acceptances(output: &str) -> Vec<String> {
     let mut flags = Vec::new();
-    for line in output.lines().filter(|line| line.contains("hint:")) {
+    // Other hints (a serial kept in the workbook, say) may name other flags.
+    for line in output
+        .lines()
+        .filter(|line| line.contains("hint:") && line.contains("--accept-changed-host-key"))
+    {
         let mut words = line.split_whitespace();
         while let Some(word) = words.next() {
             if word.starts_with("--") {

@@ -159,7 +159,7 @@ fn check_reports_every_error_by_cell_and_exits_2() -> TestResult {
         "error: 主机规划!I5 (管理地址): \"10.0.20.300\" is not an IPv4 address\n",
         "error: 虚拟网络!F9 (VLAN ID): \"5000\" is not a VLAN ID (an integer in 0..=4094)\n",
         "error: 主机规划!M19 (集群管理员密码): the Fisheye admin password is empty\n",
-        "warning: 集群管理信息!E25 (DNS Server1): no DNS servers: the stage skips setting DNS\n",
+        "warning: 集群管理信息!E25 (DNS Server1): no DNS servers: the run leaves DNS as it is and warns\n",
         // The summary marks the cells in error instead of showing placeholders.
         "node-03   (invalid)",
         "3 errors, 1 warning\n",
@@ -184,7 +184,64 @@ fn check_reports_every_error_by_cell_and_exits_2() -> TestResult {
             .as_str()
             .is_some_and(|m| m.contains("10.0.20.300"))
     );
+    // The invalid address is null with what was typed beside it, never a
+    // made-up 0.0.0.0.
+    assert_eq!(json["hosts"][2]["management_ip"], serde_json::Value::Null);
+    assert_eq!(json["hosts"][2]["management_ip_raw"], "10.0.20.300");
+    assert_eq!(
+        json["business_networks"][1]["vlan_id"],
+        serde_json::Value::Null
+    );
+    assert_eq!(json["business_networks"][1]["vlan_id_raw"], "5000");
+    assert!(!text(&output.stdout).contains("0.0.0.0"));
     assert_no_secret(&output, &secrets(&spec));
+    Ok(())
+}
+
+#[test]
+fn check_says_where_the_business_networks_go() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    // 存储独立 as sites fill it in: no business-VDS row.
+    let path = dir.path().join("storage-separate.xlsx");
+    WorkbookSpec::storage_separate(3).write_to(&path)?;
+    let output = smtx_deploy(&["plan", "check", path_arg(&path)])?;
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("business networks → vDS-MgMt-Network (存储独立)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 errors, 0 warnings"), "{stdout}");
+
+    // 存储独立 with the business-VDS row filled in: a warning naming C8.
+    let path = dir.path().join("storage-separate-filled.xlsx");
+    let mut spec = WorkbookSpec::example(3);
+    spec.network_architecture = "存储独立".into();
+    spec.write_to(&path)?;
+    let output = smtx_deploy(&["plan", "check", path_arg(&path)])?;
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("warning: 虚拟网络!C8 (虚拟交换机): the business VDS (C8, J8, K8) is ignored under 存储独立"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("business networks → vDS-MgMt-Network (存储独立)"),
+        "{stdout}"
+    );
+
+    // 三网独立 with business networks and no business VDS: nowhere to go.
+    let path = dir.path().join("three-separate-no-vds.xlsx");
+    let mut spec = WorkbookSpec::storage_separate(3);
+    spec.network_architecture = "三网独立".into();
+    spec.write_to(&path)?;
+    let output = smtx_deploy(&["plan", "check", path_arg(&path)])?;
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("error: 虚拟网络!C8 (虚拟交换机): business networks are planned"),
+        "{stdout}"
+    );
     Ok(())
 }
 
@@ -266,6 +323,10 @@ fn set_serial_writes_then_check_shows_it() -> TestResult {
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("refusing to overwrite"), "{stderr}");
+    assert!(
+        stderr.contains("hint: pass --force to overwrite it, or --cell"),
+        "{stderr}"
+    );
     assert_eq!(std::fs::read(&path)?, before);
 
     let output = smtx_deploy(&[

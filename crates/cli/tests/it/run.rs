@@ -18,28 +18,28 @@ fn binary() -> Command {
     command
 }
 
-struct Rehearsal {
-    dir: tempfile::TempDir,
-    workbook: PathBuf,
-    config: PathBuf,
+pub(crate) struct Rehearsal {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) workbook: PathBuf,
+    pub(crate) config: PathBuf,
     spec: WorkbookSpec,
-    sim: RunningSim,
+    pub(crate) sim: RunningSim,
 }
 
 /// A fixture workbook, a simulator for it, and the settings file it writes.
 async fn rehearsal(hosts: usize) -> Rehearsal {
+    rehearsal_with(WorkbookSpec::example(hosts), SimOptions::default()).await
+}
+
+pub(crate) async fn rehearsal_with(spec: WorkbookSpec, options: SimOptions) -> Rehearsal {
     let dir = tempfile::tempdir().expect("tempdir");
-    let spec = WorkbookSpec::example(hosts);
     let workbook = dir.path().join("workbook.xlsx");
     spec.write_to(&workbook).expect("fixture written");
     let bytes = std::fs::read(&workbook).expect("read back");
     let parsed = smtx_plan::parse_workbook(&bytes, "workbook.xlsx").expect("parses");
-    let sim = smtx_sim::start(
-        ClusterSpec::from_plan(&parsed.plan, 11),
-        SimOptions::default(),
-    )
-    .await
-    .expect("simulator starts");
+    let sim = smtx_sim::start(ClusterSpec::from_plan(&parsed.plan, 11), options)
+        .await
+        .expect("simulator starts");
     let ca = dir.path().join("sim-ca.pem");
     std::fs::write(&ca, sim.ca_cert_pem().expect("https by default")).expect("ca written");
     let config = dir.path().join("sim.toml");
@@ -343,5 +343,311 @@ async fn messages_in_chinese() {
         .await
         .expect("join");
     assert!(String::from_utf8_lossy(&output.stdout).contains("演练模式"));
+    r.sim.shutdown().await;
+}
+
+impl Rehearsal {
+    /// `run --plan W --config C --run-dir runs/NAME` plus `extra`, from the
+    /// rehearsal's directory (so no stray ISO is picked up).
+    pub(crate) async fn run(&self, name: &str, extra: &[&str]) -> (Option<i32>, String, String) {
+        self.run_with_config(&self.config, name, extra).await
+    }
+
+    pub(crate) async fn run_with_config(
+        &self,
+        config: &Path,
+        name: &str,
+        extra: &[&str],
+    ) -> (Option<i32>, String, String) {
+        let mut command = binary();
+        command.current_dir(self.dir.path()).args([
+            "run",
+            "--plan",
+            &self.workbook.display().to_string(),
+            "--config",
+            &config.display().to_string(),
+            "--run-dir",
+            &self.run_dir(name).display().to_string(),
+        ]);
+        command.args(extra);
+        let output = tokio::task::spawn_blocking(move || command.output().expect("runs"))
+            .await
+            .expect("join");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    pub(crate) fn run_dir(&self, name: &str) -> PathBuf {
+        self.dir.path().join("runs").join(name)
+    }
+
+    /// The same settings as a site's file would have: not a rehearsal.
+    fn live_config(&self) -> PathBuf {
+        let text = std::fs::read_to_string(&self.config).expect("config");
+        assert!(text.contains("rehearsal = true"), "{text}");
+        let live = self.dir.path().join("site.toml");
+        std::fs::write(&live, text.replace("rehearsal = true\n", "")).expect("written");
+        live
+    }
+
+    fn calls(&self) -> usize {
+        self.sim.state()["calls"].as_array().map_or(0, Vec::len)
+    }
+}
+
+/// `done: 14 ok, 2 warnings, 1 skipped`: the number of ok steps varies with
+/// the workbook, the rest is exact.
+fn summary_with(stdout: &str, rest: &str) -> bool {
+    stdout.lines().any(|line| {
+        line.strip_prefix("summary: done: ")
+            .and_then(|tail| tail.split_once(" ok"))
+            .is_some_and(|(ok, tail)| ok.parse::<usize>().is_ok() && tail == rest)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_summary_counts_warnings_and_skips() {
+    let r = rehearsal(2).await;
+    // Host passwords planned but turned off: a warning. No ISO: a skip.
+    let (code, stdout, stderr) = r.run("counts", &["--no-host-passwords"]).await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(summary_with(&stdout, ", 1 warning, 1 skipped"), "{stdout}");
+    assert!(!stdout.contains("every step ok"), "{stdout}");
+    // Again, in Chinese: setupRoot is now done (a skip too).
+    let (code, stdout, _) = r
+        .run("counts-zh", &["--no-host-passwords", "--lang", "zh-CN"])
+        .await;
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.lines().any(|l| l.starts_with("汇总: 完成：成功 ")
+            && l.ends_with(" 项，警告 1 项，跳过 2 项")),
+        "{stdout}"
+    );
+    r.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_says_would_and_changes_nothing() {
+    let r = rehearsal(2).await;
+    let original = std::fs::read(&r.workbook).expect("workbook");
+    let (code, stdout, stderr) = r.run("dry", &["--dry-run"]).await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("target: https://10.0.20.11 (via 127.0.0.1:")
+            && stderr.contains("dry run, nothing is sent"),
+        "{stderr}"
+    );
+    for line in stderr.lines().filter(|l| l.starts_with("  [ok]")) {
+        if line.contains(" workbook ") {
+            continue;
+        }
+        assert!(line.contains("would"), "reads like a real run: {line}");
+        assert!(!line.contains("00000000-0000"), "a made-up id: {line}");
+    }
+    let summary = stdout
+        .lines()
+        .find(|l| l.starts_with("summary: "))
+        .unwrap_or_default();
+    assert!(
+        summary.starts_with("summary: dry run: nothing was changed; ")
+            && summary.contains(" call(s) planned"),
+        "{stdout}"
+    );
+    let planned = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("dry run: calls that would be made"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .count();
+    assert!(
+        summary.contains(&format!("; {planned} call(s) planned")),
+        "{planned} calls listed: {stdout}"
+    );
+    assert!(!stdout.contains("done:"), "{stdout}");
+    assert_eq!(r.calls(), 0, "nothing sent");
+    assert_eq!(std::fs::read(&r.workbook).expect("workbook"), original);
+    r.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn from_another_clusters_run_is_refused() {
+    let r = rehearsal(2).await;
+    let (code, stdout, stderr) = r.run("prepare", &["--stages", "prepare"]).await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let earlier = r.run_dir("prepare").display().to_string();
+    // Its own earlier run is fine.
+    let (code, stdout, stderr) = r
+        .run("own", &["--stages", "config_cluster", "--from", &earlier])
+        .await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let calls = r.calls();
+
+    // Another cluster's workbook (other name; other host addresses).
+    let mut renamed = WorkbookSpec::example(2);
+    renamed.cluster_name = "CN-SH-SMTX-Edge-07".to_string();
+    let mut moved = WorkbookSpec::example(2);
+    moved.hosts[1].management_ip = "10.0.20.99".to_string();
+    for (spec, says) in [(renamed, "CN-SH-SMTX-Edge-07"), (moved, "10.0.20.99")] {
+        let other = r.dir.path().join("other.xlsx");
+        spec.write_to(&other).expect("written");
+        let output = run_cli(vec![
+            "run".into(),
+            "--plan".into(),
+            other.display().to_string(),
+            "--config".into(),
+            r.config.display().to_string(),
+            "--stages".into(),
+            "config_cluster".into(),
+            "--from".into(),
+            earlier.clone(),
+            "--run-dir".into(),
+            r.run_dir("other").display().to_string(),
+        ])
+        .await;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("--from") && stderr.contains(says),
+            "{stderr}"
+        );
+    }
+    // A rehearsal's run reused for a live run: refused too.
+    let live = r.live_config();
+    let (code, _, stderr) = r
+        .run_with_config(
+            &live,
+            "live",
+            &["--stages", "config_cluster", "--from", &earlier],
+        )
+        .await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("rehearsal"), "{stderr}");
+    assert_eq!(r.calls(), calls, "nothing sent for a refused --from");
+    r.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_vmtools_iso_is_bad_input_before_anything_is_sent() {
+    let r = rehearsal(1).await;
+    let (code, _, stderr) = r.run("iso", &["--vmtools-iso", "nope.iso"]).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("nope.iso"), "{stderr}");
+    assert_eq!(r.calls(), 0);
+    r.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_live_run_says_so_and_keeps_another_serial() {
+    let earlier = "11111111-2222-4333-8444-555555555555";
+    let mut spec = WorkbookSpec::example(1);
+    spec.serial = earlier.to_string();
+    let r = rehearsal_with(spec, SimOptions::default()).await;
+    let original = std::fs::read(&r.workbook).expect("workbook");
+    let live = r.live_config();
+    let (code, stdout, stderr) = r.run_with_config(&live, "live", &[]).await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("— live cluster"), "{stderr}");
+    assert!(summary_with(&stdout, ", 1 warning, 1 skipped"), "{stdout}");
+    assert!(
+        stderr.contains(&format!("already holds serial {earlier}"))
+            && stderr.contains("--force-serial"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&r.workbook).expect("workbook"), original);
+
+    // --force-serial replaces it, in the workbook itself (a live run).
+    let (code, stdout, stderr) = r
+        .run_with_config(&live, "forced", &["--force-serial"])
+        .await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let bytes = std::fs::read(&r.workbook).expect("workbook");
+    let plan = smtx_plan::parse_workbook(&bytes, "workbook.xlsx").expect("parses");
+    assert_eq!(
+        plan.plan.cluster.serial.as_deref(),
+        r.sim.state()["cluster"]["serial"].as_str()
+    );
+    r.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_prepare_names_the_log_it_wrote() {
+    let options = SimOptions {
+        scenario: smtx_sim::Scenario {
+            faults: vec![smtx_sim::Fault::NotDeployed],
+        },
+        ..SimOptions::default()
+    };
+    let r = rehearsal_with(WorkbookSpec::example(1), options).await;
+    let (code, stdout, stderr) = r.run("failed", &[]).await;
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    let log = r.run_dir("failed").join("logs/stage_prepare.log");
+    assert!(log.is_file());
+    assert!(
+        stdout.contains(&format!(
+            "hint: see the failed step above and {}",
+            log.display()
+        )),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("stage_config_cluster.log"), "{stdout}");
+    assert!(summary_with_failed(&stdout), "{stdout}");
+    r.sim.shutdown().await;
+}
+
+fn summary_with_failed(stdout: &str) -> bool {
+    stdout
+        .lines()
+        .any(|l| l.starts_with("summary: failed: ") && l.ends_with(", 1 failed"))
+}
+
+/// Issue 8, done when: a 存储独立 workbook with no business-VDS row and three
+/// business networks, run against the simulator, leaves those three VLANs on
+/// the management VDS, no new VDS, exit 0; a re-run creates nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn storage_separate_puts_the_networks_on_the_management_vds() {
+    let r = rehearsal_with(WorkbookSpec::storage_separate(3), SimOptions::default()).await;
+    let (code, stdout, stderr) = r.run("first", &[]).await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let vlans_on_management = |state: &serde_json::Value| -> Vec<u64> {
+        let vdses = state["vdses"].as_array().cloned().unwrap_or_default();
+        assert_eq!(vdses.len(), 2, "no new VDS: {vdses:#?}");
+        let mut ids: Vec<u64> = vdses
+            .iter()
+            .find(|v| v["name"] == "vDS-MgMt-Network")
+            .and_then(|v| v["vlans"].as_array())
+            .map(|vlans| vlans.iter().filter_map(|v| v["vlan_id"].as_u64()).collect())
+            .unwrap_or_default();
+        ids.sort_unstable();
+        ids
+    };
+    let state = r.sim.state();
+    assert_eq!(vlans_on_management(&state), [1120, 1121, 1122]);
+    let posts = |state: &serde_json::Value| {
+        state["calls"]
+            .as_array()
+            .map(|calls| {
+                calls
+                    .iter()
+                    .filter(|c| {
+                        c["method"] == "POST"
+                            && c["path"]
+                                .as_str()
+                                .is_some_and(|p| p.starts_with("/api/v2/network/vds"))
+                    })
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let before = posts(&state);
+    assert_eq!(before, 3, "three VLAN posts, no VDS post");
+
+    let (code, stdout, stderr) = r.run("again", &[]).await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let after = r.sim.state();
+    assert_eq!(posts(&after), before, "a re-run creates nothing");
+    assert_eq!(vlans_on_management(&after), [1120, 1121, 1122]);
     r.sim.shutdown().await;
 }

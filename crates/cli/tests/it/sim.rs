@@ -1,6 +1,7 @@
 //! A rehearsal as an engineer does it, with two processes: `smtx-deploy sim`
 //! on the real template writes its settings file, `smtx-deploy run --config`
-//! configures it end to end, and Ctrl-C stops the simulator cleanly.
+//! configures it end to end without touching the customer's workbook, and
+//! Ctrl-C stops the simulator cleanly.
 
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
@@ -37,6 +38,7 @@ fn rehearsal_against_smtx_deploy_sim_on_the_real_template() {
     let dir = tempfile::tempdir().expect("tempdir");
     let workbook = dir.path().join("workbook.xlsx");
     std::fs::copy(template(), &workbook).expect("template copied");
+    let original = std::fs::read(&workbook).expect("workbook");
     let settings = dir.path().join("sim.toml");
     let child = Command::new(env!("CARGO_BIN_EXE_smtx-deploy"))
         .args(["sim", "--plan"])
@@ -64,11 +66,21 @@ fn rehearsal_against_smtx_deploy_sim_on_the_real_template() {
         .output()
         .expect("run runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    // It says where it is going before anything else.
+    let first = stderr
+        .lines()
+        .find(|l| l.starts_with("target: "))
+        .unwrap_or_default();
+    assert!(
+        first.starts_with("target: https://10.0.20.11 (via 127.0.0.1:")
+            && first.ends_with("rehearsal against the simulator"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.find("target: ") < stderr.find("== stage prepare"),
+        "the target comes before the first step: {stderr}"
     );
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON report");
     assert_eq!(report["status"], "ok", "{report:#}");
@@ -80,8 +92,17 @@ fn rehearsal_against_smtx_deploy_sim_on_the_real_template() {
         .filter(|s| s["action"].as_str().is_some_and(|a| a.starts_with("vlan ")))
         .count();
     assert_eq!(vlans, 11, "the template's 11 business networks");
+    // The simulator's serial goes into a copy in the run directory; the
+    // customer's workbook is left byte for byte as it was.
     let serial = report["serial"].as_str().expect("serial").to_string();
-    let bytes = std::fs::read(&workbook).expect("workbook");
+    assert_eq!(
+        std::fs::read(&workbook).expect("workbook"),
+        original,
+        "the workbook is untouched"
+    );
+    let copy = dir.path().join("runs/one/workbook.xlsx");
+    assert_eq!(report["workbook"], copy.display().to_string());
+    let bytes = std::fs::read(&copy).expect("the rehearsal's copy");
     let plan = smtx_plan::parse_workbook(&bytes, "workbook.xlsx").expect("parses");
     assert_eq!(plan.plan.cluster.serial.as_deref(), Some(serial.as_str()));
 

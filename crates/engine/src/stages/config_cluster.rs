@@ -6,10 +6,13 @@
 //! a second run creates nothing and a run after a failure finishes the job.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use serde_json::{Value, json};
 use smtx_api::{ApiClient, CreateVds, CreateVdsAnswer, IpmiAccount, JobWait, VdsHostAssociation};
-use smtx_plan::{SerialWriteOptions, SerialWriteOutcome};
+use smtx_plan::{
+    BusinessNetworkHome, Plan, SerialWriteError, SerialWriteOptions, SerialWriteOutcome, VdsPlan,
+};
 
 use super::{StageOutcome, StageRun};
 use crate::StepResult;
@@ -33,8 +36,9 @@ pub async fn run(run: &mut StageRun<'_>) -> StageOutcome {
     }
     let vip_ok = settings_step(run).await;
     ipmi_step(run).await;
-    if let Some(vds_uuid) = vds_step(run).await {
-        vlan_step(run, &vds_uuid).await;
+    match vds_step(run).await {
+        Some(vds_uuid) => vlan_step(run, &vds_uuid).await,
+        None => networks_not_created(run),
     }
     super::host_passwords::run(run).await;
     super::vmtools::run(run, vip_ok).await;
@@ -54,6 +58,10 @@ fn preconditions(run: &mut StageRun<'_>) -> bool {
         .and_then(|v| v.get("is_deployed"))
         .and_then(Value::as_bool);
     let result = match deployed {
+        Some(true) if run.settings.dry_run => StepResult::ok(
+            "preconditions",
+            "would start once prepare has verified the deployment",
+        ),
         Some(true) => StepResult::ok("preconditions", "deployment verified by prepare"),
         Some(false) => StepResult::failed(
             "preconditions",
@@ -104,6 +112,13 @@ async fn admin_and_login(run: &mut StageRun<'_>) -> bool {
         )
     } else {
         match run.client.setup_root(&admin.user, &admin.password).await {
+            Ok(()) if run.settings.dry_run => StepResult::ok(
+                "setup_root",
+                format!(
+                    "would initialize admin {} (a cluster initialized before keeps its admin)",
+                    admin.user
+                ),
+            ),
             Ok(()) => StepResult::ok("setup_root", format!("admin {} initialized", admin.user)),
             Err(error) => StepResult::warning("setup_root", error.to_string()).with_hint(
                 "the cluster may already be initialized with another password; login decides",
@@ -119,6 +134,10 @@ async fn admin_and_login(run: &mut StageRun<'_>) -> bool {
         run.client.login(&admin.user, &admin.password).await
     };
     let (result, logged_in) = match login {
+        Ok(()) if run.settings.dry_run => (
+            StepResult::ok("login", format!("would log in as {}", admin.user)),
+            true,
+        ),
         Ok(()) => (
             StepResult::ok(
                 "login",
@@ -195,6 +214,9 @@ where
         Err(error) => Err(error),
     };
     let (result, applied) = match outcome {
+        Ok(_) if run.settings.dry_run => {
+            (StepResult::ok(action, format!("would set {value}")), true)
+        }
         Ok(detail) => (StepResult::ok(action, format!("{value}: {detail}")), true),
         Err(error) => (
             StepResult::warning(action, error.to_string())
@@ -239,19 +261,19 @@ async fn settings_step(run: &mut StageRun<'_>) -> bool {
         .await
     };
     let dns: Vec<String> = plan.dns_servers.iter().map(ToString::to_string).collect();
-    apply_setting(
+    apply_list_setting(
         run,
         "set_dns",
-        (!dns.is_empty()).then(|| dns.join(", ")),
-        "no DNS servers in the workbook (集群管理信息!E25:E26)",
+        &dns,
+        "no DNS servers in the workbook (集群管理信息!E25:E26): DNS left as it is",
         client.set_dns(&plan.dns_servers),
     )
     .await;
-    apply_setting(
+    apply_list_setting(
         run,
         "set_ntp",
-        (!plan.ntp_servers.is_empty()).then(|| plan.ntp_servers.join(", ")),
-        "no NTP servers in the workbook (集群管理信息!E22:E24)",
+        &plan.ntp_servers,
+        "no NTP servers in the workbook (集群管理信息!E22:E24): NTP left as it is",
         client.set_ntp(&plan.ntp_servers),
     )
     .await;
@@ -311,6 +333,29 @@ async fn vip_held_elsewhere(run: &StageRun<'_>, vip: std::net::Ipv4Addr) -> Opti
     ))
 }
 
+/// DNS and NTP: per the design, an empty list is a warning (the cluster
+/// keeps whatever it has, which is rarely what a site wants), not a skip.
+async fn apply_list_setting<F>(
+    run: &mut StageRun<'_>,
+    action: &str,
+    list: &[String],
+    empty: &str,
+    call: F,
+) -> bool
+where
+    F: std::future::Future<Output = Result<Option<String>, smtx_api::ApiError>>,
+{
+    if list.is_empty() {
+        let started = run.step_started(action);
+        run.record(
+            StepResult::warning(action, empty).with_hint("fill in the cells and run again"),
+            started,
+        );
+        return false;
+    }
+    apply_setting(run, action, Some(list.join(", ")), empty, call).await
+}
+
 /// Step 4: one upsert for every host with a BMC address.
 async fn ipmi_step(run: &mut StageRun<'_>) {
     let plan = run.plan().clone();
@@ -337,15 +382,30 @@ async fn ipmi_step(run: &mut StageRun<'_>) {
         });
     }
     if accounts.is_empty() {
-        let reason = if unscanned.is_empty() {
-            "no BMC addresses in the workbook (主机规划!E)".to_string()
+        // BMC accounts planned but none can be sent: that is work not done.
+        let result = if unscanned.is_empty() {
+            StepResult::skipped(
+                "ipmi_accounts",
+                "no BMC addresses in the workbook (主机规划!E)",
+            )
         } else {
-            format!("no host scan for {}", unscanned.join(", "))
+            StepResult::warning(
+                "ipmi_accounts",
+                format!(
+                    "BMC accounts not stored: no host scan for {}",
+                    unscanned.join(", ")
+                ),
+            )
+            .with_hint("run the prepare stage again (it scans the hosts), then this one")
         };
-        run.record(StepResult::skipped("ipmi_accounts", reason), started);
+        run.record(result, started);
         return;
     }
     let result = match run.client.upsert_ipmi_accounts(&accounts).await {
+        Ok(_) if run.settings.dry_run => StepResult::ok(
+            "ipmi_accounts",
+            format!("would store {} BMC account(s)", accounts.len()),
+        ),
         Ok(answer) if answer.failure.is_empty() && unscanned.is_empty() => StepResult::ok(
             "ipmi_accounts",
             format!("{} BMC account(s) stored", accounts.len()),
@@ -371,57 +431,93 @@ async fn ipmi_step(run: &mut StageRun<'_>) {
     run.record(result, started);
 }
 
-/// Step 5: the business VDS (or the management VDS under 存储独立). Returns
-/// the uuid the VLANs go on.
+/// Step 5: where the business networks go — under 存储独立 the management
+/// VDS, found by name on the cluster (whatever the business-VDS row holds);
+/// under 三网独立 the business VDS, created unless it exists. Returns the
+/// uuid the VLANs go on.
 async fn vds_step(run: &mut StageRun<'_>) -> Option<String> {
     let plan = run.plan().clone();
     let started = run.step_started("business_vds");
-    let Some(vds) = plan.business_vds.clone() else {
-        run.record(
-            StepResult::skipped(
-                "business_vds",
-                "no business VDS in the workbook (虚拟网络!C8)",
-            ),
-            started,
-        );
-        return None;
-    };
-    if plan
-        .cluster
-        .network_architecture
-        .business_on_management_vds()
-    {
-        let name = plan.management_vds.name.clone();
-        let found = if run.settings.dry_run {
-            Ok(Some(format!("<uuid of {name}>")))
-        } else {
-            run.client
-                .find_vds(&name)
-                .await
-                .map(|found| found.map(|v| v.uuid))
-        };
-        let (result, uuid) = match found {
-            Ok(Some(uuid)) => (
-                StepResult::ok(
+    match plan.business_network_home() {
+        BusinessNetworkHome::ManagementVds(name) => {
+            if plan.business_networks.is_empty() {
+                run.record(
+                    StepResult::skipped(
+                        "business_vds",
+                        "存储独立 and no business networks in the workbook (虚拟网络!D8:D18)",
+                    ),
+                    started,
+                );
+                return None;
+            }
+            management_vds(run, name, started).await
+        }
+        BusinessNetworkHome::BusinessVds(vds) => business_vds(run, &plan, vds, started).await,
+        BusinessNetworkHome::Nowhere => {
+            // `plan check` refuses business networks with nowhere to go, so
+            // only a workbook without any reaches this.
+            run.record(
+                StepResult::skipped(
                     "business_vds",
-                    format!("存储独立: business networks go on the management VDS {name} ({uuid})"),
+                    "no business VDS in the workbook (虚拟网络!C8)",
                 ),
-                Some(uuid),
-            ),
-            Ok(None) => (
-                StepResult::warning(
-                    "business_vds",
-                    format!("存储独立: management VDS {name:?} not found on the cluster"),
-                )
-                .with_hint("check 虚拟网络!C4 against the VDS names in Fisheye"),
-                None,
-            ),
-            Err(error) => (StepResult::warning("business_vds", error.to_string()), None),
-        };
-        run.record(result, started);
-        return uuid;
+                started,
+            );
+            None
+        }
     }
+}
 
+/// 存储独立: the management VDS exists since deployment; look it up by name.
+async fn management_vds(run: &mut StageRun<'_>, name: &str, started: Instant) -> Option<String> {
+    let found = run
+        .client
+        .find_vds(name)
+        .await
+        .map(|found| found.map(|v| v.uuid));
+    let (result, uuid) = match found {
+        Ok(_) if run.settings.dry_run => (
+            StepResult::ok(
+                "business_vds",
+                format!(
+                    "存储独立: would look up the management VDS {name} for the business networks"
+                ),
+            ),
+            Some(format!("<uuid of {name}>")),
+        ),
+        Ok(Some(uuid)) => (
+            StepResult::ok(
+                "business_vds",
+                format!("存储独立: business networks go on the management VDS {name} ({uuid})"),
+            ),
+            Some(uuid),
+        ),
+        Ok(None) => (
+            StepResult::warning(
+                "business_vds",
+                format!("存储独立: management VDS {name:?} not found on the cluster"),
+            )
+            .with_hint("check 虚拟网络!C4 against the VDS names in Fisheye"),
+            None,
+        ),
+        Err(error) => (StepResult::warning("business_vds", error.to_string()), None),
+    };
+    if let Some(uuid) = uuid.as_ref().filter(|_| !run.settings.dry_run) {
+        run.context
+            .stage_mut(STAGE)
+            .insert("vds_uuid".into(), json!(uuid));
+    }
+    run.record(result, started);
+    uuid
+}
+
+/// 三网独立: the business VDS, created unless a switch of that name exists.
+async fn business_vds(
+    run: &mut StageRun<'_>,
+    plan: &Plan,
+    vds: &VdsPlan,
+    started: Instant,
+) -> Option<String> {
     // Look before you create: a re-run finds the switch made last time.
     match run.client.find_vds(&vds.name).await {
         Ok(Some(existing)) if !run.settings.dry_run => {
@@ -440,8 +536,9 @@ async fn vds_step(run: &mut StageRun<'_>) -> Option<String> {
         Ok(_) => {}
         Err(error) => {
             run.record(
-                StepResult::warning("business_vds", error.to_string())
-                    .with_hint("VLANs skipped; fix the cause and run again"),
+                StepResult::warning("business_vds", error.to_string()).with_hint(
+                    "fix the cause and run again: the switch is looked up before it is created",
+                ),
                 started,
             );
             return None;
@@ -477,17 +574,23 @@ async fn vds_step(run: &mut StageRun<'_>) -> Option<String> {
         }
         Err(error) => Err(error.to_string()),
     };
+    let described = format!("bond {}, NICs {}", vds.bond_mode, vds.nics.join(","));
     match created {
+        Ok((uuid, _)) if run.settings.dry_run => {
+            run.record(
+                StepResult::ok(
+                    "business_vds",
+                    format!("would create {}, {described}", vds.name),
+                ),
+                started,
+            );
+            Some(uuid)
+        }
         Ok((uuid, how)) => {
             run.record(
                 StepResult::ok(
                     "business_vds",
-                    format!(
-                        "{} {how} ({uuid}), bond {}, NICs {}",
-                        vds.name,
-                        vds.bond_mode,
-                        vds.nics.join(",")
-                    ),
+                    format!("{} {how} ({uuid}), {described}", vds.name),
                 ),
                 started,
             );
@@ -498,13 +601,32 @@ async fn vds_step(run: &mut StageRun<'_>) -> Option<String> {
         }
         Err(error) => {
             run.record(
-                StepResult::warning("business_vds", error)
-                    .with_hint("business networks skipped; fix the cause and run again (the switch is looked up before it is created)"),
+                StepResult::warning("business_vds", error).with_hint(
+                    "fix the cause and run again: the switch is looked up before it is created",
+                ),
                 started,
             );
             None
         }
     }
+}
+
+/// The VDS step found nowhere for the business networks: if the workbook
+/// plans any, they were not created, and the summary must say so.
+fn networks_not_created(run: &mut StageRun<'_>) {
+    let planned = run.plan().business_networks.len();
+    if planned == 0 {
+        return;
+    }
+    let started = run.step_started("vlans");
+    run.record(
+        StepResult::warning(
+            "vlans",
+            format!("{planned} business network(s) not created: no virtual switch to put them on (see business_vds)"),
+        )
+        .with_hint("fix what business_vds reports and run again"),
+        started,
+    );
 }
 
 /// A POST is not repeated blindly: after a transient failure (timeout, 5xx,
@@ -567,6 +689,11 @@ async fn find_after_job(
 /// Step 6: one VLAN per business network row, then the count check.
 async fn vlan_step(run: &mut StageRun<'_>, vds_uuid: &str) {
     let plan = run.plan().clone();
+    let vds_name = match plan.business_network_home() {
+        BusinessNetworkHome::ManagementVds(name) => name.to_string(),
+        BusinessNetworkHome::BusinessVds(vds) => vds.name.clone(),
+        BusinessNetworkHome::Nowhere => vds_uuid.to_string(),
+    };
     if plan.business_networks.is_empty() {
         let started = run.step_started("vlans");
         run.record(
@@ -624,6 +751,9 @@ async fn vlan_step(run: &mut StageRun<'_>, vds_uuid: &str) {
                 match create_vlan_once_more(&run.client, vds_uuid, &network.name, network.vlan_id)
                     .await
                 {
+                    Ok(_) if run.settings.dry_run => {
+                        StepResult::ok(&action, format!("would create it on {}", vds_name))
+                    }
                     Ok(vlan) => StepResult::ok(&action, format!("created ({})", vlan.uuid)),
                     Err(error) => StepResult::warning(&action, error.to_string()),
                 }
@@ -692,6 +822,17 @@ async fn cpu_step(run: &mut StageRun<'_>) {
         return;
     }
     let models = match run.client.recommended_cpu_models().await {
+        // A dry run's answer is made up: it recommends nothing.
+        Ok(_) if run.settings.dry_run => {
+            run.record(
+                StepResult::ok(
+                    "cpu_compatibility",
+                    "would set the first CPU model the cluster recommends, then read it back",
+                ),
+                started,
+            );
+            return;
+        }
         Ok(models) => models,
         Err(error) => {
             run.record(
@@ -727,7 +868,10 @@ async fn cpu_step(run: &mut StageRun<'_>) {
     run.record(result, started);
 }
 
-/// Step 10: read the serial, keep it in the context, write it into the workbook.
+/// Step 10: read the serial, keep it in the context, write it into the
+/// workbook. A cell holding another serial (a rehearsal's, another
+/// cluster's) or other content is kept unless `--force-serial`: the
+/// workbook is the customer's record, and the serial stays in the context.
 async fn serial_step(run: &mut StageRun<'_>) -> Option<String> {
     let started = run.step_started("serial");
     let license = match run.client.license().await {
@@ -737,47 +881,91 @@ async fn serial_step(run: &mut StageRun<'_>) -> Option<String> {
             return None;
         }
     };
+    let cell = run.settings.serial_cell.clone();
+    let path = run.workbook.path.clone();
     if run.settings.dry_run {
         run.record(
             StepResult::ok(
                 "serial",
-                format!(
-                    "would write the serial into {} of {}",
-                    run.settings.serial_cell,
-                    run.workbook.path.display()
-                ),
+                format!("would write the serial into {cell} of {}", path.display()),
             ),
             started,
         );
         return None;
     }
-    let serial = license.serial.clone();
+    let serial = license.serial.trim().to_string();
     run.context
         .stage_mut(STAGE)
         .insert("serial".into(), json!(serial));
-    let path = run.workbook.path.clone();
-    let options = SerialWriteOptions {
-        cell: run.settings.serial_cell.clone(),
-        force: run.settings.force_serial,
+    let kept = |what: String| {
+        StepResult::warning("serial", what)
+            .with_detail(format!("serial {serial} kept in context.json"))
     };
-    let value = serial.clone();
-    let written = tokio::task::spawn_blocking(move || {
-        smtx_plan::write_serial(&path, &value, &options).map_err(|e| e.to_string())
+    let force = run.settings.force_serial;
+    let (read_path, read_cell) = (path.clone(), cell.clone());
+    let current = tokio::task::spawn_blocking(move || {
+        let bytes = std::fs::read(&read_path).map_err(|e| e.to_string())?;
+        smtx_plan::cell_text(&bytes, &read_path.display().to_string(), &read_cell)
+            .map_err(|e| e.to_string())
     })
     .await
-    .unwrap_or_else(|e| Err(format!("the write-back task failed: {e}")));
-    let cell = run.settings.serial_cell.clone();
+    .unwrap_or_else(|e| Err(format!("the read task failed: {e}")));
+    if let Ok(Some(text)) = &current
+        && !force
+        && text != &serial
+        && !smtx_plan::is_placeholder(text)
+    {
+        let result = if smtx_plan::looks_like_serial(text) {
+            kept(format!(
+                "{cell} already holds serial {text}, the cluster reports {serial}: kept {text}"
+            ))
+            .with_hint(
+                "if the workbook's serial is wrong (a rehearsal's, another cluster's), run again with --force-serial",
+            )
+        } else {
+            kept(format!(
+                "{cell} holds other content ({} characters): not overwritten",
+                text.chars().count()
+            ))
+            .with_hint(
+                "run again with --serial-cell SHEET!CELL naming an empty cell, or with --force-serial to overwrite it",
+            )
+        };
+        run.record(result, started);
+        return Some(serial);
+    }
+    let options = SerialWriteOptions {
+        cell: cell.clone(),
+        force,
+    };
+    let (write_path, value) = (path.clone(), serial.clone());
+    let written =
+        tokio::task::spawn_blocking(move || smtx_plan::write_serial(&write_path, &value, &options))
+            .await;
+    let set_serial_later = format!("smtx-deploy plan set-serial {} {serial}", path.display());
     let result = match written {
-        Ok(SerialWriteOutcome::AlreadyPresent) => StepResult::ok(
-            "serial",
-            format!("{serial} already in {cell}"),
-        ),
-        Ok(SerialWriteOutcome::Written { .. }) => {
+        Ok(Ok(SerialWriteOutcome::AlreadyPresent)) => {
+            StepResult::ok("serial", format!("{serial} already in {cell}"))
+        }
+        Ok(Ok(SerialWriteOutcome::Written { .. })) => {
             StepResult::ok("serial", format!("{serial} written to {cell}"))
         }
-        Err(error) => StepResult::warning("serial", error)
-            .with_detail(format!("serial {serial} kept in context.json"))
-            .with_hint("close the workbook in Excel/WPS, then: smtx-deploy plan set-serial WORKBOOK SERIAL"),
+        Ok(Err(SerialWriteError::FileOpen { lock, .. })) => kept(format!(
+            "the workbook is open in an office program (lock file {})",
+            lock.display()
+        ))
+        .with_hint(format!(
+            "close it, then: {set_serial_later} (or run again with --force-serial if no program has it open)"
+        )),
+        Ok(Err(SerialWriteError::Occupied { what, .. })) => {
+            kept(format!("{cell} {what}: not overwritten")).with_hint(
+                "run again with --serial-cell SHEET!CELL naming an empty cell, or with --force-serial to overwrite it",
+            )
+        }
+        Ok(Err(error)) => kept(error.to_string())
+            .with_hint(format!("fix the cause, then: {set_serial_later}")),
+        Err(error) => kept(format!("the write-back task failed: {error}"))
+            .with_hint(format!("then: {set_serial_later}")),
     };
     run.record(result, started);
     Some(serial)

@@ -11,8 +11,15 @@ use crate::StepResult;
 pub async fn run(run: &mut StageRun<'_>) {
     let started = run.step_started("host_passwords");
     if !run.settings.rotate_host_passwords {
+        // The workbook plans these passwords: not setting them is work left
+        // undone, which the summary must show.
         run.record(
-            StepResult::skipped("host_passwords", "turned off in the settings"),
+            StepResult::warning(
+                "host_passwords",
+                "not rotated: turned off (--no-host-passwords or ssh.rotate_host_passwords = false); \
+                 the hosts keep their deployment passwords",
+            )
+            .with_hint("run again without --no-host-passwords to set the workbook's passwords (主机规划!K, M)"),
             started,
         );
         return;

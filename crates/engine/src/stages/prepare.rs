@@ -19,6 +19,19 @@ pub async fn run(run: &mut StageRun<'_>) -> StageOutcome {
         plan.hosts.len(),
         plan.business_networks.len()
     );
+    // Which cluster this context belongs to, so that `--from` can refuse
+    // the run directory of another one.
+    let identity = json!({
+        "cluster_name": plan.cluster.name,
+        "management_ips": plan
+            .hosts
+            .iter()
+            .map(|host| host.management_ip.to_string())
+            .collect::<Vec<_>>(),
+    });
+    run.context
+        .stage_mut("prepare")
+        .insert("workbook".to_string(), identity);
     run.record(StepResult::ok("workbook", summary), started);
 
     let scans = scan_hosts(run).await;
@@ -44,7 +57,9 @@ pub async fn run(run: &mut StageRun<'_>) -> StageOutcome {
                 "deploy_verify".to_string(),
                 json!({"data": verify.raw, "is_deployed": verify.is_deployed}),
             );
-            let result = if verify.is_deployed {
+            let result = if run.settings.dry_run {
+                StepResult::ok("deploy_verify", "would check that the cluster is deployed")
+            } else if verify.is_deployed {
                 StepResult::ok("deploy_verify", "cluster is deployed")
             } else {
                 StepResult::failed("deploy_verify", "the cluster reports is_deployed = false")
@@ -89,7 +104,9 @@ async fn scan_hosts(run: &mut StageRun<'_>) -> Vec<(String, Option<HostScan>)> {
                     scan.hostname = host.hostname.clone();
                     scan.host_ip = ip.clone();
                 }
-                let result = if !scan.hostname.is_empty() && scan.hostname != host.hostname {
+                let result = if run.settings.dry_run {
+                    StepResult::ok(&action, "would read the host's uuid, hostname and NICs")
+                } else if !scan.hostname.is_empty() && scan.hostname != host.hostname {
                     StepResult::warning(
                         &action,
                         format!(

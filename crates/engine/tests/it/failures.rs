@@ -89,15 +89,23 @@ async fn settings_failures_are_warnings() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn empty_dns_and_ntp_are_skipped() {
+async fn empty_dns_and_ntp_are_warnings() {
+    // The design: "列表为空 → 记录 warning 并继续".
     let mut spec = WorkbookSpec::example(1);
     spec.dns_servers.clear();
     spec.ntp_servers.clear();
     let mut harness = Harness::fixture(spec, vec![]).await;
     let report = harness.run().await;
-    assert_eq!(status(&report, "set_dns"), StepStatus::Skipped);
-    assert_eq!(status(&report, "set_ntp"), StepStatus::Skipped);
-    assert_ne!(report.status, StepStatus::Failed);
+    assert_eq!(status(&report, "set_dns"), StepStatus::Warning);
+    assert_eq!(status(&report, "set_ntp"), StepStatus::Warning);
+    assert!(
+        steps(&report, "set_dns")[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("集群管理信息!E25:E26"))
+    );
+    assert_others_ok(&report, &["set_dns", "set_ntp"]);
+    assert_eq!(report.status, StepStatus::Warning);
     let state = harness.state();
     assert_eq!(calls_exact(&state, "PUT", "/api/v2/settings/dns"), 0);
 }
@@ -129,7 +137,18 @@ async fn failed_vds_job_skips_the_networks() {
     assert_eq!(status(&report, "business_vds"), StepStatus::Warning);
     assert!(steps(&report, "vlan ").is_empty(), "no VLAN attempted");
     assert!(steps(&report, "verify_vlans").is_empty());
-    assert_others_ok(&report, &["business_vds"]);
+    // The planned networks not created is itself a warning, not silence.
+    let vlans = steps(&report, "vlans");
+    assert_eq!(vlans.len(), 1, "{report:#?}");
+    assert_eq!(vlans[0].status, StepStatus::Warning);
+    assert!(
+        vlans[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("3 business network(s) not created")),
+        "{vlans:#?}"
+    );
+    assert_others_ok(&report, &["business_vds", "vlans"]);
     assert_eq!(report.status, StepStatus::Warning);
 }
 
@@ -175,6 +194,18 @@ async fn serial_cell_with_other_content_is_a_warning_and_the_serial_is_kept() {
     let report = harness.run().await;
     let serial = &steps(&report, "serial")[0];
     assert_eq!(serial.status, StepStatus::Warning, "{serial:#?}");
+    // The hint names flags of `run`, not those of `plan set-serial`, and
+    // blames no office lock file (there is none).
+    let hint = serial.hint.as_deref().unwrap_or_default();
+    assert!(
+        hint.contains("--serial-cell") && hint.contains("--force-serial"),
+        "{serial:#?}"
+    );
+    let said = format!("{serial:?}");
+    assert!(
+        !said.contains("--force ") && !said.contains("--cell") && !said.contains("Excel"),
+        "{said}"
+    );
     let expected = harness.state()["cluster"]["serial"]
         .as_str()
         .expect("serial")
@@ -224,4 +255,75 @@ async fn one_host_refusing_ssh_fails_only_that_host() {
     // The remaining steps still ran.
     assert_eq!(status(&report, "serial"), StepStatus::Ok);
     assert_eq!(report.status, StepStatus::Failed);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_different_serial_in_the_cell_is_kept_unless_forced() {
+    // A serial left by a rehearsal (or another cluster) is in the cell.
+    let earlier = "11111111-2222-4333-8444-555555555555";
+    let mut spec = WorkbookSpec::example(1);
+    spec.serial = earlier.to_string();
+    let mut harness = Harness::fixture(spec, vec![]).await;
+    let report = harness.run().await;
+    let cluster_serial = harness.state()["cluster"]["serial"]
+        .as_str()
+        .expect("serial")
+        .to_string();
+    assert_ne!(cluster_serial, earlier);
+    let serial = &steps(&report, "serial")[0];
+    assert_eq!(serial.status, StepStatus::Warning, "{serial:#?}");
+    let error = serial.error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains(earlier) && error.contains(&cluster_serial),
+        "names both serials: {serial:#?}"
+    );
+    assert!(
+        serial
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("--force-serial")),
+        "{serial:#?}"
+    );
+    assert_eq!(
+        crate::support::parse(&harness.workbook)
+            .cluster
+            .serial
+            .as_deref(),
+        Some(earlier),
+        "kept"
+    );
+    assert_eq!(report.serial.as_deref(), Some(cluster_serial.as_str()));
+
+    // --force-serial replaces it.
+    let mut settings = harness.settings();
+    settings.force_serial = true;
+    let forced = harness.run_with(settings).await;
+    assert_eq!(status(&forced, "serial"), StepStatus::Ok, "{forced:#?}");
+    assert_eq!(
+        crate::support::parse(&harness.workbook)
+            .cluster
+            .serial
+            .as_deref(),
+        Some(cluster_serial.as_str())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn host_passwords_turned_off_is_a_warning() {
+    // The workbook plans the passwords; not setting them is work left undone.
+    let mut harness = Harness::fixture(WorkbookSpec::example(2), vec![]).await;
+    let mut settings = harness.settings();
+    settings.rotate_host_passwords = false;
+    let report = harness.run_with(settings).await;
+    let step = &steps(&report, "host_passwords")[0];
+    assert_eq!(step.status, StepStatus::Warning, "{step:#?}");
+    assert!(
+        step.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("--no-host-passwords")),
+        "{step:#?}"
+    );
+    assert_others_ok(&report, &["host_passwords"]);
+    assert_eq!(report.status, StepStatus::Warning);
+    assert_eq!(report.counts().warning, 1);
 }

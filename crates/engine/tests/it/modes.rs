@@ -59,6 +59,16 @@ async fn dry_run_lists_redacted_calls_and_changes_nothing() {
         None,
         "workbook untouched"
     );
+    // Every step says what it would do; none reads like a real run (no
+    // "created", no made-up uuid or job id).
+    for step in report.stages.iter().flat_map(|s| &s.steps) {
+        if step.action == "workbook" || step.status == StepStatus::Skipped {
+            continue;
+        }
+        let said = step.detail.as_deref().unwrap_or_default();
+        assert!(said.contains("would"), "{step:#?}");
+        assert!(!said.contains("00000000-0000"), "{step:#?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

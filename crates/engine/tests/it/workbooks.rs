@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 use smtx_engine::StepStatus;
+use smtx_plan::BusinessNetworkHome;
 use smtx_plan::fixture::WorkbookSpec;
 
 use crate::support::{Harness, parse, status, steps, template_path};
@@ -42,15 +43,14 @@ fn assert_cluster_matches_plan(harness: &Harness, report: &smtx_engine::RunRepor
     }
 
     let vdses = state["vdses"].as_array().expect("vds list");
-    if let Some(business) = &plan.business_vds {
-        let target_name = if plan
-            .cluster
-            .network_architecture
-            .business_on_management_vds()
-        {
-            plan.management_vds.name.clone()
-        } else {
-            business.name.clone()
+    let home = plan.business_network_home();
+    let planned_somewhere = !matches!(home, BusinessNetworkHome::Nowhere)
+        && (plan.business_vds.is_some() || !plan.business_networks.is_empty());
+    if planned_somewhere {
+        let target_name = match home {
+            BusinessNetworkHome::ManagementVds(name) => name.to_string(),
+            BusinessNetworkHome::BusinessVds(vds) => vds.name.clone(),
+            BusinessNetworkHome::Nowhere => unreachable!("checked above"),
         };
         let matching: Vec<&Value> = vdses
             .iter()
@@ -58,11 +58,7 @@ fn assert_cluster_matches_plan(harness: &Harness, report: &smtx_engine::RunRepor
             .collect();
         assert_eq!(matching.len(), 1, "exactly one VDS named {target_name}");
         let vds = matching[0];
-        if !plan
-            .cluster
-            .network_architecture
-            .business_on_management_vds()
-        {
+        if let BusinessNetworkHome::BusinessVds(business) = home {
             assert_eq!(vds["bond_mode"], business.bond_mode.as_api_str());
             assert_eq!(
                 vds["hosts"].as_array().map(Vec::len),
@@ -211,5 +207,79 @@ async fn storage_separate_uses_the_management_vds() {
         3,
         "three VLANs"
     );
+    assert_cluster_matches_plan(&harness, &report);
+}
+
+/// Issue 8: a 存储独立 workbook as sites fill it in — no business-VDS row,
+/// three business networks — puts the three VLANs on the management VDS,
+/// creates no switch, ends ok, and a re-run creates nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn storage_separate_with_an_empty_business_vds_row() {
+    let mut harness = Harness::fixture(WorkbookSpec::storage_separate(3), vec![]).await;
+    assert!(harness.plan().business_vds.is_none(), "the row is empty");
+    let report = harness.run().await;
+    assert_eq!(report.status, StepStatus::Ok, "{report:#?}");
+    assert_eq!(status(&report, "business_vds"), StepStatus::Ok);
+    assert_eq!(steps(&report, "vlan ").len(), 3, "{report:#?}");
+    assert_eq!(status(&report, "verify_vlans"), StepStatus::Ok);
+    let state = harness.state();
+    let vdses = state["vdses"].as_array().expect("vds list");
+    assert_eq!(vdses.len(), 2, "no new VDS: {vdses:#?}");
+    let management = vdses
+        .iter()
+        .find(|v| v["name"] == "vDS-MgMt-Network")
+        .expect("the management VDS");
+    let mut vlans: Vec<u64> = management["vlans"]
+        .as_array()
+        .expect("vlans")
+        .iter()
+        .filter_map(|v| v["vlan_id"].as_u64())
+        .collect();
+    vlans.sort_unstable();
+    assert_eq!(vlans, [1120, 1121, 1122]);
+    assert_eq!(
+        crate::support::calls_exact(&state, "POST", "/api/v2/network/vds"),
+        0
+    );
+    assert_cluster_matches_plan(&harness, &report);
+
+    let vlan_posts = crate::support::calls(&state, "POST", "/api/v2/network/vds/");
+    let again = harness.run().await;
+    assert_eq!(again.status, StepStatus::Ok, "{again:#?}");
+    let after = harness.state();
+    assert_eq!(
+        crate::support::calls(&after, "POST", "/api/v2/network/vds/"),
+        vlan_posts,
+        "a re-run creates no VLAN"
+    );
+    assert_eq!(
+        crate::support::calls_exact(&after, "POST", "/api/v2/network/vds"),
+        0
+    );
+    assert_eq!(after["vdses"], state["vdses"]);
+}
+
+/// The real template, switched to 存储独立 in Excel (Q20 from its drop-down,
+/// the business-VDS row cleared): all eleven networks on the management VDS.
+#[tokio::test(flavor = "multi_thread")]
+async fn real_template_as_storage_separate() {
+    let template = std::fs::read(template_path()).expect("template");
+    let edited = smtx_plan::fixture::edit_cells(
+        &template,
+        &[
+            ("主机规划!Q20", Some("存储独立")),
+            ("虚拟网络!C8", None),
+            ("虚拟网络!J8", None),
+            ("虚拟网络!K8", None),
+        ],
+    )
+    .expect("edited");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("存储独立.xlsx");
+    std::fs::write(&path, edited).expect("written");
+    let mut harness = Harness::copy_of(&path, vec![]).await;
+    let report = harness.run().await;
+    assert_eq!(report.status, StepStatus::Ok, "{report:#?}");
+    assert_eq!(steps(&report, "vlan ").len(), 11);
     assert_cluster_matches_plan(&harness, &report);
 }

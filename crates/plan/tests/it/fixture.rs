@@ -97,3 +97,47 @@ fn bad_override_location_is_an_error() {
         .to_xlsx_bytes();
     assert!(result.is_err());
 }
+
+/// The real template turned 存储独立 the way a site does it in Excel: the
+/// architecture picked from Q20's drop-down, the business-VDS row cleared.
+#[test]
+fn the_real_template_edited_to_storage_separate() -> Result<(), Box<dyn std::error::Error>> {
+    let template = crate::common::template_bytes();
+    let edited = smtx_plan::fixture::edit_cells(
+        &template,
+        &[
+            ("主机规划!Q20", Some("存储独立")),
+            ("虚拟网络!C8", None),
+            ("虚拟网络!J8", None),
+            ("虚拟网络!K8", None),
+        ],
+    )?;
+    let parsed = smtx_plan::parse_workbook(&edited, "edited.xlsx")?;
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    let plan = &parsed.plan;
+    assert_eq!(
+        plan.cluster.network_architecture,
+        smtx_plan::NetworkArchitecture::StorageSeparate
+    );
+    assert!(plan.business_vds.is_none());
+    assert_eq!(plan.business_networks.len(), 11);
+    assert!(matches!(
+        plan.business_network_home(),
+        smtx_plan::BusinessNetworkHome::ManagementVds("vDS-MgMt-Network")
+    ));
+    // Everything else reads as before.
+    let original = smtx_plan::parse_workbook(&template, "template.xlsx")?;
+    assert_eq!(plan.hosts.len(), original.plan.hosts.len());
+    assert_eq!(plan.cluster.vip, original.plan.cluster.vip);
+    // A cell that is not in the sheet is an error, not a silent no-op.
+    assert!(smtx_plan::fixture::edit_cells(&template, &[("虚拟网络!ZZ999", None)]).is_err());
+    Ok(())
+}
+
+#[test]
+fn storage_separate_fixture_leaves_the_business_vds_row_empty() {
+    let parsed = parse_spec(&WorkbookSpec::storage_separate(3));
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    assert!(parsed.plan.business_vds.is_none());
+    assert_eq!(parsed.plan.business_networks.len(), 3);
+}

@@ -2,7 +2,7 @@
 //! `sheet!cell` and field, and that nothing else is reported.
 
 use smtx_plan::fixture::{FixtureCell, HostSpec, NetworkSpec, WorkbookSpec};
-use smtx_plan::{ParsedWorkbook, Severity};
+use smtx_plan::{BusinessNetworkHome, ParsedWorkbook, Severity};
 
 use crate::common::parse_spec;
 
@@ -367,13 +367,13 @@ fn missing_dns_ntp_vip_and_business_networks_are_warnings() {
                 Warning,
                 "集群管理信息!E25",
                 "DNS Server1",
-                "skips setting DNS",
+                "leaves DNS as it is and warns",
             ),
             (
                 Warning,
                 "集群管理信息!E22",
                 "NTP Server1",
-                "skips setting NTP",
+                "leaves NTP as it is and warns",
             ),
             (Warning, "主机规划!I19", "集群VIP", "skips setting it"),
             (Warning, "虚拟网络!D8", "虚拟网络", "skips creating VLANs"),
@@ -416,9 +416,20 @@ fn no_hosts_is_an_error() {
 
 #[test]
 fn business_vds_problems() {
-    // Networks on a separate business VDS need that VDS.
+    // 三网独立: business networks with no business VDS have nowhere to go.
     let mut spec = example();
     spec.business_vds = None;
+    check(
+        &spec,
+        &[(
+            Error,
+            "虚拟网络!C8",
+            "虚拟交换机",
+            "no business VDS to put them on",
+        )],
+    );
+    // NICs without a name.
+    let spec = example().with_cell("虚拟网络!C8", FixtureCell::Empty);
     check(
         &spec,
         &[(
@@ -429,12 +440,58 @@ fn business_vds_problems() {
         )],
     );
 
-    // With 存储独立 the business networks live on the management VDS.
-    let mut spec = example();
-    spec.business_vds = None;
-    spec.network_architecture = "存储独立".into();
-    let parsed = check(&spec, &[]);
+    // 存储独立 as sites fill it in (the business-VDS row empty): clean, and
+    // the business networks go on the management VDS.
+    let parsed = check(&WorkbookSpec::storage_separate(3), &[]);
     assert!(parsed.plan.business_vds.is_none());
+    assert!(matches!(
+        parsed.plan.business_network_home(),
+        BusinessNetworkHome::ManagementVds("vDS-MgMt-Network")
+    ));
+    let summary = smtx_plan::render_summary(&parsed);
+    assert!(
+        summary.contains("business networks → vDS-MgMt-Network (存储独立)"),
+        "{summary}"
+    );
+
+    // 存储独立 with the business-VDS row filled in: ignored, and said so.
+    let mut spec = example();
+    spec.network_architecture = "存储独立".into();
+    let parsed = check(
+        &spec,
+        &[(
+            Warning,
+            "虚拟网络!C8",
+            "虚拟交换机",
+            "ignored under 存储独立: business networks go on the management VDS vDS-MgMt-Network",
+        )],
+    );
+    assert!(parsed.plan.business_vds.is_none(), "the row is not used");
+    assert!(matches!(
+        parsed.plan.business_network_home(),
+        BusinessNetworkHome::ManagementVds("vDS-MgMt-Network")
+    ));
+    // Only the NICs left behind: the warning names that cell.
+    let spec = WorkbookSpec::storage_separate(3)
+        .with_cell("虚拟网络!J8", FixtureCell::text("ens225,ens257"));
+    check(
+        &spec,
+        &[(Warning, "虚拟网络!J8", "主机端口", "ignored under 存储独立")],
+    );
+    // 存储独立 needs the management VDS's name to find it.
+    let spec = WorkbookSpec::storage_separate(3)
+        .with_cell("虚拟网络!C4", FixtureCell::Empty)
+        .with_cell("虚拟网络!J4", FixtureCell::Empty)
+        .with_cell("虚拟网络!K4", FixtureCell::Empty);
+    check(
+        &spec,
+        &[(
+            Error,
+            "虚拟网络!C4",
+            "虚拟交换机",
+            "存储独立 puts the business networks on the management VDS, but it has no name",
+        )],
+    );
 
     let mut spec = example();
     if let Some(business) = spec.business_vds.as_mut() {
@@ -501,4 +558,116 @@ fn every_problem_is_reported_in_one_pass() {
     );
     assert!(rendered.contains("8 errors, 0 warnings\n"), "{rendered}");
     assert!(rendered.contains("hint: "), "{rendered}");
+}
+
+#[test]
+fn blank_password_cells_are_warnings_naming_the_cell() {
+    let mut spec = example();
+    spec.hosts[0].bmc_password.clear();
+    spec.hosts[1].ssh_password.clear();
+    spec.hosts[2].root_password.clear();
+    let parsed = check(
+        &spec,
+        &[
+            (Warning, "主机规划!G3", "带外密码", "BMC password is empty"),
+            (Warning, "主机规划!K4", "密码", "host password is empty"),
+            (Warning, "主机规划!M5", "密码", "root password is empty"),
+        ],
+    );
+    // The documented defaults are still what is applied.
+    assert_eq!(parsed.plan.hosts[0].bmc.password.expose(), "ADMIN");
+    assert_eq!(parsed.plan.hosts[1].ssh_password.expose(), "HC!r0cks");
+    assert_eq!(
+        parsed.plan.hosts[2].root_password.expose(),
+        spec.hosts[2].ssh_password
+    );
+    // No BMC address: no BMC account, so its blank password says nothing.
+    let mut spec = example();
+    spec.hosts[0].bmc_ip.clear();
+    spec.hosts[0].bmc_password.clear();
+    check(
+        &spec,
+        &[(
+            Warning,
+            "主机规划!E3",
+            "带外地址",
+            "BMC account step skips this host",
+        )],
+    );
+}
+
+#[test]
+fn spaces_around_a_password_are_kept_and_warned_about() {
+    let mut spec = example();
+    spec.hosts[0].ssh_password = " Sm@rtX 2025 ".into();
+    spec.hosts[1].bmc_password = "Bmc#Pass!23 ".into();
+    spec.fisheye_password = " Fish&Eye".into();
+    let parsed = check(
+        &spec,
+        &[
+            (Warning, "主机规划!K3", "密码", "the space is kept"),
+            (Warning, "主机规划!G4", "带外密码", "the space is kept"),
+            (
+                Warning,
+                "主机规划!M19",
+                "集群管理员密码",
+                "the space is kept",
+            ),
+        ],
+    );
+    assert_eq!(parsed.plan.hosts[0].ssh_password.expose(), " Sm@rtX 2025 ");
+    assert_eq!(parsed.plan.hosts[1].bmc.password.expose(), "Bmc#Pass!23 ");
+    assert_eq!(parsed.plan.fisheye.password.expose(), " Fish&Eye");
+    // A space inside is an ordinary character.
+    assert!(
+        !parsed
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("secret") || d.message.contains("Sm@rtX"))
+    );
+}
+
+#[test]
+fn json_shows_an_invalid_value_as_null_beside_its_raw_text() {
+    let mut spec = example();
+    spec.hosts[0].management_ip = "10.0.20.300".into();
+    spec.hosts[1].storage_ip = "10.0.21".into();
+    spec.hosts[2].bmc_ip = "bmc-3".into();
+    spec.vip = "10.0.20.10/24".into();
+    spec.business_networks[0].vlan_id = FixtureCell::Number(5000.0);
+    spec.business_networks[1].gateway = "10.1.21.x".into();
+    spec.business_networks[2].subnet = "10.1.22.0".into();
+    if let Some(business) = spec.business_vds.as_mut() {
+        business.bond_mode = "round-robin".into();
+    }
+    let parsed = parse_spec(&spec);
+    assert!(parsed.has_errors());
+    let json = serde_json::to_value(&parsed).expect("serializes");
+    for (pointer, raw) in [
+        ("/hosts/0/management_ip", "10.0.20.300"),
+        ("/hosts/1/storage_ip", "10.0.21"),
+        ("/hosts/2/bmc/ip", "bmc-3"),
+        ("/cluster/vip", "10.0.20.10/24"),
+        ("/business_networks/0/vlan_id", "5000"),
+        ("/business_networks/1/gateway", "10.1.21.x"),
+        ("/business_networks/2/subnet", "10.1.22.0"),
+        ("/business_vds/bond_mode", "round-robin"),
+    ] {
+        assert_eq!(
+            json.pointer(pointer),
+            Some(&serde_json::Value::Null),
+            "{pointer} in {json:#}"
+        );
+        assert_eq!(
+            json.pointer(&format!("{pointer}_raw"))
+                .and_then(|v| v.as_str()),
+            Some(raw),
+            "{pointer}_raw in {json:#}"
+        );
+    }
+    let text = json.to_string();
+    assert!(!text.contains("0.0.0.0"), "no made-up address: {text}");
+    // Valid values carry no `_raw` beside them.
+    assert!(json.pointer("/hosts/1/management_ip_raw").is_none());
+    assert_eq!(json["hosts"][1]["management_ip"], "10.0.20.12");
 }

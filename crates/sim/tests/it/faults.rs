@@ -32,28 +32,66 @@ async fn logged_in(sim: &smtx_sim::RunningSim) -> Result<Plain, AnyError> {
     Ok(client)
 }
 
-fn example_scenario_path() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/example.toml")
+/// The shipped scenarios, one per story (`crates/sim/scenarios/*.toml`).
+fn shipped_scenarios() -> Result<Vec<(String, Scenario)>, AnyError> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut scenarios = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            scenarios.push((name, Scenario::from_toml(&std::fs::read_to_string(&path)?)?));
+        }
+    }
+    scenarios.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(scenarios)
+}
+
+fn shipped(name: &str) -> Result<Scenario, AnyError> {
+    shipped_scenarios()?
+        .into_iter()
+        .find(|(file, _)| file == name)
+        .map(|(_, scenario)| scenario)
+        .ok_or_else(|| format!("no scenario {name}").into())
 }
 
 #[test]
-fn the_example_scenario_names_every_fault_kind() -> TestResult {
-    let scenario = Scenario::from_toml(&std::fs::read_to_string(example_scenario_path())?)?;
-    let mut kinds: Vec<String> = scenario
-        .faults
+fn the_shipped_scenarios_together_name_every_fault_kind() -> TestResult {
+    let scenarios = shipped_scenarios()?;
+    assert!(scenarios.len() >= 3, "one file per story: {scenarios:?}");
+    let mut kinds: Vec<String> = scenarios
         .iter()
+        .flat_map(|(_, scenario)| &scenario.faults)
         .map(|fault| serde_json::to_value(fault).map(|v| v["kind"].to_string()))
         .collect::<Result<_, _>>()?;
     kinds.sort();
     kinds.dedup();
-    assert_eq!(kinds.len(), 12, "{kinds:?}");
+    assert_eq!(kinds.len(), 13, "{kinds:?}");
+    // A rehearsal with any story but the failing deployment gets past prepare.
+    for (name, scenario) in &scenarios {
+        if name != "failing-deployment.toml" {
+            assert!(
+                !scenario.faults.contains(&Fault::NotDeployed),
+                "{name} would stop at prepare"
+            );
+        }
+    }
     assert!(Scenario::from_toml("[[faults]]\nkind = \"no_such_fault\"\n").is_err());
     Ok(())
 }
 
 #[tokio::test]
-async fn the_example_scenario_file_arms_its_faults() -> TestResult {
-    let scenario = Scenario::from_toml(&std::fs::read_to_string(example_scenario_path())?)?;
+async fn the_scenario_files_arm_their_faults() -> TestResult {
+    let mut scenario = shipped("failing-deployment.toml")?;
+    scenario
+        .faults
+        .extend(shipped("configured-by-hand.toml")?.faults);
+    scenario
+        .faults
+        .extend(shipped("flaky-network.toml")?.faults);
     let sim = http_sim(scenario).await;
     let mut client = Plain::new(&sim)?;
     let url = client.host_url(0, "/api/v2/deployment/deploy_verify");
@@ -61,8 +99,9 @@ async fn the_example_scenario_file_arms_its_faults() -> TestResult {
         .send(Method::GET, &url, Some(PRE_TOKEN), None)
         .await?;
     assert_eq!(verify.data()["is_deployed"], false, "not_deployed");
-    // already_initialized with a password: setupRoot refused, login works.
-    let refused = client.setup_and_login("anything").await;
+    // already_initialized without a password: setupRoot refused, login
+    // takes the refused call's password.
+    let refused = client.setup_and_login("HC!r0cks").await;
     assert!(refused.is_err());
     client.login("HC!r0cks").await?;
     let dns = json!({"dns_servers": ["10.0.0.1"]});

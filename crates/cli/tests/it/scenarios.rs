@@ -1,0 +1,181 @@
+//! Each scenario shipped in `crates/sim/scenarios` demonstrates the story
+//! its comment tells, in a rehearsal with the real binary: the failure,
+//! warning or recovery it lists is what the run shows.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use smtx_plan::fixture::WorkbookSpec;
+use smtx_sim::{Scenario, SimOptions};
+
+use crate::run::{Rehearsal, rehearsal_with};
+
+fn scenario(name: &str) -> Scenario {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../sim/scenarios")
+        .join(name);
+    let text = std::fs::read_to_string(&path).expect("scenario file");
+    Scenario::from_toml(&text).expect("scenario parses")
+}
+
+async fn rehearse(name: &str, options: SimOptions) -> Rehearsal {
+    let options = SimOptions {
+        scenario: scenario(name),
+        ..options
+    };
+    rehearsal_with(WorkbookSpec::example(3), options).await
+}
+
+/// The `--json` report of a run.
+fn report(stdout: &str) -> Value {
+    serde_json::from_str(stdout).expect("a JSON report")
+}
+
+fn step<'a>(report: &'a Value, action: &str) -> &'a Value {
+    report["stages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|stage| stage["steps"].as_array().into_iter().flatten())
+        .find(|s| s["action"] == action)
+        .unwrap_or_else(|| panic!("no step {action} in {report:#}"))
+}
+
+fn calls(state: &Value, method: &str, path: &str) -> usize {
+    state["calls"]
+        .as_array()
+        .map(|calls| {
+            calls
+                .iter()
+                .filter(|c| c["method"] == method && c["path"] == path)
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failing_deployment_stops_at_prepare() {
+    let r = rehearse("failing-deployment.toml", SimOptions::default()).await;
+    let (code, stdout, stderr) = r.run("story", &["--json"]).await;
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    let report = report(&stdout);
+    assert_eq!(step(&report, "deploy_verify")["status"], "failed");
+    assert_eq!(
+        report["stages"].as_array().map(Vec::len),
+        Some(1),
+        "{report:#}"
+    );
+    assert_eq!(
+        r.sim.state()["cluster"]["initialized"],
+        false,
+        "nothing changed"
+    );
+    r.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flaky_network_recovers_from_every_fault() {
+    let options = SimOptions {
+        chunk_size: 1024 * 1024,
+        ..SimOptions::default()
+    };
+    let r = rehearse("flaky-network.toml", options).await;
+    // More than two chunks, so chunks 1 and 2 are sent.
+    let iso = r.dir.path().join("SMTX_VMTOOLS-3.2.0-flaky.iso");
+    std::fs::write(&iso, vec![5u8; 3 * 1024 * 1024 + 7]).expect("iso written");
+    let (code, stdout, stderr) = r.run("story", &["--json"]).await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let report = report(&stdout);
+    assert_eq!(report["status"], "ok", "every fault recovered: {report:#}");
+    let state = r.sim.state();
+    assert!(
+        calls(&state, "PUT", "/api/v2/settings/dns") >= 3,
+        "DNS retried"
+    );
+    assert!(
+        calls(&state, "POST", "/api/v3/sessions") >= 2,
+        "logged in again"
+    );
+    assert_eq!(step(&report, "vmtools_upload")["status"], "ok");
+    let upload_calls = state["calls"]
+        .as_array()
+        .map(|calls| {
+            calls
+                .iter()
+                .filter(|c| {
+                    c["path"]
+                        .as_str()
+                        .is_some_and(|p| p.starts_with("/api/v2/svt_image/upload_template"))
+                })
+                .count()
+        })
+        .unwrap_or(0);
+    assert!(upload_calls > 4, "chunks resent: {upload_calls}");
+    r.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bmc_down_is_a_warning_naming_the_host() {
+    let r = rehearse("bmc-down.toml", SimOptions::default()).await;
+    let (code, stdout, stderr) = r.run("story", &["--json"]).await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let report = report(&stdout);
+    let ipmi = step(&report, "ipmi_accounts");
+    assert_eq!(ipmi["status"], "warning", "{ipmi:#}");
+    assert!(
+        ipmi["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("node-01") && e.contains("10.0.19.11")),
+        "{ipmi:#}"
+    );
+    assert_eq!(report["status"], "warning");
+    r.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn configured_by_hand_goes_on_with_warnings() {
+    let r = rehearse("configured-by-hand.toml", SimOptions::default()).await;
+    let (code, stdout, stderr) = r.run("story", &["--json"]).await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let report = report(&stdout);
+    assert_eq!(step(&report, "setup_root")["status"], "warning");
+    assert_eq!(step(&report, "login")["status"], "ok");
+    assert_eq!(step(&report, "set_ntp")["status"], "warning");
+    assert_eq!(step(&report, "business_vds")["status"], "ok");
+    assert_eq!(step(&report, "verify_vlans")["status"], "ok");
+    r.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ssh_trouble_fails_two_hosts_and_rotates_the_rest() {
+    let r = rehearse("ssh-trouble.toml", SimOptions::default()).await;
+    // Short SSH timeouts, so the host that never answers is given up on soon.
+    let text = std::fs::read_to_string(&r.config).expect("config");
+    let config = r.dir.path().join("short-ssh.toml");
+    std::fs::write(
+        &config,
+        text.replacen(
+            "[ssh]\n",
+            "[ssh]\nconnect_timeout_secs = 2\ncommand_timeout_secs = 2\n",
+            1,
+        ),
+    )
+    .expect("written");
+    let (code, stdout, stderr) = r.run_with_config(&config, "story", &["--json"]).await;
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    let report = report(&stdout);
+    for (host, status) in [
+        ("node-01 (10.0.20.11)", "ok"),
+        ("node-02 (10.0.20.12)", "failed"),
+        ("node-03 (10.0.20.13)", "failed"),
+    ] {
+        assert_eq!(
+            step(&report, &format!("host_password {host}"))["status"],
+            status,
+            "{host}: {report:#}"
+        );
+    }
+    // The rest of the stage still ran.
+    assert_eq!(step(&report, "serial")["status"], "ok");
+    r.sim.shutdown().await;
+}
