@@ -111,6 +111,8 @@ pub fn status_word(lang: Lang, status: StepStatus) -> &'static str {
         (Lang::ZhCn, StepStatus::Skipped) => "跳过",
         (Lang::ZhCn, StepStatus::Warning) => "警告",
         (Lang::ZhCn, StepStatus::Failed) => "失败",
+        (Lang::En, StepStatus::Aborted) => "ABORTED",
+        (Lang::ZhCn, StepStatus::Aborted) => "已中止",
     }
 }
 

@@ -74,6 +74,7 @@ async fn config_cluster_starts_from_an_earlier_prepare() {
         stages: vec![Stage::Prepare],
         from: None,
         progress: smtx_engine::ProgressSink::none(),
+        cancel: smtx_engine::CancellationToken::new(),
     })
     .await
     .expect("prepare runs");
@@ -88,6 +89,7 @@ async fn config_cluster_starts_from_an_earlier_prepare() {
         stages: vec![Stage::ConfigCluster],
         from: None,
         progress: smtx_engine::ProgressSink::none(),
+        cancel: smtx_engine::CancellationToken::new(),
     })
     .await
     .expect("runs");
@@ -101,6 +103,7 @@ async fn config_cluster_starts_from_an_earlier_prepare() {
         stages: vec![Stage::ConfigCluster],
         from: Some(context),
         progress: smtx_engine::ProgressSink::none(),
+        cancel: smtx_engine::CancellationToken::new(),
     })
     .await
     .expect("config_cluster runs");
@@ -162,6 +165,7 @@ async fn the_context_is_saved_after_every_step() {
         stages: Stage::ALL.to_vec(),
         from: None,
         progress,
+        cancel: smtx_engine::CancellationToken::new(),
     })
     .await
     .expect("runs");
