@@ -359,4 +359,28 @@ mod tests {
                 .contains("CN_BJ_01-")
         );
     }
+
+    /// Two runs of the same cluster in the same second: the second gets
+    /// `-2`, the third `-3`, none shares a directory.
+    #[test]
+    fn run_directories_of_the_same_second_do_not_collide() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let base = dir.path().join("runs").join("cluster-20261127-072009");
+        let first = claim_run_dir(&base)?;
+        let second = claim_run_dir(&base)?;
+        let third = claim_run_dir(&base)?;
+        assert_eq!(first, base);
+        assert_eq!(second, dir.path().join("runs/cluster-20261127-072009-2"));
+        assert_eq!(third, dir.path().join("runs/cluster-20261127-072009-3"));
+        assert!(first.is_dir() && second.is_dir() && third.is_dir());
+        Ok(())
+    }
+
+    #[test]
+    fn shell_quoting_reads_back_as_the_same_word() {
+        assert_eq!(shell_quote("/tmp/runs/a-1"), "/tmp/runs/a-1");
+        assert_eq!(shell_quote("my runs"), "'my runs'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
 }

@@ -169,8 +169,10 @@ async fn an_abort_mid_upload_is_recorded_and_a_run_from_it_resumes_the_volume() 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_abort_during_a_job_wait_stops_at_once() {
     // Jobs that take a minute: the run sits in a job wait.
-    let mut options = SimOptions::default();
-    options.job_duration = Duration::from_secs(60);
+    let options = SimOptions {
+        job_duration: Duration::from_secs(60),
+        ..SimOptions::default()
+    };
     let mut harness = Harness::fixture_with(WorkbookSpec::example(1), options).await;
     let settings = harness.settings();
     let run_dir = settings.run_dir.clone();
