@@ -9,8 +9,17 @@ use std::path::Path;
 /// Writes `bytes` to a temporary file beside `path`, syncs it, renames it
 /// over `path`, then syncs the directory so the rename itself survives a
 /// power cut (rename is atomic, but only durable once the directory entry
-/// is on disk).
+/// is on disk). A symlink is followed: its target is replaced, the link
+/// stays (a `known_hosts` linked elsewhere keeps being that file).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            resolved = std::fs::canonicalize(path)?;
+            resolved.as_path()
+        }
+        _ => path,
+    };
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -52,6 +61,20 @@ mod tests {
             .map(|entry| entry.file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("context.json")]);
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_keeps_pointing_at_the_replaced_target() -> std::io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let target = dir.path().join("real_known_hosts");
+        std::fs::write(&target, b"old")?;
+        let link = dir.path().join("known_hosts");
+        std::os::unix::fs::symlink(&target, &link)?;
+        write_atomic(&link, b"new")?;
+        assert!(std::fs::symlink_metadata(&link)?.file_type().is_symlink());
+        assert_eq!(std::fs::read(&target)?, b"new");
         Ok(())
     }
 }

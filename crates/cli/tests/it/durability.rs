@@ -1,6 +1,7 @@
 //! A run stopped from outside (issue 9), as a user stops it: Ctrl-C
 //! (SIGINT) in the middle of the ISO upload aborts within a second, exits
-//! 130, records the step as aborted and prints a resume command that works;
+//! 130, records the step as aborted and prints a resume command that works,
+//! and a second Ctrl-C quits at once;
 //! SIGKILL in the middle of the upload leaves a whole context from which
 //! `--from` resumes the upload without creating anything twice; a second
 //! run on a directory in use is refused; runs started together get
@@ -21,8 +22,8 @@ const CHUNK: u64 = 64 * 1024;
 const CHUNKS: u64 = 40;
 const UPLOAD_PATH: &str = "/api/v2/svt_image/upload_template";
 
-/// A workbook, a simulator whose uploads take 50 ms a chunk, its settings
-/// file, and an ISO of `CHUNKS` chunks.
+/// A workbook, a simulator whose uploads take 50 ms a chunk (and `extra`
+/// faults), its settings file, and an ISO of `CHUNKS` chunks.
 struct Site {
     dir: tempfile::TempDir,
     spec: WorkbookSpec,
@@ -32,7 +33,7 @@ struct Site {
     sim: RunningSim,
 }
 
-async fn site() -> Site {
+async fn site(extra: Vec<Fault>) -> Site {
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = WorkbookSpec::example(2);
     let workbook = dir.path().join("workbook.xlsx");
@@ -45,11 +46,14 @@ async fn site() -> Site {
         SimOptions {
             chunk_size: CHUNK,
             scenario: Scenario {
-                faults: vec![Fault::Latency {
+                faults: [Fault::Latency {
                     ms: 50,
                     method: Some("POST".into()),
                     path: Some(UPLOAD_PATH.into()),
-                }],
+                }]
+                .into_iter()
+                .chain(extra)
+                .collect(),
             },
             ..SimOptions::default()
         },
@@ -216,7 +220,7 @@ fn count_calls(state: &Value, method: &str, path: impl Fn(&str) -> bool, status:
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_mid_upload_aborts_records_it_and_prints_a_resume_command_that_works() {
-    let site = site().await;
+    let site = site(vec![]).await;
     let run_dir = site.dir.path().join("runs/interrupted");
     let mut running = site.spawn(&site.run_args(&run_dir), "first");
     site.until_chunks(3, &mut running).await;
@@ -323,7 +327,7 @@ fn binary_via_shell(command: &str, path: &str, dir: &Path) -> Command {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigkill_mid_upload_then_from_resumes_and_creates_nothing_twice() {
-    let site = site().await;
+    let site = site(vec![]).await;
     let killed_dir = site.dir.path().join("runs/killed");
     let mut running = site.spawn(&site.run_args(&killed_dir), "killed");
     site.until_chunks(3, &mut running).await;
@@ -389,7 +393,7 @@ async fn sigkill_mid_upload_then_from_resumes_and_creates_nothing_twice() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_run_on_a_directory_in_use_is_refused() {
-    let site = site().await;
+    let site = site(vec![]).await;
     let run_dir = site.dir.path().join("runs/shared");
     let mut first = site.spawn(&site.run_args(&run_dir), "holder");
     site.until_chunks(1, &mut first).await;
@@ -412,7 +416,7 @@ async fn a_second_run_on_a_directory_in_use_is_refused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn runs_started_together_get_directories_of_their_own() {
-    let site = site().await;
+    let site = site(vec![]).await;
     let args = |_: usize| {
         vec![
             "run".to_string(),
@@ -458,5 +462,43 @@ async fn runs_started_together_get_directories_of_their_own() {
             "each report names its own directory"
         );
     }
+    site.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_aborts_too_and_a_second_ctrl_c_quits_at_once() {
+    // A host that never answers the SSH password request: the run sits in
+    // a call that does not stop by itself.
+    let site = site(vec![Fault::SshHang { node: 0 }]).await;
+    let run_dir = site.dir.path().join("runs/stuck");
+    let mut running = site.spawn(&site.run_args(&run_dir), "stuck");
+    let hung = site.sim.nodes()[0].workbook_ip.to_string();
+    let known_hosts = site.dir.path().join("runs/known_hosts");
+    poll_until(Duration::from_secs(60), || {
+        let pinned = std::fs::read_to_string(&known_hosts).unwrap_or_default();
+        let hung = hung.clone();
+        async move {
+            pinned
+                .lines()
+                .any(|line| line.starts_with(&format!("{hung} ")))
+                .then_some(())
+        }
+    })
+    .await
+    .unwrap_or_else(|| panic!("no SSH to {hung}: {}", running.stderr_text()));
+
+    // The first one as a service manager sends it, the second from the keyboard.
+    running.signal("TERM");
+    poll_until(Duration::from_secs(5), || {
+        let stderr = running.stderr_text();
+        async move { stderr.contains("press Ctrl-C again").then_some(()) }
+    })
+    .await
+    .expect("the first Ctrl-C is acknowledged");
+    running.signal("INT");
+    let status = running.wait(Duration::from_secs(5)).await;
+    let stderr = running.stderr_text();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("quitting at once"), "{stderr}");
     site.sim.shutdown().await;
 }
