@@ -13,12 +13,23 @@ use rand::Rng;
 use reqwest::{Method, Url, header};
 use serde_json::Value;
 use smtx_secret::Secret;
+use tokio_util::sync::CancellationToken;
 
 use rustls::pki_types::ServerName;
 
 use crate::ApiError;
 use crate::dry_run::{PlannedCall, redact, synthetic_answer};
 use crate::tls::{self, Alpn, TlsSetup};
+
+/// After an abort, a call already on the wire gets this long to answer (so
+/// that a change the server made is usually seen, not guessed) before it is
+/// dropped. Short enough that an abort takes well under a second.
+const ABORT_GRACE: Duration = Duration::from_millis(300);
+
+/// No answer of this API is anywhere near this big (the largest, an upload
+/// volume's chunk list, is a few kilobytes): a body that keeps growing is a
+/// broken or hostile server, not data to buffer.
+pub(crate) const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
 /// The token every host accepts before deployment (captured, and shipped by
 /// the original client as its default).
@@ -244,6 +255,8 @@ pub(crate) struct Routed {
 pub struct ApiClient {
     shared: Arc<Shared>,
     base: Url,
+    /// Cancelled when the run is aborted: no new call starts, waits end.
+    cancel: CancellationToken,
 }
 
 impl std::fmt::Debug for ApiClient {
@@ -301,7 +314,29 @@ impl ApiClient {
                 planned: Mutex::new(Vec::new()),
             }),
             base,
+            cancel: CancellationToken::new(),
         })
+    }
+
+    /// The same client, stopped by `cancel`: once it is cancelled no call
+    /// starts, a call in flight is dropped after a short grace (an upload
+    /// chunk at once), and job waits and retry pauses end early, all with
+    /// [`ApiError::Cancelled`].
+    pub fn with_cancellation(mut self, cancel: CancellationToken) -> Self {
+        self.cancel = cancel;
+        self
+    }
+
+    pub(crate) fn cancellation(&self) -> &CancellationToken {
+        &self.cancel
+    }
+
+    /// Sleeps `delay`, or less if the run is aborted meanwhile.
+    pub(crate) async fn pause(&self, delay: Duration, action: &str) -> Result<(), ApiError> {
+        tokio::select! {
+            () = tokio::time::sleep(delay) => Ok(()),
+            () = self.cancel.cancelled() => Err(ApiError::Cancelled { action: action.to_string() }),
+        }
     }
 
     /// The same client (pool, session) aimed at another address.
@@ -309,6 +344,7 @@ impl ApiClient {
         Ok(Self {
             shared: Arc::clone(&self.shared),
             base: parse_base(base_url)?,
+            cancel: self.cancel.clone(),
         })
     }
 
@@ -469,7 +505,9 @@ impl ApiClient {
                     attempt += 1;
                     tracing::warn!(action = %action, status = "retry", error = %error, attempt, delay_ms = delay.as_millis() as u64);
                     // Backoff: give a busy or restarting server room before the next try.
-                    tokio::time::sleep(delay).await;
+                    if let Err(cancelled) = self.pause(delay, &action).await {
+                        break Err(cancelled);
+                    }
                 }
                 other => break other,
             }
@@ -502,7 +540,25 @@ impl ApiClient {
         Ok(())
     }
 
+    /// One exchange, unless the run is aborted: then nothing is sent, or the
+    /// call in flight gets [`ABORT_GRACE`] to finish.
     async fn send_once(&self, call: &Call<'_>, action: &str) -> Result<Value, ApiError> {
+        let cancelled = || ApiError::Cancelled {
+            action: action.to_string(),
+        };
+        if self.cancel.is_cancelled() {
+            return Err(cancelled());
+        }
+        tokio::select! {
+            result = self.exchange(call, action) => result,
+            () = async {
+                self.cancel.cancelled().await;
+                tokio::time::sleep(ABORT_GRACE).await;
+            } => Err(cancelled()),
+        }
+    }
+
+    async fn exchange(&self, call: &Call<'_>, action: &str) -> Result<Value, ApiError> {
         let Routed {
             url,
             host_header,
@@ -697,10 +753,7 @@ pub(crate) async fn read_answer(
     timeout: Duration,
 ) -> Result<Value, ApiError> {
     let status = response.status().as_u16();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| transport_error(action, url, host_header, &e, timeout))?;
+    let bytes = read_capped(action, response, url, host_header, timeout).await?;
     let parsed: Option<Value> = if bytes.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
@@ -738,6 +791,43 @@ pub(crate) async fn read_answer(
             .cloned()
             .unwrap_or(Value::Object(Default::default()))),
     }
+}
+
+/// The body, refused as soon as it passes [`MAX_ANSWER_BYTES`] (announced or
+/// counted as it streams), so a server that never stops talking costs at
+/// most that much memory.
+async fn read_capped(
+    action: &str,
+    mut response: reqwest::Response,
+    url: &Url,
+    host_header: Option<&str>,
+    timeout: Duration,
+) -> Result<Vec<u8>, ApiError> {
+    let too_big = || ApiError::Decode {
+        action: action.to_string(),
+        reason: format!(
+            "the answer is larger than {} MiB",
+            MAX_ANSWER_BYTES / (1024 * 1024)
+        ),
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(too_big());
+    }
+    let mut body = Vec::new();
+    while let Some(piece) = response
+        .chunk()
+        .await
+        .map_err(|e| transport_error(action, url, host_header, &e, timeout))?
+    {
+        if body.len() + piece.len() > MAX_ANSWER_BYTES {
+            return Err(too_big());
+        }
+        body.extend_from_slice(&piece);
+    }
+    Ok(body)
 }
 
 /// `ec` other than EOK, or an `error` that is neither null nor `{}`.

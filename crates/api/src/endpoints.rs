@@ -162,6 +162,21 @@ impl Job {
     }
 }
 
+/// Distinct job states a wait remembers (and logs); a server inventing a
+/// new state on every poll cannot make the list grow past this.
+pub const MAX_LOGGED_STATES: usize = 16;
+
+/// Longest piece of a server's job answer quoted in a log line or error.
+const MAX_QUOTED_CHARS: usize = 200;
+
+/// `text` cut to [`MAX_QUOTED_CHARS`] characters (on a character boundary).
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
 /// How long and how often to poll a job.
 #[derive(Debug, Clone, Copy)]
 pub struct JobWait {
@@ -484,36 +499,59 @@ impl ApiClient {
 
     /// Poll a job until it ends or the deadline passes; the interval grows
     /// from `first_interval`. Logs every state it has not seen before.
+    ///
+    /// Whatever the server does, the wait ends by the deadline and holds
+    /// little: a poll that is not answered in the time left ends it (each
+    /// answer is capped by the client), at most [`MAX_LOGGED_STATES`]
+    /// distinct states are remembered, and what the server says is
+    /// shortened before it reaches a log line or an error.
     pub async fn wait_job(&self, job_id: &str, wait: JobWait) -> Result<Job, ApiError> {
         let started = Instant::now();
-        let mut interval = wait.first_interval;
+        let mut interval = wait.first_interval.max(Duration::from_millis(1));
         let mut seen: Vec<String> = Vec::new();
+        let mut last_state = "not yet answered".to_string();
         loop {
-            let job = self.get_job(job_id).await?;
-            if !seen.contains(&job.state) {
-                tracing::info!(action = "job", status = %job.state, error = "", job_id, description = %job.description);
-                seen.push(job.state.clone());
+            let left = wait.deadline.saturating_sub(started.elapsed());
+            let job = match tokio::time::timeout(left, self.get_job(job_id)).await {
+                Ok(job) => job?,
+                Err(_) => {
+                    return Err(ApiError::JobTimeout {
+                        job_id: shorten(job_id),
+                        state: last_state,
+                        seconds: started.elapsed().as_secs_f64(),
+                    });
+                }
+            };
+            let state = shorten(&job.state);
+            if seen.len() < MAX_LOGGED_STATES && !seen.contains(&state) {
+                tracing::info!(action = "job", status = %state, error = "", job_id, description = %shorten(&job.description));
+                seen.push(state.clone());
             }
             if job.is_done() {
                 return Ok(job);
             }
             if job.is_failed() {
                 return Err(ApiError::JobFailed {
-                    job_id: job_id.to_string(),
-                    description: job.description.clone(),
-                    state: job.state.clone(),
-                    reason: job.failure_reason(),
+                    job_id: shorten(job_id),
+                    description: shorten(&job.description),
+                    state,
+                    reason: job.failure_reason().map(|reason| shorten(&reason)),
                 });
             }
+            last_state = state;
             let elapsed = started.elapsed();
             if elapsed >= wait.deadline {
                 return Err(ApiError::JobTimeout {
-                    job_id: job_id.to_string(),
-                    state: job.state,
+                    job_id: shorten(job_id),
+                    state: last_state,
                     seconds: elapsed.as_secs_f64(),
                 });
             }
-            tokio::time::sleep(interval.min(wait.deadline - elapsed)).await;
+            self.pause(
+                interval.min(wait.deadline - elapsed),
+                "GET /api/v2/jobs/{job_id}",
+            )
+            .await?;
             interval = (interval * 3 / 2).min(wait.max_interval);
         }
     }

@@ -74,6 +74,10 @@ pub enum ApiError {
     /// A local file (the ISO) could not be read.
     #[error("{path}: {reason}")]
     File { path: String, reason: String },
+    /// The run was aborted (Ctrl-C, the console's abort) before or during
+    /// `action`; nothing more was sent.
+    #[error("{action}: aborted")]
+    Cancelled { action: String },
 }
 
 impl ApiError {

@@ -3,6 +3,7 @@
 //! SSH password rotation (russh). Knows nothing of workbooks: callers pass
 //! plain values.
 
+mod atomic_file;
 mod client;
 mod dry_run;
 mod endpoints;
@@ -12,6 +13,7 @@ pub mod ssh;
 mod tls;
 mod upload;
 
+pub use atomic_file::write_atomic;
 pub use client::{
     AddressOverride, ApiClient, Auth, ClientConfig, DEPLOYMENT_TOKEN, Envelope, Repeat,
     RetryPolicy, TlsConfig,

@@ -8,7 +8,6 @@
 //! Every wait (connect, auth, command) has a deadline.
 
 use std::fmt;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -683,15 +682,13 @@ fn check_and_record_host_key(
         {
             std::fs::create_dir_all(parent)?;
         }
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)?;
-        if !existing.is_empty() && !existing.ends_with('\n') {
-            file.write_all(b"\n")?;
+        let mut appended = existing;
+        if !appended.is_empty() && !appended.ends_with('\n') {
+            appended.push('\n');
         }
-        file.write_all(new_line.as_bytes())?;
-        file.sync_all()?;
+        appended.push_str(&new_line);
+        // Whole-file replacement: a kill mid-write keeps every earlier pin.
+        crate::write_atomic(path, appended.as_bytes())?;
         return Ok(HostKeyStatus::Recorded);
     }
     if !accept_changed {
@@ -703,9 +700,7 @@ fn check_and_record_host_key(
         .flat_map(|line| [line, "\n"])
         .collect();
     rewritten.push_str(&new_line);
-    let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
-    std::fs::write(&temporary, rewritten)?;
-    std::fs::rename(&temporary, path)?;
+    crate::write_atomic(path, rewritten.as_bytes())?;
     Ok(HostKeyStatus::Replaced)
 }
 

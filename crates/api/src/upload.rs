@@ -27,6 +27,16 @@ use crate::{ApiClient, ApiError};
 /// Used when `create_volume` does not say (the original client does too).
 pub const FALLBACK_CHUNK_SIZE: u64 = 8 * 1024 * 1024;
 
+/// The chunk sizes a server may ask for. Every capture says 8 MiB and the
+/// design mentions 128 MiB; a few bytes would mean millions of requests,
+/// more than a gibibyte would mean one request outliving any timeout.
+pub const MIN_CHUNK_SIZE: u64 = 4 * 1024;
+pub const MAX_CHUNK_SIZE: u64 = 1024 * 1024 * 1024;
+
+/// An upload of more chunks than this is refused: it bounds the chunk table
+/// and every list of chunk numbers (an 8 GiB ISO in 8 MiB chunks has 1024).
+pub const MAX_CHUNKS: u64 = 1 << 20;
+
 /// One read from the file, and one piece of a chunk's request body.
 const READ_PIECE: usize = 256 * 1024;
 
@@ -182,17 +192,22 @@ impl Volume {
                     reason: format!("no data.{key} in the answer"),
                 })
         };
-        let chunk_size = match data.get("chunk_size").and_then(Value::as_u64) {
-            Some(size) if size > 0 => size,
-            _ => {
+        // Missing: the documented fallback. Present: the server's word,
+        // checked against the bounds before anything is sent.
+        let chunk_size = match data.get("chunk_size") {
+            None | Some(Value::Null) => {
                 tracing::warn!(
                     action = CREATE_ACTION,
                     status = "fallback",
-                    error = "no usable chunk_size in the answer",
+                    error = "no chunk_size in the answer",
                     chunk_size = FALLBACK_CHUNK_SIZE
                 );
                 FALLBACK_CHUNK_SIZE
             }
+            Some(value) => value.as_u64().ok_or_else(|| ApiError::Decode {
+                action: CREATE_ACTION.to_string(),
+                reason: "data.chunk_size is not a whole number of bytes".to_string(),
+            })?,
         };
         let to_upload = match data.get("to_upload") {
             None | Some(Value::Null) => None,
@@ -210,6 +225,28 @@ impl Volume {
     }
 }
 
+impl Volume {
+    /// The chunk size is one a cluster could mean and the file does not
+    /// need an unbounded number of chunks; `Err` says why not.
+    fn check_chunking(&self, size: u64) -> Result<u64, String> {
+        let chunk_size = self.chunk_size;
+        if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&chunk_size) {
+            return Err(format!(
+                "create_volume asks for chunks of {chunk_size} bytes; a usable chunk size is {} KiB to {} GiB",
+                MIN_CHUNK_SIZE / 1024,
+                MAX_CHUNK_SIZE / (1024 * 1024 * 1024)
+            ));
+        }
+        let chunks = size.div_ceil(chunk_size);
+        if chunks > MAX_CHUNKS {
+            return Err(format!(
+                "{size} bytes in chunks of {chunk_size} bytes is {chunks} chunks, more than {MAX_CHUNKS}"
+            ));
+        }
+        Ok(chunks)
+    }
+}
+
 fn index_list(value: &Value) -> Option<Vec<u64>> {
     value.as_array()?.iter().map(Value::as_u64).collect()
 }
@@ -221,6 +258,9 @@ enum RoundError {
     Server { chunk: Option<u64>, reason: String },
     /// Reading the file failed: a new volume would not help.
     Local(ApiError),
+    /// The run was aborted: the volume is kept, so that a later run
+    /// resumes from the chunks the server has.
+    Cancelled,
 }
 
 /// What one volume's upload achieved.
@@ -553,10 +593,11 @@ impl ApiClient {
         let mut recreated = false;
         let mut round = 0u32;
         loop {
-            let volume = self
-                .create_volume(&upload.file_name, size)
-                .await
-                .map_err(|error| upload_error(upload, None, error.to_string()))?;
+            let volume = match self.create_volume(&upload.file_name, size).await {
+                Ok(volume) => volume,
+                Err(error @ ApiError::Cancelled { .. }) => return Err(error),
+                Err(error) => return Err(upload_error(upload, None, error.to_string())),
+            };
             tracing::info!(
                 action = CREATE_ACTION,
                 status = "ok",
@@ -568,10 +609,19 @@ impl ApiClient {
                 chunk_size = volume.chunk_size,
                 to_upload = volume.to_upload.as_ref().map(Vec::len)
             );
+            if let Err(reason) = volume.check_chunking(size) {
+                // Another volume would come with the same chunk size.
+                self.rollback(&volume.image_uuid, &upload.file_name).await;
+                return Err(upload_error(
+                    upload,
+                    None,
+                    format!("{reason} (image deleted)"),
+                ));
+            }
             let outcome = self
                 .upload_volume(upload, size, &volume, options, &tracker)
                 .await;
-            let error = match outcome {
+            let (chunk, reason) = match outcome {
                 Ok(done) => {
                     let elapsed = started.elapsed().as_secs_f64();
                     tracing::info!(
@@ -599,13 +649,28 @@ impl ApiClient {
                         recreated,
                     });
                 }
-                Err(error) => error,
-            };
-            // A half-written image is useless and blocks a clean retry.
-            self.rollback(&volume.image_uuid, &upload.file_name).await;
-            let (chunk, reason) = match error {
-                RoundError::Local(error) => return Err(error),
-                RoundError::Server { chunk, reason } => (chunk, reason),
+                Err(RoundError::Cancelled) => {
+                    tracing::info!(
+                        action = "svt_upload",
+                        status = "aborted",
+                        error = "",
+                        file = %upload.file_name,
+                        image_uuid = %volume.image_uuid,
+                        "the volume is kept: a later run resumes it"
+                    );
+                    return Err(ApiError::Cancelled {
+                        action: format!("upload of {}", upload.file_name),
+                    });
+                }
+                // A half-written image is useless and blocks a clean retry.
+                Err(RoundError::Local(error)) => {
+                    self.rollback(&volume.image_uuid, &upload.file_name).await;
+                    return Err(error);
+                }
+                Err(RoundError::Server { chunk, reason }) => {
+                    self.rollback(&volume.image_uuid, &upload.file_name).await;
+                    (chunk, reason)
+                }
             };
             if round >= options.recreate_attempts {
                 let reason = if recreated {
@@ -674,6 +739,10 @@ impl ApiClient {
             chunk: None,
             reason: format!("{chunks} chunks of {chunk_size} bytes is too many"),
         })?;
+        // The chunks the server says it holds are trusted only if its list
+        // describes this file: every number inside the file's chunk count,
+        // none twice. Anything else is a volume of another size or chunking
+        // (or a confused server): start over on a new one.
         let mut wanted = vec![volume.to_upload.is_none(); chunks_total];
         for &index in volume.to_upload.iter().flatten() {
             let slot = usize::try_from(index)
@@ -685,6 +754,14 @@ impl ApiClient {
                         "create_volume asks for chunk {index}, but the file has {chunks} chunks of {chunk_size} bytes"
                     ),
                 })?;
+            if *slot {
+                return Err(RoundError::Server {
+                    chunk: Some(index),
+                    reason: format!(
+                        "create_volume lists chunk {index} twice: its record does not match a file of {chunks} chunks"
+                    ),
+                });
+            }
             *slot = true;
         }
         tracker.start_round(chunks_total);
@@ -697,6 +774,9 @@ impl ApiClient {
         // so acknowledged chunks are all we know).
         let mut still_missing: Option<Vec<u64>> = None;
         for (index, send) in (0..chunks).zip(wanted) {
+            if self.cancellation().is_cancelled() {
+                return Err(RoundError::Cancelled);
+            }
             let offset = index * chunk_size;
             let len = chunk_size.min(size - offset);
             if !send {
@@ -808,6 +888,7 @@ impl ApiClient {
                     };
                     return Ok((hasher, missing));
                 }
+                Err(ApiError::Cancelled { .. }) => return Err(RoundError::Cancelled),
                 Err(ApiError::Unauthorized { .. }) if !relogged && self.can_relogin() => {
                     relogged = true;
                     tracker.retrying();
@@ -818,6 +899,9 @@ impl ApiClient {
                         chunk = index
                     );
                     if let Err(error) = self.relogin().await {
+                        if matches!(error, ApiError::Cancelled { .. }) {
+                            return Err(RoundError::Cancelled);
+                        }
                         return Err(RoundError::Server {
                             chunk: Some(index),
                             reason: error.to_string(),
@@ -838,7 +922,9 @@ impl ApiClient {
                         elapsed_ms
                     );
                     // Backoff before resending the chunk (capped, jittered).
-                    tokio::time::sleep(delay).await;
+                    if self.pause(delay, CHUNK_ACTION).await.is_err() {
+                        return Err(RoundError::Cancelled);
+                    }
                 }
                 Err(error) => {
                     tracing::debug!(
@@ -895,18 +981,29 @@ impl ApiClient {
             request = request.header(header::HOST, host.as_str());
         }
         let request = self.authorize(request, Auth::Session);
-        let response = request.send().await.map_err(|e| {
-            transport_error(CHUNK_ACTION, &url, host_header.as_deref(), &e, timeout)
-        })?;
-        read_answer(
-            CHUNK_ACTION,
-            response,
-            Envelope::V2,
-            &url,
-            host_header.as_deref(),
-            timeout,
-        )
-        .await
+        let exchange = async {
+            let response = request.send().await.map_err(|e| {
+                transport_error(CHUNK_ACTION, &url, host_header.as_deref(), &e, timeout)
+            })?;
+            read_answer(
+                CHUNK_ACTION,
+                response,
+                Envelope::V2,
+                &url,
+                host_header.as_deref(),
+                timeout,
+            )
+            .await
+        };
+        // A chunk cut short is worth nothing to the server (it wants whole
+        // chunks), so an abort drops it at once rather than waiting for
+        // megabytes to finish; the chunks already acknowledged stay.
+        tokio::select! {
+            result = exchange => result,
+            () = self.cancellation().cancelled() => Err(ApiError::Cancelled {
+                action: CHUNK_ACTION.to_string(),
+            }),
+        }
     }
 
     /// Dry run: the create call and one call per chunk (at the fallback

@@ -93,13 +93,21 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
 /// `done: 14 ok, 2 warnings, 1 skipped` (or `failed: …`): the run's verdict
 /// with every status counted, so no warning or skip hides behind "ok".
 pub fn summary_line(lang: Lang, counts: StepCounts) -> String {
-    let failed = counts.failed > 0;
+    let verdict = if counts.aborted > 0 {
+        StepStatus::Aborted
+    } else if counts.failed > 0 {
+        StepStatus::Failed
+    } else {
+        StepStatus::Ok
+    };
     let parts = counts_text(lang, counts);
-    match (lang, failed) {
-        (Lang::En, false) => format!("done: {parts}"),
-        (Lang::En, true) => format!("failed: {parts}"),
-        (Lang::ZhCn, false) => format!("完成：{parts}"),
-        (Lang::ZhCn, true) => format!("失败：{parts}"),
+    match (lang, verdict) {
+        (Lang::En, StepStatus::Aborted) => format!("aborted: {parts}"),
+        (Lang::En, StepStatus::Failed) => format!("failed: {parts}"),
+        (Lang::En, _) => format!("done: {parts}"),
+        (Lang::ZhCn, StepStatus::Aborted) => format!("已中止：{parts}"),
+        (Lang::ZhCn, StepStatus::Failed) => format!("失败：{parts}"),
+        (Lang::ZhCn, _) => format!("完成：{parts}"),
     }
 }
 
@@ -125,6 +133,9 @@ fn counts_text(lang: Lang, counts: StepCounts) -> String {
             if failed {
                 parts.push(format!("{} failed", counts.failed));
             }
+            if counts.aborted > 0 {
+                parts.push(format!("{} aborted", counts.aborted));
+            }
             parts
         }
         Lang::ZhCn => {
@@ -137,6 +148,9 @@ fn counts_text(lang: Lang, counts: StepCounts) -> String {
             }
             if failed {
                 parts.push(format!("失败 {} 项", counts.failed));
+            }
+            if counts.aborted > 0 {
+                parts.push(format!("中止 {} 项", counts.aborted));
             }
             parts
         }
@@ -258,6 +272,8 @@ pub fn status_word(lang: Lang, status: StepStatus) -> &'static str {
         (Lang::ZhCn, StepStatus::Skipped) => "跳过",
         (Lang::ZhCn, StepStatus::Warning) => "警告",
         (Lang::ZhCn, StepStatus::Failed) => "失败",
+        (Lang::En, StepStatus::Aborted) => "ABORTED",
+        (Lang::ZhCn, StepStatus::Aborted) => "已中止",
     }
 }
 
@@ -311,6 +327,7 @@ mod tests {
             warning: 2,
             skipped: 1,
             failed: 0,
+            aborted: 0,
         };
         assert_eq!(
             summary_line(Lang::En, counts),
@@ -325,10 +342,21 @@ mod tests {
             warning: 1,
             skipped: 0,
             failed: 1,
+            aborted: 0,
         };
         assert_eq!(
             summary_line(Lang::En, failed),
             "failed: 3 ok, 1 warning, 1 failed"
+        );
+        let aborted = StepCounts {
+            ok: 5,
+            aborted: 1,
+            ..StepCounts::default()
+        };
+        assert_eq!(summary_line(Lang::En, aborted), "aborted: 5 ok, 1 aborted");
+        assert_eq!(
+            summary_line(Lang::ZhCn, aborted),
+            "已中止：成功 5 项，中止 1 项"
         );
         assert_eq!(
             summary_line(Lang::ZhCn, failed),

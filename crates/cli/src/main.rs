@@ -2,8 +2,12 @@
 //! runs one command and maps its outcome to an exit code, in one place.
 //!
 //! Exit codes: 0 ok (warnings included), 1 the job failed, 2 bad input
-//! (workbook errors, bad flags, unreadable files).
+//! (workbook errors, bad flags, unreadable files, a run directory another
+//! run holds), 130 the run was aborted (Ctrl-C, SIGTERM), 141 stdout's
+//! reader went away.
 
+#[macro_use]
+mod stdio;
 mod commands;
 mod i18n;
 mod output;
@@ -43,7 +47,12 @@ pub enum Outcome {
     Ok,
     Failed,
     BadInput,
+    /// Stopped by SIGINT/SIGTERM; the report says where.
+    Aborted,
 }
+
+/// 128 + SIGINT, what a shell reports for a program Ctrl-C stopped.
+pub const ABORTED_EXIT: i32 = 130;
 
 impl From<Outcome> for ExitCode {
     fn from(outcome: Outcome) -> Self {
@@ -51,6 +60,7 @@ impl From<Outcome> for ExitCode {
             Outcome::Ok => ExitCode::SUCCESS,
             Outcome::Failed => ExitCode::from(1),
             Outcome::BadInput => ExitCode::from(2),
+            Outcome::Aborted => ExitCode::from(ABORTED_EXIT as u8),
         }
     }
 }
@@ -63,7 +73,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+            errln!("error: cannot start the async runtime: {error}");
             return ExitCode::from(1);
         }
     };
@@ -79,7 +89,7 @@ fn main() -> ExitCode {
         Ok(outcome) => outcome.into(),
         Err(error) => {
             // `{:#}` prints the whole context chain on one line.
-            eprintln!("error: {error:#}");
+            errln!("error: {error:#}");
             ExitCode::from(error_exit_code(&error))
         }
     }

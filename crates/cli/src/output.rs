@@ -18,6 +18,7 @@ fn marker(status: StepStatus) -> &'static str {
         StepStatus::Skipped => "[skip]",
         StepStatus::Warning => "[warn]",
         StepStatus::Failed => "[FAIL]",
+        StepStatus::Aborted => "[STOP]",
     }
 }
 
@@ -34,7 +35,7 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
     let terminal = std::io::stderr().is_terminal();
     ProgressSink::new(move |event| match event {
         ProgressEvent::StageStarted { stage } => {
-            eprintln!("== {} {stage}", text(lang, Msg::Stage));
+            errln!("== {} {stage}", text(lang, Msg::Stage));
         }
         ProgressEvent::StepStarted { .. } => {}
         ProgressEvent::StepFinished { result, .. } => {
@@ -48,16 +49,19 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
                 .as_deref()
                 .or(result.detail.as_deref())
                 .unwrap_or("");
-            eprintln!(
+            errln!(
                 "  {} {} {:>6}  {what}",
                 marker(result.status),
                 pad(&step_label(lang, &result.action), 36),
                 seconds(result.elapsed_ms),
             );
             if let Some(hint) = &result.hint
-                && matches!(result.status, StepStatus::Warning | StepStatus::Failed)
+                && matches!(
+                    result.status,
+                    StepStatus::Warning | StepStatus::Failed | StepStatus::Aborted
+                )
             {
-                eprintln!("         hint: {hint}");
+                errln!("         hint: {hint}");
             }
         }
         ProgressEvent::Transfer {
@@ -83,7 +87,7 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
                 }
             } else if *total > 0 && (*bytes_done == *total || *bytes_done == 0) {
                 let eta = eta.map(|e| format!("{:.0}s", e.as_secs_f64()));
-                eprintln!(
+                errln!(
                     "  {action}: {:.0}% of {} MiB, {:.1} MiB/s, ETA {}",
                     *bytes_done as f64 * 100.0 / *total as f64,
                     total / (1024 * 1024),
@@ -93,7 +97,7 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
             }
         }
         ProgressEvent::StageFinished { stage, status } => {
-            eprintln!(
+            errln!(
                 "== {} {stage}: {}",
                 text(lang, Msg::Stage),
                 status_word(lang, *status)
@@ -105,11 +109,11 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
 /// The final table and hints on stdout.
 pub fn print_report(lang: Lang, report: &RunReport) {
     if report.dry_run && !report.planned_calls.is_empty() {
-        println!("{}:", text(lang, Msg::DryRunCalls));
+        outln!("{}:", text(lang, Msg::DryRunCalls));
         for call in &report.planned_calls {
-            println!("  {call}");
+            outln!("  {call}");
         }
-        println!();
+        outln!();
     }
     let width = report
         .stages
@@ -120,7 +124,7 @@ pub fn print_report(lang: Lang, report: &RunReport) {
         .unwrap_or(0)
         .max(20);
     let time = text(lang, Msg::Time);
-    println!(
+    outln!(
         "{} {} {} {}{time}",
         pad(text(lang, Msg::Stage), 16),
         pad(text(lang, Msg::Step), width),
@@ -129,7 +133,7 @@ pub fn print_report(lang: Lang, report: &RunReport) {
     );
     for stage in &report.stages {
         for step in &stage.steps {
-            println!(
+            outln!(
                 "{} {} {} {:>7}",
                 pad(&stage.stage, 16),
                 pad(&step_label(lang, &step.action), width),
@@ -138,22 +142,22 @@ pub fn print_report(lang: Lang, report: &RunReport) {
             );
         }
     }
-    println!();
+    outln!();
     let verdict = if report.dry_run {
         dry_run_summary(lang, report.planned_calls.len(), report.counts())
     } else {
         summary_line(lang, report.counts())
     };
-    println!("{}: {verdict}", text(lang, Msg::Summary));
-    println!("{}: {}", text(lang, Msg::RunDir), report.run_dir.display());
+    outln!("{}: {verdict}", text(lang, Msg::Summary));
+    outln!("{}: {}", text(lang, Msg::RunDir), report.run_dir.display());
     if let Some(workbook) = &report.workbook {
-        println!("{}: {}", text(lang, Msg::Workbook), workbook.display());
+        outln!("{}: {}", text(lang, Msg::Workbook), workbook.display());
     }
     if let Some(serial) = &report.serial {
-        println!("{}: {serial}", text(lang, Msg::Serial));
+        outln!("{}: {serial}", text(lang, Msg::Serial));
     }
     match report.status {
-        StepStatus::Warning if !report.dry_run => println!("{}", text(lang, Msg::HintWarnings)),
+        StepStatus::Warning if !report.dry_run => outln!("{}", text(lang, Msg::HintWarnings)),
         StepStatus::Failed => {
             // Name the log of the stage that failed, and only if it exists.
             let log = report
@@ -168,8 +172,8 @@ pub fn print_report(lang: Lang, report: &RunReport) {
                 })
                 .filter(|log| log.is_file());
             match log {
-                Some(log) => println!("{}", see_log(lang, &log)),
-                None => println!("{}", text(lang, Msg::HintFailed)),
+                Some(log) => outln!("{}", see_log(lang, &log)),
+                None => outln!("{}", text(lang, Msg::HintFailed)),
             }
         }
         _ => {}

@@ -128,12 +128,18 @@ fn secret<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Se
         .map(Secret::new))
 }
 
+/// A settings file is a page of TOML (the README's example is 1 KB); a file
+/// bigger than this is not one, and is not read into memory to find out.
+const MAX_SETTINGS_BYTES: u64 = 1024 * 1024;
+
 impl FileSettings {
+    /// Reads and checks the file. A mistake in it is reported as file,
+    /// line, column, key path and what is wrong — never the value, which
+    /// may be the password or token the line holds.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
-        let mut settings: FileSettings =
-            toml::from_str(&text).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+        let text = read_settings_text(path)?;
+        let mut settings: FileSettings = toml::from_str(&text)
+            .map_err(|error| BadInput(describe_toml_error(path, &text, &error)))?;
         // Paths in the file are relative to the file, not to where we run.
         let base = path.parent().unwrap_or(Path::new("."));
         let rebase = |p: &mut Option<PathBuf>| {
@@ -148,6 +154,261 @@ impl FileSettings {
         rebase(&mut settings.vmtools.iso);
         Ok(settings)
     }
+}
+
+fn read_settings_text(path: &Path) -> anyhow::Result<String> {
+    use std::io::Read;
+    let shown = path.display();
+    let file = std::fs::File::open(path).map_err(|e| BadInput(format!("{shown}: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SETTINGS_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| BadInput(format!("{shown}: {e}")))?;
+    if bytes.len() as u64 > MAX_SETTINGS_BYTES {
+        return Err(BadInput(format!(
+            "settings file {shown}: larger than {} KiB; not a settings file",
+            MAX_SETTINGS_BYTES / 1024
+        ))
+        .into());
+    }
+    String::from_utf8(bytes).map_err(|error| {
+        let valid = error.utf8_error().valid_up_to();
+        let before = String::from_utf8_lossy(&error.as_bytes()[..valid]);
+        let (line, column) = line_and_column(&before, before.len());
+        BadInput(format!(
+            "settings file {shown}: line {line}, column {column}: not UTF-8 text"
+        ))
+        .into()
+    })
+}
+
+/// One line: `settings file F: line L, column C, key api.token: what`.
+/// Built from the parser's position and a rewritten message; the source
+/// line that toml's own rendering quotes is never used.
+fn describe_toml_error(path: &Path, text: &str, error: &toml::de::Error) -> String {
+    let mut out = format!("settings file {}", path.display());
+    if let Some(span) = error.span() {
+        let (line, column) = line_and_column(text, span.start);
+        out.push_str(&format!(": line {line}, column {column}"));
+        if let Some(key) = key_path_at(text, span.start) {
+            out.push_str(&format!(", key {key}"));
+        }
+    }
+    let mut message = safe_message(error.message());
+    // Belt and braces: whatever the message says, the value of the line in
+    // error never appears in it.
+    if let Some(span) = error.span() {
+        for value in values_near(text, span) {
+            message = message.replace(&value, "…");
+        }
+    }
+    out.push_str(": ");
+    out.push_str(&message);
+    out
+}
+
+/// 1-based line and column (in characters) of byte `offset`.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// The parser's message with every value taken out. serde quotes the value
+/// it could not use (``invalid type: integer `123`, expected a string``,
+/// `invalid type: string "…", expected a boolean`): those messages are
+/// rebuilt from their safe parts. Syntax messages name only what was
+/// expected (``expected `"`, `'` ``), and unknown or duplicate keys name the
+/// key: those are kept.
+fn safe_message(message: &str) -> String {
+    let message = message
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let expected = |rest: &str| {
+        rest.rsplit_once(", expected ")
+            .map(|(_, expected)| plain_type(expected))
+            .unwrap_or("another kind of value")
+    };
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let found = rest.split([' ', '`', '"', ',']).next().unwrap_or("value");
+        return format!(
+            "wrong type: found {}, expected {}",
+            plain_type(found),
+            expected(rest)
+        );
+    }
+    if let Some(rest) = message.strip_prefix("invalid value: ") {
+        return format!("value not allowed here: expected {}", expected(rest));
+    }
+    if let Some(rest) = message.strip_prefix("invalid length ") {
+        return format!("wrong number of items: expected {}", expected(rest));
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        return match rest.split_once(", expected ") {
+            Some((_, expected)) => format!("unknown value: expected {expected}"),
+            None => "unknown value".to_string(),
+        };
+    }
+    message
+}
+
+/// serde's and toml's type words as a settings file's reader knows them.
+fn plain_type(name: &str) -> &'static str {
+    match name.trim() {
+        "integer" | "i64" | "u64" | "usize" | "u32" => "a whole number",
+        "u8" | "u16" => "a whole number in range",
+        "floating" | "f64" => "a number with a fraction",
+        "string" | "a string" | "str" => "a quoted string",
+        "boolean" | "a boolean" | "bool" => "true or false",
+        "sequence" | "a sequence" => "a list",
+        "map" | "a map" => "a table",
+        other if other.starts_with("struct ") => "a table",
+        _ => "another kind of value",
+    }
+}
+
+/// The texts around `span` that could be a secret: what it covers when
+/// that is right of the `=` (left of it is the key, which the message may
+/// name), and the value side of its line (raw and unquoted). Pieces shorter
+/// than three characters are left alone so as not to eat ordinary words of
+/// the message.
+fn values_near(text: &str, span: std::ops::Range<usize>) -> Vec<String> {
+    let start = floor_boundary(text, span.start);
+    let end = floor_boundary(text, span.end.max(start));
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = &text[line_start..line_end];
+    let mut values = Vec::new();
+    match line.find('=') {
+        Some(equals) if start < line_start + equals => {}
+        _ => values.push(text[start..end].trim().to_string()),
+    }
+    if let Some((_, value)) = line.split_once('=') {
+        let value = value.trim();
+        values.push(value.to_string());
+        values.push(value.trim_matches(['"', '\'']).to_string());
+    }
+    values.retain(|value| value.chars().count() >= 3);
+    // Longest first, so that a value is replaced before a part of it.
+    values.sort_by_key(|value| std::cmp::Reverse(value.len()));
+    values
+}
+
+fn floor_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// `table.key` of the line holding byte `offset`, read from the text itself
+/// (the parser does not say): the last `[table]` header above it and the
+/// bare key before `=` on the line that opened the value (a multi-line
+/// string or array keeps the key of its first line). Only plain TOML names
+/// read outside values are returned, so no part of a value can pass for a
+/// key.
+fn key_path_at(text: &str, offset: usize) -> Option<String> {
+    const MULTI_LINE_QUOTES: [&str; 2] = ["\"\"\"", "'''"];
+    let mut table: Option<String> = None;
+    let mut key: Option<String> = None;
+    let mut open_string: Option<&str> = None;
+    let mut depth = 0i32;
+    let mut line_end = 0usize;
+    for line in text.split_inclusive('\n') {
+        let line_start = line_end;
+        line_end += line.len();
+        if let Some(quote) = open_string {
+            if line.matches(quote).count() % 2 == 1 {
+                open_string = None;
+            }
+        } else {
+            let trimmed = line.trim();
+            if depth == 0 && trimmed.starts_with('[') {
+                let header = trimmed
+                    .trim_start_matches('[')
+                    .split(']')
+                    .next()
+                    .unwrap_or("")
+                    .trim();
+                table = is_plain_key(header).then(|| header.to_string());
+                key = None;
+            } else if depth == 0 {
+                key = trimmed
+                    .split_once('=')
+                    .map(|(name, _)| name.trim())
+                    .filter(|name| is_plain_key(name))
+                    .map(str::to_string);
+            }
+            let value = line.split_once('=').map_or(line, |(_, value)| value);
+            for quote in MULTI_LINE_QUOTES {
+                if value.matches(quote).count() % 2 == 1 {
+                    open_string = Some(quote);
+                }
+            }
+            if open_string.is_none() {
+                depth = (depth + bracket_balance(value)).max(0);
+            }
+        }
+        let on_this_line = offset >= line_start && offset < line_end;
+        if on_this_line || line_end >= text.len() {
+            return match (table, key) {
+                (Some(table), Some(key)) => Some(format!("{table}.{key}")),
+                (None, Some(key)) => Some(key),
+                (Some(table), None) => Some(table),
+                (None, None) => None,
+            };
+        }
+    }
+    table
+}
+
+/// `[`/`{` minus `]`/`}` outside quoted strings and comments on one line.
+fn bracket_balance(value: &str) -> i32 {
+    let mut balance = 0;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in value.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' && q == '"' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '"' | '\'' => quote = Some(c),
+                '#' => break,
+                '[' | '{' => balance += 1,
+                ']' | '}' => balance -= 1,
+                _ => {}
+            },
+        }
+    }
+    balance
+}
+
+/// A bare TOML key or dotted key: letters, digits, `_` and `-`.
+fn is_plain_key(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('.').all(|part| {
+            let part = part.trim();
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        })
 }
 
 fn parse_overrides(list: &[String]) -> anyhow::Result<Vec<AddressOverride>> {
@@ -238,7 +499,7 @@ pub fn resolve(
         .into());
     }
     if let Some(source) = &insecure_source {
-        eprintln!("{}", insecure_warning(Lang::detect(options.lang), source));
+        errln!("{}", insecure_warning(Lang::detect(options.lang), source));
     }
     settings.insecure = insecure_source.is_some();
     let ca_path = connection.ca_cert.clone().or(file.api.ca_cert.clone());

@@ -60,14 +60,11 @@ impl RunContext {
     }
 }
 
+/// Temp file, fsync, rename, directory fsync: a run killed at any instant
+/// leaves the previous file whole.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let io = |e: std::io::Error| EngineError::Io {
+    smtx_api::write_atomic(path, bytes).map_err(|e| EngineError::Io {
         path: path.to_path_buf(),
         reason: e.to_string(),
-    };
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    std::io::Write::write_all(&mut file, bytes).map_err(io)?;
-    file.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    })
 }

@@ -4,23 +4,32 @@
 //! console) call [`run`] and render what comes back.
 
 mod context;
+mod lock;
 mod progress;
 mod report;
 mod settings;
 mod stage_log;
 pub mod stages;
 
-use std::path::PathBuf;
-use std::time::Instant;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 pub use context::{CONTEXT_FILE, RunContext};
+pub use lock::LOCK_FILE;
 pub use progress::{ProgressEvent, ProgressSink};
 pub use report::{RunReport, StageReport, StepCounts, StepResult, StepStatus};
 pub use settings::{DEPLOYMENT_SSH_PASSWORD, Settings};
 use smtx_plan::Plan;
+pub use tokio_util::sync::CancellationToken;
 use tracing::instrument::WithSubscriber;
 
 pub const REPORT_FILE: &str = "report.json";
+
+/// After an abort, how long a stage gets to reach a point where it stops by
+/// itself (the client refuses new calls and ends waits at once) before it is
+/// dropped where it stands — an SSH command, say. Together with writing the
+/// report this keeps an abort under a second.
+const ABORT_BACKSTOP: Duration = Duration::from_millis(600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -30,6 +39,12 @@ pub enum EngineError {
     Client(#[from] smtx_api::ApiError),
     #[error("unknown stage {0:?} (known: prepare, config_cluster)")]
     UnknownStage(String),
+    /// Another run holds the run directory's lock.
+    #[error("{}: another run is using this run directory{}; wait for it to end or choose another run directory", run_dir.display(), holder.map(|pid| format!(" (pid {pid})")).unwrap_or_default())]
+    RunDirBusy {
+        run_dir: PathBuf,
+        holder: Option<u32>,
+    },
 }
 
 /// The stages, in the order they run.
@@ -78,10 +93,25 @@ pub struct RunRequest {
     /// An earlier run's context to start from.
     pub from: Option<RunContext>,
     pub progress: ProgressSink,
+    /// Cancel it to abort the run (Ctrl-C in the CLI, the console's stop
+    /// button): the step under way is recorded `aborted`, nothing more is
+    /// sent, and `run` returns a report whose status is `aborted`.
+    pub cancel: CancellationToken,
 }
 
-/// Run the requested stages in order; a failed stage stops the run.
-/// `context.json` is saved after every stage and `report.json` at the end.
+/// Where a rehearsal keeps its copy of the workbook: in its run directory,
+/// so the simulator's serial never reaches the customer's file.
+pub fn rehearsal_workbook(run_dir: &Path, workbook: &Path) -> PathBuf {
+    let name = workbook
+        .file_name()
+        .map_or_else(|| "workbook.xlsx".into(), ToOwned::to_owned);
+    run_dir.join(name)
+}
+
+/// Run the requested stages in order; a failed or aborted stage stops the
+/// run. `context.json` is saved after every step and `report.json` at the
+/// end. The run directory is locked for the duration: a second run on it
+/// gets [`EngineError::RunDirBusy`].
 pub async fn run(request: RunRequest) -> Result<RunReport, EngineError> {
     let RunRequest {
         settings,
@@ -89,15 +119,32 @@ pub async fn run(request: RunRequest) -> Result<RunReport, EngineError> {
         stages,
         from,
         progress,
+        cancel,
     } = request;
     let run_dir = settings.run_dir.clone();
     std::fs::create_dir_all(&run_dir).map_err(|e| EngineError::Io {
         path: run_dir.clone(),
         reason: e.to_string(),
     })?;
+    let _lock = lock::RunLock::acquire(&run_dir)?;
+    // Only once the run directory is ours: a refused run must not replace
+    // the copy another run is writing its serial into.
+    let workbook = if settings.rehearsal && !settings.dry_run {
+        let copy = rehearsal_workbook(&run_dir, &workbook.path);
+        std::fs::copy(&workbook.path, &copy).map_err(|e| EngineError::Io {
+            path: copy.clone(),
+            reason: format!("cannot copy the workbook {}: {e}", workbook.path.display()),
+        })?;
+        Workbook {
+            path: copy,
+            plan: workbook.plan,
+        }
+    } else {
+        workbook
+    };
     let mut context = from.unwrap_or_default();
     context.config = settings.redacted();
-    let client = stages::build_client(&settings, &workbook.plan)?;
+    let client = stages::build_client(&settings, &workbook.plan)?.with_cancellation(cancel.clone());
     let mut reports = Vec::new();
     let mut serial = None;
     for stage in stages {
@@ -106,27 +153,43 @@ pub async fn run(request: RunRequest) -> Result<RunReport, EngineError> {
             stage: stage.name().to_string(),
         });
         let (dispatch, _log_path) = stage_log::stage_dispatch(&run_dir, stage.name())?;
-        let mut run = stages::StageRun {
-            stage: stage.name(),
-            settings: &settings,
-            workbook: &workbook,
-            client: client.clone(),
-            context: &mut context,
-            progress: progress.clone(),
-            results: Vec::new(),
-        };
-        let outcome = match stage {
-            Stage::Prepare => {
-                stages::prepare::run(&mut run)
-                    .with_subscriber(dispatch)
-                    .await
+        let mut run = stages::StageRun::new(
+            stage.name(),
+            &settings,
+            &workbook,
+            client.clone(),
+            &mut context,
+            progress.clone(),
+            cancel.clone(),
+        );
+        let outcome = if cancel.is_cancelled() {
+            // Stopped between stages: this one is the step under way.
+            None
+        } else {
+            let stage_future = async {
+                match stage {
+                    Stage::Prepare => stages::prepare::run(&mut run).await,
+                    Stage::ConfigCluster => stages::config_cluster::run(&mut run).await,
+                }
             }
-            Stage::ConfigCluster => {
-                stages::config_cluster::run(&mut run)
-                    .with_subscriber(dispatch)
-                    .await
+            .with_subscriber(dispatch.clone());
+            tokio::select! {
+                outcome = stage_future => Some(outcome),
+                () = async {
+                    cancel.cancelled().await;
+                    tokio::time::sleep(ABORT_BACKSTOP).await;
+                } => None,
             }
         };
+        if outcome.is_none() && !run.has_stopped() {
+            // The stage did not get to record its step as aborted (dropped
+            // at the backstop, or not started): do it here, in its log.
+            let (action, step_started) = run.current_step();
+            tracing::dispatcher::with_default(&dispatch, || {
+                run.record(stages::aborted_step(action), step_started);
+            });
+        }
+        let outcome = outcome.unwrap_or_default();
         if let Some(found) = outcome.serial {
             serial = Some(found);
         }
@@ -150,9 +213,9 @@ pub async fn run(request: RunRequest) -> Result<RunReport, EngineError> {
             stage: stage.name().to_string(),
             status: report.status,
         });
-        let failed = report.status == StepStatus::Failed;
+        let stop = matches!(report.status, StepStatus::Failed | StepStatus::Aborted);
         reports.push(report);
-        if failed {
+        if stop {
             break;
         }
     }

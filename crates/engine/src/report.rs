@@ -14,6 +14,10 @@ pub enum StepStatus {
     Skipped,
     Warning,
     Failed,
+    /// Stopped by the user (Ctrl-C, SIGTERM, the console's abort) while it
+    /// ran; a later run with `--from` picks up from here. Ranks above
+    /// `Failed` so that a stage or run that was stopped says so.
+    Aborted,
 }
 
 impl StepStatus {
@@ -23,6 +27,7 @@ impl StepStatus {
             Self::Skipped => "skipped",
             Self::Warning => "warning",
             Self::Failed => "failed",
+            Self::Aborted => "aborted",
         }
     }
 }
@@ -69,6 +74,11 @@ impl StepResult {
     }
     pub fn failed(action: impl Into<String>, error: impl Into<String>) -> Self {
         let mut result = Self::new(action, StepStatus::Failed);
+        result.error = Some(error.into());
+        result
+    }
+    pub fn aborted(action: impl Into<String>, error: impl Into<String>) -> Self {
+        let mut result = Self::new(action, StepStatus::Aborted);
         result.error = Some(error.into());
         result
     }
@@ -132,6 +142,7 @@ pub struct StepCounts {
     pub warning: usize,
     pub skipped: usize,
     pub failed: usize,
+    pub aborted: usize,
 }
 
 impl RunReport {
@@ -148,9 +159,14 @@ impl RunReport {
                 StepStatus::Warning => counts.warning += 1,
                 StepStatus::Skipped => counts.skipped += 1,
                 StepStatus::Failed => counts.failed += 1,
+                StepStatus::Aborted => counts.aborted += 1,
             }
         }
         counts
+    }
+
+    pub fn aborted(&self) -> bool {
+        self.status == StepStatus::Aborted
     }
 
     pub fn to_json(&self) -> Value {

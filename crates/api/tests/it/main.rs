@@ -1,5 +1,6 @@
 //! Integration tests of `smtx-api`, one module per topic.
 
+mod bounds;
 mod client;
 mod raw_upload;
 mod ssh;

@@ -45,7 +45,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         .unwrap_or_else(|| PathBuf::from("smtx-demo").join(utc_stamp()));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let dir = dir.canonicalize().unwrap_or(dir);
-    eprintln!("{} ({})", text(lang, Msg::DemoStarting), dir.display());
+    errln!("{} ({})", text(lang, Msg::DemoStarting), dir.display());
 
     let workbook_path = dir.join("workbook.xlsx");
     WorkbookSpec::example(usize::from(args.hosts))
@@ -69,12 +69,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     )
     .await
     .context("cannot start the simulator")?;
-    eprintln!("{}:", text(lang, Msg::DemoSimulator));
+    errln!("{}:", text(lang, Msg::DemoSimulator));
     let ssh_of = |ssh: Option<std::net::SocketAddr>| {
         ssh.map(|ssh| format!("  ssh {ssh}")).unwrap_or_default()
     };
     for node in sim.nodes() {
-        eprintln!(
+        errln!(
             "  {:<12} {} → {}://{}{}",
             node.hostname,
             node.workbook_ip,
@@ -85,7 +85,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     }
     if let Some(vip) = sim.vip() {
         let (ip, http, ssh) = (vip.workbook_ip, vip.http, ssh_of(vip.ssh));
-        eprintln!("  {:<12} {ip} → {}://{http}{ssh}", "VIP", sim.scheme());
+        errln!("  {:<12} {ip} → {}://{http}{ssh}", "VIP", sim.scheme());
     }
 
     // Reach the simulator exactly as a rehearsal does: through the settings
@@ -126,6 +126,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             stages: Stage::ALL.to_vec(),
             from: None,
             progress: output::progress_sink(lang, false),
+            cancel: smtx_engine::CancellationToken::new(),
         },
         lang,
         args.json,
@@ -133,9 +134,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     .await;
     if !args.json {
         let state = sim.state();
-        println!();
-        println!("{}:", text(lang, Msg::DemoSimulator));
-        println!(
+        outln!();
+        outln!("{}:", text(lang, Msg::DemoSimulator));
+        outln!(
             "{}",
             serde_json::to_string_pretty(&demo_summary(&state)).unwrap_or_default()
         );

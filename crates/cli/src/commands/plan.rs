@@ -65,10 +65,10 @@ fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
     let parsed = parse_workbook(&bytes, &file).map_err(|error| BadInput(error.to_string()))?;
     if args.json {
         let json = serde_json::to_string_pretty(&parsed).context("rendering the plan as JSON")?;
-        println!("{json}");
+        outln!("{json}");
     } else {
-        println!("Workbook: {file}\n");
-        print!("{}", render_summary(&parsed));
+        outln!("Workbook: {file}\n");
+        out!("{}", render_summary(&parsed));
     }
     Ok(if parsed.has_errors() {
         Outcome::BadInput
@@ -86,12 +86,12 @@ fn set_serial(args: SetSerialArgs) -> anyhow::Result<Outcome> {
         Ok(SerialWriteOutcome::Written { previous }) => {
             let file = args.workbook.display();
             match previous {
-                Some(previous) => println!(
+                Some(previous) => outln!(
                     "{file}: wrote serial {} to {} (replacing {previous:?})",
                     args.serial.trim(),
                     args.cell
                 ),
-                None => println!(
+                None => outln!(
                     "{file}: wrote serial {} to {}",
                     args.serial.trim(),
                     args.cell
@@ -100,7 +100,7 @@ fn set_serial(args: SetSerialArgs) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Ok(SerialWriteOutcome::AlreadyPresent) => {
-            println!(
+            outln!(
                 "{}: {} already holds serial {}; nothing to do",
                 args.workbook.display(),
                 args.cell,

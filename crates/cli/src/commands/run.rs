@@ -3,13 +3,20 @@
 //! call it checks what would point the run at the wrong thing (another
 //! cluster's `--from`, a missing `--vmtools-iso`), says where it is going,
 //! and keeps a rehearsal's serial out of the customer's workbook.
+//!
+//! Owns Ctrl-C
+//! during a run: the first SIGINT/SIGTERM aborts the run through the
+//! engine's cancellation token (the step under way is recorded `aborted`,
+//! the resume command is printed, exit 130); a second one quits at once.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde_json::Value;
-use smtx_engine::{RunContext, RunRequest, Settings, Stage, Workbook};
+use smtx_engine::{
+    CancellationToken, EngineError, RunContext, RunRequest, Settings, Stage, Workbook,
+};
 use smtx_plan::Plan;
 
 use super::BadInput;
@@ -97,7 +104,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         force_serial: args.force_serial,
     };
     let default_dir = default_run_dir(&workbook.plan.cluster.name);
-    let settings = settings::resolve(&args.connection, &options, default_dir)?;
+    let mut settings = settings::resolve(&args.connection, &options, default_dir.clone())?;
+    if settings.run_dir == default_dir {
+        settings.run_dir = claim_run_dir(&default_dir)?;
+    }
     let from = match &args.from {
         Some(dir) => {
             let context = RunContext::load(dir).map_err(|e| BadInput(format!("--from: {e}")))?;
@@ -115,6 +125,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
             stages,
             from,
             progress: output::progress_sink(lang, false),
+            cancel: CancellationToken::new(),
         },
         lang,
         args.json,
@@ -122,8 +133,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     .await
 }
 
-/// Run and print; shared with `demo`.
-pub async fn execute(mut request: RunRequest, lang: Lang, json: bool) -> anyhow::Result<Outcome> {
+/// Run and print; shared with `demo`. SIGINT/SIGTERM abort the run.
+pub async fn execute(request: RunRequest, lang: Lang, json: bool) -> anyhow::Result<Outcome> {
     if let Some(iso) = &request.settings.vmtools_iso
         && let Err(error) = std::fs::metadata(iso).and_then(|meta| {
             if meta.is_file() {
@@ -135,26 +146,40 @@ pub async fn execute(mut request: RunRequest, lang: Lang, json: bool) -> anyhow:
     {
         return Err(BadInput(i18n::missing_iso(lang, iso, &error.to_string())).into());
     }
+    // The resume command names the customer's workbook, not a rehearsal's copy.
+    let workbook = request.workbook.path.clone();
     if request.settings.rehearsal && !request.settings.dry_run {
-        let copy = rehearsal_copy(&request.settings, &request.workbook.path)?;
-        eprintln!(
-            "{}",
-            i18n::rehearsal_copy(lang, &copy, &request.workbook.path)
-        );
-        request.workbook.path = copy;
+        // The engine makes the copy once it holds the run directory.
+        let copy = smtx_engine::rehearsal_workbook(&request.settings.run_dir, &workbook);
+        errln!("{}", i18n::rehearsal_copy(lang, &copy, &workbook));
     }
-    eprintln!(
+    errln!(
         "{}",
         target(lang, &request.settings, &request.workbook.plan)
     );
-    let report = smtx_engine::run(request).await.context("run failed")?;
+    let signals = abort_on_signals(request.cancel.clone(), lang);
+    let result = smtx_engine::run(request).await;
+    if let Some(signals) = signals {
+        signals.abort();
+    }
+    let report = match result {
+        Err(error @ EngineError::RunDirBusy { .. }) => {
+            return Err(BadInput(error.to_string()).into());
+        }
+        other => other.context("run failed")?,
+    };
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&report.to_json()).context("cannot print the report")?
         );
     } else {
         output::print_report(lang, &report);
+    }
+    if report.aborted() {
+        errln!("{}", abort_text(lang, AbortText::Aborted));
+        errln!("  {}", resume_command(&workbook, &report.run_dir));
+        return Ok(Outcome::Aborted);
     }
     Ok(if report.failed() {
         Outcome::Failed
@@ -185,25 +210,6 @@ fn target(lang: Lang, settings: &Settings, plan: &Plan) -> String {
         TargetKind::Live
     };
     i18n::target_line(lang, &base, via.as_deref(), kind)
-}
-
-/// A rehearsal works on a copy of the workbook in its run directory, so the
-/// simulator's serial never reaches the customer's file.
-fn rehearsal_copy(settings: &Settings, workbook: &Path) -> anyhow::Result<PathBuf> {
-    let dir = &settings.run_dir;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let name = workbook
-        .file_name()
-        .map_or_else(|| "workbook.xlsx".into(), ToOwned::to_owned);
-    let copy = dir.join(name);
-    std::fs::copy(workbook, &copy).with_context(|| {
-        format!(
-            "cannot copy {} into the run directory {}",
-            workbook.display(),
-            dir.display()
-        )
-    })?;
-    Ok(copy)
 }
 
 /// Why an earlier run's context does not belong to this run: another
@@ -265,6 +271,146 @@ fn from_mismatch(context: &RunContext, plan: &Plan, rehearsal: bool) -> Option<S
     }
 }
 
+/// What the CLI says about an abort, in both languages (kept together so
+/// they can move into the catalogue of `i18n` as one piece).
+#[derive(Debug, Clone, Copy)]
+enum AbortText {
+    Stopping,
+    QuitNow,
+    Aborted,
+}
+
+fn abort_text(lang: Lang, which: AbortText) -> &'static str {
+    match (lang, which) {
+        (Lang::En, AbortText::Stopping) => {
+            "stopping: aborting the step under way (press Ctrl-C again to quit at once)"
+        }
+        (Lang::ZhCn, AbortText::Stopping) => "正在停止：中止当前步骤（再按一次 Ctrl-C 立即退出）",
+        (Lang::En, AbortText::QuitNow) => "quitting at once",
+        (Lang::ZhCn, AbortText::QuitNow) => "立即退出",
+        (Lang::En, AbortText::Aborted) => {
+            "aborted: the run directory records how far it got; to continue, run"
+        }
+        (Lang::ZhCn, AbortText::Aborted) => "已中止：运行目录记录了进度；继续执行请运行",
+    }
+}
+
+/// The first SIGINT or SIGTERM cancels `cancel` (the engine stops between
+/// calls, within a second); the second exits on the spot with 130. `None`
+/// when the handlers cannot be installed: the signals then act as they
+/// always do.
+fn abort_on_signals(cancel: CancellationToken, lang: Lang) -> Option<tokio::task::JoinHandle<()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).ok()?;
+        let mut terminate = signal(SignalKind::terminate()).ok()?;
+        Some(tokio::spawn(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            errln!("{}", abort_text(lang, AbortText::Stopping));
+            cancel.cancel();
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            errln!("{}", abort_text(lang, AbortText::QuitNow));
+            std::process::exit(crate::ABORTED_EXIT);
+        }))
+    }
+    #[cfg(not(unix))]
+    {
+        Some(tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_err() {
+                return;
+            }
+            errln!("{}", abort_text(lang, AbortText::Stopping));
+            cancel.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                errln!("{}", abort_text(lang, AbortText::QuitNow));
+                std::process::exit(crate::ABORTED_EXIT);
+            }
+        }))
+    }
+}
+
+/// The command that continues an aborted run: this command line with
+/// `--from` the aborted run's directory (and without its `--run-dir`, so
+/// the new run gets a directory of its own). Other commands (`demo`) get
+/// the plain `run` form.
+fn resume_command(workbook: &Path, run_dir: &Path) -> String {
+    let mut args = std::env::args_os()
+        .skip(1)
+        .map(|arg| arg.to_string_lossy().into_owned());
+    let mut words = vec!["smtx-deploy".to_string()];
+    let first = args.next();
+    if first.as_deref() == Some("run") {
+        words.push("run".to_string());
+        while let Some(arg) = args.next() {
+            if arg == "--from" || arg == "--run-dir" {
+                args.next();
+                continue;
+            }
+            if arg.starts_with("--from=") || arg.starts_with("--run-dir=") {
+                continue;
+            }
+            words.push(shell_quote(&arg));
+        }
+    } else {
+        words.push("run".to_string());
+        words.push("--plan".to_string());
+        words.push(shell_quote(&workbook.display().to_string()));
+    }
+    words.push("--from".to_string());
+    words.push(shell_quote(&run_dir.display().to_string()));
+    words.join(" ")
+}
+
+/// `word` as a POSIX shell reads it back: bare when it is plainly safe,
+/// else in single quotes.
+fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// Creates the default run directory, or the first free `-2`, `-3`, …
+/// variant of it: runs started in the same second get directories of
+/// their own (creating a directory is atomic; checking first is not).
+fn claim_run_dir(base: &Path) -> anyhow::Result<PathBuf> {
+    if let Some(parent) = base.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| BadInput(format!("{}: {e}", parent.display())))?;
+    }
+    let name = base.as_os_str().to_string_lossy().into_owned();
+    for attempt in 1..=1000u32 {
+        let candidate = if attempt == 1 {
+            base.to_path_buf()
+        } else {
+            PathBuf::from(format!("{name}-{attempt}"))
+        };
+        match std::fs::create_dir(&candidate) {
+            Ok(()) => return Ok(candidate),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(error) => {
+                return Err(BadInput(format!("{}: {error}", candidate.display())).into());
+            }
+        }
+    }
+    Err(BadInput(format!(
+        "{name}: a thousand run directories of this name exist already; pass --run-dir"
+    ))
+    .into())
+}
+
 /// Parse and validate; on workbook errors print them as `plan check` does and
 /// answer `None`.
 pub fn load_workbook(path: &Path, lang: Lang) -> anyhow::Result<Option<Workbook>> {
@@ -273,12 +419,12 @@ pub fn load_workbook(path: &Path, lang: Lang) -> anyhow::Result<Option<Workbook>
         .map_err(|e| BadInput(e.to_string()))?;
     if parsed.has_errors() {
         // Exactly as `plan check` prints them.
-        eprint!("{}", smtx_plan::render_diagnostics(&parsed));
-        eprintln!("{}", text(lang, Msg::WorkbookHasErrors));
+        err!("{}", smtx_plan::render_diagnostics(&parsed));
+        errln!("{}", text(lang, Msg::WorkbookHasErrors));
         return Ok(None);
     }
     for diagnostic in &parsed.diagnostics {
-        eprintln!("{diagnostic}");
+        errln!("{diagnostic}");
     }
     Ok(Some(Workbook {
         path: path.to_path_buf(),
@@ -341,5 +487,29 @@ mod tests {
                 .to_string_lossy()
                 .contains("CN_BJ_01-")
         );
+    }
+
+    /// Two runs of the same cluster in the same second: the second gets
+    /// `-2`, the third `-3`, none shares a directory.
+    #[test]
+    fn run_directories_of_the_same_second_do_not_collide() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let base = dir.path().join("runs").join("cluster-20261127-072009");
+        let first = claim_run_dir(&base)?;
+        let second = claim_run_dir(&base)?;
+        let third = claim_run_dir(&base)?;
+        assert_eq!(first, base);
+        assert_eq!(second, dir.path().join("runs/cluster-20261127-072009-2"));
+        assert_eq!(third, dir.path().join("runs/cluster-20261127-072009-3"));
+        assert!(first.is_dir() && second.is_dir() && third.is_dir());
+        Ok(())
+    }
+
+    #[test]
+    fn shell_quoting_reads_back_as_the_same_word() {
+        assert_eq!(shell_quote("/tmp/runs/a-1"), "/tmp/runs/a-1");
+        assert_eq!(shell_quote("my runs"), "'my runs'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
     }
 }

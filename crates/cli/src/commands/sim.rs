@@ -49,7 +49,7 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
         .map_err(|error| BadInput(format!("{file}: cannot read the workbook: {error}")))?;
     let parsed = parse_workbook(&bytes, &file).map_err(|error| BadInput(error.to_string()))?;
     for diagnostic in &parsed.diagnostics {
-        eprintln!("{diagnostic}");
+        errln!("{diagnostic}");
     }
     if parsed.has_errors() {
         let errors = parsed
@@ -57,8 +57,8 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .count();
-        eprintln!("error: {file}: {errors} error(s); fix the workbook before simulating it");
-        eprintln!("hint: `smtx-deploy plan check {file}` lists them by cell");
+        errln!("error: {file}: {errors} error(s); fix the workbook before simulating it");
+        errln!("hint: `smtx-deploy plan check {file}` lists them by cell");
         return Ok(Outcome::BadInput);
     }
     if args.chunk_size == 0 {
@@ -95,7 +95,7 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
             .ssh
             .map(|addr| format!("  ssh {addr}"))
             .unwrap_or_default();
-        println!(
+        outln!(
             "{}  {} → {}://{}{ssh}",
             node.hostname,
             node.workbook_ip,
@@ -104,7 +104,7 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
         );
     }
     if let Some(vip) = sim.vip() {
-        println!(
+        outln!(
             "VIP  {} → {}://{}{}  (answers once set via PUT /api/v2/settings/vip)",
             vip.workbook_ip,
             sim.scheme(),
@@ -114,7 +114,7 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
                 .unwrap_or_default()
         );
     }
-    println!(
+    outln!(
         "control  {}/_sim/state  {}/_sim/faults",
         sim.control_url(),
         sim.control_url()
@@ -123,8 +123,8 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
     let mut ca_path = None;
     if let Some(config) = &args.write_config {
         let written = write_config(&sim, config)?;
-        println!("settings  {}", written.display());
-        eprintln!(
+        outln!("settings  {}", written.display());
+        errln!(
             "hint: smtx-deploy run --config {} --plan {file}",
             written.display()
         );
@@ -134,24 +134,24 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
         // The certificate names the workbook addresses only, as a cluster's
         // does: reach the control endpoint by its workbook address.
         match &ca_path {
-            Some(path) => eprintln!(
+            Some(path) => errln!(
                 "hint: curl --cacert {ca} --connect-to {ip}:443:{http} https://{ip}/_sim/state",
                 ca = path.display(),
                 ip = node.workbook_ip,
                 http = node.http
             ),
-            None => eprintln!(
+            None => errln!(
                 "hint: curl --insecure --connect-to {ip}:443:{http} https://{ip}/_sim/state",
                 ip = node.workbook_ip,
                 http = node.http
             ),
         }
     }
-    eprintln!("Simulating; press Ctrl-C to stop.");
+    errln!("Simulating; press Ctrl-C to stop.");
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;
-    eprintln!("Stopping the simulated cluster.");
+    errln!("Stopping the simulated cluster.");
     sim.shutdown().await;
     Ok(Outcome::Ok)
 }

@@ -1,8 +1,11 @@
 //! CLI integration tests: the `smtx-deploy` binary as a user runs it.
 
+mod durability;
 mod hints;
 mod onsite;
+mod pipes;
 mod plan;
 mod run;
 mod scenarios;
+mod settings_errors;
 mod sim;

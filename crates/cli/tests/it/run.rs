@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use smtx_plan::fixture::WorkbookSpec;
 use smtx_sim::{ClusterSpec, RunningSim, SimOptions};
 
-fn binary() -> Command {
+pub(crate) fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_smtx-deploy"));
     command
         .env("NO_COLOR", "1")
@@ -60,13 +60,13 @@ pub(crate) async fn rehearsal_with(spec: WorkbookSpec, options: SimOptions) -> R
     }
 }
 
-async fn run_cli(args: Vec<String>) -> Output {
+pub(crate) async fn run_cli(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || binary().args(args).output().expect("binary runs"))
         .await
         .expect("join")
 }
 
-fn secrets_of(spec: &WorkbookSpec) -> Vec<String> {
+pub(crate) fn secrets_of(spec: &WorkbookSpec) -> Vec<String> {
     let mut secrets = vec![
         spec.fisheye_password.clone(),
         "0123456789abcdef-fallback-token".to_string(),
@@ -90,7 +90,7 @@ fn secrets_of(spec: &WorkbookSpec) -> Vec<String> {
 }
 
 /// Every file under `dir` (recursively), as text.
-fn files_under(dir: &Path) -> Vec<(PathBuf, String)> {
+pub(crate) fn files_under(dir: &Path) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return out;
@@ -107,7 +107,7 @@ fn files_under(dir: &Path) -> Vec<(PathBuf, String)> {
     out
 }
 
-fn assert_no_secret(secrets: &[String], what: &str, text: &str) {
+pub(crate) fn assert_no_secret(secrets: &[String], what: &str, text: &str) {
     for secret in secrets {
         assert!(
             !text.contains(secret.as_str()),

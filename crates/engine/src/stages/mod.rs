@@ -11,11 +11,23 @@ use std::time::Instant;
 
 use smtx_api::{ApiClient, ClientConfig, TlsConfig};
 use smtx_plan::Plan;
+use tokio_util::sync::CancellationToken;
 
 use crate::{
     EngineError, ProgressEvent, ProgressSink, RunContext, Settings, StepResult, StepStatus,
     Workbook,
 };
+
+/// What an aborted step says, and what to do about it.
+const ABORTED_ERROR: &str =
+    "aborted: the run was stopped (Ctrl-C, SIGTERM or a stop request) before this step finished";
+const ABORTED_HINT: &str =
+    "run again with --from RUN_DIR to continue; finished steps are found, not repeated";
+
+/// The result of a step the run was stopped in.
+pub(crate) fn aborted_step(action: impl Into<String>) -> StepResult {
+    StepResult::aborted(action, ABORTED_ERROR).with_hint(ABORTED_HINT)
+}
 
 /// What one stage works with while it runs.
 #[derive(Debug)]
@@ -27,6 +39,12 @@ pub struct StageRun<'a> {
     pub context: &'a mut RunContext,
     pub progress: ProgressSink,
     pub results: Vec<StepResult>,
+    cancel: CancellationToken,
+    /// The step started last and not yet recorded: what an abort interrupts.
+    current: Option<(String, Instant)>,
+    /// A step was recorded `aborted`: nothing after it ran, so nothing after
+    /// it is recorded.
+    stopped: bool,
 }
 
 /// What a stage hands back besides its results.
@@ -35,21 +53,83 @@ pub struct StageOutcome {
     pub serial: Option<String>,
 }
 
+impl<'a> StageRun<'a> {
+    pub fn new(
+        stage: &'static str,
+        settings: &'a Settings,
+        workbook: &'a Workbook,
+        client: ApiClient,
+        context: &'a mut RunContext,
+        progress: ProgressSink,
+        cancel: CancellationToken,
+    ) -> Self {
+        Self {
+            stage,
+            settings,
+            workbook,
+            client,
+            context,
+            progress,
+            results: Vec::new(),
+            cancel,
+            current: None,
+            stopped: false,
+        }
+    }
+}
+
 impl StageRun<'_> {
     pub fn plan(&self) -> &Plan {
         &self.workbook.plan
     }
 
-    pub fn step_started(&self, action: &str) -> Instant {
+    pub fn step_started(&mut self, action: &str) -> Instant {
+        let now = Instant::now();
+        if self.stopped {
+            return now;
+        }
+        self.current = Some((action.to_string(), now));
         self.progress.emit(ProgressEvent::StepStarted {
             stage: self.stage.to_string(),
             action: action.to_string(),
         });
-        Instant::now()
+        now
+    }
+
+    /// A step was recorded `aborted`.
+    pub fn has_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// The step under way (started, not recorded), else the stage itself.
+    pub(crate) fn current_step(&self) -> (String, Instant) {
+        self.current
+            .clone()
+            .unwrap_or_else(|| (self.stage.to_string(), Instant::now()))
     }
 
     /// Record a step: result list, stage log line, progress event.
+    ///
+    /// Once the run is aborted, the first step that does not succeed is the
+    /// one the abort interrupted (its calls answer "aborted"): it is
+    /// recorded `aborted`, and the steps after it, which never really ran,
+    /// are not recorded at all.
     pub fn record(&mut self, mut result: StepResult, started: Instant) {
+        if self.stopped {
+            return;
+        }
+        if self.cancel.is_cancelled()
+            && matches!(result.status, StepStatus::Warning | StepStatus::Failed)
+        {
+            result = StepResult {
+                detail: result.detail.take(),
+                ..aborted_step(result.action)
+            };
+        }
+        if result.status == StepStatus::Aborted {
+            self.stopped = true;
+        }
+        self.current = None;
         result.elapsed_ms = started.elapsed().as_millis() as u64;
         let error = result.error.clone().unwrap_or_default();
         match result.status {
@@ -61,7 +141,7 @@ impl StageRun<'_> {
                 detail = result.detail.as_deref().unwrap_or(""),
                 elapsed_ms = result.elapsed_ms,
             ),
-            StepStatus::Warning | StepStatus::Failed => tracing::warn!(
+            StepStatus::Warning | StepStatus::Failed | StepStatus::Aborted => tracing::warn!(
                 stage = self.stage,
                 action = %result.action,
                 status = result.status.as_str(),

@@ -84,6 +84,7 @@ async fn config_cluster_starts_from_an_earlier_prepare() {
         stages: vec![Stage::Prepare],
         from: None,
         progress: smtx_engine::ProgressSink::none(),
+        cancel: smtx_engine::CancellationToken::new(),
     })
     .await
     .expect("prepare runs");
@@ -98,6 +99,7 @@ async fn config_cluster_starts_from_an_earlier_prepare() {
         stages: vec![Stage::ConfigCluster],
         from: None,
         progress: smtx_engine::ProgressSink::none(),
+        cancel: smtx_engine::CancellationToken::new(),
     })
     .await
     .expect("runs");
@@ -111,6 +113,7 @@ async fn config_cluster_starts_from_an_earlier_prepare() {
         stages: vec![Stage::ConfigCluster],
         from: Some(context),
         progress: smtx_engine::ProgressSink::none(),
+        cancel: smtx_engine::CancellationToken::new(),
     })
     .await
     .expect("config_cluster runs");
@@ -172,6 +175,7 @@ async fn the_context_is_saved_after_every_step() {
         stages: Stage::ALL.to_vec(),
         from: None,
         progress,
+        cancel: smtx_engine::CancellationToken::new(),
     })
     .await
     .expect("runs");

@@ -142,6 +142,7 @@ impl Harness {
             stages: Stage::ALL.to_vec(),
             from,
             progress: smtx_engine::ProgressSink::none(),
+            cancel: smtx_engine::CancellationToken::new(),
         })
         .await
         .expect("run completes")
