@@ -6,9 +6,11 @@
 //! shapes in `reference/samples`.
 //!
 //! Layout: [`spec`] (what to simulate), `state` (the state machine, no
-//! sockets), `http` (axum router, faults, call log, uploads), `tls`
-//! (generated CA + leaf), `server` (listeners, [`start`], [`RunningSim`]),
-//! [`scenario`] (faults), [`ssh`] (the SSH server, owned by the SSH work).
+//! sockets, a module per domain; canned bodies in `fixtures/*.json`),
+//! `http` (axum router, extractors for the session and typed bodies, faults,
+//! call log, uploads, `/_sim`), `tls` (generated CA + leaf), `server`
+//! (listeners, [`start`], [`RunningSim`]), [`scenario`] (faults), [`ssh`]
+//! (the SSH server).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), smtx_sim::SimError> {
