@@ -3,3 +3,4 @@
 mod plan;
 mod run;
 mod sim;
+mod sim_control;

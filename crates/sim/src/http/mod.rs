@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
+use smtx_secret::Secret;
 use tokio_util::sync::CancellationToken;
 
 use crate::state::{
@@ -35,6 +36,8 @@ const JSON_BODY_LIMIT: usize = 1 << 20;
 pub(crate) struct Shared {
     state: Mutex<SimState>,
     pub upload_dir: PathBuf,
+    /// Guards `/_sim/*` when set.
+    pub control_token: Option<Secret>,
 }
 
 impl Shared {
@@ -42,7 +45,13 @@ impl Shared {
         Self {
             state: Mutex::new(state),
             upload_dir,
+            control_token: None,
         }
+    }
+
+    pub fn with_control_token(mut self, token: Option<Secret>) -> Self {
+        self.control_token = token;
+        self
     }
 
     /// A panicking handler must not take the whole simulator down with it.
@@ -141,7 +150,10 @@ async fn method_not_allowed(request: Request) -> ApiError {
 /// Applies the VIP gate, endpoint faults and latency, and records the call.
 async fn track(State(app): State<App>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
-    if path.starts_with("/_sim/") {
+    if path == "/_sim" || path.starts_with("/_sim/") {
+        if let Some(refused) = control::refusal(&app, request.headers()) {
+            return refused;
+        }
         return next.run(request).await;
     }
     let target = request

@@ -2,6 +2,7 @@
 
 mod common;
 mod conformance;
+mod control;
 mod faults;
 mod requests;
 mod session;
