@@ -1,5 +1,6 @@
 //! Integration tests of `smtx-sim`, one module per topic.
 
+mod build;
 mod common;
 mod conformance;
 mod control;
