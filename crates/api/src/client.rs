@@ -1,7 +1,8 @@
-//! The HTTP client: one `reqwest::Client`, the reference's envelope and
-//! failure rule, retries where repeating is safe, one re-login on 401, the
-//! address override (curl's `--resolve`, keeping the workbook address in the
-//! `Host` header), TLS settings, and the dry-run recorder.
+//! The HTTP client: the reference's envelope and failure rule, retries
+//! where repeating is safe, one re-login on 401, the address override
+//! (curl's `--resolve`: the socket goes to the override, the `Host` header
+//! and the certificate check stay with the workbook address; one connection
+//! pool per overridden address, see `tls.rs`), and the dry-run recorder.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -13,8 +14,11 @@ use reqwest::{Method, Url, header};
 use serde_json::Value;
 use smtx_secret::Secret;
 
+use rustls::pki_types::ServerName;
+
 use crate::ApiError;
 use crate::dry_run::{PlannedCall, redact, synthetic_answer};
+use crate::tls::{self, Alpn, TlsSetup};
 
 /// The token every host accepts before deployment (captured, and shipped by
 /// the original client as its default).
@@ -56,9 +60,12 @@ impl std::str::FromStr for AddressOverride {
 /// How the server certificate is checked.
 #[derive(Debug, Clone, Default)]
 pub struct TlsConfig {
-    /// Extra CA certificates (PEM) to trust, e.g. the simulator's.
+    /// The CA certificates (PEM) to trust, e.g. the simulator's or the
+    /// cluster's: these alone, not the built-in web roots. `None`: the web
+    /// roots.
     pub ca_cert_pem: Option<Vec<u8>>,
-    /// Accept any certificate. Clusters ship self-signed ones; opt-in only.
+    /// Accept any certificate. Clusters ship self-signed ones; opt-in only,
+    /// and never together with a CA.
     pub insecure: bool,
 }
 
@@ -205,13 +212,30 @@ impl<'a> Call<'a> {
 }
 
 struct Shared {
+    /// For addresses without an override.
     http: reqwest::Client,
     config: ClientConfig,
-    overrides: HashMap<String, SocketAddr>,
+    /// Per overridden workbook host: where to connect, and a client whose
+    /// certificate check expects that host.
+    overrides: HashMap<String, OverrideRoute>,
     session: RwLock<Option<Secret>>,
     /// Kept so that a 401 can log in again once.
     credentials: RwLock<Option<(String, Secret)>>,
     planned: Mutex<Vec<PlannedCall>>,
+}
+
+struct OverrideRoute {
+    target: SocketAddr,
+    http: reqwest::Client,
+}
+
+/// Where one call goes: the URL to hand to `http` (the override applied),
+/// the `Host` header to send with it, and the client whose connections
+/// check the certificate for the workbook address.
+pub(crate) struct Routed {
+    pub url: Url,
+    pub host_header: Option<String>,
+    pub http: reqwest::Client,
 }
 
 /// A client bound to one base URL; clones share the connection pool and the
@@ -234,34 +258,39 @@ impl std::fmt::Debug for ApiClient {
 impl ApiClient {
     pub fn new(config: ClientConfig) -> Result<Self, ApiError> {
         let base = parse_base(&config.base_url)?;
-        let mut builder = reqwest::Client::builder()
-            .use_rustls_tls()
-            .connect_timeout(config.connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(30))
-            .user_agent(concat!("smtx-deploy/", env!("CARGO_PKG_VERSION")));
-        if let Some(pem) = &config.tls.ca_cert_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| ApiError::Config(format!("CA certificate: not a PEM bundle: {e}")))?;
-            if certs.is_empty() {
-                return Err(ApiError::Config(
-                    "CA certificate: no certificate in the PEM file".to_string(),
-                ));
+        let tls = TlsSetup::new(&config.tls)?;
+        let builder = |tls_config: rustls::ClientConfig| {
+            reqwest::Client::builder()
+                .use_preconfigured_tls(tls_config)
+                .connect_timeout(config.connect_timeout)
+                .pool_idle_timeout(Duration::from_secs(30))
+                .user_agent(concat!("smtx-deploy/", env!("CARGO_PKG_VERSION")))
+        };
+        let build = |builder: reqwest::ClientBuilder| {
+            builder
+                .build()
+                .map_err(|e| ApiError::Config(format!("cannot build the HTTP client: {e}")))
+        };
+        let http = build(builder(tls.client_config(None, Alpn::Any)?))?;
+        let mut overrides = HashMap::new();
+        for o in &config.overrides {
+            let expected = tls::server_name(&o.host)?;
+            let is_dns_name = matches!(expected, ServerName::DnsName(_));
+            let mut route = builder(tls.client_config(Some(expected), Alpn::Http1)?).http1_only();
+            if is_dns_name {
+                // A name keeps its place in the URL (so SNI names it too) and
+                // resolves to the override; an IP literal is never resolved,
+                // so `target` rewrites the URL instead.
+                route = route.resolve(&o.host, o.target);
             }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
+            overrides.insert(
+                o.host.clone(),
+                OverrideRoute {
+                    target: o.target,
+                    http: build(route)?,
+                },
+            );
         }
-        if config.tls.insecure {
-            builder = builder.danger_accept_invalid_certs(true);
-        }
-        let http = builder
-            .build()
-            .map_err(|e| ApiError::Config(format!("cannot build the HTTP client: {e}")))?;
-        let overrides = config
-            .overrides
-            .iter()
-            .map(|o| (o.host.clone(), o.target))
-            .collect();
         Ok(Self {
             shared: Arc::new(Shared {
                 http,
@@ -330,17 +359,31 @@ impl ApiClient {
         &self.shared.config
     }
 
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.shared.http
+    /// Where a TCP connection to `host:port` really goes: the override's
+    /// target for an overridden host (whatever the port: an override maps
+    /// the API address), else `host:port` itself when `host` is an IP.
+    pub fn connect_address(&self, host: &str, port: u16) -> Option<SocketAddr> {
+        match self.shared.overrides.get(host) {
+            Some(route) => Some(route.target),
+            None => host
+                .parse::<std::net::IpAddr>()
+                .ok()
+                .map(|ip| SocketAddr::new(ip, port)),
+        }
     }
 
-    /// Full URL for `path` plus the `Host` header to send, with the address
-    /// override applied.
+    /// The port of the base URL (443 for `https://` without one).
+    pub fn base_port(&self) -> u16 {
+        self.base.port_or_known_default().unwrap_or(443)
+    }
+
+    /// Full URL for `path` plus the `Host` header to send and the client to
+    /// send with, the address override applied.
     pub(crate) fn target(
         &self,
         path: &str,
         query: &[(&'static str, String)],
-    ) -> Result<(Url, Option<String>), ApiError> {
+    ) -> Result<Routed, ApiError> {
         let mut url = self
             .base
             .join(path)
@@ -349,11 +392,16 @@ impl ApiClient {
             url.query_pairs_mut()
                 .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
-        let Some(host) = url.host_str().map(str::to_string) else {
-            return Ok((url, None));
+        let direct = |url| Routed {
+            url,
+            host_header: None,
+            http: self.shared.http.clone(),
         };
-        let Some(target) = self.shared.overrides.get(&host) else {
-            return Ok((url, None));
+        let Some(host) = url.host_str().map(str::to_string) else {
+            return Ok(direct(url));
+        };
+        let Some(route) = self.shared.overrides.get(&host) else {
+            return Ok(direct(url));
         };
         // The server sees the workbook address it was asked for, as the
         // original client does: only the socket goes elsewhere.
@@ -361,11 +409,17 @@ impl ApiClient {
             Some(port) => format!("{host}:{port}"),
             None => host.clone(),
         };
-        url.set_ip_host(target.ip())
-            .map_err(|()| ApiError::Config(format!("cannot override {host}")))?;
-        url.set_port(Some(target.port()))
+        if host.parse::<std::net::IpAddr>().is_ok() {
+            url.set_ip_host(route.target.ip())
+                .map_err(|()| ApiError::Config(format!("cannot override {host}")))?;
+        }
+        url.set_port(Some(route.target.port()))
             .map_err(|()| ApiError::Config(format!("cannot override the port of {host}")))?;
-        Ok((url, Some(host_header)))
+        Ok(Routed {
+            url,
+            host_header: Some(host_header),
+            http: route.http.clone(),
+        })
     }
 
     /// Apply the auth header for `auth`.
@@ -449,10 +503,12 @@ impl ApiClient {
     }
 
     async fn send_once(&self, call: &Call<'_>, action: &str) -> Result<Value, ApiError> {
-        let (url, host_header) = self.target(call.path, &call.query)?;
-        let mut request = self
-            .shared
-            .http
+        let Routed {
+            url,
+            host_header,
+            http,
+        } = self.target(call.path, &call.query)?;
+        let mut request = http
             .request(call.method.clone(), url.clone())
             .timeout(self.shared.config.request_timeout);
         if let Some(host) = &host_header {
@@ -480,7 +536,7 @@ impl ApiClient {
 
     fn record(&self, call: &Call<'_>) -> Result<Value, ApiError> {
         let url = match self.target(call.path, &call.query) {
-            Ok((_, _)) => {
+            Ok(_) => {
                 // Show the address the user knows, not the override.
                 let mut url = self
                     .base
@@ -730,16 +786,19 @@ mod tests {
         let mut config = ClientConfig::new("https://10.0.20.11");
         config.overrides = vec!["10.0.20.11=127.0.0.1:4443".parse().expect("valid")];
         let client = ApiClient::new(config).expect("client");
-        let (url, host) = client.target("/api/v2/tools/license", &[]).expect("target");
-        assert_eq!(url.as_str(), "https://127.0.0.1:4443/api/v2/tools/license");
-        assert_eq!(host.as_deref(), Some("10.0.20.11"));
-        let (url, host) = client
+        let routed = client.target("/api/v2/tools/license", &[]).expect("target");
+        assert_eq!(
+            routed.url.as_str(),
+            "https://127.0.0.1:4443/api/v2/tools/license"
+        );
+        assert_eq!(routed.host_header.as_deref(), Some("10.0.20.11"));
+        let routed = client
             .with_base("https://10.0.20.99")
             .expect("base")
             .target("/x", &[("a", "b c".to_string())])
             .expect("target");
-        assert_eq!(url.as_str(), "https://10.0.20.99/x?a=b+c");
-        assert_eq!(host, None);
+        assert_eq!(routed.url.as_str(), "https://10.0.20.99/x?a=b+c");
+        assert_eq!(routed.host_header, None);
     }
 
     #[test]

@@ -7,7 +7,9 @@ mod client;
 mod dry_run;
 mod endpoints;
 mod error;
+pub mod probe;
 pub mod ssh;
+mod tls;
 mod upload;
 
 pub use client::{

@@ -3,7 +3,8 @@
 //! `user:password` lines to its stdin — never onto a command line, into a
 //! shell string, a log line or an error. Also owns the host-key policy (like
 //! OpenSSH's `StrictHostKeyChecking=accept-new`, recorded in a known_hosts
-//! file in the run directory) and the bounded parallel fan-out over hosts.
+//! file the caller names; a changed key is refused unless accepted for that
+//! host or for all) and the bounded parallel fan-out over hosts.
 //! Every wait (connect, auth, command) has a deadline.
 
 use std::fmt;
@@ -52,10 +53,34 @@ pub struct SshOptions {
     pub connect_timeout: Duration,
     /// From opening the channel to the command's exit status.
     pub command_timeout: Duration,
-    /// The known_hosts file (in the run directory).
+    /// The known_hosts file. A rehearsal and a site keep separate files:
+    /// the simulator's keys pinned under the workbook addresses would
+    /// otherwise refuse every real host.
     pub known_hosts: PathBuf,
-    /// Replace a recorded host key that changed instead of refusing it.
-    pub accept_changed_host_key: bool,
+    /// Which recorded host keys that changed are replaced instead of refused.
+    pub changed_host_keys: ChangedHostKeys,
+}
+
+/// Which hosts may present another key than the one recorded (after a
+/// reinstall); every other changed key is refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ChangedHostKeys {
+    #[default]
+    Refuse,
+    /// Every host (the whole cluster was reinstalled).
+    AcceptAll,
+    /// These hosts, by their known_hosts name (the workbook address).
+    Accept(Vec<String>),
+}
+
+impl ChangedHostKeys {
+    pub fn accepts(&self, known_hosts_key: &str) -> bool {
+        match self {
+            Self::Refuse => false,
+            Self::AcceptAll => true,
+            Self::Accept(hosts) => hosts.iter().any(|host| host == known_hosts_key),
+        }
+    }
 }
 
 impl SshOptions {
@@ -66,7 +91,7 @@ impl SshOptions {
             connect_timeout: Duration::from_secs(10),
             command_timeout: Duration::from_secs(60),
             known_hosts,
-            accept_changed_host_key: false,
+            changed_host_keys: ChangedHostKeys::Refuse,
         }
     }
 }
@@ -152,15 +177,18 @@ pub enum SshError {
         tried_target: bool,
     },
     /// The host's key differs from the one recorded on an earlier run.
+    /// What to do about it (accept it for this host) is the front end's to
+    /// say: it knows its own options.
     #[error(
-        "{host}: host key changed (now {fingerprint}), refusing to send passwords; the recorded key is in {}; {hint}",
+        "{host}: host key changed (now {fingerprint}), refusing to send passwords; the key recorded for {known_hosts_key} is in {}",
         known_hosts.display()
     )]
     HostKeyChanged {
         host: String,
+        /// The name the key is recorded under (the workbook address).
+        known_hosts_key: String,
         fingerprint: String,
         known_hosts: PathBuf,
-        hint: String,
     },
     /// Reading or writing the known_hosts file failed.
     #[error("{host}: known_hosts file {}: {source}", path.display())]
@@ -349,7 +377,7 @@ async fn rotate(target: &SshTarget, options: &SshOptions) -> Result<RotationOutc
         host: target.host.clone(),
         known_hosts_key: target.known_hosts_key.clone(),
         known_hosts: options.known_hosts.clone(),
-        accept_changed: options.accept_changed_host_key,
+        accept_changed: options.changed_host_keys.accepts(&target.known_hosts_key),
         rejection: Arc::clone(&verdict),
     };
     let config = Arc::new(russh::client::Config {
@@ -583,12 +611,9 @@ impl russh::client::Handler for HostKeyPolicy {
             }
             Ok(HostKeyStatus::Changed) => Some(SshError::HostKeyChanged {
                 host: self.host.clone(),
+                known_hosts_key: self.known_hosts_key.clone(),
                 fingerprint: fingerprint(),
                 known_hosts: self.known_hosts.clone(),
-                hint: format!(
-                    "if the host was reinstalled, accept the new key with the accept-changed-host-key option (`--accept-changed-host-key`), or delete the line for {} from that file",
-                    self.known_hosts_key
-                ),
             }),
             Err(source) => Some(SshError::KnownHosts {
                 host: self.host.clone(),

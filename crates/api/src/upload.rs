@@ -869,7 +869,11 @@ impl ApiClient {
         tracker: &Arc<Tracker>,
     ) -> Result<Value, ApiError> {
         let query = chunk_query(volume, index);
-        let (url, host_header) = self.target(CHUNK_PATH, &query)?;
+        let crate::client::Routed {
+            url,
+            host_header,
+            http,
+        } = self.target(CHUNK_PATH, &query)?;
         let stream = chunk_stream(
             ChunkRead {
                 path: read.path.clone(),
@@ -886,11 +890,7 @@ impl ApiClient {
             .map_err(|e| ApiError::Config(format!("{CHUNK_ACTION}: content type: {e}")))?;
         let form = multipart::Form::new().part("file", part);
         let timeout = self.config().upload_timeout;
-        let mut request = self
-            .http()
-            .post(url.clone())
-            .timeout(timeout)
-            .multipart(form);
+        let mut request = http.post(url.clone()).timeout(timeout).multipart(form);
         if let Some(host) = &host_header {
             request = request.header(header::HOST, host.as_str());
         }

@@ -31,7 +31,8 @@ enum Command {
     /// Start a simulated, deployed SMTX OS cluster from a workbook.
     Sim(commands::sim::SimArgs),
     /// Run stages (prepare, config_cluster) against a cluster.
-    Run(commands::run::RunArgs),
+    // Boxed: `run` has many more flags than the other commands.
+    Run(Box<commands::run::RunArgs>),
     /// Build an example workbook, start the simulator and configure it end to end.
     Demo(commands::demo::DemoArgs),
 }
@@ -70,7 +71,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Plan(args) => commands::plan::run(args),
             Command::Sim(args) => commands::sim::run(args).await,
-            Command::Run(args) => commands::run::run(args).await,
+            Command::Run(args) => commands::run::run(*args).await,
             Command::Demo(args) => commands::demo::run(args).await,
         }
     });

@@ -3,16 +3,19 @@
 //! (`--config`, TOML, the format `smtx-deploy sim --write-config` writes),
 //! then defaults.
 
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
 use serde::Deserialize;
 use smtx_api::AddressOverride;
+use smtx_api::ssh::ChangedHostKeys;
 use smtx_engine::Settings;
 use smtx_secret::Secret;
 
 use crate::commands::BadInput;
+use crate::i18n::Lang;
 
 /// Flags shared by the commands that talk to a cluster.
 #[derive(Debug, Clone, clap::Args)]
@@ -39,12 +42,17 @@ pub struct ConnectionArgs {
         value_delimiter = ','
     )]
     pub ssh_resolve: Vec<String>,
-    /// Trust this CA certificate (PEM) for the cluster's HTTPS.
-    #[arg(long, env = "SMTX_CA_CERT", conflicts_with = "insecure")]
+    /// Trust this CA certificate (PEM) alone for the cluster's HTTPS; the
+    /// certificate must name the workbook address, even through --resolve.
+    #[arg(long, env = "SMTX_CA_CERT")]
     pub ca_cert: Option<PathBuf>,
     /// Do not verify the cluster's TLS certificate.
     #[arg(long, env = "SMTX_INSECURE")]
     pub insecure: bool,
+    /// Pin SSH host keys in this file (default: known_hosts beside the run
+    /// directories; a settings file written by `sim` names its own).
+    #[arg(long, value_name = "FILE", env = "SMTX_SSH_KNOWN_HOSTS")]
+    pub ssh_known_hosts: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -59,6 +67,8 @@ pub struct FileSettings {
     #[serde(default)]
     pub serial: FileSerial,
     pub cpu_compatibility: Option<bool>,
+    /// Set the VIP even when something already answers on it.
+    pub allow_active_vip: Option<bool>,
     pub run_dir: Option<PathBuf>,
 }
 
@@ -89,6 +99,8 @@ pub struct FileSsh {
     pub command_timeout_secs: Option<u64>,
     pub port: Option<u16>,
     pub accept_changed_host_keys: Option<bool>,
+    /// Where SSH host keys are pinned (relative to this file).
+    pub known_hosts: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -129,6 +141,7 @@ impl FileSettings {
             }
         };
         rebase(&mut settings.api.ca_cert);
+        rebase(&mut settings.ssh.known_hosts);
         rebase(&mut settings.vmtools.iso);
         Ok(settings)
     }
@@ -151,8 +164,13 @@ pub struct RunOptions {
     pub no_cpu_compatibility: bool,
     pub no_host_passwords: bool,
     pub accept_changed_host_keys: bool,
+    /// Hosts (management IPs) whose changed SSH key is accepted.
+    pub accept_changed_host_key: Vec<Ipv4Addr>,
+    pub allow_active_vip: bool,
     pub serial_cell: Option<String>,
     pub force_serial: bool,
+    /// Language of the warnings printed while resolving.
+    pub lang: Option<Lang>,
 }
 
 pub fn resolve(
@@ -187,12 +205,40 @@ pub fn resolve(
         }
     }
     settings.ssh_overrides = ssh;
-    settings.insecure = connection.insecure || file.api.insecure.unwrap_or(false);
-    let ca_path = if connection.insecure {
-        None
-    } else {
-        connection.ca_cert.clone().or(file.api.ca_cert.clone())
+    let config_name = || {
+        connection
+            .config
+            .as_deref()
+            .map(|path| path.display().to_string())
+            .unwrap_or_default()
     };
+    let insecure_source = if connection.insecure {
+        Some("--insecure / SMTX_INSECURE".to_string())
+    } else if file.api.insecure == Some(true) {
+        Some(format!("api.insecure in {}", config_name()))
+    } else {
+        None
+    };
+    let ca_source = match (&connection.ca_cert, &file.api.ca_cert) {
+        (Some(path), _) => Some(format!("--ca-cert / SMTX_CA_CERT {}", path.display())),
+        (None, Some(path)) => Some(format!(
+            "api.ca_cert {} in {}",
+            path.display(),
+            config_name()
+        )),
+        (None, None) => None,
+    };
+    if let (Some(insecure), Some(ca)) = (&insecure_source, &ca_source) {
+        return Err(BadInput(format!(
+            "{insecure} and a CA certificate ({ca}) together: verify against the CA, or verify nothing; drop one of them"
+        ))
+        .into());
+    }
+    if let Some(source) = &insecure_source {
+        eprintln!("{}", insecure_warning(Lang::detect(options.lang), source));
+    }
+    settings.insecure = insecure_source.is_some();
+    let ca_path = connection.ca_cert.clone().or(file.api.ca_cert.clone());
     if let Some(path) = ca_path {
         let pem = std::fs::read(&path)
             .map_err(|e| BadInput(format!("CA certificate {}: {e}", path.display())))?;
@@ -239,13 +285,43 @@ pub fn resolve(
     if let Some(port) = file.ssh.port {
         settings.ssh_port = port;
     }
-    settings.accept_changed_host_keys =
-        options.accept_changed_host_keys || file.ssh.accept_changed_host_keys.unwrap_or(false);
+    settings.changed_host_keys =
+        if options.accept_changed_host_keys || file.ssh.accept_changed_host_keys.unwrap_or(false) {
+            ChangedHostKeys::AcceptAll
+        } else if options.accept_changed_host_key.is_empty() {
+            ChangedHostKeys::Refuse
+        } else {
+            ChangedHostKeys::Accept(
+                options
+                    .accept_changed_host_key
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+            )
+        };
+    settings.known_hosts = connection
+        .ssh_known_hosts
+        .clone()
+        .or(file.ssh.known_hosts.clone());
+    settings.allow_active_vip = options.allow_active_vip || file.allow_active_vip.unwrap_or(false);
     if let Some(cell) = options.serial_cell.clone().or(file.serial.cell) {
         settings.serial_cell = cell;
     }
     settings.force_serial = options.force_serial || file.serial.force.unwrap_or(false);
     Ok(settings)
+}
+
+/// One line on stderr: what `insecure` no longer checks, and where it was
+/// turned on.
+fn insecure_warning(lang: Lang, source: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "warning: TLS verification is off ({source}): the cluster's HTTPS certificate is not checked at any address (hosts, VIP), so passwords go to whoever answers there"
+        ),
+        Lang::ZhCn => format!(
+            "警告：TLS 校验已关闭（{source}）：不再校验集群任何地址（主机、VIP）的 HTTPS 证书，密码会发给在这些地址应答的任何设备"
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -288,6 +364,7 @@ mod tests {
             ssh_resolve: vec![],
             ca_cert: None,
             insecure: false,
+            ssh_known_hosts: None,
         };
         let settings =
             resolve(&connection, &RunOptions::default(), dir.path().join("run")).expect("resolves");
@@ -298,6 +375,57 @@ mod tests {
             .map(|o| format!("{}={}", o.host, o.target))
             .collect();
         assert_eq!(targets, ["10.0.0.1=127.0.0.1:7", "10.0.0.2=127.0.0.1:2"]);
+    }
+
+    #[test]
+    fn pins_and_changed_keys_come_from_the_file_or_the_flags() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.toml");
+        std::fs::write(
+            &path,
+            "allow_active_vip = true\n[ssh]\nknown_hosts = \"rehearsal.known_hosts\"\n",
+        )
+        .expect("write");
+        let mut connection = ConnectionArgs {
+            config: Some(path),
+            api_base: None,
+            resolve: vec![],
+            ssh_resolve: vec![],
+            ca_cert: None,
+            insecure: false,
+            ssh_known_hosts: None,
+        };
+        let options = RunOptions {
+            accept_changed_host_key: vec!["10.0.20.12".parse().expect("ip")],
+            ..RunOptions::default()
+        };
+        let settings = resolve(&connection, &options, dir.path().join("runs/a")).expect("ok");
+        // Relative to the settings file, not to where the run starts.
+        assert_eq!(
+            settings.known_hosts_path(),
+            dir.path().join("rehearsal.known_hosts")
+        );
+        assert!(settings.allow_active_vip);
+        assert_eq!(
+            settings.changed_host_keys,
+            ChangedHostKeys::Accept(vec!["10.0.20.12".to_string()])
+        );
+        connection.ssh_known_hosts = Some(PathBuf::from("/site/pins"));
+        let options = RunOptions {
+            accept_changed_host_keys: true,
+            ..options
+        };
+        let settings = resolve(&connection, &options, dir.path().join("runs/a")).expect("ok");
+        assert_eq!(settings.known_hosts_path(), PathBuf::from("/site/pins"));
+        assert_eq!(settings.changed_host_keys, ChangedHostKeys::AcceptAll);
+        connection.config = None;
+        connection.ssh_known_hosts = None;
+        let settings = resolve(&connection, &options, dir.path().join("runs/a")).expect("ok");
+        assert_eq!(
+            settings.known_hosts_path(),
+            dir.path().join("runs/known_hosts"),
+            "default: beside the run directories"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use smtx_api::AddressOverride;
+use smtx_api::ssh::ChangedHostKeys;
 use smtx_secret::Secret;
 
 /// The password SMTX OS leaves on `smartx` after deployment (captured).
@@ -43,10 +44,15 @@ pub struct Settings {
     pub ssh_port: u16,
     /// The `smartx` password the cluster was deployed with.
     pub ssh_initial_password: Secret,
-    pub accept_changed_host_keys: bool,
+    /// Hosts whose SSH key may differ from the pinned one (reinstalled).
+    pub changed_host_keys: ChangedHostKeys,
     /// Pinned SSH host keys; default: `known_hosts` beside the run directory,
-    /// so that later runs (each with a new run directory) check them.
+    /// so that later runs (each with a new run directory) check them. A
+    /// rehearsal's settings file names its own, so the simulator's keys
+    /// never meet the site's.
     pub known_hosts: Option<PathBuf>,
+    /// Set the VIP even when something already answers on it.
+    pub allow_active_vip: bool,
     /// `sheet!cell` for the serial.
     pub serial_cell: String,
     pub force_serial: bool,
@@ -76,8 +82,9 @@ impl Settings {
             ssh_command_timeout: Duration::from_secs(30),
             ssh_port: 22,
             ssh_initial_password: Secret::new(DEPLOYMENT_SSH_PASSWORD),
-            accept_changed_host_keys: false,
+            changed_host_keys: ChangedHostKeys::Refuse,
             known_hosts: None,
+            allow_active_vip: false,
             serial_cell: smtx_plan::DEFAULT_SERIAL_CELL.to_string(),
             force_serial: false,
         }
@@ -127,7 +134,11 @@ impl Settings {
                 "rotate_host_passwords": self.rotate_host_passwords,
                 "concurrency": self.ssh_concurrency,
                 "initial_password": "***",
-                "accept_changed_host_keys": self.accept_changed_host_keys,
+                "accept_changed_host_keys": match &self.changed_host_keys {
+                    ChangedHostKeys::Refuse => json!(false),
+                    ChangedHostKeys::AcceptAll => json!(true),
+                    ChangedHostKeys::Accept(hosts) => json!(hosts),
+                },
                 "known_hosts": self.known_hosts_path().display().to_string(),
             },
             "vmtools": {
@@ -135,6 +146,7 @@ impl Settings {
                 "work_dir": self.work_dir.display().to_string(),
                 "force_upload": self.force_upload,
             },
+            "allow_active_vip": self.allow_active_vip,
             "cpu_compatibility": self.cpu_compatibility,
             "serial_cell": self.serial_cell,
             "dry_run": self.dry_run,

@@ -26,7 +26,7 @@
 //!
 //! # Scenario file
 //!
-//! A TOML list of faults (`crates/sim/scenarios/example.toml` has them all).
+//! A TOML list of faults (`crates/sim/scenarios/` has examples).
 //! `POST /_sim/faults` takes the same shape as JSON (`{"faults":[...]}`) or
 //! one fault object; [`RunningSim::inject`] takes a [`Fault`]. Nodes are
 //! 0-based indices into the workbook's host list.
@@ -80,6 +80,9 @@
 //! [[faults]]
 //! kind = "ssh_hang"
 //! node = 2
+//!
+//! [[faults]]
+//! kind = "vip_in_use"        # another device answers on the VIP before it is set
 //! ```
 //!
 //! # Choices where the reference says ASSUMED (or says nothing)
@@ -104,11 +107,13 @@
 //!   are `UPDATE_VIP`, `UPDATE_DNS`, `UPDATE_NTP` with empty `resources`.
 //!   Values are stored at once (unless the job is made to fail). DNS servers
 //!   must be IPv4; NTP mode `external` (needs servers) or `internal`.
-//! - \[ASSUMED\] The VIP listener is bound at start but, until a VIP is set,
-//!   answers every `/api/...` call with 503 `VIP_NOT_CONFIGURED` (chosen over
-//!   closing the connection so a client sees why). It serves whichever VIP
-//!   was set, acting as the first host; its SSH listener likewise refuses
-//!   logins until then and is the first host's SSH afterwards.
+//! - \[ASSUMED\] The VIP's listeners (HTTPS and SSH) are bound at start but
+//!   refuse connections until a VIP is set, as at an address nobody holds,
+//!   so a client can probe the VIP before claiming it. Then HTTPS serves
+//!   whichever VIP was set, acting as the first host, and SSH is the first
+//!   host's. With the `vip_in_use` fault they accept connections from the
+//!   start, as another device would: every `/api/...` call answers 503
+//!   `VIP_NOT_CONFIGURED` and every SSH login is refused until a VIP is set.
 //! - \[ASSUMED\] Jobs advance per poll (see [`SimOptions::job_polls_to_finish`]),
 //!   and no sooner than [`SimOptions::job_duration`] after they were created:
 //!   `pending`, then `running`, then `done` or `failed`; every job has the
@@ -158,8 +163,9 @@
 //!   `WWW-Authenticate: Bearer`) unless the request has `Authorization:
 //!   Bearer <token>`; the cluster API and [`RunningSim`]'s in-process
 //!   helpers need no token.
-//! - HTTP/1.1 only, over HTTPS (CA + leaf for 127.0.0.1, localhost, ::1 and
-//!   every workbook IP + VIP) or plain HTTP.
+//! - HTTP/1.1 only, over HTTPS (CA + a leaf naming only the workbook's host
+//!   IPs and VIP, never 127.0.0.1: clients reach it through an address
+//!   override that checks the workbook address) or plain HTTP.
 
 pub mod scenario;
 pub mod spec;

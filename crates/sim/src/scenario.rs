@@ -114,6 +114,10 @@ pub enum Fault {
     SshLoginRefused { node: usize },
     /// SSH on this node never answers the password request.
     SshHang { node: usize },
+    /// Another device already holds the management VIP: its listeners
+    /// (HTTPS and SSH) accept connections before the VIP is set, and answer
+    /// like a stranger (HTTP 503, SSH logins refused).
+    VipInUse,
 }
 
 /// `pattern` matches `path` segment by segment, `*` matching one segment.

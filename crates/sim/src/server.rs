@@ -1,18 +1,21 @@
 //! Starting and stopping a simulated cluster: one HTTP(S) listener per host
-//! and one for the VIP, one SSH listener per host, all on 127.0.0.1 with
-//! ports picked by the OS; the accept loop that tags each connection with the
-//! node it reached; the settings file that points a client at all of them.
+//! and one for the VIP, one SSH listener per host and one for the VIP, all on
+//! 127.0.0.1 with ports picked by the OS; the VIP's listeners refuse
+//! connections until something holds the VIP; the accept loop that tags each
+//! connection with the node it reached; the settings file that points a
+//! client at all of them.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use smtx_secret::Secret;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
@@ -92,6 +95,7 @@ pub struct RunningSim {
     tls: bool,
     ca_pem: Option<String>,
     shared: Arc<Shared>,
+    vip_gate: Arc<VipGate>,
     shutdown: CancellationToken,
     tasks: JoinSet<()>,
     _upload_dir: Option<tempfile::TempDir>,
@@ -164,6 +168,7 @@ impl RunningSim {
     /// Arms a fault, like `POST /_sim/faults`.
     pub fn inject(&self, fault: Fault) {
         self.shared.lock().inject(fault);
+        self.vip_gate.open_if_held();
     }
 
     /// The license serial this cluster reports (stable for the seed).
@@ -172,8 +177,15 @@ impl RunningSim {
     }
 
     /// The settings file `smtx-deploy run --config` reads. `ca_cert_path`
-    /// is where the caller wrote [`RunningSim::ca_cert_pem`].
-    pub fn settings_toml(&self, ca_cert_path: Option<&Path>) -> String {
+    /// is where the caller wrote [`RunningSim::ca_cert_pem`];
+    /// `known_hosts_path` is where the rehearsal pins the simulator's SSH
+    /// host keys, apart from the site's pins (they share the workbook
+    /// addresses, so one file would refuse every real host afterwards).
+    pub fn settings_toml(
+        &self,
+        ca_cert_path: Option<&Path>,
+        known_hosts_path: Option<&Path>,
+    ) -> String {
         let mut api = toml::Table::new();
         if let Some(first) = self.nodes.first() {
             api.insert(
@@ -216,6 +228,12 @@ impl RunningSim {
         }
         let mut ssh = toml::Table::new();
         ssh.insert("resolve".to_owned(), toml::Value::Array(ssh_resolve));
+        if let Some(path) = known_hosts_path {
+            ssh.insert(
+                "known_hosts".to_owned(),
+                path.to_string_lossy().into_owned().into(),
+            );
+        }
         let mut root = toml::Table::new();
         root.insert("api".to_owned(), toml::Value::Table(api));
         root.insert("ssh".to_owned(), toml::Value::Table(ssh));
@@ -227,6 +245,81 @@ impl RunningSim {
     pub async fn shutdown(mut self) {
         self.shutdown.cancel();
         while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+/// The VIP's listeners: bound at start (so the settings file can name their
+/// ports) but listening only once something holds the VIP — the cluster
+/// after `PUT settings/vip`, or another device (the `vip_in_use` fault).
+/// Until then a connection is refused, as at a free address, so a client
+/// that probes the VIP before setting it finds nothing there.
+#[derive(Debug)]
+struct VipGate {
+    shared: Arc<Shared>,
+    /// Opening registers the socket with the runtime, and `inject` may be
+    /// called from outside it.
+    runtime: tokio::runtime::Handle,
+    /// Bound, not yet listening, each with the task waiting to serve it.
+    closed: Mutex<Vec<(TcpSocket, oneshot::Sender<TcpListener>)>>,
+}
+
+impl VipGate {
+    /// Binds a socket on 127.0.0.1 that listens once the VIP is held; the
+    /// receiver gets the listener then.
+    fn bind(&self, what: &str) -> Result<(SocketAddr, oneshot::Receiver<TcpListener>), SimError> {
+        let bind_error = |source| SimError::Bind {
+            what: what.to_owned(),
+            source,
+        };
+        let socket = TcpSocket::new_v4().map_err(bind_error)?;
+        socket
+            .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+            .map_err(bind_error)?;
+        let address = socket.local_addr().map_err(bind_error)?;
+        let (opened, listening) = oneshot::channel();
+        self.closed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((socket, opened));
+        Ok((address, listening))
+    }
+
+    /// Starts listening if the VIP is now held. Called after every request
+    /// and injected fault, before the answer goes out: a client told "VIP
+    /// set" can connect at once.
+    fn open_if_held(&self) {
+        let mut closed = self.closed.lock().unwrap_or_else(PoisonError::into_inner);
+        if closed.is_empty() || !self.shared.lock().vip_held() {
+            return;
+        }
+        let _runtime = self.runtime.enter();
+        for (socket, opened) in closed.drain(..) {
+            match socket.listen(1024) {
+                Ok(listener) => {
+                    // The serving task is gone only when the simulator stops.
+                    let _ = opened.send(listener);
+                }
+                Err(error) => tracing::warn!(%error, "cannot listen on the VIP"),
+            }
+        }
+    }
+}
+
+/// Waits until the gate opens (or the simulator stops), then serves.
+async fn when_open<F, Fut>(
+    listening: oneshot::Receiver<TcpListener>,
+    shutdown: CancellationToken,
+    serve: F,
+) where
+    F: FnOnce(TcpListener) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let listener = tokio::select! {
+        () = shutdown.cancelled() => return,
+        listener = listening => listener,
+    };
+    if let Ok(listener) = listener {
+        serve(listener).await;
     }
 }
 
@@ -330,6 +423,11 @@ pub async fn start(spec: ClusterSpec, options: SimOptions) -> Result<RunningSim,
     let shared =
         Arc::new(Shared::new(state, upload_dir).with_control_token(options.control_token.clone()));
     let app = router(shared.clone(), options.chunk_size);
+    let vip_gate = Arc::new(VipGate {
+        shared: shared.clone(),
+        runtime: tokio::runtime::Handle::current(),
+        closed: Mutex::new(Vec::new()),
+    });
 
     let (ca_pem, acceptor) = if options.tls {
         let mut addresses: Vec<Ipv4Addr> = spec.hosts.iter().map(|h| h.management_ip).collect();
@@ -352,6 +450,7 @@ pub async fn start(spec: ClusterSpec, options: SimOptions) -> Result<RunningSim,
             Target::Node(index),
             app.clone(),
             acceptor.clone(),
+            vip_gate.clone(),
             shutdown.clone(),
         ));
         let ssh = if options.ssh {
@@ -379,29 +478,32 @@ pub async fn start(spec: ClusterSpec, options: SimOptions) -> Result<RunningSim,
     }
     let vip = match spec.vip {
         Some(workbook_ip) => {
-            let listener = bind_loopback("HTTP listener of the VIP").await?;
-            let http = local_addr(&listener, "HTTP listener of the VIP")?;
-            tasks.spawn(serve_http(
-                listener,
-                Target::Vip,
+            let (http, listening) = vip_gate.bind("HTTP listener of the VIP")?;
+            let (app, acceptor, gate, token) = (
                 app.clone(),
                 acceptor.clone(),
+                vip_gate.clone(),
                 shutdown.clone(),
-            ));
+            );
+            tasks.spawn(when_open(listening, shutdown.clone(), move |listener| {
+                serve_http(listener, Target::Vip, app, acceptor, gate, token)
+            }));
             let ssh = if options.ssh && !spec.hosts.is_empty() {
-                let what = "SSH listener of the VIP";
-                let listener = bind_loopback(what).await?;
-                let address = local_addr(&listener, what)?;
+                let (address, listening) = vip_gate.bind("SSH listener of the VIP")?;
                 let backend: Arc<dyn ssh::SshBackend> = Arc::new(VipSshAccounts(shared.clone()));
                 let key = ssh::host_key_for(spec.seed, VIP_HOLDER);
                 let token = shutdown.clone();
-                tasks.spawn(async move {
-                    if let Err(error) =
-                        ssh::serve_ssh(listener, VIP_HOLDER, key, backend, token).await
-                    {
-                        tracing::warn!(%error, "simulated SSH server of the VIP stopped");
-                    }
-                });
+                tasks.spawn(when_open(
+                    listening,
+                    shutdown.clone(),
+                    move |listener| async move {
+                        if let Err(error) =
+                            ssh::serve_ssh(listener, VIP_HOLDER, key, backend, token).await
+                        {
+                            tracing::warn!(%error, "simulated SSH server of the VIP stopped");
+                        }
+                    },
+                ));
                 Some(address)
             } else {
                 None
@@ -414,12 +516,15 @@ pub async fn start(spec: ClusterSpec, options: SimOptions) -> Result<RunningSim,
         }
         None => None,
     };
+    // A scenario may hand the VIP to another device from the start.
+    vip_gate.open_if_held();
     Ok(RunningSim {
         nodes,
         vip,
         tls: options.tls,
         ca_pem,
         shared,
+        vip_gate,
         shutdown,
         tasks,
         _upload_dir: owned_dir,
@@ -433,6 +538,7 @@ async fn serve_http(
     target: Target,
     app: Router,
     acceptor: Option<TlsAcceptor>,
+    vip_gate: Arc<VipGate>,
     shutdown: CancellationToken,
 ) {
     let mut connections = JoinSet::new();
@@ -453,13 +559,20 @@ async fn serve_http(
         };
         let app = app.clone();
         let acceptor = acceptor.clone();
+        let vip_gate = vip_gate.clone();
         let shutdown = shutdown.clone();
         connections.spawn(async move {
             let service =
                 hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
                     request.extensions_mut().insert(info.clone());
                     let mut app = app.clone();
-                    async move { tower::Service::call(&mut app, request).await }
+                    let vip_gate = vip_gate.clone();
+                    async move {
+                        let response = tower::Service::call(&mut app, request).await;
+                        // A PUT settings/vip or a fault may have handed out the VIP.
+                        vip_gate.open_if_held();
+                        response
+                    }
                 });
             match acceptor {
                 Some(acceptor) => {

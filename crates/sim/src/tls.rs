@@ -1,8 +1,11 @@
 //! The simulator's certificates: a throw-away CA and a server leaf signed by
-//! it, valid for loopback and every workbook address, so clients can verify
-//! whichever name their address override leaves them with.
+//! it, valid for the workbook addresses (hosts and VIP) and nothing else —
+//! like a cluster's own certificate. The listeners are on 127.0.0.1, so a
+//! client that checks the certificate against the address it connected to
+//! fails: only one that checks the workbook address through its address
+//! override (curl's `--resolve`) gets in, which is what a site needs.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use rcgen::{
@@ -43,7 +46,7 @@ pub(crate) fn generate(addresses: &[Ipv4Addr]) -> Result<SimTls, SimError> {
         .self_signed(&ca_key)
         .map_err(|e| tls_error("CA certificate", e))?;
 
-    let mut leaf_params = CertificateParams::new(vec!["localhost".to_owned()])
+    let mut leaf_params = CertificateParams::new(Vec::<String>::new())
         .map_err(|e| tls_error("server parameters", e))?;
     leaf_params
         .distinguished_name
@@ -54,10 +57,10 @@ pub(crate) fn generate(addresses: &[Ipv4Addr]) -> Result<SimTls, SimError> {
         KeyUsagePurpose::DigitalSignature,
         KeyUsagePurpose::KeyEncipherment,
     ];
-    let mut ips: Vec<IpAddr> = vec![
-        IpAddr::V4(Ipv4Addr::LOCALHOST),
-        IpAddr::V6(Ipv6Addr::LOCALHOST),
-    ];
+    if addresses.is_empty() {
+        return Err(tls_error("server certificate", "no address to name"));
+    }
+    let mut ips: Vec<IpAddr> = Vec::new();
     for address in addresses {
         let ip = IpAddr::V4(*address);
         if !ips.contains(&ip) {

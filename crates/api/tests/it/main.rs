@@ -4,5 +4,6 @@ mod client;
 mod raw_upload;
 mod ssh;
 mod ssh_support;
+mod tls;
 mod upload;
 mod upload_support;

@@ -171,13 +171,26 @@ async fn a_changed_host_key_is_refused_then_accepted_with_the_option() -> TestRe
         message.contains(&known_hosts.display().to_string()),
         "{message}"
     );
-    assert!(message.contains("accept-changed-host-key"), "{message}");
+    assert!(
+        message.contains("recorded for 10.0.20.11"),
+        "names the pinned address: {message}"
+    );
     assert_no_password(&error);
     // Nothing was sent and nothing was rewritten.
     assert_eq!(hosts.password(0, "smartx"), "first-new");
     assert_eq!(std::fs::read_to_string(&known_hosts)?, recorded);
 
-    options.accept_changed_host_key = true;
+    // Accepting another host's new key does not accept this one.
+    options.changed_host_keys = ChangedHostKeys::Accept(vec!["10.0.20.12".into()]);
+    let error = rotate_passwords(&target, &options)
+        .await
+        .err()
+        .ok_or("only 10.0.20.12 was accepted")?;
+    assert!(
+        matches!(error, SshError::HostKeyChanged { .. }),
+        "{error:?}"
+    );
+    options.changed_host_keys = ChangedHostKeys::Accept(vec!["10.0.20.11".into()]);
     assert_eq!(
         rotate_passwords(&target, &options).await?,
         RotationOutcome::Rotated
@@ -188,7 +201,7 @@ async fn a_changed_host_key_is_refused_then_accepted_with_the_option() -> TestRe
     assert_ne!(replaced, recorded);
 
     // The new key is now the known one.
-    options.accept_changed_host_key = false;
+    options.changed_host_keys = ChangedHostKeys::Refuse;
     assert_eq!(
         rotate_passwords(&target, &options).await?,
         RotationOutcome::AlreadyRotated

@@ -10,8 +10,8 @@ pub use std::sync::{Arc, Mutex};
 pub use std::time::{Duration, Instant};
 
 pub use smtx_api::ssh::{
-    DEFAULT_HOST_PASSWORD, RotationOutcome, SshError, SshOptions, SshTarget, rotate_all,
-    rotate_passwords,
+    ChangedHostKeys, DEFAULT_HOST_PASSWORD, RotationOutcome, SshError, SshOptions, SshTarget,
+    rotate_all, rotate_passwords,
 };
 pub use smtx_secret::Secret;
 pub use smtx_sim::ssh::{SshAuth, SshBackend, host_key_for, serve_ssh};
@@ -161,7 +161,7 @@ pub fn options(dir: &tempfile::TempDir) -> SshOptions {
         connect_timeout: Duration::from_secs(2),
         command_timeout: Duration::from_secs(5),
         known_hosts: dir.path().join("known_hosts"),
-        accept_changed_host_key: false,
+        changed_host_keys: ChangedHostKeys::Refuse,
     }
 }
 

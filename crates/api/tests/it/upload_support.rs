@@ -37,9 +37,15 @@ pub async fn sim(tls: bool) -> Result<RunningSim, smtx_sim::SimError> {
     .await
 }
 
+/// A client for the first host's workbook address, reaching it through the
+/// address override (over HTTPS, the certificate names only that address).
 pub fn config(sim: &RunningSim) -> Result<ClientConfig, String> {
-    let base = sim.node_url(0).ok_or("the simulator has no node")?;
-    let mut config = ClientConfig::new(base);
+    let node = sim.nodes().first().ok_or("the simulator has no node")?;
+    let mut config = ClientConfig::new(format!("{}://{}", sim.scheme(), node.workbook_ip));
+    config.overrides = vec![smtx_api::AddressOverride {
+        host: node.workbook_ip.to_string(),
+        target: node.http,
+    }];
     config.tls.ca_cert_pem = sim.ca_cert_pem().map(|pem| pem.as_bytes().to_vec());
     config.retry = RetryPolicy {
         attempts: 3,

@@ -96,8 +96,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             .with_context(|| format!("cannot write {}", ca_path.display()))?;
     }
     let config = dir.join("sim.toml");
-    std::fs::write(&config, sim.settings_toml(Some(&ca_path)))
-        .with_context(|| format!("cannot write {}", config.display()))?;
+    let known_hosts = dir.join("sim.known_hosts");
+    std::fs::write(
+        &config,
+        sim.settings_toml(Some(&ca_path), Some(&known_hosts)),
+    )
+    .with_context(|| format!("cannot write {}", config.display()))?;
     let connection = ConnectionArgs {
         config: Some(config),
         api_base: None,
@@ -105,6 +109,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         ssh_resolve: Vec::new(),
         ca_cert: None,
         insecure: false,
+        ssh_known_hosts: None,
     };
     let options = RunOptions {
         run_dir: Some(dir.join("run")),

@@ -49,9 +49,15 @@ pub struct RunArgs {
     /// Leave the hosts' passwords alone.
     #[arg(long)]
     pub no_host_passwords: bool,
-    /// Accept hosts whose SSH key changed since the last run (after a reinstall).
-    #[arg(long, alias = "accept-changed-host-key")]
+    /// Accept every host whose SSH key changed since the last run (the cluster was reinstalled).
+    #[arg(long)]
     pub accept_changed_host_keys: bool,
+    /// Accept a changed SSH key of this host only (its management IP; it was reinstalled). Repeatable.
+    #[arg(long, value_name = "IP")]
+    pub accept_changed_host_key: Vec<std::net::Ipv4Addr>,
+    /// Set the management VIP even when something already answers on it.
+    #[arg(long)]
+    pub allow_active_vip: bool,
     /// Cell for the serial (default 主机规划!E19).
     #[arg(long, value_name = "SHEET!CELL")]
     pub serial_cell: Option<String>,
@@ -78,6 +84,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         no_cpu_compatibility: args.no_cpu_compatibility,
         no_host_passwords: args.no_host_passwords,
         accept_changed_host_keys: args.accept_changed_host_keys,
+        accept_changed_host_key: args.accept_changed_host_key.clone(),
+        allow_active_vip: args.allow_active_vip,
+        lang: Some(lang),
         serial_cell: args.serial_cell.clone(),
         force_serial: args.force_serial,
     };

@@ -22,7 +22,9 @@ pub struct SimArgs {
     #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
     /// Write the settings file for `smtx-deploy run --config` here; the CA
-    /// certificate goes next to it as `sim-ca.pem`.
+    /// certificate goes next to it as `sim-ca.pem`, and the rehearsal's SSH
+    /// host keys are pinned next to it (`<name>.known_hosts`), apart from
+    /// the site's.
     #[arg(long, value_name = "FILE")]
     write_config: Option<PathBuf>,
     /// Serve plain HTTP instead of HTTPS.
@@ -137,12 +139,32 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
         }
     );
 
+    let mut ca_path = None;
     if let Some(config) = &args.write_config {
         let written = write_config(&sim, config)?;
         println!("settings  {}", written.display());
         eprintln!(
             "hint: smtx-deploy run --config {} --plan {file}",
             written.display()
+        );
+        ca_path = written.parent().map(|dir| dir.join("sim-ca.pem"));
+    }
+    if let (Some(node), Some(_)) = (sim.nodes().first(), sim.ca_cert_pem()) {
+        // The certificate names the workbook addresses only, as a cluster's
+        // does: reach the control endpoint by its workbook address.
+        let trust = match &ca_path {
+            Some(path) => format!("--cacert {}", path.display()),
+            None => "--insecure".to_owned(),
+        };
+        let auth = if sim.control_token().is_some() {
+            " -H 'Authorization: Bearer <control token>'"
+        } else {
+            ""
+        };
+        eprintln!(
+            "hint: curl {trust}{auth} --connect-to {ip}:443:{http} https://{ip}/_sim/state",
+            ip = node.workbook_ip,
+            http = node.http
         );
     }
     eprintln!("Simulating; press Ctrl-C to stop.");
@@ -155,7 +177,10 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
 }
 
 /// Writes the settings file and, for HTTPS, `sim-ca.pem` next to it;
-/// returns the settings file's absolute path.
+/// the file pins SSH host keys in `<name>.known_hosts` next to it, so a
+/// rehearsal's pins (the simulator's keys under the workbook addresses)
+/// never meet a site run's `runs/known_hosts`. Returns the settings file's
+/// absolute path.
 fn write_config(sim: &smtx_sim::RunningSim, config: &Path) -> anyhow::Result<PathBuf> {
     let config =
         std::path::absolute(config).with_context(|| format!("resolving {}", config.display()))?;
@@ -169,7 +194,15 @@ fn write_config(sim: &smtx_sim::RunningSim, config: &Path) -> anyhow::Result<Pat
         }
         None => None,
     };
-    std::fs::write(&config, sim.settings_toml(ca_path.as_deref()))
-        .with_context(|| format!("writing {}", config.display()))?;
+    let mut known_hosts = config.with_extension("known_hosts");
+    if known_hosts == config {
+        // A settings file named `*.known_hosts`: keep the two apart.
+        known_hosts.set_extension("known_hosts.pins");
+    }
+    std::fs::write(
+        &config,
+        sim.settings_toml(ca_path.as_deref(), Some(&known_hosts)),
+    )
+    .with_context(|| format!("writing {}", config.display()))?;
     Ok(config)
 }

@@ -43,7 +43,7 @@ async fn rehearsal(hosts: usize) -> Rehearsal {
     let ca = dir.path().join("sim-ca.pem");
     std::fs::write(&ca, sim.ca_cert_pem().expect("https by default")).expect("ca written");
     let config = dir.path().join("sim.toml");
-    let mut text = sim.settings_toml(Some(&ca));
+    let mut text = sim.settings_toml(Some(&ca), Some(&dir.path().join("sim.known_hosts")));
     // A configured fallback token is a secret too: it must not leak either.
     text = text.replacen(
         "[api]",

@@ -210,19 +210,34 @@ where
 async fn settings_step(run: &mut StageRun<'_>) -> bool {
     let plan = run.plan().clone();
     let client = run.client.clone();
-    let vip_ok = apply_setting(
-        run,
-        "set_vip",
-        plan.cluster.vip.map(|vip| vip.to_string()),
-        "no management VIP in the workbook (主机规划!I19)",
-        async {
-            match plan.cluster.vip {
-                Some(vip) => client.set_vip(vip).await,
-                None => Ok(None),
-            }
-        },
-    )
-    .await;
+    let vip_taken = match plan.cluster.vip {
+        Some(vip) => vip_held_elsewhere(run, vip).await,
+        None => None,
+    };
+    let vip_ok = if let Some(reason) = vip_taken {
+        let started = run.step_started("set_vip");
+        run.record(
+            StepResult::warning("set_vip", reason).with_hint(
+                "find out what holds that address and free it, or change the VIP (主机规划!I19); if it is this cluster's, run again with --allow-active-vip",
+            ),
+            started,
+        );
+        false
+    } else {
+        apply_setting(
+            run,
+            "set_vip",
+            plan.cluster.vip.map(|vip| vip.to_string()),
+            "no management VIP in the workbook (主机规划!I19)",
+            async {
+                match plan.cluster.vip {
+                    Some(vip) => client.set_vip(vip).await,
+                    None => Ok(None),
+                }
+            },
+        )
+        .await
+    };
     let dns: Vec<String> = plan.dns_servers.iter().map(ToString::to_string).collect();
     apply_setting(
         run,
@@ -241,6 +256,59 @@ async fn settings_step(run: &mut StageRun<'_>) -> bool {
     )
     .await;
     vip_ok
+}
+
+/// How long the VIP probe waits for each port: an address nothing holds
+/// stays silent, so this is what a free VIP costs.
+const VIP_PROBE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Before setting the VIP: does another device already answer on it (TCP
+/// on the API port and on SSH, through the address overrides)? A VIP that
+/// answers the host scan as one of this cluster's hosts is this cluster's
+/// (set by an earlier run) and is not in the way. Answers why it is taken;
+/// `None` to go ahead. Never probes in a dry run or when told not to mind.
+async fn vip_held_elsewhere(run: &StageRun<'_>, vip: std::net::Ipv4Addr) -> Option<String> {
+    if run.settings.dry_run || run.settings.allow_active_vip {
+        return None;
+    }
+    let vip_text = vip.to_string();
+    let api_port = run.client.base_port();
+    let api = run.client.connect_address(&vip_text, api_port)?;
+    let ssh = run.settings.ssh_address(vip);
+    let answering = smtx_api::probe::answering(&[api, ssh], VIP_PROBE_DEADLINE).await;
+    if answering.is_empty() {
+        return None;
+    }
+    let ours: Vec<String> = scanned_hosts(run)
+        .into_values()
+        .map(|host| host.uuid)
+        .filter(|uuid| !uuid.is_empty())
+        .collect();
+    let at_vip = run.client.with_base(&run.client.base_for_host(&vip_text));
+    if let Ok(client) = at_vip
+        && let Ok(scan) = client.host_scan().await
+        && ours.contains(&scan.host_uuid)
+    {
+        return None;
+    }
+    let ports: Vec<String> = answering
+        .iter()
+        .map(|address| {
+            let port = if *address == api {
+                api_port
+            } else {
+                run.settings.ssh_port
+            };
+            match address.ip().to_string() == vip_text {
+                true => format!("TCP {port}"),
+                false => format!("TCP {port} via {address}"),
+            }
+        })
+        .collect();
+    Some(format!(
+        "{vip} already answers ({}) and is not this cluster: VIP not set",
+        ports.join(", ")
+    ))
 }
 
 /// Step 4: one upsert for every host with a BMC address.

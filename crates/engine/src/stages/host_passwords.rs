@@ -3,7 +3,7 @@
 //! passwords on stdin), hosts in parallel, one result per host. Host keys
 //! are pinned in a known_hosts file that outlives the run directory.
 
-use smtx_api::ssh::{RotationOutcome, SshOptions, SshTarget, rotate_all};
+use smtx_api::ssh::{RotationOutcome, SshError, SshOptions, SshTarget, rotate_all};
 
 use super::StageRun;
 use crate::StepResult;
@@ -56,7 +56,7 @@ pub async fn run(run: &mut StageRun<'_>) {
         connect_timeout: run.settings.ssh_connect_timeout,
         command_timeout: run.settings.ssh_command_timeout,
         known_hosts: run.settings.known_hosts_path(),
-        accept_changed_host_key: run.settings.accept_changed_host_keys,
+        changed_host_keys: run.settings.changed_host_keys.clone(),
     };
     let outcomes = rotate_all(targets, &options, run.settings.ssh_concurrency.max(1)).await;
     let mut failed = Vec::new();
@@ -72,9 +72,18 @@ pub async fn run(run: &mut StageRun<'_>) {
             ),
             Err(error) => {
                 failed.push(host.clone());
-                StepResult::failed(&action, error.to_string()).with_hint(
-                    "check SSH to the host and the deployment password (ssh.initial_password); the other hosts are done",
-                )
+                let hint = match &error {
+                    SshError::HostKeyChanged {
+                        known_hosts_key,
+                        known_hosts,
+                        ..
+                    } => format!(
+                        "if the host was reinstalled, run again with --accept-changed-host-key {known_hosts_key} (or delete its line from {}); if not, find out what answers at {known_hosts_key}",
+                        known_hosts.display()
+                    ),
+                    _ => "check SSH to the host and the deployment password (ssh.initial_password); the other hosts are done".to_string(),
+                };
+                StepResult::failed(&action, error.to_string()).with_hint(hint)
             }
         };
         run.record(result, started);

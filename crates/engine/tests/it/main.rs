@@ -7,5 +7,6 @@ mod modes;
 mod rerun;
 mod ssh;
 mod support;
+mod vip;
 mod vmtools;
 mod workbooks;

@@ -72,7 +72,7 @@ async fn a_changed_host_key_is_refused_until_accepted() {
     );
 
     let mut settings = harness.settings();
-    settings.accept_changed_host_keys = true;
+    settings.changed_host_keys = smtx_api::ssh::ChangedHostKeys::AcceptAll;
     let accepted = harness.run_with(settings).await;
     assert_eq!(
         status(&accepted, "host_passwords"),

@@ -107,6 +107,13 @@ impl Harness {
                 host: vip.workbook_ip.to_string(),
                 target: vip.http,
             });
+            // The VIP is probed on SSH too before it is set.
+            if let Some(ssh) = vip.ssh {
+                settings.ssh_overrides.push(AddressOverride {
+                    host: vip.workbook_ip.to_string(),
+                    target: ssh,
+                });
+            }
         }
         if let Some(pem) = self.sim.ca_cert_pem() {
             settings.ca_cert = Some((PathBuf::from("sim-ca.pem"), pem.as_bytes().to_vec()));

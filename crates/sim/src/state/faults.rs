@@ -25,6 +25,7 @@ pub(super) struct Faults {
     pub bmc_unreachable: HashSet<Ipv4Addr>,
     pub ssh_refused: HashSet<usize>,
     pub ssh_hang: HashSet<usize>,
+    pub vip_in_use: bool,
 }
 
 impl Faults {
@@ -93,6 +94,7 @@ impl SimState {
             Fault::SshHang { node } => {
                 faults.ssh_hang.insert(node);
             }
+            Fault::VipInUse => faults.vip_in_use = true,
         }
     }
 

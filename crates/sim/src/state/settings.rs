@@ -78,6 +78,12 @@ impl SimState {
         Ok(json!({ "job_id": job_id }))
     }
 
+    /// Whether something answers on the VIP: the cluster once it is set, or
+    /// another device (the `vip_in_use` fault). The listeners open then.
+    pub fn vip_held(&self) -> bool {
+        self.vip.is_some() || self.faults.vip_in_use
+    }
+
     pub fn set_dns(&mut self, body: DnsBody) -> Result<Value, ApiError> {
         let servers = body
             .dns_servers

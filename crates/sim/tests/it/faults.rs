@@ -382,3 +382,37 @@ async fn already_initialized_vds_uuid_not_deployed_and_bmc_faults() -> TestResul
     sim.shutdown().await;
     Ok(())
 }
+
+/// `vip_in_use`: another device holds the VIP, so its listeners accept
+/// connections before the VIP is set, and answer as a stranger would. Without
+/// the fault nothing listens there until `PUT settings/vip`.
+#[tokio::test]
+async fn vip_in_use_opens_the_vip_listeners_before_it_is_set() -> TestResult {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/vip-in-use.toml");
+    let scenario = Scenario::from_toml(&std::fs::read_to_string(path)?)?;
+    assert_eq!(scenario.faults, vec![Fault::VipInUse]);
+    let free = http_sim(Scenario::default()).await;
+    let taken = http_sim(scenario).await;
+    for (sim, answers) in [(&free, false), (&taken, true)] {
+        let vip = sim.vip().ok_or("the example has a VIP")?;
+        for address in [Some(vip.http), vip.ssh].into_iter().flatten() {
+            let connected = tokio::net::TcpStream::connect(address).await.is_ok();
+            assert_eq!(connected, answers, "{address}");
+        }
+    }
+    let client = logged_in(&taken).await?;
+    let vip_url = client.vip_url("/api/v2/tools/license").ok_or("vip")?;
+    let stranger = client
+        .send(Method::GET, &vip_url, client.token.as_deref(), None)
+        .await?;
+    assert_eq!(stranger.status, 503, "{}", stranger.body);
+
+    // Armed at run time, through the control endpoint, it opens them too.
+    let client = logged_in(&free).await?;
+    assert_eq!(client.inject(&json!({"kind": "vip_in_use"})).await?, 200);
+    let vip = free.vip().ok_or("vip")?;
+    tokio::net::TcpStream::connect(vip.http).await?;
+    free.shutdown().await;
+    taken.shutdown().await;
+    Ok(())
+}

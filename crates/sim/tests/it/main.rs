@@ -9,3 +9,4 @@ mod requests;
 mod session;
 mod sim_ssh;
 mod ssh;
+mod tls;

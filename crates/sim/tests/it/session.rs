@@ -133,8 +133,15 @@ async fn a_plain_client_configures_the_cluster_end_to_end() -> TestResult {
         .ok_or("the fixture has a VIP")?;
     let before = client
         .send(Method::GET, &vip_url, Some(&token), None)
-        .await?;
-    assert_eq!(before.status, 503, "VIP must not answer before it is set");
+        .await
+        .err()
+        .ok_or("the VIP must not answer before it is set")?;
+    assert!(
+        before
+            .downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_connect),
+        "nothing listens on the VIP yet: {before}"
+    );
     let settings = [
         (
             "/api/v2/settings/vip",
@@ -378,7 +385,10 @@ async fn a_plain_client_configures_the_cluster_end_to_end() -> TestResult {
 #[tokio::test]
 async fn the_settings_file_points_at_every_listener() -> TestResult {
     let sim = start_sim(fixture_spec(2, 3), SimOptions::default()).await;
-    let text = sim.settings_toml(Some(std::path::Path::new("/tmp/sim-ca.pem")));
+    let text = sim.settings_toml(
+        Some(std::path::Path::new("/tmp/sim-ca.pem")),
+        Some(std::path::Path::new("/tmp/sim.known_hosts")),
+    );
     let settings: toml::Table = toml::from_str(&text)?;
     assert_eq!(
         settings["api"]["base_url"].as_str(),
@@ -389,6 +399,10 @@ async fn the_settings_file_points_at_every_listener() -> TestResult {
     assert_eq!(resolve.len(), 3, "two hosts and the VIP: {resolve:?}");
     let first = format!("10.0.20.11={}", sim.nodes()[0].http);
     assert_eq!(resolve[0].as_str(), Some(first.as_str()));
+    assert_eq!(
+        settings["ssh"]["known_hosts"].as_str(),
+        Some("/tmp/sim.known_hosts")
+    );
     let ssh = settings["ssh"]["resolve"].as_array().ok_or("ssh resolve")?;
     assert_eq!(ssh.len(), 3, "two hosts and the VIP: {ssh:?}");
     assert!(
