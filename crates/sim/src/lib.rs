@@ -6,9 +6,11 @@
 //! shapes in `reference/samples`.
 //!
 //! Layout: [`spec`] (what to simulate), `state` (the state machine, no
-//! sockets), `http` (axum router, faults, call log, uploads), `tls`
-//! (generated CA + leaf), `server` (listeners, [`start`], [`RunningSim`]),
-//! [`scenario`] (faults), [`ssh`] (the SSH server, owned by the SSH work).
+//! sockets, a module per domain; canned bodies in `fixtures/*.json`),
+//! `http` (axum router, extractors for the session and typed bodies, faults,
+//! call log, uploads, `/_sim`), `tls` (generated CA + leaf), `server`
+//! (listeners, [`start`], [`RunningSim`]), [`scenario`] (faults), [`ssh`]
+//! (the SSH server).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), smtx_sim::SimError> {
@@ -147,6 +149,21 @@
 //! - \[ASSUMED\] SSH: `smartx` (default password `P@ssw0rd!123`) may run
 //!   `sudo -n chpasswd`; lines are `user:password`, split at the first `:`,
 //!   users `smartx` or `root`; any bad line rejects the whole input.
+//! - Bounds (a flood of requests must not grow the simulator): the call log
+//!   keeps the newest 4096 calls (`seq` keeps counting; `evicted.calls` in
+//!   `/_sim/state` says how many went, paths and queries are cut at 512
+//!   bytes); 1024 sessions (a new login logs out the oldest, whose token
+//!   then answers 401 saying so); 1024 jobs (finished ones go first, then
+//!   the oldest; polling a dropped one answers 404 saying so); 32 images
+//!   (deleted ones go first, then the oldest with its file; 404 saying so).
+//!   JSON request bodies over 1 MiB answer 413 `PAYLOAD_TOO_LARGE`.
+//! - Request bodies are typed: not JSON → 400 `INVALID_JSON`; a missing or
+//!   mistyped field → 400 `INVALID_ARGUMENT` naming the expected type but
+//!   never the value sent; the session is checked before the body is read.
+//! - With [`SimOptions::control_token`] set, `/_sim/*` answers 401 (with
+//!   `WWW-Authenticate: Bearer`) unless the request has `Authorization:
+//!   Bearer <token>`; the cluster API and [`RunningSim`]'s in-process
+//!   helpers need no token.
 //! - HTTP/1.1 only, over HTTPS (CA + a leaf naming only the workbook's host
 //!   IPs and VIP, never 127.0.0.1: clients reach it through an address
 //!   override that checks the workbook address) or plain HTTP.

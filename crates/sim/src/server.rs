@@ -13,6 +13,7 @@ use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
+use smtx_secret::Secret;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
@@ -45,6 +46,9 @@ pub struct SimOptions {
     pub upload_dir: Option<PathBuf>,
     /// Serve SSH on every host (default true).
     pub ssh: bool,
+    /// When set, `/_sim/*` answers 401 unless the request carries
+    /// `Authorization: Bearer <token>` (the cluster API is unaffected).
+    pub control_token: Option<Secret>,
 }
 
 impl Default for SimOptions {
@@ -57,6 +61,7 @@ impl Default for SimOptions {
             scenario: Scenario::default(),
             upload_dir: None,
             ssh: true,
+            control_token: None,
         }
     }
 }
@@ -135,6 +140,11 @@ impl RunningSim {
             Some(node) => format!("{}://{}", self.scheme(), node.http),
             None => String::new(),
         }
+    }
+
+    /// The token `/_sim/*` wants as `Authorization: Bearer`, if any.
+    pub fn control_token(&self) -> Option<&Secret> {
+        self.shared.control_token.as_ref()
     }
 
     /// Loopback base URL of host `index`.
@@ -414,7 +424,8 @@ pub async fn start(spec: ClusterSpec, options: SimOptions) -> Result<RunningSim,
     for fault in options.scenario.faults.iter().cloned() {
         state.inject(fault);
     }
-    let shared = Arc::new(Shared::new(state, upload_dir));
+    let shared =
+        Arc::new(Shared::new(state, upload_dir).with_control_token(options.control_token.clone()));
     let app = router(shared.clone(), options.chunk_size);
     let vip_gate = Arc::new(VipGate {
         shared: shared.clone(),

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use smtx_plan::{Severity, parse_workbook};
+use smtx_secret::Secret;
 use smtx_sim::{ClusterSpec, Scenario, SimOptions};
 
 use crate::Outcome;
@@ -41,6 +42,15 @@ pub struct SimArgs {
     /// And no job ends before it is this old, in milliseconds (a slow cluster).
     #[arg(long, value_name = "MS", default_value_t = 0)]
     job_ms: u64,
+    /// Require `Authorization: Bearer TOKEN` on /_sim/state and /_sim/faults
+    /// (prefer the environment variable: a flag shows in `ps`).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "SMTX_SIM_CONTROL_TOKEN",
+        hide_env_values = true
+    )]
+    control_token: Option<String>,
 }
 
 pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
@@ -77,6 +87,9 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
         }
         None => Scenario::default(),
     };
+    if args.control_token.as_deref() == Some("") {
+        return Err(BadInput("--control-token must not be empty".to_owned()).into());
+    }
     let spec = ClusterSpec::from_plan(&parsed.plan, args.seed);
     let options = SimOptions {
         tls: !args.http,
@@ -84,6 +97,7 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
         job_polls_to_finish: args.job_polls,
         job_duration: std::time::Duration::from_millis(args.job_ms),
         scenario,
+        control_token: args.control_token.map(Secret::new),
         ..SimOptions::default()
     };
     let sim = smtx_sim::start(spec, options)
@@ -115,9 +129,14 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
         );
     }
     outln!(
-        "control  {}/_sim/state  {}/_sim/faults",
+        "control  {}/_sim/state  {}/_sim/faults{}",
         sim.control_url(),
-        sim.control_url()
+        sim.control_url(),
+        if sim.control_token().is_some() {
+            "  (Authorization: Bearer <control token>)"
+        } else {
+            ""
+        }
     );
 
     let mut ca_path = None;
@@ -133,15 +152,20 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
     if let (Some(node), Some(_)) = (sim.nodes().first(), sim.ca_cert_pem()) {
         // The certificate names the workbook addresses only, as a cluster's
         // does: reach the control endpoint by its workbook address.
+        let auth = if sim.control_token().is_some() {
+            " -H 'Authorization: Bearer <control token>'"
+        } else {
+            ""
+        };
         match &ca_path {
             Some(path) => errln!(
-                "hint: curl --cacert {ca} --connect-to {ip}:443:{http} https://{ip}/_sim/state",
+                "hint: curl --cacert {ca}{auth} --connect-to {ip}:443:{http} https://{ip}/_sim/state",
                 ca = path.display(),
                 ip = node.workbook_ip,
                 http = node.http
             ),
             None => errln!(
-                "hint: curl --insecure --connect-to {ip}:443:{http} https://{ip}/_sim/state",
+                "hint: curl --insecure{auth} --connect-to {ip}:443:{http} https://{ip}/_sim/state",
                 ip = node.workbook_ip,
                 http = node.http
             ),

@@ -9,3 +9,4 @@ mod run;
 mod scenarios;
 mod settings_errors;
 mod sim;
+mod sim_control;

@@ -19,6 +19,8 @@ pub struct Plain {
     pub vip: Option<String>,
     pub token: Option<String>,
     control: String,
+    /// Sent as `Authorization: Bearer` to `/_sim/*` when the sim has one.
+    control_token: Option<String>,
 }
 
 /// One answer: status and JSON body (`Null` when the body is not JSON).
@@ -56,6 +58,7 @@ impl Plain {
             vip: sim.vip_url(),
             token: None,
             control: sim.control_url(),
+            control_token: sim.control_token().map(|token| token.expose().to_owned()),
         })
     }
 
@@ -123,21 +126,24 @@ impl Plain {
         Ok(())
     }
 
+    /// A request to a `/_sim` control endpoint, with the bearer token if
+    /// the simulator has one.
+    pub fn control(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.http.request(method, format!("{}{path}", self.control));
+        match &self.control_token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
     pub async fn state(&self) -> Result<Value, AnyError> {
-        let url = format!("{}/_sim/state", self.control);
-        Ok(self.http.get(url).send().await?.json().await?)
+        let response = self.control(Method::GET, "/_sim/state").send().await?;
+        Ok(response.error_for_status()?.json().await?)
     }
 
     pub async fn inject(&self, fault: &Value) -> Result<u16, AnyError> {
-        let url = format!("{}/_sim/faults", self.control);
-        Ok(self
-            .http
-            .post(url)
-            .json(fault)
-            .send()
-            .await?
-            .status()
-            .as_u16())
+        let request = self.control(Method::POST, "/_sim/faults").json(fault);
+        Ok(request.send().await?.status().as_u16())
     }
 
     /// Polls a job until it leaves pending/running; returns the final job.

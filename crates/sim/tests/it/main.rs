@@ -1,8 +1,11 @@
 //! Integration tests of `smtx-sim`, one module per topic.
 
+mod build;
 mod common;
 mod conformance;
+mod control;
 mod faults;
+mod requests;
 mod session;
 mod sim_ssh;
 mod ssh;
