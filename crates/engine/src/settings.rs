@@ -135,8 +135,7 @@ impl Combine for SettingsLayer {
             ssh_initial_password: ssh_initial_password.combine(lower.ssh_initial_password),
             accept_changed_host_keys: accept_changed_host_keys
                 .combine(lower.accept_changed_host_keys),
-            accept_changed_host_key: accept_changed_host_key
-                .combine(lower.accept_changed_host_key),
+            accept_changed_host_key: accept_changed_host_key.combine(lower.accept_changed_host_key),
             known_hosts: known_hosts.combine(lower.known_hosts),
             allow_active_vip: allow_active_vip.combine(lower.allow_active_vip),
             serial_cell: serial_cell.combine(lower.serial_cell),
@@ -318,6 +317,40 @@ impl Settings {
     /// The settings as `context.json` records them: no secret, only whether
     /// one was set.
     pub fn redacted(&self) -> Value {
+        // Taken apart whole: a new setting does not compile until it is
+        // recorded here (or said not to be).
+        let Self {
+            api_base,
+            scheme,
+            http_overrides,
+            ssh_overrides,
+            ca_cert,
+            insecure,
+            fallback_token,
+            job_deadline,
+            request_timeout,
+            dry_run,
+            // The context lives in it.
+            run_dir: _,
+            work_dir,
+            vmtools_iso,
+            force_upload,
+            cpu_compatibility,
+            rotate_host_passwords,
+            ssh_concurrency,
+            ssh_connect_timeout,
+            ssh_command_timeout,
+            ssh_port,
+            // A secret: only that there is one.
+            ssh_initial_password: _,
+            changed_host_keys,
+            // Recorded as the file actually used, default included.
+            known_hosts: _,
+            allow_active_vip,
+            serial_cell,
+            force_serial,
+            rehearsal,
+        } = self;
         let overrides = |list: &[AddressOverride]| -> Vec<String> {
             list.iter()
                 .map(|o| format!("{}={}", o.host, o.target))
@@ -325,24 +358,24 @@ impl Settings {
         };
         json!({
             "api": {
-                "base_url": self.api_base,
-                "scheme": self.scheme,
-                "resolve": overrides(&self.http_overrides),
-                "ca_cert": self.ca_cert.as_ref().map(|(path, _)| path.display().to_string()),
-                "insecure": self.insecure,
-                "token": self.fallback_token.as_ref().map(|_| "***"),
-                "job_deadline_secs": self.job_deadline.as_secs(),
-                "request_timeout_secs": self.request_timeout.as_secs(),
+                "base_url": api_base,
+                "scheme": scheme,
+                "resolve": overrides(http_overrides),
+                "ca_cert": ca_cert.as_ref().map(|(path, _)| path.display().to_string()),
+                "insecure": insecure,
+                "token": fallback_token.as_ref().map(|_| "***"),
+                "job_deadline_secs": job_deadline.as_secs(),
+                "request_timeout_secs": request_timeout.as_secs(),
             },
             "ssh": {
-                "resolve": overrides(&self.ssh_overrides),
-                "rotate_host_passwords": self.rotate_host_passwords,
-                "concurrency": self.ssh_concurrency,
-                "port": self.ssh_port,
-                "connect_timeout_secs": self.ssh_connect_timeout.as_secs(),
-                "command_timeout_secs": self.ssh_command_timeout.as_secs(),
+                "resolve": overrides(ssh_overrides),
+                "rotate_host_passwords": rotate_host_passwords,
+                "concurrency": ssh_concurrency,
+                "port": ssh_port,
+                "connect_timeout_secs": ssh_connect_timeout.as_secs(),
+                "command_timeout_secs": ssh_command_timeout.as_secs(),
                 "initial_password": "***",
-                "accept_changed_host_keys": match &self.changed_host_keys {
+                "accept_changed_host_keys": match changed_host_keys {
                     ChangedHostKeys::Refuse => json!(false),
                     ChangedHostKeys::AcceptAll => json!(true),
                     ChangedHostKeys::Accept(hosts) => json!(hosts),
@@ -350,16 +383,16 @@ impl Settings {
                 "known_hosts": self.known_hosts_path().display().to_string(),
             },
             "vmtools": {
-                "iso": self.vmtools_iso.as_ref().map(|p| p.display().to_string()),
-                "work_dir": self.work_dir.display().to_string(),
-                "force_upload": self.force_upload,
+                "iso": vmtools_iso.as_ref().map(|p| p.display().to_string()),
+                "work_dir": work_dir.display().to_string(),
+                "force_upload": force_upload,
             },
-            "allow_active_vip": self.allow_active_vip,
-            "cpu_compatibility": self.cpu_compatibility,
-            "serial_cell": self.serial_cell,
-            "force_serial": self.force_serial,
-            "dry_run": self.dry_run,
-            "rehearsal": self.rehearsal,
+            "allow_active_vip": allow_active_vip,
+            "cpu_compatibility": cpu_compatibility,
+            "serial_cell": serial_cell,
+            "force_serial": force_serial,
+            "dry_run": dry_run,
+            "rehearsal": rehearsal,
         })
     }
 }

@@ -606,11 +606,14 @@ mod tests {
         }
     }
 
+    /// Reads one pair's setting from parsed flags.
+    type ReadPair = fn(&Flags) -> Option<bool>;
+
     /// `--x --no-x` is off and `--no-x --x` on: the last one given wins,
     /// as `overrides_with` promises, for every pair.
     #[test]
     fn the_last_of_a_pair_wins() {
-        let pairs: [(&str, &str, fn(&Flags) -> Option<bool>); 8] = [
+        let pairs: [(&str, &str, ReadPair); 8] = [
             ("--insecure", "--no-insecure", |f| {
                 flag_pair(f.connection.insecure, f.connection.no_insecure)
             }),

@@ -68,6 +68,10 @@ fn setup() -> tempfile::TempDir {
     dir
 }
 
+/// One run of the ladder: its name, flags, environment, and what it must
+/// resolve to.
+type Rung<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)], Value);
+
 /// Four runs, each with one source fewer: flag + env + file, env + file,
 /// file, nothing. Each setting flips at every step, so each step proves
 /// one rung of the ladder (for `insecure` too: the variable's `false`
@@ -93,7 +97,7 @@ fn flag_beats_env_beats_file_beats_default() {
     ];
     let file = [("SMTX_CONFIG", "site.toml")];
     let all_env: Vec<(&str, &str)> = env.iter().chain(&file).copied().collect();
-    let ladder: [(&str, &[&str], &[(&str, &str)], Value); 4] = [
+    let ladder: [Rung; 4] = [
         (
             "flag",
             &flags,
