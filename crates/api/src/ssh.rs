@@ -45,7 +45,9 @@ pub struct SshTarget {
     pub new_passwords: Vec<(String, Secret)>,
 }
 
-/// Deadlines and the host-key policy, shared by all hosts of a run.
+/// Deadlines and the host-key policy, shared by all hosts of a run. No
+/// defaults here: a run's come from its settings (`smtx_engine`'s
+/// `SettingsLayer::resolve`, the one place defaults live).
 #[derive(Debug, Clone)]
 pub struct SshOptions {
     /// TCP connect plus key exchange, and separately each login attempt.
@@ -78,19 +80,6 @@ impl ChangedHostKeys {
             Self::Refuse => false,
             Self::AcceptAll => true,
             Self::Accept(hosts) => hosts.iter().any(|host| host == known_hosts_key),
-        }
-    }
-}
-
-impl SshOptions {
-    /// Defaults for a real cluster: 10 s to connect and for each login
-    /// attempt, 60 s for chpasswd, changed host keys refused.
-    pub fn new(known_hosts: PathBuf) -> Self {
-        Self {
-            connect_timeout: Duration::from_secs(10),
-            command_timeout: Duration::from_secs(60),
-            known_hosts,
-            changed_host_keys: ChangedHostKeys::Refuse,
         }
     }
 }

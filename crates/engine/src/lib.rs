@@ -18,7 +18,7 @@ pub use context::{CONTEXT_FILE, RunContext};
 pub use lock::LOCK_FILE;
 pub use progress::{ProgressEvent, ProgressSink};
 pub use report::{RunReport, StageReport, StepCounts, StepResult, StepStatus};
-pub use settings::{DEPLOYMENT_SSH_PASSWORD, Settings};
+pub use settings::{Combine, DEPLOYMENT_SSH_PASSWORD, Settings, SettingsLayer};
 use smtx_plan::Plan;
 pub use tokio_util::sync::CancellationToken;
 use tracing::instrument::WithSubscriber;

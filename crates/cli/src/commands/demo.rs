@@ -16,7 +16,7 @@ use super::run::{execute, load_workbook, utc_stamp};
 use crate::Outcome;
 use crate::i18n::{Lang, Msg, text};
 use crate::output;
-use crate::settings::{self, ConnectionArgs, RunOptions};
+use crate::settings::{self, ConnectionArgs, RunSettingsArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -104,19 +104,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     .with_context(|| format!("cannot write {}", config.display()))?;
     let connection = ConnectionArgs {
         config: Some(config),
-        api_base: None,
-        resolve: Vec::new(),
-        ssh_resolve: Vec::new(),
-        ca_cert: None,
-        insecure: false,
-        ssh_known_hosts: None,
+        ..ConnectionArgs::default()
     };
-    let options = RunOptions {
+    let run_settings = RunSettingsArgs {
         run_dir: Some(dir.join("run")),
         vmtools_iso: iso,
-        ..RunOptions::default()
+        ..RunSettingsArgs::default()
     };
-    let mut settings = settings::resolve(&connection, &options, dir.join("run"))?;
+    let mut settings = settings::resolve(&connection, &run_settings, lang, dir.join("run"))?;
     // Look for ISOs in the demo's directory, not wherever the demo was started.
     settings.work_dir = dir.clone();
     let outcome = execute(

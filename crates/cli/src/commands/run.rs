@@ -23,7 +23,7 @@ use super::BadInput;
 use crate::Outcome;
 use crate::i18n::{self, Lang, Msg, TargetKind, text};
 use crate::output;
-use crate::settings::{self, ConnectionArgs, RunOptions};
+use crate::settings::{self, ConnectionArgs, RunSettingsArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -36,12 +36,6 @@ pub struct RunArgs {
     /// Start from an earlier run's context (its run directory).
     #[arg(long, value_name = "RUN_DIR")]
     pub from: Option<PathBuf>,
-    /// Where to write context.json, report.json and logs/ (default: runs/<cluster>-<time>).
-    #[arg(long, env = "SMTX_RUN_DIR")]
-    pub run_dir: Option<PathBuf>,
-    /// Show every call that would be made, with redacted payloads; change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -50,33 +44,8 @@ pub struct RunArgs {
     pub lang: Option<Lang>,
     #[command(flatten)]
     pub connection: ConnectionArgs,
-    /// VMTools ISO to upload (default: newest SMTX_VMTOOLS-*.iso in the current directory).
-    #[arg(long)]
-    pub vmtools_iso: Option<PathBuf>,
-    /// Upload the ISO even if an earlier run uploaded the same file.
-    #[arg(long)]
-    pub force_upload: bool,
-    /// Leave CPU compatibility alone.
-    #[arg(long)]
-    pub no_cpu_compatibility: bool,
-    /// Leave the hosts' passwords alone.
-    #[arg(long)]
-    pub no_host_passwords: bool,
-    /// Accept every host whose SSH key changed since the last run (the cluster was reinstalled).
-    #[arg(long)]
-    pub accept_changed_host_keys: bool,
-    /// Accept a changed SSH key of this host only (its management IP; it was reinstalled). Repeatable.
-    #[arg(long, value_name = "IP")]
-    pub accept_changed_host_key: Vec<std::net::Ipv4Addr>,
-    /// Set the management VIP even when something already answers on it.
-    #[arg(long)]
-    pub allow_active_vip: bool,
-    /// Cell for the serial (default 主机规划!E19).
-    #[arg(long, value_name = "SHEET!CELL")]
-    pub serial_cell: Option<String>,
-    /// Overwrite other content in the serial cell.
-    #[arg(long)]
-    pub force_serial: bool,
+    #[command(flatten)]
+    pub settings: RunSettingsArgs,
 }
 
 pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
@@ -89,22 +58,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let Some(workbook) = load_workbook(&args.plan, lang)? else {
         return Ok(Outcome::BadInput);
     };
-    let options = RunOptions {
-        run_dir: args.run_dir.clone(),
-        dry_run: args.dry_run,
-        vmtools_iso: args.vmtools_iso.clone(),
-        force_upload: args.force_upload,
-        no_cpu_compatibility: args.no_cpu_compatibility,
-        no_host_passwords: args.no_host_passwords,
-        accept_changed_host_keys: args.accept_changed_host_keys,
-        accept_changed_host_key: args.accept_changed_host_key.clone(),
-        allow_active_vip: args.allow_active_vip,
-        lang: Some(lang),
-        serial_cell: args.serial_cell.clone(),
-        force_serial: args.force_serial,
-    };
     let default_dir = default_run_dir(&workbook.plan.cluster.name);
-    let mut settings = settings::resolve(&args.connection, &options, default_dir.clone())?;
+    let mut settings =
+        settings::resolve(&args.connection, &args.settings, lang, default_dir.clone())?;
     if settings.run_dir == default_dir {
         settings.run_dir = claim_run_dir(&default_dir)?;
     }

@@ -19,7 +19,7 @@ const SOURCES: &[(&str, &[&str])] = &[
     ("crates/plan/src/serial.rs", &["run"]),
     ("crates/cli/src/i18n.rs", &["run"]),
     ("crates/cli/src/output.rs", &["run"]),
-    ("crates/cli/src/settings.rs", &["run"]),
+    ("crates/cli/src/settings", &["run"]),
     ("crates/cli/src/main.rs", &["run"]),
     ("crates/cli/src/commands/run.rs", &["run"]),
     // `plan check` prints no hint with a flag; `plan set-serial` does.

@@ -8,5 +8,6 @@ mod plan;
 mod run;
 mod scenarios;
 mod settings_errors;
+mod settings_layers;
 mod sim;
 mod sim_control;
