@@ -146,11 +146,13 @@
 //! - HTTP/1.1 only, over HTTPS (CA + leaf for 127.0.0.1, localhost, ::1 and
 //!   every workbook IP + VIP) or plain HTTP.
 
+pub mod fleet;
 pub mod scenario;
 pub mod spec;
 pub mod ssh;
 
 mod http;
+mod latency;
 mod server;
 mod state;
 mod tls;
@@ -186,4 +188,10 @@ pub enum SimError {
     },
     #[error("invalid cluster: {message}")]
     InvalidSpec { message: String },
+    #[error("cluster {label}")]
+    FleetMember {
+        label: String,
+        #[source]
+        source: Box<SimError>,
+    },
 }

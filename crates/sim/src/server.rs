@@ -42,6 +42,9 @@ pub struct SimOptions {
     pub upload_dir: Option<PathBuf>,
     /// Serve SSH on every host (default true).
     pub ssh: bool,
+    /// One network round trip added to every HTTP call and SSH exchange
+    /// (default zero: loopback).
+    pub latency: std::time::Duration,
 }
 
 impl Default for SimOptions {
@@ -54,6 +57,7 @@ impl Default for SimOptions {
             scenario: Scenario::default(),
             upload_dir: None,
             ssh: true,
+            latency: std::time::Duration::ZERO,
         }
     }
 }
@@ -318,7 +322,7 @@ pub async fn start(spec: ClusterSpec, options: SimOptions) -> Result<RunningSim,
         state.inject(fault);
     }
     let shared = Arc::new(Shared::new(state, upload_dir));
-    let app = router(shared.clone(), options.chunk_size);
+    let app = crate::latency::http(router(shared.clone(), options.chunk_size), options.latency);
 
     let (ca_pem, acceptor) = if options.tls {
         let mut addresses: Vec<Ipv4Addr> = spec.hosts.iter().map(|h| h.management_ip).collect();
@@ -347,7 +351,8 @@ pub async fn start(spec: ClusterSpec, options: SimOptions) -> Result<RunningSim,
             let what = format!("SSH listener of {}", host.hostname);
             let listener = bind_loopback(&what).await?;
             let address = local_addr(&listener, &what)?;
-            let backend: Arc<dyn ssh::SshBackend> = Arc::new(SshAccounts(shared.clone()));
+            let backend =
+                crate::latency::ssh(Arc::new(SshAccounts(shared.clone())), options.latency);
             let key = ssh::host_key_for(spec.seed, index);
             let token = shutdown.clone();
             tasks.spawn(async move {
@@ -381,7 +386,8 @@ pub async fn start(spec: ClusterSpec, options: SimOptions) -> Result<RunningSim,
                 let what = "SSH listener of the VIP";
                 let listener = bind_loopback(what).await?;
                 let address = local_addr(&listener, what)?;
-                let backend: Arc<dyn ssh::SshBackend> = Arc::new(VipSshAccounts(shared.clone()));
+                let backend =
+                    crate::latency::ssh(Arc::new(VipSshAccounts(shared.clone())), options.latency);
                 let key = ssh::host_key_for(spec.seed, VIP_HOLDER);
                 let token = shutdown.clone();
                 tasks.spawn(async move {

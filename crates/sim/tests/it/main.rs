@@ -3,6 +3,7 @@
 mod common;
 mod conformance;
 mod faults;
+mod readback;
 mod requests;
 mod session;
 mod sim_ssh;
