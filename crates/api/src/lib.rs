@@ -7,7 +7,9 @@ mod client;
 mod dry_run;
 mod endpoints;
 mod error;
+mod readback;
 pub mod ssh;
+pub mod ssh_probe;
 mod upload;
 
 pub use client::{
@@ -17,4 +19,5 @@ pub use client::{
 pub use dry_run::{PlannedCall, redact};
 pub use endpoints::*;
 pub use error::ApiError;
+pub use readback::*;
 pub use upload::*;

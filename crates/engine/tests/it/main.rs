@@ -2,6 +2,7 @@
 //! simulator started in-process on loopback, reached through the address
 //! override and the simulator's CA, as a user's run would.
 
+mod check;
 mod failures;
 mod modes;
 mod rerun;
