@@ -136,15 +136,17 @@ pub async fn probe_host(
 /// Probes every host, at most `concurrency` at a time; results in the order
 /// of `targets`.
 pub async fn probe_all(
-    targets: &[SshProbeTarget],
+    targets: Vec<SshProbeTarget>,
     known_hosts: &Path,
     timeout: Duration,
     concurrency: usize,
 ) -> Vec<Result<SshProbe, SshError>> {
+    // Owned targets: a stream over borrowed ones makes the future's `Send`
+    // unprovable for callers that spawn it.
     let mut results: Vec<(usize, Result<SshProbe, SshError>)> =
-        futures::stream::iter(targets.iter().enumerate())
+        futures::stream::iter(targets.into_iter().enumerate())
             .map(|(index, target)| async move {
-                (index, probe_host(target, known_hosts, timeout).await)
+                (index, probe_host(&target, known_hosts, timeout).await)
             })
             .buffer_unordered(concurrency.max(1))
             .collect()

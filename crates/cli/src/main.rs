@@ -2,7 +2,7 @@
 //! runs one command and maps its outcome to an exit code, in one place.
 //!
 //! Exit codes: 0 ok (warnings included), 1 the job failed, 2 bad input
-//! (workbook errors, bad flags, unreadable files).
+//! (workbook errors, bad flags, unreadable files), 3 drift found (`check`).
 
 mod commands;
 mod i18n;
@@ -34,6 +34,8 @@ enum Command {
     Run(commands::run::RunArgs),
     /// Build an example workbook, start the simulator and configure it end to end.
     Demo(commands::demo::DemoArgs),
+    /// Compare a live cluster with its workbook, read-only (exit 3: drift).
+    Check(commands::check::CheckArgs),
 }
 
 /// What a command reports back to `main`.
@@ -42,15 +44,23 @@ pub enum Outcome {
     Ok,
     Failed,
     BadInput,
+    /// `check`: the cluster differs from its workbook.
+    Drift,
+}
+
+/// The process exit code of an outcome.
+pub fn exit_code(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::Ok => 0,
+        Outcome::Failed => 1,
+        Outcome::BadInput => 2,
+        Outcome::Drift => 3,
+    }
 }
 
 impl From<Outcome> for ExitCode {
     fn from(outcome: Outcome) -> Self {
-        match outcome {
-            Outcome::Ok => ExitCode::SUCCESS,
-            Outcome::Failed => ExitCode::from(1),
-            Outcome::BadInput => ExitCode::from(2),
-        }
+        ExitCode::from(exit_code(outcome))
     }
 }
 
@@ -72,6 +82,7 @@ fn main() -> ExitCode {
             Command::Sim(args) => commands::sim::run(args).await,
             Command::Run(args) => commands::run::run(args).await,
             Command::Demo(args) => commands::demo::run(args).await,
+            Command::Check(args) => commands::check::run(args).await,
         }
     });
     match result {

@@ -730,7 +730,7 @@ async fn ssh_items(settings: &Settings, plan: &Plan) -> Vec<CheckItem> {
     let known_hosts = settings.known_hosts_path();
     let timeout = settings.ssh_connect_timeout.max(Duration::from_secs(1));
     let probes = probe_all(
-        &targets,
+        targets,
         &known_hosts,
         timeout,
         settings.ssh_concurrency.max(1),

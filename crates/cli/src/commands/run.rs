@@ -15,15 +15,22 @@ use crate::settings::{self, ConnectionArgs, RunOptions};
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// The planning workbook (xlsx).
-    #[arg(long = "plan", value_name = "WORKBOOK")]
-    pub plan: PathBuf,
+    #[arg(
+        long = "plan",
+        value_name = "WORKBOOK",
+        required_unless_present = "plans"
+    )]
+    pub plan: Option<PathBuf>,
+    #[command(flatten)]
+    pub fleet: super::fleet::FleetArgs,
     /// Stages to run, in order.
     #[arg(long, value_delimiter = ',', default_value = "prepare,config_cluster")]
     pub stages: Vec<String>,
     /// Start from an earlier run's context (its run directory).
     #[arg(long, value_name = "RUN_DIR")]
     pub from: Option<PathBuf>,
-    /// Where to write context.json, report.json and logs/ (default: runs/<cluster>-<time>).
+    /// Where to write context.json, report.json and logs/ (default: runs/<cluster>-<time>;
+    /// with --plans the fleet directory, default runs/fleet-<time>).
     #[arg(long, env = "SMTX_RUN_DIR")]
     pub run_dir: Option<PathBuf>,
     /// Show every call that would be made, with redacted payloads; change nothing.
@@ -62,12 +69,15 @@ pub struct RunArgs {
 
 pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let lang = Lang::detect(args.lang);
+    let Some(plan) = args.plan.clone() else {
+        return super::fleet::run_fleet(args, lang).await;
+    };
     let stages = args
         .stages
         .iter()
         .map(|s| s.parse::<Stage>().map_err(|e| BadInput(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
-    let Some(workbook) = load_workbook(&args.plan, lang)? else {
+    let Some(workbook) = load_workbook(&plan, lang)? else {
         return Ok(Outcome::BadInput);
     };
     let options = RunOptions {
