@@ -143,6 +143,14 @@
 //! - \[ASSUMED\] SSH: `smartx` (default password `P@ssw0rd!123`) may run
 //!   `sudo -n chpasswd`; lines are `user:password`, split at the first `:`,
 //!   users `smartx` or `root`; any bad line rejects the whole input.
+//! - \[ASSUMED\] Read-backs for `check`: `GET /api/v2/settings/{vip,dns,ntp}`,
+//!   `GET /api/v2/ipmi/accounts` and `GET /api/v2/images` answer in the shape
+//!   of their writes (see the state's `readback` module);
+//!   `DELETE /_sim/vds/{vds}/vlans/{vlan}` removes a network behind the
+//!   client's back.
+//! - [`SimOptions::latency`] (`--latency-ms`) is the network, not the
+//!   cluster: one round trip on every HTTP call and SSH exchange, not in
+//!   the call log; the `latency` fault is a slow endpoint of the cluster.
 //! - HTTP/1.1 only, over HTTPS (CA + leaf for 127.0.0.1, localhost, ::1 and
 //!   every workbook IP + VIP) or plain HTTP.
 

@@ -175,6 +175,18 @@ fn describe(lang: Lang, item: &CheckItem) -> String {
     let none = "—";
     let expected = item.expected.as_deref().unwrap_or(none);
     let actual = item.actual.as_deref().unwrap_or(none);
+    let separator = if lang == Lang::ZhCn { "：" } else { ": " };
+    // Where the note says it all ("still the deployment password", "the
+    // admin password does not log in"), it stands alone.
+    if let Some(note) = &item.note {
+        match (item.drift, &item.expected, &item.actual) {
+            (Drift::Missing, None, _) => return note_text(lang, note),
+            (Drift::Different, Some(expected), None) => {
+                return format!("{expected}{separator}{}", note_text(lang, note));
+            }
+            _ => {}
+        }
+    }
     let mut line = match (item.drift, lang) {
         (Drift::Missing, Lang::En) => format!("missing on the cluster: {expected}"),
         (Drift::Missing, Lang::ZhCn) => format!("集群上缺少：{expected}"),
@@ -190,7 +202,6 @@ fn describe(lang: Lang, item: &CheckItem) -> String {
         (Drift::InSync, Lang::ZhCn) => format!("一致：{expected}"),
     };
     if let Some(note) = &item.note {
-        let separator = if lang == Lang::ZhCn { "：" } else { ": " };
         let note = note_text(lang, note);
         if matches!(item.drift, Drift::CannotVerify | Drift::NotChecked) {
             line = format!("{line}{separator}{note}");
@@ -331,5 +342,110 @@ pub fn text(lang: Lang, msg: CheckMsg) -> &'static str {
         (Lang::ZhCn, CountInSync) => "项一致",
         (Lang::En, CountCannotVerify) => "cannot be verified",
         (Lang::ZhCn, CountCannotVerify) => "项无法核对",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> CheckReport {
+        let item = |item,
+                    subject: Option<&str>,
+                    drift,
+                    expected: Option<&str>,
+                    actual: Option<&str>,
+                    note| CheckItem {
+            item,
+            subject: subject.map(str::to_owned),
+            drift,
+            expected: expected.map(str::to_owned),
+            actual: actual.map(str::to_owned),
+            note,
+        };
+        CheckReport {
+            cluster: "CN-01".to_owned(),
+            workbook: PathBuf::from("site.xlsx"),
+            status: CheckStatus::Drift,
+            items: vec![
+                item("vip", None, Drift::InSync, Some("10.0.20.10"), None, None),
+                item(
+                    "vlan",
+                    Some("VLAN-9"),
+                    Drift::Missing,
+                    Some("9"),
+                    None,
+                    None,
+                ),
+                item("vlan", Some("VLAN-7"), Drift::Extra, None, Some("7"), None),
+                item(
+                    "dns",
+                    None,
+                    Drift::Different,
+                    Some("10.0.0.1"),
+                    Some("10.0.0.2"),
+                    None,
+                ),
+                item(
+                    "host_password",
+                    Some("node-01"),
+                    Drift::Missing,
+                    None,
+                    None,
+                    Some(Note::NotRotated),
+                ),
+                item(
+                    "ntp",
+                    None,
+                    Drift::CannotVerify,
+                    None,
+                    None,
+                    Some(Note::Error("GET /api/v2/settings/ntp: HTTP 404".to_owned())),
+                ),
+            ],
+            error: None,
+            elapsed_ms: 5,
+        }
+    }
+
+    #[test]
+    fn drift_reads_like_terraform_plan_in_english() {
+        let text = render(Lang::En, &report());
+        assert!(text.contains("+ vlan VLAN-9"), "{text}");
+        assert!(text.contains("missing on the cluster: 9"), "{text}");
+        assert!(text.contains("- vlan VLAN-7"), "{text}");
+        assert!(
+            text.contains("~ dns") && text.contains("workbook 10.0.0.1, cluster 10.0.0.2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("still the deployment password: not rotated"),
+            "{text}"
+        );
+        assert!(
+            text.contains("? ntp")
+                && text.contains("cannot verify ntp: GET /api/v2/settings/ntp: HTTP 404"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("= vip"),
+            "in-sync items are only counted: {text}"
+        );
+        assert!(
+            text.contains(
+                "drift found (2 missing, 1 different, 1 extra, 1 in sync, 1 cannot be verified)"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn and_in_chinese() {
+        let text = render(Lang::ZhCn, &report());
+        assert!(text.contains("+ 业务网络 VLAN-9"), "{text}");
+        assert!(text.contains("集群上缺少：9"), "{text}");
+        assert!(text.contains("规划表 10.0.0.1，集群 10.0.0.2"), "{text}");
+        assert!(text.contains("无法核对NTP"), "{text}");
+        assert!(text.contains("发现偏差（2 项缺少"), "{text}");
     }
 }
