@@ -10,8 +10,10 @@
 //!
 //! `cargo bench -p smtx-cli --bench fleet -- [--clusters 100] [--hosts 4]
 //! [--networks 11] [--iso-mib 64] [--latency-ms 20] [--parallel 100,8]
-//! [--upload-dir /dev/shm]` (`--upload-dir`: where the simulator writes the
-//! uploaded images — N × the ISO size; a tmpfs spares the disk). Without
+//! [--upload-dir /dev/shm] [--http]` (`--upload-dir`: where the simulator
+//! writes the uploaded images — N × the ISO size; a tmpfs spares the disk;
+//! `--iso-mib 0`: no upload; `--http`: plain HTTP, to see what TLS costs).
+//! Without
 //! `--bench` on the command line (as under `cargo test --benches`) it only
 //! says so and exits.
 
@@ -31,6 +33,7 @@ struct Args {
     latency_ms: u64,
     parallel: Vec<usize>,
     upload_dir: Option<PathBuf>,
+    http: bool,
     bench: bool,
 }
 
@@ -43,6 +46,7 @@ fn parse_args() -> BenchResult<Args> {
         latency_ms: 20,
         parallel: vec![100, 8],
         upload_dir: None,
+        http: false,
         bench: false,
     };
     let mut it = std::env::args().skip(1);
@@ -64,6 +68,7 @@ fn parse_args() -> BenchResult<Args> {
                     .collect::<Result<_, _>>()?;
             }
             "--upload-dir" => args.upload_dir = Some(PathBuf::from(value("--upload-dir")?)),
+            "--http" => args.http = true,
             "--bench" => args.bench = true,
             _ => {}
         }
@@ -81,10 +86,33 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .and_then(|kib| kib.parse().ok())
 }
 
-/// A child process whose peak RSS is sampled every 10 ms until it ends.
+/// CPU time a live process has used so far (user + system), in clock ticks.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses: state is the
+    // 3rd field of the line, utime the 14th, stime the 15th.
+    let (_, rest) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    Some(user + system)
+}
+
+fn ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8_lossy(&out.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// A child process whose peak RSS and CPU time are sampled every 10 ms
+/// until it ends.
 struct Watched {
     child: Child,
     peak_kib: Arc<AtomicU64>,
+    cpu_ticks: Arc<AtomicU64>,
 }
 
 impl Watched {
@@ -92,18 +120,30 @@ impl Watched {
         let child = command.spawn()?;
         let pid = child.id();
         let peak_kib = Arc::new(AtomicU64::new(0));
-        let peak = Arc::clone(&peak_kib);
+        let cpu_ticks = Arc::new(AtomicU64::new(0));
+        let (peak, cpu) = (Arc::clone(&peak_kib), Arc::clone(&cpu_ticks));
         std::thread::spawn(move || {
             while let Some(kib) = peak_rss_kib(pid) {
                 peak.fetch_max(kib, Ordering::Relaxed);
+                if let Some(ticks) = self::cpu_ticks(pid) {
+                    cpu.fetch_max(ticks, Ordering::Relaxed);
+                }
                 std::thread::sleep(Duration::from_millis(10));
             }
         });
-        Ok(Self { child, peak_kib })
+        Ok(Self {
+            child,
+            peak_kib,
+            cpu_ticks,
+        })
     }
 
     fn peak_mib(&self) -> f64 {
         self.peak_kib.load(Ordering::Relaxed) as f64 / 1024.0
+    }
+
+    fn cpu_seconds(&self) -> f64 {
+        self.cpu_ticks.load(Ordering::Relaxed) as f64 / ticks_per_second()
     }
 }
 
@@ -135,6 +175,9 @@ fn start_sim(dir: &Path, plans: &str, expected: usize, args: &Args) -> BenchResu
     if let Some(uploads) = &args.upload_dir {
         command.env("TMPDIR", uploads);
     }
+    if args.http {
+        command.arg("--http");
+    }
     let sim = Watched::spawn(&mut command)?;
     let started = Instant::now();
     loop {
@@ -159,12 +202,14 @@ fn start_sim(dir: &Path, plans: &str, expected: usize, args: &Args) -> BenchResu
     Ok(sim)
 }
 
-fn stop(mut sim: Watched) -> BenchResult<f64> {
-    let peak = {
-        let now = peak_rss_kib(sim.child.id()).unwrap_or(0);
-        sim.peak_kib.fetch_max(now, Ordering::Relaxed);
-        sim.peak_mib()
-    };
+/// Stops the simulator; its peak RSS (MiB) and CPU time (s) until then.
+fn stop(mut sim: Watched) -> BenchResult<(f64, f64)> {
+    let pid = sim.child.id();
+    sim.peak_kib
+        .fetch_max(peak_rss_kib(pid).unwrap_or(0), Ordering::Relaxed);
+    sim.cpu_ticks
+        .fetch_max(cpu_ticks(pid).unwrap_or(0), Ordering::Relaxed);
+    let measured = (sim.peak_mib(), sim.cpu_seconds());
     Command::new("kill")
         .args(["-INT", &sim.child.id().to_string()])
         .status()?;
@@ -175,13 +220,15 @@ fn stop(mut sim: Watched) -> BenchResult<f64> {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    Ok(peak)
+    Ok(measured)
 }
 
 struct Measured {
     wall: Duration,
     client_mib: f64,
     sim_mib: f64,
+    client_cpu: f64,
+    sim_cpu: f64,
     ok: usize,
     total: usize,
 }
@@ -202,12 +249,15 @@ fn measure(
         .current_dir(dir)
         .args(["run", "--plans", plans, "--configs", "configs", "--json"])
         .args(["--parallel", &parallel.to_string()])
-        .arg("--vmtools-iso")
-        .arg(dir.join("SMTX_VMTOOLS-3.2.0-bench.iso"))
         .arg("--run-dir")
         .arg(&run_dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
+    if args.iso_mib > 0 {
+        command
+            .arg("--vmtools-iso")
+            .arg(dir.join("SMTX_VMTOOLS-3.2.0-bench.iso"));
+    }
     let started = Instant::now();
     let mut client = Watched::spawn(&mut command)?;
     let mut stdout = String::new();
@@ -222,12 +272,14 @@ fn measure(
         .iter()
         .filter(|c| matches!(c["status"].as_str(), Some("ok" | "warning")))
         .count();
-    let client_mib = client.peak_mib();
-    let sim_mib = stop(sim)?;
+    let (client_mib, client_cpu) = (client.peak_mib(), client.cpu_seconds());
+    let (sim_mib, sim_cpu) = stop(sim)?;
     Ok(Measured {
         wall,
         client_mib,
         sim_mib,
+        client_cpu,
+        sim_cpu,
         ok,
         total: clusters.len(),
     })
@@ -254,12 +306,13 @@ fn main() -> BenchResult<()> {
     }
     drop(file);
     println!(
-        "{} clusters × {} hosts × {} networks, {} MiB ISO, latency {} ms, load average {}",
+        "{} clusters × {} hosts × {} networks, {} MiB ISO, latency {} ms, {}, load average {}",
         args.clusters,
         args.hosts,
         args.networks,
         args.iso_mib,
         args.latency_ms,
+        if args.http { "HTTP" } else { "HTTPS" },
         std::fs::read_to_string("/proc/loadavg")
             .unwrap_or_default()
             .split_whitespace()
@@ -269,23 +322,27 @@ fn main() -> BenchResult<()> {
     );
     let one = measure(dir.path(), "plans/site-000.xlsx", 1, 1, &args)?;
     println!(
-        "one cluster:      {:>6.2} s  ok {}/{}  client peak RSS {:>6.1} MiB  simulator {:>6.1} MiB",
+        "one cluster:      {:>6.2} s  ok {}/{}  client peak RSS {:>6.1} MiB, CPU {:.1} s  simulator {:>6.1} MiB, CPU {:.1} s",
         one.wall.as_secs_f64(),
         one.ok,
         one.total,
         one.client_mib,
-        one.sim_mib
+        one.client_cpu,
+        one.sim_mib,
+        one.sim_cpu
     );
     for parallel in &args.parallel {
         let fleet = measure(dir.path(), "plans", args.clusters, *parallel, &args)?;
         let ratio = fleet.wall.as_secs_f64() / one.wall.as_secs_f64().max(f64::EPSILON);
         println!(
-            "--parallel {parallel:<4}  {:>6.2} s  ok {}/{}  client peak RSS {:>6.1} MiB  simulator {:>6.1} MiB  {ratio:.1}× one cluster (target ≤ 3×: {}; client < 512 MiB: {})",
+            "--parallel {parallel:<4}  {:>6.2} s  ok {}/{}  client peak RSS {:>6.1} MiB, CPU {:.1} s  simulator {:>6.1} MiB, CPU {:.1} s  {ratio:.1}× one cluster (target ≤ 3×: {}; client < 512 MiB: {})",
             fleet.wall.as_secs_f64(),
             fleet.ok,
             fleet.total,
             fleet.client_mib,
+            fleet.client_cpu,
             fleet.sim_mib,
+            fleet.sim_cpu,
             if ratio <= 3.0 { "met" } else { "MISSED" },
             if fleet.client_mib < 512.0 {
                 "met"

@@ -148,6 +148,10 @@ impl CheckItem {
         self.note = Some(note);
         self
     }
+    fn with_drift(mut self, drift: Drift) -> Self {
+        self.drift = drift;
+        self
+    }
     /// `item` cannot be verified because `error`.
     fn unverified(item: &'static str, error: &ApiError) -> Self {
         Self::new(item, Drift::CannotVerify).note(Note::Error(error.to_string()))
@@ -397,13 +401,6 @@ fn ntp_item(plan: &Plan, ntp: Result<smtx_api::NtpSetting, ApiError>) -> CheckIt
             }
         }
         Err(error) => CheckItem::unverified("ntp", &error).expected(expected.join(", ")),
-    }
-}
-
-impl CheckItem {
-    fn with_drift(mut self, drift: Drift) -> Self {
-        self.drift = drift;
-        self
     }
 }
 

@@ -237,8 +237,12 @@ pub struct MemberResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     pub status: MemberStatus,
-    /// Steps that ended with a warning (run), items that drift (check).
-    pub count: usize,
+    /// Run: steps that ended with a warning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<usize>,
+    /// Check: items that are missing, different or extra.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift_items: Option<usize>,
     pub duration_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub run_dir: Option<PathBuf>,
@@ -255,7 +259,8 @@ impl MemberResult {
             stem: member.stem.clone(),
             cluster: None,
             status,
-            count: 0,
+            warnings: None,
+            drift_items: None,
             duration_ms: 0,
             run_dir: None,
             detail: None,
@@ -449,10 +454,12 @@ async fn run_member(member: Member, shared: Arc<RunShared>) -> MemberResult {
     match smtx_engine::run(request).await {
         Ok(report) => {
             let steps = report.stages.iter().flat_map(|stage| &stage.steps);
-            result.count = steps
-                .clone()
-                .filter(|step| step.status == StepStatus::Warning)
-                .count();
+            result.warnings = Some(
+                steps
+                    .clone()
+                    .filter(|step| step.status == StepStatus::Warning)
+                    .count(),
+            );
             result.status = match report.status {
                 StepStatus::Ok | StepStatus::Skipped => MemberStatus::Ok,
                 StepStatus::Warning => MemberStatus::Warning,
@@ -581,11 +588,13 @@ async fn check_member(member: Member, shared: Arc<CheckShared>) -> MemberResult 
                 CheckStatus::Drift => MemberStatus::Drift,
                 CheckStatus::CouldNotCheck => MemberStatus::CouldNotCheck,
             };
-            result.count = report
-                .items
-                .iter()
-                .filter(|item| item.drift.is_drift())
-                .count();
+            result.drift_items = Some(
+                report
+                    .items
+                    .iter()
+                    .filter(|item| item.drift.is_drift())
+                    .count(),
+            );
             result.detail = report.error.clone().or_else(|| {
                 let drifting: Vec<String> = report
                     .items
@@ -711,7 +720,13 @@ impl FleetSummary {
                 "{} {} {} {:>8}",
                 pad(result.name(), name_width),
                 pad(status_word(lang, result.status), 14),
-                pad(&result.count.to_string(), 8),
+                pad(
+                    &result
+                        .warnings
+                        .or(result.drift_items)
+                        .map_or_else(|| "-".to_owned(), |count| count.to_string()),
+                    8
+                ),
                 seconds(result.duration_ms),
             ));
             if kind == FleetKind::Run
