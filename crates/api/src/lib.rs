@@ -9,7 +9,9 @@ mod dry_run;
 mod endpoints;
 mod error;
 pub mod probe;
+mod readback;
 pub mod ssh;
+pub mod ssh_probe;
 mod tls;
 mod upload;
 
@@ -21,4 +23,5 @@ pub use client::{
 pub use dry_run::{PlannedCall, redact};
 pub use endpoints::*;
 pub use error::ApiError;
+pub use readback::*;
 pub use upload::*;

@@ -695,7 +695,7 @@ fn check_and_record_host_key(
 
 /// `Some(key)` when `line` is an entry for `name` (`None` inside when its key
 /// does not parse: it still counts as a recorded, different key).
-fn entry_for(line: &str, name: &str) -> Option<Option<PublicKey>> {
+pub(crate) fn entry_for(line: &str, name: &str) -> Option<Option<PublicKey>> {
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') || line.starts_with('@') {
         return None;

@@ -3,8 +3,8 @@
 //!
 //! Exit codes: 0 ok (warnings included), 1 the job failed, 2 bad input
 //! (workbook errors, bad flags, unreadable files, a run directory another
-//! run holds), 130 the run was aborted (Ctrl-C, SIGTERM), 141 stdout's
-//! reader went away.
+//! run holds), 3 drift found (`check`), 130 the run was aborted (Ctrl-C,
+//! SIGTERM), 141 stdout's reader went away.
 
 #[macro_use]
 mod stdio;
@@ -39,6 +39,8 @@ enum Command {
     Run(Box<commands::run::RunArgs>),
     /// Build an example workbook, start the simulator and configure it end to end.
     Demo(commands::demo::DemoArgs),
+    /// Compare a live cluster with its workbook, read-only (exit 3: drift).
+    Check(commands::check::CheckArgs),
 }
 
 /// What a command reports back to `main`.
@@ -49,6 +51,19 @@ pub enum Outcome {
     BadInput,
     /// Stopped by SIGINT/SIGTERM; the report says where.
     Aborted,
+    /// `check`: the cluster differs from its workbook.
+    Drift,
+}
+
+/// The process exit code of an outcome.
+pub fn exit_code(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::Ok => 0,
+        Outcome::Failed => 1,
+        Outcome::BadInput => 2,
+        Outcome::Drift => 3,
+        Outcome::Aborted => ABORTED_EXIT as u8,
+    }
 }
 
 /// 128 + SIGINT, what a shell reports for a program Ctrl-C stopped.
@@ -56,12 +71,7 @@ pub const ABORTED_EXIT: i32 = 130;
 
 impl From<Outcome> for ExitCode {
     fn from(outcome: Outcome) -> Self {
-        match outcome {
-            Outcome::Ok => ExitCode::SUCCESS,
-            Outcome::Failed => ExitCode::from(1),
-            Outcome::BadInput => ExitCode::from(2),
-            Outcome::Aborted => ExitCode::from(ABORTED_EXIT as u8),
-        }
+        ExitCode::from(exit_code(outcome))
     }
 }
 
@@ -83,6 +93,7 @@ fn main() -> ExitCode {
             Command::Sim(args) => commands::sim::run(args).await,
             Command::Run(args) => commands::run::run(*args).await,
             Command::Demo(args) => commands::demo::run(args).await,
+            Command::Check(args) => commands::check::run(args).await,
         }
     });
     match result {

@@ -3,6 +3,7 @@
 //! log. Talks to the cluster only through `smtx-api`; front ends (CLI, web
 //! console) call [`run`] and render what comes back.
 
+pub mod check;
 mod context;
 mod lock;
 mod progress;

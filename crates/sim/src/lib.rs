@@ -164,15 +164,25 @@
 //!   `WWW-Authenticate: Bearer`) unless the request has `Authorization:
 //!   Bearer <token>`; the cluster API and [`RunningSim`]'s in-process
 //!   helpers need no token.
+//! - \[ASSUMED\] Read-backs for `check`: `GET /api/v2/settings/{vip,dns,ntp}`,
+//!   `GET /api/v2/ipmi/accounts` and `GET /api/v2/images` answer in the shape
+//!   of their writes (see the state's `readback` module);
+//!   `DELETE /_sim/vds/{vds}/vlans/{vlan}` removes a network behind the
+//!   client's back.
+//! - [`SimOptions::latency`] (`--latency-ms`) is the network, not the
+//!   cluster: one round trip on every HTTP call and SSH exchange, not in
+//!   the call log; the `latency` fault is a slow endpoint of the cluster.
 //! - HTTP/1.1 only, over HTTPS (CA + a leaf naming only the workbook's host
 //!   IPs and VIP, never 127.0.0.1: clients reach it through an address
 //!   override that checks the workbook address) or plain HTTP.
 
+pub mod fleet;
 pub mod scenario;
 pub mod spec;
 pub mod ssh;
 
 mod http;
+mod latency;
 mod server;
 mod state;
 mod tls;
@@ -208,4 +218,10 @@ pub enum SimError {
     },
     #[error("invalid cluster: {message}")]
     InvalidSpec { message: String },
+    #[error("cluster {label}")]
+    FleetMember {
+        label: String,
+        #[source]
+        source: Box<SimError>,
+    },
 }

@@ -49,6 +49,9 @@ pub struct SimOptions {
     /// When set, `/_sim/*` answers 401 unless the request carries
     /// `Authorization: Bearer <token>` (the cluster API is unaffected).
     pub control_token: Option<Secret>,
+    /// One network round trip added to every HTTP call and SSH exchange
+    /// (default zero: loopback).
+    pub latency: std::time::Duration,
 }
 
 impl Default for SimOptions {
@@ -62,6 +65,7 @@ impl Default for SimOptions {
             upload_dir: None,
             ssh: true,
             control_token: None,
+            latency: std::time::Duration::ZERO,
         }
     }
 }
@@ -426,7 +430,7 @@ pub async fn start(spec: ClusterSpec, options: SimOptions) -> Result<RunningSim,
     }
     let shared =
         Arc::new(Shared::new(state, upload_dir).with_control_token(options.control_token.clone()));
-    let app = router(shared.clone(), options.chunk_size);
+    let app = crate::latency::http(router(shared.clone(), options.chunk_size), options.latency);
     let vip_gate = Arc::new(VipGate {
         shared: shared.clone(),
         runtime: tokio::runtime::Handle::current(),
@@ -461,7 +465,8 @@ pub async fn start(spec: ClusterSpec, options: SimOptions) -> Result<RunningSim,
             let what = format!("SSH listener of {}", host.hostname);
             let listener = bind_loopback(&what).await?;
             let address = local_addr(&listener, &what)?;
-            let backend: Arc<dyn ssh::SshBackend> = Arc::new(SshAccounts(shared.clone()));
+            let backend =
+                crate::latency::ssh(Arc::new(SshAccounts(shared.clone())), options.latency);
             let key = ssh::host_key_for(spec.seed, index);
             let token = shutdown.clone();
             tasks.spawn(async move {
@@ -494,7 +499,8 @@ pub async fn start(spec: ClusterSpec, options: SimOptions) -> Result<RunningSim,
             }));
             let ssh = if options.ssh && !spec.hosts.is_empty() {
                 let (address, listening) = vip_gate.bind("SSH listener of the VIP")?;
-                let backend: Arc<dyn ssh::SshBackend> = Arc::new(VipSshAccounts(shared.clone()));
+                let backend =
+                    crate::latency::ssh(Arc::new(VipSshAccounts(shared.clone())), options.latency);
                 let key = ssh::host_key_for(spec.seed, VIP_HOLDER);
                 let token = shutdown.clone();
                 tasks.spawn(when_open(

@@ -54,6 +54,20 @@ pub trait SshBackend: Send + Sync + 'static {
     /// `sudo -n chpasswd` run by `login_user` on `node` with `stdin` (lines `user:password`).
     /// Ok(()) → exit status 0; Err(msg) → msg on stderr, exit status 1.
     fn chpasswd(&self, node: usize, login_user: &str, stdin: &[u8]) -> Result<(), String>;
+    /// How much later than at once each exchange (login, exec, end of
+    /// input) is answered: the network's round trip (`sim --latency-ms`).
+    fn round_trip(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+/// Waits one round trip of `backend`'s network, if it has one.
+async fn network(backend: &dyn SshBackend) {
+    let round_trip = backend.round_trip();
+    if !round_trip.is_zero() {
+        // A simulated WAN link: the answer is meant to come later.
+        tokio::time::sleep(round_trip).await;
+    }
 }
 
 /// Deterministic ed25519 host key for (seed, node): stable across restarts
@@ -226,6 +240,7 @@ impl russh::server::Handler for ConnectionHandler {
             );
             return Ok(reject_password());
         }
+        network(self.backend.as_ref()).await;
         match self.backend.authenticate(self.node, user, password) {
             SshAuth::Accept => {
                 tracing::debug!(
@@ -281,6 +296,7 @@ impl russh::server::Handler for ConnectionHandler {
         if !matches!(self.channels.get(&channel), Some(ChannelState::Idle)) {
             return Self::refuse_request(channel, session);
         }
+        network(self.backend.as_ref()).await;
         session.channel_success(channel)?;
         if command == CHPASSWD_COMMAND {
             tracing::debug!(
@@ -329,6 +345,7 @@ impl russh::server::Handler for ConnectionHandler {
             return Ok(());
         };
         let login_user = self.login_user.clone().unwrap_or_default();
+        network(self.backend.as_ref()).await;
         match self.backend.chpasswd(self.node, &login_user, &input) {
             Ok(()) => {
                 tracing::debug!(action = "sim_ssh_chpasswd", node = self.node, status = "ok");

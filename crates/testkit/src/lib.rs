@@ -73,6 +73,61 @@ pub fn fixture_workbook(hosts: usize) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// The workbook of cluster `index` of a generated fleet: the fixture with
+/// `hosts` hosts and `networks` business networks (at most 11, the
+/// template's rows), its own name (`CN-Fleet-007`) and addresses
+/// (management and VIP 10.X.Y.0/24, storage 172.X.Y.0/24, BMC 10.X+50.Y.0/24
+/// with X = 100 + index / 200, Y = index % 200), so no two clusters of a
+/// fleet of up to 31 000 share an address or an SSH key pin.
+pub fn fleet_workbook_spec(
+    index: usize,
+    hosts: usize,
+    networks: usize,
+) -> smtx_plan::fixture::WorkbookSpec {
+    let x = 100 + index / 200;
+    let y = index % 200;
+    let mut spec = smtx_plan::fixture::WorkbookSpec::example(hosts);
+    spec.cluster_name = format!("CN-Fleet-{index:03}");
+    spec.vip = format!("10.{x}.{y}.10");
+    for (n, host) in (1..).zip(spec.hosts.iter_mut()) {
+        host.hostname = format!("fleet{index:03}-node-{n:02}");
+        host.management_ip = format!("10.{x}.{y}.{}", 10 + n);
+        host.storage_ip = format!("172.{}.{y}.{}", 16 + x - 100, 10 + n);
+        host.bmc_ip = format!("10.{}.{y}.{}", x + 50, 10 + n);
+    }
+    spec.business_networks = (0..networks.min(11))
+        .map(|i| smtx_plan::fixture::NetworkSpec {
+            name: format!("VLAN-{}", 1120 + i),
+            vlan_id: smtx_plan::fixture::FixtureCell::Number((1120 + i) as f64),
+            subnet: format!("10.1.{}.0/24", 20 + i),
+            gateway: format!("10.1.{}.1", 20 + i),
+        })
+        .collect();
+    spec
+}
+
+/// Writes `count` fleet workbooks (see [`fleet_workbook_spec`]) into `dir`
+/// as `site-000.xlsx`, `site-001.xlsx`, …; returns their paths.
+pub fn write_fleet_workbooks(
+    dir: &std::path::Path,
+    count: usize,
+    hosts: usize,
+    networks: usize,
+) -> Vec<PathBuf> {
+    if let Err(error) = std::fs::create_dir_all(dir) {
+        panic!("cannot create {}: {error}", dir.display());
+    }
+    (0..count)
+        .map(|index| {
+            let path = dir.join(format!("site-{index:03}.xlsx"));
+            if let Err(error) = fleet_workbook_spec(index, hosts, networks).write_to(&path) {
+                panic!("cannot write {}: {error}", path.display());
+            }
+            path
+        })
+        .collect()
+}
+
 /// Calls `check` until it returns `Some` or `deadline` has passed (then
 /// `None`). Waits a little longer between attempts each time, starting at
 /// 5 ms and never more than 100 ms.
@@ -137,6 +192,24 @@ mod tests {
         let never: Option<()> = poll_until(Duration::from_millis(50), || async { None }).await;
         assert_eq!(never, None);
         assert!(started.elapsed() >= Duration::from_millis(50));
+    }
+
+    #[test]
+    fn fleet_workbooks_are_valid_and_apart() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let paths = write_fleet_workbooks(dir.path(), 3, 4, 11);
+        let mut seen = std::collections::HashSet::new();
+        for path in &paths {
+            let bytes = std::fs::read(path).expect("written");
+            let parsed = smtx_plan::parse_workbook(&bytes, "fleet.xlsx").expect("readable");
+            assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+            assert_eq!(parsed.plan.hosts.len(), 4);
+            assert_eq!(parsed.plan.business_networks.len(), 11);
+            assert!(seen.insert(parsed.plan.cluster.name.clone()));
+            for host in &parsed.plan.hosts {
+                assert!(seen.insert(host.management_ip.to_string()));
+            }
+        }
     }
 
     #[test]

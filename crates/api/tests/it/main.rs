@@ -2,6 +2,7 @@
 
 mod bounds;
 mod client;
+mod job_wait;
 mod raw_upload;
 mod ssh;
 mod ssh_support;

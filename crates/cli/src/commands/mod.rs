@@ -1,10 +1,13 @@
 //! One module per subcommand (uv's layout): each owns its clap arguments and
 //! its `run` function.
 
+pub mod check;
 pub mod demo;
+pub mod fleet;
 pub mod plan;
 pub mod run;
 pub mod sim;
+pub mod sim_fleet;
 
 /// Marks an error as the user's input being wrong (exit code 2).
 #[derive(Debug, thiserror::Error)]

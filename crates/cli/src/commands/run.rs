@@ -28,8 +28,14 @@ use crate::settings::{self, ConnectionArgs, RunSettingsArgs};
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// The planning workbook (xlsx).
-    #[arg(long = "plan", value_name = "WORKBOOK")]
-    pub plan: PathBuf,
+    #[arg(
+        long = "plan",
+        value_name = "WORKBOOK",
+        required_unless_present = "plans"
+    )]
+    pub plan: Option<PathBuf>,
+    #[command(flatten)]
+    pub fleet: super::fleet::FleetArgs,
     /// Stages to run, in order.
     #[arg(long, value_delimiter = ',', default_value = "prepare,config_cluster")]
     pub stages: Vec<String>,
@@ -50,12 +56,15 @@ pub struct RunArgs {
 
 pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let lang = Lang::detect(args.lang);
+    let Some(plan) = args.plan.clone() else {
+        return super::fleet::run_fleet(args, lang).await;
+    };
     let stages = args
         .stages
         .iter()
         .map(|s| s.parse::<Stage>().map_err(|e| BadInput(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
-    let Some(workbook) = load_workbook(&args.plan, lang)? else {
+    let Some(workbook) = load_workbook(&plan, lang)? else {
         return Ok(Outcome::BadInput);
     };
     let default_dir = default_run_dir(&workbook.plan.cluster.name);

@@ -16,8 +16,26 @@ use crate::commands::BadInput;
 pub struct SimArgs {
     /// The planning workbook (.xlsx) whose hosts, IPs and VDS names the
     /// simulated cluster takes.
-    #[arg(long, value_name = "WORKBOOK")]
-    plan: PathBuf,
+    #[arg(long, value_name = "WORKBOOK", required_unless_present = "plans")]
+    plan: Option<PathBuf>,
+    /// A fleet: directories of workbooks, workbooks or patterns; one
+    /// simulated cluster each, all in this process.
+    #[arg(
+        long,
+        value_name = "DIR|GLOB",
+        num_args = 1..,
+        conflicts_with_all = ["plan", "write_config"],
+        requires = "write_configs"
+    )]
+    plans: Vec<String>,
+    /// With --plans: write each cluster's settings file, `<workbook
+    /// stem>.toml`, and its CA, `<workbook stem>-ca.pem`, into this directory.
+    #[arg(long, value_name = "DIR")]
+    write_configs: Option<PathBuf>,
+    /// Delay every HTTP call and SSH exchange by this round trip, in
+    /// milliseconds (a WAN link to a branch site).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency_ms: u64,
     /// Faults to arm from the start (TOML; see crates/sim/scenarios/, one file per story).
     #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
@@ -54,8 +72,22 @@ pub struct SimArgs {
 }
 
 pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
-    let file = args.plan.display().to_string();
-    let bytes = std::fs::read(&args.plan)
+    let Some(plan) = args.plan.clone() else {
+        return super::sim_fleet::run(super::sim_fleet::SimFleetArgs {
+            plans: args.plans,
+            write_configs: args.write_configs,
+            scenario: args.scenario,
+            http: args.http,
+            seed: args.seed,
+            chunk_size: args.chunk_size,
+            job_polls: args.job_polls,
+            job_ms: args.job_ms,
+            latency_ms: args.latency_ms,
+        })
+        .await;
+    };
+    let file = plan.display().to_string();
+    let bytes = std::fs::read(&plan)
         .map_err(|error| BadInput(format!("{file}: cannot read the workbook: {error}")))?;
     let parsed = parse_workbook(&bytes, &file).map_err(|error| BadInput(error.to_string()))?;
     for diagnostic in &parsed.diagnostics {
@@ -96,6 +128,7 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
         chunk_size: args.chunk_size,
         job_polls_to_finish: args.job_polls,
         job_duration: std::time::Duration::from_millis(args.job_ms),
+        latency: std::time::Duration::from_millis(args.latency_ms),
         scenario,
         control_token: args.control_token.map(Secret::new),
         ..SimOptions::default()

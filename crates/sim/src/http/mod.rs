@@ -25,6 +25,7 @@ use crate::state::{
 
 mod control;
 mod extract;
+mod readback;
 mod upload;
 
 use extract::{JsonBody, PreDeployment, Session};
@@ -114,6 +115,7 @@ pub(crate) fn router(app: App, chunk_size: u64) -> Router {
         )
         .route("/_sim/state", get(control::state))
         .route("/_sim/faults", post(control::faults))
+        .merge(readback::routes())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
     let chunk_limit = usize::try_from(chunk_size)
         .unwrap_or(usize::MAX)

@@ -34,6 +34,7 @@ mod images;
 mod ipmi;
 mod jobs;
 mod network;
+mod readback;
 mod settings;
 mod snapshot;
 

@@ -5,6 +5,7 @@ mod common;
 mod conformance;
 mod control;
 mod faults;
+mod readback;
 mod requests;
 mod session;
 mod sim_ssh;
