@@ -3,20 +3,22 @@
 //! SSH password rotation (russh). Knows nothing of workbooks: callers pass
 //! plain values.
 
+mod answer;
 mod atomic_file;
 mod client;
 mod dry_run;
+mod endpoint;
 mod endpoints;
 mod error;
 pub mod probe;
+mod send;
 pub mod ssh;
 mod tls;
 mod upload;
 
 pub use atomic_file::write_atomic;
 pub use client::{
-    AddressOverride, ApiClient, Auth, ClientConfig, DEPLOYMENT_TOKEN, Envelope, Repeat,
-    RetryPolicy, TlsConfig,
+    AddressOverride, ApiClient, ClientConfig, DEPLOYMENT_TOKEN, RetryPolicy, TlsConfig,
 };
 pub use dry_run::{PlannedCall, redact};
 pub use endpoints::*;
