@@ -2,7 +2,8 @@
 //! ([`UploadProgress`], through the caller's [`ProgressFn`]) and the
 //! `svt_upload` progress log line, both from one [`Tracker`] shared by the
 //! upload loop and the chunk body streams. `bytes_done` never goes back
-//! within a volume, and updates are rate-limited.
+//! within a volume, and updates are rate-limited; the log line is written
+//! only from the upload's own task (see `Origin::Stream`).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -32,6 +33,23 @@ pub struct UploadProgress {
 }
 
 /// Progress bookkeeping shared by the upload loop and the body streams.
+/// Where an update comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// A chunk body as it streams, on the HTTP client's own task: the
+    /// callback is told, but nothing is logged there. That task does not
+    /// carry the caller's log (the engine's stage log is attached to the
+    /// stage's future), and tracing decides once per call site, where it is
+    /// first reached, whether anyone listens: a line first written there
+    /// would never reach the stage log.
+    Stream,
+    /// A chunk acknowledged (or already on the server), on the upload's
+    /// own task.
+    Chunk,
+    /// The last chunk: always logged.
+    LastChunk,
+}
+
 pub(super) struct Tracker {
     callback: Option<ProgressFn>,
     file_name: String,
@@ -101,7 +119,7 @@ impl Tracker {
                 .last_emit
                 .is_none_or(|last| last.elapsed() >= PROGRESS_EVERY);
             if due {
-                self.emit(s, false);
+                self.emit(s, Origin::Stream);
             }
         });
     }
@@ -119,14 +137,19 @@ impl Tracker {
             if sent {
                 s.sent += bytes;
             }
-            let last = s.chunks_done == s.chunks_total;
-            self.emit(s, last);
+            let origin = if s.chunks_done == s.chunks_total {
+                Origin::LastChunk
+            } else {
+                Origin::Chunk
+            };
+            self.emit(s, origin);
         });
     }
 
     /// Calls the callback (under the lock, so updates arrive in order and
-    /// `bytes_done` never goes back within a round) and logs now and then.
-    fn emit(&self, s: &mut TrackerState, last: bool) {
+    /// `bytes_done` never goes back within a round) and, at a chunk's end,
+    /// logs now and then.
+    fn emit(&self, s: &mut TrackerState, origin: Origin) {
         let bytes_done = (s.committed + s.in_flight).min(self.total);
         if bytes_done < s.last_bytes {
             return;
@@ -160,7 +183,12 @@ impl Tracker {
             bytes_per_sec,
             eta,
         };
-        if last || s.last_log.is_none_or(|at| at.elapsed() >= LOG_EVERY) {
+        let log = match origin {
+            Origin::Stream => false,
+            Origin::Chunk => s.last_log.is_none_or(|at| at.elapsed() >= LOG_EVERY),
+            Origin::LastChunk => true,
+        };
+        if log {
             s.last_log = Some(now);
             let percent = if self.total == 0 {
                 100.0
