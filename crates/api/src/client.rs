@@ -1,35 +1,26 @@
-//! The HTTP client: the reference's envelope and failure rule, retries
-//! where repeating is safe, one re-login on 401, the address override
-//! (curl's `--resolve`: the socket goes to the override, the `Host` header
-//! and the certificate check stay with the workbook address; one connection
-//! pool per overridden address, see `tls.rs`), and the dry-run recorder.
+//! The HTTP client itself: its configuration, the address override (curl's
+//! `--resolve`: the socket goes to the override, the `Host` header and the
+//! certificate check stay with the workbook address; one connection pool per
+//! overridden address, see `tls.rs`), the session and its one re-login, and
+//! cancellation. Every call goes through `send.rs`; what a call is (method,
+//! path, body, dry-run answer) is `endpoint.rs`'s.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rand::Rng;
-use reqwest::{Method, Url, header};
+use reqwest::Url;
+use rustls::pki_types::ServerName;
 use serde_json::Value;
 use smtx_secret::Secret;
 use tokio_util::sync::CancellationToken;
 
-use rustls::pki_types::ServerName;
-
 use crate::ApiError;
-use crate::dry_run::{PlannedCall, redact, synthetic_answer};
+use crate::dry_run::PlannedCall;
+use crate::endpoint::Endpoint;
 use crate::tls::{self, Alpn, TlsSetup};
-
-/// After an abort, a call already on the wire gets this long to answer (so
-/// that a change the server made is usually seen, not guessed) before it is
-/// dropped. Short enough that an abort takes well under a second.
-const ABORT_GRACE: Duration = Duration::from_millis(300);
-
-/// No answer of this API is anywhere near this big (the largest, an upload
-/// volume's chunk list, is a few kilobytes): a body that keeps growing is a
-/// broken or hostile server, not data to buffer.
-pub(crate) const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
 /// The token every host accepts before deployment (captured, and shipped by
 /// the original client as its default).
@@ -141,7 +132,7 @@ impl ClientConfig {
 
 /// Which token a call carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Auth {
+pub(crate) enum Auth {
     None,
     Deployment,
     Session,
@@ -149,77 +140,9 @@ pub enum Auth {
 
 /// v2 answers are wrapped in `{ec, error, data}`; v3 answers are bare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Envelope {
+pub(crate) enum Envelope {
     V2,
     Bare,
-}
-
-/// Whether a call may be sent again after a transient failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Repeat {
-    Safe,
-    Never,
-}
-
-/// One call, described.
-#[derive(Debug)]
-pub(crate) struct Call<'a> {
-    pub method: Method,
-    pub path: &'a str,
-    pub query: Vec<(&'static str, String)>,
-    pub body: Option<Value>,
-    pub auth: Auth,
-    pub envelope: Envelope,
-    pub repeat: Repeat,
-}
-
-impl<'a> Call<'a> {
-    pub fn get(path: &'a str) -> Self {
-        Self::new(Method::GET, path, Repeat::Safe)
-    }
-    pub fn put(path: &'a str, body: Value) -> Self {
-        let mut call = Self::new(Method::PUT, path, Repeat::Safe);
-        call.body = Some(body);
-        call
-    }
-    pub fn post(path: &'a str, body: Option<Value>) -> Self {
-        let mut call = Self::new(Method::POST, path, Repeat::Never);
-        call.body = body;
-        call
-    }
-    pub fn delete(path: &'a str) -> Self {
-        Self::new(Method::DELETE, path, Repeat::Safe)
-    }
-    fn new(method: Method, path: &'a str, repeat: Repeat) -> Self {
-        Self {
-            method,
-            path,
-            query: Vec::new(),
-            body: None,
-            auth: Auth::Session,
-            envelope: Envelope::V2,
-            repeat,
-        }
-    }
-    pub fn auth(mut self, auth: Auth) -> Self {
-        self.auth = auth;
-        self
-    }
-    pub fn bare(mut self) -> Self {
-        self.envelope = Envelope::Bare;
-        self
-    }
-    pub fn query(mut self, key: &'static str, value: impl Into<String>) -> Self {
-        self.query.push((key, value.into()));
-        self
-    }
-    pub fn repeat(mut self, repeat: Repeat) -> Self {
-        self.repeat = repeat;
-        self
-    }
-    pub fn action(&self) -> String {
-        format!("{} {}", self.method, self.path)
-    }
 }
 
 struct Shared {
@@ -413,13 +336,14 @@ impl ApiClient {
         self.base.port_or_known_default().unwrap_or(443)
     }
 
-    /// Full URL for `path` plus the `Host` header to send and the client to
-    /// send with, the address override applied.
-    pub(crate) fn target(
+    /// The URL of `path` as the user knows it: the base (a workbook
+    /// address) joined with `path` and `query`, no override applied. What a
+    /// dry run shows, and where [`ApiClient::target`] starts from.
+    pub(crate) fn url(
         &self,
         path: &str,
         query: &[(&'static str, String)],
-    ) -> Result<Routed, ApiError> {
+    ) -> Result<Url, ApiError> {
         let mut url = self
             .base
             .join(path)
@@ -428,6 +352,17 @@ impl ApiClient {
             url.query_pairs_mut()
                 .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
+        Ok(url)
+    }
+
+    /// Full URL for `path` plus the `Host` header to send and the client to
+    /// send with, the address override applied.
+    pub(crate) fn target(
+        &self,
+        path: &str,
+        query: &[(&'static str, String)],
+    ) -> Result<Routed, ApiError> {
+        let mut url = self.url(path, query)?;
         let direct = |url| Routed {
             url,
             host_header: None,
@@ -474,54 +409,6 @@ impl ApiClient {
         }
     }
 
-    /// Send a call with the retry and re-login rules; answers `data` for v2
-    /// calls and the whole object for bare ones.
-    pub(crate) async fn send(&self, call: Call<'_>) -> Result<Value, ApiError> {
-        let action = call.action();
-        if self.is_dry_run() {
-            return self.record(&call);
-        }
-        let started = Instant::now();
-        let mut relogged = false;
-        let mut attempt = 0u32;
-        let result = loop {
-            let outcome = self.send_once(&call, &action).await;
-            match outcome {
-                Err(ApiError::Unauthorized { .. })
-                    if call.auth == Auth::Session && !relogged && self.can_relogin() =>
-                {
-                    relogged = true;
-                    tracing::info!(action = %action, status = "retry", error = "session rejected, logging in again");
-                    if let Err(error) = self.relogin().await {
-                        break Err(error);
-                    }
-                }
-                Err(error)
-                    if call.repeat == Repeat::Safe
-                        && error.is_transient()
-                        && attempt + 1 < self.shared.config.retry.attempts =>
-                {
-                    let delay = self.shared.config.retry.delay(attempt);
-                    attempt += 1;
-                    tracing::warn!(action = %action, status = "retry", error = %error, attempt, delay_ms = delay.as_millis() as u64);
-                    // Backoff: give a busy or restarting server room before the next try.
-                    if let Err(cancelled) = self.pause(delay, &action).await {
-                        break Err(cancelled);
-                    }
-                }
-                other => break other,
-            }
-        };
-        let elapsed_ms = started.elapsed().as_millis() as u64;
-        match &result {
-            Ok(_) => tracing::info!(action = %action, status = "ok", error = "", elapsed_ms),
-            Err(error) => {
-                tracing::warn!(action = %action, status = "failed", error = %error, elapsed_ms)
-            }
-        }
-        result
-    }
-
     pub(crate) fn can_relogin(&self) -> bool {
         self.shared
             .credentials
@@ -530,6 +417,8 @@ impl ApiClient {
             .unwrap_or(false)
     }
 
+    /// Logs in again with the remembered credentials, for a session the
+    /// server stopped accepting.
     pub(crate) async fn relogin(&self) -> Result<(), ApiError> {
         let credentials = self.shared.credentials.read().ok().and_then(|c| c.clone());
         let Some((user, password)) = credentials else {
@@ -540,122 +429,27 @@ impl ApiClient {
         Ok(())
     }
 
-    /// One exchange, unless the run is aborted: then nothing is sent, or the
-    /// call in flight gets [`ABORT_GRACE`] to finish.
-    async fn send_once(&self, call: &Call<'_>, action: &str) -> Result<Value, ApiError> {
-        let cancelled = || ApiError::Cancelled {
-            action: action.to_string(),
-        };
-        if self.cancel.is_cancelled() {
-            return Err(cancelled());
-        }
-        tokio::select! {
-            result = self.exchange(call, action) => result,
-            () = async {
-                self.cancel.cancelled().await;
-                tokio::time::sleep(ABORT_GRACE).await;
-            } => Err(cancelled()),
-        }
-    }
-
-    async fn exchange(&self, call: &Call<'_>, action: &str) -> Result<Value, ApiError> {
-        let Routed {
-            url,
-            host_header,
-            http,
-        } = self.target(call.path, &call.query)?;
-        let mut request = http
-            .request(call.method.clone(), url.clone())
-            .timeout(self.shared.config.request_timeout);
-        if let Some(host) = &host_header {
-            request = request.header(header::HOST, host.as_str());
-        }
-        request = self.authorize(request, call.auth);
-        if let Some(body) = &call.body {
-            request = request.json(body);
-        }
-        let timeout = self.shared.config.request_timeout;
-        let response = request
-            .send()
-            .await
-            .map_err(|e| transport_error(action, &url, host_header.as_deref(), &e, timeout))?;
-        read_answer(
-            action,
-            response,
-            call.envelope,
-            &url,
-            host_header.as_deref(),
-            timeout,
-        )
-        .await
-    }
-
-    fn record(&self, call: &Call<'_>) -> Result<Value, ApiError> {
-        let url = match self.target(call.path, &call.query) {
-            Ok(_) => {
-                // Show the address the user knows, not the override.
-                let mut url = self
-                    .base
-                    .join(call.path)
-                    .map_err(|e| ApiError::Config(format!("bad path {}: {e}", call.path)))?;
-                if !call.query.is_empty() {
-                    url.query_pairs_mut()
-                        .extend_pairs(call.query.iter().map(|(k, v)| (*k, v.as_str())));
-                }
-                url.to_string()
-            }
-            Err(error) => return Err(error),
-        };
-        let planned = PlannedCall {
-            method: call.method.to_string(),
-            url,
-            body: call.body.as_ref().map(redact),
-        };
-        if let Ok(mut calls) = self.shared.planned.lock() {
-            calls.push(planned);
-        }
-        Ok(synthetic_answer(
-            &call.method,
-            call.path,
-            call.body.as_ref(),
-        ))
-    }
-
-    /// Record a call that bypasses `send` (uploads) in dry-run mode.
+    /// Keeps a call a dry run would have made.
     pub(crate) fn record_planned(&self, planned: PlannedCall) {
         if let Ok(mut calls) = self.shared.planned.lock() {
             calls.push(planned);
         }
     }
 
+    /// The session token of a login, not yet kept.
     pub(crate) async fn login_request(
         &self,
         user: &str,
         password: &Secret,
     ) -> Result<Secret, ApiError> {
-        let body = serde_json::json!({
-            "username": user,
-            "password": password.expose(),
-            "encrypted": false,
-        });
-        let call = Call::post("/api/v3/sessions", Some(body))
-            .auth(Auth::None)
-            .bare()
-            // A login creates nothing: repeating it is harmless.
-            .repeat(Repeat::Safe);
-        let action = call.action();
-        let answer = if self.is_dry_run() {
-            self.record(&call)?
-        } else {
-            self.send_once(&call, &action).await?
-        };
+        let answer = self.send(Endpoint::Login { user, password }).await?;
         let token = answer
             .get("token")
             .or_else(|| answer.get("data").and_then(|d| d.get("token")))
             .and_then(Value::as_str)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::Decode {
-                action,
+                action: "POST /api/v3/sessions".to_string(),
                 reason: "no token in the session answer".to_string(),
             })?;
         Ok(Secret::new(token))
@@ -671,189 +465,6 @@ fn parse_base(base_url: &str) -> Result<Url, ApiError> {
         )));
     }
     Ok(url)
-}
-
-/// The URL as the user knows it: the workbook address, and where the
-/// override really sent it.
-pub(crate) fn shown_url(url: &Url, host_header: Option<&str>) -> String {
-    let path = url.path().trim_end_matches('/');
-    match (host_header, url.host_str(), url.port_or_known_default()) {
-        (Some(host), Some(real), Some(port)) => {
-            format!("{}://{host}{path} (sent to {real}:{port})", url.scheme())
-        }
-        _ => url.as_str().trim_end_matches('/').to_string(),
-    }
-}
-
-pub(crate) fn transport_error(
-    action: &str,
-    url: &Url,
-    host_header: Option<&str>,
-    error: &reqwest::Error,
-    timeout: Duration,
-) -> ApiError {
-    let url_text = shown_url(url, host_header);
-    if error.is_timeout() {
-        return ApiError::Timeout {
-            action: action.to_string(),
-            url: url_text,
-            seconds: timeout.as_secs_f64(),
-        };
-    }
-    let chain = error_chain(error);
-    let lower = chain.to_ascii_lowercase();
-    let reason = root_cause(error);
-    if lower.contains("certificate") || lower.contains("unknownissuer") || lower.contains("tls") {
-        return ApiError::Tls {
-            action: action.to_string(),
-            url: url_text,
-            reason,
-        };
-    }
-    ApiError::Transport {
-        action: action.to_string(),
-        url: url_text,
-        reason,
-    }
-}
-
-/// reqwest hides the cause (refused, reset, certificate) in its source chain.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut parts = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(inner) = source {
-        let text = inner.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = inner.source();
-    }
-    parts.join(": ")
-}
-
-/// The innermost cause (`Connection refused (os error 111)`, `invalid peer
-/// certificate: UnknownIssuer`): what a person needs, without the wrappers.
-fn root_cause(error: &dyn std::error::Error) -> String {
-    let mut cause = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        cause = inner.to_string();
-        source = inner.source();
-    }
-    cause
-}
-
-/// Apply the reference's failure rule (1.4) to an answer.
-pub(crate) async fn read_answer(
-    action: &str,
-    response: reqwest::Response,
-    envelope: Envelope,
-    url: &Url,
-    host_header: Option<&str>,
-    timeout: Duration,
-) -> Result<Value, ApiError> {
-    let status = response.status().as_u16();
-    let bytes = read_capped(action, response, url, host_header, timeout).await?;
-    let parsed: Option<Value> = if bytes.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        serde_json::from_slice(&bytes).ok()
-    };
-    let (ec, msg) = parsed.as_ref().map(envelope_error).unwrap_or((None, None));
-    if status == 401 || status == 403 {
-        return Err(ApiError::Unauthorized {
-            action: action.to_string(),
-            status,
-        });
-    }
-    if status >= 400 || ec.is_some() || msg.is_some() {
-        return Err(ApiError::Api {
-            action: action.to_string(),
-            status,
-            ec,
-            msg,
-        });
-    }
-    let Some(value) = parsed else {
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            // DELETE and upload answers may be empty (2.15, 2.16).
-            return Ok(Value::Object(Default::default()));
-        }
-        return Err(ApiError::Decode {
-            action: action.to_string(),
-            reason: format!("HTTP {status} with a body that is not JSON"),
-        });
-    };
-    match envelope {
-        Envelope::Bare => Ok(value),
-        Envelope::V2 => Ok(value
-            .get("data")
-            .cloned()
-            .unwrap_or(Value::Object(Default::default()))),
-    }
-}
-
-/// The body, refused as soon as it passes [`MAX_ANSWER_BYTES`] (announced or
-/// counted as it streams), so a server that never stops talking costs at
-/// most that much memory.
-async fn read_capped(
-    action: &str,
-    mut response: reqwest::Response,
-    url: &Url,
-    host_header: Option<&str>,
-    timeout: Duration,
-) -> Result<Vec<u8>, ApiError> {
-    let too_big = || ApiError::Decode {
-        action: action.to_string(),
-        reason: format!(
-            "the answer is larger than {} MiB",
-            MAX_ANSWER_BYTES / (1024 * 1024)
-        ),
-    };
-    if response
-        .content_length()
-        .is_some_and(|length| length > MAX_ANSWER_BYTES as u64)
-    {
-        return Err(too_big());
-    }
-    let mut body = Vec::new();
-    while let Some(piece) = response
-        .chunk()
-        .await
-        .map_err(|e| transport_error(action, url, host_header, &e, timeout))?
-    {
-        if body.len() + piece.len() > MAX_ANSWER_BYTES {
-            return Err(too_big());
-        }
-        body.extend_from_slice(&piece);
-    }
-    Ok(body)
-}
-
-/// `ec` other than EOK, or an `error` that is neither null nor `{}`.
-fn envelope_error(value: &Value) -> (Option<String>, Option<String>) {
-    let ec = value
-        .get("ec")
-        .and_then(Value::as_str)
-        .filter(|ec| *ec != "EOK")
-        .map(str::to_string);
-    let msg = match value.get("error") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(map)) if map.is_empty() => None,
-        Some(Value::Object(map)) => {
-            let msg = map.get("msg").and_then(Value::as_str).unwrap_or("");
-            let detail = map.get("detail").and_then(Value::as_str).unwrap_or("");
-            Some(match (msg.is_empty(), detail.is_empty()) {
-                (false, false) => format!("{msg} ({detail})"),
-                (false, true) => msg.to_string(),
-                (true, false) => detail.to_string(),
-                (true, true) => "error".to_string(),
-            })
-        }
-        Some(Value::String(text)) if text.is_empty() => None,
-        Some(other) => Some(other.to_string()),
-    };
-    (ec, msg)
 }
 
 #[cfg(test)]
@@ -889,32 +500,6 @@ mod tests {
             .expect("target");
         assert_eq!(routed.url.as_str(), "https://10.0.20.99/x?a=b+c");
         assert_eq!(routed.host_header, None);
-    }
-
-    #[test]
-    fn errors_show_the_workbook_address_and_where_it_went() {
-        let url = Url::parse("https://127.0.0.1:4443/api/v2/tools/license").expect("url");
-        assert_eq!(
-            shown_url(&url, Some("10.0.20.11")),
-            "https://10.0.20.11/api/v2/tools/license (sent to 127.0.0.1:4443)"
-        );
-        assert_eq!(
-            shown_url(&url, None),
-            "https://127.0.0.1:4443/api/v2/tools/license"
-        );
-    }
-
-    #[test]
-    fn envelope_rule() {
-        let ok = serde_json::json!({"ec": "EOK", "error": {}, "data": {}});
-        assert_eq!(envelope_error(&ok), (None, None));
-        let ok_null = serde_json::json!({"ec": "EOK", "error": null, "data": {}});
-        assert_eq!(envelope_error(&ok_null), (None, None));
-        let bad = serde_json::json!({"ec": "REST_UNKNOWN_ERROR", "error": {"msg": "boom", "detail": ""}, "data": {}});
-        assert_eq!(
-            envelope_error(&bad),
-            (Some("REST_UNKNOWN_ERROR".into()), Some("boom".into()))
-        );
     }
 
     #[test]

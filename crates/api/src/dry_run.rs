@@ -1,9 +1,9 @@
-//! Dry-run support: the calls a run would make, with secrets redacted, and
-//! the plausible answers that let a stage walk every step without a cluster.
+//! Dry-run support: the calls a run would make, with secrets redacted. The
+//! answers a dry run pretends to get are each endpoint's own
+//! (`Endpoint::dry_run_answer`); the calls are kept by `send.rs`.
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// A call that would have been sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,52 +54,10 @@ pub fn redact(body: &Value) -> Value {
 
 pub(crate) const DRY_RUN_ID: &str = "00000000-0000-0000-0000-000000000000";
 
-/// What a dry run pretends the cluster answered: empty lists, finished jobs,
-/// placeholder ids. Enough for every step to take its normal path.
-pub(crate) fn synthetic_answer(method: &Method, path: &str, body: Option<&Value>) -> Value {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match (method.as_str(), segments.as_slice()) {
-        ("POST", ["api", "v3", "sessions"]) => json!({"token": "dry-run"}),
-        ("POST", ["api", "v3", _]) => json!({}),
-        ("GET", ["api", "v2", "deployment", "deploy_verify"]) => {
-            json!({"is_deployed": true, "platform": "kvm"})
-        }
-        ("GET", ["api", "v2", "deployment", "host"]) => json!({}),
-        ("PUT", ["api", "v2", "settings", _]) => json!({"job_id": DRY_RUN_ID}),
-        ("GET", ["api", "v2", "jobs", id]) => {
-            json!({"job": {"job_id": id, "state": "done", "description": "DRY_RUN", "resources": {}}})
-        }
-        ("POST", ["api", "v2", "ipmi", "upsert_accounts"]) => json!({"success": [], "failure": []}),
-        ("GET", ["api", "v2", "network", "vds"]) => json!([]),
-        ("POST", ["api", "v2", "network", "vds"]) => {
-            json!({"uuid": DRY_RUN_ID})
-        }
-        ("GET", ["api", "v2", "network", "vds", uuid, "vlans"]) => {
-            let _ = uuid;
-            json!([])
-        }
-        ("POST", ["api", "v2", "network", "vds", uuid, "vlans"]) => {
-            let mut answer = body.cloned().unwrap_or_else(|| json!({}));
-            if let Value::Object(map) = &mut answer {
-                map.insert("uuid".into(), json!(DRY_RUN_ID));
-                map.insert("vds_uuid".into(), json!(uuid));
-            }
-            answer
-        }
-        ("GET", ["api", "v2", "network", "vds", uuid]) => {
-            json!({"uuid": uuid, "name": "", "vlans_count": 0})
-        }
-        ("GET", ["api", "v2", "elf", "cluster_recommended_cpu_models"]) => {
-            json!({"cpu_models": []})
-        }
-        ("GET", ["api", "v2", "elf", "cluster_cpu_compatibility"]) => json!({"cpu_model": null}),
-        ("GET", ["api", "v2", "tools", "license"]) => json!({"serial": ""}),
-        _ => json!({}),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]

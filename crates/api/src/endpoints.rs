@@ -1,16 +1,18 @@
 //! One method per SMTX OS endpoint that `prepare` and `config_cluster` call
-//! (`reference/smartx-api.md` section 2), with lenient decoding of the
-//! answers: the captures are few, so unknown keys are ignored and the known
-//! alternatives (uuid or job id, list or object) are all accepted.
+//! (`reference/smartx-api.md` section 2), the wire types, and lenient
+//! decoding of the answers: the captures are few, so unknown keys are
+//! ignored and the known alternatives (uuid or job id, list or object) are
+//! all accepted. What each call sends, and its dry-run answer, is its
+//! variant of `Endpoint` (`endpoint.rs`); the job wait lives here.
 
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use smtx_secret::Secret;
 
-use crate::client::{Auth, Call, Repeat};
+use crate::endpoint::Endpoint;
 use crate::{ApiClient, ApiError};
 
 /// What the host scan tells us about one node.
@@ -249,9 +251,7 @@ impl ApiClient {
     /// 2.1 — one host's own description, asked of that host.
     pub async fn host_scan(&self) -> Result<HostScan, ApiError> {
         const ACTION: &str = "GET /api/v2/deployment/host";
-        let data = self
-            .send(Call::get("/api/v2/deployment/host").auth(Auth::Deployment))
-            .await?;
+        let data = self.send(Endpoint::HostScan).await?;
         let text = |key: &str| {
             data.get(key)
                 .and_then(Value::as_str)
@@ -287,9 +287,7 @@ impl ApiClient {
 
     /// 2.2
     pub async fn deploy_verify(&self) -> Result<DeployVerify, ApiError> {
-        let data = self
-            .send(Call::get("/api/v2/deployment/deploy_verify").auth(Auth::Deployment))
-            .await?;
+        let data = self.send(Endpoint::DeployVerify).await?;
         Ok(DeployVerify {
             is_deployed: data
                 .get("is_deployed")
@@ -305,20 +303,7 @@ impl ApiClient {
 
     /// 2.3 — fails on a cluster whose root is already set up.
     pub async fn setup_root(&self, user: &str, password: &Secret) -> Result<(), ApiError> {
-        let mut body = json!({
-            "password": password.expose(),
-            "repeat": password.expose(),
-            "encrypted": false,
-        });
-        if user != "root" {
-            body["username"] = json!(user);
-        }
-        self.send(
-            Call::post("/api/v3/users:setupRoot", Some(body))
-                .auth(Auth::None)
-                .bare(),
-        )
-        .await?;
+        self.send(Endpoint::SetupRoot { user, password }).await?;
         Ok(())
     }
 
@@ -351,31 +336,19 @@ impl ApiClient {
 
     /// 2.5 — answers a job id if the server gives one.
     pub async fn set_vip(&self, vip: Ipv4Addr) -> Result<Option<String>, ApiError> {
-        let body = json!({"iscsi_vip": null, "management_vip": vip.to_string()});
-        let data = self.send(Call::put("/api/v2/settings/vip", body)).await?;
+        let data = self.send(Endpoint::SetVip { vip }).await?;
         Ok(job_id_of(&data))
     }
 
     /// 2.6
     pub async fn set_dns(&self, servers: &[Ipv4Addr]) -> Result<Option<String>, ApiError> {
-        let servers: Vec<String> = servers.iter().map(ToString::to_string).collect();
-        let data = self
-            .send(Call::put(
-                "/api/v2/settings/dns",
-                json!({"dns_servers": servers}),
-            ))
-            .await?;
+        let data = self.send(Endpoint::SetDns { servers }).await?;
         Ok(job_id_of(&data))
     }
 
     /// 2.7
     pub async fn set_ntp(&self, servers: &[String]) -> Result<Option<String>, ApiError> {
-        let data = self
-            .send(Call::put(
-                "/api/v2/settings/ntp",
-                json!({"ntp_mode": "external", "ntp_servers": servers}),
-            ))
-            .await?;
+        let data = self.send(Endpoint::SetNtp { servers }).await?;
         Ok(job_id_of(&data))
     }
 
@@ -385,35 +358,14 @@ impl ApiClient {
         &self,
         accounts: &[IpmiAccount],
     ) -> Result<IpmiResult, ApiError> {
-        let accounts: Vec<Value> = accounts
-            .iter()
-            .map(|a| {
-                json!({
-                    "node_name": a.node_name,
-                    "host": a.host,
-                    "user": a.user,
-                    "node_uuid": a.node_uuid,
-                    "password": a.password.expose(),
-                })
-            })
-            .collect();
-        let data = self
-            .send(
-                // Upsert: repeating it updates the same entries.
-                Call::post(
-                    "/api/v2/ipmi/upsert_accounts",
-                    Some(json!({"accounts": accounts})),
-                )
-                .repeat(Repeat::Safe),
-            )
-            .await?;
+        let data = self.send(Endpoint::UpsertIpmiAccounts { accounts }).await?;
         decode("POST /api/v2/ipmi/upsert_accounts", data)
     }
 
     /// 2.9
     pub async fn list_vds(&self) -> Result<Vec<Vds>, ApiError> {
         const ACTION: &str = "GET /api/v2/network/vds";
-        let data = self.send(Call::get("/api/v2/network/vds")).await?;
+        let data = self.send(Endpoint::ListVds).await?;
         list_items(data)
             .into_iter()
             .map(|mut item| {
@@ -436,13 +388,7 @@ impl ApiClient {
     /// 2.10 — not repeated on failure: look (find_vds) before trying again.
     pub async fn create_vds(&self, request: &CreateVds) -> Result<CreateVdsAnswer, ApiError> {
         const ACTION: &str = "POST /api/v2/network/vds";
-        let body = serde_json::to_value(request).map_err(|e| ApiError::Decode {
-            action: ACTION.to_string(),
-            reason: e.to_string(),
-        })?;
-        let data = self
-            .send(Call::post("/api/v2/network/vds", Some(body)))
-            .await?;
+        let data = self.send(Endpoint::CreateVds { request }).await?;
         if let Some(uuid) = data.get("uuid").and_then(Value::as_str) {
             return Ok(CreateVdsAnswer::Uuid(uuid.to_string()));
         }
@@ -457,16 +403,14 @@ impl ApiClient {
 
     /// 2.11
     pub async fn get_vds(&self, uuid: &str) -> Result<Vds, ApiError> {
-        let path = format!("/api/v2/network/vds/{uuid}");
-        let data = self.send(Call::get(&path)).await?;
-        decode(&format!("GET {path}"), data)
+        let data = self.send(Endpoint::GetVds { uuid }).await?;
+        decode(&format!("GET /api/v2/network/vds/{uuid}"), data)
     }
 
     /// 2.12 list
     pub async fn list_vlans(&self, vds_uuid: &str) -> Result<Vec<Vlan>, ApiError> {
-        let path = format!("/api/v2/network/vds/{vds_uuid}/vlans");
-        let data = self.send(Call::get(&path)).await?;
-        let action = format!("GET {path}");
+        let data = self.send(Endpoint::ListVlans { vds_uuid }).await?;
+        let action = format!("GET /api/v2/network/vds/{vds_uuid}/vlans");
         list_items(data)
             .into_iter()
             .map(|item| decode(&action, item))
@@ -480,16 +424,19 @@ impl ApiClient {
         name: &str,
         vlan_id: u16,
     ) -> Result<Vlan, ApiError> {
-        let path = format!("/api/v2/network/vds/{vds_uuid}/vlans");
-        let body = json!({"name": name, "vlan_id": vlan_id, "vds_uuid": vds_uuid});
-        let data = self.send(Call::post(&path, Some(body))).await?;
-        decode(&format!("POST {path}"), data)
+        let data = self
+            .send(Endpoint::CreateVlan {
+                vds_uuid,
+                name,
+                vlan_id,
+            })
+            .await?;
+        decode(&format!("POST /api/v2/network/vds/{vds_uuid}/vlans"), data)
     }
 
     /// 2.13
     pub async fn get_job(&self, job_id: &str) -> Result<Job, ApiError> {
-        let path = format!("/api/v2/jobs/{job_id}");
-        let data = self.send(Call::get(&path)).await?;
+        let data = self.send(Endpoint::GetJob { job_id }).await?;
         let job = data.get("job").cloned().unwrap_or(data);
         let text = |key: &str| {
             job.get(key)
@@ -500,7 +447,7 @@ impl ApiClient {
         let state = text("state");
         if state.is_empty() {
             return Err(ApiError::Decode {
-                action: format!("GET {path}"),
+                action: format!("GET /api/v2/jobs/{job_id}"),
                 reason: "no job state in the answer".to_string(),
             });
         }
@@ -572,9 +519,7 @@ impl ApiClient {
 
     /// 2.18 — recommended models, first is the pick.
     pub async fn recommended_cpu_models(&self) -> Result<Vec<String>, ApiError> {
-        let data = self
-            .send(Call::get("/api/v2/elf/cluster_recommended_cpu_models"))
-            .await?;
+        let data = self.send(Endpoint::RecommendedCpuModels).await?;
         Ok(data
             .get("cpu_models")
             .and_then(Value::as_array)
@@ -589,18 +534,12 @@ impl ApiClient {
     }
 
     pub async fn set_cpu_compatibility(&self, model: &str) -> Result<(), ApiError> {
-        self.send(Call::put(
-            "/api/v2/elf/cluster_cpu_compatibility",
-            json!({"cpu_model": model}),
-        ))
-        .await?;
+        self.send(Endpoint::SetCpuCompatibility { model }).await?;
         Ok(())
     }
 
     pub async fn cpu_compatibility(&self) -> Result<Option<String>, ApiError> {
-        let data = self
-            .send(Call::get("/api/v2/elf/cluster_cpu_compatibility"))
-            .await?;
+        let data = self.send(Endpoint::CpuCompatibility).await?;
         Ok(data
             .get("cpu_model")
             .and_then(Value::as_str)
@@ -609,7 +548,7 @@ impl ApiClient {
 
     /// 2.17
     pub async fn license(&self) -> Result<License, ApiError> {
-        let data = self.send(Call::get("/api/v2/tools/license")).await?;
+        let data = self.send(Endpoint::License).await?;
         let serial = data
             .get("serial")
             .and_then(Value::as_str)
@@ -626,8 +565,7 @@ impl ApiClient {
 
     /// 2.16 — best effort rollback of an upload.
     pub async fn delete_image(&self, image_uuid: &str) -> Result<(), ApiError> {
-        let path = format!("/api/v2/images/{image_uuid}");
-        self.send(Call::delete(&path)).await?;
+        self.send(Endpoint::DeleteImage { image_uuid }).await?;
         Ok(())
     }
 }

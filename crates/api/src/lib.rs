@@ -3,13 +3,16 @@
 //! SSH password rotation (russh). Knows nothing of workbooks: callers pass
 //! plain values.
 
+mod answer;
 mod atomic_file;
 mod client;
 mod dry_run;
+mod endpoint;
 mod endpoints;
 mod error;
 pub mod probe;
 mod readback;
+mod send;
 pub mod ssh;
 pub mod ssh_probe;
 mod tls;
@@ -17,8 +20,7 @@ mod upload;
 
 pub use atomic_file::write_atomic;
 pub use client::{
-    AddressOverride, ApiClient, Auth, ClientConfig, DEPLOYMENT_TOKEN, Envelope, Repeat,
-    RetryPolicy, TlsConfig,
+    AddressOverride, ApiClient, ClientConfig, DEPLOYMENT_TOKEN, RetryPolicy, TlsConfig,
 };
 pub use dry_run::{PlannedCall, redact};
 pub use endpoints::*;

@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::client::Call;
+use crate::endpoint::Endpoint;
 use crate::{ApiClient, ApiError};
 
 /// NTP as the cluster reports it.
@@ -116,7 +116,7 @@ fn strings(value: Option<&Value>) -> Vec<String> {
 impl ApiClient {
     /// The management VIP, `None` when none is set.
     pub async fn vip_setting(&self) -> Result<Option<String>, ApiError> {
-        let data = self.send(Call::get("/api/v2/settings/vip")).await?;
+        let data = self.send(Endpoint::VipSetting).await?;
         Ok(data
             .get("management_vip")
             .and_then(Value::as_str)
@@ -125,12 +125,12 @@ impl ApiClient {
     }
 
     pub async fn dns_setting(&self) -> Result<Vec<String>, ApiError> {
-        let data = self.send(Call::get("/api/v2/settings/dns")).await?;
+        let data = self.send(Endpoint::DnsSetting).await?;
         Ok(strings(data.get("dns_servers")))
     }
 
     pub async fn ntp_setting(&self) -> Result<NtpSetting, ApiError> {
-        let data = self.send(Call::get("/api/v2/settings/ntp")).await?;
+        let data = self.send(Endpoint::NtpSetting).await?;
         Ok(NtpSetting {
             mode: data
                 .get("ntp_mode")
@@ -142,7 +142,7 @@ impl ApiClient {
 
     pub async fn ipmi_accounts(&self) -> Result<Vec<IpmiAccountEntry>, ApiError> {
         const ACTION: &str = "GET /api/v2/ipmi/accounts";
-        let data = self.send(Call::get("/api/v2/ipmi/accounts")).await?;
+        let data = self.send(Endpoint::ListIpmiAccounts).await?;
         items(data, &["accounts"])
             .into_iter()
             .map(|item| decode(ACTION, item))
@@ -152,7 +152,7 @@ impl ApiClient {
     /// Every switch with its hosts (2.9, read for the hosts too).
     pub async fn list_vds_detail(&self) -> Result<Vec<VdsDetail>, ApiError> {
         const ACTION: &str = "GET /api/v2/network/vds";
-        let data = self.send(Call::get("/api/v2/network/vds")).await?;
+        let data = self.send(Endpoint::ListVds).await?;
         items(data, &["vdses"])
             .into_iter()
             .map(|mut item| {
@@ -172,7 +172,7 @@ impl ApiClient {
 
     pub async fn list_images(&self) -> Result<Vec<ImageEntry>, ApiError> {
         const ACTION: &str = "GET /api/v2/images";
-        let data = self.send(Call::get("/api/v2/images")).await?;
+        let data = self.send(Endpoint::ListImages).await?;
         items(data, &["images"])
             .into_iter()
             .map(|item| decode(ACTION, item))
