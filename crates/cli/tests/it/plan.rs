@@ -2,6 +2,7 @@
 //! codes, the readable summary, the JSON keys, and that no password reaches
 //! stdout or stderr.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -232,6 +233,8 @@ fn set_serial_writes_then_check_shows_it() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("plan.xlsx");
     std::fs::copy(template_path(), &path)?;
+    // The reference copy is read-only, and a read-only workbook is not written.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))?;
 
     let output = smtx_deploy(&["plan", "set-serial", path_arg(&path), SERIAL])?;
     let stdout = text(&output.stdout);
