@@ -5,6 +5,7 @@
 //! map follows `reference/workbook/LAYOUT.md` (see [`layout`]).
 
 pub mod cell;
+pub mod crafted;
 pub mod fixture;
 pub mod layout;
 mod limits;
