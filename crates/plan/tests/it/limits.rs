@@ -167,7 +167,8 @@ fn the_real_template_fits_the_defaults_and_each_limit_names_itself() -> TestResu
             Ok(_) => panic!("expected a refusal with {limits:?}"),
         }
     };
-    let cases: [(fn(&mut WorkbookLimits), &[&str]); 5] = [
+    type Case = (fn(&mut WorkbookLimits), &'static [&'static str]);
+    let cases: [Case; 5] = [
         (
             |l| l.max_file_bytes = 100_000,
             &["is 527.2 KiB, over the file size limit"],
