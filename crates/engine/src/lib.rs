@@ -132,10 +132,22 @@ pub async fn run(request: RunRequest) -> Result<RunReport, EngineError> {
     // the copy another run is writing its serial into.
     let workbook = if settings.rehearsal && !settings.dry_run {
         let copy = rehearsal_workbook(&run_dir, &workbook.path);
-        std::fs::copy(&workbook.path, &copy).map_err(|e| EngineError::Io {
+        let io = |e: std::io::Error| EngineError::Io {
             path: copy.clone(),
             reason: format!("cannot copy the workbook {}: {e}", workbook.path.display()),
-        })?;
+        };
+        std::fs::copy(&workbook.path, &copy).map_err(io)?;
+        // The copy is the run's own: writable even when the workbook is not
+        // (a read-only workbook would otherwise refuse the rehearsal's serial).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mut permissions = std::fs::metadata(&copy).map_err(io)?.permissions();
+            if permissions.mode() & 0o200 == 0 {
+                permissions.set_mode(permissions.mode() | 0o200);
+                std::fs::set_permissions(&copy, permissions).map_err(io)?;
+            }
+        }
         Workbook {
             path: copy,
             plan: workbook.plan,

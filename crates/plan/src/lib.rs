@@ -5,17 +5,21 @@
 //! map follows `reference/workbook/LAYOUT.md` (see [`layout`]).
 
 pub mod cell;
+pub mod crafted;
 pub mod fixture;
 pub mod layout;
+mod limits;
 mod model;
+mod ooxml;
 mod read;
 pub mod report;
 mod serial;
 
+pub use limits::{Limit, LimitExceeded, WorkbookLimits, read_workbook_file};
 pub use model::*;
 pub use read::{
     ParsedWorkbook, PlanError, cell_text, check_hostname, is_domain_name, parse_bond_mode,
-    parse_ipv4, parse_vlan_id, parse_workbook, split_list,
+    parse_ipv4, parse_vlan_id, parse_workbook, parse_workbook_with_limits, split_list,
 };
 pub use report::{render_diagnostics, render_summary};
 pub use serial::{

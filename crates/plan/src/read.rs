@@ -18,6 +18,7 @@ use smtx_secret::Secret;
 
 use crate::cell::{CellRef, SheetCell};
 use crate::layout;
+use crate::limits::{self, WorkbookLimits};
 use crate::{
     BmcPlan, BondMode, ClusterPlan, Diagnostic, FisheyeAdmin, HostPlan, InvalidCells, Ipv4Subnet,
     NetworkArchitecture, NetworkPlan, Plan, Severity, VdsPlan,
@@ -77,7 +78,16 @@ pub enum PlanError {
 
 /// Parse workbook bytes; `file` names the source in errors.
 pub fn parse_workbook(bytes: &[u8], file: &str) -> Result<ParsedWorkbook, PlanError> {
-    let sheets = load_sheets(bytes, file)?;
+    parse_workbook_with_limits(bytes, file, &WorkbookLimits::DEFAULT)
+}
+
+/// [`parse_workbook`] with other bounds than the defaults.
+pub fn parse_workbook_with_limits(
+    bytes: &[u8],
+    file: &str,
+    limits: &WorkbookLimits,
+) -> Result<ParsedWorkbook, PlanError> {
+    let sheets = load_sheets(bytes, file, limits)?;
     let mut reader = PlanReader {
         sheets,
         diagnostics: Vec::new(),
@@ -143,7 +153,11 @@ fn unreadable(file: &str, reason: impl Into<String>) -> PlanError {
     }
 }
 
-fn load_sheets(bytes: &[u8], file: &str) -> Result<HashMap<String, Sheet>, PlanError> {
+fn load_sheets(
+    bytes: &[u8],
+    file: &str,
+    limits: &WorkbookLimits,
+) -> Result<HashMap<String, Sheet>, PlanError> {
     if bytes.is_empty() {
         return Err(unreadable(file, "the file is empty (0 bytes)"));
     }
@@ -160,11 +174,14 @@ fn load_sheets(bytes: &[u8], file: &str) -> Result<HashMap<String, Sheet>, PlanE
             "not an xlsx workbook (an xlsx file is a zip archive; this one does not start like one)",
         ));
     }
+    // Sizes and counts first: past this point no reader allocates what a
+    // header merely claims.
+    limits::check_package(bytes, limits).map_err(|error| unreadable(file, error.to_string()))?;
     // calamine can panic on some damaged files (an overflowing cell
     // reference, for one, in a debug build). A damaged workbook is the
     // user's problem to fix, not a crash: turn it into an error.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_with_calamine(bytes, file)
+        read_with_calamine(bytes, file, limits)
     })) {
         Ok(result) => result,
         Err(_) => Err(unreadable(
@@ -174,7 +191,11 @@ fn load_sheets(bytes: &[u8], file: &str) -> Result<HashMap<String, Sheet>, PlanE
     }
 }
 
-fn read_with_calamine(bytes: &[u8], file: &str) -> Result<HashMap<String, Sheet>, PlanError> {
+fn read_with_calamine(
+    bytes: &[u8],
+    file: &str,
+    limits: &WorkbookLimits,
+) -> Result<HashMap<String, Sheet>, PlanError> {
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|error| unreadable(file, format!("not a readable xlsx workbook: {error}")))?;
     let names = workbook.sheet_names();
@@ -196,12 +217,15 @@ fn read_with_calamine(bytes: &[u8], file: &str) -> Result<HashMap<String, Sheet>
         if !names.iter().any(|n| n == name) {
             continue;
         }
-        let values = workbook
-            .worksheet_range(name)
-            .map_err(|error| unreadable(file, format!("sheet {name:?} cannot be read: {error}")))?;
-        // Formulas only help when a cached value is missing; a sheet whose
-        // formulas cannot be read is still usable.
-        let formulas = workbook.worksheet_formula(name).ok();
+        let (values, formulas) =
+            limits::read_sheet(&mut workbook, name, &format!("sheet {name}"), limits).map_err(
+                |error| match error {
+                    limits::SheetError::Limit(error) => unreadable(file, error.to_string()),
+                    limits::SheetError::Xlsx(error) => {
+                        unreadable(file, format!("sheet {name:?} cannot be read: {error}"))
+                    }
+                },
+            )?;
         sheets.insert(name.to_string(), Sheet { values, formulas });
     }
     Ok(sheets)

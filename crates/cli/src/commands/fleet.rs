@@ -282,7 +282,8 @@ impl MemberResult {
 /// Parses and validates one workbook quietly (a fleet's stderr is for one
 /// line per cluster): errors become the cluster's detail.
 fn read_workbook(path: &Path) -> Result<Workbook, String> {
-    let bytes = std::fs::read(path).map_err(|error| format!("{}: {error}", path.display()))?;
+    let bytes = smtx_plan::read_workbook_file(path, &smtx_plan::WorkbookLimits::DEFAULT)
+        .map_err(|error| format!("{}: {error}", path.display()))?;
     let parsed = smtx_plan::parse_workbook(&bytes, &path.display().to_string())
         .map_err(|error| error.to_string())?;
     if parsed.has_errors() {

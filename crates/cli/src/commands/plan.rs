@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use smtx_plan::{
-    DEFAULT_SERIAL_CELL, SerialWriteError, SerialWriteOptions, SerialWriteOutcome, parse_workbook,
-    render_summary, write_serial,
+    DEFAULT_SERIAL_CELL, SerialWriteError, SerialWriteOptions, SerialWriteOutcome, WorkbookLimits,
+    parse_workbook, read_workbook_file, render_summary, write_serial,
 };
 
 use crate::Outcome;
@@ -46,7 +46,9 @@ struct SetSerialArgs {
     #[arg(long, default_value = DEFAULT_SERIAL_CELL)]
     cell: String,
     /// Overwrite a cell holding something other than a placeholder or an
-    /// earlier serial, and ignore an office lock file.
+    /// earlier serial, ignore an office lock file, and replace a read-only
+    /// workbook (it stays read-only). A symlink is always followed: the file
+    /// it points to is changed, the link stays.
     #[arg(long)]
     force: bool,
 }
@@ -60,8 +62,9 @@ pub fn run(args: PlanArgs) -> anyhow::Result<Outcome> {
 
 fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
     let file = args.workbook.display().to_string();
-    let bytes = std::fs::read(&args.workbook)
-        .map_err(|error| BadInput(format!("{file}: cannot read the workbook: {error}")))?;
+    // Bounded: a device, a pipe or an oversized file is refused unread.
+    let bytes = read_workbook_file(&args.workbook, &WorkbookLimits::DEFAULT)
+        .map_err(|reason| BadInput(format!("{file}: {reason}")))?;
     let parsed = parse_workbook(&bytes, &file).map_err(|error| BadInput(error.to_string()))?;
     if args.json {
         let json = serde_json::to_string_pretty(&parsed).context("rendering the plan as JSON")?;
@@ -116,6 +119,10 @@ fn set_serial(args: SetSerialArgs) -> anyhow::Result<Outcome> {
         Err(error @ SerialWriteError::Failed { .. }) => Err(anyhow::Error::new(error)),
         Err(error @ SerialWriteError::Occupied { .. }) => Err(BadInput(format!(
             "{error}\nhint: pass --force to overwrite it, or --cell SHEET!CELL to pick another cell"
+        ))
+        .into()),
+        Err(error @ SerialWriteError::ReadOnly { .. }) => Err(BadInput(format!(
+            "{error}\nhint: or pass --force to write it anyway; it stays read-only"
         ))
         .into()),
         Err(error) => Err(BadInput(error.to_string()).into()),

@@ -379,7 +379,9 @@ fn claim_run_dir(base: &Path) -> anyhow::Result<PathBuf> {
 /// Parse and validate; on workbook errors print them as `plan check` does and
 /// answer `None`.
 pub fn load_workbook(path: &Path, lang: Lang) -> anyhow::Result<Option<Workbook>> {
-    let bytes = std::fs::read(path).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+    // Bounded: `--plan /dev/zero` or a directory is refused, not read.
+    let bytes = smtx_plan::read_workbook_file(path, &smtx_plan::WorkbookLimits::DEFAULT)
+        .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
     let parsed = smtx_plan::parse_workbook(&bytes, &path.display().to_string())
         .map_err(|e| BadInput(e.to_string()))?;
     if parsed.has_errors() {

@@ -87,8 +87,8 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
         .await;
     };
     let file = plan.display().to_string();
-    let bytes = std::fs::read(&plan)
-        .map_err(|error| BadInput(format!("{file}: cannot read the workbook: {error}")))?;
+    let bytes = smtx_plan::read_workbook_file(&plan, &smtx_plan::WorkbookLimits::DEFAULT)
+        .map_err(|error| BadInput(format!("{file}: {error}")))?;
     let parsed = parse_workbook(&bytes, &file).map_err(|error| BadInput(error.to_string()))?;
     for diagnostic in &parsed.diagnostics {
         errln!("{diagnostic}");

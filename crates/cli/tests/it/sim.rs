@@ -38,6 +38,12 @@ fn rehearsal_against_smtx_deploy_sim_on_the_real_template() {
     let dir = tempfile::tempdir().expect("tempdir");
     let workbook = dir.path().join("workbook.xlsx");
     std::fs::copy(template(), &workbook).expect("template copied");
+    // The reference copy is read-only, and a read-only workbook is not written.
+    std::fs::set_permissions(
+        &workbook,
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .expect("workbook made writable");
     let original = std::fs::read(&workbook).expect("workbook");
     let settings = dir.path().join("sim.toml");
     let child = Command::new(env!("CARGO_BIN_EXE_smtx-deploy"))

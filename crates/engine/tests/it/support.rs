@@ -55,6 +55,12 @@ impl Harness {
         let dir = tempfile::tempdir().expect("tempdir");
         let workbook = dir.path().join("workbook.xlsx");
         std::fs::copy(path, &workbook).expect("workbook copied");
+        // The reference copy is read-only, and a read-only workbook is not written.
+        std::fs::set_permissions(
+            &workbook,
+            std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        )
+        .expect("workbook made writable");
         Self::start(dir, workbook, faults).await
     }
 

@@ -3,6 +3,7 @@
 //! never overwritten without `force`, and LibreOffice reads the result.
 
 use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use smtx_plan::fixture::{FixtureCell, WorkbookSpec};
@@ -46,6 +47,8 @@ fn entries(path: &Path) -> Result<Vec<Entry>, Box<dyn std::error::Error>> {
 fn copy_template(dir: &Path) -> Result<PathBuf, std::io::Error> {
     let path = dir.join("05.【模板】SmartX超融合核心平台规划设计表-ELF环境-v20250820.xlsx");
     std::fs::copy(template_path(), &path)?;
+    // The reference copy is read-only, and a read-only workbook is not written.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))?;
     Ok(path)
 }
 
@@ -315,7 +318,6 @@ fn a_workbook_open_in_an_office_program_is_not_replaced() -> TestResult {
 
 #[test]
 fn keeps_the_workbooks_permissions() -> TestResult {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir()?;
     let path = copy_template(dir.path())?;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640))?;
