@@ -4,33 +4,11 @@
 use std::path::Path;
 
 use smtx_engine::{StepCounts, StepStatus};
+pub use smtx_i18n::Lang;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Lang {
-    #[value(name = "en")]
-    En,
-    #[value(name = "zh-CN", alias = "zh", alias = "zh_CN")]
-    ZhCn,
-}
-
-impl Lang {
-    pub fn detect(flag: Option<Lang>) -> Lang {
-        if let Some(lang) = flag {
-            return lang;
-        }
-        for var in ["SMTX_LANG", "LC_ALL", "LC_MESSAGES", "LANG"] {
-            if let Ok(value) = std::env::var(var)
-                && !value.is_empty()
-            {
-                return if value.to_ascii_lowercase().starts_with("zh") {
-                    Lang::ZhCn
-                } else {
-                    Lang::En
-                };
-            }
-        }
-        Lang::En
-    }
+/// `--lang`'s parser: `en`, `zh-CN` (also `zh`, `zh_CN`).
+pub fn parse_lang(text: &str) -> Result<Lang, smtx_i18n::UnknownLang> {
+    text.parse()
 }
 
 /// Every fixed string the CLI prints, in both languages.
@@ -277,45 +255,6 @@ pub fn status_word(lang: Lang, status: StepStatus) -> &'static str {
     }
 }
 
-/// A step's name as the terminal shows it: the action itself in English, a
-/// Chinese name (with the action's own detail, a host or a network) in
-/// Chinese. Reports and logs keep the action as it is.
-pub fn step_label(lang: Lang, action: &str) -> String {
-    if lang == Lang::En {
-        return action.to_string();
-    }
-    let (head, rest) = match action.split_once(' ') {
-        Some((head, rest)) => (head, Some(rest)),
-        None => (action, None),
-    };
-    let name = match head {
-        "workbook" => "规划表",
-        "host_scan" => "主机扫描",
-        "check_nics" => "网口检查",
-        "deploy_verify" => "部署校验",
-        "preconditions" => "前置检查",
-        "setup_root" => "初始化管理员",
-        "login" => "登录",
-        "set_vip" => "设置管理 VIP",
-        "set_dns" => "设置 DNS",
-        "set_ntp" => "设置 NTP",
-        "ipmi_accounts" => "带外账号",
-        "business_vds" => "业务虚拟交换机",
-        "vlans" | "vlan" => "业务网络",
-        "verify_vlans" => "核对业务网络",
-        "host_password" => "主机密码",
-        "host_passwords" => "主机密码汇总",
-        "vmtools_upload" => "上传 VMTools",
-        "cpu_compatibility" => "CPU 兼容性",
-        "serial" => "序列号回填",
-        _ => return action.to_string(),
-    };
-    match rest {
-        Some(rest) => format!("{name} {rest}"),
-        None => name.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,16 +301,5 @@ mod tests {
             summary_line(Lang::ZhCn, failed),
             "失败：成功 3 项，警告 1 项，失败 1 项"
         );
-    }
-
-    #[test]
-    fn step_labels() {
-        assert_eq!(step_label(Lang::En, "set_dns"), "set_dns");
-        assert_eq!(step_label(Lang::ZhCn, "set_dns"), "设置 DNS");
-        assert_eq!(
-            step_label(Lang::ZhCn, "host_password node-01 (10.0.20.11)"),
-            "主机密码 node-01 (10.0.20.11)"
-        );
-        assert_eq!(step_label(Lang::ZhCn, "something_new"), "something_new");
     }
 }

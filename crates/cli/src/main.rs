@@ -26,6 +26,9 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Language of messages: en or zh-CN (default: SMTX_LANG, else the locale).
+    #[arg(long, global = true, value_name = "LANG", value_parser = i18n::parse_lang)]
+    lang: Option<i18n::Lang>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +70,7 @@ impl From<Outcome> for ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let lang = i18n::Lang::detect(cli.lang);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -79,10 +83,10 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Plan(args) => commands::plan::run(args),
-            Command::Sim(args) => commands::sim::run(args).await,
-            Command::Run(args) => commands::run::run(*args).await,
-            Command::Demo(args) => commands::demo::run(args).await,
+            Command::Plan(args) => commands::plan::run(args, lang),
+            Command::Sim(args) => commands::sim::run(args, lang).await,
+            Command::Run(args) => commands::run::run(*args, lang).await,
+            Command::Demo(args) => commands::demo::run(args, lang).await,
         }
     });
     match result {

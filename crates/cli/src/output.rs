@@ -8,9 +8,7 @@ use std::sync::{Arc, Mutex};
 use indicatif::{ProgressBar, ProgressStyle};
 use smtx_engine::{ProgressEvent, ProgressSink, RunReport, StepStatus};
 
-use crate::i18n::{
-    Lang, Msg, dry_run_summary, see_log, status_word, step_label, summary_line, text,
-};
+use crate::i18n::{Lang, Msg, dry_run_summary, see_log, status_word, summary_line, text};
 
 fn marker(status: StepStatus) -> &'static str {
     match status {
@@ -35,7 +33,7 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
     let terminal = std::io::stderr().is_terminal();
     ProgressSink::new(move |event| match event {
         ProgressEvent::StageStarted { stage } => {
-            errln!("== {} {stage}", text(lang, Msg::Stage));
+            errln!("== {} {}", text(lang, Msg::Stage), stage.label(lang));
         }
         ProgressEvent::StepStarted { .. } => {}
         ProgressEvent::StepFinished { result, .. } => {
@@ -52,7 +50,7 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
             errln!(
                 "  {} {} {:>6}  {what}",
                 marker(result.status),
-                pad(&step_label(lang, &result.action), 36),
+                pad(&result.step.label(lang), 36),
                 seconds(result.elapsed_ms),
             );
             if let Some(hint) = &result.hint
@@ -65,11 +63,12 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
             }
         }
         ProgressEvent::Transfer {
-            action,
+            file,
             bytes_done,
             total,
             bytes_per_sec,
             eta,
+            ..
         } => {
             if terminal {
                 if let Ok(mut slot) = bar.lock() {
@@ -80,7 +79,7 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
                         ) {
                             bar.set_style(style.progress_chars("=> "));
                         }
-                        bar.set_message(action.clone());
+                        bar.set_message(format!("upload {file}"));
                         bar
                     });
                     bar.set_position(*bytes_done);
@@ -88,7 +87,7 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
             } else if *total > 0 && (*bytes_done == *total || *bytes_done == 0) {
                 let eta = eta.map(|e| format!("{:.0}s", e.as_secs_f64()));
                 errln!(
-                    "  {action}: {:.0}% of {} MiB, {:.1} MiB/s, ETA {}",
+                    "  upload {file}: {:.0}% of {} MiB, {:.1} MiB/s, ETA {}",
                     *bytes_done as f64 * 100.0 / *total as f64,
                     total / (1024 * 1024),
                     bytes_per_sec / (1024.0 * 1024.0),
@@ -98,8 +97,9 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
         }
         ProgressEvent::StageFinished { stage, status } => {
             errln!(
-                "== {} {stage}: {}",
+                "== {} {}: {}",
                 text(lang, Msg::Stage),
+                stage.label(lang),
                 status_word(lang, *status)
             );
         }
@@ -119,7 +119,7 @@ pub fn print_report(lang: Lang, report: &RunReport) {
         .stages
         .iter()
         .flat_map(|stage| &stage.steps)
-        .map(|step| display_width(&step_label(lang, &step.action)))
+        .map(|step| display_width(&step.step.label(lang)))
         .max()
         .unwrap_or(0)
         .max(20);
@@ -135,8 +135,8 @@ pub fn print_report(lang: Lang, report: &RunReport) {
         for step in &stage.steps {
             outln!(
                 "{} {} {} {:>7}",
-                pad(&stage.stage, 16),
-                pad(&step_label(lang, &step.action), width),
+                pad(&stage.stage.label(lang), 16),
+                pad(&step.step.label(lang), width),
                 pad(status_word(lang, step.status), 8),
                 seconds(step.elapsed_ms)
             );
@@ -168,7 +168,7 @@ pub fn print_report(lang: Lang, report: &RunReport) {
                     report
                         .run_dir
                         .join("logs")
-                        .join(format!("stage_{}.log", stage.stage))
+                        .join(format!("stage_{}.log", stage.stage.name()))
                 })
                 .filter(|log| log.is_file());
             match log {

@@ -32,13 +32,9 @@ pub struct DemoArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Language of messages (default: SMTX_LANG, else the locale).
-    #[arg(long, value_enum)]
-    pub lang: Option<Lang>,
 }
 
-pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
-    let lang = Lang::detect(args.lang);
+pub async fn run(args: DemoArgs, lang: Lang) -> anyhow::Result<Outcome> {
     let dir = args
         .dir
         .clone()

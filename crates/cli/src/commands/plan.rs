@@ -11,6 +11,7 @@ use smtx_plan::{
 
 use crate::Outcome;
 use crate::commands::BadInput;
+use crate::i18n::Lang;
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
@@ -51,7 +52,8 @@ struct SetSerialArgs {
     force: bool,
 }
 
-pub fn run(args: PlanArgs) -> anyhow::Result<Outcome> {
+pub fn run(args: PlanArgs, lang: Lang) -> anyhow::Result<Outcome> {
+    let _ = lang;
     match args.command {
         PlanCommand::Check(args) => check(args),
         PlanCommand::SetSerial(args) => set_serial(args),

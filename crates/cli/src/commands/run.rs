@@ -45,9 +45,6 @@ pub struct RunArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Language of messages (default: SMTX_LANG, else the locale).
-    #[arg(long, value_enum)]
-    pub lang: Option<Lang>,
     #[command(flatten)]
     pub connection: ConnectionArgs,
     /// VMTools ISO to upload (default: newest SMTX_VMTOOLS-*.iso in the current directory).
@@ -79,8 +76,7 @@ pub struct RunArgs {
     pub force_serial: bool,
 }
 
-pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
-    let lang = Lang::detect(args.lang);
+pub async fn run(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
     let stages = args
         .stages
         .iter()
@@ -219,11 +215,10 @@ fn target(lang: Lang, settings: &Settings, plan: &Plan) -> String {
 fn from_mismatch(context: &RunContext, plan: &Plan, rehearsal: bool) -> Option<String> {
     let identity = context
         .extra
-        .get("prepare")
-        .and_then(|prepare| prepare.get("workbook"));
-    if let Some(name) = identity
-        .and_then(|identity| identity.get("cluster_name"))
-        .and_then(Value::as_str)
+        .prepare
+        .as_ref()
+        .and_then(|prepare| prepare.workbook.as_ref());
+    if let Some(name) = identity.and_then(|identity| identity.cluster_name.as_deref())
         && name != plan.cluster.name
     {
         return Some(format!(
@@ -232,17 +227,14 @@ fn from_mismatch(context: &RunContext, plan: &Plan, rehearsal: bool) -> Option<S
         ));
     }
     let recorded: Option<BTreeSet<String>> = identity
-        .and_then(|identity| identity.get("management_ips"))
-        .and_then(Value::as_array)
-        .map(|ips| {
-            ips.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .or_else(|| match context.extra.get("host_scan") {
-            Some(Value::Object(scans)) => Some(scans.keys().cloned().collect()),
-            _ => None,
+        .and_then(|identity| identity.management_ips.as_ref())
+        .map(|ips| ips.iter().cloned().collect())
+        .or_else(|| {
+            context
+                .extra
+                .host_scan
+                .as_ref()
+                .map(|scans| scans.ips().map(str::to_string).collect())
         });
     let planned: BTreeSet<String> = plan
         .hosts

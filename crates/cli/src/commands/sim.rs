@@ -11,6 +11,7 @@ use smtx_sim::{ClusterSpec, Scenario, SimOptions};
 
 use crate::Outcome;
 use crate::commands::BadInput;
+use crate::i18n::Lang;
 
 #[derive(Debug, clap::Args)]
 pub struct SimArgs {
@@ -53,7 +54,8 @@ pub struct SimArgs {
     control_token: Option<String>,
 }
 
-pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
+pub async fn run(args: SimArgs, lang: Lang) -> anyhow::Result<Outcome> {
+    let _ = lang;
     let file = args.plan.display().to_string();
     let bytes = std::fs::read(&args.plan)
         .map_err(|error| BadInput(format!("{file}: cannot read the workbook: {error}")))?;

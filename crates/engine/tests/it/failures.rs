@@ -20,13 +20,13 @@ fn fault_status(method: &str, path: &str, status: u16, times: u32) -> Fault {
 /// Everything but the named steps ended ok.
 fn assert_others_ok(report: &smtx_engine::RunReport, except: &[&str]) {
     for step in report.stages.iter().flat_map(|s| &s.steps) {
-        if except.iter().any(|e| step.action.starts_with(e)) {
+        if except.iter().any(|e| step.step.to_string().starts_with(e)) {
             continue;
         }
         assert!(
             matches!(step.status, StepStatus::Ok | StepStatus::Skipped),
             "{} should be ok: {step:#?}",
-            step.action
+            step.step
         );
     }
 }
@@ -238,7 +238,7 @@ async fn one_host_refusing_ssh_fails_only_that_host() {
     let per_host = steps(&report, "host_password ");
     assert_eq!(per_host.len(), 3);
     for step in per_host {
-        let expected = if step.action.contains(&refused) {
+        let expected = if step.step.to_string().contains(&refused) {
             StepStatus::Failed
         } else {
             StepStatus::Ok

@@ -24,7 +24,7 @@ async fn a_hanging_host_times_out_and_the_others_are_rotated() {
         "the hang did not stall the run"
     );
     for step in steps(&report, "host_password ") {
-        if step.action.contains(&hanging) {
+        if step.step.to_string().contains(&hanging) {
             assert_eq!(step.status, StepStatus::Failed, "{step:#?}");
             let error = step.error.as_deref().unwrap_or_default();
             assert!(

@@ -7,13 +7,12 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
 use smtx_api::{SvtUpload, UploadOptions, UploadProgress, find_vmtools_iso};
 
 use super::StageRun;
-use crate::{ProgressEvent, StepResult};
+use crate::{ProgressEvent, Step, StepResult, SvtImageRecord};
 
-const ACTION: &str = "vmtools_upload";
+const ACTION: Step = Step::VmtoolsUpload;
 
 pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
     let started = run.step_started(ACTION);
@@ -76,7 +75,7 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
             .await
             .ok()
             .and_then(Result::ok);
-        if sha.as_deref() == previous.get("sha256").and_then(Value::as_str) {
+        if sha.as_deref() == Some(previous.sha256.as_str()) {
             run.record(
                 StepResult::skipped(
                     ACTION,
@@ -102,11 +101,12 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
         _ => run.client.clone(),
     };
     let progress = run.progress.clone();
-    let action = format!("upload {file_name}");
+    let file = file_name.clone();
     let options = UploadOptions {
         progress: Some(Arc::new(move |p: &UploadProgress| {
             progress.emit(ProgressEvent::Transfer {
-                action: action.clone(),
+                step: ACTION,
+                file: file.clone(),
                 bytes_done: p.bytes_done,
                 total: p.total,
                 bytes_per_sec: p.bytes_per_sec,
@@ -128,22 +128,23 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
                 );
                 return;
             }
-            tracing::info!(action = ACTION, status = "ok", error = "", sha256 = %report.sha256, file = %file_name);
-            let record = json!({
-                "image_uuid": report.image_uuid,
-                "zbs_volume_id": report.zbs_volume_id,
-                "file_name": report.file_name,
-                "chunk_size": report.chunk_size,
-                "sha256": report.sha256,
-                "size": report.size,
-                "cluster": cluster,
-            });
-            run.context
-                .stage_mut("config_cluster")
-                .insert("svt_image".into(), record.clone());
-            run.context
-                .stage_mut("deploy_cloudtower")
-                .insert("vmtools".into(), record);
+            tracing::info!(action = %ACTION, status = "ok", error = "", sha256 = %report.sha256, file = %file_name);
+            let record = SvtImageRecord {
+                image_uuid: report.image_uuid.clone(),
+                zbs_volume_id: report.zbs_volume_id.clone(),
+                file_name: report.file_name.clone(),
+                chunk_size: report.chunk_size,
+                sha256: report.sha256.clone(),
+                size: Some(report.size),
+                cluster: Some(cluster),
+                other: Default::default(),
+            };
+            let extra = &mut run.context.extra;
+            extra.config_cluster_mut().svt_image = Some(record.clone());
+            extra
+                .deploy_cloudtower
+                .get_or_insert_with(Default::default)
+                .vmtools = Some(record);
             let recreated = if report.recreated {
                 ", after recreating the volume"
             } else {
@@ -181,25 +182,32 @@ fn cluster_identity(run: &StageRun<'_>) -> String {
         .unwrap_or_default();
     run.context
         .extra
-        .get("host_scan")
+        .host_scan
+        .as_ref()
         .and_then(|scans| scans.get(&first_ip))
-        .and_then(|scan| scan.get("host_uuid"))
-        .and_then(Value::as_str)
+        .map(|scan| scan.host_uuid.clone())
         .unwrap_or_default()
-        .to_string()
 }
 
-fn previous_upload(run: &StageRun<'_>, file_name: &str, size: u64, cluster: &str) -> Option<Value> {
+/// The record of an earlier upload of the same file (name and size) to the
+/// same cluster, if the context has one.
+fn previous_upload(
+    run: &StageRun<'_>,
+    file_name: &str,
+    size: u64,
+    cluster: &str,
+) -> Option<SvtImageRecord> {
     let previous = run
         .context
         .extra
-        .get("config_cluster")?
-        .get("svt_image")?
-        .clone();
-    let same = previous.get("file_name").and_then(Value::as_str) == Some(file_name)
-        && previous.get("size").and_then(Value::as_u64) == Some(size)
+        .config_cluster
+        .as_ref()?
+        .svt_image
+        .clone()?;
+    let same = previous.file_name == file_name
+        && previous.size == Some(size)
         && !cluster.is_empty()
-        && previous.get("cluster").and_then(Value::as_str) == Some(cluster);
+        && previous.cluster.as_deref() == Some(cluster);
     same.then_some(previous)
 }
 

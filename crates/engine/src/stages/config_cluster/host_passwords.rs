@@ -6,16 +6,16 @@
 use smtx_api::ssh::{RotationOutcome, SshError, SshOptions, SshTarget, rotate_all};
 
 use super::StageRun;
-use crate::StepResult;
+use crate::{HostRef, Step, StepResult};
 
 pub async fn run(run: &mut StageRun<'_>) {
-    let started = run.step_started("host_passwords");
+    let started = run.step_started(Step::HostPasswords);
     if !run.settings.rotate_host_passwords {
         // The workbook plans these passwords: not setting them is work left
         // undone, which the summary must show.
         run.record(
             StepResult::warning(
-                "host_passwords",
+                Step::HostPasswords,
                 "not rotated: turned off (--no-host-passwords or ssh.rotate_host_passwords = false); \
                  the hosts keep their deployment passwords",
             )
@@ -26,14 +26,26 @@ pub async fn run(run: &mut StageRun<'_>) {
     }
     let plan = run.plan().clone();
     if plan.hosts.is_empty() {
-        run.record(StepResult::skipped("host_passwords", "no hosts"), started);
+        run.record(
+            StepResult::skipped(Step::HostPasswords, "no hosts"),
+            started,
+        );
         return;
     }
+    let hosts: Vec<HostRef> = plan
+        .hosts
+        .iter()
+        .map(|host| HostRef {
+            hostname: host.hostname.clone(),
+            ip: host.management_ip.to_string(),
+        })
+        .collect();
     let targets: Vec<SshTarget> = plan
         .hosts
         .iter()
-        .map(|host| SshTarget {
-            host: format!("{} ({})", host.hostname, host.management_ip),
+        .zip(&hosts)
+        .map(|(host, named)| SshTarget {
+            host: named.to_string(),
             known_hosts_key: host.management_ip.to_string(),
             connect_addr: run.settings.ssh_address(host.management_ip),
             login_user: host.ssh_user.clone(),
@@ -45,10 +57,10 @@ pub async fn run(run: &mut StageRun<'_>) {
         })
         .collect();
     if run.settings.dry_run {
-        for target in &targets {
+        for (target, host) in targets.iter().zip(&hosts) {
             run.record(
                 StepResult::ok(
-                    format!("host_password {}", target.host),
+                    Step::HostPassword(host.clone()),
                     format!(
                         "would log in as {} at {} and run `sudo -n chpasswd` (passwords on stdin)",
                         target.login_user, target.connect_addr
@@ -67,14 +79,15 @@ pub async fn run(run: &mut StageRun<'_>) {
     };
     let outcomes = rotate_all(targets, &options, run.settings.ssh_concurrency.max(1)).await;
     let mut failed = Vec::new();
-    for (host, outcome) in outcomes {
-        let action = format!("host_password {host}");
+    // `rotate_all` answers in the targets' order.
+    for (named, (host, outcome)) in hosts.iter().zip(outcomes) {
+        let action = Step::HostPassword(named.clone());
         let result = match outcome {
             Ok(RotationOutcome::Rotated) => {
-                StepResult::ok(&action, "smartx and root passwords set")
+                StepResult::ok(action.clone(), "smartx and root passwords set")
             }
             Ok(RotationOutcome::AlreadyRotated) => StepResult::ok(
-                &action,
+                action.clone(),
                 "already rotated: the workbook password logs in (set again to be sure)",
             ),
             Err(error) => {
@@ -90,19 +103,19 @@ pub async fn run(run: &mut StageRun<'_>) {
                     ),
                     _ => "check SSH to the host and the deployment password (ssh.initial_password); the other hosts are done".to_string(),
                 };
-                StepResult::failed(&action, error.to_string()).with_hint(hint)
+                StepResult::failed(action, error.to_string()).with_hint(hint)
             }
         };
         run.record(result, started);
     }
     let summary = if failed.is_empty() {
         StepResult::ok(
-            "host_passwords",
+            Step::HostPasswords,
             format!("{} host(s) rotated", plan.hosts.len()),
         )
     } else {
         StepResult::failed(
-            "host_passwords",
+            Step::HostPasswords,
             format!(
                 "{} of {} host(s) failed: {}",
                 failed.len(),
