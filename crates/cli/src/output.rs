@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use smtx_engine::{ProgressEvent, ProgressSink, RunReport, StepStatus};
+use smtx_engine::{Localize, ProgressEvent, ProgressSink, RunReport, StepStatus};
 
 use crate::i18n::{Lang, Msg, dry_run_summary, see_log, status_word, summary_line, text};
 
@@ -44,9 +44,10 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
             }
             let what = result
                 .error
-                .as_deref()
-                .or(result.detail.as_deref())
-                .unwrap_or("");
+                .as_ref()
+                .or(result.detail.as_ref())
+                .map(|message| message.localize(lang))
+                .unwrap_or_default();
             errln!(
                 "  {} {} {:>6}  {what}",
                 marker(result.status),
@@ -59,7 +60,7 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
                     StepStatus::Warning | StepStatus::Failed | StepStatus::Aborted
                 )
             {
-                errln!("         hint: {hint}");
+                errln!("         hint: {}", hint.localize(lang));
             }
         }
         ProgressEvent::Transfer {

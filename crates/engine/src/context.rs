@@ -78,12 +78,13 @@ impl RecordedStep {
 
 impl From<&StepResult> for RecordedStep {
     fn from(result: &StepResult) -> Self {
+        use smtx_i18n::Localize as _;
         Self {
             action: result.step.to_string(),
             status: result.status,
-            error: result.error.clone(),
-            detail: result.detail.clone(),
-            hint: result.hint.clone(),
+            error: result.error.as_ref().map(|message| message.en()),
+            detail: result.detail.as_ref().map(|message| message.en()),
+            hint: result.hint.as_ref().map(|message| message.en()),
             elapsed_ms: result.elapsed_ms,
         }
     }
@@ -300,9 +301,9 @@ impl RunContext {
             path: path.clone(),
             reason: e.to_string(),
         })?;
-        serde_json::from_str(&text).map_err(|e| EngineError::Io {
+        serde_json::from_str(&text).map_err(|e| EngineError::NotAContext {
             path,
-            reason: format!("not a run context: {e}"),
+            reason: e.to_string(),
         })
     }
 

@@ -5,6 +5,7 @@
 
 mod context;
 mod lock;
+pub mod messages;
 mod progress;
 mod report;
 mod settings;
@@ -21,6 +22,7 @@ pub use context::{
     WorkbookIdentity,
 };
 pub use lock::LOCK_FILE;
+pub use messages::Message;
 pub use progress::{ProgressEvent, ProgressSink};
 pub use report::{RunReport, StageReport, StepCounts, StepResult, StepStatus};
 pub use settings::{DEPLOYMENT_SSH_PASSWORD, Settings};
@@ -42,8 +44,20 @@ const ABORT_BACKSTOP: Duration = Duration::from_millis(600);
 pub enum EngineError {
     #[error("{path}: {reason}")]
     Io { path: PathBuf, reason: String },
+    /// `--from` names a directory whose context.json does not parse.
+    #[error("{path}: not a run context: {reason}")]
+    NotAContext { path: PathBuf, reason: String },
+    /// A rehearsal's copy of the workbook could not be made.
+    #[error("{path}: cannot copy the workbook {}: {reason}", from.display())]
+    CopyWorkbook {
+        path: PathBuf,
+        from: PathBuf,
+        reason: String,
+    },
     #[error("API client: {0}")]
     Client(#[from] smtx_api::ApiError),
+    #[error("API client: no API base: the workbook has no host and no --api-base was given")]
+    NoApiBase,
     #[error("unknown stage {0:?} (known: prepare, config_cluster)")]
     UnknownStage(String),
     /// Another run holds the run directory's lock.
@@ -156,9 +170,10 @@ pub async fn run(request: RunRequest) -> Result<RunReport, EngineError> {
     // the copy another run is writing its serial into.
     let workbook = if settings.rehearsal && !settings.dry_run {
         let copy = rehearsal_workbook(&run_dir, &workbook.path);
-        std::fs::copy(&workbook.path, &copy).map_err(|e| EngineError::Io {
+        std::fs::copy(&workbook.path, &copy).map_err(|e| EngineError::CopyWorkbook {
             path: copy.clone(),
-            reason: format!("cannot copy the workbook {}: {e}", workbook.path.display()),
+            from: workbook.path.clone(),
+            reason: e.to_string(),
         })?;
         Workbook {
             path: copy,

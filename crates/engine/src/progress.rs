@@ -21,7 +21,9 @@ pub enum ProgressEvent {
     },
     StepFinished {
         stage: Stage,
-        result: StepResult,
+        /// Boxed: a result with its messages is much larger than the other
+        /// events.
+        result: Box<StepResult>,
     },
     /// Long transfers (the VMTools ISO).
     Transfer {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use smtx_api::PlannedCall;
 
-use crate::{Stage, Step};
+use crate::{Message, Stage, Step};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -41,14 +41,17 @@ pub struct StepResult {
     #[serde(rename = "action")]
     pub step: Step,
     pub status: StepStatus,
+    /// Why the step did not succeed (or, when skipped, why there was
+    /// nothing to do). Messages are typed: a front end renders them in its
+    /// language; files hold their English text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<Message>,
     /// What was done or found, for people (`created vDS-Prod (uuid …)`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<Message>,
     /// What to do about a warning or failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
+    pub hint: Option<Message>,
     pub elapsed_ms: u64,
 }
 
@@ -63,34 +66,34 @@ impl StepResult {
             elapsed_ms: 0,
         }
     }
-    pub fn ok(step: Step, detail: impl Into<String>) -> Self {
+    pub fn ok(step: Step, detail: impl Into<Message>) -> Self {
         Self::new(step, StepStatus::Ok).with_detail(detail)
     }
-    pub fn skipped(step: Step, reason: impl Into<String>) -> Self {
+    pub fn skipped(step: Step, reason: impl Into<Message>) -> Self {
         let mut result = Self::new(step, StepStatus::Skipped);
         result.error = Some(reason.into());
         result
     }
-    pub fn warning(step: Step, error: impl Into<String>) -> Self {
+    pub fn warning(step: Step, error: impl Into<Message>) -> Self {
         let mut result = Self::new(step, StepStatus::Warning);
         result.error = Some(error.into());
         result
     }
-    pub fn failed(step: Step, error: impl Into<String>) -> Self {
+    pub fn failed(step: Step, error: impl Into<Message>) -> Self {
         let mut result = Self::new(step, StepStatus::Failed);
         result.error = Some(error.into());
         result
     }
-    pub fn aborted(step: Step, error: impl Into<String>) -> Self {
+    pub fn aborted(step: Step, error: impl Into<Message>) -> Self {
         let mut result = Self::new(step, StepStatus::Aborted);
         result.error = Some(error.into());
         result
     }
-    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+    pub fn with_detail(mut self, detail: impl Into<Message>) -> Self {
         self.detail = Some(detail.into());
         self
     }
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+    pub fn with_hint(mut self, hint: impl Into<Message>) -> Self {
         self.hint = Some(hint.into());
         self
     }

@@ -112,6 +112,71 @@ impl<T: Localize + ?Sized> Localize for Box<T> {
     }
 }
 
+/// A message already rendered in every language: how a catalog carries a
+/// message of another catalog (an API error, a workbook-write error) without
+/// knowing its type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub en: String,
+    pub zh_cn: String,
+}
+
+impl Text {
+    pub fn of(message: &impl Localize) -> Text {
+        Text {
+            en: message.localize(Lang::En),
+            zh_cn: message.localize(Lang::ZhCn),
+        }
+    }
+}
+
+impl Localize for Text {
+    fn localize(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.en.clone(),
+            Lang::ZhCn => self.zh_cn.clone(),
+        }
+    }
+}
+
+/// Declares a catalog enum (the variants, their parameters) and lists its
+/// variants' names in `VARIANTS`, so a test can check that it renders a
+/// sample of every one. The texts are in the enum's `Localize` impl, a
+/// `match` with an arm per variant and language.
+#[macro_export]
+macro_rules! catalog {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $(
+                $(#[$variant_meta:meta])*
+                $variant:ident $({ $($field:ident : $ty:ty),* $(,)? })?
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        $vis enum $name {
+            $(
+                $(#[$variant_meta])*
+                $variant $({ $($field : $ty),* })?
+            ),*
+        }
+
+        impl $name {
+            /// Every variant's name.
+            pub const VARIANTS: &'static [&'static str] = &[$(stringify!($variant)),*];
+
+            /// This message's variant name.
+            pub fn variant(&self) -> &'static str {
+                match self {
+                    $(Self::$variant { .. } => stringify!($variant)),*
+                }
+            }
+        }
+    };
+}
+
 /// Items joined as each language writes a list: `a, b, c` / `a、b、c`.
 pub fn list<T: fmt::Display>(lang: Lang, items: &[T]) -> String {
     let separator = match lang {
@@ -201,6 +266,10 @@ pub const ALLOWED: &[&str] = &[
 ];
 
 fn looks_english(token: &str) -> bool {
+    // A single letter is a column (`主机规划!K、M`), not a word.
+    if token.len() < 2 {
+        return false;
+    }
     if !token.chars().any(|c| c.is_ascii_alphabetic()) {
         return false;
     }
@@ -214,6 +283,39 @@ fn looks_english(token: &str) -> bool {
         return false;
     }
     !ALLOWED.contains(&token)
+}
+
+/// What is wrong with a catalog's samples: a variant without a sample, an
+/// empty English text, a Chinese text without Chinese or with English
+/// words in it. Empty when the catalog is whole. Each catalog's test calls
+/// this with one sample of every variant.
+pub fn catalog_problems<M: Localize>(
+    variants: &[&str],
+    samples: &[M],
+    variant_of: impl Fn(&M) -> &'static str,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for variant in variants {
+        if !samples.iter().any(|sample| variant_of(sample) == *variant) {
+            problems.push(format!("{variant}: no sample"));
+        }
+    }
+    for sample in samples {
+        let variant = variant_of(sample);
+        let en = sample.localize(Lang::En);
+        let zh = sample.localize(Lang::ZhCn);
+        if en.trim().is_empty() {
+            problems.push(format!("{variant}: empty English text"));
+        }
+        if !has_cjk(&zh) {
+            problems.push(format!("{variant}: no Chinese in {zh:?}"));
+        }
+        let english = untranslated_words(&zh);
+        if !english.is_empty() {
+            problems.push(format!("{variant}: English words {english:?} in {zh:?}"));
+        }
+    }
+    problems
 }
 
 /// Whether `text` has a CJK ideograph: a Chinese message that has none was

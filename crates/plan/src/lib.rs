@@ -7,6 +7,7 @@
 pub mod cell;
 pub mod fixture;
 pub mod layout;
+mod messages;
 mod model;
 mod read;
 pub mod report;

@@ -11,20 +11,15 @@ use smtx_api::{ApiClient, ClientConfig, TlsConfig};
 use smtx_plan::Plan;
 use tokio_util::sync::CancellationToken;
 
+use crate::messages::RunMsg;
 use crate::{
     EngineError, ProgressEvent, ProgressSink, RunContext, Settings, Stage, Step, StepResult,
     StepStatus, Workbook,
 };
 
-/// What an aborted step says, and what to do about it.
-const ABORTED_ERROR: &str =
-    "aborted: the run was stopped (Ctrl-C, SIGTERM or a stop request) before this step finished";
-const ABORTED_HINT: &str =
-    "run again with --from RUN_DIR to continue; finished steps are found, not repeated";
-
 /// The result of a step the run was stopped in.
 pub(crate) fn aborted_step(step: Step) -> StepResult {
-    StepResult::aborted(step, ABORTED_ERROR).with_hint(ABORTED_HINT)
+    StepResult::aborted(step, RunMsg::Aborted).with_hint(RunMsg::AbortedHint)
 }
 
 /// What one stage works with while it runs.
@@ -129,14 +124,23 @@ impl StageRun<'_> {
         }
         self.current = None;
         result.elapsed_ms = started.elapsed().as_millis() as u64;
-        let error = result.error.clone().unwrap_or_default();
+        let error = result
+            .error
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let detail = result
+            .detail
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         match result.status {
             StepStatus::Ok | StepStatus::Skipped => tracing::info!(
                 stage = self.stage.name(),
                 action = %result.step,
                 status = result.status.as_str(),
                 error = %error,
-                detail = result.detail.as_deref().unwrap_or(""),
+                detail = %detail,
                 elapsed_ms = result.elapsed_ms,
             ),
             StepStatus::Warning | StepStatus::Failed | StepStatus::Aborted => tracing::warn!(
@@ -144,13 +148,13 @@ impl StageRun<'_> {
                 action = %result.step,
                 status = result.status.as_str(),
                 error = %error,
-                detail = result.detail.as_deref().unwrap_or(""),
+                detail = %detail,
                 elapsed_ms = result.elapsed_ms,
             ),
         }
         self.progress.emit(ProgressEvent::StepFinished {
             stage: self.stage,
-            result: result.clone(),
+            result: Box::new(result.clone()),
         });
         self.results.push(result);
         self.checkpoint();
@@ -179,11 +183,7 @@ pub fn api_base(settings: &Settings, plan: &Plan) -> Option<String> {
 }
 
 pub fn build_client(settings: &Settings, plan: &Plan) -> Result<ApiClient, EngineError> {
-    let base = api_base(settings, plan).ok_or_else(|| {
-        EngineError::Client(smtx_api::ApiError::Config(
-            "no API base: the workbook has no host and no --api-base was given".to_string(),
-        ))
-    })?;
+    let base = api_base(settings, plan).ok_or(EngineError::NoApiBase)?;
     let mut config = ClientConfig::new(base);
     config.overrides = settings.http_overrides.clone();
     config.tls = TlsConfig {

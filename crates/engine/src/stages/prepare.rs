@@ -7,17 +7,17 @@ use futures::future::join_all;
 use smtx_api::HostScan;
 
 use super::{StageOutcome, StageRun};
+use crate::messages::PrepareMsg;
 use crate::{DeployVerifyRecord, HostRef, HostScans, Step, StepResult, WorkbookIdentity};
 
 pub async fn run(run: &mut StageRun<'_>) -> StageOutcome {
     let started = run.step_started(Step::Workbook);
     let plan = run.plan();
-    let summary = format!(
-        "{}: {} host(s), {} business network(s)",
-        plan.cluster.name,
-        plan.hosts.len(),
-        plan.business_networks.len()
-    );
+    let summary = PrepareMsg::WorkbookSummary {
+        cluster: plan.cluster.name.clone(),
+        hosts: plan.hosts.len(),
+        networks: plan.business_networks.len(),
+    };
     // Which cluster this context belongs to, so that `--from` can refuse
     // the run directory of another one.
     let identity = WorkbookIdentity {
@@ -57,25 +57,18 @@ pub async fn run(run: &mut StageRun<'_>) -> StageOutcome {
                 other: Default::default(),
             });
             let result = if run.settings.dry_run {
-                StepResult::ok(
-                    Step::DeployVerify,
-                    "would check that the cluster is deployed",
-                )
+                StepResult::ok(Step::DeployVerify, PrepareMsg::WouldVerify)
             } else if verify.is_deployed {
-                StepResult::ok(Step::DeployVerify, "cluster is deployed")
+                StepResult::ok(Step::DeployVerify, PrepareMsg::Deployed)
             } else {
-                StepResult::failed(
-                    Step::DeployVerify,
-                    "the cluster reports is_deployed = false",
-                )
-                .with_hint("finish or repair the deployment, then run again")
+                StepResult::failed(Step::DeployVerify, PrepareMsg::NotDeployed)
+                    .with_hint(PrepareMsg::NotDeployedHint)
             };
             run.record(result, started);
         }
         Err(error) => {
             run.record(
-                StepResult::failed(Step::DeployVerify, error.to_string())
-                    .with_hint("check that the API base is reachable (--api-base, --resolve)"),
+                StepResult::failed(Step::DeployVerify, &error).with_hint(PrepareMsg::VerifyHint),
                 started,
             );
         }
@@ -119,32 +112,35 @@ async fn scan_hosts(run: &mut StageRun<'_>) -> Vec<(String, Option<HostScan>)> {
                     scan.host_ip = ip.clone();
                 }
                 let result = if run.settings.dry_run {
-                    StepResult::ok(
-                        action.clone(),
-                        "would read the host's uuid, hostname and NICs",
-                    )
+                    StepResult::ok(action.clone(), PrepareMsg::WouldScan)
                 } else if !scan.hostname.is_empty() && scan.hostname != host.hostname {
                     StepResult::warning(
                         action.clone(),
-                        format!(
-                            "the host calls itself {:?}, the workbook says {:?} (主机规划!H{})",
-                            scan.hostname, host.hostname, host.row
-                        ),
+                        PrepareMsg::HostnameMismatch {
+                            reported: scan.hostname.clone(),
+                            planned: host.hostname.clone(),
+                            cell: format!("主机规划!H{}", host.row),
+                        },
                     )
                 } else {
-                    StepResult::ok(action.clone(), format!("uuid {}", scan.host_uuid))
+                    StepResult::ok(
+                        action.clone(),
+                        PrepareMsg::ScannedUuid {
+                            uuid: scan.host_uuid.clone(),
+                        },
+                    )
                 };
                 run.record(result, started);
                 out.push((ip, Some(scan)));
             }
             Err(error) => {
-                let mut result = StepResult::failed(action.clone(), error.to_string());
+                let mut result = StepResult::failed(action.clone(), &error);
                 // A TLS error already says what to do about the certificate.
                 if !matches!(error, smtx_api::ApiError::Tls { .. }) {
-                    result = result.with_hint(format!(
-                        "check that {ip} (主机规划!I{}) is reachable, or map it with --resolve {ip}=HOST:PORT",
-                        host.row
-                    ));
+                    result = result.with_hint(PrepareMsg::ScanHint {
+                        ip: ip.clone(),
+                        cell: format!("主机规划!I{}", host.row),
+                    });
                 }
                 run.record(result, started);
                 out.push((ip, None));
@@ -170,18 +166,20 @@ fn check_nics(run: &mut StageRun<'_>, scans: &[(String, Option<HostScan>)]) {
         let Some(scan) = scan else { continue };
         for nic in &vds.nics {
             if !scan.nics.iter().any(|n| n == nic) {
-                missing.push(format!("{} ({ip}) has no NIC {nic}", scan.hostname));
+                missing.push((scan.hostname.clone(), ip.clone(), nic.clone()));
             }
         }
     }
     let result = if missing.is_empty() {
         StepResult::ok(
             Step::CheckNics,
-            format!("{} present on every host", vds.nics.join(", ")),
+            PrepareMsg::NicsPresent {
+                nics: vds.nics.clone(),
+            },
         )
     } else {
-        StepResult::warning(Step::CheckNics, missing.join("; "))
-            .with_hint("fix 虚拟网络!J8 (business VDS NICs) or the host cabling")
+        StepResult::warning(Step::CheckNics, PrepareMsg::NicsMissing { missing })
+            .with_hint(PrepareMsg::NicsHint)
     };
     run.record(result, started);
 }

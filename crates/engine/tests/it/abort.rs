@@ -108,7 +108,14 @@ async fn an_abort_mid_upload_is_recorded_and_a_run_from_it_resumes_the_volume() 
     assert!(report.aborted());
     let upload = step(&report, "vmtools_upload");
     assert_eq!(upload.status, StepStatus::Aborted, "{upload:?}");
-    assert!(upload.hint.as_deref().is_some_and(|h| h.contains("--from")));
+    assert!(
+        upload
+            .hint
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref()
+            .is_some_and(|h| h.contains("--from"))
+    );
     let last = report.stages.last().expect("stages");
     assert_eq!(last.stage, smtx_engine::Stage::ConfigCluster);
     assert_eq!(last.status, StepStatus::Aborted);

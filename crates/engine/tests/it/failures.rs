@@ -79,6 +79,8 @@ async fn settings_failures_are_warnings() {
     assert!(
         steps(&report, "set_dns")[0]
             .error
+            .as_ref()
+            .map(ToString::to_string)
             .as_deref()
             .is_some_and(|e| e.contains("failed"))
     );
@@ -101,6 +103,8 @@ async fn empty_dns_and_ntp_are_warnings() {
     assert!(
         steps(&report, "set_dns")[0]
             .error
+            .as_ref()
+            .map(ToString::to_string)
             .as_deref()
             .is_some_and(|e| e.contains("集群管理信息!E25:E26"))
     );
@@ -120,7 +124,11 @@ async fn failed_bmc_is_named_and_the_stage_goes_on() {
     let ipmi = &steps(&report, "ipmi_accounts")[0];
     assert_eq!(ipmi.status, StepStatus::Warning);
     assert!(
-        ipmi.error.as_deref().is_some_and(|e| e.contains(&hostname)),
+        ipmi.error
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref()
+            .is_some_and(|e| e.contains(&hostname)),
         "{ipmi:#?}"
     );
     assert_others_ok(&report, &["ipmi_accounts"]);
@@ -144,6 +152,8 @@ async fn failed_vds_job_skips_the_networks() {
     assert!(
         vlans[0]
             .error
+            .as_ref()
+            .map(ToString::to_string)
             .as_deref()
             .is_some_and(|e| e.contains("3 business network(s) not created")),
         "{vlans:#?}"
@@ -196,7 +206,11 @@ async fn serial_cell_with_other_content_is_a_warning_and_the_serial_is_kept() {
     assert_eq!(serial.status, StepStatus::Warning, "{serial:#?}");
     // The hint names flags of `run`, not those of `plan set-serial`, and
     // blames no office lock file (there is none).
-    let hint = serial.hint.as_deref().unwrap_or_default();
+    let hint = serial
+        .hint
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     assert!(
         hint.contains("--serial-cell") && hint.contains("--force-serial"),
         "{serial:#?}"
@@ -249,6 +263,8 @@ async fn one_host_refusing_ssh_fails_only_that_host() {
     assert!(
         steps(&report, "host_passwords")[0]
             .error
+            .as_ref()
+            .map(ToString::to_string)
             .as_deref()
             .is_some_and(|e| e.contains(&refused))
     );
@@ -272,7 +288,11 @@ async fn a_different_serial_in_the_cell_is_kept_unless_forced() {
     assert_ne!(cluster_serial, earlier);
     let serial = &steps(&report, "serial")[0];
     assert_eq!(serial.status, StepStatus::Warning, "{serial:#?}");
-    let error = serial.error.as_deref().unwrap_or_default();
+    let error = serial
+        .error
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     assert!(
         error.contains(earlier) && error.contains(&cluster_serial),
         "names both serials: {serial:#?}"
@@ -280,6 +300,8 @@ async fn a_different_serial_in_the_cell_is_kept_unless_forced() {
     assert!(
         serial
             .hint
+            .as_ref()
+            .map(ToString::to_string)
             .as_deref()
             .is_some_and(|h| h.contains("--force-serial")),
         "{serial:#?}"
@@ -319,6 +341,8 @@ async fn host_passwords_turned_off_is_a_warning() {
     assert_eq!(step.status, StepStatus::Warning, "{step:#?}");
     assert!(
         step.hint
+            .as_ref()
+            .map(ToString::to_string)
             .as_deref()
             .is_some_and(|h| h.contains("--no-host-passwords")),
         "{step:#?}"

@@ -91,6 +91,8 @@ async fn newest_iso_in_the_work_dir_is_uploaded_to_the_vip_and_recorded() {
     assert!(
         step(&again, "vmtools_upload")
             .error
+            .as_ref()
+            .map(ToString::to_string)
             .as_deref()
             .is_some_and(|e| e.contains("already uploaded"))
     );
@@ -119,7 +121,14 @@ async fn no_iso_is_skipped_and_an_empty_one_is_a_warning() {
     let report = harness.run_with(settings).await;
     let upload = step(&report, "vmtools_upload");
     assert_eq!(upload.status, StepStatus::Warning);
-    assert!(upload.error.as_deref().is_some_and(|e| e.contains("empty")));
+    assert!(
+        upload
+            .error
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref()
+            .is_some_and(|e| e.contains("empty"))
+    );
     assert_eq!(calls(&harness.state(), "POST", "/api/v2/svt_image"), 0);
 }
 
@@ -156,6 +165,8 @@ async fn chunk_failing_three_times_is_recreated_and_succeeds() {
     assert!(
         upload
             .detail
+            .as_ref()
+            .map(ToString::to_string)
             .as_deref()
             .is_some_and(|d| d.contains("recreating"))
     );

@@ -4,21 +4,21 @@
 use smtx_api::{ApiClient, JobWait};
 
 use super::{StageRun, job_wait, scanned_hosts};
+use crate::messages::SettingsMsg;
+use crate::messages::settings::VipAnswer;
 use crate::{Step, StepResult};
 
-/// Wait for a settings job when the answer carried one.
+/// Wait for a settings job when the answer carried one; answers the job
+/// waited for.
 async fn wait_optional_job(
     client: &ApiClient,
     job_id: Option<String>,
     wait: JobWait,
-) -> Result<String, smtx_api::ApiError> {
-    match job_id {
-        Some(job_id) => {
-            client.wait_job(&job_id, wait).await?;
-            Ok(format!("job {job_id} done"))
-        }
-        None => Ok("applied".to_string()),
+) -> Result<Option<String>, smtx_api::ApiError> {
+    if let Some(job_id) = &job_id {
+        client.wait_job(job_id, wait).await?;
     }
+    Ok(job_id)
 }
 
 /// One cluster setting (VIP, DNS, NTP): skipped when the workbook has no
@@ -28,7 +28,7 @@ async fn apply_setting<F>(
     run: &mut StageRun<'_>,
     action: Step,
     value: Option<String>,
-    missing: &str,
+    missing: SettingsMsg,
     call: F,
 ) -> bool
 where
@@ -45,16 +45,15 @@ where
     };
     let (result, applied) = match outcome {
         Ok(_) if run.settings.dry_run => (
-            StepResult::ok(action.clone(), format!("would set {value}")),
+            StepResult::ok(action.clone(), SettingsMsg::WouldSet { value }),
             true,
         ),
-        Ok(detail) => (
-            StepResult::ok(action.clone(), format!("{value}: {detail}")),
+        Ok(job) => (
+            StepResult::ok(action.clone(), SettingsMsg::Applied { value, job }),
             true,
         ),
         Err(error) => (
-            StepResult::warning(action, error.to_string())
-                .with_hint("set it in Fisheye, or fix the cause and run again"),
+            StepResult::warning(action, &error).with_hint(SettingsMsg::SettingHint),
             false,
         ),
     };
@@ -70,12 +69,13 @@ pub(super) async fn settings_step(run: &mut StageRun<'_>) -> bool {
         Some(vip) => vip_held_elsewhere(run, vip).await,
         None => None,
     };
-    let vip_ok = if let Some(reason) = vip_taken {
+    let vip_cell = "主机规划!I19".to_string();
+    let vip_ok = if let Some(taken) = vip_taken {
         let started = run.step_started(Step::SetVip);
         run.record(
-            StepResult::warning(Step::SetVip, reason).with_hint(
-                "find out what holds that address and free it, or change the VIP (主机规划!I19); if it is this cluster's, run again with --allow-active-vip",
-            ),
+            StepResult::warning(Step::SetVip, taken).with_hint(SettingsMsg::VipTakenHint {
+                cell: vip_cell.clone(),
+            }),
             started,
         );
         false
@@ -84,7 +84,7 @@ pub(super) async fn settings_step(run: &mut StageRun<'_>) -> bool {
             run,
             Step::SetVip,
             plan.cluster.vip.map(|vip| vip.to_string()),
-            "no management VIP in the workbook (主机规划!I19)",
+            SettingsMsg::NoVip { cell: vip_cell },
             async {
                 match plan.cluster.vip {
                     Some(vip) => client.set_vip(vip).await,
@@ -99,7 +99,9 @@ pub(super) async fn settings_step(run: &mut StageRun<'_>) -> bool {
         run,
         Step::SetDns,
         &dns,
-        "no DNS servers in the workbook (集群管理信息!E25:E26): DNS left as it is",
+        SettingsMsg::NoDns {
+            cells: "集群管理信息!E25:E26".to_string(),
+        },
         client.set_dns(&plan.dns_servers),
     )
     .await;
@@ -107,7 +109,9 @@ pub(super) async fn settings_step(run: &mut StageRun<'_>) -> bool {
         run,
         Step::SetNtp,
         &plan.ntp_servers,
-        "no NTP servers in the workbook (集群管理信息!E22:E24): NTP left as it is",
+        SettingsMsg::NoNtp {
+            cells: "集群管理信息!E22:E24".to_string(),
+        },
         client.set_ntp(&plan.ntp_servers),
     )
     .await;
@@ -123,7 +127,7 @@ const VIP_PROBE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2
 /// answers the host scan as one of this cluster's hosts is this cluster's
 /// (set by an earlier run) and is not in the way. Answers why it is taken;
 /// `None` to go ahead. Never probes in a dry run or when told not to mind.
-async fn vip_held_elsewhere(run: &StageRun<'_>, vip: std::net::Ipv4Addr) -> Option<String> {
+async fn vip_held_elsewhere(run: &StageRun<'_>, vip: std::net::Ipv4Addr) -> Option<SettingsMsg> {
     if run.settings.dry_run || run.settings.allow_active_vip {
         return None;
     }
@@ -147,24 +151,21 @@ async fn vip_held_elsewhere(run: &StageRun<'_>, vip: std::net::Ipv4Addr) -> Opti
     {
         return None;
     }
-    let ports: Vec<String> = answering
+    let answering = answering
         .iter()
-        .map(|address| {
-            let port = if *address == api {
+        .map(|address| VipAnswer {
+            port: if *address == api {
                 api_port
             } else {
                 run.settings.ssh_port
-            };
-            match address.ip().to_string() == vip_text {
-                true => format!("TCP {port}"),
-                false => format!("TCP {port} via {address}"),
-            }
+            },
+            via: (address.ip().to_string() != vip_text).then(|| address.to_string()),
         })
         .collect();
-    Some(format!(
-        "{vip} already answers ({}) and is not this cluster: VIP not set",
-        ports.join(", ")
-    ))
+    Some(SettingsMsg::VipTaken {
+        vip: vip_text,
+        answering,
+    })
 }
 
 /// DNS and NTP: per the design, an empty list is a warning (the cluster
@@ -173,7 +174,7 @@ async fn apply_list_setting<F>(
     run: &mut StageRun<'_>,
     action: Step,
     list: &[String],
-    empty: &str,
+    empty: SettingsMsg,
     call: F,
 ) -> bool
 where
@@ -182,7 +183,7 @@ where
     if list.is_empty() {
         let started = run.step_started(action.clone());
         run.record(
-            StepResult::warning(action, empty).with_hint("fill in the cells and run again"),
+            StepResult::warning(action, empty).with_hint(SettingsMsg::FillCellsHint),
             started,
         );
         return false;

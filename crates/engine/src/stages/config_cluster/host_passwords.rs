@@ -6,6 +6,7 @@
 use smtx_api::ssh::{RotationOutcome, SshError, SshOptions, SshTarget, rotate_all};
 
 use super::StageRun;
+use crate::messages::HostPasswordMsg;
 use crate::{HostRef, Step, StepResult};
 
 pub async fn run(run: &mut StageRun<'_>) {
@@ -14,12 +15,11 @@ pub async fn run(run: &mut StageRun<'_>) {
         // The workbook plans these passwords: not setting them is work left
         // undone, which the summary must show.
         run.record(
-            StepResult::warning(
-                Step::HostPasswords,
-                "not rotated: turned off (--no-host-passwords or ssh.rotate_host_passwords = false); \
-                 the hosts keep their deployment passwords",
-            )
-            .with_hint("run again without --no-host-passwords to set the workbook's passwords (主机规划!K, M)"),
+            StepResult::warning(Step::HostPasswords, HostPasswordMsg::TurnedOff).with_hint(
+                HostPasswordMsg::TurnedOffHint {
+                    cells: "主机规划!K, M".to_string(),
+                },
+            ),
             started,
         );
         return;
@@ -27,7 +27,7 @@ pub async fn run(run: &mut StageRun<'_>) {
     let plan = run.plan().clone();
     if plan.hosts.is_empty() {
         run.record(
-            StepResult::skipped(Step::HostPasswords, "no hosts"),
+            StepResult::skipped(Step::HostPasswords, HostPasswordMsg::NoHosts),
             started,
         );
         return;
@@ -61,10 +61,10 @@ pub async fn run(run: &mut StageRun<'_>) {
             run.record(
                 StepResult::ok(
                     Step::HostPassword(host.clone()),
-                    format!(
-                        "would log in as {} at {} and run `sudo -n chpasswd` (passwords on stdin)",
-                        target.login_user, target.connect_addr
-                    ),
+                    HostPasswordMsg::WouldRotate {
+                        user: target.login_user.clone(),
+                        address: target.connect_addr.to_string(),
+                    },
                 ),
                 started,
             );
@@ -84,12 +84,11 @@ pub async fn run(run: &mut StageRun<'_>) {
         let action = Step::HostPassword(named.clone());
         let result = match outcome {
             Ok(RotationOutcome::Rotated) => {
-                StepResult::ok(action.clone(), "smartx and root passwords set")
+                StepResult::ok(action.clone(), HostPasswordMsg::Rotated)
             }
-            Ok(RotationOutcome::AlreadyRotated) => StepResult::ok(
-                action.clone(),
-                "already rotated: the workbook password logs in (set again to be sure)",
-            ),
+            Ok(RotationOutcome::AlreadyRotated) => {
+                StepResult::ok(action.clone(), HostPasswordMsg::AlreadyRotated)
+            }
             Err(error) => {
                 failed.push(host.clone());
                 let hint = match &error {
@@ -97,13 +96,13 @@ pub async fn run(run: &mut StageRun<'_>) {
                         known_hosts_key,
                         known_hosts,
                         ..
-                    } => format!(
-                        "if the host was reinstalled, run again with --accept-changed-host-key {known_hosts_key} (or delete its line from {}); if not, find out what answers at {known_hosts_key}",
-                        known_hosts.display()
-                    ),
-                    _ => "check SSH to the host and the deployment password (ssh.initial_password); the other hosts are done".to_string(),
+                    } => HostPasswordMsg::HostKeyHint {
+                        key: known_hosts_key.clone(),
+                        known_hosts: known_hosts.display().to_string(),
+                    },
+                    _ => HostPasswordMsg::SshHint,
                 };
-                StepResult::failed(action, error.to_string()).with_hint(hint)
+                StepResult::failed(action, &error).with_hint(hint)
             }
         };
         run.record(result, started);
@@ -111,19 +110,19 @@ pub async fn run(run: &mut StageRun<'_>) {
     let summary = if failed.is_empty() {
         StepResult::ok(
             Step::HostPasswords,
-            format!("{} host(s) rotated", plan.hosts.len()),
+            HostPasswordMsg::AllRotated {
+                count: plan.hosts.len(),
+            },
         )
     } else {
         StepResult::failed(
             Step::HostPasswords,
-            format!(
-                "{} of {} host(s) failed: {}",
-                failed.len(),
-                plan.hosts.len(),
-                failed.join(", ")
-            ),
+            HostPasswordMsg::SomeFailed {
+                failed,
+                total: plan.hosts.len(),
+            },
         )
-        .with_hint("fix those hosts and run again: rotated hosts are recognised")
+        .with_hint(HostPasswordMsg::SomeFailedHint)
     };
     run.record(summary, started);
 }

@@ -4,6 +4,7 @@
 use smtx_api::IpmiAccount;
 
 use super::{StageRun, scanned_host, scanned_hosts};
+use crate::messages::IpmiMsg;
 use crate::{Step, StepResult};
 
 /// Step 4: one upsert for every host with a BMC address.
@@ -36,17 +37,13 @@ pub(super) async fn ipmi_step(run: &mut StageRun<'_>) {
         let result = if unscanned.is_empty() {
             StepResult::skipped(
                 Step::IpmiAccounts,
-                "no BMC addresses in the workbook (主机规划!E)",
+                IpmiMsg::NoBmc {
+                    cells: "主机规划!E".to_string(),
+                },
             )
         } else {
-            StepResult::warning(
-                Step::IpmiAccounts,
-                format!(
-                    "BMC accounts not stored: no host scan for {}",
-                    unscanned.join(", ")
-                ),
-            )
-            .with_hint("run the prepare stage again (it scans the hosts), then this one")
+            StepResult::warning(Step::IpmiAccounts, IpmiMsg::NotScanned { hosts: unscanned })
+                .with_hint(IpmiMsg::RescanHint)
         };
         run.record(result, started);
         return;
@@ -54,29 +51,40 @@ pub(super) async fn ipmi_step(run: &mut StageRun<'_>) {
     let result = match run.client.upsert_ipmi_accounts(&accounts).await {
         Ok(_) if run.settings.dry_run => StepResult::ok(
             Step::IpmiAccounts,
-            format!("would store {} BMC account(s)", accounts.len()),
+            IpmiMsg::WouldStore {
+                count: accounts.len(),
+            },
         ),
         Ok(answer) if answer.failure.is_empty() && unscanned.is_empty() => StepResult::ok(
             Step::IpmiAccounts,
-            format!("{} BMC account(s) stored", accounts.len()),
+            IpmiMsg::Stored {
+                count: accounts.len(),
+            },
         ),
         Ok(answer) => {
-            let mut problems: Vec<String> = answer
+            let rejected = answer
                 .failure
                 .iter()
-                .map(|f| format!("{} (BMC {}) rejected", f.node_name, f.host))
+                .map(|f| (f.node_name.clone(), f.host.clone()))
                 .collect();
-            problems.extend(unscanned.iter().map(|h| format!("{h}: no host scan")));
-            StepResult::warning(Step::IpmiAccounts, problems.join("; "))
-                .with_detail(format!(
-                    "{} stored, {} failed",
-                    answer.success.len(),
-                    answer.failure.len()
-                ))
-                .with_hint("check each BMC address, user and password (主机规划!E:G) and that the BMC answers on port 623")
+            StepResult::warning(
+                Step::IpmiAccounts,
+                IpmiMsg::Problems {
+                    rejected,
+                    unscanned,
+                },
+            )
+            .with_detail(IpmiMsg::Tally {
+                stored: answer.success.len(),
+                failed: answer.failure.len(),
+            })
+            .with_hint(IpmiMsg::BmcHint {
+                cells: "主机规划!E:G".to_string(),
+            })
         }
-        Err(error) => StepResult::warning(Step::IpmiAccounts, error.to_string())
-            .with_hint("enter the BMC accounts in Fisheye, or fix the cause and run again"),
+        Err(error) => {
+            StepResult::warning(Step::IpmiAccounts, &error).with_hint(IpmiMsg::FailedHint)
+        }
     };
     run.record(result, started);
 }

@@ -16,6 +16,7 @@ mod vmtools;
 use smtx_api::JobWait;
 
 use super::{StageOutcome, StageRun};
+use crate::messages::{CpuMsg, SessionMsg};
 use crate::{ScannedHost, Step, StepResult, StepStatus};
 
 pub async fn run(run: &mut StageRun<'_>) -> StageOutcome {
@@ -50,18 +51,14 @@ fn preconditions(run: &mut StageRun<'_>) -> bool {
         .as_ref()
         .and_then(|verify| verify.is_deployed);
     let result = match deployed {
-        Some(true) if run.settings.dry_run => StepResult::ok(
-            Step::Preconditions,
-            "would start once prepare has verified the deployment",
-        ),
-        Some(true) => StepResult::ok(Step::Preconditions, "deployment verified by prepare"),
-        Some(false) => StepResult::failed(
-            Step::Preconditions,
-            "deploy_verify says the cluster is not deployed",
-        )
-        .with_hint("finish the deployment, then run prepare again"),
-        None => StepResult::failed(Step::Preconditions, "no deploy_verify in the run context")
-            .with_hint("run the prepare stage first, or start from its run with --from RUN_DIR"),
+        Some(true) if run.settings.dry_run => {
+            StepResult::ok(Step::Preconditions, SessionMsg::WouldStart)
+        }
+        Some(true) => StepResult::ok(Step::Preconditions, SessionMsg::DeploymentVerified),
+        Some(false) => StepResult::failed(Step::Preconditions, SessionMsg::NotDeployed)
+            .with_hint(SessionMsg::NotDeployedHint),
+        None => StepResult::failed(Step::Preconditions, SessionMsg::NoDeployVerify)
+            .with_hint(SessionMsg::NoDeployVerifyHint),
     };
     let ok = result.status == StepStatus::Ok;
     run.record(result, started);
@@ -99,7 +96,7 @@ async fn cpu_step(run: &mut StageRun<'_>) {
     let started = run.step_started(Step::CpuCompatibility);
     if !run.settings.cpu_compatibility {
         run.record(
-            StepResult::skipped(Step::CpuCompatibility, "turned off in the settings"),
+            StepResult::skipped(Step::CpuCompatibility, CpuMsg::TurnedOff),
             started,
         );
         return;
@@ -108,47 +105,37 @@ async fn cpu_step(run: &mut StageRun<'_>) {
         // A dry run's answer is made up: it recommends nothing.
         Ok(_) if run.settings.dry_run => {
             run.record(
-                StepResult::ok(
-                    Step::CpuCompatibility,
-                    "would set the first CPU model the cluster recommends, then read it back",
-                ),
+                StepResult::ok(Step::CpuCompatibility, CpuMsg::Would),
                 started,
             );
             return;
         }
         Ok(models) => models,
         Err(error) => {
-            run.record(
-                StepResult::warning(Step::CpuCompatibility, error.to_string()),
-                started,
-            );
+            run.record(StepResult::warning(Step::CpuCompatibility, &error), started);
             return;
         }
     };
     let Some(model) = models.first().cloned() else {
         run.record(
-            StepResult::skipped(
-                Step::CpuCompatibility,
-                "the cluster recommends no CPU model",
-            ),
+            StepResult::skipped(Step::CpuCompatibility, CpuMsg::NoRecommendation),
             started,
         );
         return;
     };
     let result = match run.client.set_cpu_compatibility(&model).await {
-        Err(error) => StepResult::warning(Step::CpuCompatibility, error.to_string()),
+        Err(error) => StepResult::warning(Step::CpuCompatibility, &error),
         Ok(()) if run.settings.dry_run => {
-            StepResult::ok(Step::CpuCompatibility, format!("would set {model}"))
+            StepResult::ok(Step::CpuCompatibility, CpuMsg::WouldSet { model })
         }
         Ok(()) => match run.client.cpu_compatibility().await {
             Ok(Some(current)) if current == model => {
-                StepResult::ok(Step::CpuCompatibility, format!("{model} set and confirmed"))
+                StepResult::ok(Step::CpuCompatibility, CpuMsg::Confirmed { model })
             }
-            Ok(current) => StepResult::warning(
-                Step::CpuCompatibility,
-                format!("set {model} but the cluster reports {current:?}"),
-            ),
-            Err(error) => StepResult::warning(Step::CpuCompatibility, error.to_string()),
+            Ok(current) => {
+                StepResult::warning(Step::CpuCompatibility, CpuMsg::Mismatch { model, current })
+            }
+            Err(error) => StepResult::warning(Step::CpuCompatibility, &error),
         },
     };
     run.record(result, started);

@@ -8,6 +8,7 @@ use smtx_api::{ApiClient, CreateVds, CreateVdsAnswer, VdsHostAssociation};
 use smtx_plan::{BusinessNetworkHome, Plan, VdsPlan};
 
 use super::{StageRun, job_wait, scanned_host, scanned_hosts};
+use crate::messages::{Message, NetworkMsg};
 use crate::{NetworkRef, Step, StepResult};
 
 /// Step 5: where the business networks go — under 存储独立 the management
@@ -23,7 +24,9 @@ pub(super) async fn vds_step(run: &mut StageRun<'_>) -> Option<String> {
                 run.record(
                     StepResult::skipped(
                         Step::BusinessVds,
-                        "存储独立 and no business networks in the workbook (虚拟网络!D8:D18)",
+                        NetworkMsg::SharedNoNetworks {
+                            cells: "虚拟网络!D8:D18".to_string(),
+                        },
                     ),
                     started,
                 );
@@ -38,7 +41,9 @@ pub(super) async fn vds_step(run: &mut StageRun<'_>) -> Option<String> {
             run.record(
                 StepResult::skipped(
                     Step::BusinessVds,
-                    "no business VDS in the workbook (虚拟网络!C8)",
+                    NetworkMsg::NoBusinessVds {
+                        cell: "虚拟网络!C8".to_string(),
+                    },
                 ),
                 started,
             );
@@ -58,31 +63,35 @@ async fn management_vds(run: &mut StageRun<'_>, name: &str, started: Instant) ->
         Ok(_) if run.settings.dry_run => (
             StepResult::ok(
                 Step::BusinessVds,
-                format!(
-                    "存储独立: would look up the management VDS {name} for the business networks"
-                ),
+                NetworkMsg::WouldLookUpManagement {
+                    name: name.to_string(),
+                },
             ),
             Some(format!("<uuid of {name}>")),
         ),
         Ok(Some(uuid)) => (
             StepResult::ok(
                 Step::BusinessVds,
-                format!("存储独立: business networks go on the management VDS {name} ({uuid})"),
+                NetworkMsg::OnManagement {
+                    name: name.to_string(),
+                    uuid: uuid.clone(),
+                },
             ),
             Some(uuid),
         ),
         Ok(None) => (
             StepResult::warning(
                 Step::BusinessVds,
-                format!("存储独立: management VDS {name:?} not found on the cluster"),
+                NetworkMsg::ManagementMissing {
+                    name: name.to_string(),
+                },
             )
-            .with_hint("check 虚拟网络!C4 against the VDS names in Fisheye"),
+            .with_hint(NetworkMsg::ManagementHint {
+                cell: "虚拟网络!C4".to_string(),
+            }),
             None,
         ),
-        Err(error) => (
-            StepResult::warning(Step::BusinessVds, error.to_string()),
-            None,
-        ),
+        Err(error) => (StepResult::warning(Step::BusinessVds, &error), None),
     };
     if let Some(uuid) = uuid.as_ref().filter(|_| !run.settings.dry_run) {
         run.context.extra.config_cluster_mut().vds_uuid = Some(uuid.clone());
@@ -104,7 +113,10 @@ async fn business_vds(
             run.record(
                 StepResult::ok(
                     Step::BusinessVds,
-                    format!("{} already exists ({})", vds.name, existing.uuid),
+                    NetworkMsg::VdsExists {
+                        name: vds.name.clone(),
+                        uuid: existing.uuid.clone(),
+                    },
                 ),
                 started,
             );
@@ -114,9 +126,7 @@ async fn business_vds(
         Ok(_) => {}
         Err(error) => {
             run.record(
-                StepResult::warning(Step::BusinessVds, error.to_string()).with_hint(
-                    "fix the cause and run again: the switch is looked up before it is created",
-                ),
+                StepResult::warning(Step::BusinessVds, &error).with_hint(NetworkMsg::LookFirstHint),
                 started,
             );
             return None;
@@ -139,36 +149,48 @@ async fn business_vds(
         bond_mode: vds.bond_mode.as_api_str().to_string(),
         hosts_associated,
     };
-    let created = match create_vds_once_more(&run.client, &request).await {
-        Ok(CreateVdsAnswer::Uuid(uuid)) => Ok((uuid, "created".to_string())),
-        Ok(CreateVdsAnswer::Job(job_id)) => {
-            match run.client.wait_job(&job_id, job_wait(run)).await {
-                Ok(job) => match job.resource_uuid("NETWORK_VDS") {
-                    Some(uuid) => Ok((uuid, format!("created by job {job_id}"))),
-                    None => find_after_job(&run.client, &vds.name, &job_id).await,
-                },
-                Err(error) => Err(error.to_string()),
+    // The uuid, and the job that created the switch if one did.
+    let created: Result<(String, Option<String>), Message> =
+        match create_vds_once_more(&run.client, &request).await {
+            Ok(CreateVdsAnswer::Uuid(uuid)) => Ok((uuid, None)),
+            Ok(CreateVdsAnswer::Job(job_id)) => {
+                match run.client.wait_job(&job_id, job_wait(run)).await {
+                    Ok(job) => match job.resource_uuid("NETWORK_VDS") {
+                        Some(uuid) => Ok((uuid, Some(job_id))),
+                        None => find_after_job(&run.client, &vds.name, &job_id).await,
+                    },
+                    Err(error) => Err((&error).into()),
+                }
             }
-        }
-        Err(error) => Err(error.to_string()),
-    };
-    let described = format!("bond {}, NICs {}", vds.bond_mode, vds.nics.join(","));
+            Err(error) => Err((&error).into()),
+        };
+    let bond = vds.bond_mode.to_string();
     match created {
         Ok((uuid, _)) if run.settings.dry_run => {
             run.record(
                 StepResult::ok(
                     Step::BusinessVds,
-                    format!("would create {}, {described}", vds.name),
+                    NetworkMsg::WouldCreateVds {
+                        name: vds.name.clone(),
+                        bond,
+                        nics: vds.nics.clone(),
+                    },
                 ),
                 started,
             );
             Some(uuid)
         }
-        Ok((uuid, how)) => {
+        Ok((uuid, job)) => {
             run.record(
                 StepResult::ok(
                     Step::BusinessVds,
-                    format!("{} {how} ({uuid}), {described}", vds.name),
+                    NetworkMsg::VdsCreated {
+                        name: vds.name.clone(),
+                        uuid: uuid.clone(),
+                        job,
+                        bond,
+                        nics: vds.nics.clone(),
+                    },
                 ),
                 started,
             );
@@ -177,9 +199,7 @@ async fn business_vds(
         }
         Err(error) => {
             run.record(
-                StepResult::warning(Step::BusinessVds, error).with_hint(
-                    "fix the cause and run again: the switch is looked up before it is created",
-                ),
+                StepResult::warning(Step::BusinessVds, error).with_hint(NetworkMsg::LookFirstHint),
                 started,
             );
             None
@@ -198,9 +218,9 @@ pub(super) fn networks_not_created(run: &mut StageRun<'_>) {
     run.record(
         StepResult::warning(
             Step::Vlans,
-            format!("{planned} business network(s) not created: no virtual switch to put them on (see business_vds)"),
+            NetworkMsg::NetworksNotCreated { count: planned },
         )
-        .with_hint("fix what business_vds reports and run again"),
+        .with_hint(NetworkMsg::NetworksNotCreatedHint),
         started,
     );
 }
@@ -252,13 +272,15 @@ async fn find_after_job(
     client: &ApiClient,
     name: &str,
     job_id: &str,
-) -> Result<(String, String), String> {
+) -> Result<(String, Option<String>), Message> {
     match client.find_vds(name).await {
-        Ok(Some(vds)) => Ok((vds.uuid, format!("created by job {job_id}"))),
-        Ok(None) => Err(format!(
-            "job {job_id} finished but no VDS named {name} exists"
-        )),
-        Err(error) => Err(error.to_string()),
+        Ok(Some(vds)) => Ok((vds.uuid, Some(job_id.to_string()))),
+        Ok(None) => Err(NetworkMsg::JobWithoutVds {
+            job: job_id.to_string(),
+            name: name.to_string(),
+        }
+        .into()),
+        Err(error) => Err((&error).into()),
     }
 }
 
@@ -275,7 +297,9 @@ pub(super) async fn vlan_step(run: &mut StageRun<'_>, vds_uuid: &str) {
         run.record(
             StepResult::skipped(
                 Step::Vlans,
-                "no business networks in the workbook (虚拟网络!D8:D18)",
+                NetworkMsg::NoNetworks {
+                    cells: "虚拟网络!D8:D18".to_string(),
+                },
             ),
             started,
         );
@@ -286,7 +310,12 @@ pub(super) async fn vlan_step(run: &mut StageRun<'_>, vds_uuid: &str) {
         Err(error) => {
             let started = run.step_started(Step::Vlans);
             run.record(
-                StepResult::warning(Step::Vlans, format!("cannot list the VLANs: {error}")),
+                StepResult::warning(
+                    Step::Vlans,
+                    NetworkMsg::CannotListVlans {
+                        error: crate::messages::errors::api_error(&error),
+                    },
+                ),
                 started,
             );
             return;
@@ -301,40 +330,46 @@ pub(super) async fn vlan_step(run: &mut StageRun<'_>, vds_uuid: &str) {
         let same_name = existing.iter().find(|v| v.name == network.name);
         let same_id = existing.iter().find(|v| v.vlan_id == network.vlan_id);
         let result = match (same_name, same_id) {
-            (Some(found), _) if found.vlan_id == network.vlan_id => {
-                StepResult::ok(action.clone(), format!("already exists ({})", found.uuid))
-            }
+            (Some(found), _) if found.vlan_id == network.vlan_id => StepResult::ok(
+                action.clone(),
+                NetworkMsg::VlanExists {
+                    uuid: found.uuid.clone(),
+                },
+            ),
             (Some(found), _) => StepResult::warning(
                 action.clone(),
-                format!(
-                    "a network named {} exists with VLAN {} instead",
-                    found.name, found.vlan_id
-                ),
+                NetworkMsg::VlanNameTaken {
+                    name: found.name.clone(),
+                    vlan_id: found.vlan_id,
+                },
             )
-            .with_hint(format!(
-                "fix 虚拟网络!F{} or the network in Fisheye",
-                network.row
-            )),
+            .with_hint(NetworkMsg::FixVlanIdHint {
+                cell: format!("虚拟网络!F{}", network.row),
+            }),
             (None, Some(found)) => StepResult::warning(
                 action.clone(),
-                format!(
-                    "VLAN {} is already used by network {}",
-                    found.vlan_id, found.name
-                ),
+                NetworkMsg::VlanIdTaken {
+                    vlan_id: found.vlan_id,
+                    name: found.name.clone(),
+                },
             )
-            .with_hint(format!(
-                "fix 虚拟网络!D{} or the network in Fisheye",
-                network.row
-            )),
+            .with_hint(NetworkMsg::FixVlanNameHint {
+                cell: format!("虚拟网络!D{}", network.row),
+            }),
             (None, None) => {
                 match create_vlan_once_more(&run.client, vds_uuid, &network.name, network.vlan_id)
                     .await
                 {
-                    Ok(_) if run.settings.dry_run => {
-                        StepResult::ok(action.clone(), format!("would create it on {}", vds_name))
+                    Ok(_) if run.settings.dry_run => StepResult::ok(
+                        action.clone(),
+                        NetworkMsg::WouldCreateVlan {
+                            vds: vds_name.clone(),
+                        },
+                    ),
+                    Ok(vlan) => {
+                        StepResult::ok(action.clone(), NetworkMsg::VlanCreated { uuid: vlan.uuid })
                     }
-                    Ok(vlan) => StepResult::ok(action.clone(), format!("created ({})", vlan.uuid)),
-                    Err(error) => StepResult::warning(action.clone(), error.to_string()),
+                    Err(error) => StepResult::warning(action.clone(), &error),
                 }
             }
         };
@@ -344,14 +379,17 @@ pub(super) async fn vlan_step(run: &mut StageRun<'_>, vds_uuid: &str) {
     let started = run.step_started(Step::VerifyVlans);
     let expected = plan.business_networks.len();
     let result = if run.settings.dry_run {
-        StepResult::ok(Step::VerifyVlans, format!("would check {expected} VLAN(s)"))
+        StepResult::ok(
+            Step::VerifyVlans,
+            NetworkMsg::WouldVerify { count: expected },
+        )
     } else {
         match (
             run.client.get_vds(vds_uuid).await,
             run.client.list_vlans(vds_uuid).await,
         ) {
             (Ok(vds), Ok(vlans)) => {
-                let missing: Vec<&str> = plan
+                let missing: Vec<String> = plan
                     .business_networks
                     .iter()
                     .filter(|n| {
@@ -359,32 +397,34 @@ pub(super) async fn vlan_step(run: &mut StageRun<'_>, vds_uuid: &str) {
                             .iter()
                             .any(|v| v.name == n.name && v.vlan_id == n.vlan_id)
                     })
-                    .map(|n| n.name.as_str())
+                    .map(|n| n.name.clone())
                     .collect();
                 let count = vds.vlans_count.unwrap_or(vlans.len() as u64);
                 if !missing.is_empty() {
                     StepResult::warning(
                         Step::VerifyVlans,
-                        format!("missing on {}: {}", vds.name, missing.join(", ")),
+                        NetworkMsg::VlansMissing {
+                            vds: vds.name.clone(),
+                            names: missing,
+                        },
                     )
                 } else if count < expected as u64 {
                     StepResult::warning(
                         Step::VerifyVlans,
-                        format!("vlans_count is {count}, expected at least {expected}"),
+                        NetworkMsg::VlansCountLow { count, expected },
                     )
                 } else {
                     StepResult::ok(
                         Step::VerifyVlans,
-                        format!(
-                            "{} has {count} VLAN(s), all {expected} planned present",
-                            vds.name
-                        ),
+                        NetworkMsg::VlansVerified {
+                            vds: vds.name.clone(),
+                            count,
+                            expected,
+                        },
                     )
                 }
             }
-            (Err(error), _) | (_, Err(error)) => {
-                StepResult::warning(Step::VerifyVlans, error.to_string())
-            }
+            (Err(error), _) | (_, Err(error)) => StepResult::warning(Step::VerifyVlans, &error),
         }
     };
     run.record(result, started);

@@ -4,6 +4,9 @@
 use smtx_plan::{SerialWriteError, SerialWriteOptions, SerialWriteOutcome};
 
 use super::StageRun;
+use smtx_i18n::Text;
+
+use crate::messages::{Message, SerialMsg};
 use crate::{Step, StepResult};
 
 /// Step 10: read the serial, keep it in the context, write it into the
@@ -15,10 +18,7 @@ pub(super) async fn serial_step(run: &mut StageRun<'_>) -> Option<String> {
     let license = match run.client.license().await {
         Ok(license) => license,
         Err(error) => {
-            run.record(
-                StepResult::warning(Step::Serial, error.to_string()),
-                started,
-            );
+            run.record(StepResult::warning(Step::Serial, &error), started);
             return None;
         }
     };
@@ -28,7 +28,10 @@ pub(super) async fn serial_step(run: &mut StageRun<'_>) -> Option<String> {
         run.record(
             StepResult::ok(
                 Step::Serial,
-                format!("would write the serial into {cell} of {}", path.display()),
+                SerialMsg::WouldWrite {
+                    cell: cell.clone(),
+                    path: path.display().to_string(),
+                },
             ),
             started,
         );
@@ -36,9 +39,10 @@ pub(super) async fn serial_step(run: &mut StageRun<'_>) -> Option<String> {
     }
     let serial = license.serial.trim().to_string();
     run.context.extra.config_cluster_mut().serial = Some(serial.clone());
-    let kept = |what: String| {
-        StepResult::warning(Step::Serial, what)
-            .with_detail(format!("serial {serial} kept in context.json"))
+    let kept = |what: Message| {
+        StepResult::warning(Step::Serial, what).with_detail(SerialMsg::KeptInContext {
+            serial: serial.clone(),
+        })
     };
     let force = run.settings.force_serial;
     let (read_path, read_cell) = (path.clone(), cell.clone());
@@ -55,20 +59,24 @@ pub(super) async fn serial_step(run: &mut StageRun<'_>) -> Option<String> {
         && !smtx_plan::is_placeholder(text)
     {
         let result = if smtx_plan::looks_like_serial(text) {
-            kept(format!(
-                "{cell} already holds serial {text}, the cluster reports {serial}: kept {text}"
-            ))
-            .with_hint(
-                "if the workbook's serial is wrong (a rehearsal's, another cluster's), run again with --force-serial",
+            kept(
+                SerialMsg::CellHoldsSerial {
+                    cell: cell.clone(),
+                    held: text.clone(),
+                    serial: serial.clone(),
+                }
+                .into(),
             )
+            .with_hint(SerialMsg::ForceSerialHint)
         } else {
-            kept(format!(
-                "{cell} holds other content ({} characters): not overwritten",
-                text.chars().count()
-            ))
-            .with_hint(
-                "run again with --serial-cell SHEET!CELL naming an empty cell, or with --force-serial to overwrite it",
+            kept(
+                SerialMsg::CellHoldsOther {
+                    cell: cell.clone(),
+                    chars: text.chars().count(),
+                }
+                .into(),
             )
+            .with_hint(SerialMsg::OtherCellHint)
         };
         run.record(result, started);
         return Some(serial);
@@ -83,28 +91,55 @@ pub(super) async fn serial_step(run: &mut StageRun<'_>) -> Option<String> {
             .await;
     let set_serial_later = format!("smtx-deploy plan set-serial {} {serial}", path.display());
     let result = match written {
-        Ok(Ok(SerialWriteOutcome::AlreadyPresent)) => {
-            StepResult::ok(Step::Serial, format!("{serial} already in {cell}"))
-        }
-        Ok(Ok(SerialWriteOutcome::Written { .. })) => {
-            StepResult::ok(Step::Serial, format!("{serial} written to {cell}"))
-        }
-        Ok(Err(SerialWriteError::FileOpen { lock, .. })) => kept(format!(
-            "the workbook is open in an office program (lock file {})",
-            lock.display()
-        ))
-        .with_hint(format!(
-            "close it, then: {set_serial_later} (or run again with --force-serial if no program has it open)"
-        )),
-        Ok(Err(SerialWriteError::Occupied { what, .. })) => {
-            kept(format!("{cell} {what}: not overwritten")).with_hint(
-                "run again with --serial-cell SHEET!CELL naming an empty cell, or with --force-serial to overwrite it",
-            )
-        }
-        Ok(Err(error)) => kept(error.to_string())
-            .with_hint(format!("fix the cause, then: {set_serial_later}")),
-        Err(error) => kept(format!("the write-back task failed: {error}"))
-            .with_hint(format!("then: {set_serial_later}")),
+        Ok(Ok(SerialWriteOutcome::AlreadyPresent)) => StepResult::ok(
+            Step::Serial,
+            SerialMsg::AlreadyIn {
+                serial: serial.clone(),
+                cell: cell.clone(),
+            },
+        ),
+        Ok(Ok(SerialWriteOutcome::Written { .. })) => StepResult::ok(
+            Step::Serial,
+            SerialMsg::Written {
+                serial: serial.clone(),
+                cell: cell.clone(),
+            },
+        ),
+        Ok(Err(SerialWriteError::FileOpen { lock, .. })) => kept(
+            SerialMsg::WorkbookOpen {
+                lock: lock.display().to_string(),
+            }
+            .into(),
+        )
+        .with_hint(SerialMsg::WorkbookOpenHint {
+            command: set_serial_later,
+        }),
+        Ok(Err(SerialWriteError::Occupied { what, .. })) => kept(
+            SerialMsg::Occupied {
+                cell: cell.clone(),
+                what,
+            }
+            .into(),
+        )
+        .with_hint(SerialMsg::OtherCellHint),
+        Ok(Err(error)) => kept(
+            SerialMsg::WriteFailed {
+                error: Text::of(&error),
+            }
+            .into(),
+        )
+        .with_hint(SerialMsg::FixCauseHint {
+            command: set_serial_later,
+        }),
+        Err(error) => kept(
+            SerialMsg::TaskFailed {
+                reason: error.to_string(),
+            }
+            .into(),
+        )
+        .with_hint(SerialMsg::ThenHint {
+            command: set_serial_later,
+        }),
     };
     run.record(result, started);
     Some(serial)

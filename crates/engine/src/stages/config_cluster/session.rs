@@ -2,6 +2,7 @@
 //! the login whose session every later call uses.
 
 use super::StageRun;
+use crate::messages::SessionMsg;
 use crate::{Step, StepResult};
 
 /// Steps 1 and 2. Log in first: if the workbook's password already works the
@@ -12,23 +13,24 @@ pub(super) async fn admin_and_login(run: &mut StageRun<'_>) -> bool {
     let early_login =
         !run.settings.dry_run && run.client.login(&admin.user, &admin.password).await.is_ok();
     let setup = if early_login {
-        StepResult::skipped(
-            Step::SetupRoot,
-            "already initialized: the workbook's admin password logs in",
-        )
+        StepResult::skipped(Step::SetupRoot, SessionMsg::AlreadyInitialized)
     } else {
         match run.client.setup_root(&admin.user, &admin.password).await {
             Ok(()) if run.settings.dry_run => StepResult::ok(
                 Step::SetupRoot,
-                format!(
-                    "would initialize admin {} (a cluster initialized before keeps its admin)",
-                    admin.user
-                ),
+                SessionMsg::WouldInitialize {
+                    user: admin.user.clone(),
+                },
             ),
-            Ok(()) => StepResult::ok(Step::SetupRoot, format!("admin {} initialized", admin.user)),
-            Err(error) => StepResult::warning(Step::SetupRoot, error.to_string()).with_hint(
-                "the cluster may already be initialized with another password; login decides",
+            Ok(()) => StepResult::ok(
+                Step::SetupRoot,
+                SessionMsg::Initialized {
+                    user: admin.user.clone(),
+                },
             ),
+            Err(error) => {
+                StepResult::warning(Step::SetupRoot, &error).with_hint(SessionMsg::SetupRootHint)
+            }
         }
     };
     run.record(setup, started);
@@ -41,17 +43,21 @@ pub(super) async fn admin_and_login(run: &mut StageRun<'_>) -> bool {
     };
     let (result, logged_in) = match login {
         Ok(()) if run.settings.dry_run => (
-            StepResult::ok(Step::Login, format!("would log in as {}", admin.user)),
+            StepResult::ok(
+                Step::Login,
+                SessionMsg::WouldLogIn {
+                    user: admin.user.clone(),
+                },
+            ),
             true,
         ),
         Ok(()) => (
             StepResult::ok(
                 Step::Login,
-                format!(
-                    "logged in as {} (password of {} characters)",
-                    admin.user,
-                    admin.password.char_len()
-                ),
+                SessionMsg::LoggedIn {
+                    user: admin.user.clone(),
+                    password_chars: admin.password.char_len(),
+                },
             ),
             true,
         ),
@@ -61,15 +67,17 @@ pub(super) async fn admin_and_login(run: &mut StageRun<'_>) -> bool {
                 (
                     StepResult::warning(
                         Step::Login,
-                        format!("{error}; using the configured token"),
+                        SessionMsg::UsingToken {
+                            error: crate::messages::errors::api_error(&error),
+                        },
                     ),
                     true,
                 )
             }
             None => (
-                StepResult::failed(Step::Login, error.to_string()).with_hint(
-                    "check the Fisheye admin password (主机规划!M19) or configure api.token",
-                ),
+                StepResult::failed(Step::Login, &error).with_hint(SessionMsg::LoginHint {
+                    cell: "主机规划!M19".to_string(),
+                }),
                 false,
             ),
         },

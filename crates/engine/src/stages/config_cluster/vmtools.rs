@@ -10,6 +10,7 @@ use std::sync::Arc;
 use smtx_api::{SvtUpload, UploadOptions, UploadProgress, find_vmtools_iso};
 
 use super::StageRun;
+use crate::messages::VmtoolsMsg;
 use crate::{ProgressEvent, Step, StepResult, SvtImageRecord};
 
 const ACTION: Step = Step::VmtoolsUpload;
@@ -25,10 +26,9 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
         run.record(
             StepResult::skipped(
                 ACTION,
-                format!(
-                    "no VMTools ISO configured and no SMTX_VMTOOLS-*.iso in {}",
-                    run.settings.work_dir.display()
-                ),
+                VmtoolsMsg::NoIso {
+                    dir: run.settings.work_dir.display().to_string(),
+                },
             ),
             started,
         );
@@ -40,9 +40,12 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
             run.record(
                 StepResult::warning(
                     ACTION,
-                    format!("{}: {error}; upload skipped", path.display()),
+                    VmtoolsMsg::Unreadable {
+                        path: path.display().to_string(),
+                        reason: error.to_string(),
+                    },
                 )
-                .with_hint("check --vmtools-iso / vmtools.iso"),
+                .with_hint(VmtoolsMsg::CheckIsoHint),
                 started,
             );
             return;
@@ -53,9 +56,11 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
         run.record(
             StepResult::warning(
                 ACTION,
-                format!("{} is empty; upload skipped", path.display()),
+                VmtoolsMsg::Empty {
+                    path: path.display().to_string(),
+                },
             )
-            .with_hint("copy the VMTools ISO again; an interrupted copy leaves an empty file"),
+            .with_hint(VmtoolsMsg::EmptyHint),
             started,
         );
         return;
@@ -79,10 +84,10 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
             run.record(
                 StepResult::skipped(
                     ACTION,
-                    format!(
-                        "{file_name} (sha256 {}) was already uploaded to this cluster; --force-upload to send it again",
-                        sha.unwrap_or_default()
-                    ),
+                    VmtoolsMsg::AlreadyUploaded {
+                        file: file_name.clone(),
+                        sha256: sha.unwrap_or_default(),
+                    },
                 ),
                 started,
             );
@@ -123,7 +128,13 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
         Ok(report) => {
             if run.settings.dry_run {
                 run.record(
-                    StepResult::ok(ACTION, format!("would upload {file_name} ({size} bytes)")),
+                    StepResult::ok(
+                        ACTION,
+                        VmtoolsMsg::WouldUpload {
+                            file: file_name.clone(),
+                            size,
+                        },
+                    ),
                     started,
                 );
                 return;
@@ -145,27 +156,23 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
                 .deploy_cloudtower
                 .get_or_insert_with(Default::default)
                 .vmtools = Some(record);
-            let recreated = if report.recreated {
-                ", after recreating the volume"
-            } else {
-                ""
-            };
             run.record(
                 StepResult::ok(
                     ACTION,
-                    format!(
-                        "{file_name}: {} chunk(s) of {} bytes sent{recreated}, sha256 {}",
-                        report.chunks_sent, report.chunk_size, report.sha256
-                    ),
+                    VmtoolsMsg::Uploaded {
+                        file: file_name.clone(),
+                        chunks: report.chunks_sent as u64,
+                        chunk_size: report.chunk_size,
+                        recreated: report.recreated,
+                        sha256: report.sha256.clone(),
+                    },
                 ),
                 started,
             );
         }
         Err(error) => {
             run.record(
-                StepResult::failed(ACTION, error.to_string()).with_hint(
-                    "the image was rolled back; check the network to the cluster and run again",
-                ),
+                StepResult::failed(ACTION, &error).with_hint(VmtoolsMsg::RolledBackHint),
                 started,
             );
         }
