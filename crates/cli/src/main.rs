@@ -16,6 +16,7 @@ mod settings;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use smtx_i18n::Localize as _;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -77,7 +78,10 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            errln!("error: cannot start the async runtime: {error}");
+            let message = i18n::CliMsg::NoRuntime {
+                reason: error.to_string(),
+            };
+            errln!("{}", i18n::error_line(lang, &message.localize(lang)));
             return ExitCode::from(1);
         }
     };
@@ -93,7 +97,7 @@ fn main() -> ExitCode {
         Ok(outcome) => outcome.into(),
         Err(error) => {
             // `{:#}` prints the whole context chain on one line.
-            errln!("error: {error:#}");
+            errln!("{}", i18n::error_line(lang, &format!("{error:#}")));
             ExitCode::from(error_exit_code(&error))
         }
     }

@@ -13,6 +13,7 @@ mod read;
 pub mod report;
 mod serial;
 
+pub use messages::{Problem, VdsRole};
 pub use model::*;
 pub use read::{
     ParsedWorkbook, PlanError, cell_text, check_hostname, is_domain_name, parse_bond_mode,

@@ -6,7 +6,7 @@ use super::list;
 
 /// Something answering on the VIP: a port, and the address the probe
 /// reached it through when that is not the VIP itself (an override).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VipAnswer {
     pub port: u16,
     pub via: Option<String>,

@@ -3,6 +3,7 @@
 mod common;
 mod fixture;
 mod fuzz;
+mod messages;
 mod read;
 mod serial;
 mod validate;
