@@ -143,6 +143,7 @@ async fn configured_by_hand_goes_on_with_warnings() {
     assert_eq!(step(&report, "set_ntp")["status"], "warning");
     assert_eq!(step(&report, "business_vds")["status"], "ok");
     assert_eq!(step(&report, "verify_vlans")["status"], "ok");
+    assert_eq!(step(&report, "cpu_compatibility")["status"], "warning");
     r.sim.shutdown().await;
 }
 

@@ -134,6 +134,36 @@ async fn failed_bmc_is_named_and_the_stage_goes_on() {
     assert_others_ok(&report, &["ipmi_accounts"]);
 }
 
+/// The cluster takes the CPU model but does not keep it: the read-back
+/// catches it, the step warns naming the model, the stage goes on.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cpu_model_that_does_not_stick_is_a_warning() {
+    let mut harness =
+        Harness::fixture(WorkbookSpec::example(2), vec![Fault::CpuModelNotKept]).await;
+    let report = harness.run().await;
+    let cpu = &steps(&report, "cpu_compatibility")[0];
+    assert_eq!(cpu.status, StepStatus::Warning, "{cpu:#?}");
+    let error = cpu
+        .error
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(
+        error.contains("set EPYC but the cluster reports"),
+        "{error}"
+    );
+    assert_eq!(
+        calls_exact(
+            &harness.state(),
+            "GET",
+            "/api/v2/elf/cluster_cpu_compatibility"
+        ),
+        1,
+        "read back once"
+    );
+    assert_others_ok(&report, &["cpu_compatibility"]);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn failed_vds_job_skips_the_networks() {
     let faults = vec![Fault::JobFails {

@@ -6,6 +6,7 @@
 //! a second run creates nothing and a run after a failure finishes the job.
 
 mod cluster_settings;
+mod cpu_compatibility;
 mod host_passwords;
 mod ipmi;
 mod network;
@@ -16,7 +17,7 @@ mod vmtools;
 use smtx_api::JobWait;
 
 use super::{StageOutcome, StageRun};
-use crate::messages::{CpuMsg, SessionMsg};
+use crate::messages::SessionMsg;
 use crate::{ScannedHost, Step, StepResult, StepStatus};
 
 pub async fn run(run: &mut StageRun<'_>) -> StageOutcome {
@@ -37,7 +38,7 @@ pub async fn run(run: &mut StageRun<'_>) -> StageOutcome {
     vmtools::run(run, vip_ok).await;
     // A failed host or upload still leaves the rest worth doing: the CPU
     // model and the serial do not depend on them.
-    cpu_step(run).await;
+    cpu_compatibility::run(run).await;
     outcome.serial = serial::serial_step(run).await;
     outcome
 }
@@ -89,54 +90,4 @@ fn job_wait(run: &StageRun<'_>) -> JobWait {
         deadline: run.settings.job_deadline,
         ..JobWait::default()
     }
-}
-
-/// Step 9: CPU compatibility, from the first recommended model.
-async fn cpu_step(run: &mut StageRun<'_>) {
-    let started = run.step_started(Step::CpuCompatibility);
-    if !run.settings.cpu_compatibility {
-        run.record(
-            StepResult::skipped(Step::CpuCompatibility, CpuMsg::TurnedOff),
-            started,
-        );
-        return;
-    }
-    let models = match run.client.recommended_cpu_models().await {
-        // A dry run's answer is made up: it recommends nothing.
-        Ok(_) if run.settings.dry_run => {
-            run.record(
-                StepResult::ok(Step::CpuCompatibility, CpuMsg::Would),
-                started,
-            );
-            return;
-        }
-        Ok(models) => models,
-        Err(error) => {
-            run.record(StepResult::warning(Step::CpuCompatibility, &error), started);
-            return;
-        }
-    };
-    let Some(model) = models.first().cloned() else {
-        run.record(
-            StepResult::skipped(Step::CpuCompatibility, CpuMsg::NoRecommendation),
-            started,
-        );
-        return;
-    };
-    let result = match run.client.set_cpu_compatibility(&model).await {
-        Err(error) => StepResult::warning(Step::CpuCompatibility, &error),
-        Ok(()) if run.settings.dry_run => {
-            StepResult::ok(Step::CpuCompatibility, CpuMsg::WouldSet { model })
-        }
-        Ok(()) => match run.client.cpu_compatibility().await {
-            Ok(Some(current)) if current == model => {
-                StepResult::ok(Step::CpuCompatibility, CpuMsg::Confirmed { model })
-            }
-            Ok(current) => {
-                StepResult::warning(Step::CpuCompatibility, CpuMsg::Mismatch { model, current })
-            }
-            Err(error) => StepResult::warning(Step::CpuCompatibility, &error),
-        },
-    };
-    run.record(result, started);
 }
