@@ -1,36 +1,19 @@
 //! Messages in English and Chinese. The language comes from `--lang`, else
 //! `SMTX_LANG`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`).
 
-use std::path::Path;
-
 use smtx_engine::{StepCounts, StepStatus};
+use smtx_i18n::quoted;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Lang {
-    #[value(name = "en")]
-    En,
-    #[value(name = "zh-CN", alias = "zh", alias = "zh_CN")]
-    ZhCn,
-}
+mod plan;
+mod sim;
 
-impl Lang {
-    pub fn detect(flag: Option<Lang>) -> Lang {
-        if let Some(lang) = flag {
-            return lang;
-        }
-        for var in ["SMTX_LANG", "LC_ALL", "LC_MESSAGES", "LANG"] {
-            if let Ok(value) = std::env::var(var)
-                && !value.is_empty()
-            {
-                return if value.to_ascii_lowercase().starts_with("zh") {
-                    Lang::ZhCn
-                } else {
-                    Lang::En
-                };
-            }
-        }
-        Lang::En
-    }
+pub use plan::PlanMsg;
+pub use sim::SimMsg;
+pub use smtx_i18n::{Lang, Localize, Text};
+
+/// `--lang`'s parser: `en`, `zh-CN` (also `zh`, `zh_CN`).
+pub fn parse_lang(text: &str) -> Result<Lang, smtx_i18n::UnknownLang> {
+    text.parse()
 }
 
 /// Every fixed string the CLI prints, in both languages.
@@ -206,62 +189,6 @@ pub fn target_line(lang: Lang, base: &str, via: Option<&str>, kind: TargetKind) 
     }
 }
 
-/// A rehearsal writes the serial into a copy, never the customer's workbook.
-pub fn rehearsal_copy(lang: Lang, copy: &Path, original: &Path) -> String {
-    match lang {
-        Lang::En => format!(
-            "rehearsal: the serial goes into {}; {} is left as it is",
-            copy.display(),
-            original.display()
-        ),
-        Lang::ZhCn => format!(
-            "预演：序列号写入副本 {}，{} 保持不变",
-            copy.display(),
-            original.display()
-        ),
-    }
-}
-
-/// The failed stage's log, when the run wrote one.
-pub fn see_log(lang: Lang, log: &Path) -> String {
-    match lang {
-        Lang::En => format!("hint: see the failed step above and {}", log.display()),
-        Lang::ZhCn => format!("hint: 查看上面失败的步骤以及 {}", log.display()),
-    }
-}
-
-/// `--from` names the run directory of another cluster (or of a rehearsal
-/// when this run is live, or the reverse).
-pub fn from_mismatch(lang: Lang, dir: &Path, what: &str) -> String {
-    match lang {
-        Lang::En => format!(
-            "--from {}: {what}; refusing to reuse it (hint: run prepare again without --from, \
-             or pass the run directory of this cluster)",
-            dir.display()
-        ),
-        Lang::ZhCn => format!(
-            "--from {}：{what}；拒绝使用（hint: 去掉 --from 重新运行 prepare，或指定本集群的运行目录）",
-            dir.display()
-        ),
-    }
-}
-
-/// An ISO named explicitly (flag or settings file) that is not a file.
-pub fn missing_iso(lang: Lang, iso: &Path, error: &str) -> String {
-    match lang {
-        Lang::En => format!(
-            "--vmtools-iso {}: {error} (hint: check the path, or leave --vmtools-iso and \
-             vmtools.iso out to use the newest SMTX_VMTOOLS-*.iso in the current directory)",
-            iso.display()
-        ),
-        Lang::ZhCn => format!(
-            "--vmtools-iso {}：{error}（hint: 检查路径；或不指定 --vmtools-iso 与 vmtools.iso，\
-             使用当前目录中最新的 SMTX_VMTOOLS-*.iso）",
-            iso.display()
-        ),
-    }
-}
-
 pub fn status_word(lang: Lang, status: StepStatus) -> &'static str {
     match (lang, status) {
         (Lang::En, StepStatus::Ok) => "ok",
@@ -277,42 +204,201 @@ pub fn status_word(lang: Lang, status: StepStatus) -> &'static str {
     }
 }
 
-/// A step's name as the terminal shows it: the action itself in English, a
-/// Chinese name (with the action's own detail, a host or a network) in
-/// Chinese. Reports and logs keep the action as it is.
-pub fn step_label(lang: Lang, action: &str) -> String {
-    if lang == Lang::En {
-        return action.to_string();
+/// The prefix of an error line: `error: …` / `错误：…`.
+pub fn error_line(lang: Lang, message: &str) -> String {
+    match lang {
+        Lang::En => format!("error: {message}"),
+        Lang::ZhCn => format!("错误：{message}"),
     }
-    let (head, rest) = match action.split_once(' ') {
-        Some((head, rest)) => (head, Some(rest)),
-        None => (action, None),
-    };
-    let name = match head {
-        "workbook" => "规划表",
-        "host_scan" => "主机扫描",
-        "check_nics" => "网口检查",
-        "deploy_verify" => "部署校验",
-        "preconditions" => "前置检查",
-        "setup_root" => "初始化管理员",
-        "login" => "登录",
-        "set_vip" => "设置管理 VIP",
-        "set_dns" => "设置 DNS",
-        "set_ntp" => "设置 NTP",
-        "ipmi_accounts" => "带外账号",
-        "business_vds" => "业务虚拟交换机",
-        "vlans" | "vlan" => "业务网络",
-        "verify_vlans" => "核对业务网络",
-        "host_password" => "主机密码",
-        "host_passwords" => "主机密码汇总",
-        "vmtools_upload" => "上传 VMTools",
-        "cpu_compatibility" => "CPU 兼容性",
-        "serial" => "序列号回填",
-        _ => return action.to_string(),
-    };
-    match rest {
-        Some(rest) => format!("{name} {rest}"),
-        None => name.to_string(),
+}
+
+/// Why `--from` names the run directory of another cluster, or of the
+/// other kind of run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FromMismatch {
+    OtherCluster { recorded: String, planned: String },
+    OtherHosts { recorded: String, planned: String },
+    RehearsalInLiveRun,
+    LiveInRehearsal,
+}
+
+impl FromMismatch {
+    fn localize(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Self::OtherCluster { recorded, planned }, Lang::En) => {
+                format!("it is a run of cluster {recorded:?}, the workbook plans {planned:?}")
+            }
+            (Self::OtherCluster { recorded, planned }, Lang::ZhCn) => {
+                format!("它是集群 {recorded} 的运行，规划表中是 {planned}")
+            }
+            (Self::OtherHosts { recorded, planned }, Lang::En) => {
+                format!("its hosts are {recorded}, the workbook's are {planned}")
+            }
+            (Self::OtherHosts { recorded, planned }, Lang::ZhCn) => {
+                format!("它的主机是 {recorded}，规划表中的是 {planned}")
+            }
+            (Self::RehearsalInLiveRun, Lang::En) => {
+                "it is a rehearsal's run (against the simulator), this run is live".into()
+            }
+            (Self::RehearsalInLiveRun, Lang::ZhCn) => {
+                "它是（针对模拟集群的）预演运行，而本次运行针对真实集群".into()
+            }
+            (Self::LiveInRehearsal, Lang::En) => {
+                "it is a live run, this run is a rehearsal (against the simulator)".into()
+            }
+            (Self::LiveInRehearsal, Lang::ZhCn) => {
+                "它是真实集群的运行，而本次运行是（针对模拟集群的）预演".into()
+            }
+        }
+    }
+}
+
+smtx_i18n::catalog! {
+    /// What the commands say besides the run's steps.
+    pub enum CliMsg {
+        CannotReadWorkbook { file: String, reason: String },
+        /// A rehearsal writes the serial into a copy, never the customer's workbook.
+        RehearsalCopy { copy: String, original: String },
+        /// The failed stage's log, when the run wrote one.
+        SeeLog { log: String },
+        /// `--from` names the run directory of another cluster (or kind of run).
+        FromMismatch { dir: String, why: FromMismatch },
+        FromUnreadable { error: Text },
+        /// An ISO named explicitly (flag or settings file) that is not a file.
+        MissingIso { iso: String, reason: String },
+        RunFailed { error: Text },
+        CannotPrintReport,
+        PathError { path: String, reason: String },
+        TooManyRunDirs { name: String },
+        /// A simulated host: where its HTTP(S) and SSH answer.
+        SimNode { name: String, ip: String, url: String, ssh: Option<String> },
+        CannotCreate { path: String },
+        CannotWrite { path: String },
+        CannotStartSim,
+        ExampleInvalid,
+        NoRuntime { reason: String },
+        Stopping,
+        QuitNow,
+        Aborted,
+        /// A transfer's progress line (when stderr is not a terminal).
+        Upload { file: String, bytes_done: u64, total: u64, bytes_per_sec: u64, eta_secs: Option<u64> },
+    }
+}
+
+impl Localize for CliMsg {
+    fn localize(&self, lang: Lang) -> String {
+        use Lang::{En, ZhCn};
+        match (self, lang) {
+            (Self::CannotReadWorkbook { file, reason }, En) => {
+                format!("{file}: cannot read the workbook: {reason}")
+            }
+            (Self::CannotReadWorkbook { file, reason }, ZhCn) => {
+                format!("{file}：无法读取规划表：{}", quoted(lang, reason))
+            }
+            (Self::RehearsalCopy { copy, original }, En) => {
+                format!("rehearsal: the serial goes into {copy}; {original} is left as it is")
+            }
+            (Self::RehearsalCopy { copy, original }, ZhCn) => {
+                format!("预演：序列号写入副本 {copy}，{original} 保持不变")
+            }
+            (Self::SeeLog { log }, En) => format!("hint: see the failed step above and {log}"),
+            (Self::SeeLog { log }, ZhCn) => format!("hint: 查看上面失败的步骤以及 {log}"),
+            (Self::FromMismatch { dir, why }, En) => format!(
+                "--from {dir}: {}; refusing to reuse it (hint: run prepare again without --from, \
+                 or pass the run directory of this cluster)",
+                why.localize(lang)
+            ),
+            (Self::FromMismatch { dir, why }, ZhCn) => format!(
+                "--from {dir}：{}；拒绝使用（hint: 去掉 --from 重新运行准备阶段，或指定本集群的运行目录）",
+                why.localize(lang)
+            ),
+            (Self::FromUnreadable { error }, _) => match lang {
+                En => format!("--from: {}", error.en),
+                ZhCn => format!("--from：{}", error.zh_cn),
+            },
+            (Self::MissingIso { iso, reason }, En) => format!(
+                "--vmtools-iso {iso}: {reason} (hint: check the path, or leave --vmtools-iso and \
+                 vmtools.iso out to use the newest SMTX_VMTOOLS-*.iso in the current directory)"
+            ),
+            (Self::MissingIso { iso, reason }, ZhCn) => format!(
+                "--vmtools-iso {iso}：{}（hint: 检查路径；或不指定 --vmtools-iso 与 vmtools.iso，\
+                 使用当前目录中最新的 SMTX_VMTOOLS-*.iso）",
+                quoted(lang, reason)
+            ),
+            (Self::RunFailed { error }, En) => format!("run failed: {}", error.en),
+            (Self::RunFailed { error }, ZhCn) => format!("运行失败：{}", error.zh_cn),
+            (Self::CannotPrintReport, En) => "cannot print the report".into(),
+            (Self::CannotPrintReport, ZhCn) => "无法输出报告".into(),
+            (Self::PathError { path, reason }, En) => format!("{path}: {reason}"),
+            (Self::PathError { path, reason }, ZhCn) => {
+                format!("{path}：出错：{}", quoted(lang, reason))
+            }
+            (Self::TooManyRunDirs { name }, En) => format!(
+                "{name}: a thousand run directories of this name exist already; pass --run-dir"
+            ),
+            (Self::TooManyRunDirs { name }, ZhCn) => {
+                format!("{name}：同名运行目录已有一千个；请用 --run-dir 指定")
+            }
+            (Self::SimNode { name, ip, url, ssh }, _) => {
+                let ssh = ssh
+                    .as_ref()
+                    .map(|ssh| match lang {
+                        En => format!("  ssh {ssh}"),
+                        ZhCn => format!("，SSH 在 {ssh}"),
+                    })
+                    .unwrap_or_default();
+                format!("{name}  {ip} → {url}{ssh}")
+            }
+            (Self::CannotCreate { path }, En) => format!("cannot create {path}"),
+            (Self::CannotCreate { path }, ZhCn) => format!("无法创建 {path}"),
+            (Self::CannotWrite { path }, En) => format!("cannot write {path}"),
+            (Self::CannotWrite { path }, ZhCn) => format!("无法写入 {path}"),
+            (Self::CannotStartSim, En) => "cannot start the simulator".into(),
+            (Self::CannotStartSim, ZhCn) => "无法启动模拟集群".into(),
+            (Self::ExampleInvalid, En) => {
+                "the example workbook does not validate: this is a bug".into()
+            }
+            (Self::ExampleInvalid, ZhCn) => "示例规划表未通过校验：这是程序缺陷".into(),
+            (Self::NoRuntime { reason }, En) => {
+                format!("cannot start the async runtime: {reason}")
+            }
+            (Self::NoRuntime { reason }, ZhCn) => {
+                format!("无法启动异步运行时：{}", quoted(lang, reason))
+            }
+            (Self::Stopping, En) => {
+                "stopping: aborting the step under way (press Ctrl-C again to quit at once)".into()
+            }
+            (Self::Stopping, ZhCn) => "正在停止：中止当前步骤（再按一次 Ctrl-C 立即退出）".into(),
+            (Self::QuitNow, En) => "quitting at once".into(),
+            (Self::QuitNow, ZhCn) => "立即退出".into(),
+            (Self::Aborted, En) => {
+                "aborted: the run directory records how far it got; to continue, run".into()
+            }
+            (Self::Aborted, ZhCn) => "已中止：运行目录记录了进度；继续执行请运行".into(),
+            (
+                Self::Upload {
+                    file,
+                    bytes_done,
+                    total,
+                    bytes_per_sec,
+                    eta_secs,
+                },
+                _,
+            ) => {
+                let percent = *bytes_done as f64 * 100.0 / (*total).max(1) as f64;
+                let mib = total / (1024 * 1024);
+                let mib_per_sec = *bytes_per_sec as f64 / (1024.0 * 1024.0);
+                let eta = eta_secs.map_or_else(|| "-".to_string(), |eta| format!("{eta}s"));
+                match lang {
+                    En => format!(
+                        "upload {file}: {percent:.0}% of {mib} MiB, {mib_per_sec:.1} MiB/s, ETA {eta}"
+                    ),
+                    ZhCn => format!(
+                        "上传 {file}：{percent:.0}%，共 {mib} MiB，{mib_per_sec:.1} MiB/s，预计剩余 {eta}"
+                    ),
+                }
+            }
+        }
     }
 }
 
@@ -364,14 +450,223 @@ mod tests {
         );
     }
 
+    fn s(text: &str) -> String {
+        text.to_string()
+    }
+
+    fn assert_whole<M: Localize>(
+        variants: &[&str],
+        samples: &[M],
+        variant_of: impl Fn(&M) -> &'static str,
+    ) {
+        let problems = smtx_i18n::catalog_problems(variants, samples, variant_of);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    /// Every message of the CLI's catalogs, in both languages.
     #[test]
-    fn step_labels() {
-        assert_eq!(step_label(Lang::En, "set_dns"), "set_dns");
-        assert_eq!(step_label(Lang::ZhCn, "set_dns"), "设置 DNS");
-        assert_eq!(
-            step_label(Lang::ZhCn, "host_password node-01 (10.0.20.11)"),
-            "主机密码 node-01 (10.0.20.11)"
-        );
-        assert_eq!(step_label(Lang::ZhCn, "something_new"), "something_new");
+    fn every_cli_message_renders_in_both_languages() {
+        let error = Text {
+            en: s("API client: no API base"),
+            zh_cn: s("API 客户端：没有 API 地址"),
+        };
+        let path = || s("/srv/site/runs/a");
+        let mut samples = vec![
+            CliMsg::CannotReadWorkbook {
+                file: s("w.xlsx"),
+                reason: s("No such file or directory (os error 2)"),
+            },
+            CliMsg::RehearsalCopy {
+                copy: path(),
+                original: s("w.xlsx"),
+            },
+            CliMsg::SeeLog { log: path() },
+            CliMsg::FromUnreadable {
+                error: error.clone(),
+            },
+            CliMsg::MissingIso {
+                iso: s("x.iso"),
+                reason: s("not a file"),
+            },
+            CliMsg::RunFailed { error },
+            CliMsg::CannotPrintReport,
+            CliMsg::PathError {
+                path: path(),
+                reason: s("Permission denied"),
+            },
+            CliMsg::TooManyRunDirs { name: path() },
+            CliMsg::SimNode {
+                name: s("node-01"),
+                ip: s("10.0.20.11"),
+                url: s("https://127.0.0.1:4443"),
+                ssh: Some(s("127.0.0.1:2222")),
+            },
+            CliMsg::CannotCreate { path: path() },
+            CliMsg::CannotWrite { path: path() },
+            CliMsg::CannotStartSim,
+            CliMsg::ExampleInvalid,
+            CliMsg::NoRuntime {
+                reason: s("too many open files"),
+            },
+            CliMsg::Stopping,
+            CliMsg::QuitNow,
+            CliMsg::Aborted,
+            CliMsg::Upload {
+                file: s("SMTX_VMTOOLS-3.2.0.iso"),
+                bytes_done: 1 << 20,
+                total: 2 << 20,
+                bytes_per_sec: 1 << 20,
+                eta_secs: Some(1),
+            },
+        ];
+        for why in [
+            FromMismatch::OtherCluster {
+                recorded: s("CN-BJ-01"),
+                planned: s("CN-SH-02"),
+            },
+            FromMismatch::OtherHosts {
+                recorded: s("10.0.20.11"),
+                planned: s("10.0.30.11"),
+            },
+            FromMismatch::RehearsalInLiveRun,
+            FromMismatch::LiveInRehearsal,
+        ] {
+            samples.push(CliMsg::FromMismatch { dir: path(), why });
+        }
+        assert_whole(CliMsg::VARIANTS, &samples, CliMsg::variant);
+
+        let plan = [
+            PlanMsg::WorkbookHeader { file: s("w.xlsx") },
+            PlanMsg::RenderingJson,
+            PlanMsg::SerialWritten {
+                file: s("w.xlsx"),
+                serial: s("e47a1fc9"),
+                cell: s("主机规划!E19"),
+                previous: Some(s("0000")),
+            },
+            PlanMsg::SerialWritten {
+                file: s("w.xlsx"),
+                serial: s("e47a1fc9"),
+                cell: s("主机规划!E19"),
+                previous: None,
+            },
+            PlanMsg::SerialAlreadyThere {
+                file: s("w.xlsx"),
+                cell: s("主机规划!E19"),
+                serial: s("e47a1fc9"),
+            },
+            PlanMsg::SetSerialOpenHint,
+            PlanMsg::SetSerialOccupiedHint,
+            PlanMsg::SetSerialReadOnlyHint,
+        ];
+        assert_whole(PlanMsg::VARIANTS, &plan, PlanMsg::variant);
+
+        let sim = [
+            SimMsg::SimWorkbookErrors {
+                file: s("w.xlsx"),
+                count: 2,
+            },
+            SimMsg::SimCheckHint { file: s("w.xlsx") },
+            SimMsg::ChunkSizeZero,
+            SimMsg::CannotReadScenario {
+                path: s("s.toml"),
+                reason: s("No such file"),
+            },
+            SimMsg::BadScenario {
+                path: s("s.toml"),
+                reason: s("unknown fault kind"),
+            },
+            SimMsg::EmptyControlToken,
+            SimMsg::StartingSim,
+            SimMsg::SimVip {
+                ip: s("10.0.20.10"),
+                url: s("https://127.0.0.1:4444"),
+                ssh: None,
+            },
+            SimMsg::SimControl {
+                url: s("https://127.0.0.1:4443"),
+                token: true,
+            },
+            SimMsg::SimSettingsFile {
+                path: s("sim.toml"),
+            },
+            SimMsg::SimRunHint {
+                config: s("sim.toml"),
+                workbook: s("w.xlsx"),
+            },
+            SimMsg::SimCurlHint {
+                command: s("curl --insecure https://10.0.20.11/_sim/state"),
+            },
+            SimMsg::Simulating,
+            SimMsg::StoppingSim,
+            SimMsg::WaitingForCtrlC,
+            SimMsg::Resolving {
+                path: s("sim.toml"),
+            },
+            SimMsg::Creating {
+                path: s("/srv/site"),
+            },
+            SimMsg::Writing {
+                path: s("sim.toml"),
+            },
+        ];
+        assert_whole(SimMsg::VARIANTS, &sim, SimMsg::variant);
+    }
+
+    /// The fixed words and lines: Chinese, with no English left.
+    #[test]
+    fn fixed_words_and_lines_render_in_chinese() {
+        use Msg::*;
+        let mut lines: Vec<String> = [
+            Stage,
+            Step,
+            Status,
+            Time,
+            Summary,
+            RunDir,
+            Workbook,
+            Serial,
+            DryRunCalls,
+            WorkbookHasErrors,
+            HintWarnings,
+            HintFailed,
+            DemoStarting,
+            DemoSimulator,
+        ]
+        .into_iter()
+        .map(|msg| text(Lang::ZhCn, msg).to_string())
+        .collect();
+        for status in [
+            StepStatus::Ok,
+            StepStatus::Skipped,
+            StepStatus::Warning,
+            StepStatus::Failed,
+            StepStatus::Aborted,
+        ] {
+            lines.push(status_word(Lang::ZhCn, status).to_string());
+        }
+        let counts = StepCounts {
+            ok: 3,
+            warning: 1,
+            skipped: 1,
+            failed: 1,
+            aborted: 1,
+        };
+        lines.push(summary_line(Lang::ZhCn, counts));
+        lines.push(dry_run_summary(Lang::ZhCn, 12, counts));
+        for kind in [TargetKind::Rehearsal, TargetKind::Live, TargetKind::DryRun] {
+            lines.push(target_line(
+                Lang::ZhCn,
+                "https://10.0.20.11",
+                Some("127.0.0.1:4443"),
+                kind,
+            ));
+        }
+        lines.push(error_line(Lang::ZhCn, "无法读取"));
+        for line in lines {
+            assert!(smtx_i18n::has_cjk(&line), "{line}");
+            let english = smtx_i18n::untranslated_words(&line);
+            assert!(english.is_empty(), "{english:?} in {line}");
+        }
     }
 }

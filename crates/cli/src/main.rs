@@ -16,6 +16,7 @@ mod settings;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use smtx_i18n::Localize as _;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -26,6 +27,9 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Language of messages: en or zh-CN (default: SMTX_LANG, else the locale).
+    #[arg(long, global = true, value_name = "LANG", value_parser = i18n::parse_lang)]
+    lang: Option<i18n::Lang>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,30 +81,34 @@ impl From<Outcome> for ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let lang = i18n::Lang::detect(cli.lang);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            errln!("error: cannot start the async runtime: {error}");
+            let message = i18n::CliMsg::NoRuntime {
+                reason: error.to_string(),
+            };
+            errln!("{}", i18n::error_line(lang, &message.localize(lang)));
             return ExitCode::from(1);
         }
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Plan(args) => commands::plan::run(args),
-            Command::Sim(args) => commands::sim::run(args).await,
-            Command::Run(args) => commands::run::run(*args).await,
-            Command::Demo(args) => commands::demo::run(args).await,
-            Command::Check(args) => commands::check::run(args).await,
+            Command::Plan(args) => commands::plan::run(args, lang),
+            Command::Sim(args) => commands::sim::run(args, lang).await,
+            Command::Run(args) => commands::run::run(*args, lang).await,
+            Command::Demo(args) => commands::demo::run(args, lang).await,
+            Command::Check(args) => commands::check::run(args, lang).await,
         }
     });
     match result {
         Ok(outcome) => outcome.into(),
         Err(error) => {
             // `{:#}` prints the whole context chain on one line.
-            errln!("error: {error:#}");
+            errln!("{}", i18n::error_line(lang, &format!("{error:#}")));
             ExitCode::from(error_exit_code(&error))
         }
     }

@@ -6,19 +6,31 @@ use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use smtx_engine::{ProgressEvent, ProgressSink, RunReport, StepStatus};
+use smtx_engine::{Localize, ProgressEvent, ProgressSink, RunReport, StepStatus};
 
-use crate::i18n::{
-    Lang, Msg, dry_run_summary, see_log, status_word, step_label, summary_line, text,
-};
+use crate::i18n::{CliMsg, Lang, Msg, dry_run_summary, status_word, summary_line, text};
 
-fn marker(status: StepStatus) -> &'static str {
-    match status {
-        StepStatus::Ok => "[ok]  ",
-        StepStatus::Skipped => "[skip]",
-        StepStatus::Warning => "[warn]",
-        StepStatus::Failed => "[FAIL]",
-        StepStatus::Aborted => "[STOP]",
+/// A step line's status marker, six columns wide in either language.
+fn marker(lang: Lang, status: StepStatus) -> &'static str {
+    match (lang, status) {
+        (Lang::En, StepStatus::Ok) => "[ok]  ",
+        (Lang::En, StepStatus::Skipped) => "[skip]",
+        (Lang::En, StepStatus::Warning) => "[warn]",
+        (Lang::En, StepStatus::Failed) => "[FAIL]",
+        (Lang::En, StepStatus::Aborted) => "[STOP]",
+        (Lang::ZhCn, StepStatus::Ok) => "[成功]",
+        (Lang::ZhCn, StepStatus::Skipped) => "[跳过]",
+        (Lang::ZhCn, StepStatus::Warning) => "[警告]",
+        (Lang::ZhCn, StepStatus::Failed) => "[失败]",
+        (Lang::ZhCn, StepStatus::Aborted) => "[中止]",
+    }
+}
+
+/// `label: value` with the language's colon.
+fn labelled(lang: Lang, msg: Msg, value: &str) -> String {
+    match lang {
+        Lang::En => format!("{}: {value}", text(lang, msg)),
+        Lang::ZhCn => format!("{}：{value}", text(lang, msg)),
     }
 }
 
@@ -35,7 +47,7 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
     let terminal = std::io::stderr().is_terminal();
     ProgressSink::new(move |event| match event {
         ProgressEvent::StageStarted { stage } => {
-            errln!("== {} {stage}", text(lang, Msg::Stage));
+            errln!("== {} {}", text(lang, Msg::Stage), stage.label(lang));
         }
         ProgressEvent::StepStarted { .. } => {}
         ProgressEvent::StepFinished { result, .. } => {
@@ -46,13 +58,14 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
             }
             let what = result
                 .error
-                .as_deref()
-                .or(result.detail.as_deref())
-                .unwrap_or("");
+                .as_ref()
+                .or(result.detail.as_ref())
+                .map(|message| message.localize(lang))
+                .unwrap_or_default();
             errln!(
                 "  {} {} {:>6}  {what}",
-                marker(result.status),
-                pad(&step_label(lang, &result.action), 36),
+                marker(lang, result.status),
+                pad(&result.step.label(lang), 36),
                 seconds(result.elapsed_ms),
             );
             if let Some(hint) = &result.hint
@@ -61,15 +74,16 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
                     StepStatus::Warning | StepStatus::Failed | StepStatus::Aborted
                 )
             {
-                errln!("         hint: {hint}");
+                errln!("         hint: {}", hint.localize(lang));
             }
         }
         ProgressEvent::Transfer {
-            action,
+            file,
             bytes_done,
             total,
             bytes_per_sec,
             eta,
+            ..
         } => {
             if terminal {
                 if let Ok(mut slot) = bar.lock() {
@@ -80,28 +94,39 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
                         ) {
                             bar.set_style(style.progress_chars("=> "));
                         }
-                        bar.set_message(action.clone());
+                        bar.set_message(match lang {
+                            Lang::En => format!("upload {file}"),
+                            Lang::ZhCn => format!("上传 {file}"),
+                        });
                         bar
                     });
                     bar.set_position(*bytes_done);
                 }
             } else if *total > 0 && (*bytes_done == *total || *bytes_done == 0) {
-                let eta = eta.map(|e| format!("{:.0}s", e.as_secs_f64()));
-                errln!(
-                    "  {action}: {:.0}% of {} MiB, {:.1} MiB/s, ETA {}",
-                    *bytes_done as f64 * 100.0 / *total as f64,
-                    total / (1024 * 1024),
-                    bytes_per_sec / (1024.0 * 1024.0),
-                    eta.unwrap_or_else(|| "-".to_string())
-                );
+                let line = CliMsg::Upload {
+                    file: file.clone(),
+                    bytes_done: *bytes_done,
+                    total: *total,
+                    bytes_per_sec: *bytes_per_sec as u64,
+                    eta_secs: eta.map(|eta| eta.as_secs_f64().round() as u64),
+                };
+                errln!("  {}", line.localize(lang));
             }
         }
         ProgressEvent::StageFinished { stage, status } => {
-            errln!(
-                "== {} {stage}: {}",
-                text(lang, Msg::Stage),
-                status_word(lang, *status)
-            );
+            let status = status_word(lang, *status);
+            match lang {
+                Lang::En => errln!(
+                    "== {} {}: {status}",
+                    text(lang, Msg::Stage),
+                    stage.label(lang)
+                ),
+                Lang::ZhCn => errln!(
+                    "== {} {}：{status}",
+                    text(lang, Msg::Stage),
+                    stage.label(lang)
+                ),
+            }
         }
     })
 }
@@ -119,7 +144,7 @@ pub fn print_report(lang: Lang, report: &RunReport) {
         .stages
         .iter()
         .flat_map(|stage| &stage.steps)
-        .map(|step| display_width(&step_label(lang, &step.action)))
+        .map(|step| display_width(&step.step.label(lang)))
         .max()
         .unwrap_or(0)
         .max(20);
@@ -135,8 +160,8 @@ pub fn print_report(lang: Lang, report: &RunReport) {
         for step in &stage.steps {
             outln!(
                 "{} {} {} {:>7}",
-                pad(&stage.stage, 16),
-                pad(&step_label(lang, &step.action), width),
+                pad(&stage.stage.label(lang), 16),
+                pad(&step.step.label(lang), width),
                 pad(status_word(lang, step.status), 8),
                 seconds(step.elapsed_ms)
             );
@@ -148,13 +173,15 @@ pub fn print_report(lang: Lang, report: &RunReport) {
     } else {
         summary_line(lang, report.counts())
     };
-    outln!("{}: {verdict}", text(lang, Msg::Summary));
-    outln!("{}: {}", text(lang, Msg::RunDir), report.run_dir.display());
+    outln!("{}", labelled(lang, Msg::Summary, &verdict));
+    let run_dir = report.run_dir.display().to_string();
+    outln!("{}", labelled(lang, Msg::RunDir, &run_dir));
     if let Some(workbook) = &report.workbook {
-        outln!("{}: {}", text(lang, Msg::Workbook), workbook.display());
+        let workbook = workbook.display().to_string();
+        outln!("{}", labelled(lang, Msg::Workbook, &workbook));
     }
     if let Some(serial) = &report.serial {
-        outln!("{}: {serial}", text(lang, Msg::Serial));
+        outln!("{}", labelled(lang, Msg::Serial, serial));
     }
     match report.status {
         StepStatus::Warning if !report.dry_run => outln!("{}", text(lang, Msg::HintWarnings)),
@@ -168,11 +195,17 @@ pub fn print_report(lang: Lang, report: &RunReport) {
                     report
                         .run_dir
                         .join("logs")
-                        .join(format!("stage_{}.log", stage.stage))
+                        .join(format!("stage_{}.log", stage.stage.name()))
                 })
                 .filter(|log| log.is_file());
             match log {
-                Some(log) => outln!("{}", see_log(lang, &log)),
+                Some(log) => outln!(
+                    "{}",
+                    CliMsg::SeeLog {
+                        log: log.display().to_string()
+                    }
+                    .localize(lang)
+                ),
                 None => outln!("{}", text(lang, Msg::HintFailed)),
             }
         }

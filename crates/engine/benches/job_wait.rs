@@ -124,7 +124,7 @@ async fn one_run(job_ms: u64) -> BenchResult<(Duration, usize)> {
     let stage = report
         .stages
         .iter()
-        .find(|stage| stage.stage == Stage::ConfigCluster.name())
+        .find(|stage| stage.stage == Stage::ConfigCluster)
         .ok_or("no config_cluster stage in the report")?;
     Ok((Duration::from_millis(stage.elapsed_ms), jobs))
 }

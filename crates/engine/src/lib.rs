@@ -6,21 +6,30 @@
 pub mod check;
 mod context;
 mod lock;
+pub mod messages;
 mod progress;
 mod report;
 mod settings;
 mod stage_log;
 pub mod stages;
+mod step;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub use context::{CONTEXT_FILE, RunContext};
+pub use context::{
+    CONTEXT_FILE, ConfigClusterRecord, DeployCloudtowerRecord, DeployVerifyRecord, Extra,
+    HostScans, PrepareRecord, RecordedStep, RunContext, ScannedHost, SvtImageRecord,
+    WorkbookIdentity,
+};
 pub use lock::LOCK_FILE;
+pub use messages::Message;
 pub use progress::{ProgressEvent, ProgressSink};
 pub use report::{RunReport, StageReport, StepCounts, StepResult, StepStatus};
 pub use settings::{Combine, DEPLOYMENT_SSH_PASSWORD, Settings, SettingsLayer};
+pub use smtx_i18n::{Lang, Localize};
 use smtx_plan::Plan;
+pub use step::{HostRef, NetworkRef, Step};
 pub use tokio_util::sync::CancellationToken;
 use tracing::instrument::WithSubscriber;
 
@@ -36,8 +45,20 @@ const ABORT_BACKSTOP: Duration = Duration::from_millis(600);
 pub enum EngineError {
     #[error("{path}: {reason}")]
     Io { path: PathBuf, reason: String },
+    /// `--from` names a directory whose context.json does not parse.
+    #[error("{path}: not a run context: {reason}")]
+    NotAContext { path: PathBuf, reason: String },
+    /// A rehearsal's copy of the workbook could not be made.
+    #[error("{path}: cannot copy the workbook {}: {reason}", from.display())]
+    CopyWorkbook {
+        path: PathBuf,
+        from: PathBuf,
+        reason: String,
+    },
     #[error("API client: {0}")]
     Client(#[from] smtx_api::ApiError),
+    #[error("API client: no API base: the workbook has no host and no --api-base was given")]
+    NoApiBase,
     #[error("unknown stage {0:?} (known: prepare, config_cluster)")]
     UnknownStage(String),
     /// Another run holds the run directory's lock.
@@ -49,7 +70,7 @@ pub enum EngineError {
 }
 
 /// The stages, in the order they run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stage {
     Prepare,
     ConfigCluster,
@@ -63,6 +84,24 @@ impl Stage {
             Self::Prepare => "prepare",
             Self::ConfigCluster => "config_cluster",
         }
+    }
+
+    /// The stage as a person reads it.
+    pub fn label(self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.name().to_string(),
+            Lang::ZhCn => match self {
+                Self::Prepare => "准备",
+                Self::ConfigCluster => "配置集群",
+            }
+            .to_string(),
+        }
+    }
+}
+
+impl serde::Serialize for Stage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
     }
 }
 
@@ -132,9 +171,10 @@ pub async fn run(request: RunRequest) -> Result<RunReport, EngineError> {
     // the copy another run is writing its serial into.
     let workbook = if settings.rehearsal && !settings.dry_run {
         let copy = rehearsal_workbook(&run_dir, &workbook.path);
-        let io = |e: std::io::Error| EngineError::Io {
+        let io = |e: std::io::Error| EngineError::CopyWorkbook {
             path: copy.clone(),
-            reason: format!("cannot copy the workbook {}: {e}", workbook.path.display()),
+            from: workbook.path.clone(),
+            reason: e.to_string(),
         };
         std::fs::copy(&workbook.path, &copy).map_err(io)?;
         // The copy is the run's own: writable even when the workbook is not
@@ -162,12 +202,10 @@ pub async fn run(request: RunRequest) -> Result<RunReport, EngineError> {
     let mut serial = None;
     for stage in stages {
         let started = Instant::now();
-        progress.emit(ProgressEvent::StageStarted {
-            stage: stage.name().to_string(),
-        });
+        progress.emit(ProgressEvent::StageStarted { stage });
         let (dispatch, _log_path) = stage_log::stage_dispatch(&run_dir, stage.name())?;
         let mut run = stages::StageRun::new(
-            stage.name(),
+            stage,
             &settings,
             &workbook,
             client.clone(),
@@ -197,9 +235,9 @@ pub async fn run(request: RunRequest) -> Result<RunReport, EngineError> {
         if outcome.is_none() && !run.has_stopped() {
             // The stage did not get to record its step as aborted (dropped
             // at the backstop, or not started): do it here, in its log.
-            let (action, step_started) = run.current_step();
+            let (step, step_started) = run.current_step();
             tracing::dispatcher::with_default(&dispatch, || {
-                run.record(stages::aborted_step(action), step_started);
+                run.record(stages::aborted_step(step), step_started);
             });
         }
         let outcome = outcome.unwrap_or_default();
@@ -207,23 +245,13 @@ pub async fn run(request: RunRequest) -> Result<RunReport, EngineError> {
             serial = Some(found);
         }
         let results = run.results;
-        let report = StageReport::from_steps(
-            stage.name(),
-            results.clone(),
-            started.elapsed().as_millis() as u64,
-        );
-        let stage_extra = context.stage_mut(stage.name());
-        stage_extra.insert(
-            "results".to_string(),
-            serde_json::to_value(&results).unwrap_or_default(),
-        );
-        stage_extra.insert(
-            "status".to_string(),
-            serde_json::Value::String(report.status.as_str().to_string()),
-        );
+        context
+            .extra
+            .record_stage(stage, &results, Some(StageReport::status_of(&results)));
+        let report = StageReport::from_steps(stage, results, started.elapsed().as_millis() as u64);
         context.save(&run_dir)?;
         progress.emit(ProgressEvent::StageFinished {
-            stage: stage.name().to_string(),
+            stage,
             status: report.status,
         });
         let stop = matches!(report.status, StepStatus::Failed | StepStatus::Aborted);

@@ -6,25 +6,31 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::StepResult;
+use crate::{Stage, Step, StepResult};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum ProgressEvent {
     StageStarted {
-        stage: String,
+        stage: Stage,
     },
     StepStarted {
-        stage: String,
-        action: String,
+        stage: Stage,
+        #[serde(rename = "action")]
+        step: Step,
     },
     StepFinished {
-        stage: String,
-        result: StepResult,
+        stage: Stage,
+        /// Boxed: a result with its messages is much larger than the other
+        /// events.
+        result: Box<StepResult>,
     },
     /// Long transfers (the VMTools ISO).
     Transfer {
-        action: String,
+        #[serde(rename = "action")]
+        step: Step,
+        /// What is sent (the ISO's file name).
+        file: String,
         bytes_done: u64,
         total: u64,
         bytes_per_sec: f64,
@@ -32,7 +38,7 @@ pub enum ProgressEvent {
         eta: Option<Duration>,
     },
     StageFinished {
-        stage: String,
+        stage: Stage,
         status: crate::StepStatus,
     },
 }

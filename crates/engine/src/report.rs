@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use smtx_api::PlannedCall;
 
+use crate::{Message, Stage, Step};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StepStatus {
@@ -33,25 +35,30 @@ impl StepStatus {
 }
 
 /// One step's outcome: `{action, status, error?}` plus what a reader needs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StepResult {
-    pub action: String,
+    /// Written as the step's wire form (`host_password node-01 (10.0.20.11)`).
+    #[serde(rename = "action")]
+    pub step: Step,
     pub status: StepStatus,
+    /// Why the step did not succeed (or, when skipped, why there was
+    /// nothing to do). Messages are typed: a front end renders them in its
+    /// language; files hold their English text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<Message>,
     /// What was done or found, for people (`created vDS-Prod (uuid …)`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<Message>,
     /// What to do about a warning or failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
+    pub hint: Option<Message>,
     pub elapsed_ms: u64,
 }
 
 impl StepResult {
-    pub fn new(action: impl Into<String>, status: StepStatus) -> Self {
+    pub fn new(step: Step, status: StepStatus) -> Self {
         Self {
-            action: action.into(),
+            step,
             status,
             error: None,
             detail: None,
@@ -59,60 +66,65 @@ impl StepResult {
             elapsed_ms: 0,
         }
     }
-    pub fn ok(action: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self::new(action, StepStatus::Ok).with_detail(detail)
+    pub fn ok(step: Step, detail: impl Into<Message>) -> Self {
+        Self::new(step, StepStatus::Ok).with_detail(detail)
     }
-    pub fn skipped(action: impl Into<String>, reason: impl Into<String>) -> Self {
-        let mut result = Self::new(action, StepStatus::Skipped);
+    pub fn skipped(step: Step, reason: impl Into<Message>) -> Self {
+        let mut result = Self::new(step, StepStatus::Skipped);
         result.error = Some(reason.into());
         result
     }
-    pub fn warning(action: impl Into<String>, error: impl Into<String>) -> Self {
-        let mut result = Self::new(action, StepStatus::Warning);
+    pub fn warning(step: Step, error: impl Into<Message>) -> Self {
+        let mut result = Self::new(step, StepStatus::Warning);
         result.error = Some(error.into());
         result
     }
-    pub fn failed(action: impl Into<String>, error: impl Into<String>) -> Self {
-        let mut result = Self::new(action, StepStatus::Failed);
+    pub fn failed(step: Step, error: impl Into<Message>) -> Self {
+        let mut result = Self::new(step, StepStatus::Failed);
         result.error = Some(error.into());
         result
     }
-    pub fn aborted(action: impl Into<String>, error: impl Into<String>) -> Self {
-        let mut result = Self::new(action, StepStatus::Aborted);
+    pub fn aborted(step: Step, error: impl Into<Message>) -> Self {
+        let mut result = Self::new(step, StepStatus::Aborted);
         result.error = Some(error.into());
         result
     }
-    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+    pub fn with_detail(mut self, detail: impl Into<Message>) -> Self {
         self.detail = Some(detail.into());
         self
     }
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+    pub fn with_hint(mut self, hint: impl Into<Message>) -> Self {
         self.hint = Some(hint.into());
         self
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StageReport {
-    pub stage: String,
+    pub stage: Stage,
     pub status: StepStatus,
     pub steps: Vec<StepResult>,
     pub elapsed_ms: u64,
 }
 
 impl StageReport {
-    /// A stage is as bad as its worst step.
-    pub fn from_steps(stage: &str, steps: Vec<StepResult>, elapsed_ms: u64) -> Self {
-        let status = steps
+    /// The worst status among `steps` (a skip counts as ok).
+    pub fn status_of(steps: &[StepResult]) -> StepStatus {
+        steps
             .iter()
             .map(|s| match s.status {
                 StepStatus::Skipped => StepStatus::Ok,
                 other => other,
             })
             .max()
-            .unwrap_or(StepStatus::Ok);
+            .unwrap_or(StepStatus::Ok)
+    }
+
+    /// A stage is as bad as its worst step.
+    pub fn from_steps(stage: Stage, steps: Vec<StepResult>, elapsed_ms: u64) -> Self {
+        let status = Self::status_of(&steps);
         Self {
-            stage: stage.to_string(),
+            stage,
             status,
             steps,
             elapsed_ms,
@@ -120,7 +132,7 @@ impl StageReport {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunReport {
     pub run_dir: PathBuf,
     pub status: StepStatus,

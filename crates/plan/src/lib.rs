@@ -9,6 +9,7 @@ pub mod crafted;
 pub mod fixture;
 pub mod layout;
 mod limits;
+mod messages;
 mod model;
 mod ooxml;
 mod read;
@@ -16,6 +17,7 @@ pub mod report;
 mod serial;
 
 pub use limits::{Limit, LimitExceeded, WorkbookLimits, read_workbook_file};
+pub use messages::{Problem, VdsRole};
 pub use model::*;
 pub use read::{
     ParsedWorkbook, PlanError, cell_text, check_hostname, is_domain_name, parse_bond_mode,

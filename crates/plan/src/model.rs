@@ -356,7 +356,8 @@ pub struct Diagnostic {
     pub location: String,
     /// The field's name as the user knows it, e.g. `管理地址`.
     pub field: String,
-    pub message: String,
+    /// What is wrong, in either language (its English in JSON).
+    pub message: crate::Problem,
 }
 
 impl fmt::Display for Diagnostic {
@@ -370,5 +371,23 @@ impl fmt::Display for Diagnostic {
             "{severity}: {} ({}): {}",
             self.location, self.field, self.message
         )
+    }
+}
+
+impl smtx_i18n::Localize for Diagnostic {
+    fn localize(&self, lang: smtx_i18n::Lang) -> String {
+        match lang {
+            smtx_i18n::Lang::En => self.to_string(),
+            smtx_i18n::Lang::ZhCn => format!(
+                "{}：{}（{}）：{}",
+                match self.severity {
+                    Severity::Warning => "警告",
+                    Severity::Error => "错误",
+                },
+                self.location,
+                crate::messages::field_name(&self.field, lang),
+                self.message.localize(lang)
+            ),
+        }
     }
 }

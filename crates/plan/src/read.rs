@@ -23,6 +23,7 @@ use crate::{
     BmcPlan, BondMode, ClusterPlan, Diagnostic, FisheyeAdmin, HostPlan, InvalidCells, Ipv4Subnet,
     NetworkArchitecture, NetworkPlan, Plan, Severity, VdsPlan,
 };
+use crate::{Problem, VdsRole};
 
 /// A plan plus every problem found, in one pass. When [`has_errors`] is
 /// true, the plan's values at the cells in error are placeholders
@@ -349,7 +350,7 @@ impl PlanReader {
         self.value(sheet, cell).text().map(str::to_string)
     }
 
-    fn push(&mut self, severity: Severity, sheet: &str, cell: &str, field: &str, message: String) {
+    fn push(&mut self, severity: Severity, sheet: &str, cell: &str, field: &str, message: Problem) {
         self.diagnostics.push(Diagnostic {
             severity,
             location: format!("{sheet}!{cell}"),
@@ -358,11 +359,11 @@ impl PlanReader {
         });
     }
 
-    fn error(&mut self, sheet: &str, cell: &str, field: &str, message: String) {
+    fn error(&mut self, sheet: &str, cell: &str, field: &str, message: Problem) {
         self.push(Severity::Error, sheet, cell, field, message);
     }
 
-    fn warning(&mut self, sheet: &str, cell: &str, field: &str, message: String) {
+    fn warning(&mut self, sheet: &str, cell: &str, field: &str, message: Problem) {
         self.push(Severity::Warning, sheet, cell, field, message);
     }
 
@@ -373,12 +374,7 @@ impl PlanReader {
         match parse_ipv4(&text) {
             Some(ip) => Some(Ok(ip)),
             None => {
-                self.error(
-                    sheet,
-                    cell,
-                    field,
-                    format!("{text:?} is not an IPv4 address"),
-                );
+                self.error(sheet, cell, field, Problem::NotIpv4 { text: text.clone() });
                 Some(Err(text))
             }
         }
@@ -390,14 +386,7 @@ impl PlanReader {
     fn password(&mut self, sheet: &str, cell: &str, field: &str) -> Option<String> {
         let password = self.value_as(sheet, cell, Trim::No).text()?.to_string();
         if password.trim() != password {
-            self.warning(
-                sheet,
-                cell,
-                field,
-                "the password starts or ends with a space; the space is kept as part of the \
-                 password (delete it in the workbook if it was not meant)"
-                    .to_string(),
-            );
+            self.warning(sheet, cell, field, Problem::PasswordSpaces);
         }
         Some(password)
     }
@@ -414,7 +403,7 @@ impl PlanReader {
                     network,
                     layout::CLUSTER_NAME,
                     "集群名称",
-                    "the cluster name is empty".to_string(),
+                    Problem::ClusterNameEmpty,
                 );
                 String::new()
             }
@@ -423,8 +412,8 @@ impl PlanReader {
         let hosts = self.read_hosts(cluster_row);
         let cluster = self.read_cluster(cluster_name, cluster_row, &hosts);
         let fisheye = self.read_fisheye(cluster_row);
-        let management_vds = self.read_vds(layout::MANAGEMENT_VDS_ROW, "management", false);
-        let storage_vds = self.read_vds(layout::STORAGE_VDS_ROW, "storage", false);
+        let management_vds = self.read_vds(layout::MANAGEMENT_VDS_ROW, VdsRole::Management, false);
+        let storage_vds = self.read_vds(layout::STORAGE_VDS_ROW, VdsRole::Storage, false);
         let business_networks = self.read_business_networks();
         let business_vds = self.read_business_vds(
             &cluster,
@@ -471,14 +460,7 @@ impl PlanReader {
                     .iter()
                     .any(|col| self.text(sheet, &format!("{col}{row}")).is_some());
                 if stray {
-                    self.warning(
-                        sheet,
-                        &format!("H{row}"),
-                        "主机名",
-                        "this row has a BMC or storage address but no hostname or management \
-                         IP: ignored"
-                            .to_string(),
-                    );
+                    self.warning(sheet, &format!("H{row}"), "主机名", Problem::HostRowIgnored);
                 }
                 continue;
             }
@@ -492,13 +474,12 @@ impl PlanReader {
                 sheet,
                 &format!("H{first_extra}"),
                 "主机名",
-                format!(
-                    "{} hosts: a cluster in this workbook holds at most {} (rows {}..={})",
-                    hosts.len(),
-                    layout::MAX_HOSTS,
-                    layout::HOST_FIRST_ROW,
-                    layout::HOST_FIRST_ROW + 15
-                ),
+                Problem::TooManyHosts {
+                    count: hosts.len(),
+                    max: layout::MAX_HOSTS,
+                    first_row: layout::HOST_FIRST_ROW,
+                    last_row: layout::HOST_FIRST_ROW + 15,
+                },
             );
         }
         if hosts.is_empty() {
@@ -506,7 +487,7 @@ impl PlanReader {
                 sheet,
                 &format!("H{}", layout::HOST_FIRST_ROW),
                 "主机名",
-                "no hosts: fill in at least one host (hostname and management IP)".to_string(),
+                Problem::NoHosts,
             );
         }
         self.check_host_duplicates(&hosts);
@@ -519,17 +500,20 @@ impl PlanReader {
         let hostname = match hostname {
             Some(name) => {
                 if let Err(reason) = check_hostname(&name) {
-                    self.error(sheet, &cell("H"), "主机名", format!("{name:?} {reason}"));
+                    self.error(
+                        sheet,
+                        &cell("H"),
+                        "主机名",
+                        Problem::BadHostname {
+                            name: name.clone(),
+                            reason: reason.to_string(),
+                        },
+                    );
                 }
                 name
             }
             None => {
-                self.error(
-                    sheet,
-                    &cell("H"),
-                    "主机名",
-                    "the hostname is empty".to_string(),
-                );
+                self.error(sheet, &cell("H"), "主机名", Problem::HostnameEmpty);
                 String::new()
             }
         };
@@ -542,12 +526,7 @@ impl PlanReader {
                 Ipv4Addr::UNSPECIFIED
             }
             None => {
-                self.error(
-                    sheet,
-                    &cell("I"),
-                    "管理地址",
-                    "the management IP is empty".to_string(),
-                );
+                self.error(sheet, &cell("I"), "管理地址", Problem::ManagementIpEmpty);
                 Ipv4Addr::UNSPECIFIED
             }
         };
@@ -567,12 +546,7 @@ impl PlanReader {
                 None
             }
             None => {
-                self.warning(
-                    sheet,
-                    &cell("E"),
-                    "带外地址",
-                    "the BMC address is empty: the BMC account step skips this host".to_string(),
-                );
+                self.warning(sheet, &cell("E"), "带外地址", Problem::BmcEmpty);
                 None
             }
         };
@@ -584,14 +558,7 @@ impl PlanReader {
             None => {
                 // Only a host with a BMC address gets a BMC account.
                 if bmc_cell.is_some() {
-                    self.warning(
-                        sheet,
-                        &cell("G"),
-                        "带外密码",
-                        "the BMC password is empty: the template's default BMC password \
-                         (LAYOUT.md) is stored for this host"
-                            .to_string(),
-                    );
+                    self.warning(sheet, &cell("G"), "带外密码", Problem::BmcPasswordEmpty);
                 }
                 layout::DEFAULT_BMC_PASSWORD.to_string()
             }
@@ -606,10 +573,9 @@ impl PlanReader {
                     sheet,
                     &cell("K"),
                     "密码",
-                    format!(
-                        "the host password is empty: the template's default host password \
-                         (LAYOUT.md) is set for {ssh_user}"
-                    ),
+                    Problem::HostPasswordEmpty {
+                        user: ssh_user.clone(),
+                    },
                 );
                 layout::DEFAULT_SSH_PASSWORD.to_string()
             }
@@ -621,10 +587,9 @@ impl PlanReader {
                     sheet,
                     &cell("M"),
                     "密码",
-                    format!(
-                        "the root password is empty: root gets the host password of \
-                         {sheet}!K{row}"
-                    ),
+                    Problem::RootPasswordEmpty {
+                        cell: format!("{sheet}!K{row}"),
+                    },
                 );
                 ssh_password.clone()
             }
@@ -661,10 +626,10 @@ impl PlanReader {
                     found.push((
                         format!("H{}", host.row),
                         "主机名",
-                        format!(
-                            "duplicate hostname {:?}: also at {sheet}!H{first}",
-                            host.hostname
-                        ),
+                        Problem::DuplicateHostname {
+                            name: host.hostname.clone(),
+                            first: format!("{sheet}!H{first}"),
+                        },
                     ));
                 } else {
                     names.insert(key, host.row);
@@ -684,7 +649,10 @@ impl PlanReader {
                     found.push((
                         here,
                         field,
-                        format!("duplicate address {ip}: also at {sheet}!{first}"),
+                        Problem::DuplicateAddress {
+                            ip: ip.to_string(),
+                            first: format!("{sheet}!{first}"),
+                        },
                     ));
                 } else {
                     addresses.insert(ip, here);
@@ -707,12 +675,7 @@ impl PlanReader {
                 None
             }
             None => {
-                self.warning(
-                    sheet,
-                    &vip_cell,
-                    "集群VIP",
-                    "the cluster VIP is empty: the stage skips setting it".to_string(),
-                );
+                self.warning(sheet, &vip_cell, "集群VIP", Problem::VipEmpty);
                 None
             }
         };
@@ -729,10 +692,10 @@ impl PlanReader {
                             sheet,
                             &vip_cell,
                             "集群VIP",
-                            format!(
-                                "the VIP {vip} is also a host address ({sheet}!{col}{})",
-                                host.row
-                            ),
+                            Problem::VipIsHostAddress {
+                                vip: vip.to_string(),
+                                cell: format!("{sheet}!{col}{}", host.row),
+                            },
                         );
                     }
                 }
@@ -751,21 +714,13 @@ impl PlanReader {
                         sheet,
                         &arch_cell,
                         "网络架构",
-                        format!(
-                            "{text:?} is not supported: use 三网独立 (three separate networks) \
-                             or 存储独立 (management & business converged, storage separate)"
-                        ),
+                        Problem::UnsupportedArchitecture { text: text.clone() },
                     );
                     NetworkArchitecture::Other(text)
                 }
             },
             None => {
-                self.error(
-                    sheet,
-                    &arch_cell,
-                    "网络架构",
-                    "the network architecture is empty: use 三网独立 or 存储独立".to_string(),
-                );
+                self.error(sheet, &arch_cell, "网络架构", Problem::ArchitectureEmpty);
                 NetworkArchitecture::Other(String::new())
             }
         };
@@ -792,7 +747,7 @@ impl PlanReader {
                     sheet,
                     &password_cell,
                     "集群管理员密码",
-                    "the Fisheye admin password is empty".to_string(),
+                    Problem::FisheyePasswordEmpty,
                 );
                 String::new()
             }
@@ -805,7 +760,7 @@ impl PlanReader {
 
     /// A VDS row on 虚拟网络 (C name, J NICs, K bond mode). `None` when the
     /// row is empty. `required` makes missing NICs an error.
-    fn read_vds(&mut self, row: u32, role: &str, required: bool) -> Option<VdsPlan> {
+    fn read_vds(&mut self, row: u32, role: VdsRole, required: bool) -> Option<VdsPlan> {
         let sheet = layout::NETWORK_SHEET;
         let name = self.text(sheet, &format!("C{row}"));
         let nics_text = self.text(sheet, &format!("J{row}"));
@@ -824,7 +779,7 @@ impl PlanReader {
                 sheet,
                 &format!("C{row}"),
                 "虚拟交换机",
-                format!("the {role} VDS has no name"),
+                Problem::VdsNoName { role },
             );
             String::new()
         });
@@ -835,7 +790,7 @@ impl PlanReader {
                 sheet,
                 &format!("J{row}"),
                 "主机端口",
-                format!("the {role} VDS lists no host NICs"),
+                Problem::VdsNoNics { role },
             );
         }
         let bond_mode = match bond_text {
@@ -846,9 +801,7 @@ impl PlanReader {
                         sheet,
                         &format!("K{row}"),
                         "网口绑定模式",
-                        format!(
-                            "{text:?} is not a bond mode: use active-backup, balance-slb or balance-tcp"
-                        ),
+                        Problem::BadBondMode { text: text.clone() },
                     );
                     invalid.insert("bond_mode", text);
                     BondMode::ActiveBackup
@@ -890,28 +843,18 @@ impl PlanReader {
             let management_name = management.map_or("", |vds| vds.name.as_str());
             if let Some((first, field)) = filled.first() {
                 let cells: Vec<&str> = filled.iter().map(|(cell, _)| cell.as_str()).collect();
-                let home = if management_name.is_empty() {
-                    "the management VDS".to_string()
-                } else {
-                    format!("the management VDS {management_name}")
+                let message = Problem::BusinessVdsIgnored {
+                    cells: cells.iter().map(|cell| cell.to_string()).collect(),
+                    management: (!management_name.is_empty()).then(|| management_name.to_string()),
                 };
-                self.warning(
-                    sheet,
-                    first,
-                    field,
-                    format!(
-                        "the business VDS ({}) is ignored under 存储独立: business networks go on {home}",
-                        cells.join(", ")
-                    ),
-                );
+                self.warning(sheet, first, field, message);
             }
             if !networks.is_empty() && management_name.is_empty() {
                 self.error(
                     sheet,
                     &format!("C{}", layout::MANAGEMENT_VDS_ROW),
                     "虚拟交换机",
-                    "存储独立 puts the business networks on the management VDS, but it has no name"
-                        .to_string(),
+                    Problem::ManagementVdsUnnamed,
                 );
             }
             return None;
@@ -922,8 +865,7 @@ impl PlanReader {
                     sheet,
                     &format!("C{row}"),
                     "虚拟交换机",
-                    "the business VDS has no name, but its NICs or bond mode are filled in"
-                        .to_string(),
+                    Problem::BusinessVdsUnnamed,
                 );
             } else if !networks.is_empty() {
                 let last = networks.last().map_or(row, |network| network.row);
@@ -931,18 +873,15 @@ impl PlanReader {
                     sheet,
                     &format!("C{row}"),
                     "虚拟交换机",
-                    format!(
-                        "business networks are planned ({sheet}!D{row}:D{last}) but there is no \
-                         business VDS to put them on: name it here, or choose 存储独立 in \
-                         {}!Q{} to put them on the management VDS",
-                        layout::HOST_SHEET,
-                        cluster_row + 1
-                    ),
+                    Problem::NoBusinessVdsForNetworks {
+                        networks: format!("{sheet}!D{row}:D{last}"),
+                        architecture_cell: format!("{}!Q{}", layout::HOST_SHEET, cluster_row + 1),
+                    },
                 );
             }
             return None;
         }
-        self.read_vds(row, "business", true)
+        self.read_vds(row, VdsRole::Business, true)
     }
 
     fn read_business_networks(&mut self) -> Vec<NetworkPlan> {
@@ -959,8 +898,7 @@ impl PlanReader {
                         sheet,
                         &format!("D{row}"),
                         "虚拟网络",
-                        "this row has a VLAN, subnet or gateway but no network name: ignored"
-                            .to_string(),
+                        Problem::NetworkRowIgnored,
                     );
                 }
                 continue;
@@ -974,7 +912,7 @@ impl PlanReader {
                 sheet,
                 &format!("D{}", layout::BUSINESS_FIRST_ROW),
                 "虚拟网络",
-                "no business networks: the stage skips creating VLANs".to_string(),
+                Problem::NoBusinessNetworks,
             );
         }
         self.check_network_duplicates(&networks, &vlan_valid_flags);
@@ -994,7 +932,7 @@ impl PlanReader {
                         sheet,
                         &vlan_cell,
                         "VLAN ID",
-                        format!("{text:?} is not a VLAN ID (an integer in 0..=4094)"),
+                        Problem::BadVlanId { text: text.clone() },
                     );
                     invalid.insert("vlan_id", text);
                     None
@@ -1005,7 +943,7 @@ impl PlanReader {
                     sheet,
                     &vlan_cell,
                     "VLAN ID",
-                    format!("network {name:?} has no VLAN ID (0 for untagged)"),
+                    Problem::NoVlanId { name: name.clone() },
                 );
                 None
             }
@@ -1016,7 +954,15 @@ impl PlanReader {
                 .and_then(|text| match text.parse::<Ipv4Subnet>() {
                     Ok(subnet) => Some(subnet),
                     Err(reason) => {
-                        self.error(sheet, &subnet_cell, "SubNetwork", reason);
+                        self.error(
+                            sheet,
+                            &subnet_cell,
+                            "SubNetwork",
+                            Problem::BadSubnet {
+                                text: text.clone(),
+                                reason,
+                            },
+                        );
                         invalid.insert("subnet", text);
                         None
                     }
@@ -1037,7 +983,10 @@ impl PlanReader {
                 sheet,
                 &gateway_cell,
                 "Gateway",
-                format!("the gateway {gateway} is not inside the subnet {subnet}"),
+                Problem::GatewayOutsideSubnet {
+                    gateway: gateway.to_string(),
+                    subnet: subnet.to_string(),
+                },
             );
         }
         let network = NetworkPlan {
@@ -1061,10 +1010,10 @@ impl PlanReader {
                 found.push((
                     format!("D{}", network.row),
                     "虚拟网络",
-                    format!(
-                        "duplicate network name {:?}: also at {sheet}!D{first}",
-                        network.name
-                    ),
+                    Problem::DuplicateNetworkName {
+                        name: network.name.clone(),
+                        first: format!("{sheet}!D{first}"),
+                    },
                 ));
             } else {
                 names.insert(&network.name, network.row);
@@ -1076,10 +1025,10 @@ impl PlanReader {
                 found.push((
                     format!("F{}", network.row),
                     "VLAN ID",
-                    format!(
-                        "duplicate VLAN ID {}: also at {sheet}!F{first}",
-                        network.vlan_id
-                    ),
+                    Problem::DuplicateVlanId {
+                        vlan_id: network.vlan_id,
+                        first: format!("{sheet}!F{first}"),
+                    },
                 ));
             } else {
                 vlans.insert(network.vlan_id, network.row);
@@ -1104,12 +1053,9 @@ impl PlanReader {
             for item in split_list(&text) {
                 match parse_ipv4(&item) {
                     Some(ip) => servers.push(ip),
-                    None => self.error(
-                        sheet,
-                        &cell,
-                        &field,
-                        format!("{item:?} is not an IPv4 address (DNS servers must be IPs)"),
-                    ),
+                    None => {
+                        self.error(sheet, &cell, &field, Problem::BadDns { item: item.clone() })
+                    }
                 }
             }
         }
@@ -1118,7 +1064,7 @@ impl PlanReader {
                 sheet,
                 &format!("E{}", layout::DNS_ROWS.start()),
                 "DNS Server1",
-                "no DNS servers: the run leaves DNS as it is and warns".to_string(),
+                Problem::NoDns,
             );
         }
         servers
@@ -1139,12 +1085,7 @@ impl PlanReader {
                 if parse_ipv4(&item).is_some() || is_domain_name(&item) {
                     servers.push(item);
                 } else {
-                    self.error(
-                        sheet,
-                        &cell,
-                        &field,
-                        format!("{item:?} is neither an IPv4 address nor a domain name"),
-                    );
+                    self.error(sheet, &cell, &field, Problem::BadNtp { item: item.clone() });
                 }
             }
         }
@@ -1153,7 +1094,7 @@ impl PlanReader {
                 sheet,
                 &format!("E{}", layout::NTP_ROWS.start()),
                 "NTP Server1",
-                "no NTP servers: the run leaves NTP as it is and warns".to_string(),
+                Problem::NoNtp,
             );
         }
         servers

@@ -1,17 +1,40 @@
 //! The human-readable rendering of a parsed workbook: what `smtx-deploy plan
 //! check` prints, and what `smtx-deploy run` prints when a workbook has
-//! errors, so both say the same thing the same way. Passwords print as `***`.
+//! errors, so both say the same thing the same way, in English or Chinese.
+//! Passwords print as `***`.
 
 use std::fmt::Write as _;
 
+use smtx_i18n::{Lang, Localize};
+
 use crate::{ParsedWorkbook, Severity};
+
+/// `en` or `zh`, as `lang` reads.
+fn word<'a>(lang: Lang, en: &'a str, zh: &'a str) -> &'a str {
+    match lang {
+        Lang::En => en,
+        Lang::ZhCn => zh,
+    }
+}
+
+/// `label: value`, the label padded to `width` columns (CJK counts two).
+fn labelled(lang: Lang, en: &str, zh: &str, width: usize, value: &str) -> String {
+    let label = match lang {
+        Lang::En => format!("{en}:"),
+        Lang::ZhCn => format!("{zh}："),
+    };
+    format!(
+        "{label}{}{value}",
+        " ".repeat(width.saturating_sub(display_width(&label)) + 1)
+    )
+}
 
 /// The summary (cluster, hosts, networks, services) followed by
 /// [`render_diagnostics`].
-pub fn render_summary(parsed: &ParsedWorkbook) -> String {
+pub fn render_summary(parsed: &ParsedWorkbook, lang: Lang) -> String {
     let plan = &parsed.plan;
     let mut out = String::new();
-    let none = || "(none)".to_string();
+    let none = || word(lang, "(none)", "（无）").to_string();
     let or_none = |value: Option<String>| value.unwrap_or_else(none);
     // A cell in error holds a placeholder in the plan; say so instead.
     let shown = |sheet: &str, cell: String, value: String| {
@@ -21,7 +44,7 @@ pub fn render_summary(parsed: &ParsedWorkbook) -> String {
             .iter()
             .any(|d| d.severity == Severity::Error && d.location == location);
         if invalid {
-            "(invalid)".to_string()
+            word(lang, "(invalid)", "（无效）").to_string()
         } else {
             value
         }
@@ -29,42 +52,48 @@ pub fn render_summary(parsed: &ParsedWorkbook) -> String {
     let hosts_sheet = crate::layout::HOST_SHEET;
     let network_sheet = crate::layout::NETWORK_SHEET;
 
-    let _ = writeln!(out, "Cluster");
-    let _ = writeln!(out, "  name:                 {}", plan.cluster.name);
+    let field =
+        |en: &str, zh: &str, value: &str| format!("  {}", labelled(lang, en, zh, 21, value));
+    let _ = writeln!(out, "{}", word(lang, "Cluster", "集群"));
+    let _ = writeln!(out, "{}", field("name", "名称", &plan.cluster.name));
+    let vip = or_none(plan.cluster.vip.map(|ip| ip.to_string()));
+    let _ = writeln!(out, "{}", field("VIP", "VIP", &vip));
+    let architecture = plan.cluster.network_architecture.label();
     let _ = writeln!(
         out,
-        "  VIP:                  {}",
-        or_none(plan.cluster.vip.map(|ip| ip.to_string()))
-    );
-    let _ = writeln!(
-        out,
-        "  network architecture: {}",
-        plan.cluster.network_architecture.label()
+        "{}",
+        field("network architecture", "网络架构", architecture)
     );
     if let Some(storage) = &plan.cluster.storage_architecture {
-        let _ = writeln!(out, "  storage architecture: {storage}");
+        let _ = writeln!(
+            out,
+            "{}",
+            field("storage architecture", "存储架构", storage)
+        );
     }
-    let _ = writeln!(
-        out,
-        "  serial:               {}",
-        or_none(plan.cluster.serial.clone())
-    );
-    let _ = writeln!(
-        out,
-        "  Fisheye admin:        {} (password ***)",
-        plan.fisheye.user
-    );
+    let serial = or_none(plan.cluster.serial.clone());
+    let _ = writeln!(out, "{}", field("serial", "序列号", &serial));
+    let admin = match lang {
+        Lang::En => format!("{} (password ***)", plan.fisheye.user),
+        Lang::ZhCn => format!("{}（密码 ***）", plan.fisheye.user),
+    };
+    let _ = writeln!(out, "{}", field("Fisheye admin", "Fisheye 管理员", &admin));
 
-    let _ = writeln!(out, "\nHosts ({})", plan.hosts.len());
+    let _ = writeln!(
+        out,
+        "\n{} ({})",
+        word(lang, "Hosts", "主机"),
+        plan.hosts.len()
+    );
     let mut rows = vec![[
-        "row".to_string(),
-        "hostname".to_string(),
-        "management IP".to_string(),
-        "storage IP".to_string(),
-        "BMC IP".to_string(),
-        "BMC user".to_string(),
-        "SSH user".to_string(),
-        "passwords".to_string(),
+        word(lang, "row", "行").to_string(),
+        word(lang, "hostname", "主机名").to_string(),
+        word(lang, "management IP", "管理地址").to_string(),
+        word(lang, "storage IP", "存储地址").to_string(),
+        word(lang, "BMC IP", "带外地址").to_string(),
+        word(lang, "BMC user", "带外用户").to_string(),
+        word(lang, "SSH user", "SSH 用户").to_string(),
+        word(lang, "passwords", "密码").to_string(),
     ]];
     for host in &plan.hosts {
         let row = host.row;
@@ -94,61 +123,73 @@ pub fn render_summary(parsed: &ParsedWorkbook) -> String {
     table(&mut out, &rows);
 
     let vds_line = |vds: &crate::VdsPlan, row: u32| {
-        format!(
-            "{} (NICs: {}; bond mode: {})",
-            if vds.name.is_empty() {
-                "(no name)"
-            } else {
-                &vds.name
-            },
-            if vds.nics.is_empty() {
-                "(none)".to_string()
-            } else {
-                vds.nics.join(", ")
-            },
-            shown(network_sheet, format!("K{row}"), vds.bond_mode.to_string())
-        )
+        let name = if vds.name.is_empty() {
+            word(lang, "(no name)", "（无名称）")
+        } else {
+            &vds.name
+        };
+        let nics = if vds.nics.is_empty() {
+            none()
+        } else {
+            smtx_i18n::list(lang, &vds.nics)
+        };
+        let bond = shown(network_sheet, format!("K{row}"), vds.bond_mode.to_string());
+        match lang {
+            Lang::En => format!("{name} (NICs: {nics}; bond mode: {bond})"),
+            Lang::ZhCn => format!("{name}（网口：{nics}；绑定模式：{bond}）"),
+        }
     };
-    let _ = writeln!(out, "\nVirtual switches");
-    let _ = writeln!(
-        out,
-        "  management: {}",
-        vds_line(&plan.management_vds, crate::layout::MANAGEMENT_VDS_ROW)
-    );
-    let _ = writeln!(
-        out,
-        "  storage:    {}",
-        vds_line(&plan.storage_vds, crate::layout::STORAGE_VDS_ROW)
-    );
+    let switch =
+        |en: &str, zh: &str, value: &str| format!("  {}", labelled(lang, en, zh, 11, value));
+    let _ = writeln!(out, "\n{}", word(lang, "Virtual switches", "虚拟交换机"));
+    let management = vds_line(&plan.management_vds, crate::layout::MANAGEMENT_VDS_ROW);
+    let _ = writeln!(out, "{}", switch("management", "管理", &management));
+    let storage = vds_line(&plan.storage_vds, crate::layout::STORAGE_VDS_ROW);
+    let _ = writeln!(out, "{}", switch("storage", "存储", &storage));
     let business = match (&plan.business_vds, &plan.cluster.network_architecture) {
         (Some(vds), _) => vds_line(vds, crate::layout::BUSINESS_VDS_ROW),
-        (None, crate::NetworkArchitecture::StorageSeparate) => {
-            "(none: 存储独立 shares the management VDS)".to_string()
-        }
+        (None, crate::NetworkArchitecture::StorageSeparate) => word(
+            lang,
+            "(none: 存储独立 shares the management VDS)",
+            "（无：存储独立 与管理网络共用管理虚拟交换机）",
+        )
+        .to_string(),
         (None, _) => none(),
     };
-    let _ = writeln!(out, "  business:   {business}");
+    let _ = writeln!(out, "{}", switch("business", "业务", &business));
     let architecture = plan.cluster.network_architecture.label();
     let home = match plan.business_network_home() {
-        _ if plan.business_networks.is_empty() => "(no business networks)".to_string(),
+        _ if plan.business_networks.is_empty() => {
+            word(lang, "(no business networks)", "（没有业务网络）").to_string()
+        }
         crate::BusinessNetworkHome::ManagementVds(name) => format!("{name} ({architecture})"),
         crate::BusinessNetworkHome::BusinessVds(vds) => format!("{} ({architecture})", vds.name),
-        crate::BusinessNetworkHome::Nowhere => "nowhere: see the errors below".to_string(),
+        crate::BusinessNetworkHome::Nowhere => word(
+            lang,
+            "nowhere: see the errors below",
+            "无处可放：见下面的错误",
+        )
+        .to_string(),
     };
-    let _ = writeln!(out, "  business networks → {home}");
+    let _ = writeln!(
+        out,
+        "  {} → {home}",
+        word(lang, "business networks", "业务网络")
+    );
 
     let _ = writeln!(
         out,
-        "\nBusiness networks ({})",
+        "\n{} ({})",
+        word(lang, "Business networks", "业务网络"),
         plan.business_networks.len()
     );
     if !plan.business_networks.is_empty() {
         let mut rows = vec![[
-            "row".to_string(),
-            "name".to_string(),
+            word(lang, "row", "行").to_string(),
+            word(lang, "name", "名称").to_string(),
             "VLAN ID".to_string(),
-            "subnet".to_string(),
-            "gateway".to_string(),
+            word(lang, "subnet", "子网").to_string(),
+            word(lang, "gateway", "网关").to_string(),
         ]];
         for network in &plan.business_networks {
             let row = network.row;
@@ -179,49 +220,72 @@ pub fn render_summary(parsed: &ParsedWorkbook) -> String {
         if items.is_empty() {
             none()
         } else {
-            items.join(", ")
+            smtx_i18n::list(lang, &items)
         }
     };
-    let _ = writeln!(out, "\nServices");
+    let _ = writeln!(out, "\n{}", word(lang, "Services", "服务"));
+    let dns = join(plan.dns_servers.iter().map(|ip| ip.to_string()).collect());
     let _ = writeln!(
         out,
-        "  DNS servers: {}",
-        join(plan.dns_servers.iter().map(|ip| ip.to_string()).collect())
+        "  {}",
+        labelled(lang, "DNS servers", "DNS 服务器", 12, &dns)
     );
-    let _ = writeln!(out, "  NTP servers: {}", join(plan.ntp_servers.clone()));
+    let ntp = join(plan.ntp_servers.clone());
+    let _ = writeln!(
+        out,
+        "  {}",
+        labelled(lang, "NTP servers", "NTP 服务器", 12, &ntp)
+    );
     out.push('\n');
-    out.push_str(&render_diagnostics(parsed));
+    out.push_str(&render_diagnostics(parsed, lang));
     out
 }
 
 /// One line per diagnostic (`error: 主机规划!I5 (管理地址): …`), a count
 /// line, and a `hint:` line saying what to do next.
-pub fn render_diagnostics(parsed: &ParsedWorkbook) -> String {
+pub fn render_diagnostics(parsed: &ParsedWorkbook, lang: Lang) -> String {
     let mut out = String::new();
     let mut sorted: Vec<_> = parsed.diagnostics.iter().collect();
     // Errors first; within a severity keep the workbook's reading order.
     sorted.sort_by_key(|d| std::cmp::Reverse(d.severity));
     for diagnostic in sorted {
-        let _ = writeln!(out, "{diagnostic}");
+        let _ = writeln!(out, "{}", diagnostic.localize(lang));
     }
     let errors = parsed.error_count();
     let warnings = parsed.warning_count();
-    let _ = writeln!(
-        out,
-        "{} {}, {} {}",
-        errors,
-        plural(errors, "error"),
-        warnings,
-        plural(warnings, "warning")
-    );
-    let hint = if errors > 0 {
-        "hint: fix each cell listed above in the workbook (sheet!cell), save it, and run \
-         `smtx-deploy plan check` again"
-    } else if warnings > 0 {
-        "hint: the workbook is usable; each warning names a step that will be skipped or a \
-         default that will be used"
-    } else {
-        "hint: the workbook is complete; next: `smtx-deploy run --plan WORKBOOK`"
+    let _ = match lang {
+        Lang::En => writeln!(
+            out,
+            "{} {}, {} {}",
+            errors,
+            plural(errors, "error"),
+            warnings,
+            plural(warnings, "warning")
+        ),
+        Lang::ZhCn => writeln!(out, "错误 {errors} 个，警告 {warnings} 个"),
+    };
+    let hint = match (lang, errors > 0, warnings > 0) {
+        (Lang::En, true, _) => {
+            "hint: fix each cell listed above in the workbook (sheet!cell), save it, and run \
+             `smtx-deploy plan check` again"
+        }
+        (Lang::En, false, true) => {
+            "hint: the workbook is usable; each warning names a step that will be skipped or a \
+             default that will be used"
+        }
+        (Lang::En, false, false) => {
+            "hint: the workbook is complete; next: `smtx-deploy run --plan WORKBOOK`"
+        }
+        (Lang::ZhCn, true, _) => {
+            "hint: 在规划表中逐个修正上面列出的单元格（工作表!单元格），保存后重新运行 \
+             `smtx-deploy plan check`"
+        }
+        (Lang::ZhCn, false, true) => {
+            "hint: 规划表可以使用；每条警告都说明了将跳过的步骤或将使用的默认值"
+        }
+        (Lang::ZhCn, false, false) => {
+            "hint: 规划表已完整；下一步：`smtx-deploy run --plan WORKBOOK`"
+        }
     };
     let _ = writeln!(out, "{hint}");
     out
@@ -240,15 +304,30 @@ fn table<const N: usize>(out: &mut String, rows: &[[String; N]]) {
     let mut widths = [0usize; N];
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(display_width(cell));
         }
     }
     for row in rows {
         let mut line = String::from(" ");
         for (cell, width) in row.iter().zip(widths) {
-            let _ = write!(line, " {cell:<width$}");
+            let fill = width.saturating_sub(display_width(cell));
+            let _ = write!(line, " {cell}{}", " ".repeat(fill));
             line.push(' ');
         }
         let _ = writeln!(out, "{}", line.trim_end());
     }
+}
+
+/// Columns a string takes in a terminal: CJK and full-width characters two.
+fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| match u32::from(c) {
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFF00..=0xFF60 => 2,
+            _ => 1,
+        })
+        .sum()
 }

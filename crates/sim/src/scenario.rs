@@ -118,6 +118,9 @@ pub enum Fault {
     /// (HTTPS and SSH) accept connections before the VIP is set, and answer
     /// like a stranger (HTTP 503, SSH logins refused).
     VipInUse,
+    /// `PUT /api/v2/elf/cluster_cpu_compatibility` is accepted but not
+    /// kept: reading it back answers the model the cluster had before.
+    CpuModelNotKept,
 }
 
 /// `pattern` matches `path` segment by segment, `*` matching one segment.

@@ -30,9 +30,6 @@ pub struct CheckArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Language of messages (default: SMTX_LANG, else the locale).
-    #[arg(long, value_enum)]
-    pub lang: Option<Lang>,
     #[command(flatten)]
     pub connection: ConnectionArgs,
     /// The VMTools ISO whose image should be on the cluster (default: newest
@@ -58,8 +55,7 @@ impl CheckArgs {
     }
 }
 
-pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
-    let lang = Lang::detect(args.lang);
+pub async fn run(args: CheckArgs, lang: Lang) -> anyhow::Result<Outcome> {
     let Some(plan) = args.plan.clone() else {
         return fleet::check_fleet(args, lang).await;
     };
@@ -79,7 +75,7 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
             serde_json::to_string_pretty(&report).context("cannot print the report")?
         );
     } else {
-        print!("{}", render(lang, &report));
+        out!("{}", render(lang, &report));
     }
     Ok(outcome(&report))
 }

@@ -14,7 +14,7 @@ use smtx_sim::{ClusterSpec, SimOptions};
 
 use super::run::{execute, load_workbook, utc_stamp};
 use crate::Outcome;
-use crate::i18n::{Lang, Msg, text};
+use crate::i18n::{CliMsg, Lang, Localize, Msg, text};
 use crate::output;
 use crate::settings::{self, ConnectionArgs, RunSettingsArgs};
 
@@ -32,32 +32,40 @@ pub struct DemoArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Language of messages (default: SMTX_LANG, else the locale).
-    #[arg(long, value_enum)]
-    pub lang: Option<Lang>,
 }
 
-pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
-    let lang = Lang::detect(args.lang);
+pub async fn run(args: DemoArgs, lang: Lang) -> anyhow::Result<Outcome> {
     let dir = args
         .dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("smtx-demo").join(utc_stamp()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let cannot_create = |path: &std::path::Path| {
+        CliMsg::CannotCreate {
+            path: path.display().to_string(),
+        }
+        .localize(lang)
+    };
+    let cannot_write = |path: &std::path::Path| {
+        CliMsg::CannotWrite {
+            path: path.display().to_string(),
+        }
+        .localize(lang)
+    };
+    std::fs::create_dir_all(&dir).with_context(|| cannot_create(&dir))?;
     let dir = dir.canonicalize().unwrap_or(dir);
     errln!("{} ({})", text(lang, Msg::DemoStarting), dir.display());
 
     let workbook_path = dir.join("workbook.xlsx");
     WorkbookSpec::example(usize::from(args.hosts))
         .write_to(&workbook_path)
-        .with_context(|| format!("cannot write {}", workbook_path.display()))?;
+        .with_context(|| cannot_write(&workbook_path))?;
     let Some(workbook) = load_workbook(&workbook_path, lang)? else {
-        anyhow::bail!("the example workbook does not validate: this is a bug");
+        anyhow::bail!(CliMsg::ExampleInvalid.localize(lang));
     };
 
     let iso = if args.iso_mib > 0 {
         let path = dir.join("SMTX_VMTOOLS-3.2.0-demo.iso");
-        write_demo_iso(&path, args.iso_mib * 1024 * 1024)?;
+        write_demo_iso(&path, args.iso_mib * 1024 * 1024).with_context(|| cannot_write(&path))?;
         Some(path)
     } else {
         None
@@ -68,32 +76,31 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         SimOptions::default(),
     )
     .await
-    .context("cannot start the simulator")?;
+    .with_context(|| CliMsg::CannotStartSim.localize(lang))?;
     errln!("{}:", text(lang, Msg::DemoSimulator));
-    let ssh_of = |ssh: Option<std::net::SocketAddr>| {
-        ssh.map(|ssh| format!("  ssh {ssh}")).unwrap_or_default()
-    };
+    let node_line =
+        |name: &str, ip: std::net::Ipv4Addr, http, ssh: Option<std::net::SocketAddr>| {
+            CliMsg::SimNode {
+                name: format!("{name:<11}"),
+                ip: ip.to_string(),
+                url: format!("{}://{http}", sim.scheme()),
+                ssh: ssh.map(|ssh| ssh.to_string()),
+            }
+            .localize(lang)
+        };
     for node in sim.nodes() {
-        errln!(
-            "  {:<12} {} → {}://{}{}",
-            node.hostname,
-            node.workbook_ip,
-            sim.scheme(),
-            node.http,
-            ssh_of(node.ssh)
-        );
+        let line = node_line(&node.hostname, node.workbook_ip, node.http, node.ssh);
+        errln!("  {line}");
     }
     if let Some(vip) = sim.vip() {
-        let (ip, http, ssh) = (vip.workbook_ip, vip.http, ssh_of(vip.ssh));
-        errln!("  {:<12} {ip} → {}://{http}{ssh}", "VIP", sim.scheme());
+        errln!("  {}", node_line("VIP", vip.workbook_ip, vip.http, vip.ssh));
     }
 
     // Reach the simulator exactly as a rehearsal does: through the settings
     // file `smtx-deploy sim --write-config` writes and `run --config` reads.
     let ca_path = dir.join("sim-ca.pem");
     if let Some(pem) = sim.ca_cert_pem() {
-        std::fs::write(&ca_path, pem)
-            .with_context(|| format!("cannot write {}", ca_path.display()))?;
+        std::fs::write(&ca_path, pem).with_context(|| cannot_write(&ca_path))?;
     }
     let config = dir.join("sim.toml");
     let known_hosts = dir.join("sim.known_hosts");
@@ -101,7 +108,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         &config,
         sim.settings_toml(Some(&ca_path), Some(&known_hosts)),
     )
-    .with_context(|| format!("cannot write {}", config.display()))?;
+    .with_context(|| cannot_write(&config))?;
     let connection = ConnectionArgs {
         config: Some(config),
         ..ConnectionArgs::default()
@@ -190,10 +197,8 @@ fn demo_summary(state: &serde_json::Value) -> serde_json::Value {
 }
 
 /// A deterministic stand-in ISO, written in 1 MiB blocks.
-fn write_demo_iso(path: &std::path::Path, size: u64) -> anyhow::Result<()> {
-    let mut file = std::io::BufWriter::new(
-        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
-    );
+fn write_demo_iso(path: &std::path::Path, size: u64) -> std::io::Result<()> {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
     let mut block = vec![0u8; 1024 * 1024];
     let mut written = 0u64;
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
@@ -206,11 +211,9 @@ fn write_demo_iso(path: &std::path::Path, size: u64) -> anyhow::Result<()> {
             chunk.copy_from_slice(&bytes[..chunk.len()]);
         }
         let n = usize::try_from((size - written).min(block.len() as u64)).unwrap_or(block.len());
-        file.write_all(&block[..n])
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        file.write_all(&block[..n])?;
         written += n as u64;
     }
-    file.flush()
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.flush()?;
     Ok(())
 }

@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde::Serialize;
 use smtx_engine::check::{CheckReport, CheckRequest, CheckStatus};
-use smtx_engine::{CancellationToken, ProgressSink, RunRequest, Stage, StepStatus, Workbook};
+use smtx_engine::{
+    CancellationToken, Localize, ProgressSink, RunRequest, Stage, StepStatus, Workbook,
+};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -496,8 +498,11 @@ async fn run_member(member: Member, shared: Arc<RunShared>) -> MemberResult {
                 .map(|step| {
                     format!(
                         "{}: {}",
-                        step.action,
-                        step.error.as_deref().unwrap_or_default()
+                        step.step,
+                        step.error
+                            .as_ref()
+                            .map(|error| error.localize(shared.lang))
+                            .unwrap_or_default()
                     )
                 });
             result

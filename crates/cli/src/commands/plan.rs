@@ -11,6 +11,7 @@ use smtx_plan::{
 
 use crate::Outcome;
 use crate::commands::BadInput;
+use crate::i18n::{CliMsg, Lang, Localize, PlanMsg};
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
@@ -53,25 +54,31 @@ struct SetSerialArgs {
     force: bool,
 }
 
-pub fn run(args: PlanArgs) -> anyhow::Result<Outcome> {
+pub fn run(args: PlanArgs, lang: Lang) -> anyhow::Result<Outcome> {
     match args.command {
-        PlanCommand::Check(args) => check(args),
-        PlanCommand::SetSerial(args) => set_serial(args),
+        PlanCommand::Check(args) => check(args, lang),
+        PlanCommand::SetSerial(args) => set_serial(args, lang),
     }
 }
 
-fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
+fn check(args: CheckArgs, lang: Lang) -> anyhow::Result<Outcome> {
     let file = args.workbook.display().to_string();
     // Bounded: a device, a pipe or an oversized file is refused unread.
-    let bytes = read_workbook_file(&args.workbook, &WorkbookLimits::DEFAULT)
-        .map_err(|reason| BadInput(format!("{file}: {reason}")))?;
-    let parsed = parse_workbook(&bytes, &file).map_err(|error| BadInput(error.to_string()))?;
+    let bytes = read_workbook_file(&args.workbook, &WorkbookLimits::DEFAULT).map_err(|reason| {
+        let message = CliMsg::CannotReadWorkbook {
+            file: file.clone(),
+            reason,
+        };
+        BadInput(message.localize(lang))
+    })?;
+    let parsed = parse_workbook(&bytes, &file).map_err(|error| BadInput(error.localize(lang)))?;
     if args.json {
-        let json = serde_json::to_string_pretty(&parsed).context("rendering the plan as JSON")?;
+        let json = serde_json::to_string_pretty(&parsed)
+            .with_context(|| PlanMsg::RenderingJson.localize(lang))?;
         outln!("{json}");
     } else {
-        outln!("Workbook: {file}\n");
-        out!("{}", render_summary(&parsed));
+        outln!("{}\n", PlanMsg::WorkbookHeader { file }.localize(lang));
+        out!("{}", render_summary(&parsed, lang));
     }
     Ok(if parsed.has_errors() {
         Outcome::BadInput
@@ -80,51 +87,50 @@ fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
     })
 }
 
-fn set_serial(args: SetSerialArgs) -> anyhow::Result<Outcome> {
+fn set_serial(args: SetSerialArgs, lang: Lang) -> anyhow::Result<Outcome> {
     let options = SerialWriteOptions {
         cell: args.cell.clone(),
         force: args.force,
     };
     match write_serial(&args.workbook, &args.serial, &options) {
         Ok(SerialWriteOutcome::Written { previous }) => {
-            let file = args.workbook.display();
-            match previous {
-                Some(previous) => outln!(
-                    "{file}: wrote serial {} to {} (replacing {previous:?})",
-                    args.serial.trim(),
-                    args.cell
-                ),
-                None => outln!(
-                    "{file}: wrote serial {} to {}",
-                    args.serial.trim(),
-                    args.cell
-                ),
-            }
+            let message = PlanMsg::SerialWritten {
+                file: args.workbook.display().to_string(),
+                serial: args.serial.trim().to_string(),
+                cell: args.cell.clone(),
+                previous,
+            };
+            outln!("{}", message.localize(lang));
             Ok(Outcome::Ok)
         }
         Ok(SerialWriteOutcome::AlreadyPresent) => {
-            outln!(
-                "{}: {} already holds serial {}; nothing to do",
-                args.workbook.display(),
-                args.cell,
-                args.serial.trim()
-            );
+            let message = PlanMsg::SerialAlreadyThere {
+                file: args.workbook.display().to_string(),
+                cell: args.cell.clone(),
+                serial: args.serial.trim().to_string(),
+            };
+            outln!("{}", message.localize(lang));
             Ok(Outcome::Ok)
         }
         // Writing failed after the input was accepted: the job failed (1).
         Err(error @ SerialWriteError::FileOpen { .. }) => Err(anyhow::anyhow!(
-            "{error}\nhint: close it and run again, or pass --force if no program has it open \
-             (a stale lock file)"
+            "{}\n{}",
+            error.localize(lang),
+            PlanMsg::SetSerialOpenHint.localize(lang)
         )),
-        Err(error @ SerialWriteError::Failed { .. }) => Err(anyhow::Error::new(error)),
+        Err(error @ SerialWriteError::Failed { .. }) => Err(anyhow::anyhow!(error.localize(lang))),
         Err(error @ SerialWriteError::Occupied { .. }) => Err(BadInput(format!(
-            "{error}\nhint: pass --force to overwrite it, or --cell SHEET!CELL to pick another cell"
+            "{}\n{}",
+            error.localize(lang),
+            PlanMsg::SetSerialOccupiedHint.localize(lang)
         ))
         .into()),
         Err(error @ SerialWriteError::ReadOnly { .. }) => Err(BadInput(format!(
-            "{error}\nhint: or pass --force to write it anyway; it stays read-only"
+            "{}\n{}",
+            error.localize(lang),
+            PlanMsg::SetSerialReadOnlyHint.localize(lang)
         ))
         .into()),
-        Err(error) => Err(BadInput(error.to_string()).into()),
+        Err(error) => Err(BadInput(error.localize(lang)).into()),
     }
 }

@@ -21,7 +21,7 @@ use smtx_plan::Plan;
 
 use super::BadInput;
 use crate::Outcome;
-use crate::i18n::{self, Lang, Msg, TargetKind, text};
+use crate::i18n::{self, CliMsg, FromMismatch, Lang, Localize, Msg, TargetKind, Text, text};
 use crate::output;
 use crate::settings::{self, ConnectionArgs, RunSettingsArgs};
 
@@ -45,24 +45,20 @@ pub struct RunArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Language of messages (default: SMTX_LANG, else the locale).
-    #[arg(long, value_enum)]
-    pub lang: Option<Lang>,
     #[command(flatten)]
     pub connection: ConnectionArgs,
     #[command(flatten)]
     pub settings: RunSettingsArgs,
 }
 
-pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
-    let lang = Lang::detect(args.lang);
+pub async fn run(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
     let Some(plan) = args.plan.clone() else {
         return super::fleet::run_fleet(args, lang).await;
     };
     let stages = args
         .stages
         .iter()
-        .map(|s| s.parse::<Stage>().map_err(|e| BadInput(e.to_string())))
+        .map(|s| s.parse::<Stage>().map_err(|e| BadInput(e.localize(lang))))
         .collect::<Result<Vec<_>, _>>()?;
     let Some(workbook) = load_workbook(&plan, lang)? else {
         return Ok(Outcome::BadInput);
@@ -71,13 +67,24 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let mut settings =
         settings::resolve(&args.connection, &args.settings, lang, default_dir.clone())?;
     if settings.run_dir == default_dir {
-        settings.run_dir = claim_run_dir(&default_dir)?;
+        settings.run_dir = claim_run_dir(&default_dir, lang)?;
     }
     let from = match &args.from {
         Some(dir) => {
-            let context = RunContext::load(dir).map_err(|e| BadInput(format!("--from: {e}")))?;
-            if let Some(what) = from_mismatch(&context, &workbook.plan, settings.rehearsal) {
-                return Err(BadInput(i18n::from_mismatch(lang, dir, &what)).into());
+            let context = RunContext::load(dir).map_err(|e| {
+                BadInput(
+                    CliMsg::FromUnreadable {
+                        error: Text::of(&e),
+                    }
+                    .localize(lang),
+                )
+            })?;
+            if let Some(why) = from_mismatch(&context, &workbook.plan, settings.rehearsal) {
+                let message = CliMsg::FromMismatch {
+                    dir: dir.display().to_string(),
+                    why,
+                };
+                return Err(BadInput(message.localize(lang)).into());
             }
             Some(context)
         }
@@ -109,14 +116,22 @@ pub async fn execute(request: RunRequest, lang: Lang, json: bool) -> anyhow::Res
             }
         })
     {
-        return Err(BadInput(i18n::missing_iso(lang, iso, &error.to_string())).into());
+        let message = CliMsg::MissingIso {
+            iso: iso.display().to_string(),
+            reason: error.to_string(),
+        };
+        return Err(BadInput(message.localize(lang)).into());
     }
     // The resume command names the customer's workbook, not a rehearsal's copy.
     let workbook = request.workbook.path.clone();
     if request.settings.rehearsal && !request.settings.dry_run {
         // The engine makes the copy once it holds the run directory.
         let copy = smtx_engine::rehearsal_workbook(&request.settings.run_dir, &workbook);
-        errln!("{}", i18n::rehearsal_copy(lang, &copy, &workbook));
+        let message = CliMsg::RehearsalCopy {
+            copy: copy.display().to_string(),
+            original: workbook.display().to_string(),
+        };
+        errln!("{}", message.localize(lang));
     }
     errln!(
         "{}",
@@ -129,20 +144,25 @@ pub async fn execute(request: RunRequest, lang: Lang, json: bool) -> anyhow::Res
     }
     let report = match result {
         Err(error @ EngineError::RunDirBusy { .. }) => {
-            return Err(BadInput(error.to_string()).into());
+            return Err(BadInput(error.localize(lang)).into());
         }
-        other => other.context("run failed")?,
+        Err(error) => {
+            let error = Text::of(&error);
+            return Err(anyhow::anyhow!(CliMsg::RunFailed { error }.localize(lang)));
+        }
+        Ok(report) => report,
     };
     if json {
         outln!(
             "{}",
-            serde_json::to_string_pretty(&report.to_json()).context("cannot print the report")?
+            serde_json::to_string_pretty(&report.to_json())
+                .with_context(|| CliMsg::CannotPrintReport.localize(lang))?
         );
     } else {
         output::print_report(lang, &report);
     }
     if report.aborted() {
-        errln!("{}", abort_text(lang, AbortText::Aborted));
+        errln!("{}", CliMsg::Aborted.localize(lang));
         errln!("  {}", resume_command(&workbook, &report.run_dir));
         return Ok(Outcome::Aborted);
     }
@@ -181,33 +201,29 @@ fn target(lang: Lang, settings: &Settings, plan: &Plan) -> String {
 /// cluster (name or host addresses), or a rehearsal's context in a live run
 /// (or the reverse). `None` when it fits. Contexts written before these
 /// facts were recorded are checked on what they have (the host scan).
-fn from_mismatch(context: &RunContext, plan: &Plan, rehearsal: bool) -> Option<String> {
+fn from_mismatch(context: &RunContext, plan: &Plan, rehearsal: bool) -> Option<FromMismatch> {
     let identity = context
         .extra
-        .get("prepare")
-        .and_then(|prepare| prepare.get("workbook"));
-    if let Some(name) = identity
-        .and_then(|identity| identity.get("cluster_name"))
-        .and_then(Value::as_str)
+        .prepare
+        .as_ref()
+        .and_then(|prepare| prepare.workbook.as_ref());
+    if let Some(name) = identity.and_then(|identity| identity.cluster_name.as_deref())
         && name != plan.cluster.name
     {
-        return Some(format!(
-            "it is a run of cluster {name:?}, the workbook plans {:?}",
-            plan.cluster.name
-        ));
+        return Some(FromMismatch::OtherCluster {
+            recorded: name.to_string(),
+            planned: plan.cluster.name.clone(),
+        });
     }
     let recorded: Option<BTreeSet<String>> = identity
-        .and_then(|identity| identity.get("management_ips"))
-        .and_then(Value::as_array)
-        .map(|ips| {
-            ips.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .or_else(|| match context.extra.get("host_scan") {
-            Some(Value::Object(scans)) => Some(scans.keys().cloned().collect()),
-            _ => None,
+        .and_then(|identity| identity.management_ips.as_ref())
+        .map(|ips| ips.iter().cloned().collect())
+        .or_else(|| {
+            context
+                .extra
+                .host_scan
+                .as_ref()
+                .map(|scans| scans.ips().map(str::to_string).collect())
         });
     let planned: BTreeSet<String> = plan
         .hosts
@@ -218,45 +234,16 @@ fn from_mismatch(context: &RunContext, plan: &Plan, rehearsal: bool) -> Option<S
         && recorded != planned
     {
         let list = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(", ");
-        return Some(format!(
-            "its hosts are {}, the workbook's are {}",
-            list(&recorded),
-            list(&planned)
-        ));
+        return Some(FromMismatch::OtherHosts {
+            recorded: list(&recorded),
+            planned: list(&planned),
+        });
     }
     let was_rehearsal = context.config.get("rehearsal").and_then(Value::as_bool);
     match (was_rehearsal, rehearsal) {
-        (Some(true), false) => {
-            Some("it is a rehearsal's run (against the simulator), this run is live".to_string())
-        }
-        (Some(false), true) => {
-            Some("it is a live run, this run is a rehearsal (against the simulator)".to_string())
-        }
+        (Some(true), false) => Some(FromMismatch::RehearsalInLiveRun),
+        (Some(false), true) => Some(FromMismatch::LiveInRehearsal),
         _ => None,
-    }
-}
-
-/// What the CLI says about an abort, in both languages (kept together so
-/// they can move into the catalogue of `i18n` as one piece).
-#[derive(Debug, Clone, Copy)]
-enum AbortText {
-    Stopping,
-    QuitNow,
-    Aborted,
-}
-
-fn abort_text(lang: Lang, which: AbortText) -> &'static str {
-    match (lang, which) {
-        (Lang::En, AbortText::Stopping) => {
-            "stopping: aborting the step under way (press Ctrl-C again to quit at once)"
-        }
-        (Lang::ZhCn, AbortText::Stopping) => "正在停止：中止当前步骤（再按一次 Ctrl-C 立即退出）",
-        (Lang::En, AbortText::QuitNow) => "quitting at once",
-        (Lang::ZhCn, AbortText::QuitNow) => "立即退出",
-        (Lang::En, AbortText::Aborted) => {
-            "aborted: the run directory records how far it got; to continue, run"
-        }
-        (Lang::ZhCn, AbortText::Aborted) => "已中止：运行目录记录了进度；继续执行请运行",
     }
 }
 
@@ -275,13 +262,13 @@ fn abort_on_signals(cancel: CancellationToken, lang: Lang) -> Option<tokio::task
                 _ = interrupt.recv() => {}
                 _ = terminate.recv() => {}
             }
-            errln!("{}", abort_text(lang, AbortText::Stopping));
+            errln!("{}", CliMsg::Stopping.localize(lang));
             cancel.cancel();
             tokio::select! {
                 _ = interrupt.recv() => {}
                 _ = terminate.recv() => {}
             }
-            errln!("{}", abort_text(lang, AbortText::QuitNow));
+            errln!("{}", CliMsg::QuitNow.localize(lang));
             std::process::exit(crate::ABORTED_EXIT);
         }))
     }
@@ -291,10 +278,10 @@ fn abort_on_signals(cancel: CancellationToken, lang: Lang) -> Option<tokio::task
             if tokio::signal::ctrl_c().await.is_err() {
                 return;
             }
-            errln!("{}", abort_text(lang, AbortText::Stopping));
+            errln!("{}", CliMsg::Stopping.localize(lang));
             cancel.cancel();
             if tokio::signal::ctrl_c().await.is_ok() {
-                errln!("{}", abort_text(lang, AbortText::QuitNow));
+                errln!("{}", CliMsg::QuitNow.localize(lang));
                 std::process::exit(crate::ABORTED_EXIT);
             }
         }))
@@ -350,10 +337,16 @@ fn shell_quote(word: &str) -> String {
 /// Creates the default run directory, or the first free `-2`, `-3`, …
 /// variant of it: runs started in the same second get directories of
 /// their own (creating a directory is atomic; checking first is not).
-fn claim_run_dir(base: &Path) -> anyhow::Result<PathBuf> {
+fn claim_run_dir(base: &Path, lang: Lang) -> anyhow::Result<PathBuf> {
+    let path_error = |path: &Path, reason: &dyn std::fmt::Display| {
+        let message = CliMsg::PathError {
+            path: path.display().to_string(),
+            reason: reason.to_string(),
+        };
+        BadInput(message.localize(lang))
+    };
     if let Some(parent) = base.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| BadInput(format!("{}: {e}", parent.display())))?;
+        std::fs::create_dir_all(parent).map_err(|e| path_error(parent, &e))?;
     }
     let name = base.as_os_str().to_string_lossy().into_owned();
     for attempt in 1..=1000u32 {
@@ -366,32 +359,36 @@ fn claim_run_dir(base: &Path) -> anyhow::Result<PathBuf> {
             Ok(()) => return Ok(candidate),
             Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(error) => {
-                return Err(BadInput(format!("{}: {error}", candidate.display())).into());
+                return Err(path_error(&candidate, &error).into());
             }
         }
     }
-    Err(BadInput(format!(
-        "{name}: a thousand run directories of this name exist already; pass --run-dir"
-    ))
-    .into())
+    Err(BadInput(CliMsg::TooManyRunDirs { name }.localize(lang)).into())
 }
 
 /// Parse and validate; on workbook errors print them as `plan check` does and
 /// answer `None`.
 pub fn load_workbook(path: &Path, lang: Lang) -> anyhow::Result<Option<Workbook>> {
     // Bounded: `--plan /dev/zero` or a directory is refused, not read.
-    let bytes = smtx_plan::read_workbook_file(path, &smtx_plan::WorkbookLimits::DEFAULT)
-        .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+    let bytes = smtx_plan::read_workbook_file(path, &smtx_plan::WorkbookLimits::DEFAULT).map_err(
+        |reason| {
+            let message = CliMsg::PathError {
+                path: path.display().to_string(),
+                reason,
+            };
+            BadInput(message.localize(lang))
+        },
+    )?;
     let parsed = smtx_plan::parse_workbook(&bytes, &path.display().to_string())
-        .map_err(|e| BadInput(e.to_string()))?;
+        .map_err(|e| BadInput(e.localize(lang)))?;
     if parsed.has_errors() {
         // Exactly as `plan check` prints them.
-        err!("{}", smtx_plan::render_diagnostics(&parsed));
+        err!("{}", smtx_plan::render_diagnostics(&parsed, lang));
         errln!("{}", text(lang, Msg::WorkbookHasErrors));
         return Ok(None);
     }
     for diagnostic in &parsed.diagnostics {
-        errln!("{diagnostic}");
+        errln!("{}", diagnostic.localize(lang));
     }
     Ok(Some(Workbook {
         path: path.to_path_buf(),
@@ -462,9 +459,9 @@ mod tests {
     fn run_directories_of_the_same_second_do_not_collide() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let base = dir.path().join("runs").join("cluster-20261127-072009");
-        let first = claim_run_dir(&base)?;
-        let second = claim_run_dir(&base)?;
-        let third = claim_run_dir(&base)?;
+        let first = claim_run_dir(&base, Lang::En)?;
+        let second = claim_run_dir(&base, Lang::En)?;
+        let third = claim_run_dir(&base, Lang::En)?;
         assert_eq!(first, base);
         assert_eq!(second, dir.path().join("runs/cluster-20261127-072009-2"));
         assert_eq!(third, dir.path().join("runs/cluster-20261127-072009-3"));

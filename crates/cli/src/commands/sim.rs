@@ -11,6 +11,7 @@ use smtx_sim::{ClusterSpec, Scenario, SimOptions};
 
 use crate::Outcome;
 use crate::commands::BadInput;
+use crate::i18n::{CliMsg, Lang, Localize, SimMsg};
 
 #[derive(Debug, clap::Args)]
 pub struct SimArgs {
@@ -71,7 +72,8 @@ pub struct SimArgs {
     control_token: Option<String>,
 }
 
-pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
+pub async fn run(args: SimArgs, lang: Lang) -> anyhow::Result<Outcome> {
+    let say = |message: &dyn Localize| message.localize(lang);
     let Some(plan) = args.plan.clone() else {
         return super::sim_fleet::run(super::sim_fleet::SimFleetArgs {
             plans: args.plans,
@@ -87,11 +89,17 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
         .await;
     };
     let file = plan.display().to_string();
-    let bytes = smtx_plan::read_workbook_file(&plan, &smtx_plan::WorkbookLimits::DEFAULT)
-        .map_err(|error| BadInput(format!("{file}: {error}")))?;
-    let parsed = parse_workbook(&bytes, &file).map_err(|error| BadInput(error.to_string()))?;
+    let bytes = smtx_plan::read_workbook_file(&plan, &smtx_plan::WorkbookLimits::DEFAULT).map_err(
+        |reason| {
+            BadInput(say(&CliMsg::CannotReadWorkbook {
+                file: file.clone(),
+                reason,
+            }))
+        },
+    )?;
+    let parsed = parse_workbook(&bytes, &file).map_err(|error| BadInput(error.localize(lang)))?;
     for diagnostic in &parsed.diagnostics {
-        errln!("{diagnostic}");
+        errln!("{}", diagnostic.localize(lang));
     }
     if parsed.has_errors() {
         let errors = parsed
@@ -99,28 +107,38 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .count();
-        errln!("error: {file}: {errors} error(s); fix the workbook before simulating it");
-        errln!("hint: `smtx-deploy plan check {file}` lists them by cell");
+        errln!(
+            "{}",
+            say(&SimMsg::SimWorkbookErrors {
+                file: file.clone(),
+                count: errors,
+            })
+        );
+        errln!("{}", say(&SimMsg::SimCheckHint { file }));
         return Ok(Outcome::BadInput);
     }
     if args.chunk_size == 0 {
-        return Err(BadInput("--chunk-size must be > 0".to_owned()).into());
+        return Err(BadInput(say(&SimMsg::ChunkSizeZero)).into());
     }
     let scenario = match &args.scenario {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|error| {
-                BadInput(format!(
-                    "{}: cannot read the scenario: {error}",
-                    path.display()
-                ))
+                BadInput(say(&SimMsg::CannotReadScenario {
+                    path: path.display().to_string(),
+                    reason: error.to_string(),
+                }))
             })?;
-            Scenario::from_toml(&text)
-                .map_err(|error| BadInput(format!("{}: {error}", path.display())))?
+            Scenario::from_toml(&text).map_err(|error| {
+                BadInput(say(&SimMsg::BadScenario {
+                    path: path.display().to_string(),
+                    reason: error.to_string(),
+                }))
+            })?
         }
         None => Scenario::default(),
     };
     if args.control_token.as_deref() == Some("") {
-        return Err(BadInput("--control-token must not be empty".to_owned()).into());
+        return Err(BadInput(say(&SimMsg::EmptyControlToken)).into());
     }
     let spec = ClusterSpec::from_plan(&parsed.plan, args.seed);
     let options = SimOptions {
@@ -135,51 +153,41 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
     };
     let sim = smtx_sim::start(spec, options)
         .await
-        .context("starting the simulated cluster")?;
+        .with_context(|| say(&SimMsg::StartingSim))?;
 
     for node in sim.nodes() {
-        let ssh = node
-            .ssh
-            .map(|addr| format!("  ssh {addr}"))
-            .unwrap_or_default();
-        outln!(
-            "{}  {} → {}://{}{ssh}",
-            node.hostname,
-            node.workbook_ip,
-            sim.scheme(),
-            node.http
-        );
+        let line = CliMsg::SimNode {
+            name: node.hostname.clone(),
+            ip: node.workbook_ip.to_string(),
+            url: format!("{}://{}", sim.scheme(), node.http),
+            ssh: node.ssh.map(|ssh| ssh.to_string()),
+        };
+        outln!("{}", say(&line));
     }
     if let Some(vip) = sim.vip() {
-        outln!(
-            "VIP  {} → {}://{}{}  (answers once set via PUT /api/v2/settings/vip)",
-            vip.workbook_ip,
-            sim.scheme(),
-            vip.http,
-            vip.ssh
-                .map(|ssh| format!("  ssh {ssh}"))
-                .unwrap_or_default()
-        );
+        let line = SimMsg::SimVip {
+            ip: vip.workbook_ip.to_string(),
+            url: format!("{}://{}", sim.scheme(), vip.http),
+            ssh: vip.ssh.map(|ssh| ssh.to_string()),
+        };
+        outln!("{}", say(&line));
     }
-    outln!(
-        "control  {}/_sim/state  {}/_sim/faults{}",
-        sim.control_url(),
-        sim.control_url(),
-        if sim.control_token().is_some() {
-            "  (Authorization: Bearer <control token>)"
-        } else {
-            ""
-        }
-    );
+    let control = SimMsg::SimControl {
+        url: sim.control_url().to_string(),
+        token: sim.control_token().is_some(),
+    };
+    outln!("{}", say(&control));
 
     let mut ca_path = None;
     if let Some(config) = &args.write_config {
-        let written = write_config(&sim, config)?;
-        outln!("settings  {}", written.display());
-        errln!(
-            "hint: smtx-deploy run --config {} --plan {file}",
-            written.display()
-        );
+        let written = write_config(&sim, config, lang)?;
+        let path = written.display().to_string();
+        outln!("{}", say(&SimMsg::SimSettingsFile { path: path.clone() }));
+        let hint = SimMsg::SimRunHint {
+            config: path,
+            workbook: plan.display().to_string(),
+        };
+        errln!("{}", say(&hint));
         ca_path = written.parent().map(|dir| dir.join("sim-ca.pem"));
     }
     if let (Some(node), Some(_)) = (sim.nodes().first(), sim.ca_cert_pem()) {
@@ -190,25 +198,23 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
         } else {
             ""
         };
-        match &ca_path {
-            Some(path) => errln!(
-                "hint: curl --cacert {ca}{auth} --connect-to {ip}:443:{http} https://{ip}/_sim/state",
-                ca = path.display(),
-                ip = node.workbook_ip,
-                http = node.http
+        let (ip, http) = (node.workbook_ip, node.http);
+        let command = match &ca_path {
+            Some(path) => format!(
+                "curl --cacert {}{auth} --connect-to {ip}:443:{http} https://{ip}/_sim/state",
+                path.display()
             ),
-            None => errln!(
-                "hint: curl --insecure{auth} --connect-to {ip}:443:{http} https://{ip}/_sim/state",
-                ip = node.workbook_ip,
-                http = node.http
+            None => format!(
+                "curl --insecure{auth} --connect-to {ip}:443:{http} https://{ip}/_sim/state"
             ),
-        }
+        };
+        errln!("{}", say(&SimMsg::SimCurlHint { command }));
     }
-    errln!("Simulating; press Ctrl-C to stop.");
+    errln!("{}", say(&SimMsg::Simulating));
     tokio::signal::ctrl_c()
         .await
-        .context("waiting for Ctrl-C")?;
-    errln!("Stopping the simulated cluster.");
+        .with_context(|| say(&SimMsg::WaitingForCtrlC))?;
+    errln!("{}", say(&SimMsg::StoppingSim));
     sim.shutdown().await;
     Ok(Outcome::Ok)
 }
@@ -218,15 +224,27 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
 /// rehearsal's pins (the simulator's keys under the workbook addresses)
 /// never meet a site run's `runs/known_hosts`. Returns the settings file's
 /// absolute path.
-fn write_config(sim: &smtx_sim::RunningSim, config: &Path) -> anyhow::Result<PathBuf> {
-    let config =
-        std::path::absolute(config).with_context(|| format!("resolving {}", config.display()))?;
+fn write_config(sim: &smtx_sim::RunningSim, config: &Path, lang: Lang) -> anyhow::Result<PathBuf> {
+    let say = |message: &dyn Localize| message.localize(lang);
+    let config = std::path::absolute(config).with_context(|| {
+        say(&SimMsg::Resolving {
+            path: config.display().to_string(),
+        })
+    })?;
     let dir = config.parent().map(Path::to_path_buf).unwrap_or_default();
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::create_dir_all(&dir).with_context(|| {
+        say(&SimMsg::Creating {
+            path: dir.display().to_string(),
+        })
+    })?;
     let ca_path = match sim.ca_cert_pem() {
         Some(pem) => {
             let path = dir.join("sim-ca.pem");
-            std::fs::write(&path, pem).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(&path, pem).with_context(|| {
+                say(&SimMsg::Writing {
+                    path: path.display().to_string(),
+                })
+            })?;
             Some(path)
         }
         None => None,
@@ -240,6 +258,10 @@ fn write_config(sim: &smtx_sim::RunningSim, config: &Path) -> anyhow::Result<Pat
         &config,
         sim.settings_toml(ca_path.as_deref(), Some(&known_hosts)),
     )
-    .with_context(|| format!("writing {}", config.display()))?;
+    .with_context(|| {
+        say(&SimMsg::Writing {
+            path: config.display().to_string(),
+        })
+    })?;
     Ok(config)
 }

@@ -18,6 +18,8 @@ const SOURCES: &[(&str, &[&str])] = &[
     ("crates/plan/src/serial.rs", &["plan", "set-serial"]),
     ("crates/plan/src/serial.rs", &["run"]),
     ("crates/cli/src/i18n.rs", &["run"]),
+    ("crates/cli/src/i18n/plan.rs", &["plan", "set-serial"]),
+    ("crates/cli/src/i18n/sim.rs", &["sim"]),
     ("crates/cli/src/output.rs", &["run"]),
     ("crates/cli/src/settings", &["run"]),
     ("crates/cli/src/main.rs", &["run"]),

@@ -559,3 +559,83 @@ fn set_serial_follows_a_symlink_and_edits_its_target_in_place() -> TestResult {
     assert_eq!(std::fs::read_dir(dir.path())?.count(), 2);
     Ok(())
 }
+
+/// `--lang` is an option of every command: `plan check --lang zh-CN` prints
+/// the summary, every diagnostic and the hint in Chinese (issue 10); the
+/// JSON keeps its English messages.
+#[test]
+fn check_speaks_chinese_when_asked() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("broken.xlsx");
+    let mut spec = WorkbookSpec::example(4);
+    spec.hosts[2].management_ip = "10.0.20.300".into();
+    spec.business_networks[1].vlan_id = FixtureCell::Number(5000.0);
+    spec.dns_servers.clear();
+    spec.write_to(&path)?;
+
+    for args in [
+        vec!["plan", "check", "--lang", "zh-CN", path_arg(&path)],
+        vec!["--lang", "zh-CN", "plan", "check", path_arg(&path)],
+    ] {
+        let output = smtx_deploy(&args)?;
+        let stdout = text(&output.stdout);
+        assert_eq!(output.status.code(), Some(2), "{stdout}");
+        for expected in [
+            "规划表：",
+            "错误：主机规划!I5（管理地址）：「10.0.20.300」 不是 IPv4 地址\n",
+            "错误：虚拟网络!F9（VLAN ID）：「5000」 不是 VLAN ID（0 到 4094 的整数）\n",
+            "警告：集群管理信息!E25（DNS Server1）：没有 DNS 服务器",
+            "错误 2 个，警告 1 个\n",
+            "hint: 在规划表中逐个修正",
+        ] {
+            assert!(
+                stdout.contains(expected),
+                "missing {expected:?} in:\n{stdout}"
+            );
+        }
+        for line in stdout.lines() {
+            let english = smtx_i18n::untranslated_words(line);
+            assert!(english.is_empty(), "{english:?} in {line:?}");
+        }
+    }
+    let output = smtx_deploy(&[
+        "plan",
+        "check",
+        "--json",
+        "--lang",
+        "zh-CN",
+        path_arg(&path),
+    ])?;
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    assert_eq!(
+        json["diagnostics"][0]["message"],
+        "\"10.0.20.300\" is not an IPv4 address"
+    );
+    Ok(())
+}
+
+/// Every command takes `--lang`, and refuses a language it does not know.
+#[test]
+fn every_command_takes_lang() -> TestResult {
+    for command in [
+        &["plan", "check"][..],
+        &["plan", "set-serial"],
+        &["run"],
+        &["sim"],
+        &["demo"],
+    ] {
+        let mut args = command.to_vec();
+        args.extend(["--lang", "zh-CN", "--help"]);
+        let output = smtx_deploy(&args)?;
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+    }
+    let output = smtx_deploy(&["plan", "check", "--lang", "fr", "x.xlsx"])?;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("zh-CN"));
+    Ok(())
+}

@@ -422,7 +422,7 @@ async fn the_summary_counts_warnings_and_skips() {
         .await;
     assert_eq!(code, Some(0));
     assert!(
-        stdout.lines().any(|l| l.starts_with("汇总: 完成：成功 ")
+        stdout.lines().any(|l| l.starts_with("汇总：完成：成功 ")
             && l.ends_with(" 项，警告 1 项，跳过 2 项")),
         "{stdout}"
     );

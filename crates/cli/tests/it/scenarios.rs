@@ -143,6 +143,7 @@ async fn configured_by_hand_goes_on_with_warnings() {
     assert_eq!(step(&report, "set_ntp")["status"], "warning");
     assert_eq!(step(&report, "business_vds")["status"], "ok");
     assert_eq!(step(&report, "verify_vlans")["status"], "ok");
+    assert_eq!(step(&report, "cpu_compatibility")["status"], "warning");
     r.sim.shutdown().await;
 }
 
@@ -177,5 +178,113 @@ async fn ssh_trouble_fails_two_hosts_and_rotates_the_rest() {
     }
     // The rest of the stage still ran.
     assert_eq!(step(&report, "serial")["status"], "ok");
+    r.sim.shutdown().await;
+}
+
+/// Every line of a run's terminal output that a Chinese reader would have
+/// to read in English: ASCII words that are not identifiers, addresses,
+/// paths, flags, units or text quoted from elsewhere (「…」, `…`).
+fn english_lines(output: &str) -> Vec<(String, Vec<String>)> {
+    output
+        .lines()
+        .map(|line| (line.to_string(), smtx_i18n::untranslated_words(line)))
+        .filter(|(_, words)| !words.is_empty())
+        .collect()
+}
+
+/// A story's rehearsal run with `--lang zh-CN`: every step line, detail,
+/// warning, error and hint, the table and the summary in Chinese. The same
+/// run in English is caught by the same check, so the check is not empty.
+async fn story_reads_in_chinese(name: &str, options: SimOptions, extra: &[&str]) {
+    let r = rehearse(name, options).await;
+    // Something to upload (picked up from the run's directory): more than
+    // two chunks of the flaky story's 1 MiB.
+    let iso = r.dir.path().join("SMTX_VMTOOLS-3.2.0-zh.iso");
+    std::fs::write(&iso, vec![5u8; 3 * 1024 * 1024 + 7]).expect("iso written");
+    // Short SSH timeouts, so a host that never answers is given up on soon.
+    let text = std::fs::read_to_string(&r.config).expect("config");
+    let config = r.dir.path().join("short-ssh.toml");
+    std::fs::write(
+        &config,
+        text.replacen(
+            "[ssh]\n",
+            "[ssh]\nconnect_timeout_secs = 2\ncommand_timeout_secs = 2\n",
+            1,
+        ),
+    )
+    .expect("written");
+    let mut args = vec!["--lang", "zh-CN"];
+    args.extend(extra);
+    let (code, stdout, stderr) = r.run_with_config(&config, "zh", &args).await;
+    let output = format!("{stdout}\n{stderr}");
+    assert!(code.is_some(), "{output}");
+    let english = english_lines(&output);
+    assert!(english.is_empty(), "{english:#?}\n{output}");
+    // Each step line says what happened, in Chinese.
+    let steps: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with("  ["))
+        .collect();
+    assert!(steps.len() > 3, "{stderr}");
+    for line in &steps {
+        assert!(smtx_i18n::has_cjk(line), "{line}");
+    }
+    let (_, stdout, stderr) = r.run_with_config(&config, "en", extra).await;
+    assert!(
+        !english_lines(&format!("{stdout}\n{stderr}")).is_empty(),
+        "the check finds English in an English run"
+    );
+    r.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bmc_down_reads_in_chinese() {
+    story_reads_in_chinese("bmc-down.toml", SimOptions::default(), &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn configured_by_hand_reads_in_chinese() {
+    story_reads_in_chinese("configured-by-hand.toml", SimOptions::default(), &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ssh_trouble_reads_in_chinese() {
+    story_reads_in_chinese("ssh-trouble.toml", SimOptions::default(), &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failing_deployment_reads_in_chinese() {
+    story_reads_in_chinese("failing-deployment.toml", SimOptions::default(), &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vip_in_use_reads_in_chinese() {
+    story_reads_in_chinese("vip-in-use.toml", SimOptions::default(), &[]).await;
+}
+
+/// The flaky network, with the host passwords turned off (a warning with a
+/// hint).
+#[tokio::test(flavor = "multi_thread")]
+async fn flaky_network_reads_in_chinese() {
+    let options = SimOptions {
+        chunk_size: 1024 * 1024,
+        ..SimOptions::default()
+    };
+    story_reads_in_chinese("flaky-network.toml", options, &["--no-host-passwords"]).await;
+}
+
+/// A refused run (an ISO that is not there) says why in Chinese too.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_run_reads_in_chinese() {
+    let r = rehearse("bmc-down.toml", SimOptions::default()).await;
+    let args = ["--lang", "zh-CN", "--vmtools-iso", "missing.iso"];
+    let (code, stdout, stderr) = r.run("zh-refused", &args).await;
+    assert_eq!(code, Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("错误：--vmtools-iso missing.iso："),
+        "{stderr}"
+    );
+    let english = english_lines(&format!("{stdout}\n{stderr}"));
+    assert!(english.is_empty(), "{english:#?}\n{stderr}");
     r.sim.shutdown().await;
 }

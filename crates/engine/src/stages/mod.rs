@@ -3,9 +3,7 @@
 //! progress event) every step goes through.
 
 pub mod config_cluster;
-mod host_passwords;
 pub mod prepare;
-mod vmtools;
 
 use std::time::Instant;
 
@@ -13,26 +11,21 @@ use smtx_api::{ApiClient, ClientConfig, TlsConfig};
 use smtx_plan::Plan;
 use tokio_util::sync::CancellationToken;
 
+use crate::messages::RunMsg;
 use crate::{
-    EngineError, ProgressEvent, ProgressSink, RunContext, Settings, StepResult, StepStatus,
-    Workbook,
+    EngineError, ProgressEvent, ProgressSink, RunContext, Settings, Stage, Step, StepResult,
+    StepStatus, Workbook,
 };
 
-/// What an aborted step says, and what to do about it.
-const ABORTED_ERROR: &str =
-    "aborted: the run was stopped (Ctrl-C, SIGTERM or a stop request) before this step finished";
-const ABORTED_HINT: &str =
-    "run again with --from RUN_DIR to continue; finished steps are found, not repeated";
-
 /// The result of a step the run was stopped in.
-pub(crate) fn aborted_step(action: impl Into<String>) -> StepResult {
-    StepResult::aborted(action, ABORTED_ERROR).with_hint(ABORTED_HINT)
+pub(crate) fn aborted_step(step: Step) -> StepResult {
+    StepResult::aborted(step, RunMsg::Aborted).with_hint(RunMsg::AbortedHint)
 }
 
 /// What one stage works with while it runs.
 #[derive(Debug)]
 pub struct StageRun<'a> {
-    pub stage: &'static str,
+    pub stage: Stage,
     pub settings: &'a Settings,
     pub workbook: &'a Workbook,
     pub client: ApiClient,
@@ -41,7 +34,7 @@ pub struct StageRun<'a> {
     pub results: Vec<StepResult>,
     cancel: CancellationToken,
     /// The step started last and not yet recorded: what an abort interrupts.
-    current: Option<(String, Instant)>,
+    current: Option<(Step, Instant)>,
     /// A step was recorded `aborted`: nothing after it ran, so nothing after
     /// it is recorded.
     stopped: bool,
@@ -55,7 +48,7 @@ pub struct StageOutcome {
 
 impl<'a> StageRun<'a> {
     pub fn new(
-        stage: &'static str,
+        stage: Stage,
         settings: &'a Settings,
         workbook: &'a Workbook,
         client: ApiClient,
@@ -83,15 +76,15 @@ impl StageRun<'_> {
         &self.workbook.plan
     }
 
-    pub fn step_started(&mut self, action: &str) -> Instant {
+    pub fn step_started(&mut self, step: Step) -> Instant {
         let now = Instant::now();
         if self.stopped {
             return now;
         }
-        self.current = Some((action.to_string(), now));
+        self.current = Some((step.clone(), now));
         self.progress.emit(ProgressEvent::StepStarted {
-            stage: self.stage.to_string(),
-            action: action.to_string(),
+            stage: self.stage,
+            step,
         });
         now
     }
@@ -102,10 +95,10 @@ impl StageRun<'_> {
     }
 
     /// The step under way (started, not recorded), else the stage itself.
-    pub(crate) fn current_step(&self) -> (String, Instant) {
+    pub(crate) fn current_step(&self) -> (Step, Instant) {
         self.current
             .clone()
-            .unwrap_or_else(|| (self.stage.to_string(), Instant::now()))
+            .unwrap_or_else(|| (Step::Stage(self.stage), Instant::now()))
     }
 
     /// Record a step: result list, stage log line, progress event.
@@ -123,7 +116,7 @@ impl StageRun<'_> {
         {
             result = StepResult {
                 detail: result.detail.take(),
-                ..aborted_step(result.action)
+                ..aborted_step(result.step)
             };
         }
         if result.status == StepStatus::Aborted {
@@ -131,28 +124,37 @@ impl StageRun<'_> {
         }
         self.current = None;
         result.elapsed_ms = started.elapsed().as_millis() as u64;
-        let error = result.error.clone().unwrap_or_default();
+        let error = result
+            .error
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let detail = result
+            .detail
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         match result.status {
             StepStatus::Ok | StepStatus::Skipped => tracing::info!(
-                stage = self.stage,
-                action = %result.action,
+                stage = self.stage.name(),
+                action = %result.step,
                 status = result.status.as_str(),
                 error = %error,
-                detail = result.detail.as_deref().unwrap_or(""),
+                detail = %detail,
                 elapsed_ms = result.elapsed_ms,
             ),
             StepStatus::Warning | StepStatus::Failed | StepStatus::Aborted => tracing::warn!(
-                stage = self.stage,
-                action = %result.action,
+                stage = self.stage.name(),
+                action = %result.step,
                 status = result.status.as_str(),
                 error = %error,
-                detail = result.detail.as_deref().unwrap_or(""),
+                detail = %detail,
                 elapsed_ms = result.elapsed_ms,
             ),
         }
         self.progress.emit(ProgressEvent::StepFinished {
-            stage: self.stage.to_string(),
-            result: result.clone(),
+            stage: self.stage,
+            result: Box::new(result.clone()),
         });
         self.results.push(result);
         self.checkpoint();
@@ -162,10 +164,9 @@ impl StageRun<'_> {
     /// (Ctrl-C, a lost laptop lid) leaves a `context.json` that says how far
     /// it got.
     fn checkpoint(&mut self) {
-        let results = serde_json::to_value(&self.results).unwrap_or_default();
         self.context
-            .stage_mut(self.stage)
-            .insert("results".to_string(), results);
+            .extra
+            .record_stage(self.stage, &self.results, None);
         if let Err(error) = self.context.save(&self.settings.run_dir) {
             tracing::warn!(action = "checkpoint", status = "failed", error = %error);
         }
@@ -182,11 +183,7 @@ pub fn api_base(settings: &Settings, plan: &Plan) -> Option<String> {
 }
 
 pub fn build_client(settings: &Settings, plan: &Plan) -> Result<ApiClient, EngineError> {
-    let base = api_base(settings, plan).ok_or_else(|| {
-        EngineError::Client(smtx_api::ApiError::Config(
-            "no API base: the workbook has no host and no --api-base was given".to_string(),
-        ))
-    })?;
+    let base = api_base(settings, plan).ok_or(EngineError::NoApiBase)?;
     let mut config = ClientConfig::new(base);
     config.overrides = settings.http_overrides.clone();
     config.tls = TlsConfig {

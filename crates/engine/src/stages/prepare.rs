@@ -4,73 +4,71 @@
 //! workbook names exist on the hosts.
 
 use futures::future::join_all;
-use serde_json::{Map, Value, json};
 use smtx_api::HostScan;
 
 use super::{StageOutcome, StageRun};
-use crate::StepResult;
+use crate::messages::PrepareMsg;
+use crate::{DeployVerifyRecord, HostRef, HostScans, Step, StepResult, WorkbookIdentity};
 
 pub async fn run(run: &mut StageRun<'_>) -> StageOutcome {
-    let started = run.step_started("workbook");
+    let started = run.step_started(Step::Workbook);
     let plan = run.plan();
-    let summary = format!(
-        "{}: {} host(s), {} business network(s)",
-        plan.cluster.name,
-        plan.hosts.len(),
-        plan.business_networks.len()
-    );
+    let summary = PrepareMsg::WorkbookSummary {
+        cluster: plan.cluster.name.clone(),
+        hosts: plan.hosts.len(),
+        networks: plan.business_networks.len(),
+    };
     // Which cluster this context belongs to, so that `--from` can refuse
     // the run directory of another one.
-    let identity = json!({
-        "cluster_name": plan.cluster.name,
-        "management_ips": plan
-            .hosts
-            .iter()
-            .map(|host| host.management_ip.to_string())
-            .collect::<Vec<_>>(),
-    });
-    run.context
-        .stage_mut("prepare")
-        .insert("workbook".to_string(), identity);
-    run.record(StepResult::ok("workbook", summary), started);
-
-    let scans = scan_hosts(run).await;
-    let mut host_scan = Map::new();
-    for (ip, scan) in &scans {
-        if let Some(scan) = scan {
-            host_scan.insert(
-                ip.clone(),
-                serde_json::to_value(scan).unwrap_or(Value::Null),
-            );
-        }
-    }
+    let identity = WorkbookIdentity {
+        cluster_name: Some(plan.cluster.name.clone()),
+        management_ips: Some(
+            plan.hosts
+                .iter()
+                .map(|host| host.management_ip.to_string())
+                .collect(),
+        ),
+        other: Default::default(),
+    };
     run.context
         .extra
-        .insert("host_scan".to_string(), Value::Object(host_scan));
+        .prepare
+        .get_or_insert_with(Default::default)
+        .workbook = Some(identity);
+    run.record(StepResult::ok(Step::Workbook, summary), started);
+
+    let scans = scan_hosts(run).await;
+    let mut host_scan = HostScans::default();
+    for (ip, scan) in &scans {
+        if let Some(scan) = scan {
+            host_scan.insert(ip.clone(), scan.clone().into());
+        }
+    }
+    run.context.extra.host_scan = Some(host_scan);
 
     check_nics(run, &scans);
 
-    let started = run.step_started("deploy_verify");
+    let started = run.step_started(Step::DeployVerify);
     match run.client.deploy_verify().await {
         Ok(verify) => {
-            run.context.extra.insert(
-                "deploy_verify".to_string(),
-                json!({"data": verify.raw, "is_deployed": verify.is_deployed}),
-            );
+            run.context.extra.deploy_verify = Some(DeployVerifyRecord {
+                data: verify.raw,
+                is_deployed: Some(verify.is_deployed),
+                other: Default::default(),
+            });
             let result = if run.settings.dry_run {
-                StepResult::ok("deploy_verify", "would check that the cluster is deployed")
+                StepResult::ok(Step::DeployVerify, PrepareMsg::WouldVerify)
             } else if verify.is_deployed {
-                StepResult::ok("deploy_verify", "cluster is deployed")
+                StepResult::ok(Step::DeployVerify, PrepareMsg::Deployed)
             } else {
-                StepResult::failed("deploy_verify", "the cluster reports is_deployed = false")
-                    .with_hint("finish or repair the deployment, then run again")
+                StepResult::failed(Step::DeployVerify, PrepareMsg::NotDeployed)
+                    .with_hint(PrepareMsg::NotDeployedHint)
             };
             run.record(result, started);
         }
         Err(error) => {
             run.record(
-                StepResult::failed("deploy_verify", error.to_string())
-                    .with_hint("check that the API base is reachable (--api-base, --resolve)"),
+                StepResult::failed(Step::DeployVerify, &error).with_hint(PrepareMsg::VerifyHint),
                 started,
             );
         }
@@ -81,7 +79,13 @@ pub async fn run(run: &mut StageRun<'_>) -> StageOutcome {
 /// Scan all hosts at once; one result per host, in workbook order.
 async fn scan_hosts(run: &mut StageRun<'_>) -> Vec<(String, Option<HostScan>)> {
     let hosts = run.plan().hosts.clone();
-    let started = run.step_started("host_scan");
+    let started = match hosts.first() {
+        Some(host) => run.step_started(Step::HostScan(HostRef {
+            hostname: host.hostname.clone(),
+            ip: host.management_ip.to_string(),
+        })),
+        None => std::time::Instant::now(),
+    };
     let scans = join_all(hosts.iter().map(|host| {
         let base = run.client.base_for_host(&host.management_ip.to_string());
         let client = run.client.with_base(&base);
@@ -96,7 +100,10 @@ async fn scan_hosts(run: &mut StageRun<'_>) -> Vec<(String, Option<HostScan>)> {
     let mut out = Vec::new();
     for (host, scan) in hosts.iter().zip(scans) {
         let ip = host.management_ip.to_string();
-        let action = format!("host_scan {} ({ip})", host.hostname);
+        let action = Step::HostScan(HostRef {
+            hostname: host.hostname.clone(),
+            ip: ip.clone(),
+        });
         match scan {
             Ok(mut scan) => {
                 if run.settings.dry_run {
@@ -105,29 +112,35 @@ async fn scan_hosts(run: &mut StageRun<'_>) -> Vec<(String, Option<HostScan>)> {
                     scan.host_ip = ip.clone();
                 }
                 let result = if run.settings.dry_run {
-                    StepResult::ok(&action, "would read the host's uuid, hostname and NICs")
+                    StepResult::ok(action.clone(), PrepareMsg::WouldScan)
                 } else if !scan.hostname.is_empty() && scan.hostname != host.hostname {
                     StepResult::warning(
-                        &action,
-                        format!(
-                            "the host calls itself {:?}, the workbook says {:?} (主机规划!H{})",
-                            scan.hostname, host.hostname, host.row
-                        ),
+                        action.clone(),
+                        PrepareMsg::HostnameMismatch {
+                            reported: scan.hostname.clone(),
+                            planned: host.hostname.clone(),
+                            cell: format!("主机规划!H{}", host.row),
+                        },
                     )
                 } else {
-                    StepResult::ok(&action, format!("uuid {}", scan.host_uuid))
+                    StepResult::ok(
+                        action.clone(),
+                        PrepareMsg::ScannedUuid {
+                            uuid: scan.host_uuid.clone(),
+                        },
+                    )
                 };
                 run.record(result, started);
                 out.push((ip, Some(scan)));
             }
             Err(error) => {
-                let mut result = StepResult::failed(&action, error.to_string());
+                let mut result = StepResult::failed(action.clone(), &error);
                 // A TLS error already says what to do about the certificate.
                 if !matches!(error, smtx_api::ApiError::Tls { .. }) {
-                    result = result.with_hint(format!(
-                        "check that {ip} (主机规划!I{}) is reachable, or map it with --resolve {ip}=HOST:PORT",
-                        host.row
-                    ));
+                    result = result.with_hint(PrepareMsg::ScanHint {
+                        ip: ip.clone(),
+                        cell: format!("主机规划!I{}", host.row),
+                    });
                 }
                 run.record(result, started);
                 out.push((ip, None));
@@ -147,24 +160,26 @@ fn check_nics(run: &mut StageRun<'_>, scans: &[(String, Option<HostScan>)]) {
     if run.settings.dry_run || vds.nics.is_empty() || scans.iter().all(|(_, s)| s.is_none()) {
         return;
     }
-    let started = run.step_started("check_nics");
+    let started = run.step_started(Step::CheckNics);
     let mut missing = Vec::new();
     for (ip, scan) in scans {
         let Some(scan) = scan else { continue };
         for nic in &vds.nics {
             if !scan.nics.iter().any(|n| n == nic) {
-                missing.push(format!("{} ({ip}) has no NIC {nic}", scan.hostname));
+                missing.push((scan.hostname.clone(), ip.clone(), nic.clone()));
             }
         }
     }
     let result = if missing.is_empty() {
         StepResult::ok(
-            "check_nics",
-            format!("{} present on every host", vds.nics.join(", ")),
+            Step::CheckNics,
+            PrepareMsg::NicsPresent {
+                nics: vds.nics.clone(),
+            },
         )
     } else {
-        StepResult::warning("check_nics", missing.join("; "))
-            .with_hint("fix 虚拟网络!J8 (business VDS NICs) or the host cabling")
+        StepResult::warning(Step::CheckNics, PrepareMsg::NicsMissing { missing })
+            .with_hint(PrepareMsg::NicsHint)
     };
     run.record(result, started);
 }

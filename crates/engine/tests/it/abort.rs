@@ -17,7 +17,7 @@ use smtx_plan::fixture::WorkbookSpec;
 use smtx_sim::{Fault, Scenario, SimOptions};
 use smtx_testkit::poll_until;
 
-use crate::support::{Harness, calls, calls_exact, status, step};
+use crate::support::{Harness, calls, calls_exact, context_json, status, step};
 
 const CHUNK: u64 = 64 * 1024;
 const CHUNKS: u64 = 40;
@@ -108,13 +108,20 @@ async fn an_abort_mid_upload_is_recorded_and_a_run_from_it_resumes_the_volume() 
     assert!(report.aborted());
     let upload = step(&report, "vmtools_upload");
     assert_eq!(upload.status, StepStatus::Aborted, "{upload:?}");
-    assert!(upload.hint.as_deref().is_some_and(|h| h.contains("--from")));
+    assert!(
+        upload
+            .hint
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref()
+            .is_some_and(|h| h.contains("--from"))
+    );
     let last = report.stages.last().expect("stages");
-    assert_eq!(last.stage, "config_cluster");
+    assert_eq!(last.stage, smtx_engine::Stage::ConfigCluster);
     assert_eq!(last.status, StepStatus::Aborted);
     assert_eq!(
-        last.steps.last().map(|s| s.action.as_str()),
-        Some("vmtools_upload"),
+        last.steps.last().map(|s| s.step.to_string()),
+        Some("vmtools_upload".to_string()),
         "no step after the aborted one is recorded"
     );
     let on_disk: Value = serde_json::from_str(
@@ -124,8 +131,9 @@ async fn an_abort_mid_upload_is_recorded_and_a_run_from_it_resumes_the_volume() 
     assert_eq!(on_disk["status"], "aborted");
 
     // The context and the stage log say the same.
-    let context = RunContext::load(&run_dir).expect("context");
-    let stage = &context.extra["config_cluster"];
+    let context = RunContext::load(&run_dir).expect("context loads");
+    let json = context_json(&run_dir);
+    let stage = &json["extra"]["config_cluster"];
     assert_eq!(stage["status"], "aborted");
     let results = stage["results"].as_array().expect("results");
     assert_eq!(
@@ -259,7 +267,7 @@ async fn a_second_run_on_a_directory_in_use_is_refused() {
     assert!(error.to_string().contains("another run"), "{error}");
     // The refused run wrote nothing: the first one's context is intact.
     let context = RunContext::load(&run_dir).expect("context of the first run");
-    assert!(context.extra.contains_key("host_scan"));
+    assert!(context.extra.host_scan.is_some());
 
     cancel.cancel();
     let report = first.await.expect("joins").expect("report");

@@ -4,6 +4,7 @@
 
 mod abort;
 mod check;
+mod context;
 mod failures;
 mod modes;
 mod rerun;

@@ -62,10 +62,14 @@ async fn dry_run_lists_redacted_calls_and_changes_nothing() {
     // Every step says what it would do; none reads like a real run (no
     // "created", no made-up uuid or job id).
     for step in report.stages.iter().flat_map(|s| &s.steps) {
-        if step.action == "workbook" || step.status == StepStatus::Skipped {
+        if step.step == smtx_engine::Step::Workbook || step.status == StepStatus::Skipped {
             continue;
         }
-        let said = step.detail.as_deref().unwrap_or_default();
+        let said = step
+            .detail
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         assert!(said.contains("would"), "{step:#?}");
         assert!(!said.contains("00000000-0000"), "{step:#?}");
     }
@@ -90,7 +94,7 @@ async fn config_cluster_starts_from_an_earlier_prepare() {
     .expect("prepare runs");
     assert_eq!(prepare.status, StepStatus::Ok);
     let context = RunContext::load(&prepare.run_dir).expect("prepare saved its context");
-    assert!(context.extra.contains_key("host_scan"));
+    assert!(context.extra.host_scan.is_some());
 
     // Without that context, config_cluster refuses to start.
     let alone = smtx_engine::run(RunRequest {
@@ -138,7 +142,11 @@ async fn a_job_that_never_ends_is_a_warning_after_its_deadline() {
     let dns = crate::support::step(&report, "set_dns");
     assert_eq!(dns.status, StepStatus::Warning, "{dns:#?}");
     assert!(
-        dns.error.as_deref().is_some_and(|e| e.contains("still")),
+        dns.error
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref()
+            .is_some_and(|e| e.contains("still")),
         "{dns:#?}"
     );
     // Polling grows from ~100 ms: a handful of polls, not hundreds.
@@ -155,8 +163,8 @@ async fn the_context_is_saved_after_every_step() {
     let seen: Arc<Mutex<Option<String>>> = Arc::default();
     let seen_in_sink = Arc::clone(&seen);
     let progress = smtx_engine::ProgressSink::new(move |event| {
-        if let smtx_engine::ProgressEvent::StepStarted { action, .. } = event
-            && action == "set_ntp"
+        if let smtx_engine::ProgressEvent::StepStarted { step, .. } = event
+            && *step == smtx_engine::Step::SetNtp
         {
             // Mid-stage, as a crash would leave it.
             let text = std::fs::read_to_string(&context_path).unwrap_or_default();

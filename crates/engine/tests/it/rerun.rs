@@ -36,6 +36,8 @@ async fn second_run_creates_nothing_and_ends_ok() {
     for step in steps(&second, "host_password ") {
         assert!(
             step.detail
+                .as_ref()
+                .map(ToString::to_string)
                 .as_deref()
                 .is_some_and(|d| d.contains("already")),
             "{step:#?}"

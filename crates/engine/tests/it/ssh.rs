@@ -24,9 +24,13 @@ async fn a_hanging_host_times_out_and_the_others_are_rotated() {
         "the hang did not stall the run"
     );
     for step in steps(&report, "host_password ") {
-        if step.action.contains(&hanging) {
+        if step.step.to_string().contains(&hanging) {
             assert_eq!(step.status, StepStatus::Failed, "{step:#?}");
-            let error = step.error.as_deref().unwrap_or_default();
+            let error = step
+                .error
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
             assert!(
                 error.contains(&hanging) && error.contains("within"),
                 "{error}"
@@ -59,7 +63,11 @@ async fn a_changed_host_key_is_refused_until_accepted() {
     let refused = harness.run().await;
     for step in steps(&refused, "host_password ") {
         assert_eq!(step.status, StepStatus::Failed, "{step:#?}");
-        let error = step.error.as_deref().unwrap_or_default();
+        let error = step
+            .error
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         assert!(
             error.contains("changed") && error.contains("known_hosts"),
             "{error}"

@@ -181,7 +181,10 @@ pub fn step<'a>(report: &'a RunReport, action: &str) -> &'a smtx_engine::StepRes
         .stages
         .iter()
         .flat_map(|s| &s.steps)
-        .find(|s| s.action == action || s.action.starts_with(&format!("{action} ")))
+        .find(|s| {
+            let wire = s.step.to_string();
+            wire == action || wire.starts_with(&format!("{action} "))
+        })
         .unwrap_or_else(|| panic!("no step {action} in {report:#?}"))
 }
 
@@ -195,7 +198,7 @@ pub fn steps<'a>(report: &'a RunReport, prefix: &str) -> Vec<&'a smtx_engine::St
         .stages
         .iter()
         .flat_map(|s| &s.steps)
-        .filter(|s| s.action.starts_with(prefix))
+        .filter(|s| s.step.to_string().starts_with(prefix))
         .collect()
 }
 
@@ -227,4 +230,10 @@ pub fn calls_exact(state: &Value, method: &str, path: &str) -> usize {
                 .count()
         })
         .unwrap_or(0)
+}
+
+/// `context.json` of a run directory as JSON: what tests check the keys of.
+pub fn context_json(run_dir: &std::path::Path) -> Value {
+    let text = std::fs::read_to_string(run_dir.join("context.json")).expect("context.json");
+    serde_json::from_str(&text).expect("context.json is JSON")
 }

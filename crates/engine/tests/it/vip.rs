@@ -18,12 +18,18 @@ async fn a_vip_something_else_answers_on_is_not_set() {
     let report = harness.run().await;
     let set_vip = step(&report, "set_vip");
     assert_eq!(set_vip.status, StepStatus::Warning, "{set_vip:#?}");
-    let error = set_vip.error.as_deref().unwrap_or_default();
+    let error = set_vip
+        .error
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     assert!(error.contains(&vip), "names the address: {error}");
     assert!(error.contains("TCP"), "says what answered: {error}");
     assert!(
         set_vip
             .hint
+            .as_ref()
+            .map(ToString::to_string)
             .as_deref()
             .is_some_and(|h| h.contains("--allow-active-vip")),
         "{set_vip:#?}"

@@ -11,7 +11,7 @@ use smtx_engine::{RunContext, StepStatus};
 use smtx_plan::fixture::WorkbookSpec;
 use smtx_sim::{Fault, Scenario, SimOptions};
 
-use crate::support::{Harness, calls, status, step};
+use crate::support::{Harness, calls, context_json, status, step};
 
 const CHUNK: u64 = 64 * 1024;
 
@@ -61,8 +61,9 @@ async fn newest_iso_in_the_work_dir_is_uploaded_to_the_vip_and_recorded() {
         .count();
     assert_eq!(to_vip, 6, "every chunk went to the VIP");
 
-    let context = RunContext::load(&report.run_dir).expect("context");
-    let record = &context.extra["config_cluster"]["svt_image"];
+    let context = RunContext::load(&report.run_dir).expect("context loads");
+    let json = context_json(&report.run_dir);
+    let record = &json["extra"]["config_cluster"]["svt_image"];
     for key in [
         "image_uuid",
         "zbs_volume_id",
@@ -74,7 +75,7 @@ async fn newest_iso_in_the_work_dir_is_uploaded_to_the_vip_and_recorded() {
     }
     assert_eq!(record["sha256"], sha.as_str());
     assert_eq!(record["chunk_size"], CHUNK);
-    assert_eq!(&context.extra["deploy_cloudtower"]["vmtools"], record);
+    assert_eq!(&json["extra"]["deploy_cloudtower"]["vmtools"], record);
     let log =
         std::fs::read_to_string(report.run_dir.join("logs/stage_config_cluster.log")).expect("log");
     assert!(log.contains(&sha), "the SHA256 is in the stage log");
@@ -90,6 +91,8 @@ async fn newest_iso_in_the_work_dir_is_uploaded_to_the_vip_and_recorded() {
     assert!(
         step(&again, "vmtools_upload")
             .error
+            .as_ref()
+            .map(ToString::to_string)
             .as_deref()
             .is_some_and(|e| e.contains("already uploaded"))
     );
@@ -118,7 +121,14 @@ async fn no_iso_is_skipped_and_an_empty_one_is_a_warning() {
     let report = harness.run_with(settings).await;
     let upload = step(&report, "vmtools_upload");
     assert_eq!(upload.status, StepStatus::Warning);
-    assert!(upload.error.as_deref().is_some_and(|e| e.contains("empty")));
+    assert!(
+        upload
+            .error
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref()
+            .is_some_and(|e| e.contains("empty"))
+    );
     assert_eq!(calls(&harness.state(), "POST", "/api/v2/svt_image"), 0);
 }
 
@@ -155,6 +165,8 @@ async fn chunk_failing_three_times_is_recreated_and_succeeds() {
     assert!(
         upload
             .detail
+            .as_ref()
+            .map(ToString::to_string)
             .as_deref()
             .is_some_and(|d| d.contains("recreating"))
     );

@@ -192,6 +192,8 @@ async fn storage_separate_uses_the_management_vds() {
     assert!(
         steps(&report, "business_vds")[0]
             .detail
+            .as_ref()
+            .map(ToString::to_string)
             .as_deref()
             .is_some_and(|d| d.contains("management VDS")),
         "{report:#?}"

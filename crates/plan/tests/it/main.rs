@@ -4,6 +4,7 @@ mod common;
 mod fixture;
 mod fuzz;
 mod limits;
+mod messages;
 mod read;
 mod serial;
 mod validate;

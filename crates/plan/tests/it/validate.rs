@@ -19,7 +19,7 @@ fn check(spec: &WorkbookSpec, expected: &[(Severity, &str, &str, &str)]) -> Pars
             d.severity == *severity
                 && d.location == *location
                 && d.field == *field
-                && d.message.contains(message)
+                && d.message.to_string().contains(message)
         });
         match position {
             Some(index) => {
@@ -448,7 +448,7 @@ fn business_vds_problems() {
         parsed.plan.business_network_home(),
         BusinessNetworkHome::ManagementVds("vDS-MgMt-Network")
     ));
-    let summary = smtx_plan::render_summary(&parsed);
+    let summary = smtx_plan::render_summary(&parsed, smtx_i18n::Lang::En);
     assert!(
         summary.contains("business networks → vDS-MgMt-Network (存储独立)"),
         "{summary}"
@@ -550,7 +550,7 @@ fn every_problem_is_reported_in_one_pass() {
     // hostname, management IP, duplicate storage and BMC IPs of the copied
     // host, VIP clash, VLAN, DNS, Fisheye password.
     assert_eq!(errors, 8, "{:#?}", parsed.diagnostics);
-    let rendered = smtx_plan::render_diagnostics(&parsed);
+    let rendered = smtx_plan::render_diagnostics(&parsed, smtx_i18n::Lang::En);
     assert!(
         rendered
             .contains("error: 主机规划!I6 (管理地址): \"10.0.20.300\" is not an IPv4 address\n"),
@@ -623,7 +623,8 @@ fn spaces_around_a_password_are_kept_and_warned_about() {
         !parsed
             .diagnostics
             .iter()
-            .any(|d| d.message.contains("secret") || d.message.contains("Sm@rtX"))
+            .any(|d| d.message.to_string().contains("secret")
+                || d.message.to_string().contains("Sm@rtX"))
     );
 }
 

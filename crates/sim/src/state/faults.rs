@@ -26,6 +26,7 @@ pub(super) struct Faults {
     pub ssh_refused: HashSet<usize>,
     pub ssh_hang: HashSet<usize>,
     pub vip_in_use: bool,
+    pub cpu_model_not_kept: bool,
 }
 
 impl Faults {
@@ -95,6 +96,7 @@ impl SimState {
                 faults.ssh_hang.insert(node);
             }
             Fault::VipInUse => faults.vip_in_use = true,
+            Fault::CpuModelNotKept => faults.cpu_model_not_kept = true,
         }
     }
 

@@ -156,7 +156,9 @@ impl SimState {
                 format!("cpu model {model:?} is not supported by every host"),
             ));
         }
-        self.settings.cpu_model = Some(model);
+        if !self.faults.cpu_model_not_kept {
+            self.settings.cpu_model = Some(model);
+        }
         Ok(json!({}))
     }
 

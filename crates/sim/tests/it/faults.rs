@@ -69,7 +69,7 @@ fn the_shipped_scenarios_together_name_every_fault_kind() -> TestResult {
         .collect::<Result<_, _>>()?;
     kinds.sort();
     kinds.dedup();
-    assert_eq!(kinds.len(), 13, "{kinds:?}");
+    assert_eq!(kinds.len(), 14, "{kinds:?}");
     // A rehearsal with any story but the failing deployment gets past prepare.
     for (name, scenario) in &scenarios {
         if name != "failing-deployment.toml" {

@@ -6,34 +6,46 @@
 use smtx_api::ssh::{RotationOutcome, SshError, SshOptions, SshTarget, rotate_all};
 
 use super::StageRun;
-use crate::StepResult;
+use crate::messages::HostPasswordMsg;
+use crate::{HostRef, Step, StepResult};
 
 pub async fn run(run: &mut StageRun<'_>) {
-    let started = run.step_started("host_passwords");
+    let started = run.step_started(Step::HostPasswords);
     if !run.settings.rotate_host_passwords {
         // The workbook plans these passwords: not setting them is work left
         // undone, which the summary must show.
         run.record(
-            StepResult::warning(
-                "host_passwords",
-                "not rotated: turned off (--no-host-passwords or ssh.rotate_host_passwords = false); \
-                 the hosts keep their deployment passwords",
-            )
-            .with_hint("run again without --no-host-passwords to set the workbook's passwords (主机规划!K, M)"),
+            StepResult::warning(Step::HostPasswords, HostPasswordMsg::TurnedOff).with_hint(
+                HostPasswordMsg::TurnedOffHint {
+                    cells: "主机规划!K, M".to_string(),
+                },
+            ),
             started,
         );
         return;
     }
     let plan = run.plan().clone();
     if plan.hosts.is_empty() {
-        run.record(StepResult::skipped("host_passwords", "no hosts"), started);
+        run.record(
+            StepResult::skipped(Step::HostPasswords, HostPasswordMsg::NoHosts),
+            started,
+        );
         return;
     }
+    let hosts: Vec<HostRef> = plan
+        .hosts
+        .iter()
+        .map(|host| HostRef {
+            hostname: host.hostname.clone(),
+            ip: host.management_ip.to_string(),
+        })
+        .collect();
     let targets: Vec<SshTarget> = plan
         .hosts
         .iter()
-        .map(|host| SshTarget {
-            host: format!("{} ({})", host.hostname, host.management_ip),
+        .zip(&hosts)
+        .map(|(host, named)| SshTarget {
+            host: named.to_string(),
             known_hosts_key: host.management_ip.to_string(),
             connect_addr: run.settings.ssh_address(host.management_ip),
             login_user: host.ssh_user.clone(),
@@ -45,14 +57,14 @@ pub async fn run(run: &mut StageRun<'_>) {
         })
         .collect();
     if run.settings.dry_run {
-        for target in &targets {
+        for (target, host) in targets.iter().zip(&hosts) {
             run.record(
                 StepResult::ok(
-                    format!("host_password {}", target.host),
-                    format!(
-                        "would log in as {} at {} and run `sudo -n chpasswd` (passwords on stdin)",
-                        target.login_user, target.connect_addr
-                    ),
+                    Step::HostPassword(host.clone()),
+                    HostPasswordMsg::WouldRotate {
+                        user: target.login_user.clone(),
+                        address: target.connect_addr.to_string(),
+                    },
                 ),
                 started,
             );
@@ -67,16 +79,16 @@ pub async fn run(run: &mut StageRun<'_>) {
     };
     let outcomes = rotate_all(targets, &options, run.settings.ssh_concurrency.max(1)).await;
     let mut failed = Vec::new();
-    for (host, outcome) in outcomes {
-        let action = format!("host_password {host}");
+    // `rotate_all` answers in the targets' order.
+    for (named, (host, outcome)) in hosts.iter().zip(outcomes) {
+        let action = Step::HostPassword(named.clone());
         let result = match outcome {
             Ok(RotationOutcome::Rotated) => {
-                StepResult::ok(&action, "smartx and root passwords set")
+                StepResult::ok(action.clone(), HostPasswordMsg::Rotated)
             }
-            Ok(RotationOutcome::AlreadyRotated) => StepResult::ok(
-                &action,
-                "already rotated: the workbook password logs in (set again to be sure)",
-            ),
+            Ok(RotationOutcome::AlreadyRotated) => {
+                StepResult::ok(action.clone(), HostPasswordMsg::AlreadyRotated)
+            }
             Err(error) => {
                 failed.push(host.clone());
                 let hint = match &error {
@@ -84,33 +96,33 @@ pub async fn run(run: &mut StageRun<'_>) {
                         known_hosts_key,
                         known_hosts,
                         ..
-                    } => format!(
-                        "if the host was reinstalled, run again with --accept-changed-host-key {known_hosts_key} (or delete its line from {}); if not, find out what answers at {known_hosts_key}",
-                        known_hosts.display()
-                    ),
-                    _ => "check SSH to the host and the deployment password (ssh.initial_password); the other hosts are done".to_string(),
+                    } => HostPasswordMsg::HostKeyHint {
+                        key: known_hosts_key.clone(),
+                        known_hosts: known_hosts.display().to_string(),
+                    },
+                    _ => HostPasswordMsg::SshHint,
                 };
-                StepResult::failed(&action, error.to_string()).with_hint(hint)
+                StepResult::failed(action, &error).with_hint(hint)
             }
         };
         run.record(result, started);
     }
     let summary = if failed.is_empty() {
         StepResult::ok(
-            "host_passwords",
-            format!("{} host(s) rotated", plan.hosts.len()),
+            Step::HostPasswords,
+            HostPasswordMsg::AllRotated {
+                count: plan.hosts.len(),
+            },
         )
     } else {
         StepResult::failed(
-            "host_passwords",
-            format!(
-                "{} of {} host(s) failed: {}",
-                failed.len(),
-                plan.hosts.len(),
-                failed.join(", ")
-            ),
+            Step::HostPasswords,
+            HostPasswordMsg::SomeFailed {
+                failed,
+                total: plan.hosts.len(),
+            },
         )
-        .with_hint("fix those hosts and run again: rotated hosts are recognised")
+        .with_hint(HostPasswordMsg::SomeFailedHint)
     };
     run.record(summary, started);
 }

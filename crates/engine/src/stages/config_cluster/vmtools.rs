@@ -7,13 +7,13 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
 use smtx_api::{SvtUpload, UploadOptions, UploadProgress, find_vmtools_iso};
 
 use super::StageRun;
-use crate::{ProgressEvent, StepResult};
+use crate::messages::VmtoolsMsg;
+use crate::{ProgressEvent, Step, StepResult, SvtImageRecord};
 
-const ACTION: &str = "vmtools_upload";
+const ACTION: Step = Step::VmtoolsUpload;
 
 pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
     let started = run.step_started(ACTION);
@@ -26,10 +26,9 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
         run.record(
             StepResult::skipped(
                 ACTION,
-                format!(
-                    "no VMTools ISO configured and no SMTX_VMTOOLS-*.iso in {}",
-                    run.settings.work_dir.display()
-                ),
+                VmtoolsMsg::NoIso {
+                    dir: run.settings.work_dir.display().to_string(),
+                },
             ),
             started,
         );
@@ -41,9 +40,12 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
             run.record(
                 StepResult::warning(
                     ACTION,
-                    format!("{}: {error}; upload skipped", path.display()),
+                    VmtoolsMsg::Unreadable {
+                        path: path.display().to_string(),
+                        reason: error.to_string(),
+                    },
                 )
-                .with_hint("check --vmtools-iso / vmtools.iso"),
+                .with_hint(VmtoolsMsg::CheckIsoHint),
                 started,
             );
             return;
@@ -54,9 +56,11 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
         run.record(
             StepResult::warning(
                 ACTION,
-                format!("{} is empty; upload skipped", path.display()),
+                VmtoolsMsg::Empty {
+                    path: path.display().to_string(),
+                },
             )
-            .with_hint("copy the VMTools ISO again; an interrupted copy leaves an empty file"),
+            .with_hint(VmtoolsMsg::EmptyHint),
             started,
         );
         return;
@@ -76,14 +80,14 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
             .await
             .ok()
             .and_then(Result::ok);
-        if sha.as_deref() == previous.get("sha256").and_then(Value::as_str) {
+        if sha.as_deref() == Some(previous.sha256.as_str()) {
             run.record(
                 StepResult::skipped(
                     ACTION,
-                    format!(
-                        "{file_name} (sha256 {}) was already uploaded to this cluster; --force-upload to send it again",
-                        sha.unwrap_or_default()
-                    ),
+                    VmtoolsMsg::AlreadyUploaded {
+                        file: file_name.clone(),
+                        sha256: sha.unwrap_or_default(),
+                    },
                 ),
                 started,
             );
@@ -102,11 +106,12 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
         _ => run.client.clone(),
     };
     let progress = run.progress.clone();
-    let action = format!("upload {file_name}");
+    let file = file_name.clone();
     let options = UploadOptions {
         progress: Some(Arc::new(move |p: &UploadProgress| {
             progress.emit(ProgressEvent::Transfer {
-                action: action.clone(),
+                step: ACTION,
+                file: file.clone(),
                 bytes_done: p.bytes_done,
                 total: p.total,
                 bytes_per_sec: p.bytes_per_sec,
@@ -123,48 +128,51 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
         Ok(report) => {
             if run.settings.dry_run {
                 run.record(
-                    StepResult::ok(ACTION, format!("would upload {file_name} ({size} bytes)")),
+                    StepResult::ok(
+                        ACTION,
+                        VmtoolsMsg::WouldUpload {
+                            file: file_name.clone(),
+                            size,
+                        },
+                    ),
                     started,
                 );
                 return;
             }
-            tracing::info!(action = ACTION, status = "ok", error = "", sha256 = %report.sha256, file = %file_name);
-            let record = json!({
-                "image_uuid": report.image_uuid,
-                "zbs_volume_id": report.zbs_volume_id,
-                "file_name": report.file_name,
-                "chunk_size": report.chunk_size,
-                "sha256": report.sha256,
-                "size": report.size,
-                "cluster": cluster,
-            });
-            run.context
-                .stage_mut("config_cluster")
-                .insert("svt_image".into(), record.clone());
-            run.context
-                .stage_mut("deploy_cloudtower")
-                .insert("vmtools".into(), record);
-            let recreated = if report.recreated {
-                ", after recreating the volume"
-            } else {
-                ""
+            tracing::info!(action = %ACTION, status = "ok", error = "", sha256 = %report.sha256, file = %file_name);
+            let record = SvtImageRecord {
+                image_uuid: report.image_uuid.clone(),
+                zbs_volume_id: report.zbs_volume_id.clone(),
+                file_name: report.file_name.clone(),
+                chunk_size: report.chunk_size,
+                sha256: report.sha256.clone(),
+                size: Some(report.size),
+                cluster: Some(cluster),
+                other: Default::default(),
             };
+            let extra = &mut run.context.extra;
+            extra.config_cluster_mut().svt_image = Some(record.clone());
+            extra
+                .deploy_cloudtower
+                .get_or_insert_with(Default::default)
+                .vmtools = Some(record);
             run.record(
                 StepResult::ok(
                     ACTION,
-                    format!(
-                        "{file_name}: {} chunk(s) of {} bytes sent{recreated}, sha256 {}",
-                        report.chunks_sent, report.chunk_size, report.sha256
-                    ),
+                    VmtoolsMsg::Uploaded {
+                        file: file_name.clone(),
+                        chunks: report.chunks_sent as u64,
+                        chunk_size: report.chunk_size,
+                        recreated: report.recreated,
+                        sha256: report.sha256.clone(),
+                    },
                 ),
                 started,
             );
         }
         Err(error) => {
             run.record(
-                StepResult::failed(ACTION, error.to_string()).with_hint(
-                    "the image was rolled back; check the network to the cluster and run again",
-                ),
+                StepResult::failed(ACTION, &error).with_hint(VmtoolsMsg::RolledBackHint),
                 started,
             );
         }
@@ -181,25 +189,32 @@ fn cluster_identity(run: &StageRun<'_>) -> String {
         .unwrap_or_default();
     run.context
         .extra
-        .get("host_scan")
+        .host_scan
+        .as_ref()
         .and_then(|scans| scans.get(&first_ip))
-        .and_then(|scan| scan.get("host_uuid"))
-        .and_then(Value::as_str)
+        .map(|scan| scan.host_uuid.clone())
         .unwrap_or_default()
-        .to_string()
 }
 
-fn previous_upload(run: &StageRun<'_>, file_name: &str, size: u64, cluster: &str) -> Option<Value> {
+/// The record of an earlier upload of the same file (name and size) to the
+/// same cluster, if the context has one.
+fn previous_upload(
+    run: &StageRun<'_>,
+    file_name: &str,
+    size: u64,
+    cluster: &str,
+) -> Option<SvtImageRecord> {
     let previous = run
         .context
         .extra
-        .get("config_cluster")?
-        .get("svt_image")?
-        .clone();
-    let same = previous.get("file_name").and_then(Value::as_str) == Some(file_name)
-        && previous.get("size").and_then(Value::as_u64) == Some(size)
+        .config_cluster
+        .as_ref()?
+        .svt_image
+        .clone()?;
+    let same = previous.file_name == file_name
+        && previous.size == Some(size)
         && !cluster.is_empty()
-        && previous.get("cluster").and_then(Value::as_str) == Some(cluster);
+        && previous.cluster.as_deref() == Some(cluster);
     same.then_some(previous)
 }
 

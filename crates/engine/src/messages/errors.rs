@@ -1,0 +1,259 @@
+//! Errors in both languages: the run's own (an abort), and the Chinese of
+//! the errors of the libraries below — `ApiError`, `SshError`,
+//! `EngineError` — whose English is their `Display`. Text they quote from
+//! elsewhere (a server's message, an operating-system error) stays as it
+//! came, marked as quoted.
+
+use smtx_api::ApiError;
+use smtx_api::ssh::{CHPASSWD_COMMAND, SshError, SshPhase};
+use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, Text, quoted};
+
+use crate::EngineError;
+
+smtx_i18n::catalog! {
+    /// What the run itself says about a step.
+    pub enum RunMsg {
+        /// The step under way when the run was stopped.
+        Aborted,
+        AbortedHint,
+    }
+}
+
+impl Localize for RunMsg {
+    fn localize(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Self::Aborted, En) => "aborted: the run was stopped (Ctrl-C, SIGTERM or a stop request) before this step finished".into(),
+            (Self::Aborted, ZhCn) => "已中止：本步骤完成前运行被停止（Ctrl-C、SIGTERM 或停止请求）".into(),
+            (Self::AbortedHint, En) => "run again with --from RUN_DIR to continue; finished steps are found, not repeated".into(),
+            (Self::AbortedHint, ZhCn) => "加上 --from RUN_DIR 重新运行即可继续；已完成的步骤会被识别，不会重复执行".into(),
+        }
+    }
+}
+
+/// A job's state as the cluster names it, in Chinese where it is one we
+/// know.
+fn job_state(state: &str) -> String {
+    match state.to_ascii_lowercase().as_str() {
+        "pending" => "等待中".into(),
+        "running" | "processing" => "运行中".into(),
+        "done" | "success" | "successed" | "succeeded" => "已完成".into(),
+        "failed" | "failure" | "error" => "失败".into(),
+        "cancelled" | "canceled" => "已取消".into(),
+        "not yet answered" => "尚未应答".into(),
+        _ => quoted(ZhCn, state),
+    }
+}
+
+/// An API error in both languages.
+pub fn api_error(error: &ApiError) -> Text {
+    Text {
+        en: error.to_string(),
+        zh_cn: api_error_zh(error),
+    }
+}
+
+fn api_error_zh(error: &ApiError) -> String {
+    let q = |text: &str| quoted(ZhCn, text);
+    match error {
+        ApiError::Transport {
+            action,
+            url,
+            reason,
+        } => format!("{action}：无法连接 {url}：{}", q(reason)),
+        ApiError::Tls {
+            action,
+            url,
+            reason,
+        } => format!(
+            "{action}：不信任 {url} 的 TLS 证书（{}）；用 --ca-cert FILE 信任集群的 CA，或用 --insecure 跳过校验",
+            q(reason)
+        ),
+        ApiError::Timeout {
+            action,
+            url,
+            seconds,
+        } => format!("{action}：{url} 在 {seconds:.1}s 内没有应答"),
+        ApiError::Api {
+            action,
+            status,
+            ec,
+            msg,
+        } => {
+            let ec = ec
+                .as_deref()
+                .map(|ec| format!("，错误码 {}", q(ec)))
+                .unwrap_or_default();
+            let msg = msg
+                .as_deref()
+                .map(|msg| format!("：{}", q(msg)))
+                .unwrap_or_default();
+            format!("{action}：HTTP {status}{ec}{msg}")
+        }
+        ApiError::Decode { action, reason } => {
+            format!("{action}：应答不符合接口文档：{}", q(reason))
+        }
+        ApiError::Unauthorized { action, status } => format!(
+            "{action}：未获授权（HTTP {status}）；请检查 Fisheye 管理员密码或配置的 api.token"
+        ),
+        ApiError::JobFailed {
+            job_id,
+            description,
+            state,
+            reason,
+        } => {
+            let reason = reason
+                .as_deref()
+                .map(|reason| format!("：{}", q(reason)))
+                .unwrap_or_default();
+            format!(
+                "任务 {job_id}（{}）结束，状态为{}{reason}",
+                q(description),
+                job_state(state)
+            )
+        }
+        ApiError::JobTimeout {
+            job_id,
+            state,
+            seconds,
+        } => format!("任务 {job_id} 在 {seconds:.0}s 后仍为{}", job_state(state)),
+        ApiError::Config(reason) => format!("客户端配置有误：{}", q(reason)),
+        ApiError::Upload {
+            file,
+            chunk,
+            reason,
+        } => {
+            let chunk = chunk
+                .map(|chunk| format!("（第 {chunk} 块）"))
+                .unwrap_or_default();
+            format!("上传 {file} 失败{chunk}：{}", q(reason))
+        }
+        ApiError::File { path, reason } => format!("{path}：无法读取：{}", q(reason)),
+        ApiError::Cancelled { action } => format!("{action}：已中止"),
+    }
+}
+
+fn phase_zh(phase: &SshPhase) -> &'static str {
+    match phase {
+        SshPhase::Connect => "连接",
+        SshPhase::Auth => "登录",
+        SshPhase::Command => "执行 chpasswd",
+    }
+}
+
+/// An SSH error in both languages.
+pub fn ssh_error(error: &SshError) -> Text {
+    Text {
+        en: error.to_string(),
+        zh_cn: ssh_error_zh(error),
+    }
+}
+
+fn ssh_error_zh(error: &SshError) -> String {
+    let q = |text: &str| quoted(ZhCn, text);
+    let stderr_of = |stderr: &str| {
+        if stderr.is_empty() {
+            String::new()
+        } else {
+            format!("：{}", q(stderr))
+        }
+    };
+    match error {
+        SshError::UnsupportedPassword { host, user, reason } => {
+            format!("{host}：{user} 的新密码无法用 chpasswd 设置：{}", q(reason))
+        }
+        SshError::InvalidTarget { host, reason } => {
+            format!("{host}：无法作为登录目标：{}", q(reason))
+        }
+        SshError::Connect { host, addr, source } => {
+            format!("{host}：无法连接 {addr}：{}", q(&source.to_string()))
+        }
+        SshError::Timeout { host, phase, after } => format!(
+            "{host}：{}阶段在 {:.1}s 内没有应答",
+            phase_zh(phase),
+            after.as_secs_f64()
+        ),
+        SshError::AuthRefused {
+            host,
+            user,
+            tried_target,
+        } => format!(
+            "{host}：以 {user} 登录被拒绝（已尝试当前密码{}）；请检查配置的主机密码",
+            if *tried_target { "和目标密码" } else { "" }
+        ),
+        SshError::HostKeyChanged {
+            host,
+            known_hosts_key,
+            fingerprint,
+            known_hosts,
+        } => format!(
+            "{host}：主机密钥已变化（现为 {fingerprint}），拒绝发送密码；{known_hosts_key} 原来的密钥记录在 {}",
+            known_hosts.display()
+        ),
+        SshError::KnownHosts { host, path, source } => format!(
+            "{host}：known_hosts 文件 {}：{}",
+            path.display(),
+            q(&source.to_string())
+        ),
+        SshError::Protocol {
+            host,
+            phase,
+            source,
+        } => format!(
+            "{host}：{}阶段 SSH 出错：{}",
+            phase_zh(phase),
+            q(&source.to_string())
+        ),
+        SshError::ExecRefused { host } => {
+            format!("{host}：主机拒绝执行 `{CHPASSWD_COMMAND}`")
+        }
+        SshError::ChpasswdFailed {
+            host,
+            status,
+            stderr,
+        } => format!(
+            "{host}：`{CHPASSWD_COMMAND}` 退出状态为 {status}{}",
+            stderr_of(stderr)
+        ),
+        SshError::NoExitStatus { host, stderr } => format!(
+            "{host}：`{CHPASSWD_COMMAND}` 结束时没有退出状态{}",
+            stderr_of(stderr)
+        ),
+    }
+}
+
+/// A run that could not start or finish, as a front end prints it.
+impl Localize for EngineError {
+    fn localize(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, En) => self.to_string(),
+            (Self::Io { path, reason }, ZhCn) => {
+                format!("{}：读写失败：{}", path.display(), quoted(ZhCn, reason))
+            }
+            (Self::NotAContext { path, reason }, ZhCn) => format!(
+                "{}：不是运行上下文文件（context.json）：{}",
+                path.display(),
+                quoted(ZhCn, reason)
+            ),
+            (Self::CopyWorkbook { path, from, reason }, ZhCn) => format!(
+                "{}：无法复制规划表 {}：{}",
+                path.display(),
+                from.display(),
+                quoted(ZhCn, reason)
+            ),
+            (Self::Client(error), ZhCn) => format!("API 客户端：{}", api_error_zh(error)),
+            (Self::NoApiBase, ZhCn) => {
+                "没有 API 地址：规划表中没有主机，也没有指定 --api-base".into()
+            }
+            (Self::UnknownStage(stage), ZhCn) => {
+                format!("未知阶段 `{stage}`（可选：`prepare`、`config_cluster`）")
+            }
+            (Self::RunDirBusy { run_dir, holder }, ZhCn) => format!(
+                "{}：另一个运行正在使用此运行目录{}；请等它结束，或换一个运行目录",
+                run_dir.display(),
+                holder
+                    .map(|pid| format!("（进程 {pid}）"))
+                    .unwrap_or_default()
+            ),
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! The messages of the VMTools (SVT) upload step.
+
+use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, quoted};
+
+smtx_i18n::catalog! {
+    pub enum VmtoolsMsg {
+        NoIso { dir: String },
+        Unreadable { path: String, reason: String },
+        CheckIsoHint,
+        Empty { path: String },
+        EmptyHint,
+        AlreadyUploaded { file: String, sha256: String },
+        WouldUpload { file: String, size: u64 },
+        Uploaded { file: String, chunks: u64, chunk_size: u64, recreated: bool, sha256: String },
+        RolledBackHint,
+    }
+}
+
+impl Localize for VmtoolsMsg {
+    fn localize(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Self::NoIso { dir }, En) => {
+                format!("no VMTools ISO configured and no SMTX_VMTOOLS-*.iso in {dir}")
+            }
+            (Self::NoIso { dir }, ZhCn) => {
+                format!("未配置 VMTools ISO，{dir} 中也没有 SMTX_VMTOOLS-*.iso")
+            }
+            (Self::Unreadable { path, reason }, En) => {
+                format!("{path}: {reason}; upload skipped")
+            }
+            (Self::Unreadable { path, reason }, ZhCn) => {
+                format!("{path}：{}；跳过上传", quoted(lang, reason))
+            }
+            (Self::CheckIsoHint, En) => "check --vmtools-iso / vmtools.iso".into(),
+            (Self::CheckIsoHint, ZhCn) => "检查 --vmtools-iso 或 vmtools.iso".into(),
+            (Self::Empty { path }, En) => format!("{path} is empty; upload skipped"),
+            (Self::Empty { path }, ZhCn) => format!("{path} 是空文件；跳过上传"),
+            (Self::EmptyHint, En) => {
+                "copy the VMTools ISO again; an interrupted copy leaves an empty file".into()
+            }
+            (Self::EmptyHint, ZhCn) => "重新复制 VMTools ISO；复制中断会留下空文件".into(),
+            (Self::AlreadyUploaded { file, sha256 }, En) => format!(
+                "{file} (sha256 {sha256}) was already uploaded to this cluster; --force-upload to send it again"
+            ),
+            (Self::AlreadyUploaded { file, sha256 }, ZhCn) => {
+                format!("{file}（sha256 {sha256}）已上传到本集群；如需重新上传请加 --force-upload")
+            }
+            (Self::WouldUpload { file, size }, En) => {
+                format!("would upload {file} ({size} bytes)")
+            }
+            (Self::WouldUpload { file, size }, ZhCn) => format!("将上传 {file}（{size} 字节）"),
+            (
+                Self::Uploaded {
+                    file,
+                    chunks,
+                    chunk_size,
+                    recreated,
+                    sha256,
+                },
+                En,
+            ) => format!(
+                "{file}: {chunks} chunk(s) of {chunk_size} bytes sent{}, sha256 {sha256}",
+                if *recreated {
+                    ", after recreating the volume"
+                } else {
+                    ""
+                }
+            ),
+            (
+                Self::Uploaded {
+                    file,
+                    chunks,
+                    chunk_size,
+                    recreated,
+                    sha256,
+                },
+                ZhCn,
+            ) => format!(
+                "{file}：{}已发送 {chunks} 块（每块 {chunk_size} 字节），sha256 {sha256}",
+                if *recreated { "重建卷之后" } else { "" }
+            ),
+            (Self::RolledBackHint, En) => {
+                "the image was rolled back; check the network to the cluster and run again".into()
+            }
+            (Self::RolledBackHint, ZhCn) => "镜像已回滚；检查到集群的网络后重新运行".into(),
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Step 4 of `config_cluster`: one upsert of every host's BMC account,
+//! from the host scan (uuid, hostname) and the workbook's BMC columns.
+
+use smtx_api::IpmiAccount;
+
+use super::{StageRun, scanned_host, scanned_hosts};
+use crate::messages::IpmiMsg;
+use crate::{Step, StepResult};
+
+/// Step 4: one upsert for every host with a BMC address.
+pub(super) async fn ipmi_step(run: &mut StageRun<'_>) {
+    let plan = run.plan().clone();
+    let scanned = scanned_hosts(run);
+    let started = run.step_started(Step::IpmiAccounts);
+    let mut accounts = Vec::new();
+    let mut unscanned = Vec::new();
+    for host in &plan.hosts {
+        let Some(bmc_ip) = host.bmc.ip else { continue };
+        let Some(scan) = scanned_host(&scanned, &host.management_ip.to_string()) else {
+            unscanned.push(host.hostname.clone());
+            continue;
+        };
+        accounts.push(IpmiAccount {
+            node_uuid: scan.host_uuid.clone(),
+            node_name: if scan.hostname.is_empty() {
+                host.hostname.clone()
+            } else {
+                scan.hostname.clone()
+            },
+            host: bmc_ip.to_string(),
+            user: host.bmc.user.clone(),
+            password: host.bmc.password.clone(),
+        });
+    }
+    if accounts.is_empty() {
+        // BMC accounts planned but none can be sent: that is work not done.
+        let result = if unscanned.is_empty() {
+            StepResult::skipped(
+                Step::IpmiAccounts,
+                IpmiMsg::NoBmc {
+                    cells: "主机规划!E".to_string(),
+                },
+            )
+        } else {
+            StepResult::warning(Step::IpmiAccounts, IpmiMsg::NotScanned { hosts: unscanned })
+                .with_hint(IpmiMsg::RescanHint)
+        };
+        run.record(result, started);
+        return;
+    }
+    let result = match run.client.upsert_ipmi_accounts(&accounts).await {
+        Ok(_) if run.settings.dry_run => StepResult::ok(
+            Step::IpmiAccounts,
+            IpmiMsg::WouldStore {
+                count: accounts.len(),
+            },
+        ),
+        Ok(answer) if answer.failure.is_empty() && unscanned.is_empty() => StepResult::ok(
+            Step::IpmiAccounts,
+            IpmiMsg::Stored {
+                count: accounts.len(),
+            },
+        ),
+        Ok(answer) => {
+            let rejected = answer
+                .failure
+                .iter()
+                .map(|f| (f.node_name.clone(), f.host.clone()))
+                .collect();
+            StepResult::warning(
+                Step::IpmiAccounts,
+                IpmiMsg::Problems {
+                    rejected,
+                    unscanned,
+                },
+            )
+            .with_detail(IpmiMsg::Tally {
+                stored: answer.success.len(),
+                failed: answer.failure.len(),
+            })
+            .with_hint(IpmiMsg::BmcHint {
+                cells: "主机规划!E:G".to_string(),
+            })
+        }
+        Err(error) => {
+            StepResult::warning(Step::IpmiAccounts, &error).with_hint(IpmiMsg::FailedHint)
+        }
+    };
+    run.record(result, started);
+}
