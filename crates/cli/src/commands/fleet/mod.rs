@@ -8,9 +8,10 @@
 //! beside them. A line on stderr per cluster as it finishes, a table (or
 //! `--json`) on stdout at the end, and the exit code of the worst cluster:
 //! 1 (failed, could not check, interrupted) over 2 (bad input) over 3
-//! (drift) over 0. Ctrl-C stops every cluster: none is started any more,
-//! those under way are dropped at once (each run directory keeps the
-//! context saved after its last step) and the summary says which.
+//! (drift) over 0, and 130 when Ctrl-C stopped it. Ctrl-C stops every
+//! cluster: none is started any more, those under way abort through the
+//! engine (each records its step as aborted; a second Ctrl-C drops them)
+//! and the summary says which. Which workbooks make the fleet: `members`.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -34,6 +35,13 @@ use crate::Outcome;
 use crate::i18n::Lang;
 use crate::settings::{self, ConnectionArgs, RunSettingsArgs};
 
+mod members;
+
+pub(crate) use members::expand;
+#[cfg(test)]
+use members::wildcard_match;
+use members::{Member, members};
+
 /// The fleet flags `run` and `check` share.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FleetArgs {
@@ -53,141 +61,6 @@ pub struct FleetArgs {
     /// (default: beside each workbook).
     #[arg(long, value_name = "DIR")]
     pub configs: Option<PathBuf>,
-}
-
-/// One cluster of the fleet.
-#[derive(Debug, Clone)]
-struct Member {
-    workbook: PathBuf,
-    /// The workbook's file name without `.xlsx`: its run directory's and
-    /// its settings file's name.
-    stem: String,
-    config: Option<PathBuf>,
-}
-
-/// `*` any run of characters, `?` one.
-fn wildcard_match(pattern: &[char], name: &[char]) -> bool {
-    match pattern.split_first() {
-        None => name.is_empty(),
-        Some(('*', rest)) => (0..=name.len()).any(|skip| wildcard_match(rest, &name[skip..])),
-        Some(('?', rest)) => !name.is_empty() && wildcard_match(rest, &name[1..]),
-        Some((want, rest)) => name
-            .split_first()
-            .is_some_and(|(got, tail)| got == want && wildcard_match(rest, tail)),
-    }
-}
-
-fn is_workbook(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy())
-        .unwrap_or_default();
-    // `~$x.xlsx` is the lock file Excel and WPS leave beside an open workbook.
-    path.is_file()
-        && !name.starts_with("~$")
-        && !name.starts_with('.')
-        && path
-            .extension()
-            .is_some_and(|ext| ext.eq_ignore_ascii_case("xlsx"))
-}
-
-fn listed(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|error| BadInput(format!("{}: {error}", dir.display())))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .collect();
-    paths.sort();
-    Ok(paths)
-}
-
-/// The workbooks `--plans` names, each once, in name order per argument.
-pub(crate) fn expand(patterns: &[String]) -> anyhow::Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    for pattern in patterns {
-        let path = PathBuf::from(pattern);
-        let matched: Vec<PathBuf> = if path.is_dir() {
-            listed(&path)?
-                .into_iter()
-                .filter(|p| is_workbook(p))
-                .collect()
-        } else if path.is_file() {
-            vec![path]
-        } else if pattern.contains(['*', '?']) {
-            let name = path
-                .file_name()
-                .map(|name| name.to_string_lossy().chars().collect::<Vec<_>>())
-                .unwrap_or_default();
-            let dir = path
-                .parent()
-                .filter(|dir| !dir.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            if dir.to_string_lossy().contains(['*', '?']) {
-                return Err(BadInput(format!(
-                    "--plans {pattern:?}: wildcards only in the file name"
-                ))
-                .into());
-            }
-            listed(dir)?
-                .into_iter()
-                .filter(|p| {
-                    let candidate: Vec<char> = p
-                        .file_name()
-                        .map(|n| n.to_string_lossy().chars().collect())
-                        .unwrap_or_default();
-                    is_workbook(p) && wildcard_match(&name, &candidate)
-                })
-                .collect()
-        } else {
-            return Err(BadInput(format!("--plans {pattern:?}: no such file or directory")).into());
-        };
-        if matched.is_empty() {
-            return Err(BadInput(format!("--plans {pattern:?}: no workbook (.xlsx) found")).into());
-        }
-        for path in matched {
-            let key = path.canonicalize().unwrap_or_else(|_| path.clone());
-            if !found
-                .iter()
-                .any(|(seen, _): &(PathBuf, PathBuf)| *seen == key)
-            {
-                found.push((key, path));
-            }
-        }
-    }
-    Ok(found.into_iter().map(|(_, path)| path).collect())
-}
-
-fn members(args: &FleetArgs) -> anyhow::Result<Vec<Member>> {
-    let mut members: Vec<Member> = Vec::new();
-    for workbook in expand(&args.plans)? {
-        let stem = workbook
-            .file_stem()
-            .map(|stem| stem.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if let Some(other) = members.iter().find(|member| member.stem == stem) {
-            return Err(BadInput(format!(
-                "{} and {} are both called {stem:?}: a fleet needs one name per cluster (run directory, settings file)",
-                other.workbook.display(),
-                workbook.display()
-            ))
-            .into());
-        }
-        let file = format!("{stem}.toml");
-        let config = match &args.configs {
-            Some(dir) => Some(dir.join(&file)),
-            None => workbook
-                .parent()
-                .map(|dir| dir.join(&file))
-                .filter(|path| path.is_file()),
-        };
-        members.push(Member {
-            workbook,
-            stem,
-            config,
-        });
-    }
-    Ok(members)
 }
 
 /// How one cluster of the fleet ended.

@@ -1,0 +1,143 @@
+//! Which workbooks make a fleet: directories (every `.xlsx` in them, not
+//! Excel's `~$` lock files), workbooks, or shell patterns, and where each
+//! one's settings file is.
+
+use std::path::{Path, PathBuf};
+
+use super::FleetArgs;
+use crate::commands::BadInput;
+
+/// One cluster of the fleet.
+#[derive(Debug, Clone)]
+pub(super) struct Member {
+    pub(super) workbook: PathBuf,
+    /// The workbook's file name without `.xlsx`: its run directory's and
+    /// its settings file's name.
+    pub(super) stem: String,
+    pub(super) config: Option<PathBuf>,
+}
+
+/// `*` any run of characters, `?` one.
+pub(super) fn wildcard_match(pattern: &[char], name: &[char]) -> bool {
+    match pattern.split_first() {
+        None => name.is_empty(),
+        Some(('*', rest)) => (0..=name.len()).any(|skip| wildcard_match(rest, &name[skip..])),
+        Some(('?', rest)) => !name.is_empty() && wildcard_match(rest, &name[1..]),
+        Some((want, rest)) => name
+            .split_first()
+            .is_some_and(|(got, tail)| got == want && wildcard_match(rest, tail)),
+    }
+}
+
+fn is_workbook(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy())
+        .unwrap_or_default();
+    // `~$x.xlsx` is the lock file Excel and WPS leave beside an open workbook.
+    path.is_file()
+        && !name.starts_with("~$")
+        && !name.starts_with('.')
+        && path
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("xlsx"))
+}
+
+fn listed(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|error| BadInput(format!("{}: {error}", dir.display())))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// The workbooks `--plans` names, each once, in name order per argument.
+pub(crate) fn expand(patterns: &[String]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for pattern in patterns {
+        let path = PathBuf::from(pattern);
+        let matched: Vec<PathBuf> = if path.is_dir() {
+            listed(&path)?
+                .into_iter()
+                .filter(|p| is_workbook(p))
+                .collect()
+        } else if path.is_file() {
+            vec![path]
+        } else if pattern.contains(['*', '?']) {
+            let name = path
+                .file_name()
+                .map(|name| name.to_string_lossy().chars().collect::<Vec<_>>())
+                .unwrap_or_default();
+            let dir = path
+                .parent()
+                .filter(|dir| !dir.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            if dir.to_string_lossy().contains(['*', '?']) {
+                return Err(BadInput(format!(
+                    "--plans {pattern:?}: wildcards only in the file name"
+                ))
+                .into());
+            }
+            listed(dir)?
+                .into_iter()
+                .filter(|p| {
+                    let candidate: Vec<char> = p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().chars().collect())
+                        .unwrap_or_default();
+                    is_workbook(p) && wildcard_match(&name, &candidate)
+                })
+                .collect()
+        } else {
+            return Err(BadInput(format!("--plans {pattern:?}: no such file or directory")).into());
+        };
+        if matched.is_empty() {
+            return Err(BadInput(format!("--plans {pattern:?}: no workbook (.xlsx) found")).into());
+        }
+        for path in matched {
+            let key = path.canonicalize().unwrap_or_else(|_| path.clone());
+            if !found
+                .iter()
+                .any(|(seen, _): &(PathBuf, PathBuf)| *seen == key)
+            {
+                found.push((key, path));
+            }
+        }
+    }
+    Ok(found.into_iter().map(|(_, path)| path).collect())
+}
+
+pub(super) fn members(args: &FleetArgs) -> anyhow::Result<Vec<Member>> {
+    let mut members: Vec<Member> = Vec::new();
+    for workbook in expand(&args.plans)? {
+        let stem = workbook
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let Some(other) = members.iter().find(|member| member.stem == stem) {
+            return Err(BadInput(format!(
+                "{} and {} are both called {stem:?}: a fleet needs one name per cluster (run directory, settings file)",
+                other.workbook.display(),
+                workbook.display()
+            ))
+            .into());
+        }
+        let file = format!("{stem}.toml");
+        let config = match &args.configs {
+            Some(dir) => Some(dir.join(&file)),
+            None => workbook
+                .parent()
+                .map(|dir| dir.join(&file))
+                .filter(|path| path.is_file()),
+        };
+        members.push(Member {
+            workbook,
+            stem,
+            config,
+        });
+    }
+    Ok(members)
+}
