@@ -193,6 +193,28 @@ async fn run_configures_the_simulator_and_leaks_no_secret() {
         "dry run shows redacted payloads: {dry}"
     );
 
+    // The drift check reads the same passwords (it logs in, tries SSH):
+    // neither its table nor its JSON may show one.
+    for extra in [vec![], vec!["--json".to_string()]] {
+        let mut args = vec![
+            "check".to_string(),
+            "--plan".into(),
+            r.workbook.display().to_string(),
+            "--config".into(),
+            r.config.display().to_string(),
+        ];
+        args.extend(extra.clone());
+        let output = run_cli(args).await;
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "check {extra:?} right after the run:\n{stdout}\n{stderr}"
+        );
+        outputs.push((format!("stdout of check {extra:?}"), stdout));
+        outputs.push((format!("stderr of check {extra:?}"), stderr));
+    }
     for (what, text) in &outputs {
         assert_no_secret(&secrets, what, text);
     }
