@@ -29,6 +29,12 @@ pub const MAX_HOSTS: usize = 16;
 /// 主机规划 row holding serial, VIP and Fisheye admin; Q of the next row is
 /// the network architecture.
 pub const CLUSTER_ROW: u32 = 19;
+/// Columns of the cluster row (主机规划, row [`CLUSTER_ROW`] or lower):
+/// the serial, the management VIP, the Fisheye admin's user and password.
+pub const SERIAL_COLUMN: &str = "E";
+pub const VIP_COLUMN: &str = "I";
+pub const FISHEYE_USER_COLUMN: &str = "L";
+pub const FISHEYE_PASSWORD_COLUMN: &str = "M";
 /// The label in column D of the cluster row; finding it lower means the user
 /// inserted host rows.
 pub const SERIAL_LABEL: &str = "Cluster SN";

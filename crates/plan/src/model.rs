@@ -110,6 +110,26 @@ pub struct ClusterPlan {
     pub serial: Option<String>,
     /// `vip` when its cell did not parse.
     pub invalid: InvalidCells,
+    /// The cluster row of 主机规划 these came from: 19 in the template,
+    /// lower where host rows were inserted. Messages name cells through it.
+    pub row: u32,
+}
+
+impl ClusterPlan {
+    /// `主机规划!<column><row>` of the cluster row.
+    pub fn cell(&self, column: &str) -> String {
+        format!("{}!{column}{}", crate::layout::HOST_SHEET, self.row)
+    }
+
+    /// Where the management VIP was read (主机规划!I19 in the template).
+    pub fn vip_cell(&self) -> String {
+        self.cell(crate::layout::VIP_COLUMN)
+    }
+
+    /// Where the Fisheye admin password was read (主机规划!M19 in the template).
+    pub fn fisheye_password_cell(&self) -> String {
+        self.cell(crate::layout::FISHEYE_PASSWORD_COLUMN)
+    }
 }
 
 impl Serialize for ClusterPlan {

@@ -381,3 +381,43 @@ async fn host_passwords_turned_off_is_a_warning() {
     assert_eq!(report.status, StepStatus::Warning);
     assert_eq!(report.counts().warning, 1);
 }
+
+/// Issue 10: the login hint names the admin password cell of the plan's
+/// cluster row, not a row the code assumes (the template's 19).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_login_hint_names_the_cell_the_plan_read() {
+    use smtx_engine::{
+        CancellationToken, Lang, Localize, ProgressSink, RunRequest, Stage, Workbook,
+    };
+    let faults = vec![Fault::AlreadyInitialized {
+        password: Some("someone-else's".to_string()),
+    }];
+    let mut harness = Harness::fixture(WorkbookSpec::example(2), faults).await;
+    let mut plan = harness.plan();
+    // As if two host rows had been inserted above the cluster row.
+    plan.cluster.row = 21;
+    let settings = harness.settings();
+    let report = smtx_engine::run(RunRequest {
+        settings,
+        workbook: Workbook {
+            path: harness.workbook.clone(),
+            plan,
+        },
+        stages: Stage::ALL.to_vec(),
+        from: None,
+        progress: ProgressSink::none(),
+        cancel: CancellationToken::new(),
+    })
+    .await
+    .expect("run completes");
+    let login = steps(&report, "login");
+    let hint = login
+        .first()
+        .and_then(|step| step.hint.as_ref())
+        .expect("a failed login has a hint");
+    for lang in [Lang::En, Lang::ZhCn] {
+        let text = hint.localize(lang);
+        assert!(text.contains("主机规划!M21"), "{text}");
+        assert!(!text.contains("M19"), "{text}");
+    }
+}

@@ -281,7 +281,7 @@ impl PlanReader {
 
     fn read_cluster(&mut self, name: String, cluster_row: u32, hosts: &[HostPlan]) -> ClusterPlan {
         let sheet = layout::HOST_SHEET;
-        let vip_cell = format!("I{cluster_row}");
+        let vip_cell = format!("{}{cluster_row}", layout::VIP_COLUMN);
         let mut invalid = InvalidCells::default();
         let vip = match self.ipv4(sheet, &vip_cell, "集群VIP") {
             Some(Ok(ip)) => Some(ip),
@@ -317,7 +317,7 @@ impl PlanReader {
             }
         }
         let serial = self
-            .text(sheet, &format!("E{cluster_row}"))
+            .text(sheet, &format!("{}{cluster_row}", layout::SERIAL_COLUMN))
             .filter(|serial| !crate::serial::is_placeholder(serial));
         let storage_architecture = self.text(sheet, &format!("Q{cluster_row}"));
         let arch_cell = format!("Q{}", cluster_row + 1);
@@ -346,15 +346,19 @@ impl PlanReader {
             storage_architecture,
             serial,
             invalid,
+            row: cluster_row,
         }
     }
 
     fn read_fisheye(&mut self, cluster_row: u32) -> FisheyeAdmin {
         let sheet = layout::HOST_SHEET;
         let user = self
-            .text(sheet, &format!("L{cluster_row}"))
+            .text(
+                sheet,
+                &format!("{}{cluster_row}", layout::FISHEYE_USER_COLUMN),
+            )
             .unwrap_or_else(|| layout::DEFAULT_FISHEYE_USER.to_string());
-        let password_cell = format!("M{cluster_row}");
+        let password_cell = format!("{}{cluster_row}", layout::FISHEYE_PASSWORD_COLUMN);
         let password = match self.password(sheet, &password_cell, "集群管理员密码") {
             Some(password) => password,
             None => {

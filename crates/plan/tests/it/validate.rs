@@ -672,3 +672,29 @@ fn json_shows_an_invalid_value_as_null_beside_its_raw_text() {
     assert!(json.pointer("/hosts/1/management_ip_raw").is_none());
     assert_eq!(json["hosts"][1]["management_ip"], "10.0.20.12");
 }
+
+/// Issue 10: where host rows were inserted the cluster row moves down, and
+/// the plan says which row its cluster cells came from, so that messages
+/// about the VIP or the admin password name the cell the user filled in.
+#[test]
+fn the_cluster_cells_follow_inserted_host_rows() {
+    let standard = parse_spec(&WorkbookSpec::example(3));
+    assert_eq!(standard.plan.cluster.row, 19);
+    assert_eq!(standard.plan.cluster.vip_cell(), "主机规划!I19");
+    assert_eq!(
+        standard.plan.cluster.fisheye_password_cell(),
+        "主机规划!M19"
+    );
+
+    // Seventeen hosts push the cluster row to 20, as inserting a row in
+    // Excel would; its values are still read from there.
+    let spec = WorkbookSpec::example(17);
+    let shifted = parse_spec(&spec);
+    assert_eq!(shifted.plan.cluster.row, 20);
+    assert_eq!(shifted.plan.cluster.vip_cell(), "主机规划!I20");
+    assert_eq!(shifted.plan.cluster.fisheye_password_cell(), "主机规划!M20");
+    assert_eq!(
+        shifted.plan.cluster.vip.map(|vip| vip.to_string()),
+        Some(spec.vip.clone())
+    );
+}

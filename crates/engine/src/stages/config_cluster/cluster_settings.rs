@@ -69,7 +69,7 @@ pub(super) async fn settings_step(run: &mut StageRun<'_>) -> bool {
         Some(vip) => vip_held_elsewhere(run, vip).await,
         None => None,
     };
-    let vip_cell = "主机规划!I19".to_string();
+    let vip_cell = plan.cluster.vip_cell();
     let vip_ok = if let Some(taken) = vip_taken {
         let started = run.step_started(Step::SetVip);
         run.record(

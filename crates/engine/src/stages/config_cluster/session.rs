@@ -76,7 +76,7 @@ pub(super) async fn admin_and_login(run: &mut StageRun<'_>) -> bool {
             }
             None => (
                 StepResult::failed(Step::Login, &error).with_hint(SessionMsg::LoginHint {
-                    cell: "主机规划!M19".to_string(),
+                    cell: run.plan().cluster.fisheye_password_cell(),
                 }),
                 false,
             ),
