@@ -214,7 +214,7 @@ pub fn print_report(lang: Lang, report: &RunReport) {
 }
 
 /// Columns a string takes in a terminal: CJK and full-width characters two.
-fn display_width(text: &str) -> usize {
+pub fn display_width(text: &str) -> usize {
     text.chars()
         .map(|c| match u32::from(c) {
             0x1100..=0x115F
@@ -228,7 +228,7 @@ fn display_width(text: &str) -> usize {
 }
 
 /// `text` padded with spaces to `width` terminal columns (CJK counts two).
-fn pad(text: &str, width: usize) -> String {
+pub fn pad(text: &str, width: usize) -> String {
     let fill = width.saturating_sub(display_width(text));
     format!("{text}{}", " ".repeat(fill))
 }

@@ -14,6 +14,7 @@ use super::fleet::{self, FleetArgs};
 use super::run::{default_run_dir, load_workbook};
 use crate::Outcome;
 use crate::i18n::Lang;
+use crate::output::display_width;
 use crate::settings::{self, ConnectionArgs, RunSettingsArgs};
 
 #[derive(Debug, clap::Args)]
@@ -290,20 +291,6 @@ fn note_text(lang: Lang, note: &Note) -> String {
         Note::NotPinned => "no host key pinned yet (a run pins it)",
     };
     fixed.to_owned()
-}
-
-/// Columns a string takes in a terminal: CJK and full-width characters two.
-fn display_width(text: &str) -> usize {
-    text.chars()
-        .map(|c| match u32::from(c) {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFF00..=0xFF60 => 2,
-            _ => 1,
-        })
-        .sum()
 }
 
 /// The check's fixed strings, in both languages (the pattern of `i18n.rs`,

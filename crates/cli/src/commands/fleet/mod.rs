@@ -33,6 +33,7 @@ use super::check::CheckArgs;
 use super::run::{RunArgs, default_run_dir, utc_stamp};
 use crate::Outcome;
 use crate::i18n::Lang;
+use crate::output::{display_width, pad};
 use crate::settings::{self, ConnectionArgs, RunSettingsArgs};
 
 mod members;
@@ -692,25 +693,6 @@ fn line(lang: Lang, done: usize, total: usize, result: &MemberResult) -> String 
 
 fn seconds(ms: u64) -> String {
     format!("{:.1}s", ms as f64 / 1000.0)
-}
-
-/// Columns a string takes in a terminal: CJK and full-width characters two.
-fn display_width(text: &str) -> usize {
-    text.chars()
-        .map(|c| match u32::from(c) {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFF00..=0xFF60 => 2,
-            _ => 1,
-        })
-        .sum()
-}
-
-fn pad(text: &str, width: usize) -> String {
-    let fill = width.saturating_sub(display_width(text));
-    format!("{text}{}", " ".repeat(fill))
 }
 
 fn status_word(lang: Lang, status: MemberStatus) -> &'static str {
