@@ -12,7 +12,9 @@ use std::process::Command;
 const SOURCES: &[(&str, &[&str])] = &[
     ("crates/engine/src", &["run"]),
     ("crates/api/src", &["run"]),
-    ("crates/plan/src/read.rs", &["run"]),
+    ("crates/plan/src/read", &["run"]),
+    ("crates/plan/src/messages.rs", &["run"]),
+    ("crates/plan/src/limits.rs", &["run"]),
     ("crates/plan/src/report.rs", &["plan", "check"]),
     // Its errors reach both `plan set-serial` and `run`'s serial step.
     ("crates/plan/src/serial.rs", &["plan", "set-serial"]),
@@ -28,6 +30,11 @@ const SOURCES: &[(&str, &[&str])] = &[
     ("crates/cli/src/commands/plan.rs", &["plan", "set-serial"]),
     ("crates/cli/src/commands/sim.rs", &["sim"]),
     ("crates/cli/src/commands/demo.rs", &["demo"]),
+    ("crates/cli/src/commands/check.rs", &["check"]),
+    // Fleet lines are printed by `run --plans` and `check --plans` alike.
+    ("crates/cli/src/commands/fleet", &["run"]),
+    ("crates/cli/src/commands/fleet", &["check"]),
+    ("crates/cli/src/commands/sim_fleet.rs", &["sim"]),
 ];
 
 /// Commands a message can name explicitly, longest first.
@@ -37,6 +44,7 @@ const COMMANDS: &[&[&str]] = &[
     &["run"],
     &["sim"],
     &["demo"],
+    &["check"],
 ];
 
 fn workspace_root() -> PathBuf {
