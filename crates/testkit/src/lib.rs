@@ -151,6 +151,28 @@ where
     }
 }
 
+/// [`poll_until`] for code without a runtime (tests that drive child
+/// processes): `check` again, with short growing pauses, until it answers
+/// or `deadline` passes.
+pub fn poll_until_blocking<T>(
+    deadline: Duration,
+    mut check: impl FnMut() -> Option<T>,
+) -> Option<T> {
+    let end = Instant::now() + deadline;
+    let mut pause = Duration::from_millis(5);
+    loop {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        let now = Instant::now();
+        if now >= end {
+            return None;
+        }
+        std::thread::sleep(pause.min(end - now));
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}
+
 /// `../shared/reference`, seen from the repository root.
 pub fn shared_reference_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -49,15 +49,9 @@ impl Running {
     }
 }
 
-fn wait_for<T>(what: &str, deadline: Duration, mut probe: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(value) = probe() {
-            return value;
-        }
-        assert!(start.elapsed() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+fn wait_for<T>(what: &str, deadline: Duration, probe: impl FnMut() -> Option<T>) -> T {
+    smtx_testkit::poll_until_blocking(deadline, probe)
+        .unwrap_or_else(|| panic!("timed out waiting for {what}"))
 }
 
 /// `smtx-deploy sim --plans plans --write-configs configs [extra]`, running

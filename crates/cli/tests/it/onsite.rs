@@ -6,7 +6,7 @@
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use smtx_plan::fixture::WorkbookSpec;
 use smtx_sim::{ClusterSpec, Fault, RunningSim, Scenario, SimOptions};
@@ -290,14 +290,12 @@ async fn a_rehearsal_then_the_site_from_the_same_directory() {
         .expect("sim starts");
     let sim = SimProcess(child);
     let settings = dir.path().join("sim.toml");
-    let started = Instant::now();
-    while !std::fs::read_to_string(&settings).is_ok_and(|t| t.contains("[ssh]")) {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no settings file"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    smtx_testkit::poll_until_blocking(Duration::from_secs(30), || {
+        std::fs::read_to_string(&settings)
+            .is_ok_and(|t| t.contains("[ssh]"))
+            .then_some(())
+    })
+    .expect("no settings file");
     let written = std::fs::read_to_string(&settings).expect("settings");
     assert!(written.contains("known_hosts"), "{written}");
     let rehearsal = run_in(

@@ -5,7 +5,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const TOKEN: &str = "s3cret-control-token";
 
@@ -59,20 +59,12 @@ fn the_control_token_guards_the_control_endpoints_only() {
         .spawn()
         .expect("sim starts");
     let mut sim = Sim(child);
-    let start = Instant::now();
-    let text = loop {
-        if let Some(text) = std::fs::read_to_string(&settings)
+    let text = smtx_testkit::poll_until_blocking(Duration::from_secs(30), || {
+        std::fs::read_to_string(&settings)
             .ok()
             .filter(|text| text.contains("[ssh]"))
-        {
-            break text;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "no settings file"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    })
+    .expect("no settings file");
     let settings: toml::Table = toml::from_str(&text).expect("settings parse");
     // `resolve` maps the first host's workbook address to its listener.
     let first = settings["api"]["resolve"][0]
