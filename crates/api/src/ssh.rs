@@ -299,6 +299,23 @@ pub async fn rotate_all(
         .collect()
 }
 
+/// The TCP connection an SSH session runs over (rotation and the read-only
+/// probe alike), with Nagle off: the exchanges are small and interactive.
+pub(crate) async fn tcp_stream(
+    host: &str,
+    addr: std::net::SocketAddr,
+) -> Result<tokio::net::TcpStream, SshError> {
+    let stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|source| SshError::Connect {
+            host: host.to_owned(),
+            addr,
+            source,
+        })?;
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
+}
+
 fn user_list(target: &SshTarget) -> String {
     target
         .new_passwords
@@ -374,14 +391,7 @@ async fn rotate(target: &SshTarget, options: &SshOptions) -> Result<RotationOutc
         ..Default::default()
     });
     let connect = async {
-        let stream = tokio::net::TcpStream::connect(target.connect_addr)
-            .await
-            .map_err(|source| SshError::Connect {
-                host: host.to_owned(),
-                addr: target.connect_addr,
-                source,
-            })?;
-        let _ = stream.set_nodelay(true);
+        let stream = tcp_stream(host, target.connect_addr).await?;
         russh::client::connect_stream(config, stream, handler)
             .await
             .map_err(|source| {

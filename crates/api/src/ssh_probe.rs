@@ -70,14 +70,7 @@ pub async fn probe_host(
         ..Default::default()
     });
     let connect = async {
-        let stream = tokio::net::TcpStream::connect(target.connect_addr)
-            .await
-            .map_err(|source| SshError::Connect {
-                host: host.to_owned(),
-                addr: target.connect_addr,
-                source,
-            })?;
-        let _ = stream.set_nodelay(true);
+        let stream = crate::ssh::tcp_stream(host, target.connect_addr).await?;
         russh::client::connect_stream(config, stream, handler)
             .await
             .map_err(|source| SshError::Protocol {
