@@ -1,14 +1,12 @@
 //! One volume's chunks (reference 2.15): the wanted ones sent in file order,
 //! each as an `Endpoint::UploadChunk` through the client's one pipeline
-//! (retries, re-login, abort), the others only hashed, so that the SHA-256
-//! of the whole file comes out of the same single pass.
+//! (retries, re-login, abort); the others, which the server has, skipped.
 
 use std::sync::Arc;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
-use super::hashing::{ChunkBody, ChunkRead, hash_region};
+use super::body::{ChunkBody, ChunkRead};
 use super::progress::Tracker;
 use super::volume::{Volume, index_list};
 use super::{SvtUpload, UploadOptions};
@@ -24,8 +22,6 @@ pub(super) enum RoundError {
     /// A chunk failed every attempt, or the server still misses chunks, or
     /// its chunk list does not fit the file.
     Server { chunk: Option<u64>, reason: String },
-    /// Reading the file failed: a new volume would not help.
-    Local(ApiError),
     /// The run was aborted: the volume is kept, so that a later run
     /// resumes from the chunks the server has.
     Cancelled,
@@ -33,14 +29,12 @@ pub(super) enum RoundError {
 
 /// What one volume's upload achieved.
 pub(super) struct RoundOutcome {
-    pub sha256: String,
     pub chunks_sent: usize,
     pub chunks_already_present: usize,
 }
 
 impl ApiClient {
-    /// Sends the wanted chunks of one volume in file order, hashing every
-    /// chunk (sent or not) exactly once, in order.
+    /// Sends the wanted chunks of one volume in file order.
     pub(super) async fn upload_volume(
         &self,
         upload: &SvtUpload,
@@ -59,8 +53,6 @@ impl ApiClient {
             })?;
         tracker.start_round(wanted.len());
 
-        let mut hasher = Sha256::new();
-        let mut skip_file: Option<std::fs::File> = None;
         let mut chunks_sent = 0usize;
         let mut chunks_already_present = 0usize;
         // The missing list of the latest chunk answer (`None`: it had none,
@@ -73,11 +65,6 @@ impl ApiClient {
             let offset = index * chunk_size;
             let len = chunk_size.min(size - offset);
             if !send {
-                let (file, next) = hash_region(&upload.path, skip_file.take(), offset, len, hasher)
-                    .await
-                    .map_err(RoundError::Local)?;
-                skip_file = Some(file);
-                hasher = next;
                 chunks_already_present += 1;
                 tracker.chunk_done(len, false);
                 continue;
@@ -86,12 +73,10 @@ impl ApiClient {
                 path: upload.path.clone(),
                 offset,
                 len,
-                hasher: hasher.clone(),
             };
-            let (next, missing) = self
+            let missing = self
                 .send_chunk(upload, volume, index, read, options, tracker)
                 .await?;
-            hasher = next;
             chunks_sent += 1;
             still_missing = missing;
             tracker.chunk_done(len, true);
@@ -109,14 +94,13 @@ impl ApiClient {
             });
         }
         Ok(RoundOutcome {
-            sha256: hex::encode(hasher.finalize()),
             chunks_sent,
             chunks_already_present,
         })
     }
 
-    /// One chunk, with the retries of `options`; answers the hash state
-    /// after the chunk and the server's missing list, if the answer had one.
+    /// One chunk, with the retries of `options`; answers the server's
+    /// missing list, if the answer had one.
     async fn send_chunk(
         &self,
         upload: &SvtUpload,
@@ -125,7 +109,7 @@ impl ApiClient {
         read: ChunkRead,
         options: &UploadOptions,
         tracker: &Arc<Tracker>,
-    ) -> Result<(Sha256, Option<Vec<u64>>), RoundError> {
+    ) -> Result<Option<Vec<u64>>, RoundError> {
         let len = read.len;
         let body = ChunkBody::new(read, Arc::clone(tracker));
         let stream = || body.stream();
@@ -152,7 +136,6 @@ impl ApiClient {
                 });
             }
         };
-        let hasher = body.hash_after().await.map_err(RoundError::Local)?;
         let missing = match data.get("to_upload") {
             None | Some(Value::Null) => None,
             Some(list) => {
@@ -168,6 +151,6 @@ impl ApiClient {
                 parsed
             }
         };
-        Ok((hasher, missing))
+        Ok(missing)
     }
 }

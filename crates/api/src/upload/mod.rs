@@ -1,15 +1,17 @@
 //! The VMTools (SVT) chunked upload (reference 2.14–2.16): `create_volume`,
 //! one streamed multipart `upload_template` per chunk the server still
-//! wants (`chunks.rs`), one rollback-and-recreate when a volume is given
-//! up, the SHA-256 of the whole file computed in the same single read pass
-//! (`hashing.rs`), progress for the terminal and the web console
+//! wants (`chunks.rs`, bodies read from the file by `body.rs`), one
+//! rollback-and-recreate when a volume is given up, the SHA-256 of the
+//! whole file computed beside the upload, once per file and process
+//! (`digest.rs`), progress for the terminal and the web console
 //! (`progress.rs`), what a volume answer is trusted for (`volume.rs`), and
 //! the ISO lookup in a directory (`discover.rs`). Every call, chunks
 //! included, goes through the client's one pipeline (`send.rs`).
 
+mod body;
 mod chunks;
+mod digest;
 mod discover;
-mod hashing;
 mod progress;
 mod volume;
 
@@ -22,7 +24,8 @@ use serde::Serialize;
 use crate::endpoint::Endpoint;
 use crate::send::FilePart;
 use crate::{ApiClient, ApiError};
-use chunks::RoundError;
+use chunks::{RoundError, RoundOutcome};
+use digest::FileStamp;
 pub use discover::find_vmtools_iso;
 use progress::Tracker;
 pub use progress::{ProgressFn, UploadProgress};
@@ -78,6 +81,13 @@ impl std::fmt::Debug for UploadOptions {
             .field("progress", &self.progress.is_some())
             .finish()
     }
+}
+
+/// A volume that holds every chunk.
+struct Uploaded {
+    volume: Volume,
+    done: RoundOutcome,
+    recreated: bool,
 }
 
 /// A finished upload.
@@ -139,12 +149,91 @@ impl ApiClient {
             return self.plan_upload(upload, size).await;
         }
 
+        let stamp = FileStamp::of(&metadata);
+        let started = Instant::now();
+        // The digest is read beside the upload (a fleet's clusters share
+        // one computation); an upload that ends early drops it.
+        let digest = digest::process().sha256(&upload.path, &stamp);
+        let rounds = self.upload_rounds(upload, size, options);
+        tokio::pin!(digest, rounds);
+        let mut hashed = None;
+        let uploaded = loop {
+            tokio::select! {
+                answer = &mut digest, if hashed.is_none() => hashed = Some(answer),
+                uploaded = &mut rounds => break uploaded,
+            }
+        };
+        let Uploaded {
+            volume,
+            done,
+            recreated,
+        } = uploaded?;
+        let hashed = match hashed {
+            Some(answer) => answer,
+            None => digest.await,
+        };
+        let changed = match tokio::fs::metadata(&upload.path).await {
+            Ok(now) => FileStamp::of(&now) != stamp,
+            Err(_) => true,
+        };
+        let (sha256, cached) = match hashed {
+            Ok(_) if changed => {
+                // The image may mix old and new bytes: it is not the file.
+                self.rollback(&volume.image_uuid, &upload.file_name).await;
+                return Err(ApiError::File {
+                    path: shown,
+                    reason:
+                        "the file changed while it was uploaded (image deleted); upload it again"
+                            .to_string(),
+                });
+            }
+            Ok(answer) => answer,
+            Err(error) => {
+                self.rollback(&volume.image_uuid, &upload.file_name).await;
+                return Err(error);
+            }
+        };
+        let elapsed = started.elapsed().as_secs_f64();
+        tracing::info!(
+            action = "svt_upload",
+            status = "ok",
+            error = "",
+            file = %upload.file_name,
+            sha256 = %sha256,
+            sha256_from = if cached { "cache" } else { "file" },
+            size,
+            image_uuid = %volume.image_uuid,
+            chunks_sent = done.chunks_sent,
+            chunks_already_present = done.chunks_already_present,
+            recreated,
+            elapsed_s = format_args!("{elapsed:.1}")
+        );
+        Ok(UploadReport {
+            image_uuid: volume.image_uuid,
+            zbs_volume_id: volume.zbs_volume_id,
+            file_name: upload.file_name.clone(),
+            chunk_size: volume.chunk_size,
+            sha256,
+            size,
+            chunks_sent: done.chunks_sent,
+            chunks_already_present: done.chunks_already_present,
+            recreated,
+        })
+    }
+
+    /// Volumes until one holds every chunk: create, send, and on a volume
+    /// given up, delete it and start over (`recreate_attempts` times).
+    async fn upload_rounds(
+        &self,
+        upload: &SvtUpload,
+        size: u64,
+        options: &UploadOptions,
+    ) -> Result<Uploaded, ApiError> {
         let tracker = Arc::new(Tracker::new(
             options.progress.clone(),
             &upload.file_name,
             size,
         ));
-        let started = Instant::now();
         let mut recreated = false;
         let mut round = 0u32;
         loop {
@@ -178,29 +267,9 @@ impl ApiClient {
                 .await;
             let (chunk, reason) = match outcome {
                 Ok(done) => {
-                    let elapsed = started.elapsed().as_secs_f64();
-                    tracing::info!(
-                        action = "svt_upload",
-                        status = "ok",
-                        error = "",
-                        file = %upload.file_name,
-                        sha256 = %done.sha256,
-                        size,
-                        image_uuid = %volume.image_uuid,
-                        chunks_sent = done.chunks_sent,
-                        chunks_already_present = done.chunks_already_present,
-                        recreated,
-                        elapsed_s = format_args!("{elapsed:.1}")
-                    );
-                    return Ok(UploadReport {
-                        image_uuid: volume.image_uuid,
-                        zbs_volume_id: volume.zbs_volume_id,
-                        file_name: upload.file_name.clone(),
-                        chunk_size: volume.chunk_size,
-                        sha256: done.sha256,
-                        size,
-                        chunks_sent: done.chunks_sent,
-                        chunks_already_present: done.chunks_already_present,
+                    return Ok(Uploaded {
+                        volume,
+                        done,
                         recreated,
                     });
                 }
@@ -216,11 +285,6 @@ impl ApiClient {
                     return Err(ApiError::Cancelled {
                         action: format!("upload of {}", upload.file_name),
                     });
-                }
-                // A half-written image is useless and blocks a clean retry.
-                Err(RoundError::Local(error)) => {
-                    self.rollback(&volume.image_uuid, &upload.file_name).await;
-                    return Err(error);
                 }
                 Err(RoundError::Server { chunk, reason }) => {
                     self.rollback(&volume.image_uuid, &upload.file_name).await;

@@ -379,3 +379,81 @@ async fn an_expired_session_mid_upload_logs_in_again() -> TestResult {
     sim.shutdown().await;
     Ok(())
 }
+
+/// Writes `bytes` to `path` until its ctime has moved past `before`'s
+/// (a rewrite within one clock tick keeps the stamp), with the same mtime.
+fn rewrite(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let before = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    let modified = before.modified().map_err(|e| e.to_string())?;
+    smtx_testkit::poll_until_blocking(Duration::from_secs(10), || {
+        std::fs::write(path, bytes).ok()?;
+        let file = std::fs::File::options().write(true).open(path).ok()?;
+        file.set_modified(modified).ok()?;
+        let now = std::fs::metadata(path).ok()?;
+        use std::os::unix::fs::MetadataExt;
+        ((now.ctime(), now.ctime_nsec()) != (before.ctime(), before.ctime_nsec())).then_some(())
+    })
+    .ok_or_else(|| "the file's ctime never moved".to_string())
+}
+
+#[tokio::test]
+async fn a_file_changed_between_uploads_is_hashed_again() -> TestResult {
+    let sim = sim(false).await?;
+    let client = logged_in(&sim).await?;
+    let dir = tempfile::tempdir()?;
+    let size = 3 * CHUNK + 11;
+    let (path, first) = write_iso(dir.path(), "SMTX_VMTOOLS-5.0.0-1.iso", size)?;
+    let upload = SvtUpload::new(&path);
+    let report = client
+        .upload_svt_image(&upload, &UploadOptions::default())
+        .await?;
+    assert_eq!(report.sha256, first);
+    // Same name, size and mtime; other bytes.
+    let mut other = pattern(size);
+    other.reverse();
+    let second = hex::encode(Sha256::digest(&other));
+    assert_ne!(first, second);
+    rewrite(&path, &other)?;
+    let report = client
+        .upload_svt_image(&upload, &UploadOptions::default())
+        .await?;
+    assert_eq!(
+        report.sha256, second,
+        "the cached digest of the old file was used"
+    );
+    let images = images(&sim);
+    let seen = image(&images, &report.image_uuid).ok_or("image not in the simulator")?;
+    assert_eq!(seen["sha256"], second.as_str());
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_file_changed_during_the_upload_is_an_error_and_rolled_back() -> TestResult {
+    let sim = sim(false).await?;
+    let client = logged_in(&sim).await?;
+    let dir = tempfile::tempdir()?;
+    let (path, _) = write_iso(dir.path(), "SMTX_VMTOOLS-5.0.0-2.iso", 4 * CHUNK)?;
+    let grow = path.clone();
+    let options = UploadOptions {
+        // After the first chunk, the file grows by a byte.
+        progress: Some(Arc::new(move |progress: &UploadProgress| {
+            if progress.chunks_done == 1
+                && let Ok(mut file) = std::fs::File::options().append(true).open(&grow)
+            {
+                let _ = file.write_all(b"!");
+            }
+        })),
+        ..UploadOptions::default()
+    };
+    let answer = client
+        .upload_svt_image(&SvtUpload::new(&path), &options)
+        .await;
+    assert!(
+        matches!(&answer, Err(ApiError::File { reason, .. }) if reason.contains("changed")),
+        "{answer:?}"
+    );
+    assert_eq!(count_calls(&sim, "DELETE", "/api/v2/images/"), 1);
+    sim.shutdown().await;
+    Ok(())
+}

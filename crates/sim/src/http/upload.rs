@@ -1,8 +1,10 @@
 //! Image uploads: `create_volume` (which creates the sparse image file),
 //! the streamed chunk upload `upload_template` with its `chunk_fails` and
-//! `drop_upload` faults, the SHA-256 of a completed image, and deletion.
-//! Chunks go straight from the request body to their offset in the file;
-//! nothing holds a whole chunk in memory.
+//! `drop_upload` faults, and deletion. Chunks go from the request body to
+//! their offset in the file, hashed on the way when they arrive in file
+//! order (the running SHA-256 of `state::images`), so a complete image is
+//! not read back; nothing holds a whole chunk in memory. A chunk of the
+//! wrong size or a body cut short leaves the chunk missing.
 
 use std::path::PathBuf;
 
@@ -11,14 +13,14 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use super::extract::{QueryArgs, Session};
 use super::{App, ConnInfo, ok};
-use crate::state::{ApiError, NewVolume};
+use crate::state::{ApiError, HashRest, NewVolume};
 
 /// `POST /api/v2/svt_image/create_volume?name=..&size=..`.
 #[derive(Debug, Deserialize)]
@@ -79,6 +81,10 @@ struct ChunkTarget {
     offset: u64,
     expected: u64,
 }
+
+/// Bytes gathered from the body before one write (and hash) on the
+/// blocking pool: few enough hand-offs per chunk, little memory per upload.
+const WRITE_BATCH: usize = 512 * 1024;
 
 pub(super) async fn upload_template(
     State(app): State<App>,
@@ -162,40 +168,56 @@ pub(super) async fn upload_template(
             format!("chunk {chunk_num} failed (injected fault)"),
         ));
     }
-    let written = write_chunk(&mut multipart, &target).await?;
-    if written != target.expected {
-        return Err(ApiError::bad_request(
-            "CHUNK_SIZE_MISMATCH",
-            format!(
-                "chunk {chunk_num} has {written} bytes, expected {}",
-                target.expected
-            ),
-        ));
-    }
-    let (missing, hash_job) = {
+    let claim = app.lock().image_mut(&image_uuid)?.begin_write(chunk_num);
+    let written = write_chunk(&mut multipart, &target, claim.hasher.clone()).await;
+    // A chunk counts only if exactly its bytes arrived; anything else
+    // leaves it missing (its bytes on disk are not the chunk any more).
+    let (result, stored) = match written {
+        Ok((written, hasher)) if written == target.expected => (Ok(()), Some(hasher)),
+        Ok((written, _)) => (
+            Err(ApiError::bad_request(
+                "CHUNK_SIZE_MISMATCH",
+                format!(
+                    "chunk {chunk_num} has {written} bytes, expected {}",
+                    target.expected
+                ),
+            )),
+            None,
+        ),
+        Err(error) => (Err(error), None),
+    };
+    let (missing, rest) = {
         let mut state = app.lock();
         let image = state.image_mut(&image_uuid)?;
-        image.received.insert(chunk_num);
-        image.sha256 = None;
-        let hash_job = image.complete().then(|| (image.path.clone(), image.size));
-        (image.missing(), hash_job)
+        let rest = image.end_write(claim, stored);
+        (image.missing(), rest)
     };
-    if let Some((path, size)) = hash_job {
-        let digest = tokio::task::spawn_blocking(move || hash_file(&path, size))
+    result?;
+    if let Some(rest) = rest {
+        // Chunks that came out of their turn (a resumed upload) or were
+        // written twice: the rest of the digest comes from the file, once.
+        let writes = rest.writes;
+        let digest = tokio::task::spawn_blocking(move || hash_rest(rest))
             .await
             .map_err(|error| ApiError::internal(format!("hashing stopped: {error}")))?
             .map_err(|error| io_error("cannot hash the image", error))?;
         if let Ok(image) = app.lock().image_mut(&image_uuid) {
-            image.sha256 = Some(digest);
+            image.finish_hash(writes, digest);
         }
     }
     Ok(ok(json!({"chunk_num": chunk_num, "to_upload": missing})))
 }
 
-/// Streams the `file` field to its offset in the image file; returns the
-/// number of bytes the field held (writing stops once it exceeds the
-/// expected length).
-async fn write_chunk(multipart: &mut Multipart, target: &ChunkTarget) -> Result<u64, ApiError> {
+/// Streams the `file` field to its offset in the image file, hashing what
+/// it writes into `hasher` when given; returns the number of bytes the
+/// field held (writing stops once it exceeds the expected length) and the
+/// hasher after them. The body's pieces are gathered up to [`WRITE_BATCH`]
+/// and written and hashed on the blocking pool, without copying them.
+async fn write_chunk(
+    multipart: &mut Multipart,
+    target: &ChunkTarget,
+    hasher: Option<Sha256>,
+) -> Result<(u64, Option<Sha256>), ApiError> {
     let bad = |error: axum::extract::multipart::MultipartError| {
         ApiError::bad_request(
             "INVALID_MULTIPART",
@@ -206,29 +228,33 @@ async fn write_chunk(multipart: &mut Multipart, target: &ChunkTarget) -> Result<
         if field.name() != Some("file") {
             continue;
         }
-        let mut file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .open(&target.path)
-            .await
-            .map_err(|error| io_error("cannot open the image file", error))?;
-        file.seek(std::io::SeekFrom::Start(target.offset))
-            .await
-            .map_err(|error| io_error("cannot seek in the image file", error))?;
+        let mut writer = BatchWriter {
+            file: None,
+            path: target.path.clone(),
+            offset: target.offset,
+            hasher,
+        };
+        let mut batch: Vec<Bytes> = Vec::new();
+        let mut batched = 0usize;
         let mut written: u64 = 0;
         while let Some(bytes) = field.chunk().await.map_err(bad)? {
+            let room = target.expected.saturating_sub(written);
             written += bytes.len() as u64;
-            if written > target.expected {
-                // Keep counting to report the size, but never write past the chunk.
-                continue;
+            // Keep counting to report the size, but never write past the chunk.
+            let keep = usize::try_from(room).unwrap_or(usize::MAX).min(bytes.len());
+            if keep > 0 {
+                batched += keep;
+                batch.push(bytes.slice(..keep));
             }
-            file.write_all(&bytes)
-                .await
-                .map_err(|error| io_error("cannot write the image file", error))?;
+            if batched >= WRITE_BATCH {
+                writer = writer.write(std::mem::take(&mut batch)).await?;
+                batched = 0;
+            }
         }
-        file.flush()
-            .await
-            .map_err(|error| io_error("cannot flush the image file", error))?;
-        return Ok(written);
+        if !batch.is_empty() {
+            writer = writer.write(batch).await?;
+        }
+        return Ok((written, writer.hasher));
     }
     Err(ApiError::bad_request(
         "MISSING_FILE_FIELD",
@@ -236,11 +262,56 @@ async fn write_chunk(multipart: &mut Multipart, target: &ChunkTarget) -> Result<
     ))
 }
 
-fn hash_file(path: &std::path::Path, size: u64) -> std::io::Result<String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, file.take(size));
-    let mut hasher = Sha256::new();
+/// The image file, opened on the first write and positioned at the
+/// chunk's offset, and the hash of what has been written.
+struct BatchWriter {
+    file: Option<std::fs::File>,
+    path: PathBuf,
+    offset: u64,
+    hasher: Option<Sha256>,
+}
+
+impl BatchWriter {
+    async fn write(mut self, batch: Vec<Bytes>) -> Result<Self, ApiError> {
+        tokio::task::spawn_blocking(move || {
+            use std::io::{Seek, SeekFrom, Write};
+            let mut file = match self.file.take() {
+                Some(file) => file,
+                None => {
+                    let mut file = std::fs::OpenOptions::new().write(true).open(&self.path)?;
+                    file.seek(SeekFrom::Start(self.offset))?;
+                    file
+                }
+            };
+            for bytes in &batch {
+                if let Some(hasher) = self.hasher.as_mut() {
+                    hasher.update(bytes);
+                }
+                file.write_all(bytes)?;
+            }
+            self.file = Some(file);
+            Ok::<_, std::io::Error>(self)
+        })
+        .await
+        .map_err(|error| ApiError::internal(format!("writing stopped: {error}")))?
+        .map_err(|error| io_error("cannot write the image file", error))
+    }
+}
+
+/// Finishes a digest from the file: `rest.size - rest.offset` bytes from
+/// `rest.offset`, into `rest.hasher`.
+fn hash_rest(rest: HashRest) -> std::io::Result<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let HashRest {
+        path,
+        offset,
+        size,
+        mut hasher,
+        ..
+    } = rest;
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut reader = file.take(size.saturating_sub(offset));
     let mut buffer = vec![0_u8; 1 << 20];
     loop {
         let read = reader.read(&mut buffer)?;

@@ -1,7 +1,9 @@
 //! Upload volumes (`svt_image`): `create_volume` (or resuming an unfinished
-//! one of the same name and size), which chunks have arrived, deletion.
-//! The image files themselves are written by the HTTP layer; this module
-//! only says which file to create or remove. Bounded by
+//! one of the same name and size), which chunks have arrived, the image's
+//! running SHA-256, deletion. The image files themselves are written (and
+//! their chunks hashed) by the HTTP layer; this module only says which file
+//! to create or remove, whether a chunk write hashes, and what is left to
+//! hash from the file once the image is complete. Bounded by
 //! [`Limits::images`](super::Limits): past it a deleted image is forgotten
 //! first, else the oldest image is evicted and its file removed; later
 //! uses of it answer 404 saying so.
@@ -9,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use super::{ApiError, Evicted, SimState, v4_uuid};
 
@@ -53,12 +56,64 @@ impl ChunkSet {
         }
     }
 
+    pub fn remove(&mut self, chunk: u64) {
+        if let Some((word, bit)) = self.slot(chunk)
+            && let Some(value) = self.words.get_mut(word)
+        {
+            *value &= !bit;
+        }
+    }
+
     pub fn count(&self) -> u64 {
         self.words
             .iter()
             .map(|word| u64::from(word.count_ones()))
             .sum()
     }
+}
+
+/// The image's SHA-256, fed as chunks arrive in file order, so that a
+/// complete image is not read back to be hashed. Chunks that arrive ahead
+/// of their turn (a resumed upload) are written but not hashed; once the
+/// image is complete the rest is hashed from the file, from the first chunk
+/// the running hash lacks.
+#[derive(Clone)]
+pub(crate) enum ImageHash {
+    /// Chunks `0..next` are in `hasher`. `writes` counts chunk writes that
+    /// touched chunk `next` or an earlier one: a write that hashed chunk
+    /// `next` may only advance the hash if no other write touched those
+    /// bytes meanwhile.
+    Running {
+        next: u64,
+        hasher: Sha256,
+        writes: u64,
+    },
+    /// A chunk already hashed was written again (or two writes of the
+    /// same chunk overlapped): the digest comes from the whole file.
+    Stale,
+}
+
+/// What a chunk write does about the hash, from [`Image::begin_write`].
+#[derive(Debug)]
+pub(crate) struct WriteClaim {
+    pub chunk: u64,
+    /// Hash the chunk's bytes into this (the state before the chunk); `None`
+    /// for a chunk out of its turn.
+    pub hasher: Option<Sha256>,
+    writes: u64,
+}
+
+/// Hashing left once an image is complete: its first `size` bytes from
+/// `offset` on, continuing `hasher`.
+#[derive(Debug)]
+pub(crate) struct HashRest {
+    pub path: PathBuf,
+    pub offset: u64,
+    pub size: u64,
+    pub hasher: Sha256,
+    /// The image's write count when the job was made: the digest is kept
+    /// only if no write came since.
+    pub writes: u64,
 }
 
 pub(crate) struct Image {
@@ -70,6 +125,10 @@ pub(crate) struct Image {
     pub received: ChunkSet,
     pub path: PathBuf,
     pub sha256: Option<String>,
+    pub hash: ImageHash,
+    /// Every chunk write begun, so that a digest from the file made while
+    /// another write came is not kept.
+    pub writes_begun: u64,
     pub deleted: bool,
 }
 
@@ -91,6 +150,98 @@ impl Image {
 
     pub fn complete(&self) -> bool {
         self.received.count() == self.chunk_count()
+    }
+
+    /// A write of `chunk` starts: its bytes on disk are no longer the
+    /// chunk that arrived before (if one did), so it counts as missing
+    /// until this write succeeds. Answers whether this write hashes.
+    pub fn begin_write(&mut self, chunk: u64) -> WriteClaim {
+        self.received.remove(chunk);
+        self.sha256 = None;
+        self.writes_begun += 1;
+        let mut claim = WriteClaim {
+            chunk,
+            hasher: None,
+            writes: 0,
+        };
+        if let ImageHash::Running {
+            next,
+            hasher,
+            writes,
+        } = &mut self.hash
+        {
+            if chunk < *next {
+                self.hash = ImageHash::Stale;
+            } else if chunk == *next {
+                *writes += 1;
+                claim.hasher = Some(hasher.clone());
+                claim.writes = *writes;
+            }
+        }
+        claim
+    }
+
+    /// A write ended. `stored`: `None` if it failed (the chunk stays
+    /// missing), else it stored exactly the chunk, with the claim's hasher
+    /// after the chunk if the claim had one. Once the image is complete,
+    /// either the digest is set here or the hashing left to do is answered.
+    pub fn end_write(
+        &mut self,
+        claim: WriteClaim,
+        stored: Option<Option<Sha256>>,
+    ) -> Option<HashRest> {
+        let hashed = stored?;
+        self.received.insert(claim.chunk);
+        if let ImageHash::Running {
+            next,
+            hasher,
+            writes,
+        } = &mut self.hash
+            && claim.hasher.is_some()
+        {
+            if let Some(after) = hashed
+                && *next == claim.chunk
+                && *writes == claim.writes
+            {
+                *next += 1;
+                *hasher = after;
+            } else {
+                // Another write of this chunk overlapped ours: which bytes
+                // the file holds is the file's to say.
+                self.hash = ImageHash::Stale;
+            }
+        }
+        if !self.complete() {
+            return None;
+        }
+        match &self.hash {
+            ImageHash::Running { next, hasher, .. } if *next == self.chunk_count() => {
+                self.sha256 = Some(hex::encode(hasher.clone().finalize()));
+                None
+            }
+            ImageHash::Running { next, hasher, .. } => Some(HashRest {
+                path: self.path.clone(),
+                offset: next * self.chunk_size,
+                size: self.size,
+                hasher: hasher.clone(),
+                writes: self.writes_begun,
+            }),
+            ImageHash::Stale => Some(HashRest {
+                path: self.path.clone(),
+                offset: 0,
+                size: self.size,
+                hasher: Sha256::new(),
+                writes: self.writes_begun,
+            }),
+        }
+    }
+
+    /// The digest of a [`HashRest`], kept if the image is still complete
+    /// and no write began since the job was made.
+    pub fn finish_hash(&mut self, writes: u64, digest: String) {
+        if self.writes_begun == writes && self.complete() {
+            self.sha256 = Some(digest);
+        }
     }
 }
 
@@ -172,6 +323,12 @@ impl SimState {
             chunk_size,
             received: ChunkSet::new(chunks),
             sha256: None,
+            hash: ImageHash::Running {
+                next: 0,
+                hasher: Sha256::new(),
+                writes: 0,
+            },
+            writes_begun: 0,
             deleted: false,
         };
         let answer = volume_json(&image);
@@ -280,6 +437,119 @@ mod tests {
         );
         assert_eq!(state.images.list.len(), 2);
         assert_eq!(state.images.evicted.total(), 2);
+        Ok(())
+    }
+
+    /// Writes `chunks` (each stored whole) of an image of 3 chunks of 4
+    /// bytes, hashing the bytes `[chunk; 4]` when the claim says to;
+    /// answers what was left to hash from the file at the end.
+    fn write(image: &mut Image, chunks: &[u64]) -> Option<HashRest> {
+        let mut rest = None;
+        for &chunk in chunks {
+            let claim = image.begin_write(chunk);
+            let hashed = claim.hasher.clone().map(|mut hasher| {
+                hasher.update([chunk as u8; 4]);
+                hasher
+            });
+            rest = image.end_write(claim, Some(hashed));
+        }
+        rest
+    }
+
+    fn image() -> Result<Image, ApiError> {
+        let mut state = state();
+        state.chunk_size = 4;
+        let uuid = state.create_volume("a.iso", 12, Path::new("/u"))?.answer["image_uuid"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let index = state
+            .images
+            .list
+            .iter()
+            .position(|image| image.uuid == uuid)
+            .ok_or_else(|| ApiError::internal("no image"))?;
+        Ok(state.images.list.swap_remove(index))
+    }
+
+    #[test]
+    fn chunks_in_order_are_hashed_as_they_arrive_and_never_read_back() -> Result<(), ApiError> {
+        let mut image = image()?;
+        assert!(
+            write(&mut image, &[0, 1, 2]).is_none(),
+            "nothing left to read"
+        );
+        let expected = hex::encode(Sha256::digest([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]));
+        assert_eq!(image.sha256.as_deref(), Some(expected.as_str()));
+        Ok(())
+    }
+
+    #[test]
+    fn chunks_out_of_turn_leave_the_rest_to_read_from_the_file() -> Result<(), ApiError> {
+        let mut image = image()?;
+        let rest = write(&mut image, &[0, 2, 1]).ok_or_else(|| ApiError::internal("no rest"))?;
+        assert_eq!(
+            (rest.offset, rest.size),
+            (8, 12),
+            "chunks 0 and 1 were hashed"
+        );
+        assert_eq!(image.sha256, None);
+        let mut whole = rest.hasher.clone();
+        whole.update([2, 2, 2, 2]);
+        image.finish_hash(rest.writes, hex::encode(whole.finalize()));
+        assert!(image.sha256.is_some());
+        Ok(())
+    }
+
+    #[test]
+    fn a_hashed_chunk_written_again_makes_the_file_the_source() -> Result<(), ApiError> {
+        let mut image = image()?;
+        write(&mut image, &[0, 1]);
+        let rest = write(&mut image, &[0, 2]).ok_or_else(|| ApiError::internal("no rest"))?;
+        assert_eq!(rest.offset, 0);
+        // A digest from the file is dropped if a write began meanwhile.
+        let claim = image.begin_write(1);
+        image.finish_hash(rest.writes, "stale".to_string());
+        assert_eq!(image.sha256, None);
+        assert!(image.end_write(claim, Some(None)).is_some());
+        Ok(())
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_chunk_missing_and_the_hash_where_it_was() -> Result<(), ApiError> {
+        let mut image = image()?;
+        write(&mut image, &[0]);
+        let claim = image.begin_write(1);
+        assert!(claim.hasher.is_some());
+        assert!(image.end_write(claim, None).is_none());
+        assert_eq!(image.missing(), vec![1, 2]);
+        // The retry hashes chunk 1 from the state after chunk 0.
+        assert!(write(&mut image, &[1, 2]).is_none());
+        assert!(image.sha256.is_some());
+        // A stored chunk overwritten by a failed write is missing again.
+        let claim = image.begin_write(2);
+        image.end_write(claim, None);
+        assert_eq!((image.missing(), image.sha256.as_deref()), (vec![2], None));
+        Ok(())
+    }
+
+    #[test]
+    fn two_writes_of_one_chunk_at_once_leave_the_digest_to_the_file() -> Result<(), ApiError> {
+        let mut image = image()?;
+        let first = image.begin_write(0);
+        let second = image.begin_write(0);
+        assert!(first.hasher.is_some() && second.hasher.is_some());
+        let hashed = |claim: &WriteClaim| {
+            claim.hasher.clone().map(|mut hasher| {
+                hasher.update([0_u8; 4]);
+                hasher
+            })
+        };
+        let (first_hash, second_hash) = (hashed(&first), hashed(&second));
+        image.end_write(second, Some(second_hash));
+        image.end_write(first, Some(first_hash));
+        let rest = write(&mut image, &[1, 2]).ok_or_else(|| ApiError::internal("no rest"))?;
+        assert_eq!(rest.offset, 0);
         Ok(())
     }
 

@@ -40,7 +40,7 @@ mod snapshot;
 
 pub use accounts::SshDecision;
 pub(crate) use auth::{LoginBody, SetupRootBody};
-pub(crate) use images::NewVolume;
+pub(crate) use images::{HashRest, NewVolume};
 pub(crate) use ipmi::UpsertIpmiBody;
 pub(crate) use network::{CreateVdsBody, CreateVlanBody};
 pub(crate) use settings::{CpuModelBody, DnsBody, NtpBody, VipBody};

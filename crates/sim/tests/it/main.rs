@@ -11,3 +11,4 @@ mod session;
 mod sim_ssh;
 mod ssh;
 mod tls;
+mod upload;
