@@ -10,8 +10,12 @@
 //!
 //! `cargo bench -p smtx-cli --bench fleet -- [--clusters 100] [--hosts 4]
 //! [--networks 11] [--iso-mib 64] [--latency-ms 20] [--parallel 100,8]
-//! [--upload-dir /dev/shm] [--http]` (`--upload-dir`: where the simulator
-//! writes the uploaded images — N × the ISO size; a tmpfs spares the disk;
+//! [--upload-dir /dev/shm] [--work-dir DIR] [--http]` (`--upload-dir`:
+//! where the simulator writes the uploaded images — N × the ISO size; a
+//! tmpfs spares the disk; `--work-dir`: where the workbooks, settings
+//! files, ISO and run directories go, the system's temporary directory
+//! unless given — each cluster's run saves `context.json` atomically after
+//! every step, so a tmpfs here shows what the disk's metadata work costs;
 //! `--iso-mib 0`: no upload; `--http`: plain HTTP, to see what TLS costs).
 //! Without
 //! `--bench` on the command line (as under `cargo test --benches`) it only
@@ -33,6 +37,7 @@ struct Args {
     latency_ms: u64,
     parallel: Vec<usize>,
     upload_dir: Option<PathBuf>,
+    work_dir: Option<PathBuf>,
     http: bool,
     bench: bool,
 }
@@ -46,6 +51,7 @@ fn parse_args() -> BenchResult<Args> {
         latency_ms: 20,
         parallel: vec![100, 8],
         upload_dir: None,
+        work_dir: None,
         http: false,
         bench: false,
     };
@@ -68,6 +74,7 @@ fn parse_args() -> BenchResult<Args> {
                     .collect::<Result<_, _>>()?;
             }
             "--upload-dir" => args.upload_dir = Some(PathBuf::from(value("--upload-dir")?)),
+            "--work-dir" => args.work_dir = Some(PathBuf::from(value("--work-dir")?)),
             "--http" => args.http = true,
             "--bench" => args.bench = true,
             _ => {}
@@ -225,6 +232,9 @@ fn stop(mut sim: Watched) -> BenchResult<(f64, f64)> {
 
 struct Measured {
     wall: Duration,
+    /// The 1-minute load average as the run ended: other work on the
+    /// machine (this one is shared) shows here.
+    load: String,
     client_mib: f64,
     sim_mib: f64,
     client_cpu: f64,
@@ -273,9 +283,11 @@ fn measure(
         .filter(|c| matches!(c["status"].as_str(), Some("ok" | "warning")))
         .count();
     let (client_mib, client_cpu) = (client.peak_mib(), client.cpu_seconds());
+    let load = load_average();
     let (sim_mib, sim_cpu) = stop(sim)?;
     Ok(Measured {
         wall,
+        load,
         client_mib,
         sim_mib,
         client_cpu,
@@ -285,13 +297,26 @@ fn measure(
     })
 }
 
+/// `/proc/loadavg`'s three averages.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn main() -> BenchResult<()> {
     let args = parse_args()?;
     if !args.bench {
         println!("fleet: a benchmark; run it with `cargo bench -p smtx-cli --bench fleet`");
         return Ok(());
     }
-    let dir = tempfile::tempdir()?;
+    let dir = match &args.work_dir {
+        Some(parent) => tempfile::tempdir_in(parent)?,
+        None => tempfile::tempdir()?,
+    };
     smtx_testkit::write_fleet_workbooks(
         &dir.path().join("plans"),
         args.clusters,
@@ -313,29 +338,25 @@ fn main() -> BenchResult<()> {
         args.iso_mib,
         args.latency_ms,
         if args.http { "HTTP" } else { "HTTPS" },
-        std::fs::read_to_string("/proc/loadavg")
-            .unwrap_or_default()
-            .split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
+        load_average()
     );
     let one = measure(dir.path(), "plans/site-000.xlsx", 1, 1, &args)?;
     println!(
-        "one cluster:      {:>6.2} s  ok {}/{}  client peak RSS {:>6.1} MiB, CPU {:.1} s  simulator {:>6.1} MiB, CPU {:.1} s",
+        "one cluster:      {:>6.2} s  ok {}/{}  client peak RSS {:>6.1} MiB, CPU {:.1} s  simulator {:>6.1} MiB, CPU {:.1} s  load {}",
         one.wall.as_secs_f64(),
         one.ok,
         one.total,
         one.client_mib,
         one.client_cpu,
         one.sim_mib,
-        one.sim_cpu
+        one.sim_cpu,
+        one.load
     );
     for parallel in &args.parallel {
         let fleet = measure(dir.path(), "plans", args.clusters, *parallel, &args)?;
         let ratio = fleet.wall.as_secs_f64() / one.wall.as_secs_f64().max(f64::EPSILON);
         println!(
-            "--parallel {parallel:<4}  {:>6.2} s  ok {}/{}  client peak RSS {:>6.1} MiB, CPU {:.1} s  simulator {:>6.1} MiB, CPU {:.1} s  {ratio:.1}× one cluster (target ≤ 3×: {}; client < 512 MiB: {})",
+            "--parallel {parallel:<4}  {:>6.2} s  ok {}/{}  client peak RSS {:>6.1} MiB, CPU {:.1} s  simulator {:>6.1} MiB, CPU {:.1} s  {ratio:.1}× one cluster (target ≤ 3×: {}; client < 512 MiB: {})  load {}",
             fleet.wall.as_secs_f64(),
             fleet.ok,
             fleet.total,
@@ -349,6 +370,7 @@ fn main() -> BenchResult<()> {
             } else {
                 "MISSED"
             },
+            fleet.load,
         );
     }
     Ok(())
