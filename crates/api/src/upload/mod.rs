@@ -170,7 +170,13 @@ impl ApiClient {
         } = uploaded?;
         let hashed = match hashed {
             Some(answer) => answer,
-            None => digest.await,
+            // An abort does not wait for the rest of a big file's hash.
+            None => tokio::select! {
+                answer = &mut digest => answer,
+                () = self.cancellation().cancelled() => Err(ApiError::Cancelled {
+                    action: format!("upload of {}", upload.file_name),
+                }),
+            },
         };
         let changed = match tokio::fs::metadata(&upload.path).await {
             Ok(now) => FileStamp::of(&now) != stamp,
@@ -188,6 +194,7 @@ impl ApiClient {
                 });
             }
             Ok(answer) => answer,
+            Err(error @ ApiError::Cancelled { .. }) => return Err(error),
             Err(error) => {
                 self.rollback(&volume.image_uuid, &upload.file_name).await;
                 return Err(error);
