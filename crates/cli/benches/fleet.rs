@@ -10,13 +10,15 @@
 //!
 //! `cargo bench -p smtx-cli --bench fleet -- [--clusters 100] [--hosts 4]
 //! [--networks 11] [--iso-mib 64] [--latency-ms 20] [--parallel 100,8]
-//! [--upload-dir /dev/shm] [--work-dir DIR] [--http]` (`--upload-dir`:
+//! [--upload-dir /dev/shm] [--work-dir DIR] [--http] [--binary PATH]` (`--upload-dir`:
 //! where the simulator writes the uploaded images — N × the ISO size; a
 //! tmpfs spares the disk; `--work-dir`: where the workbooks, settings
 //! files, ISO and run directories go, the system's temporary directory
 //! unless given — each cluster's run saves `context.json` atomically after
 //! every step, so a tmpfs here shows what the disk's metadata work costs;
-//! `--iso-mib 0`: no upload; `--http`: plain HTTP, to see what TLS costs).
+//! `--iso-mib 0`: no upload; `--http`: plain HTTP, to see what TLS costs;
+//! `--binary PATH`: another build of `smtx-deploy`, to compare two builds
+//! under the same load).
 //! Without
 //! `--bench` on the command line (as under `cargo test --benches`) it only
 //! says so and exits.
@@ -38,6 +40,7 @@ struct Args {
     parallel: Vec<usize>,
     upload_dir: Option<PathBuf>,
     work_dir: Option<PathBuf>,
+    binary: Option<PathBuf>,
     http: bool,
     bench: bool,
 }
@@ -52,6 +55,7 @@ fn parse_args() -> BenchResult<Args> {
         parallel: vec![100, 8],
         upload_dir: None,
         work_dir: None,
+        binary: None,
         http: false,
         bench: false,
     };
@@ -75,6 +79,7 @@ fn parse_args() -> BenchResult<Args> {
             }
             "--upload-dir" => args.upload_dir = Some(PathBuf::from(value("--upload-dir")?)),
             "--work-dir" => args.work_dir = Some(PathBuf::from(value("--work-dir")?)),
+            "--binary" => args.binary = Some(PathBuf::from(value("--binary")?)),
             "--http" => args.http = true,
             "--bench" => args.bench = true,
             _ => {}
@@ -161,8 +166,12 @@ impl Drop for Watched {
     }
 }
 
-fn binary() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_smtx-deploy"));
+fn binary(args: &Args) -> Command {
+    let path = args
+        .binary
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_smtx-deploy")));
+    let mut command = Command::new(path);
     command.env("NO_COLOR", "1").env("LANG", "C");
     command
 }
@@ -172,7 +181,7 @@ fn binary() -> Command {
 fn start_sim(dir: &Path, plans: &str, expected: usize, args: &Args) -> BenchResult<Watched> {
     let configs = dir.join("configs");
     let _ = std::fs::remove_dir_all(&configs);
-    let mut command = binary();
+    let mut command = binary(args);
     command
         .current_dir(dir)
         .args(["sim", "--plans", plans, "--write-configs", "configs"])
@@ -254,7 +263,7 @@ fn measure(
     let sim = start_sim(dir, plans, count, args)?;
     let run_dir = dir.join(format!("runs/fleet-{count}-p{parallel}"));
     let _ = std::fs::remove_dir_all(&run_dir);
-    let mut command = binary();
+    let mut command = binary(args);
     command
         .current_dir(dir)
         .args(["run", "--plans", plans, "--configs", "configs", "--json"])
