@@ -377,7 +377,7 @@ const STATUS_ICON = {
   warning: "!",
   failed: "✕",
   aborted: "■",
-  interrupted: "⏸",
+  interrupted: "‖",
   skipped: "–",
   running: "●",
   queued: "○",
