@@ -1,0 +1,452 @@
+//! The console in a real browser: headless Chromium driven over WebDriver
+//! (chromedriver) against a console started in this process on loopback.
+//! It does what a delivery engineer does — upload the real template, read
+//! the summary, start a rehearsal, watch the steps and the upload bar, fetch
+//! the report, switch to Chinese, abort a slow rehearsal — and checks what
+//! the page shows. It fails (never skips) when Chromium or chromedriver is
+//! missing: CI installs them (`.ci/run`).
+//!
+//! `SMTX_SCREENSHOT=docs/console.png` (relative to the repository root)
+//! saves the finished run's page as the README's picture.
+
+mod webdriver;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail, ensure};
+use serde_json::{Value, json};
+use webdriver::{ChromeDriver, Session};
+
+/// Long enough for a 2-core CI machine building in parallel, short enough
+/// that a stuck page fails the test instead of hanging it.
+const DEADLINE: Duration = Duration::from_secs(120);
+
+fn repository_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..")
+}
+
+fn real_template() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/reference/workbook/SmartX-HCI-planning-template-ELF-v20250820.xlsx")
+}
+
+/// The console, in process, on 127.0.0.1:0 with its own data directory.
+struct Console {
+    addr: SocketAddr,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+async fn start_console(data_dir: &Path) -> Result<Console> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("binding the console to 127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let state = smtx_console::AppState::open(smtx_console::ConsoleConfig {
+        data_dir: data_dir.to_path_buf(),
+        token: None,
+    })
+    .await
+    .context("opening the console's data directory")?;
+    let app = smtx_console::router(state);
+    let task = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            eprintln!("console server ended: {error}");
+        }
+    });
+    Ok(Console { addr, _task: task })
+}
+
+/// Polls `script` in the page until it returns something other than
+/// null/false, or fails after [`DEADLINE`] naming what it waited for and
+/// what the page last said.
+async fn wait_for(browser: &Session, what: &str, script: &str) -> Result<Value> {
+    let mut last = Value::Null;
+    let found = smtx_testkit::poll_until(DEADLINE, || {
+        let last = &mut last;
+        async move {
+            match browser.execute(script, json!([])).await {
+                Ok(value) if !value.is_null() && value != Value::Bool(false) => Some(value),
+                Ok(value) => {
+                    *last = value;
+                    None
+                }
+                Err(error) => {
+                    *last = Value::String(error.to_string());
+                    None
+                }
+            }
+        }
+    })
+    .await;
+    match found {
+        Some(value) => Ok(value),
+        None => {
+            let page = browser
+                .execute(
+                    "return document.getElementById('view')?.innerText?.slice(0, 2000) ?? ''",
+                    json!([]),
+                )
+                .await
+                .unwrap_or_default();
+            bail!("timed out waiting for {what}; last answer {last}; the page shows:\n{page}")
+        }
+    }
+}
+
+async fn text_of(browser: &Session, css: &str) -> Result<String> {
+    let value = browser
+        .execute(
+            "const node = document.querySelector(arguments[0]); return node ? node.textContent : null;",
+            json!([css]),
+        )
+        .await?;
+    value
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow!("no element `{css}` on the page"))
+}
+
+async fn click(browser: &Session, css: &str) -> Result<()> {
+    let element = browser.find(css).await?;
+    browser
+        .click(&element)
+        .await
+        .with_context(|| format!("clicking `{css}`"))
+}
+
+/// Records, from now on, every percentage the upload bar shows and every
+/// status a step row takes: the page is one document across its views, so
+/// the observer sees the run page being built live, however fast events
+/// arrive (a poll from the test could fall between two of them).
+const RECORDER: &str = r#"
+window.__seen = { percents: [], stepStatuses: [], stepCounts: [] };
+const record = () => {
+  const percent = document.getElementById('transfer-percent');
+  if (percent && !document.getElementById('transfer').hidden) {
+    const text = percent.textContent;
+    const seen = window.__seen.percents;
+    if (seen[seen.length - 1] !== text) seen.push(text);
+  }
+  const rows = document.querySelectorAll('.step-row');
+  const counts = window.__seen.stepCounts;
+  if (counts[counts.length - 1] !== rows.length) counts.push(rows.length);
+  for (const row of rows) {
+    if (!window.__seen.stepStatuses.includes(row.dataset.status)) {
+      window.__seen.stepStatuses.push(row.dataset.status);
+    }
+  }
+};
+new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+return true;
+"#;
+
+async fn api_get(http: &reqwest::Client, base: &str, path: &str) -> Result<Value> {
+    let answer = http
+        .get(format!("{base}{path}"))
+        .send()
+        .await
+        .with_context(|| format!("GET {path}"))?;
+    ensure!(
+        answer.status().is_success(),
+        "GET {path}: {}",
+        answer.status()
+    );
+    answer.json().await.with_context(|| format!("GET {path}: not JSON"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_in_a_real_browser() -> Result<()> {
+    let driver = ChromeDriver::start().await?;
+    let data_dir = tempfile::tempdir()?;
+    let console = start_console(data_dir.path()).await?;
+    let base = format!("http://{}", console.addr);
+    let http = reqwest::Client::builder().no_proxy().build()?;
+    let profile = tempfile::tempdir()?;
+    let downloads = tempfile::tempdir()?;
+    let browser = driver.session(profile.path(), downloads.path()).await?;
+
+    let outcome = drive(&browser, &http, &base).await;
+    // Close the browser either way; the first error is the one to report.
+    let closed = browser.close().await;
+    outcome?;
+    closed
+}
+
+async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<()> {
+    browser.goto(&format!("{base}/")).await?;
+    wait_for(
+        browser,
+        "the upload view",
+        "return document.getElementById('workbook-input') !== null",
+    )
+    .await?;
+    ensure!(
+        text_of(browser, "#nav-runs").await? == "Runs",
+        "the page should start in English (the browser says en-US)"
+    );
+
+    // 1. Upload the real template through the file input.
+    let template = real_template()
+        .canonicalize()
+        .context("the real template in ../shared/reference/workbook")?;
+    let input = browser.find("#workbook-input").await?;
+    browser
+        .send_keys(&input, &template.to_string_lossy())
+        .await?;
+    wait_for(
+        browser,
+        "the plan summary",
+        "return document.getElementById('plan-summary') !== null",
+    )
+    .await?;
+    let plan_id = wait_for(
+        browser,
+        "the plan's address",
+        "const m = location.hash.match(/^#\\/plans\\/(.+)$/); return m && decodeURIComponent(m[1]);",
+    )
+    .await?;
+    let plan_id = plan_id.as_str().context("plan id")?.to_string();
+    let plan = api_get(http, base, &format!("/api/plans/{plan_id}")).await?;
+    let cluster = plan["cluster"]["name"]
+        .as_str()
+        .context("the real template names its cluster")?;
+    ensure!(text_of(browser, "#summary-cluster").await? == cluster);
+    ensure!(text_of(browser, "#summary-vip").await? == plan["cluster"]["vip"].as_str().unwrap_or("?"));
+    let hosts = plan["hosts"].as_array().map_or(0, Vec::len);
+    ensure!(hosts > 0, "the real template has hosts");
+    ensure!(text_of(browser, "#summary-hosts").await? == hosts.to_string());
+    let shown_hosts = browser
+        .execute("return document.querySelectorAll('#hosts-table tbody tr').length", json!([]))
+        .await?;
+    ensure!(shown_hosts == json!(hosts), "every host in the table: {shown_hosts}");
+    // Every diagnostic the server found is a row, with its cell.
+    let diagnostics = plan["diagnostics"].as_array().cloned().unwrap_or_default();
+    let rows = browser
+        .execute(
+            "return [...document.querySelectorAll('#diagnostics-table tbody tr')].map(r => r.cells[0].textContent)",
+            json!([]),
+        )
+        .await?;
+    let cells: Vec<Value> = diagnostics.iter().map(|d| d["cell"].clone()).collect();
+    ensure!(
+        rows == Value::Array(cells),
+        "diagnostics on the page {rows} differ from the API's {diagnostics:?}"
+    );
+    ensure!(
+        plan["summary"]["errors"] == json!(0),
+        "the real template has no errors"
+    );
+
+    // 2. Start a rehearsal (the default target) with a little latency, so
+    // the upload takes long enough for the bar to be seen between 0 and 100.
+    ensure!(
+        browser
+            .execute("return document.getElementById('target-rehearsal').checked", json!([]))
+            .await?
+            == json!(true),
+        "rehearsal is the default target"
+    );
+    let latency = browser.find("#latency-ms").await?;
+    browser.send_keys(&latency, "40").await?;
+    browser.execute(RECORDER, json!([])).await?;
+    click(browser, "#start-run").await?;
+    let run_id = wait_for(
+        browser,
+        "the run page",
+        "const m = location.hash.match(/^#\\/runs\\/(.+)$/); return m && document.getElementById('run-status') && decodeURIComponent(m[1]);",
+    )
+    .await?;
+    let run_id = run_id.as_str().context("run id")?.to_string();
+    let status = wait_for(
+        browser,
+        "the rehearsal to end",
+        "const s = document.getElementById('run-status')?.dataset.status; return ['ok','warning','failed','aborted'].includes(s) ? s : null;",
+    )
+    .await?;
+    ensure!(status == json!("ok"), "the rehearsal of the real template ends ok, not {status}");
+    let seen = browser.execute("return window.__seen", json!([])).await?;
+    let percents: Vec<u32> = seen["percents"]
+        .as_array()
+        .context("recorded percentages")?
+        .iter()
+        .filter_map(|p| p.as_str()?.trim_end_matches('%').parse().ok())
+        .collect();
+    ensure!(
+        percents.iter().any(|p| *p > 0 && *p < 100),
+        "the upload bar showed no intermediate percentage: {percents:?}"
+    );
+    ensure!(percents.last() == Some(&100), "the bar ends at 100%: {percents:?}");
+    let counts = seen["stepCounts"].as_array().map_or(0, Vec::len);
+    ensure!(counts > 2, "steps appeared one by one, not all at once: {seen}");
+    let statuses = browser
+        .execute(
+            "return [...document.querySelectorAll('.step-row')].map(r => r.dataset.status)",
+            json!([]),
+        )
+        .await?;
+    let statuses: Vec<String> = serde_json::from_value(statuses)?;
+    ensure!(!statuses.is_empty(), "the run page lists its steps");
+    ensure!(
+        statuses.iter().all(|s| s == "ok" || s == "skipped" || s == "warning"),
+        "a step that is not ok on the finished page: {statuses:?}"
+    );
+    ensure!(statuses.iter().any(|s| s == "ok"));
+    let summary = text_of(browser, "#run-summary").await?;
+    ensure!(summary.contains(" ok"), "the summary counts the ok steps: {summary}");
+
+    // The report link answers with the run's report.
+    let href = browser
+        .execute(
+            "return document.getElementById('download-report')?.getAttribute('href')",
+            json!([]),
+        )
+        .await?;
+    let href = href.as_str().context("a report.json link")?;
+    let answer = http.get(format!("{base}{href}")).send().await?;
+    ensure!(answer.status() == reqwest::StatusCode::OK, "{href}: {}", answer.status());
+    let report: Value = answer.json().await.context("report.json is JSON")?;
+    ensure!(report.is_object(), "report.json: {report}");
+    let run = api_get(http, base, &format!("/api/runs/{run_id}")).await?;
+    ensure!(run["status"] == json!("ok"));
+
+    // The picture for the README: the finished run, the log open.
+    if let Some(target) = std::env::var_os("SMTX_SCREENSHOT") {
+        screenshot(browser, &repository_root().join(target)).await?;
+    }
+
+    // 3. Chinese: switched by the button, remembered across a reload.
+    click(browser, "#lang-switch").await?;
+    wait_for(
+        browser,
+        "Chinese labels",
+        "return document.getElementById('nav-runs').textContent === '任务列表' && document.querySelector('#steps-table th:nth-child(2)')?.textContent === '步骤'",
+    )
+    .await?;
+    wait_for(
+        browser,
+        "a step status in Chinese",
+        "return [...document.querySelectorAll('.step-row .badge')].some(b => b.textContent.includes('成功'))",
+    )
+    .await?;
+    browser.goto(&format!("{base}/#/runs/{run_id}")).await?;
+    wait_for(
+        browser,
+        "Chinese after a reload",
+        "return document.getElementById('run-status')?.textContent.includes('成功') && document.documentElement.lang === 'zh-CN'",
+    )
+    .await?;
+    click(browser, "#lang-switch").await?;
+    wait_for(
+        browser,
+        "English again",
+        "return document.getElementById('nav-runs').textContent === 'Runs'",
+    )
+    .await?;
+
+    // 4. A slow rehearsal, aborted from the page.
+    browser.goto(&format!("{base}/#/plans/{plan_id}")).await?;
+    wait_for(
+        browser,
+        "the target form",
+        "return document.getElementById('start-run') !== null",
+    )
+    .await?;
+    let latency = browser.find("#latency-ms").await?;
+    browser.send_keys(&latency, "400").await?;
+    click(browser, "#start-run").await?;
+    let slow_id = wait_for(
+        browser,
+        "the slow run under way",
+        "const m = location.hash.match(/^#\\/runs\\/(.+)$/); const s = document.getElementById('run-status')?.dataset.status; return m && s === 'running' && document.querySelectorAll('.step-row').length > 0 && decodeURIComponent(m[1]);",
+    )
+    .await?;
+    let slow_id = slow_id.as_str().context("slow run id")?.to_string();
+    ensure!(slow_id != run_id, "a new run");
+    click(browser, "#abort-run").await?;
+    wait_for(
+        browser,
+        "the confirmation",
+        "return document.getElementById('confirm-dialog').open",
+    )
+    .await?;
+    click(browser, "#confirm-ok").await?;
+    wait_for(
+        browser,
+        "the run to be aborted",
+        "return document.getElementById('run-status')?.dataset.status === 'aborted'",
+    )
+    .await?;
+    let slow = api_get(http, base, &format!("/api/runs/{slow_id}")).await?;
+    ensure!(slow["status"] == json!("aborted"), "the API agrees: {}", slow["status"]);
+
+    // The run list shows both, newest first.
+    browser.goto(&format!("{base}/#/runs")).await?;
+    let listed = wait_for(
+        browser,
+        "the run list",
+        "const rows = [...document.querySelectorAll('.run-row')]; return rows.length >= 2 && rows.map(r => r.dataset.status);",
+    )
+    .await?;
+    ensure!(listed == json!(["aborted", "ok"]), "run list statuses: {listed}");
+
+    crafted_workbook_stays_text(browser, base).await
+}
+
+/// A workbook whose cells hold markup: the page shows the characters, and
+/// no element or script comes out of them.
+async fn crafted_workbook_stays_text(browser: &Session, base: &str) -> Result<()> {
+    const NAME: &str = "<img src=x onerror=\"window.__injected=1\">";
+    const VIP: &str = "<script>window.__injected=2</script>";
+    let template = std::fs::read(real_template()).context("reading the real template")?;
+    let crafted = smtx_plan::fixture::edit_cells(
+        &template,
+        &[("虚拟网络!B3", Some(NAME)), ("主机规划!I19", Some(VIP))],
+    )?;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("crafted.xlsx");
+    std::fs::write(&path, crafted)?;
+
+    browser.goto(&format!("{base}/#/")).await?;
+    let input = browser.find("#workbook-input").await?;
+    browser.send_keys(&input, &path.to_string_lossy()).await?;
+    wait_for(
+        browser,
+        "the crafted plan's summary",
+        "return document.getElementById('plan-summary') !== null && location.hash.startsWith('#/plans/')",
+    )
+    .await?;
+    let page = browser
+        .execute(
+            "return { text: document.getElementById('view').textContent, \
+                      markup: document.querySelectorAll('#view img, #view script').length, \
+                      injected: window.__injected ?? null }",
+            json!([]),
+        )
+        .await?;
+    ensure!(page["markup"] == json!(0), "markup from the workbook became elements: {page}");
+    ensure!(page["injected"].is_null(), "script from the workbook ran: {page}");
+    let text = page["text"].as_str().unwrap_or_default();
+    ensure!(
+        text.contains(NAME) || text.contains(VIP),
+        "the crafted text is shown as text somewhere on the page: {text}"
+    );
+    Ok(())
+}
+
+async fn screenshot(browser: &Session, path: &Path) -> Result<()> {
+    browser
+        .execute(
+            "document.getElementById('log-panel').open = true; window.scrollTo(0, 0); return true;",
+            json!([]),
+        )
+        .await?;
+    let png = browser.screenshot().await?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("screenshot: {}", path.display());
+    Ok(())
+}
