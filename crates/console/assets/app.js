@@ -1084,7 +1084,12 @@ async function renderRun(root, id) {
   const liveTag = h("span", { class: "live", id: "live-tag" }, h("span", { class: "live-dot" }), t("run.live"));
   const connection = h("div", { class: "alert alert-warning", id: "connection-lost", hidden: true, text: t("run.reconnecting") });
   const durationValue = h("dd", { id: "run-duration", text: formatDuration(run.duration_ms) });
-  const summaryValue = h("p", { id: "run-summary", class: "summary-line", text: summaryText(run.summary) });
+  const summaryValue = h("p", { id: "run-summary", class: "summary-line" });
+  const showSummary = (summary) => {
+    summaryValue.hidden = !summary;
+    summaryValue.textContent = summaryText(summary);
+  };
+  showSummary(run.summary);
 
   abortButton.addEventListener("click", async () => {
     const yes = await confirmAction(t("run.abort.title"), t("run.abort.text"), t("run.abort.ok"));
@@ -1265,8 +1270,10 @@ async function renderRun(root, id) {
       run = latest;
       setStatus(latest.status);
       durationValue.textContent = formatDuration(latest.duration_ms);
-      summaryValue.textContent = summaryText(latest.summary);
-      resetSteps(latest.steps ?? []);
+      showSummary(latest.summary);
+      // The server's list is the record; it replaces the live one unless it
+      // somehow knows fewer steps than the events brought.
+      if ((latest.steps ?? []).length >= stepRows.size) resetSteps(latest.steps ?? []);
       showTransfer(latest.transfer);
       showFiles(latest.files);
     } catch (_) {
@@ -1312,7 +1319,7 @@ async function renderRun(root, id) {
       source.close();
       const data = JSON.parse(event.data);
       setStatus(data.status);
-      summaryValue.textContent = summaryText(data.summary);
+      showSummary(data.summary);
       // The finished run's files, duration and authoritative step list.
       refresh();
     });

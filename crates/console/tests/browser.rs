@@ -442,7 +442,17 @@ async fn screenshot(browser: &Session, path: &Path) -> Result<()> {
             json!([]),
         )
         .await?;
+    // Tall enough for the whole run page, so the picture needs no scrolling.
+    let height = browser
+        .execute("return document.documentElement.scrollHeight", json!([]))
+        .await?
+        .as_u64()
+        .map_or(900, |h| h.clamp(900, 2400));
+    browser
+        .set_window_size(1366, u32::try_from(height).unwrap_or(900) + 90)
+        .await?;
     let png = browser.screenshot().await?;
+    browser.set_window_size(1366, 900).await?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }

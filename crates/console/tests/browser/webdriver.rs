@@ -240,6 +240,13 @@ impl Session {
             .await
     }
 
+    /// Resizes the browser window (a screenshot shows the window).
+    pub async fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
+        self.post("/window/rect", json!({ "width": width, "height": height }))
+            .await
+            .map(drop)
+    }
+
     /// The page as PNG bytes.
     pub async fn screenshot(&self) -> Result<Vec<u8>> {
         let value = self.get("/screenshot").await?;
