@@ -9,6 +9,7 @@
 //! `SMTX_SCREENSHOT=docs/console.png` (relative to the repository root)
 //! saves the finished run's page as the README's picture.
 
+#[path = "browser/webdriver.rs"]
 mod webdriver;
 
 use std::net::SocketAddr;
@@ -62,24 +63,23 @@ async fn start_console(data_dir: &Path) -> Result<Console> {
 /// null/false, or fails after [`DEADLINE`] naming what it waited for and
 /// what the page last said.
 async fn wait_for(browser: &Session, what: &str, script: &str) -> Result<Value> {
-    let mut last = Value::Null;
+    let last = std::sync::Mutex::new(Value::Null);
     let found = smtx_testkit::poll_until(DEADLINE, || {
-        let last = &mut last;
+        let last = &last;
         async move {
-            match browser.execute(script, json!([])).await {
-                Ok(value) if !value.is_null() && value != Value::Bool(false) => Some(value),
-                Ok(value) => {
-                    *last = value;
-                    None
-                }
-                Err(error) => {
-                    *last = Value::String(error.to_string());
-                    None
-                }
+            let answer = match browser.execute(script, json!([])).await {
+                Ok(value) if !value.is_null() && value != Value::Bool(false) => return Some(value),
+                Ok(value) => value,
+                Err(error) => Value::String(error.to_string()),
+            };
+            if let Ok(mut last) = last.lock() {
+                *last = answer;
             }
+            None
         }
     })
     .await;
+    let last = last.lock().map(|last| last.clone()).unwrap_or_default();
     match found {
         Some(value) => Ok(value),
         None => {
@@ -153,7 +153,10 @@ async fn api_get(http: &reqwest::Client, base: &str, path: &str) -> Result<Value
         "GET {path}: {}",
         answer.status()
     );
-    answer.json().await.with_context(|| format!("GET {path}: not JSON"))
+    answer
+        .json()
+        .await
+        .with_context(|| format!("GET {path}: not JSON"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -213,14 +216,22 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
         .as_str()
         .context("the real template names its cluster")?;
     ensure!(text_of(browser, "#summary-cluster").await? == cluster);
-    ensure!(text_of(browser, "#summary-vip").await? == plan["cluster"]["vip"].as_str().unwrap_or("?"));
+    ensure!(
+        text_of(browser, "#summary-vip").await? == plan["cluster"]["vip"].as_str().unwrap_or("?")
+    );
     let hosts = plan["hosts"].as_array().map_or(0, Vec::len);
     ensure!(hosts > 0, "the real template has hosts");
     ensure!(text_of(browser, "#summary-hosts").await? == hosts.to_string());
     let shown_hosts = browser
-        .execute("return document.querySelectorAll('#hosts-table tbody tr').length", json!([]))
+        .execute(
+            "return document.querySelectorAll('#hosts-table tbody tr').length",
+            json!([]),
+        )
         .await?;
-    ensure!(shown_hosts == json!(hosts), "every host in the table: {shown_hosts}");
+    ensure!(
+        shown_hosts == json!(hosts),
+        "every host in the table: {shown_hosts}"
+    );
     // Every diagnostic the server found is a row, with its cell.
     let diagnostics = plan["diagnostics"].as_array().cloned().unwrap_or_default();
     let rows = browser
@@ -243,7 +254,10 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
     // the upload takes long enough for the bar to be seen between 0 and 100.
     ensure!(
         browser
-            .execute("return document.getElementById('target-rehearsal').checked", json!([]))
+            .execute(
+                "return document.getElementById('target-rehearsal').checked",
+                json!([])
+            )
             .await?
             == json!(true),
         "rehearsal is the default target"
@@ -265,7 +279,10 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
         "const s = document.getElementById('run-status')?.dataset.status; return ['ok','warning','failed','aborted'].includes(s) ? s : null;",
     )
     .await?;
-    ensure!(status == json!("ok"), "the rehearsal of the real template ends ok, not {status}");
+    ensure!(
+        status == json!("ok"),
+        "the rehearsal of the real template ends ok, not {status}"
+    );
     let seen = browser.execute("return window.__seen", json!([])).await?;
     let percents: Vec<u32> = seen["percents"]
         .as_array()
@@ -277,9 +294,15 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
         percents.iter().any(|p| *p > 0 && *p < 100),
         "the upload bar showed no intermediate percentage: {percents:?}"
     );
-    ensure!(percents.last() == Some(&100), "the bar ends at 100%: {percents:?}");
+    ensure!(
+        percents.last() == Some(&100),
+        "the bar ends at 100%: {percents:?}"
+    );
     let counts = seen["stepCounts"].as_array().map_or(0, Vec::len);
-    ensure!(counts > 2, "steps appeared one by one, not all at once: {seen}");
+    ensure!(
+        counts > 2,
+        "steps appeared one by one, not all at once: {seen}"
+    );
     let statuses = browser
         .execute(
             "return [...document.querySelectorAll('.step-row')].map(r => r.dataset.status)",
@@ -289,12 +312,17 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
     let statuses: Vec<String> = serde_json::from_value(statuses)?;
     ensure!(!statuses.is_empty(), "the run page lists its steps");
     ensure!(
-        statuses.iter().all(|s| s == "ok" || s == "skipped" || s == "warning"),
+        statuses
+            .iter()
+            .all(|s| s == "ok" || s == "skipped" || s == "warning"),
         "a step that is not ok on the finished page: {statuses:?}"
     );
     ensure!(statuses.iter().any(|s| s == "ok"));
     let summary = text_of(browser, "#run-summary").await?;
-    ensure!(summary.contains(" ok"), "the summary counts the ok steps: {summary}");
+    ensure!(
+        summary.contains(" ok"),
+        "the summary counts the ok steps: {summary}"
+    );
 
     // The report link answers with the run's report.
     let href = browser
@@ -305,7 +333,11 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
         .await?;
     let href = href.as_str().context("a report.json link")?;
     let answer = http.get(format!("{base}{href}")).send().await?;
-    ensure!(answer.status() == reqwest::StatusCode::OK, "{href}: {}", answer.status());
+    ensure!(
+        answer.status() == reqwest::StatusCode::OK,
+        "{href}: {}",
+        answer.status()
+    );
     let report: Value = answer.json().await.context("report.json is JSON")?;
     ensure!(report.is_object(), "report.json: {report}");
     let run = api_get(http, base, &format!("/api/runs/{run_id}")).await?;
@@ -379,7 +411,11 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
     )
     .await?;
     let slow = api_get(http, base, &format!("/api/runs/{slow_id}")).await?;
-    ensure!(slow["status"] == json!("aborted"), "the API agrees: {}", slow["status"]);
+    ensure!(
+        slow["status"] == json!("aborted"),
+        "the API agrees: {}",
+        slow["status"]
+    );
 
     // The run list shows both, newest first.
     browser.goto(&format!("{base}/#/runs")).await?;
@@ -389,7 +425,10 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
         "const rows = [...document.querySelectorAll('.run-row')]; return rows.length >= 2 && rows.map(r => r.dataset.status);",
     )
     .await?;
-    ensure!(listed == json!(["aborted", "ok"]), "run list statuses: {listed}");
+    ensure!(
+        listed == json!(["aborted", "ok"]),
+        "run list statuses: {listed}"
+    );
 
     crafted_workbook_stays_text(browser, base).await
 }
@@ -425,8 +464,14 @@ async fn crafted_workbook_stays_text(browser: &Session, base: &str) -> Result<()
             json!([]),
         )
         .await?;
-    ensure!(page["markup"] == json!(0), "markup from the workbook became elements: {page}");
-    ensure!(page["injected"].is_null(), "script from the workbook ran: {page}");
+    ensure!(
+        page["markup"] == json!(0),
+        "markup from the workbook became elements: {page}"
+    );
+    ensure!(
+        page["injected"].is_null(),
+        "script from the workbook ran: {page}"
+    );
     let text = page["text"].as_str().unwrap_or_default();
     ensure!(
         text.contains(NAME) || text.contains(VIP),

@@ -70,7 +70,12 @@ impl ChromeDriver {
                 .build()?,
         };
         let ready = smtx_testkit::poll_until(Duration::from_secs(20), || async {
-            let answer = driver.http.get(format!("{}/status", driver.base)).send().await.ok()?;
+            let answer = driver
+                .http
+                .get(format!("{}/status", driver.base))
+                .send()
+                .await
+                .ok()?;
             let status: Value = answer.json().await.ok()?;
             status["value"]["ready"].as_bool().filter(|ready| *ready)
         })
@@ -147,7 +152,10 @@ impl Drop for ChromeDriver {
 /// WebDriver answers `{"value": …}`; an error is `{"value": {"error", "message"}}`.
 async fn unwrap_value(answer: reqwest::Response) -> Result<Value> {
     let status = answer.status();
-    let body: Value = answer.json().await.context("WebDriver answer is not JSON")?;
+    let body: Value = answer
+        .json()
+        .await
+        .context("WebDriver answer is not JSON")?;
     let value = body.get("value").cloned().unwrap_or(Value::Null);
     if !status.is_success() {
         bail!(
