@@ -213,45 +213,8 @@ pub fn error_line(lang: Lang, message: &str) -> String {
 }
 
 /// Why `--from` names the run directory of another cluster, or of the
-/// other kind of run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FromMismatch {
-    OtherCluster { recorded: String, planned: String },
-    OtherHosts { recorded: String, planned: String },
-    RehearsalInLiveRun,
-    LiveInRehearsal,
-}
-
-impl FromMismatch {
-    fn localize(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (Self::OtherCluster { recorded, planned }, Lang::En) => {
-                format!("it is a run of cluster {recorded:?}, the workbook plans {planned:?}")
-            }
-            (Self::OtherCluster { recorded, planned }, Lang::ZhCn) => {
-                format!("它是集群 {recorded} 的运行，规划表中是 {planned}")
-            }
-            (Self::OtherHosts { recorded, planned }, Lang::En) => {
-                format!("its hosts are {recorded}, the workbook's are {planned}")
-            }
-            (Self::OtherHosts { recorded, planned }, Lang::ZhCn) => {
-                format!("它的主机是 {recorded}，规划表中的是 {planned}")
-            }
-            (Self::RehearsalInLiveRun, Lang::En) => {
-                "it is a rehearsal's run (against the simulator), this run is live".into()
-            }
-            (Self::RehearsalInLiveRun, Lang::ZhCn) => {
-                "它是（针对模拟集群的）预演运行，而本次运行针对真实集群".into()
-            }
-            (Self::LiveInRehearsal, Lang::En) => {
-                "it is a live run, this run is a rehearsal (against the simulator)".into()
-            }
-            (Self::LiveInRehearsal, Lang::ZhCn) => {
-                "它是真实集群的运行，而本次运行是（针对模拟集群的）预演".into()
-            }
-        }
-    }
-}
+/// other kind of run: the engine's check, shared with the web console.
+pub use smtx_engine::preflight::FromMismatch;
 
 smtx_i18n::catalog! {
     /// What the commands say besides the run's steps.
