@@ -104,7 +104,6 @@ const STRINGS = {
     "run.resume": "Resume",
     "run.steps": "Steps",
     "run.steps.none": "Waiting for the first step…",
-    "run.col.stage": "Stage",
     "run.col.step": "Step",
     "run.col.status": "Status",
     "run.col.detail": "Detail",
@@ -243,7 +242,6 @@ const STRINGS = {
     "run.resume": "继续执行",
     "run.steps": "步骤",
     "run.steps.none": "等待第一个步骤…",
-    "run.col.stage": "阶段",
     "run.col.step": "步骤",
     "run.col.status": "状态",
     "run.col.detail": "详情",
@@ -276,8 +274,8 @@ const STRINGS = {
     "status.interrupted": "已中断",
     "status.skipped": "已跳过",
     "status.planned": "计划",
-    "stage.prepare": "准备",
-    "stage.config_cluster": "集群配置",
+    "stage.prepare": "准备（prepare）",
+    "stage.config_cluster": "集群配置（config_cluster）",
     "duration.ms": "{n} 毫秒",
     "duration.s": "{s} 秒",
     "duration.m": "{m} 分 {s} 秒",
@@ -1165,8 +1163,7 @@ async function renderRun(root, id) {
   const stepRow = (step) =>
     h(
       "tr",
-      { class: `step-row step-${step.status}`, dataset: { status: step.status, step: step.step } },
-      h("td", { class: "nowrap", text: formatStage(step.stage) }),
+      { class: `step-row step-${step.status}`, dataset: { status: step.status, step: step.step, stage: step.stage } },
       h("td", { text: msg(step.label) || step.step }),
       h("td", {}, statusBadge(step.status)),
       h("td", { class: "detail", text: msg(step.detail) }),
@@ -1180,13 +1177,20 @@ async function renderRun(root, id) {
     if (previous && previous.dataset.status === "running") {
       previous.replaceWith(row);
     } else {
+      // Steps come stage by stage: a heading row where a stage begins.
+      if (step.stage !== lastStage) {
+        lastStage = step.stage;
+        stepsBody.append(h("tr", { class: "stage-row" }, h("td", { colspan: "4", text: formatStage(step.stage) })));
+      }
       stepsBody.append(row);
     }
     stepRows.set(key, row);
   };
+  let lastStage = null;
   const resetSteps = (steps) => {
     clear(stepsBody);
     stepRows.clear();
+    lastStage = null;
     stepsEmpty.hidden = steps.length > 0;
     for (const step of steps) addStep(step, false);
   };
@@ -1203,7 +1207,7 @@ async function renderRun(root, id) {
         h(
           "thead",
           {},
-          h("tr", {}, h("th", { text: t("run.col.stage") }), h("th", { text: t("run.col.step") }), h("th", { text: t("run.col.status") }), h("th", { text: t("run.col.detail") }), h("th", { class: "num", text: t("run.col.time") })),
+          h("tr", {}, h("th", { text: t("run.col.step") }), h("th", { text: t("run.col.status") }), h("th", { text: t("run.col.detail") }), h("th", { class: "num", text: t("run.col.time") })),
         ),
         stepsBody,
       ),

@@ -34,29 +34,15 @@ fn real_template() -> PathBuf {
 }
 
 /// The console, in process, on 127.0.0.1:0 with its own data directory.
-struct Console {
-    addr: SocketAddr,
-    _task: tokio::task::JoinHandle<()>,
-}
-
-async fn start_console(data_dir: &Path) -> Result<Console> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .context("binding the console to 127.0.0.1:0")?;
-    let addr = listener.local_addr()?;
-    let state = smtx_console::AppState::open(smtx_console::ConsoleConfig {
+async fn start_console(data_dir: &Path) -> Result<smtx_console::RunningConsole> {
+    let options = smtx_console::ServeOptions {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         data_dir: data_dir.to_path_buf(),
         token: None,
-    })
-    .await
-    .context("opening the console's data directory")?;
-    let app = smtx_console::router(state);
-    let task = tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, app).await {
-            eprintln!("console server ended: {error}");
-        }
-    });
-    Ok(Console { addr, _task: task })
+    };
+    smtx_console::start(options)
+        .await
+        .context("starting the console on 127.0.0.1:0")
 }
 
 /// Polls `script` in the page until it returns something other than
@@ -164,7 +150,7 @@ async fn console_in_a_real_browser() -> Result<()> {
     let driver = ChromeDriver::start().await?;
     let data_dir = tempfile::tempdir()?;
     let console = start_console(data_dir.path()).await?;
-    let base = format!("http://{}", console.addr);
+    let base = format!("http://{}", console.addr());
     let http = reqwest::Client::builder().no_proxy().build()?;
     let profile = tempfile::tempdir()?;
     let downloads = tempfile::tempdir()?;
@@ -173,6 +159,7 @@ async fn console_in_a_real_browser() -> Result<()> {
     let outcome = drive(&browser, &http, &base).await;
     // Close the browser either way; the first error is the one to report.
     let closed = browser.close().await;
+    console.shutdown().await;
     outcome?;
     closed
 }
@@ -284,6 +271,7 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
         "the rehearsal of the real template ends ok, not {status}"
     );
     let seen = browser.execute("return window.__seen", json!([])).await?;
+    eprintln!("seen while the rehearsal ran: {seen}");
     let percents: Vec<u32> = seen["percents"]
         .as_array()
         .context("recorded percentages")?
@@ -353,7 +341,7 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
     wait_for(
         browser,
         "Chinese labels",
-        "return document.getElementById('nav-runs').textContent === '任务列表' && document.querySelector('#steps-table th:nth-child(2)')?.textContent === '步骤'",
+        "return document.getElementById('nav-runs').textContent === '任务列表' && document.querySelector('#steps-table th:first-child')?.textContent === '步骤'",
     )
     .await?;
     wait_for(
@@ -487,15 +475,24 @@ async fn screenshot(browser: &Session, path: &Path) -> Result<()> {
             json!([]),
         )
         .await?;
-    // Tall enough for the whole run page, so the picture needs no scrolling.
-    let height = browser
-        .execute("return document.documentElement.scrollHeight", json!([]))
-        .await?
-        .as_u64()
-        .map_or(900, |h| h.clamp(900, 2400));
-    browser
-        .set_window_size(1366, u32::try_from(height).unwrap_or(900) + 90)
-        .await?;
+    // Tall enough for the whole run page, so the picture has no scrollbar:
+    // the window's frame takes some of its height, so grow until it fits.
+    let mut height = 900;
+    for _ in 0..4 {
+        browser.set_window_size(1366, height).await?;
+        let missing = browser
+            .execute(
+                "return document.documentElement.scrollHeight - window.innerHeight",
+                json!([]),
+            )
+            .await?
+            .as_i64()
+            .unwrap_or(0);
+        if missing <= 0 {
+            break;
+        }
+        height = (height + u32::try_from(missing).unwrap_or(0)).min(4000);
+    }
     let png = browser.screenshot().await?;
     browser.set_window_size(1366, 900).await?;
     if let Some(dir) = path.parent() {
