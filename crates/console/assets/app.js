@@ -102,6 +102,8 @@ const STRINGS = {
     "run.abort.ok": "Abort run",
     "run.aborting": "Aborting…",
     "run.resume": "Resume",
+    "resume.banner": "Resuming run {id} ({cluster}): its settings held a password the console does not keep — enter the target again.",
+    "resume.back": "Back to the run",
     "run.steps": "Steps",
     "run.steps.none": "Waiting for the first step…",
     "run.col.step": "Step",
@@ -240,6 +242,8 @@ const STRINGS = {
     "run.abort.ok": "中止任务",
     "run.aborting": "正在中止…",
     "run.resume": "继续执行",
+    "resume.banner": "继续任务 {id}（{cluster}）：其设置含有控制台不保存的密码 — 请重新填写目标。",
+    "resume.back": "返回任务",
     "run.steps": "步骤",
     "run.steps.none": "等待第一个步骤…",
     "run.col.step": "步骤",
@@ -573,7 +577,10 @@ function route() {
   for (const link of document.querySelectorAll(".topnav a")) link.classList.remove("active");
   const root = view();
   clear(root);
-  if (parts[0] === "runs" && parts[1]) {
+  if (parts[0] === "runs" && parts[1] && parts[2] === "resume") {
+    document.getElementById("nav-runs").classList.add("active");
+    renderResume(root, parts[1]);
+  } else if (parts[0] === "runs" && parts[1]) {
     document.getElementById("nav-runs").classList.add("active");
     renderRun(root, parts[1]);
   } else if (parts[0] === "runs") {
@@ -711,7 +718,28 @@ function problemCounts(summary) {
 
 const planCache = new Map();
 
-async function renderPlan(root, id) {
+/**
+ * Resuming a run whose settings held a password: the console does not keep
+ * it, so the target is asked again, on the plan's page.
+ */
+async function renderResume(root, runId) {
+  const mine = routeGen;
+  root.append(h("p", { class: "muted", text: t("common.loading") }));
+  let run;
+  try {
+    run = await api(`/api/runs/${encodeURIComponent(runId)}`);
+  } catch (error) {
+    if (mine !== routeGen) return;
+    clear(root);
+    root.append(errorBox(error, route));
+    return;
+  }
+  if (mine !== routeGen) return;
+  clear(root);
+  renderPlan(root, run.plan_id, run);
+}
+
+async function renderPlan(root, id, resumeFrom = null) {
   const mine = routeGen;
   let plan = planCache.get(id);
   if (!plan) {
@@ -793,12 +821,22 @@ async function renderPlan(root, id) {
     hosts.append(h("p", { class: "muted", text: t("plan.no_hosts") }));
   }
 
+  if (resumeFrom) {
+    root.append(
+      h(
+        "div",
+        { class: "alert alert-info", id: "resume-banner" },
+        h("span", { text: t("resume.banner", { id: resumeFrom.id, cluster: resumeFrom.cluster ?? "" }) }),
+        h("a", { href: `#/runs/${encodeURIComponent(resumeFrom.id)}`, text: t("resume.back") }),
+      ),
+    );
+  }
   root.append(summary);
   if (errors > 0) {
     root.append(h("div", { class: "alert alert-error", id: "plan-blocked", role: "alert", text: t("plan.blocked", { n: errors }) }));
   }
   root.append(diagnosticsCard(plan.diagnostics ?? []));
-  root.append(targetCard(plan, errors > 0));
+  root.append(targetCard(plan, errors > 0, resumeFrom));
   root.append(hosts);
 }
 
@@ -851,9 +889,10 @@ function lines(text) {
     .filter(Boolean);
 }
 
-function targetCard(plan, blocked) {
-  const rehearsalRadio = h("input", { type: "radio", name: "target", value: "rehearsal", id: "target-rehearsal", checked: true });
-  const realRadio = h("input", { type: "radio", name: "target", value: "settings", id: "target-real" });
+function targetCard(plan, blocked, resumeFrom = null) {
+  const real = resumeFrom?.target === "cluster";
+  const rehearsalRadio = h("input", { type: "radio", name: "target", value: "rehearsal", id: "target-rehearsal", checked: !real });
+  const realRadio = h("input", { type: "radio", name: "target", value: "settings", id: "target-real", checked: real });
 
   const scenario = h("select", { id: "scenario" }, h("option", { value: "", text: t("target.scenario.none") }));
   api("/api/scenarios")
@@ -879,13 +918,13 @@ function targetCard(plan, blocked) {
 
   const rehearsalPanel = h(
     "div",
-    { class: "target-panel", id: "rehearsal-panel" },
+    { class: "target-panel", id: "rehearsal-panel", hidden: real },
     h("p", { class: "muted", text: t("target.rehearsal.help") }),
     h("div", { class: "grid-2" }, field(t("target.scenario"), scenario), field(t("target.latency"), latency)),
   );
   const realPanel = h(
     "div",
-    { class: "target-panel", id: "real-panel", hidden: true },
+    { class: "target-panel", id: "real-panel", hidden: !real },
     h("p", { class: "muted", text: t("target.real.help") }),
     h(
       "div",
@@ -899,7 +938,7 @@ function targetCard(plan, blocked) {
     ),
     h("label", { class: "check" }, insecure, h("span", { text: t("target.insecure") })),
   );
-  const startLabel = () => (rehearsalRadio.checked ? t("target.start_rehearsal") : t("target.start"));
+  const startLabel = () => (resumeFrom ? t("run.resume") : rehearsalRadio.checked ? t("target.start_rehearsal") : t("target.start"));
   const start = h("button", { id: "start-run", class: "btn primary large", type: "submit", disabled: blocked, text: startLabel() });
   const switchTarget = () => {
     rehearsalPanel.hidden = !rehearsalRadio.checked;
@@ -924,7 +963,8 @@ function targetCard(plan, blocked) {
     realPanel,
     h(
       "div",
-      { class: "options" },
+      // A resumed run keeps the old run's stages and dry-run choice.
+      { class: "options", hidden: Boolean(resumeFrom) },
       h(
         "fieldset",
         { class: "inline" },
@@ -970,11 +1010,17 @@ function targetCard(plan, blocked) {
     start.textContent = t("target.starting");
     clear(status);
     try {
-      const run = await api("/api/runs", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ plan_id: plan.id, target, dry_run: dryRun.checked, stages, from_run: null }),
-      });
+      const run = resumeFrom
+        ? await api(`/api/runs/${encodeURIComponent(resumeFrom.id)}/resume`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ target }),
+        })
+        : await api("/api/runs", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ plan_id: plan.id, target, dry_run: dryRun.checked, stages, from_run: null }),
+        });
       // The password is not kept in the page once it has been sent.
       sshPassword.value = "";
       location.hash = `#/runs/${encodeURIComponent(run.id)}`;
@@ -1356,6 +1402,10 @@ async function resumeRun(id, button) {
     const next = await api(`/api/runs/${encodeURIComponent(id)}/resume`, { method: "POST" });
     location.hash = `#/runs/${encodeURIComponent(next.id)}`;
   } catch (error) {
+    if (error instanceof ApiError && error.code === "target_required") {
+      location.hash = `#/runs/${encodeURIComponent(id)}/resume`;
+      return;
+    }
     button.disabled = false;
     button.after(errorBox(error));
   }

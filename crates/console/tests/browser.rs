@@ -365,12 +365,49 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
     )
     .await?;
 
-    // 4. A slow rehearsal, aborted from the page.
+    // 4. A real cluster with settings the CLI refuses (insecure and a CA):
+    // the page shows the refusal and starts nothing.
     browser.goto(&format!("{base}/#/plans/{plan_id}")).await?;
     wait_for(
         browser,
         "the target form",
         "return document.getElementById('start-run') !== null",
+    )
+    .await?;
+    let runs_before = api_get(http, base, "/api/runs").await?;
+    click(browser, "#target-real").await?;
+    let ca = browser.find("#ca-cert").await?;
+    browser
+        .send_keys(&ca, "/etc/ssl/certs/ca-certificates.crt")
+        .await?;
+    click(browser, "#insecure").await?;
+    click(browser, "#start-run").await?;
+    let refusal = wait_for(
+        browser,
+        "the refusal",
+        "return document.querySelector('#start-status .alert-error')?.textContent || null",
+    )
+    .await?;
+    ensure!(
+        refusal
+            .as_str()
+            .is_some_and(|text| text.contains("insecure")),
+        "the page says why: {refusal}"
+    );
+    ensure!(
+        api_get(http, base, "/api/runs").await? == runs_before,
+        "a refused run is not started"
+    );
+
+    // 5. A slow rehearsal, aborted from the page. The plan's link loaded
+    // afresh (the page above is the same address).
+    browser
+        .goto(&format!("{base}/?again#/plans/{plan_id}"))
+        .await?;
+    wait_for(
+        browser,
+        "the target form",
+        "return document.getElementById('start-run') !== null && document.getElementById('target-rehearsal').checked",
     )
     .await?;
     let latency = browser.find("#latency-ms").await?;
@@ -384,6 +421,54 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
     .await?;
     let slow_id = slow_id.as_str().context("slow run id")?.to_string();
     ensure!(slow_id != run_id, "a new run");
+    abort_from_page(browser).await?;
+    let slow = api_get(http, base, &format!("/api/runs/{slow_id}")).await?;
+    ensure!(
+        slow["status"] == json!("aborted"),
+        "the API agrees: {}",
+        slow["status"]
+    );
+
+    // Resume it from its page: a new run, from the old one's context.
+    click(browser, "#resume-run").await?;
+    let resumed = wait_for(
+        browser,
+        "the resumed run's page",
+        &format!(
+            "const m = location.hash.match(/^#\\/runs\\/([^/]+)$/); \
+             return m && m[1] !== '{slow_id}' && document.getElementById('run-status') && decodeURIComponent(m[1]);"
+        ),
+    )
+    .await?;
+    ensure!(resumed.is_string(), "resumed run id: {resumed}");
+    // Slow like its origin: stop it too, so the console is idle again.
+    abort_from_page(browser).await?;
+
+    // The run list shows the three, newest first.
+    browser.goto(&format!("{base}/#/runs")).await?;
+    let listed = wait_for(
+        browser,
+        "the run list",
+        "const rows = [...document.querySelectorAll('.run-row')]; return rows.length >= 3 && rows.map(r => r.dataset.status);",
+    )
+    .await?;
+    ensure!(
+        listed == json!(["aborted", "aborted", "ok"]),
+        "run list statuses: {listed}"
+    );
+
+    crafted_workbook_stays_text(browser, base).await
+}
+
+/// Abort the run on the page (button, then the confirmation) and wait for
+/// the page to show it aborted.
+async fn abort_from_page(browser: &Session) -> Result<()> {
+    wait_for(
+        browser,
+        "a run under way",
+        "return ['queued', 'running'].includes(document.getElementById('run-status')?.dataset.status) && !document.getElementById('abort-run').hidden",
+    )
+    .await?;
     click(browser, "#abort-run").await?;
     wait_for(
         browser,
@@ -398,27 +483,7 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
         "return document.getElementById('run-status')?.dataset.status === 'aborted'",
     )
     .await?;
-    let slow = api_get(http, base, &format!("/api/runs/{slow_id}")).await?;
-    ensure!(
-        slow["status"] == json!("aborted"),
-        "the API agrees: {}",
-        slow["status"]
-    );
-
-    // The run list shows both, newest first.
-    browser.goto(&format!("{base}/#/runs")).await?;
-    let listed = wait_for(
-        browser,
-        "the run list",
-        "const rows = [...document.querySelectorAll('.run-row')]; return rows.length >= 2 && rows.map(r => r.dataset.status);",
-    )
-    .await?;
-    ensure!(
-        listed == json!(["aborted", "ok"]),
-        "run list statuses: {listed}"
-    );
-
-    crafted_workbook_stays_text(browser, base).await
+    Ok(())
 }
 
 /// A workbook whose cells hold markup: the page shows the characters, and
