@@ -33,12 +33,16 @@ fn real_template() -> PathBuf {
         .join("../../../shared/reference/workbook/SmartX-HCI-planning-template-ELF-v20250820.xlsx")
 }
 
-/// The console, in process, on 127.0.0.1:0 with its own data directory.
-async fn start_console(data_dir: &Path) -> Result<smtx_console::RunningConsole> {
+/// The console, in process, on 127.0.0.1:0 with its own data directory
+/// (and a token, if given).
+async fn start_console(
+    data_dir: &Path,
+    token: Option<&str>,
+) -> Result<smtx_console::RunningConsole> {
     let options = smtx_console::ServeOptions {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         data_dir: data_dir.to_path_buf(),
-        token: None,
+        token: token.map(smtx_secret::Secret::new),
     };
     smtx_console::start(options)
         .await
@@ -149,7 +153,7 @@ async fn api_get(http: &reqwest::Client, base: &str, path: &str) -> Result<Value
 async fn console_in_a_real_browser() -> Result<()> {
     let driver = ChromeDriver::start().await?;
     let data_dir = tempfile::tempdir()?;
-    let console = start_console(data_dir.path()).await?;
+    let console = start_console(data_dir.path(), None).await?;
     let base = format!("http://{}", console.addr());
     let http = reqwest::Client::builder().no_proxy().build()?;
     let profile = tempfile::tempdir()?;
@@ -565,5 +569,72 @@ async fn screenshot(browser: &Session, path: &Path) -> Result<()> {
     }
     std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))?;
     eprintln!("screenshot: {}", path.display());
+    Ok(())
+}
+
+/// With a token, the page asks for it once (a wrong one is refused), keeps
+/// it for the tab, and then works: the upload view lists the plans and the
+/// API calls carry it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_asks_for_the_token_once() -> Result<()> {
+    const TOKEN: &str = "browser-test-token-1f6e";
+    let driver = ChromeDriver::start().await?;
+    let data_dir = tempfile::tempdir()?;
+    let console = start_console(data_dir.path(), Some(TOKEN)).await?;
+    let base = format!("http://{}", console.addr());
+    let profile = tempfile::tempdir()?;
+    let downloads = tempfile::tempdir()?;
+    let browser = driver.session(profile.path(), downloads.path()).await?;
+    let outcome = token_flow(&browser, &base, TOKEN).await;
+    let closed = browser.close().await;
+    console.shutdown().await;
+    outcome?;
+    closed
+}
+
+async fn token_flow(browser: &Session, base: &str, token: &str) -> Result<()> {
+    browser.goto(&format!("{base}/")).await?;
+    wait_for(
+        browser,
+        "the token prompt",
+        "return document.getElementById('token-dialog').open",
+    )
+    .await?;
+    let input = browser.find("#token-input").await?;
+    browser.send_keys(&input, "not-the-token").await?;
+    click(browser, "#token-submit").await?;
+    wait_for(
+        browser,
+        "the wrong token refused",
+        "return !document.getElementById('token-error').hidden && document.getElementById('token-dialog').open",
+    )
+    .await?;
+    browser.clear(&input).await?;
+    browser.send_keys(&input, token).await?;
+    click(browser, "#token-submit").await?;
+    wait_for(
+        browser,
+        "the upload view with its plan list",
+        "return !document.getElementById('token-dialog').open && [...document.querySelectorAll('#view h2')].some(h => h.textContent === 'Recently uploaded') && document.querySelector('#view .alert-error') === null && document.body.textContent.includes('No workbook uploaded yet.')",
+    )
+    .await?;
+    // Kept for the tab: a reload does not ask again.
+    browser.goto(&format!("{base}/?reloaded#/runs")).await?;
+    wait_for(
+        browser,
+        "the run list without a prompt",
+        "return !document.getElementById('token-dialog').open && document.body.textContent.includes('No run yet.')",
+    )
+    .await?;
+    let stored = browser
+        .execute(
+            "return sessionStorage.getItem('smtx.console.token')",
+            json!([]),
+        )
+        .await?;
+    ensure!(
+        stored == json!(token),
+        "the token is kept in sessionStorage: {stored}"
+    );
     Ok(())
 }

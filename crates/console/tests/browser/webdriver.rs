@@ -231,6 +231,13 @@ impl Session {
             .map(drop)
     }
 
+    /// Empties an input.
+    pub async fn clear(&self, element: &Element) -> Result<()> {
+        self.post(&format!("/element/{}/clear", element.0), json!({}))
+            .await
+            .map(drop)
+    }
+
     /// Types `text` into the element; for a file input, `text` is the path.
     pub async fn send_keys(&self, element: &Element, text: &str) -> Result<()> {
         self.post(
