@@ -328,6 +328,8 @@ fn parse_body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiErr
         serde_json::from_slice(bytes)
             .map_err(|e| ApiError::bad_request(target::safe_json_error(&e)))?
     };
+    // An empty body, however it is spelled.
+    let value = if value.is_null() { json!({}) } else { value };
     target::parse_json(value).map_err(ApiError::bad_request)
 }
 
