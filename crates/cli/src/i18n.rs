@@ -468,7 +468,9 @@ mod tests {
                 iso: s("x.iso"),
                 reason: s("not a file"),
             },
-            CliMsg::RunFailed { error },
+            CliMsg::RunFailed {
+                error: error.clone(),
+            },
             CliMsg::CannotPrintReport,
             CliMsg::PathError {
                 path: path(),

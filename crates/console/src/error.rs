@@ -15,8 +15,10 @@ use crate::messages::{self, ConsoleMsg};
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
-    pub message: Text,
-    pub diagnostics: Option<Value>,
+    /// Boxed, as the diagnostics: an error travels in every `Result` of
+    /// the handlers, and is rare.
+    pub message: Box<Text>,
+    pub diagnostics: Option<Box<Value>>,
 }
 
 impl ApiError {
@@ -24,13 +26,13 @@ impl ApiError {
         Self {
             status,
             code,
-            message: messages::both(message),
+            message: Box::new(messages::both(message)),
             diagnostics: None,
         }
     }
 
     pub fn with_diagnostics(mut self, diagnostics: Value) -> Self {
-        self.diagnostics = Some(diagnostics);
+        self.diagnostics = Some(Box::new(diagnostics));
         self
     }
 
@@ -83,7 +85,7 @@ impl IntoResponse for ApiError {
             }
         });
         if let Some(diagnostics) = self.diagnostics {
-            body["diagnostics"] = diagnostics;
+            body["diagnostics"] = *diagnostics;
         }
         (self.status, Json(body)).into_response()
     }

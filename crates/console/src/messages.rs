@@ -49,7 +49,7 @@ impl Localize for ConsoleMsg {
                 "a token is required: send Authorization: Bearer TOKEN (the token serve printed)".into()
             }
             (Self::Unauthorized, ZhCn) => {
-                "需要令牌：请发送 Authorization: Bearer TOKEN（serve 启动时打印的令牌）".into()
+                "需要令牌：请发送 `Authorization: Bearer TOKEN`（`serve` 启动时打印的令牌）".into()
             }
             (Self::PlanNotFound { id }, En) => format!("no plan {id}"),
             (Self::PlanNotFound { id }, ZhCn) => format!("没有规划表 {id}"),
@@ -73,7 +73,7 @@ impl Localize for ConsoleMsg {
                 "the upload has no field named workbook (multipart/form-data)".into()
             }
             (Self::NoWorkbookField, ZhCn) => {
-                "上传内容中没有名为 workbook 的字段（multipart/form-data）".into()
+                "上传内容中没有名为 `workbook` 的字段（`multipart/form-data`）".into()
             }
             (Self::BadUpload { reason }, En) => format!("the upload could not be read: {reason}"),
             (Self::BadUpload { reason }, ZhCn) => {
@@ -105,10 +105,10 @@ impl Localize for ConsoleMsg {
                 format!("unknown stage {name:?} (known: prepare, config_cluster)")
             }
             (Self::UnknownStage { name }, ZhCn) => {
-                format!("未知阶段 {}（可选：prepare、config_cluster）", quoted(lang, name))
+                format!("未知阶段 {}（可选：`prepare`、`config_cluster`）", quoted(lang, name))
             }
             (Self::NoStages, En) => "no stage to run: stages is empty".into(),
-            (Self::NoStages, ZhCn) => "没有要运行的阶段：stages 为空".into(),
+            (Self::NoStages, ZhCn) => "没有要运行的阶段：`stages` 为空".into(),
             (Self::BadSettings { reason }, En) => format!("settings: {}", reason.en),
             (Self::BadSettings { reason }, ZhCn) => format!("设置有误：{}", reason.zh_cn),
             (Self::Refused { reason }, En) => format!("refused: {}", reason.en),
@@ -117,21 +117,21 @@ impl Localize for ConsoleMsg {
                 "a {status} run is not resumed; only interrupted, failed and aborted runs are"
             ),
             (Self::NotResumable { status }, ZhCn) => format!(
-                "状态为 {status} 的运行不能继续；只有 interrupted、failed、aborted 的运行可以继续"
+                "状态为 `{status}` 的运行不能继续；只有 `interrupted`、`failed`、`aborted` 的运行可以继续"
             ),
             (Self::NotRunning { status }, En) => {
                 format!("the run is not running (it is {status}); nothing to abort")
             }
             (Self::NotRunning { status }, ZhCn) => {
-                format!("该运行未在进行中（状态：{status}），无需中止")
+                format!("该运行未在进行中（状态：`{status}`），无需中止")
             }
             (Self::TargetRequired, En) => "the run's settings held passwords or tokens, which the console does not keep; send the target again in the body".into(),
-            (Self::TargetRequired, ZhCn) => "该运行的设置中含有密码或令牌，控制台不保存它们；请在请求体中再次提供 target".into(),
+            (Self::TargetRequired, ZhCn) => "该运行的设置中含有密码或令牌，控制台不保存它们；请在请求体中再次提供 `target`".into(),
             (Self::FromRunUnusable { run, reason }, En) => {
                 format!("from_run {run}: {}", reason.en)
             }
             (Self::FromRunUnusable { run, reason }, ZhCn) => {
-                format!("from_run {run}：{}", reason.zh_cn)
+                format!("`from_run` {run}：{}", reason.zh_cn)
             }
             (Self::RunFailedToStart { reason }, En) => format!("the run did not start: {}", reason.en),
             (Self::RunFailedToStart { reason }, ZhCn) => format!("运行未能开始：{}", reason.zh_cn),

@@ -183,7 +183,7 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
                 return Err(ApiError::run_not_found(old));
             }
             let old_dir = state.run_dir(old);
-            let context = if old_dir.join(smtx_engine::CONTEXT_FILE).exists() {
+            if old_dir.join(smtx_engine::CONTEXT_FILE).exists() {
                 let context = RunContext::load(&old_dir).map_err(|error| {
                     ApiError::new(
                         StatusCode::BAD_REQUEST,
@@ -204,8 +204,7 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
             } else {
                 // Stopped before its first step: nothing to carry over.
                 None
-            };
-            context
+            }
         }
     };
     // A rehearsal's serial goes into the engine's copy in the run directory;
@@ -328,6 +327,8 @@ fn parse_body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiErr
         serde_json::from_slice(bytes)
             .map_err(|e| ApiError::bad_request(target::safe_json_error(&e)))?
     };
+    // An empty body, however it is spelled.
+    let value = if value.is_null() { json!({}) } else { value };
     target::parse_json(value).map_err(ApiError::bad_request)
 }
 

@@ -18,7 +18,9 @@ use crate::{RunContext, Settings};
 pub enum PreflightError {
     /// TLS verification turned off and a CA named: `insecure` and `ca` say
     /// where each came from, as the front end spells its sources.
-    #[error("{insecure} and a CA certificate ({ca}) together: verify against the CA, or verify nothing; drop one of them")]
+    #[error(
+        "{insecure} and a CA certificate ({ca}) together: verify against the CA, or verify nothing; drop one of them"
+    )]
     InsecureWithCa { insecure: String, ca: String },
     /// An ISO named explicitly (flag, settings file, console settings) that is
     /// not a file.
