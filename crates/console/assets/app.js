@@ -118,6 +118,7 @@ const STRINGS = {
     "run.downloads": "Downloads",
     "run.downloads.none": "Files appear here when the run has written them.",
     "run.summary": "Summary",
+    "run.hint": "hint: {hint}",
     "run.live": "live",
     "run.reconnecting": "connection lost — reconnecting…",
     "file.report": "Report (report.json)",
@@ -258,6 +259,7 @@ const STRINGS = {
     "run.downloads": "下载",
     "run.downloads.none": "任务写出文件后会显示在这里。",
     "run.summary": "汇总",
+    "run.hint": "提示：{hint}",
     "run.live": "实时",
     "run.reconnecting": "连接中断 — 正在重连…",
     "file.report": "报告（report.json）",
@@ -782,7 +784,7 @@ async function renderPlan(root, id, resumeFrom = null) {
       facts.map(([label, value, id]) =>
         h(
           "div",
-          { class: `fact ${id === "summary-errors" && errors ? "fact-error" : ""} ${id === "summary-warnings" && warnings ? "fact-warning" : ""}` },
+          { class: `fact ${id === "summary-cluster" ? "fact-wide" : ""} ${id === "summary-errors" && errors ? "fact-error" : ""} ${id === "summary-warnings" && warnings ? "fact-warning" : ""}` },
           h("dt", { text: label }),
           h("dd", { id, text: value }),
         ),
@@ -1090,6 +1092,20 @@ function logText(line) {
   return [time, record.level ?? "", record.message ?? "", ...fields].filter(Boolean).join("  ");
 }
 
+/** The detail cell: what was done or why not, the error if it says more, the hint. */
+function stepDetail(step) {
+  const detail = msg(step.detail);
+  const error = msg(step.error);
+  const hint = msg(step.hint);
+  return h(
+    "td",
+    { class: "detail" },
+    detail,
+    error && error !== detail ? h("div", { class: "step-error", text: error }) : null,
+    hint ? h("div", { class: "step-hint", text: t("run.hint", { hint }) }) : null,
+  );
+}
+
 function stepKey(step) {
   return `${step.stage}|${step.step}|${step.subject ?? ""}`;
 }
@@ -1129,11 +1145,18 @@ async function renderRun(root, id) {
   const connection = h("div", { class: "alert alert-warning", id: "connection-lost", hidden: true, text: t("run.reconnecting") });
   const durationValue = h("dd", { id: "run-duration", text: formatDuration(run.duration_ms) });
   const summaryValue = h("p", { id: "run-summary", class: "summary-line" });
+  const runError = h("div", { class: "alert alert-error", id: "run-error", role: "alert", hidden: true });
+  const showRunError = (error) => {
+    const text = msg(error);
+    runError.hidden = !text;
+    runError.textContent = text;
+  };
   const showSummary = (summary) => {
     summaryValue.hidden = !summary;
     summaryValue.textContent = summaryText(summary);
   };
   showSummary(run.summary);
+  showRunError(run.error);
 
   abortButton.addEventListener("click", async () => {
     const yes = await confirmAction(t("run.abort.title"), t("run.abort.text"), t("run.abort.ok"));
@@ -1172,6 +1195,7 @@ async function renderRun(root, id) {
       h("div", { class: "fact" }, h("dt", { text: t("run.duration") }), durationValue),
     ),
     summaryValue,
+    runError,
   );
 
   // --- transfer
@@ -1212,7 +1236,7 @@ async function renderRun(root, id) {
       { class: `step-row step-${step.status}`, dataset: { status: step.status, step: step.step, stage: step.stage } },
       h("td", { text: msg(step.label) || step.step }),
       h("td", {}, statusBadge(step.status)),
-      h("td", { class: "detail", text: msg(step.detail) }),
+      stepDetail(step),
       h("td", { class: "num nowrap", text: step.duration_ms != null ? formatDuration(step.duration_ms) : "" }),
     );
   const addStep = (step, started) => {
@@ -1321,6 +1345,7 @@ async function renderRun(root, id) {
       setStatus(latest.status);
       durationValue.textContent = formatDuration(latest.duration_ms);
       showSummary(latest.summary);
+      showRunError(latest.error);
       // The server's list is the record; it replaces the live one unless it
       // somehow knows fewer steps than the events brought.
       if ((latest.steps ?? []).length >= stepRows.size) resetSteps(latest.steps ?? []);
