@@ -529,6 +529,14 @@ async fn crafted_workbook_stays_text(browser: &Session, base: &str) -> Result<()
         page["injected"].is_null(),
         "script from the workbook ran: {page}"
     );
+    // The VIP cell is no address: an error, and the run cannot start.
+    let blocked = browser
+        .execute(
+            "return document.getElementById('plan-blocked') !== null && document.getElementById('start-run').disabled",
+            json!([]),
+        )
+        .await?;
+    ensure!(blocked == json!(true), "a workbook with errors blocks the start");
     let text = page["text"].as_str().unwrap_or_default();
     ensure!(
         text.contains(NAME) || text.contains(VIP),
