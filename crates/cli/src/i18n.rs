@@ -341,7 +341,7 @@ impl Localize for CliMsg {
                 "token (every /api call needs Authorization: Bearer TOKEN; shown only now): {token}"
             ),
             (Self::ConsoleToken { token }, ZhCn) => format!(
-                "令牌（每个 /api 请求都需带 Authorization: Bearer TOKEN；仅此一次显示）：{token}"
+                "令牌（每个 /api 请求都需带 `Authorization: Bearer TOKEN`；仅此一次显示）：{token}"
             ),
             (Self::ConsoleStopping, En) => {
                 "stopping: aborting the runs under way and waiting for them to record it".into()

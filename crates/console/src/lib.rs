@@ -43,6 +43,10 @@ use tokio_util::task::TaskTracker;
 pub use error::ApiError;
 pub use store::StoredEvent;
 
+/// How many finished rehearsals' simulator states are kept in memory (a
+/// state holds the simulator's call log).
+const KEPT_REHEARSAL_STATES: usize = 16;
+
 /// The largest upload the console takes (a workbook is well under 1 MiB).
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 
@@ -112,8 +116,9 @@ pub(crate) struct Inner {
     active: Mutex<HashMap<String, ActiveRun>>,
     tasks: TaskTracker,
     closing: CancellationToken,
-    /// The simulator's state at the end of each rehearsal (this process's).
-    rehearsal_states: Mutex<HashMap<String, Value>>,
+    /// The simulator's state at the end of the latest rehearsals (this
+    /// process's; the oldest dropped past [`KEPT_REHEARSAL_STATES`]).
+    rehearsal_states: Mutex<std::collections::VecDeque<(String, Value)>>,
 }
 
 /// The console's shared state: cheap to clone.
@@ -183,7 +188,7 @@ impl AppState {
             active: Mutex::new(HashMap::new()),
             tasks: TaskTracker::new(),
             closing: CancellationToken::new(),
-            rehearsal_states: Mutex::new(HashMap::new()),
+            rehearsal_states: Mutex::new(std::collections::VecDeque::new()),
         })))
     }
 
@@ -203,6 +208,15 @@ impl AppState {
         self.0.data_dir.join("plans").join(format!("{id}.xlsx"))
     }
 
+    pub(crate) fn keep_rehearsal_state(&self, id: &str, state: Value) {
+        if let Ok(mut states) = self.0.rehearsal_states.lock() {
+            states.push_back((id.to_string(), state));
+            while states.len() > KEPT_REHEARSAL_STATES {
+                states.pop_front();
+            }
+        }
+    }
+
     pub(crate) fn run_dir(&self, id: &str) -> PathBuf {
         self.0.data_dir.join("runs").join(id)
     }
@@ -210,11 +224,12 @@ impl AppState {
     /// The simulator's `/_sim/state` when rehearsal `id` ended (in this
     /// process): what a test checks an abort left consistent.
     pub fn rehearsal_state(&self, id: &str) -> Option<Value> {
-        self.0
-            .rehearsal_states
-            .lock()
-            .ok()
-            .and_then(|states| states.get(id).cloned())
+        self.0.rehearsal_states.lock().ok().and_then(|states| {
+            states
+                .iter()
+                .find(|(run, _)| run == id)
+                .map(|(_, state)| state.clone())
+        })
     }
 
     /// Stops every run (their cancellation: each records `aborted`) and

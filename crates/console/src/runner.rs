@@ -252,9 +252,7 @@ async fn drive(
                     .map_err(|error| Text::of(&error))
             }
             .await;
-            if let Ok(mut states) = state.0.rehearsal_states.lock() {
-                states.insert(run.id.clone(), sim.state());
-            }
+            state.keep_rehearsal_state(&run.id, sim.state());
             sim.shutdown().await;
             // 64 MiB per rehearsal would fill the disk; the run's files
             // name it, nobody needs its bytes again.

@@ -39,7 +39,7 @@ impl Localize for PreflightError {
                 "{insecure} 与 CA 证书（{ca}）同时设置：要么用该 CA 校验，要么不校验；请去掉其中之一"
             ),
             (Self::MissingIso { iso, reason }, Lang::ZhCn) => {
-                format!("{iso}：{}", quoted(lang, reason))
+                format!("{iso}：无法使用该文件：{}", quoted(lang, reason))
             }
             (Self::FromMismatch { why }, Lang::ZhCn) => why.localize(lang),
         }

@@ -3,6 +3,7 @@
 //! would. Rehearsals run against the in-process simulator the console
 //! starts; nothing leaves loopback.
 
+mod fleet;
 mod leak;
 mod plans;
 mod restart;
