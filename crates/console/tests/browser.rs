@@ -536,7 +536,10 @@ async fn crafted_workbook_stays_text(browser: &Session, base: &str) -> Result<()
             json!([]),
         )
         .await?;
-    ensure!(blocked == json!(true), "a workbook with errors blocks the start");
+    ensure!(
+        blocked == json!(true),
+        "a workbook with errors blocks the start"
+    );
     let text = page["text"].as_str().unwrap_or_default();
     ensure!(
         text.contains(NAME) || text.contains(VIP),
