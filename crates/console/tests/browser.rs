@@ -649,3 +649,205 @@ async fn token_flow(browser: &Session, base: &str, token: &str) -> Result<()> {
     );
     Ok(())
 }
+
+async fn upload(http: &reqwest::Client, base: &str, path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "workbook",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.clone()),
+        )
+        .text("name", name);
+    let answer = http
+        .post(format!("{base}/api/plans"))
+        .multipart(form)
+        .send()
+        .await?;
+    ensure!(
+        answer.status() == reqwest::StatusCode::CREATED,
+        "upload: {}",
+        answer.status()
+    );
+    let plan: Value = answer.json().await?;
+    plan["id"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow!("no plan id in {plan}"))
+}
+
+async fn post(http: &reqwest::Client, base: &str, path: &str, body: Value) -> Result<Value> {
+    let answer = http
+        .post(format!("{base}{path}"))
+        .json(&body)
+        .send()
+        .await?;
+    let status = answer.status();
+    let value: Value = answer.json().await.unwrap_or_default();
+    ensure!(status.is_success(), "POST {path}: {status} {value}");
+    Ok(value)
+}
+
+/// Polls the API until the run's status satisfies `done`.
+async fn wait_status(
+    http: &reqwest::Client,
+    base: &str,
+    id: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Result<Value> {
+    smtx_testkit::poll_until(DEADLINE, || async {
+        let run = api_get(http, base, &format!("/api/runs/{id}")).await.ok()?;
+        done(&run).then_some(run)
+    })
+    .await
+    .ok_or_else(|| anyhow!("run {id} did not reach the awaited state"))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("building a runtime")
+}
+
+/// The run list after a restart: the run the process died in is
+/// `interrupted` and its row offers Resume, which opens the new run; a
+/// fleet's runs sit together under the fleet's heading.
+#[test]
+fn interrupted_runs_offer_resume_and_fleets_are_grouped() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    let http = reqwest::Client::builder().no_proxy().build()?;
+
+    // The first process dies with a slow rehearsal under way: its runtime
+    // goes, and nothing records an end.
+    let first = runtime()?;
+    let cut = first.block_on(async {
+        let console = start_console(&data, None).await?;
+        let base = format!("http://{}", console.addr());
+        let plan = upload(&http, &base, &real_template()).await?;
+        let run = post(
+            &http,
+            &base,
+            "/api/runs",
+            json!({ "plan_id": plan, "target": { "rehearsal": { "latency_ms": 300 } } }),
+        )
+        .await?;
+        let id = run["id"].as_str().context("run id")?.to_string();
+        wait_status(&http, &base, &id, |run| {
+            run["steps"]
+                .as_array()
+                .is_some_and(|steps| !steps.is_empty())
+        })
+        .await?;
+        anyhow::Ok(id)
+    })?;
+    first.shutdown_background();
+
+    let second = runtime()?;
+    second.block_on(async {
+        let console = start_console(&data, None).await?;
+        let base = format!("http://{}", console.addr());
+        let sites = write_sites(dir.path())?;
+        let mut plans = Vec::new();
+        for site in &sites {
+            plans.push(upload(&http, &base, site).await?);
+        }
+        let fleet = post(
+            &http,
+            &base,
+            "/api/fleets",
+            json!({ "plan_ids": plans, "target": { "rehearsal": { "iso_mib": 0 } }, "dry_run": false, "parallel": 2 }),
+        )
+        .await?;
+        let members: Vec<String> = serde_json::from_value(fleet["runs"].clone())?;
+        ensure!(members.len() == 2, "both sites run: {fleet}");
+        for id in &members {
+            wait_status(&http, &base, id, |run| {
+                !["queued", "running"].contains(&run["status"].as_str().unwrap_or(""))
+            })
+            .await?;
+        }
+
+        let driver = ChromeDriver::start().await?;
+        let profile = tempfile::tempdir()?;
+        let downloads = tempfile::tempdir()?;
+        let browser = driver.session(profile.path(), downloads.path()).await?;
+        let outcome = resume_and_fleet(&browser, &base, &cut, &members).await;
+        let closed = browser.close().await;
+        console.shutdown().await;
+        outcome?;
+        closed
+    })
+}
+
+fn write_sites(dir: &Path) -> Result<Vec<PathBuf>> {
+    let sites = dir.join("sites");
+    std::fs::create_dir_all(&sites)?;
+    (0..2)
+        .map(|index| {
+            let path = sites.join(format!("site-{index}.xlsx"));
+            smtx_testkit::fleet_workbook_spec(index, 2, 1)
+                .write_to(&path)
+                .with_context(|| format!("writing {}", path.display()))?;
+            Ok(path)
+        })
+        .collect()
+}
+
+async fn resume_and_fleet(
+    browser: &Session,
+    base: &str,
+    cut: &str,
+    members: &[String],
+) -> Result<()> {
+    browser.goto(&format!("{base}/#/runs")).await?;
+    let table = wait_for(
+        browser,
+        "the run list",
+        "const rows = [...document.querySelectorAll('#runs-table tbody tr')]; \
+         return rows.length >= 4 && rows.map(r => r.classList.contains('fleet-row') ? 'fleet' \
+           : (r.classList.contains('in-fleet') ? 'member:' : 'run:') + r.dataset.run + ':' + r.dataset.status);",
+    )
+    .await?;
+    let rows: Vec<String> = serde_json::from_value(table)?;
+    // The fleet's heading, then its two runs, then the interrupted run.
+    let fleet_at = rows
+        .iter()
+        .position(|row| row == "fleet")
+        .context("a fleet heading")?;
+    let mut grouped: Vec<&str> = rows[fleet_at + 1..=fleet_at + 2]
+        .iter()
+        .filter_map(|row| row.strip_prefix("member:"))
+        .filter_map(|row| row.split(':').next())
+        .collect();
+    grouped.sort_unstable();
+    let mut expected: Vec<&str> = members.iter().map(String::as_str).collect();
+    expected.sort_unstable();
+    ensure!(
+        grouped == expected,
+        "the fleet's runs under its heading: {rows:?}"
+    );
+    ensure!(
+        rows.contains(&format!("run:{cut}:interrupted")),
+        "the cut-off run is interrupted: {rows:?}"
+    );
+
+    click(browser, &format!("tr[data-run='{cut}'] button")).await?;
+    let resumed = wait_for(
+        browser,
+        "the resumed run's page",
+        &format!(
+            "const m = location.hash.match(/^#\\/runs\\/([^/]+)$/); \
+             return m && m[1] !== '{cut}' && document.getElementById('run-status') && decodeURIComponent(m[1]);"
+        ),
+    )
+    .await?;
+    ensure!(resumed.is_string(), "resumed run id: {resumed}");
+    // As slow as the run it continues: stop it.
+    abort_from_page(browser).await
+}
