@@ -851,3 +851,189 @@ async fn resume_and_fleet(
     // As slow as the run it continues: stop it.
     abort_from_page(browser).await
 }
+
+/// "Real cluster" from the form, against a simulator the test starts as a
+/// site would present a cluster: its addresses reached through overrides,
+/// its CA from a file, the deployment password typed in. A dry run first
+/// (nothing sent), then the run itself to `ok`; the password is in no
+/// answer and not left in the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_cluster_from_the_form() -> Result<()> {
+    let template = real_template();
+    let bytes = std::fs::read(&template).context("reading the real template")?;
+    let parsed = smtx_plan::parse_workbook(&bytes, "template.xlsx")?;
+    let sim = smtx_testkit::start_sim(
+        smtx_testkit::ClusterSpec::from_plan(&parsed.plan, 11),
+        smtx_testkit::SimOptions::default(),
+    )
+    .await;
+    let files = tempfile::tempdir()?;
+    let ca = files.path().join("cluster-ca.pem");
+    std::fs::write(&ca, sim.ca_cert_pem().context("the simulator's CA")?)?;
+    let iso = files.path().join("SMTX_VMTOOLS-1.0.0-browser.iso");
+    std::fs::write(&iso, vec![0x5a_u8; 3 * 1024 * 1024])?;
+    let mut http_resolve: Vec<String> = sim
+        .nodes()
+        .iter()
+        .map(|node| format!("{}={}", node.workbook_ip, node.http))
+        .collect();
+    let mut ssh_resolve: Vec<String> = sim
+        .nodes()
+        .iter()
+        .filter_map(|node| Some(format!("{}={}", node.workbook_ip, node.ssh?)))
+        .collect();
+    if let Some(vip) = sim.vip() {
+        http_resolve.push(format!("{}={}", vip.workbook_ip, vip.http));
+        if let Some(ssh) = vip.ssh {
+            ssh_resolve.push(format!("{}={ssh}", vip.workbook_ip));
+        }
+    }
+    let form = RealTarget {
+        api_resolve: http_resolve.join("\n"),
+        ssh_resolve: ssh_resolve.join("\n"),
+        ca: ca.to_string_lossy().into_owned(),
+        iso: iso.to_string_lossy().into_owned(),
+    };
+
+    let driver = ChromeDriver::start().await?;
+    let data_dir = tempfile::tempdir()?;
+    let console = start_console(data_dir.path(), None).await?;
+    let base = format!("http://{}", console.addr());
+    let http = reqwest::Client::builder().no_proxy().build()?;
+    let profile = tempfile::tempdir()?;
+    let downloads = tempfile::tempdir()?;
+    let browser = driver.session(profile.path(), downloads.path()).await?;
+    let outcome = real_cluster(&browser, &http, &base, &form).await;
+    let closed = browser.close().await;
+    console.shutdown().await;
+    let cluster_serial = sim.serial();
+    sim.shutdown().await;
+    let serial = outcome?;
+    closed?;
+    ensure!(
+        serial == cluster_serial,
+        "the run read the serial of the cluster it was pointed at: {serial} vs {cluster_serial}"
+    );
+    Ok(())
+}
+
+#[derive(Debug)]
+struct RealTarget {
+    api_resolve: String,
+    ssh_resolve: String,
+    ca: String,
+    iso: String,
+}
+
+/// Fills the real-cluster form and starts; returns the run's id.
+async fn start_real(
+    browser: &Session,
+    base: &str,
+    plan_id: &str,
+    form: &RealTarget,
+    dry_run: bool,
+) -> Result<String> {
+    browser
+        .goto(&format!("{base}/?dry={dry_run}#/plans/{plan_id}"))
+        .await?;
+    wait_for(
+        browser,
+        "the target form",
+        "return document.getElementById('start-run') !== null",
+    )
+    .await?;
+    click(browser, "#target-real").await?;
+    for (css, text) in [
+        ("#api-resolve", form.api_resolve.as_str()),
+        ("#ssh-resolve", form.ssh_resolve.as_str()),
+        ("#ca-cert", form.ca.as_str()),
+        ("#ssh-password", smtx_engine::DEPLOYMENT_SSH_PASSWORD),
+        ("#vmtools-iso", form.iso.as_str()),
+    ] {
+        let field = browser.find(css).await?;
+        browser.send_keys(&field, text).await?;
+    }
+    if dry_run {
+        click(browser, "#dry-run").await?;
+    }
+    click(browser, "#start-run").await?;
+    let id = wait_for(
+        browser,
+        "the run page",
+        "const m = location.hash.match(/^#\\/runs\\/([^/]+)$/); return m && document.getElementById('run-status') && decodeURIComponent(m[1]);",
+    )
+    .await?;
+    id.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow!("run id: {id}"))
+}
+
+/// Returns the serial the run read from the cluster (its context.json).
+async fn real_cluster(
+    browser: &Session,
+    http: &reqwest::Client,
+    base: &str,
+    form: &RealTarget,
+) -> Result<String> {
+    browser.goto(&format!("{base}/")).await?;
+    let input = browser.find("#workbook-input").await?;
+    let template = real_template().canonicalize()?;
+    browser
+        .send_keys(&input, &template.to_string_lossy())
+        .await?;
+    let plan_id = wait_for(
+        browser,
+        "the plan page",
+        "const m = location.hash.match(/^#\\/plans\\/(.+)$/); return m && document.getElementById('plan-summary') && decodeURIComponent(m[1]);",
+    )
+    .await?;
+    let plan_id = plan_id.as_str().context("plan id")?.to_string();
+    let end = "const s = document.getElementById('run-status')?.dataset.status; \
+               return ['ok','warning','failed','aborted'].includes(s) ? s : null;";
+
+    let dry = start_real(browser, base, &plan_id, form, true).await?;
+    let status = wait_for(browser, "the dry run to end", end).await?;
+    ensure!(status == json!("ok"), "the dry run ends ok, not {status}");
+    ensure!(
+        text_of(browser, "#run-target").await? == "Real cluster · dry run",
+        "the page names the target"
+    );
+    let run = api_get(http, base, &format!("/api/runs/{dry}")).await?;
+    ensure!(run["dry_run"] == json!(true) && run["target"] == json!("cluster"));
+
+    let live = start_real(browser, base, &plan_id, form, false).await?;
+    let status = wait_for(browser, "the run to end", end).await?;
+    ensure!(
+        status == json!("ok"),
+        "the real-cluster run ends ok, not {status}"
+    );
+    ensure!(text_of(browser, "#run-target").await? == "Real cluster");
+    let password = smtx_engine::DEPLOYMENT_SSH_PASSWORD;
+    let html = browser
+        .execute("return document.documentElement.outerHTML", json!([]))
+        .await?;
+    ensure!(
+        !html.as_str().unwrap_or_default().contains(password),
+        "the password is not in the page"
+    );
+    let answer = http
+        .get(format!("{base}/api/runs/{live}"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    ensure!(
+        !answer.contains(password),
+        "the password is not in the run's answer"
+    );
+    let context: Value = http
+        .get(format!("{base}/api/runs/{live}/files/context.json"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    context["extra"]["config_cluster"]["serial"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow!("no serial in context.json: {context}"))
+}
