@@ -647,6 +647,42 @@ async fn token_flow(browser: &Session, base: &str, token: &str) -> Result<()> {
         stored == json!(token),
         "the token is kept in sessionStorage: {stored}"
     );
+
+    // With it, a whole rehearsal: the API calls carry the header, the event
+    // stream (EventSource sends no headers) and the downloads `?token=`.
+    browser.goto(&format!("{base}/?upload#/")).await?;
+    let input = browser.find("#workbook-input").await?;
+    let template = real_template().canonicalize()?;
+    browser
+        .send_keys(&input, &template.to_string_lossy())
+        .await?;
+    wait_for(
+        browser,
+        "the plan summary",
+        "return document.getElementById('start-run') !== null",
+    )
+    .await?;
+    click(browser, "#start-run").await?;
+    wait_for(
+        browser,
+        "the rehearsal to end ok, told by the event stream",
+        "return document.getElementById('run-status')?.dataset.status === 'ok' && document.querySelectorAll('.step-row').length > 0",
+    )
+    .await?;
+    let href = browser
+        .execute(
+            "return document.getElementById('download-report')?.getAttribute('href')",
+            json!([]),
+        )
+        .await?;
+    let href = href.as_str().context("a report.json link")?;
+    ensure!(
+        href.ends_with(&format!("?token={token}")),
+        "the download carries the token: {href}"
+    );
+    let http = reqwest::Client::builder().no_proxy().build()?;
+    let status = http.get(format!("{base}{href}")).send().await?.status();
+    ensure!(status == reqwest::StatusCode::OK, "{href}: {status}");
     Ok(())
 }
 
