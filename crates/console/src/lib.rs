@@ -167,17 +167,24 @@ impl AppState {
         create_private_dir(&data_dir.join("plans"))?;
         create_private_dir(&data_dir.join("runs"))?;
         let db = data_dir.join("console.db");
-        let (store, interrupted) = store::Store::open(&db)?;
+        // Made 0600 before SQLite opens it: its journal files take the
+        // database's permissions.
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
-                ConsoleError::Io {
-                    path: db.clone(),
-                    reason: e.to_string(),
-                }
-            })?;
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            let io = |e: std::io::Error| ConsoleError::Io {
+                path: db.clone(),
+                reason: e.to_string(),
+            };
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(&db)
+                .map_err(io)?;
+            std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
         }
+        let (store, interrupted) = store::Store::open(&db)?;
         for id in interrupted {
             tracing::warn!(action = "console_open", status = "interrupted", run = %id);
         }

@@ -49,13 +49,29 @@ async fn a_fleet_runs_each_plan_as_a_run_of_its_own_grouped() {
     assert_eq!(fleet["refused"][0]["plan_id"], broken.as_str());
     assert_eq!(fleet["refused"][0]["error"]["code"], "plan_has_errors");
 
-    // One at a time: while the first runs, the second waits queued.
-    let (_, second) = console.get(&format!("/api/runs/{}", runs[1])).await;
-    let (_, first) = console.get(&format!("/api/runs/{}", runs[0])).await;
-    assert!(
-        !(first["status"] == "running" && second["status"] == "running"),
-        "parallel 1: {first} {second}"
-    );
+    // One at a time: until the first ends, the second is never running.
+    let first_path = format!("/api/runs/{}", runs[0]);
+    let second_path = format!("/api/runs/{}", runs[1]);
+    let console = &console;
+    smtx_testkit::poll_until(crate::DEADLINE, || {
+        let (first_path, second_path) = (&first_path, &second_path);
+        async move {
+            let (_, first) = console.get(first_path).await;
+            let (_, second) = console.get(second_path).await;
+            let first_ended = !matches!(first["status"].as_str(), Some("queued" | "running"));
+            if !first_ended {
+                assert!(
+                    matches!(second["status"].as_str(), Some("queued")),
+                    "parallel 1: {} while the first is {}",
+                    second["status"],
+                    first["status"]
+                );
+            }
+            first_ended.then_some(())
+        }
+    })
+    .await
+    .expect("the first run ends");
     for id in &runs {
         let run = console.wait_end(id).await;
         assert_eq!(run["status"], "ok", "{run:#}");

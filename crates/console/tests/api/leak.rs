@@ -195,6 +195,10 @@ async fn no_password_or_token_leaves_the_server() {
         assert_eq!(mode(&data), 0o700);
         assert_eq!(mode(&data.join("runs").join(&rehearsal)), 0o700);
         assert_eq!(mode(&data.join("console.db")), 0o600);
+        let wal = data.join("console.db-wal");
+        if wal.exists() {
+            assert_eq!(mode(&wal), 0o600);
+        }
     }
 
     for (what, text) in &answers {

@@ -5,6 +5,7 @@
 
 mod fleet;
 mod leak;
+mod live;
 mod plans;
 mod restart;
 mod runs;
