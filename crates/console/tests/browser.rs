@@ -545,6 +545,25 @@ async fn crafted_workbook_stays_text(browser: &Session, base: &str) -> Result<()
         text.contains(NAME) || text.contains(VIP),
         "the crafted text is shown as text somewhere on the page: {text}"
     );
+
+    // Not a workbook at all: the server's reason, in the page's language.
+    let junk = dir.path().join("not-a-workbook.xlsx");
+    std::fs::write(&junk, b"PK\x03\x04 this is no zip")?;
+    browser.goto(&format!("{base}/#/")).await?;
+    let input = browser.find("#workbook-input").await?;
+    browser.send_keys(&input, &junk.to_string_lossy()).await?;
+    let reason = wait_for(
+        browser,
+        "the refusal of a file that is no workbook",
+        "return document.querySelector('#upload-status .alert-error')?.textContent || null",
+    )
+    .await?;
+    ensure!(
+        reason.as_str().is_some_and(
+            |text| text.contains("not-a-workbook.xlsx") && text.contains("not a readable")
+        ),
+        "the page says why the file was refused: {reason}"
+    );
     Ok(())
 }
 
