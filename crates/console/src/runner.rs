@@ -88,8 +88,14 @@ enum Raw {
 /// languages.
 pub fn step_json(stage: Stage, result: &StepResult) -> Value {
     let message = |m: &Option<smtx_engine::Message>| m.as_ref().map(messages::json_of);
-    // What a person reads beside the status: what was done, or why not.
-    let detail = result.detail.as_ref().or(result.error.as_ref());
+    // What a person reads beside the status: what went wrong when
+    // something did, else what was done (both are also there on their own).
+    let detail = match result.status {
+        StepStatus::Warning | StepStatus::Failed | StepStatus::Aborted => {
+            result.error.as_ref().or(result.detail.as_ref())
+        }
+        StepStatus::Ok | StepStatus::Skipped => result.detail.as_ref().or(result.error.as_ref()),
+    };
     json!({
         "stage": stage.name(),
         "step": result.step.name(),

@@ -370,6 +370,14 @@ async fn a_scenario_rehearsal_ends_as_its_story_says() {
         .find(|s| s["step"] == "ipmi_accounts")
         .expect("ipmi step");
     assert_eq!(ipmi["status"], "warning");
+    // What went wrong is what the step shows, naming the host.
+    assert_eq!(ipmi["detail"], ipmi["error"]);
+    assert!(
+        ipmi["detail"]["en"]
+            .as_str()
+            .is_some_and(|d| d.contains("10.0.19.11")),
+        "{ipmi}"
+    );
     assert!(
         ipmi["detail"]["zh-CN"]
             .as_str()
