@@ -317,12 +317,14 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
     );
 
     // The report link answers with the run's report.
-    let href = browser
-        .execute(
-            "return document.getElementById('download-report')?.getAttribute('href')",
-            json!([]),
-        )
-        .await?;
+    // The files are listed once the page has read the finished run back,
+    // a moment after the stream's end.
+    let href = wait_for(
+        browser,
+        "the report.json link",
+        "return document.getElementById('download-report')?.getAttribute('href') ?? null",
+    )
+    .await?;
     let href = href.as_str().context("a report.json link")?;
     let answer = http.get(format!("{base}{href}")).send().await?;
     ensure!(
@@ -688,12 +690,14 @@ async fn token_flow(browser: &Session, base: &str, token: &str) -> Result<()> {
         "return document.getElementById('run-status')?.dataset.status === 'ok' && document.querySelectorAll('.step-row').length > 0",
     )
     .await?;
-    let href = browser
-        .execute(
-            "return document.getElementById('download-report')?.getAttribute('href')",
-            json!([]),
-        )
-        .await?;
+    // The files are listed once the page has read the finished run back,
+    // a moment after the stream's end.
+    let href = wait_for(
+        browser,
+        "the report.json link",
+        "return document.getElementById('download-report')?.getAttribute('href') ?? null",
+    )
+    .await?;
     let href = href.as_str().context("a report.json link")?;
     ensure!(
         href.ends_with(&format!("?token={token}")),
