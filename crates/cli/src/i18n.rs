@@ -213,45 +213,8 @@ pub fn error_line(lang: Lang, message: &str) -> String {
 }
 
 /// Why `--from` names the run directory of another cluster, or of the
-/// other kind of run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FromMismatch {
-    OtherCluster { recorded: String, planned: String },
-    OtherHosts { recorded: String, planned: String },
-    RehearsalInLiveRun,
-    LiveInRehearsal,
-}
-
-impl FromMismatch {
-    fn localize(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (Self::OtherCluster { recorded, planned }, Lang::En) => {
-                format!("it is a run of cluster {recorded:?}, the workbook plans {planned:?}")
-            }
-            (Self::OtherCluster { recorded, planned }, Lang::ZhCn) => {
-                format!("它是集群 {recorded} 的运行，规划表中是 {planned}")
-            }
-            (Self::OtherHosts { recorded, planned }, Lang::En) => {
-                format!("its hosts are {recorded}, the workbook's are {planned}")
-            }
-            (Self::OtherHosts { recorded, planned }, Lang::ZhCn) => {
-                format!("它的主机是 {recorded}，规划表中的是 {planned}")
-            }
-            (Self::RehearsalInLiveRun, Lang::En) => {
-                "it is a rehearsal's run (against the simulator), this run is live".into()
-            }
-            (Self::RehearsalInLiveRun, Lang::ZhCn) => {
-                "它是（针对模拟集群的）预演运行，而本次运行针对真实集群".into()
-            }
-            (Self::LiveInRehearsal, Lang::En) => {
-                "it is a live run, this run is a rehearsal (against the simulator)".into()
-            }
-            (Self::LiveInRehearsal, Lang::ZhCn) => {
-                "它是真实集群的运行，而本次运行是（针对模拟集群的）预演".into()
-            }
-        }
-    }
-}
+/// other kind of run: the engine's check, shared with the web console.
+pub use smtx_engine::preflight::FromMismatch;
 
 smtx_i18n::catalog! {
     /// What the commands say besides the run's steps.
@@ -282,6 +245,11 @@ smtx_i18n::catalog! {
         Aborted,
         /// A transfer's progress line (when stderr is not a terminal).
         Upload { file: String, bytes_done: u64, total: u64, bytes_per_sec: u64, eta_secs: Option<u64> },
+        /// `serve` off loopback without `--token`: the one it made up, shown once.
+        ConsoleToken { token: String },
+        /// `serve` on Ctrl-C: the runs are aborted and waited for.
+        ConsoleStopping,
+        ConsoleFailed { error: Text },
     }
 }
 
@@ -369,6 +337,18 @@ impl Localize for CliMsg {
                 "stopping: aborting the step under way (press Ctrl-C again to quit at once)".into()
             }
             (Self::Stopping, ZhCn) => "正在停止：中止当前步骤（再按一次 Ctrl-C 立即退出）".into(),
+            (Self::ConsoleToken { token }, En) => format!(
+                "token (every /api call needs Authorization: Bearer TOKEN; shown only now): {token}"
+            ),
+            (Self::ConsoleToken { token }, ZhCn) => format!(
+                "令牌（每个 /api 请求都需带 `Authorization: Bearer TOKEN`；仅此一次显示）：{token}"
+            ),
+            (Self::ConsoleStopping, En) => {
+                "stopping: aborting the runs under way and waiting for them to record it".into()
+            }
+            (Self::ConsoleStopping, ZhCn) => "正在停止：中止进行中的运行，并等待其记录完毕".into(),
+            (Self::ConsoleFailed { error }, En) => format!("console: {}", error.en),
+            (Self::ConsoleFailed { error }, ZhCn) => format!("控制台：{}", error.zh_cn),
             (Self::QuitNow, En) => "quitting at once".into(),
             (Self::QuitNow, ZhCn) => "立即退出".into(),
             (Self::Aborted, En) => {
@@ -488,7 +468,9 @@ mod tests {
                 iso: s("x.iso"),
                 reason: s("not a file"),
             },
-            CliMsg::RunFailed { error },
+            CliMsg::RunFailed {
+                error: error.clone(),
+            },
             CliMsg::CannotPrintReport,
             CliMsg::PathError {
                 path: path(),
@@ -511,6 +493,13 @@ mod tests {
             CliMsg::Stopping,
             CliMsg::QuitNow,
             CliMsg::Aborted,
+            CliMsg::ConsoleToken {
+                token: s("0123456789abcdef0123456789abcdef"),
+            },
+            CliMsg::ConsoleStopping,
+            CliMsg::ConsoleFailed {
+                error: error.clone(),
+            },
             CliMsg::Upload {
                 file: s("SMTX_VMTOOLS-3.2.0.iso"),
                 bytes_done: 1 << 20,

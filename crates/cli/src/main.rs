@@ -45,6 +45,8 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     /// Compare a live cluster with its workbook, read-only (exit 3: drift).
     Check(commands::check::CheckArgs),
+    /// Serve the web console: upload a workbook, rehearse, run, watch live.
+    Serve(commands::serve::ServeArgs),
 }
 
 /// What a command reports back to `main`.
@@ -102,6 +104,7 @@ fn main() -> ExitCode {
             Command::Run(args) => commands::run::run(*args, lang).await,
             Command::Demo(args) => commands::demo::run(args, lang).await,
             Command::Check(args) => commands::check::run(args, lang).await,
+            Command::Serve(args) => commands::serve::run(args, lang).await,
         }
     });
     match result {

@@ -7,6 +7,7 @@ pub mod check;
 mod context;
 mod lock;
 pub mod messages;
+pub mod preflight;
 mod progress;
 mod report;
 mod settings;

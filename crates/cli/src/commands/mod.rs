@@ -6,6 +6,7 @@ pub mod demo;
 pub mod fleet;
 pub mod plan;
 pub mod run;
+pub mod serve;
 pub mod sim;
 pub mod sim_fleet;
 

@@ -9,11 +9,9 @@
 //! engine's cancellation token (the step under way is recorded `aborted`,
 //! the resume command is printed, exit 130); a second one quits at once.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use serde_json::Value;
 use smtx_engine::{
     CancellationToken, EngineError, RunContext, RunRequest, Settings, Stage, Workbook,
 };
@@ -21,7 +19,7 @@ use smtx_plan::Plan;
 
 use super::BadInput;
 use crate::Outcome;
-use crate::i18n::{self, CliMsg, FromMismatch, Lang, Localize, Msg, TargetKind, Text, text};
+use crate::i18n::{self, CliMsg, Lang, Localize, Msg, TargetKind, Text, text};
 use crate::output;
 use crate::settings::{self, ConnectionArgs, RunSettingsArgs};
 
@@ -79,7 +77,9 @@ pub async fn run(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
                     .localize(lang),
                 )
             })?;
-            if let Some(why) = from_mismatch(&context, &workbook.plan, settings.rehearsal) {
+            if let Some(why) =
+                smtx_engine::preflight::from_mismatch(&context, &workbook.plan, settings.rehearsal)
+            {
                 let message = CliMsg::FromMismatch {
                     dir: dir.display().to_string(),
                     why,
@@ -107,19 +107,10 @@ pub async fn run(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
 
 /// Run and print; shared with `demo`. SIGINT/SIGTERM abort the run.
 pub async fn execute(request: RunRequest, lang: Lang, json: bool) -> anyhow::Result<Outcome> {
-    if let Some(iso) = &request.settings.vmtools_iso
-        && let Err(error) = std::fs::metadata(iso).and_then(|meta| {
-            if meta.is_file() {
-                Ok(())
-            } else {
-                Err(std::io::Error::other("not a file"))
-            }
-        })
+    if let Err(smtx_engine::preflight::PreflightError::MissingIso { iso, reason }) =
+        smtx_engine::preflight::vmtools_iso(&request.settings)
     {
-        let message = CliMsg::MissingIso {
-            iso: iso.display().to_string(),
-            reason: error.to_string(),
-        };
+        let message = CliMsg::MissingIso { iso, reason };
         return Err(BadInput(message.localize(lang)).into());
     }
     // The resume command names the customer's workbook, not a rehearsal's copy.
@@ -195,56 +186,6 @@ fn target(lang: Lang, settings: &Settings, plan: &Plan) -> String {
         TargetKind::Live
     };
     i18n::target_line(lang, &base, via.as_deref(), kind)
-}
-
-/// Why an earlier run's context does not belong to this run: another
-/// cluster (name or host addresses), or a rehearsal's context in a live run
-/// (or the reverse). `None` when it fits. Contexts written before these
-/// facts were recorded are checked on what they have (the host scan).
-fn from_mismatch(context: &RunContext, plan: &Plan, rehearsal: bool) -> Option<FromMismatch> {
-    let identity = context
-        .extra
-        .prepare
-        .as_ref()
-        .and_then(|prepare| prepare.workbook.as_ref());
-    if let Some(name) = identity.and_then(|identity| identity.cluster_name.as_deref())
-        && name != plan.cluster.name
-    {
-        return Some(FromMismatch::OtherCluster {
-            recorded: name.to_string(),
-            planned: plan.cluster.name.clone(),
-        });
-    }
-    let recorded: Option<BTreeSet<String>> = identity
-        .and_then(|identity| identity.management_ips.as_ref())
-        .map(|ips| ips.iter().cloned().collect())
-        .or_else(|| {
-            context
-                .extra
-                .host_scan
-                .as_ref()
-                .map(|scans| scans.ips().map(str::to_string).collect())
-        });
-    let planned: BTreeSet<String> = plan
-        .hosts
-        .iter()
-        .map(|host| host.management_ip.to_string())
-        .collect();
-    if let Some(recorded) = recorded
-        && recorded != planned
-    {
-        let list = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(", ");
-        return Some(FromMismatch::OtherHosts {
-            recorded: list(&recorded),
-            planned: list(&planned),
-        });
-    }
-    let was_rehearsal = context.config.get("rehearsal").and_then(Value::as_bool);
-    match (was_rehearsal, rehearsal) {
-        (Some(true), false) => Some(FromMismatch::RehearsalInLiveRun),
-        (Some(false), true) => Some(FromMismatch::LiveInRehearsal),
-        _ => None,
-    }
 }
 
 /// The first SIGINT or SIGTERM cancels `cancel` (the engine stops between

@@ -262,12 +262,8 @@ pub fn resolve(
         (None, Some(path)) => Some(format!("api.ca_cert {} in {config_name}", path.display())),
         (None, None) => None,
     };
-    if let (Some(insecure), Some(ca)) = (&insecure_source, &ca_source) {
-        return Err(BadInput(format!(
-            "{insecure} and a CA certificate ({ca}) together: verify against the CA, or verify nothing; drop one of them"
-        ))
-        .into());
-    }
+    smtx_engine::preflight::tls_choice(insecure_source.as_deref(), ca_source.as_deref())
+        .map_err(|refusal| BadInput(smtx_i18n::Localize::localize(&refusal, lang)))?;
     if let Some(source) = &insecure_source {
         errln!("{}", insecure_warning(lang, source));
     }

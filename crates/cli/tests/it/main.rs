@@ -8,6 +8,7 @@ mod pipes;
 mod plan;
 mod run;
 mod scenarios;
+mod serve;
 mod settings_errors;
 mod settings_layers;
 mod sim;

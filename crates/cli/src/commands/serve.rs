@@ -1,0 +1,98 @@
+//! `smtx-deploy serve`: the web console (`smtx-console`) on an address,
+//! with its data directory and token. Prints exactly one stdout line,
+//! `console: http://ADDR/` (the real port for `:0`); a token it had to make
+//! up (off loopback, none given) goes to stderr, once. The first
+//! SIGINT/SIGTERM aborts the runs under way through their cancellation,
+//! waits for them to record `aborted`, and exits.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use smtx_console::ServeOptions;
+use smtx_secret::Secret;
+
+use crate::Outcome;
+use crate::i18n::{CliMsg, Lang, Localize, Text};
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on; off loopback a token is required (one is
+    /// generated and printed when --token is not given).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Where the console keeps its history, uploads and run directories.
+    #[arg(long, value_name = "DIR", default_value = "smtx-console")]
+    pub data_dir: PathBuf,
+    /// Token every /api call must carry as `Authorization: Bearer TOKEN`
+    /// (prefer the environment variable: a flag shows in `ps`).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "SMTX_CONSOLE_TOKEN",
+        hide_env_values = true,
+        value_parser = secret
+    )]
+    pub token: Option<Secret>,
+}
+
+fn secret(value: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(value))
+}
+
+/// Resolves at the first SIGINT or SIGTERM (Ctrl-C elsewhere).
+async fn stop_signal(lang: Lang) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    errln!("{}", CliMsg::ConsoleStopping.localize(lang));
+}
+
+pub async fn run(args: ServeArgs, lang: Lang) -> anyhow::Result<Outcome> {
+    let options = ServeOptions {
+        listen: args.listen,
+        data_dir: args.data_dir,
+        token: args.token,
+    };
+    let served = smtx_console::serve(
+        options,
+        |addr, generated| {
+            outln!("console: http://{addr}/");
+            if let Some(token) = generated {
+                let message = CliMsg::ConsoleToken {
+                    token: token.expose().to_string(),
+                };
+                errln!("{}", message.localize(lang));
+            }
+        },
+        stop_signal(lang),
+    )
+    .await;
+    match served {
+        Ok(()) => Ok(Outcome::Ok),
+        Err(error) => Err(anyhow::anyhow!(
+            CliMsg::ConsoleFailed {
+                error: Text::of(&error)
+            }
+            .localize(lang)
+        )),
+    }
+}

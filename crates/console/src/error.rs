@@ -1,0 +1,98 @@
+//! The API's error answer: a status, a snake_case code and the message in
+//! both languages (`{"error":{"code","message":{"en","zh-CN"}}}`), with the
+//! workbook's diagnostics where they are the reason (422).
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use smtx_i18n::{Localize, Text};
+
+use crate::messages::{self, ConsoleMsg};
+
+/// An answer that is not 2xx.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    /// Boxed, as the diagnostics: an error travels in every `Result` of
+    /// the handlers, and is rare.
+    pub message: Box<Text>,
+    pub diagnostics: Option<Box<Value>>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: &impl Localize) -> Self {
+        Self {
+            status,
+            code,
+            message: Box::new(messages::both(message)),
+            diagnostics: None,
+        }
+    }
+
+    pub fn with_diagnostics(mut self, diagnostics: Value) -> Self {
+        self.diagnostics = Some(Box::new(diagnostics));
+        self
+    }
+
+    pub fn bad_request(reason: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            &ConsoleMsg::BadRequest {
+                reason: reason.to_string(),
+            },
+        )
+    }
+
+    /// Something on the server side (the database, a file) failed. The
+    /// reason never holds a secret: none reaches the database or the files
+    /// the console reads back.
+    pub fn internal(reason: impl std::fmt::Display) -> Self {
+        let reason = reason.to_string();
+        tracing::error!(action = "console", status = "failed", error = %reason);
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            &ConsoleMsg::Internal { reason },
+        )
+    }
+
+    pub fn run_not_found(id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            &ConsoleMsg::RunNotFound { id: id.to_string() },
+        )
+    }
+
+    pub fn plan_not_found(id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            &ConsoleMsg::PlanNotFound { id: id.to_string() },
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "error": {
+                "code": self.code,
+                "message": messages::json(&self.message),
+            }
+        });
+        if let Some(diagnostics) = self.diagnostics {
+            body["diagnostics"] = *diagnostics;
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(error: crate::store::StoreError) -> Self {
+        Self::internal(error)
+    }
+}

@@ -1,0 +1,402 @@
+//! `smtx-console`: the web console, a second front end over the same engine
+//! as the CLI. An axum server with a REST API (plans, runs, files), live
+//! run events over Server-Sent Events, a SQLite history under the data
+//! directory, and the page's assets embedded in the binary.
+//!
+//! Layout: `lib.rs` (options, state, the router, start and shutdown),
+//! `auth` (the bearer token), `plans` (upload and read a workbook), `runs`
+//! (create, list, read, abort, resume, files), `target` (a run's target: a
+//! rehearsal or a cluster's settings, and the refusals the CLI makes),
+//! `runner` (a run as a tokio task over `smtx_engine::run`, its events, the
+//! stage-log tail, the rehearsal's simulator), `events` (the SSE stream:
+//! replay from the store, then live), `store` (SQLite), `scenarios` (the
+//! simulator's shipped fault stories), `assets`, `messages` (the catalog),
+//! `error` (the error answer).
+
+mod assets;
+mod auth;
+mod error;
+mod events;
+pub mod messages;
+mod plans;
+mod runner;
+mod runs;
+mod scenarios;
+mod store;
+mod target;
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use serde_json::Value;
+use smtx_secret::Secret;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use error::ApiError;
+pub use store::StoredEvent;
+
+/// How many finished rehearsals' simulator states are kept in memory (a
+/// state holds the simulator's call log).
+const KEPT_REHEARSAL_STATES: usize = 16;
+
+/// The largest upload the console takes (a workbook is well under 1 MiB).
+pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+
+/// What the console's state is made of: where it keeps its data, and the
+/// token `/api` wants (none: no token asked).
+#[derive(Debug, Clone)]
+pub struct ConsoleConfig {
+    pub data_dir: PathBuf,
+    pub token: Option<Secret>,
+}
+
+/// How `serve` is started.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// Required for every `/api` call when set. Off loopback one is always
+    /// set: generated when none is given.
+    pub token: Option<Secret>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    #[error("{path}: {reason}")]
+    Io { path: PathBuf, reason: String },
+    #[error("cannot listen on {addr}: {reason}")]
+    Listen { addr: SocketAddr, reason: String },
+    #[error("{0}")]
+    Store(#[from] store::StoreError),
+}
+
+impl smtx_i18n::Localize for ConsoleError {
+    fn localize(&self, lang: smtx_i18n::Lang) -> String {
+        match (self, lang) {
+            (_, smtx_i18n::Lang::En) => self.to_string(),
+            (Self::Io { path, reason }, smtx_i18n::Lang::ZhCn) => format!(
+                "{}：读写失败：{}",
+                path.display(),
+                smtx_i18n::quoted(lang, reason)
+            ),
+            (Self::Listen { addr, reason }, smtx_i18n::Lang::ZhCn) => {
+                format!("无法监听 {addr}：{}", smtx_i18n::quoted(lang, reason))
+            }
+            (Self::Store(error), smtx_i18n::Lang::ZhCn) => format!(
+                "数据库出错：{}",
+                smtx_i18n::quoted(lang, &error.to_string())
+            ),
+        }
+    }
+}
+
+/// A run in progress: how to stop it, what it holds, where its events go.
+struct ActiveRun {
+    cancel: CancellationToken,
+    /// Workbook addresses (hosts, VIP) the run works on: a second run
+    /// touching one of them is refused.
+    addresses: BTreeSet<String>,
+    events: broadcast::Sender<StoredEvent>,
+    /// The newest transfer, for `GET /api/runs/{id}`.
+    transfer: Option<Value>,
+}
+
+pub(crate) struct Inner {
+    data_dir: PathBuf,
+    store: store::Store,
+    token: Option<Secret>,
+    active: Mutex<HashMap<String, ActiveRun>>,
+    tasks: TaskTracker,
+    closing: CancellationToken,
+    /// The simulator's state at the end of the latest rehearsals (this
+    /// process's; the oldest dropped past [`KEPT_REHEARSAL_STATES`]).
+    rehearsal_states: Mutex<std::collections::VecDeque<(String, Value)>>,
+}
+
+/// The console's shared state: cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("data_dir", &self.0.data_dir)
+            .field("token", &self.0.token)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A directory only the console's user can enter.
+pub(crate) fn create_private_dir(path: &Path) -> Result<(), ConsoleError> {
+    let io = |e: std::io::Error| ConsoleError::Io {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    std::fs::create_dir_all(path).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+    }
+    Ok(())
+}
+
+impl AppState {
+    /// Opens the data directory (created, 0700): the store, `plans/`,
+    /// `runs/`. Runs a dead process left running are marked `interrupted`.
+    pub async fn open(config: ConsoleConfig) -> Result<Self, ConsoleError> {
+        let ConsoleConfig { data_dir, token } = config;
+        tokio::task::spawn_blocking(move || Self::open_blocking(&data_dir, token))
+            .await
+            .map_err(|e| ConsoleError::Io {
+                path: PathBuf::from("console.db"),
+                reason: e.to_string(),
+            })?
+    }
+
+    fn open_blocking(data_dir: &Path, token: Option<Secret>) -> Result<Self, ConsoleError> {
+        create_private_dir(data_dir)?;
+        create_private_dir(&data_dir.join("plans"))?;
+        create_private_dir(&data_dir.join("runs"))?;
+        let db = data_dir.join("console.db");
+        // Made 0600 before SQLite opens it: its journal files take the
+        // database's permissions.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            let io = |e: std::io::Error| ConsoleError::Io {
+                path: db.clone(),
+                reason: e.to_string(),
+            };
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(&db)
+                .map_err(io)?;
+            std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+        }
+        let (store, interrupted) = store::Store::open(&db)?;
+        for id in interrupted {
+            tracing::warn!(action = "console_open", status = "interrupted", run = %id);
+        }
+        Ok(Self(Arc::new(Inner {
+            data_dir: data_dir.to_path_buf(),
+            store,
+            token: token.filter(|token| !token.is_empty()),
+            active: Mutex::new(HashMap::new()),
+            tasks: TaskTracker::new(),
+            closing: CancellationToken::new(),
+            rehearsal_states: Mutex::new(std::collections::VecDeque::new()),
+        })))
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.0.data_dir
+    }
+
+    pub(crate) fn store(&self) -> &store::Store {
+        &self.0.store
+    }
+
+    pub(crate) fn token(&self) -> Option<&Secret> {
+        self.0.token.as_ref()
+    }
+
+    pub(crate) fn plan_path(&self, id: &str) -> PathBuf {
+        self.0.data_dir.join("plans").join(format!("{id}.xlsx"))
+    }
+
+    pub(crate) fn keep_rehearsal_state(&self, id: &str, state: Value) {
+        if let Ok(mut states) = self.0.rehearsal_states.lock() {
+            states.push_back((id.to_string(), state));
+            while states.len() > KEPT_REHEARSAL_STATES {
+                states.pop_front();
+            }
+        }
+    }
+
+    pub(crate) fn run_dir(&self, id: &str) -> PathBuf {
+        self.0.data_dir.join("runs").join(id)
+    }
+
+    /// The simulator's `/_sim/state` when rehearsal `id` ended (in this
+    /// process): what a test checks an abort left consistent.
+    pub fn rehearsal_state(&self, id: &str) -> Option<Value> {
+        self.0.rehearsal_states.lock().ok().and_then(|states| {
+            states
+                .iter()
+                .find(|(run, _)| run == id)
+                .map(|(_, state)| state.clone())
+        })
+    }
+
+    /// Stops every run (their cancellation: each records `aborted`) and
+    /// waits for them to finish writing.
+    pub async fn abort_all(&self) {
+        self.0.closing.cancel();
+        if let Ok(active) = self.0.active.lock() {
+            for run in active.values() {
+                run.cancel.cancel();
+            }
+        }
+        self.0.tasks.close();
+        self.0.tasks.wait().await;
+    }
+}
+
+/// The console's routes over `state`.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/plans", post(plans::upload).get(plans::list))
+        .route("/plans/{id}", get(plans::get))
+        .route("/runs", post(runs::create).get(runs::list))
+        .route("/runs/{id}", get(runs::get))
+        .route("/runs/{id}/events", get(events::stream))
+        .route("/runs/{id}/abort", post(runs::abort))
+        .route("/runs/{id}/resume", post(runs::resume))
+        .route("/runs/{id}/files/{*name}", get(runs::file))
+        .route("/fleets", post(runs::create_fleet))
+        .route("/scenarios", get(scenarios::list))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ))
+        // After the layer: the page asks here whether it needs a token.
+        .route("/session", get(auth::session))
+        // The multipart body is bounded by the handler (413 with the JSON
+        // error); this limit is the transport's backstop just above it.
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024))
+        .fallback(|| async {
+            ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "not_found",
+                &messages::ConsoleMsg::FileNotFound {
+                    name: "route".into(),
+                },
+            )
+        });
+    Router::new()
+        .nest("/api", api)
+        .route("/", get(assets::index))
+        .route("/app.js", get(assets::app_js))
+        .route("/app.css", get(assets::app_css))
+        .with_state(state)
+}
+
+/// A console listening: where, and how to stop it.
+#[derive(Debug)]
+pub struct RunningConsole {
+    addr: SocketAddr,
+    state: AppState,
+    generated_token: Option<Secret>,
+    stop: CancellationToken,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl RunningConsole {
+    /// The address actually bound (the real port for `:0`).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The token made up because the console listens off loopback and none
+    /// was given: the front end shows it once.
+    pub fn generated_token(&self) -> Option<&Secret> {
+        self.generated_token.as_ref()
+    }
+
+    /// Aborts the running runs, waits for them to record `aborted`, then
+    /// stops listening (open event streams get a moment to end).
+    pub async fn shutdown(self) {
+        self.state.abort_all().await;
+        self.stop.cancel();
+        let mut server = self.server;
+        if tokio::time::timeout(Duration::from_secs(3), &mut server)
+            .await
+            .is_err()
+        {
+            server.abort();
+        }
+    }
+}
+
+/// A token nobody can guess: 32 random hex digits.
+pub fn generate_token() -> Secret {
+    use rand::Rng;
+    let bytes: [u8; 16] = rand::thread_rng().r#gen();
+    Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// Opens the data directory, binds, and serves in a task.
+pub async fn start(options: ServeOptions) -> Result<RunningConsole, ConsoleError> {
+    let ServeOptions {
+        listen,
+        data_dir,
+        token,
+    } = options;
+    let token = token.filter(|token| !token.is_empty());
+    let generated_token = (token.is_none() && !listen.ip().is_loopback()).then(generate_token);
+    let state = AppState::open(ConsoleConfig {
+        data_dir,
+        token: token.or_else(|| generated_token.clone()),
+    })
+    .await?;
+    let listener =
+        tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| ConsoleError::Listen {
+                addr: listen,
+                reason: e.to_string(),
+            })?;
+    let addr = listener.local_addr().map_err(|e| ConsoleError::Listen {
+        addr: listen,
+        reason: e.to_string(),
+    })?;
+    let stop = CancellationToken::new();
+    let app = router(state.clone());
+    let stopped = stop.clone();
+    let server = tokio::spawn(async move {
+        let result = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { stopped.cancelled().await })
+            .await;
+        if let Err(error) = result {
+            tracing::error!(action = "console_serve", status = "failed", error = %error);
+        }
+    });
+    tracing::info!(action = "console_start", status = "ok", addr = %addr);
+    Ok(RunningConsole {
+        addr,
+        state,
+        generated_token,
+        stop,
+        server,
+    })
+}
+
+/// `start`, then serve until `shutdown` resolves; then the runs are aborted
+/// and waited for. `ready` is told where the console listens (and the
+/// generated token, if any) once it does.
+pub async fn serve(
+    options: ServeOptions,
+    ready: impl FnOnce(SocketAddr, Option<&Secret>),
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), ConsoleError> {
+    let console = start(options).await?;
+    ready(console.addr(), console.generated_token());
+    shutdown.await;
+    console.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,232 @@
+//! What the console's API says besides the engine's own messages: every
+//! error an answer can carry, in English and Chinese (an answer holds both;
+//! the page picks). One enum, a `match` arm per variant and language, so a
+//! message without its Chinese does not compile.
+
+use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, Text, quoted};
+
+smtx_i18n::catalog! {
+    /// The console's own messages.
+    pub enum ConsoleMsg {
+        Unauthorized,
+        PlanNotFound { id: String },
+        RunNotFound { id: String },
+        FileNotFound { name: String },
+        UploadTooLarge { limit_mib: u64 },
+        /// The upload is not a workbook, or breaks one of its limits.
+        UnreadableWorkbook { reason: Text },
+        /// A multipart upload without the `workbook` field.
+        NoWorkbookField,
+        BadUpload { reason: String },
+        /// A request body that is not the JSON the route takes.
+        BadRequest { reason: String },
+        PlanHasErrors { errors: usize },
+        /// Another run is active against one of this plan's addresses.
+        ClusterBusy { run: String, address: String },
+        UnknownScenario { name: String, known: String },
+        UnknownStage { name: String },
+        NoStages,
+        /// The settings of a `settings` target do not make settings.
+        BadSettings { reason: Text },
+        /// A refusal the CLI makes too (the engine's preflight).
+        Refused { reason: Text },
+        NotResumable { status: String },
+        /// Abort of a run that is not active.
+        NotRunning { status: String },
+        /// The old run's target held secrets the console does not keep.
+        TargetRequired,
+        FromRunUnusable { run: String, reason: Text },
+        RunFailedToStart { reason: Text },
+        ShuttingDown,
+        Internal { reason: String },
+    }
+}
+
+impl Localize for ConsoleMsg {
+    fn localize(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Self::Unauthorized, En) => {
+                "a token is required: send Authorization: Bearer TOKEN (the token serve printed)".into()
+            }
+            (Self::Unauthorized, ZhCn) => {
+                "需要令牌：请发送 `Authorization: Bearer TOKEN`（`serve` 启动时打印的令牌）".into()
+            }
+            (Self::PlanNotFound { id }, En) => format!("no plan {id}"),
+            (Self::PlanNotFound { id }, ZhCn) => format!("没有规划表 {id}"),
+            (Self::RunNotFound { id }, En) => format!("no run {id}"),
+            (Self::RunNotFound { id }, ZhCn) => format!("没有运行 {id}"),
+            (Self::FileNotFound { name }, En) => format!("the run has no file {name}"),
+            (Self::FileNotFound { name }, ZhCn) => format!("该运行没有文件 {name}"),
+            (Self::UploadTooLarge { limit_mib }, En) => {
+                format!("the upload is larger than {limit_mib} MiB")
+            }
+            (Self::UploadTooLarge { limit_mib }, ZhCn) => {
+                format!("上传的文件超过 {limit_mib} MiB")
+            }
+            (Self::UnreadableWorkbook { reason }, En) => {
+                format!("not a readable planning workbook: {}", reason.en)
+            }
+            (Self::UnreadableWorkbook { reason }, ZhCn) => {
+                format!("不是可读取的规划表：{}", reason.zh_cn)
+            }
+            (Self::NoWorkbookField, En) => {
+                "the upload has no field named workbook (multipart/form-data)".into()
+            }
+            (Self::NoWorkbookField, ZhCn) => {
+                "上传内容中没有名为 `workbook` 的字段（`multipart/form-data`）".into()
+            }
+            (Self::BadUpload { reason }, En) => format!("the upload could not be read: {reason}"),
+            (Self::BadUpload { reason }, ZhCn) => {
+                format!("无法读取上传内容：{}", quoted(lang, reason))
+            }
+            (Self::BadRequest { reason }, En) => format!("the request is not valid: {reason}"),
+            (Self::BadRequest { reason }, ZhCn) => {
+                format!("请求无效：{}", quoted(lang, reason))
+            }
+            (Self::PlanHasErrors { errors }, En) => format!(
+                "the workbook has {errors} error(s); fix them, upload it again and start the run from the new plan"
+            ),
+            (Self::PlanHasErrors { errors }, ZhCn) => {
+                format!("规划表有 {errors} 个错误；请修正后重新上传，再用新的规划表开始运行")
+            }
+            (Self::ClusterBusy { run, address }, En) => format!(
+                "run {run} is still active against {address}; wait for it to end or abort it"
+            ),
+            (Self::ClusterBusy { run, address }, ZhCn) => {
+                format!("运行 {run} 仍在操作 {address}；请等待其结束或中止它")
+            }
+            (Self::UnknownScenario { name, known }, En) => {
+                format!("no scenario {name:?} (known: {known})")
+            }
+            (Self::UnknownScenario { name, known }, ZhCn) => {
+                format!("没有场景 {}（可选：{known}）", quoted(lang, name))
+            }
+            (Self::UnknownStage { name }, En) => {
+                format!("unknown stage {name:?} (known: prepare, config_cluster)")
+            }
+            (Self::UnknownStage { name }, ZhCn) => {
+                format!("未知阶段 {}（可选：`prepare`、`config_cluster`）", quoted(lang, name))
+            }
+            (Self::NoStages, En) => "no stage to run: stages is empty".into(),
+            (Self::NoStages, ZhCn) => "没有要运行的阶段：`stages` 为空".into(),
+            (Self::BadSettings { reason }, En) => format!("settings: {}", reason.en),
+            (Self::BadSettings { reason }, ZhCn) => format!("设置有误：{}", reason.zh_cn),
+            (Self::Refused { reason }, En) => format!("refused: {}", reason.en),
+            (Self::Refused { reason }, ZhCn) => format!("已拒绝：{}", reason.zh_cn),
+            (Self::NotResumable { status }, En) => format!(
+                "a {status} run is not resumed; only interrupted, failed and aborted runs are"
+            ),
+            (Self::NotResumable { status }, ZhCn) => format!(
+                "状态为 `{status}` 的运行不能继续；只有 `interrupted`、`failed`、`aborted` 的运行可以继续"
+            ),
+            (Self::NotRunning { status }, En) => {
+                format!("the run is not running (it is {status}); nothing to abort")
+            }
+            (Self::NotRunning { status }, ZhCn) => {
+                format!("该运行未在进行中（状态：`{status}`），无需中止")
+            }
+            (Self::TargetRequired, En) => "the run's settings held passwords or tokens, which the console does not keep; send the target again in the body".into(),
+            (Self::TargetRequired, ZhCn) => "该运行的设置中含有密码或令牌，控制台不保存它们；请在请求体中再次提供 `target`".into(),
+            (Self::FromRunUnusable { run, reason }, En) => {
+                format!("from_run {run}: {}", reason.en)
+            }
+            (Self::FromRunUnusable { run, reason }, ZhCn) => {
+                format!("`from_run` {run}：{}", reason.zh_cn)
+            }
+            (Self::RunFailedToStart { reason }, En) => format!("the run did not start: {}", reason.en),
+            (Self::RunFailedToStart { reason }, ZhCn) => format!("运行未能开始：{}", reason.zh_cn),
+            (Self::ShuttingDown, En) => "the console is shutting down; no new run starts".into(),
+            (Self::ShuttingDown, ZhCn) => "控制台正在关闭，不再开始新的运行".into(),
+            (Self::Internal { reason }, En) => format!("internal error: {reason}"),
+            (Self::Internal { reason }, ZhCn) => format!("内部错误：{}", quoted(lang, reason)),
+        }
+    }
+}
+
+/// Both languages of a message, as answers carry them.
+pub fn both(message: &impl Localize) -> Text {
+    Text::of(message)
+}
+
+/// `{"en": …, "zh-CN": …}`: how every message appears in JSON.
+pub fn json(text: &Text) -> serde_json::Value {
+    serde_json::json!({ "en": text.en, "zh-CN": text.zh_cn })
+}
+
+/// `json` of a message rendered in both languages.
+pub fn json_of(message: &impl Localize) -> serde_json::Value {
+    json(&Text::of(message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One sample of every variant renders in both languages, the Chinese
+    /// with no English word left (identifiers, statuses and quoted text aside).
+    #[test]
+    fn every_message_renders_in_both_languages() {
+        let s = |text: &str| text.to_string();
+        let reason = Text {
+            en: s("Permission denied"),
+            zh_cn: s("权限不足"),
+        };
+        let samples = vec![
+            ConsoleMsg::Unauthorized,
+            ConsoleMsg::PlanNotFound { id: s("p-1") },
+            ConsoleMsg::RunNotFound { id: s("r-1") },
+            ConsoleMsg::FileNotFound { name: s("x.json") },
+            ConsoleMsg::UploadTooLarge { limit_mib: 20 },
+            ConsoleMsg::UnreadableWorkbook {
+                reason: reason.clone(),
+            },
+            ConsoleMsg::NoWorkbookField,
+            ConsoleMsg::BadUpload {
+                reason: s("stream ended early"),
+            },
+            ConsoleMsg::BadRequest {
+                reason: s("missing field plan_id"),
+            },
+            ConsoleMsg::PlanHasErrors { errors: 3 },
+            ConsoleMsg::ClusterBusy {
+                run: s("r-1"),
+                address: s("10.0.20.11"),
+            },
+            ConsoleMsg::UnknownScenario {
+                name: s("x"),
+                known: s("bmc-down, vip-in-use"),
+            },
+            ConsoleMsg::UnknownStage { name: s("deploy") },
+            ConsoleMsg::NoStages,
+            ConsoleMsg::BadSettings {
+                reason: reason.clone(),
+            },
+            ConsoleMsg::Refused {
+                reason: reason.clone(),
+            },
+            ConsoleMsg::NotResumable { status: s("ok") },
+            ConsoleMsg::TargetRequired,
+            ConsoleMsg::NotRunning { status: s("ok") },
+            ConsoleMsg::FromRunUnusable {
+                run: s("r-1"),
+                reason: reason.clone(),
+            },
+            ConsoleMsg::RunFailedToStart { reason },
+            ConsoleMsg::ShuttingDown,
+            ConsoleMsg::Internal {
+                reason: s("database is locked"),
+            },
+        ];
+        let seen: Vec<&str> = samples.iter().map(ConsoleMsg::variant).collect();
+        for variant in ConsoleMsg::VARIANTS {
+            assert!(seen.contains(variant), "no sample of {variant}");
+        }
+        for sample in &samples {
+            let en = sample.localize(Lang::En);
+            let zh = sample.localize(Lang::ZhCn);
+            assert!(!en.is_empty() && en != zh, "{sample:?}");
+            let left = smtx_i18n::untranslated_words(&zh);
+            assert!(left.is_empty(), "{zh}: {left:?}");
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! Plans: an uploaded workbook, read with the same bounded reader and
+//! validation as `plan check`, kept as `DATA_DIR/plans/<id>.xlsx` (0600) with
+//! its summary and every diagnostic in the store. No password of the
+//! workbook reaches the summary.
+
+use axum::Json;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use smtx_i18n::Text;
+use smtx_plan::{ParsedWorkbook, Severity, WorkbookLimits};
+
+use crate::messages::{self, ConsoleMsg};
+use crate::{ApiError, AppState, MAX_UPLOAD_BYTES};
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "upload_too_large",
+        &ConsoleMsg::UploadTooLarge {
+            limit_mib: (MAX_UPLOAD_BYTES / (1024 * 1024)) as u64,
+        },
+    )
+}
+
+fn unreadable(reason: Text) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unreadable_workbook",
+        &ConsoleMsg::UnreadableWorkbook { reason },
+    )
+}
+
+fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return too_large();
+    }
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "bad_upload",
+        &ConsoleMsg::BadUpload {
+            reason: error.body_text(),
+        },
+    )
+}
+
+/// Every diagnostic as `plan check` finds it, with its message in both
+/// languages.
+pub fn diagnostics_json(parsed: &ParsedWorkbook) -> Value {
+    Value::from(
+        parsed
+            .diagnostics
+            .iter()
+            .map(|diagnostic| {
+                json!({
+                    "cell": diagnostic.location,
+                    "field": diagnostic.field,
+                    "severity": match diagnostic.severity {
+                        Severity::Error => "error",
+                        Severity::Warning => "warning",
+                    },
+                    "message": messages::json_of(&diagnostic.message),
+                })
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The answer of `POST /api/plans` and `GET /api/plans/{id}`.
+fn plan_json(id: &str, name: &str, parsed: &ParsedWorkbook) -> Value {
+    let plan = &parsed.plan;
+    let mut addresses: Vec<String> = plan
+        .hosts
+        .iter()
+        .map(|host| host.management_ip.to_string())
+        .collect();
+    if let Some(vip) = plan.cluster.vip {
+        addresses.push(vip.to_string());
+    }
+    let cluster = if plan.cluster.name.is_empty() && plan.hosts.is_empty() {
+        Value::Null
+    } else {
+        json!({
+            "name": plan.cluster.name,
+            "vip": plan.cluster.vip.map(|vip| vip.to_string()),
+            "addresses": addresses,
+        })
+    };
+    json!({
+        "id": id,
+        "name": name,
+        "uploaded_at": crate::store::rfc3339_now(),
+        "cluster": cluster,
+        "hosts": plan.hosts.iter().map(|host| json!({
+            "name": host.hostname,
+            "management_ip": host.management_ip.to_string(),
+            "bmc_ip": host.bmc.ip.map(|ip| ip.to_string()),
+        })).collect::<Vec<_>>(),
+        "networks": plan.business_networks.len(),
+        "summary": {
+            "errors": parsed.error_count(),
+            "warnings": parsed.warning_count(),
+        },
+        "diagnostics": diagnostics_json(parsed),
+    })
+}
+
+/// Reads the workbook at `path` as `plan check` does: bounded, then parsed
+/// and validated. `shown` names it in messages.
+pub fn read_plan(path: &std::path::Path, shown: &str) -> Result<ParsedWorkbook, Text> {
+    let bytes =
+        smtx_plan::read_workbook_file(path, &WorkbookLimits::DEFAULT).map_err(|reason| Text {
+            zh_cn: format!(
+                "{shown}：{}",
+                smtx_i18n::quoted(smtx_i18n::Lang::ZhCn, &reason)
+            ),
+            en: format!("{shown}: {reason}"),
+        })?;
+    smtx_plan::parse_workbook(&bytes, shown).map_err(|error| Text::of(&error))
+}
+
+/// Writes `bytes` to `path`, readable by the console's user only.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// `POST /api/plans`: multipart, field `workbook` (and optional `name`).
+pub async fn upload(
+    State(state): State<AppState>,
+    mut multipart: Multipart,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let mut workbook: Option<Vec<u8>> = None;
+    let mut name: Option<String> = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("workbook") => {
+                if name.is_none() {
+                    name = field.file_name().map(str::to_string);
+                }
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
+                        return Err(too_large());
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                workbook = Some(bytes);
+            }
+            Some("name") => {
+                let text = field.text().await.map_err(multipart_error)?;
+                // A display name, not a path: its last component, bounded.
+                let text = text.rsplit(['/', '\\']).next().unwrap_or_default();
+                name = Some(text.chars().take(200).collect());
+            }
+            _ => {}
+        }
+    }
+    let Some(bytes) = workbook else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "no_workbook",
+            &ConsoleMsg::NoWorkbookField,
+        ));
+    };
+    let name = name
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| "workbook.xlsx".to_string());
+    let id = crate::runs::new_id();
+    let path = state.plan_path(&id);
+    let shown = name.clone();
+    let parsed = tokio::task::spawn_blocking({
+        let path = path.clone();
+        move || -> Result<Result<ParsedWorkbook, Text>, std::io::Error> {
+            write_private(&path, &bytes)?;
+            let parsed = read_plan(&path, &shown);
+            if parsed.is_err() {
+                // Not a plan: nothing of it is kept.
+                let _ = std::fs::remove_file(&path);
+            }
+            Ok(parsed)
+        }
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
+    let parsed = parsed.map_err(unreadable)?;
+    let body = plan_json(&id, &name, &parsed);
+    tracing::info!(
+        action = "plan_upload",
+        status = "ok",
+        plan = %id,
+        errors = parsed.error_count(),
+        warnings = parsed.warning_count()
+    );
+    state.store().insert_plan(id, body.clone()).await?;
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// `GET /api/plans`: newest first.
+pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(Value::from(state.store().plans().await?)))
+}
+
+/// `GET /api/plans/{id}`.
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    match state.store().plan(id.clone()).await? {
+        Some(body) => Ok(Json(body)),
+        None => Err(ApiError::plan_not_found(&id)),
+    }
+}
+
+/// The error of a run whose plan has errors: 422 with the diagnostics.
+pub fn plan_has_errors(parsed: &ParsedWorkbook) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "plan_has_errors",
+        &ConsoleMsg::PlanHasErrors {
+            errors: parsed.error_count(),
+        },
+    )
+    .with_diagnostics(diagnostics_json(parsed))
+}

@@ -1,0 +1,618 @@
+//! A run as a tokio task: for a rehearsal, an in-process simulator of the
+//! plan (its listeners reached through the address override, its CA, SSH
+//! pins of its own, a generated ISO so the upload bar moves), then
+//! `smtx_engine::run` with a progress sink and the run's cancellation.
+//!
+//! Every event goes through one channel to one task per run
+//! ([`process`]): it numbers the event, records it in the store (off the
+//! async path: the store works on blocking threads), then broadcasts it to
+//! the open streams. Numbering in one place, recording before
+//! broadcasting, is what lets a stream replay from the store and go on live
+//! without a gap or a repeat.
+//!
+//! Stage-log lines are read by tailing `logs/stage_<stage>.log` rather than
+//! through a second sink in the engine: the file is what the user downloads,
+//! so what streamed is exactly what it holds, and the engine stays as the
+//! CLI uses it.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use smtx_api::AddressOverride;
+use smtx_engine::{
+    Lang, ProgressEvent, ProgressSink, RunContext, RunReport, RunRequest, Settings, SettingsLayer,
+    Stage, StepResult, StepStatus, Workbook,
+};
+use smtx_i18n::Text;
+use smtx_sim::{ClusterSpec, SimOptions};
+use tokio::sync::{Semaphore, broadcast, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use crate::AppState;
+use crate::messages::{self, ConsoleMsg};
+use crate::store::{RowChange, StoredEvent};
+use crate::target::{self, RehearsalOptions};
+
+/// How often the stage logs are read for new lines.
+const TAIL_EVERY: Duration = Duration::from_millis(200);
+/// At most this many transfer events a second reach the store and streams.
+const TRANSFER_EVERY: Duration = Duration::from_millis(200);
+
+/// Where a run goes.
+#[derive(Debug)]
+pub enum Kind {
+    Rehearsal(RehearsalOptions),
+    Live(Box<Settings>),
+}
+
+/// A run checked and recorded, ready to start.
+#[derive(Debug)]
+pub struct Prepared {
+    pub id: String,
+    pub run_dir: PathBuf,
+    pub workbook: Workbook,
+    pub stages: Vec<Stage>,
+    pub from: Option<RunContext>,
+    pub dry_run: bool,
+    pub kind: Kind,
+    pub cancel: CancellationToken,
+    pub events: broadcast::Sender<StoredEvent>,
+    /// A fleet's `parallel` bound: the run waits `queued` for a permit.
+    pub gate: Option<Arc<Semaphore>>,
+    /// The workbook the serial goes into, relative to the run directory.
+    pub workbook_file: Option<String>,
+}
+
+/// What the event task is told.
+enum Raw {
+    Progress(ProgressEvent),
+    Log {
+        stage: String,
+        line: String,
+    },
+    Status(&'static str),
+    End {
+        status: &'static str,
+        summary: Value,
+        duration_ms: i64,
+        error: Option<Text>,
+        workbook_file: Option<String>,
+    },
+}
+
+/// One step's result as the API shows it: its label and messages in both
+/// languages.
+pub fn step_json(stage: Stage, result: &StepResult) -> Value {
+    let message = |m: &Option<smtx_engine::Message>| m.as_ref().map(messages::json_of);
+    // What a person reads beside the status: what went wrong when
+    // something did, else what was done (both are also there on their own).
+    let detail = match result.status {
+        StepStatus::Warning | StepStatus::Failed | StepStatus::Aborted => {
+            result.error.as_ref().or(result.detail.as_ref())
+        }
+        StepStatus::Ok | StepStatus::Skipped => result.detail.as_ref().or(result.error.as_ref()),
+    };
+    json!({
+        "stage": stage.name(),
+        "step": result.step.name(),
+        "action": result.step.to_string(),
+        "subject": result.step.subject(),
+        "label": {
+            "en": result.step.label(Lang::En),
+            "zh-CN": result.step.label(Lang::ZhCn),
+        },
+        "status": result.status.as_str(),
+        "detail": detail.map(messages::json_of),
+        "error": message(&result.error),
+        "hint": message(&result.hint),
+        "duration_ms": result.elapsed_ms,
+    })
+}
+
+fn summary_json(report: &RunReport) -> Value {
+    let counts = report.counts();
+    json!({
+        "ok": counts.ok,
+        "warnings": counts.warning,
+        "failed": counts.failed,
+        "skipped": counts.skipped,
+        "aborted": counts.aborted,
+    })
+}
+
+fn run_status(status: StepStatus) -> &'static str {
+    match status {
+        StepStatus::Ok | StepStatus::Skipped => "ok",
+        StepStatus::Warning => "warning",
+        StepStatus::Failed => "failed",
+        StepStatus::Aborted => "aborted",
+    }
+}
+
+/// Starts the run's task.
+pub fn spawn(state: &AppState, run: Prepared) {
+    let task_state = state.clone();
+    state.0.tasks.spawn(execute(task_state, run));
+}
+
+async fn execute(state: AppState, run: Prepared) {
+    let started = Instant::now();
+    let (tx, rx) = mpsc::unbounded_channel::<Raw>();
+    let processor = tokio::spawn(process(
+        state.clone(),
+        run.id.clone(),
+        run.events.clone(),
+        rx,
+    ));
+    let _permit = match &run.gate {
+        Some(gate) => tokio::select! {
+            permit = gate.clone().acquire_owned() => permit.ok(),
+            () = run.cancel.cancelled() => None,
+        },
+        None => None,
+    };
+    let _ = tx.send(Raw::Status("running"));
+    let stop_tail = CancellationToken::new();
+    let tail = tokio::spawn(tail_logs(
+        run.run_dir.join("logs"),
+        tx.clone(),
+        stop_tail.clone(),
+    ));
+    let outcome = drive(&state, &run, tx.clone()).await;
+    stop_tail.cancel();
+    let _ = tail.await;
+    let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    let end = match outcome {
+        Ok(report) => {
+            tracing::info!(action = "console_run", status = run_status(report.status), run = %run.id);
+            Raw::End {
+                status: run_status(report.status),
+                summary: summary_json(&report),
+                duration_ms,
+                error: None,
+                workbook_file: run.workbook_file.clone(),
+            }
+        }
+        Err(error) => {
+            tracing::warn!(action = "console_run", status = "failed", run = %run.id, error = %error.en);
+            Raw::End {
+                status: "failed",
+                summary: Value::Null,
+                duration_ms,
+                error: Some(error),
+                workbook_file: None,
+            }
+        }
+    };
+    if let Raw::End { status, .. } = &end {
+        let _ = tx.send(Raw::Status(status));
+    }
+    let _ = tx.send(end);
+    drop(tx);
+    let _ = processor.await;
+    if let Ok(mut active) = state.0.active.lock() {
+        active.remove(&run.id);
+    }
+}
+
+fn failed_to_start(reason: impl std::fmt::Display) -> Text {
+    let reason = reason.to_string();
+    messages::both(&ConsoleMsg::RunFailedToStart {
+        reason: Text {
+            zh_cn: smtx_i18n::quoted(Lang::ZhCn, &reason),
+            en: reason,
+        },
+    })
+}
+
+async fn drive(
+    state: &AppState,
+    run: &Prepared,
+    tx: mpsc::UnboundedSender<Raw>,
+) -> Result<RunReport, Text> {
+    let progress = {
+        let tx = tx.clone();
+        ProgressSink::new(move |event| {
+            let _ = tx.send(Raw::Progress(event.clone()));
+        })
+    };
+    let request = |settings: Settings| RunRequest {
+        settings,
+        workbook: run.workbook.clone(),
+        stages: run.stages.clone(),
+        from: run.from.clone(),
+        progress: progress.clone(),
+        cancel: run.cancel.clone(),
+    };
+    match &run.kind {
+        Kind::Live(settings) => smtx_engine::run(request(settings.as_ref().clone()))
+            .await
+            .map_err(|error| Text::of(&error)),
+        Kind::Rehearsal(options) => {
+            let scenario = match &options.scenario {
+                Some(name) => match crate::scenarios::find(name) {
+                    Some(Ok(scenario)) => scenario,
+                    Some(Err(error)) => return Err(failed_to_start(error)),
+                    None => return Err(failed_to_start(format!("no scenario {name}"))),
+                },
+                None => smtx_sim::Scenario::default(),
+            };
+            let sim_options = SimOptions {
+                latency: Duration::from_millis(options.latency_ms),
+                job_duration: Duration::from_millis(options.job_ms),
+                scenario,
+                ..SimOptions::default()
+            };
+            let sim = smtx_sim::start(ClusterSpec::from_plan(&run.workbook.plan, 42), sim_options)
+                .await
+                .map_err(failed_to_start)?;
+            let iso_dir = run.run_dir.join("rehearsal-iso");
+            let result = async {
+                let settings = rehearsal_settings(&sim, run, options, &iso_dir).await?;
+                smtx_engine::run(request(settings))
+                    .await
+                    .map_err(|error| Text::of(&error))
+            }
+            .await;
+            state.keep_rehearsal_state(&run.id, sim.state());
+            sim.shutdown().await;
+            // 64 MiB per rehearsal would fill the disk; the run's files
+            // name it, nobody needs its bytes again.
+            let _ = tokio::fs::remove_dir_all(&iso_dir).await;
+            result
+        }
+    }
+}
+
+/// The settings `smtx-deploy sim --write-config` would write for `sim`:
+/// the workbook's addresses sent to its listeners, its CA trusted alone,
+/// its SSH keys pinned apart from a site's, and a rehearsal's workbook copy.
+async fn rehearsal_settings(
+    sim: &smtx_sim::RunningSim,
+    run: &Prepared,
+    options: &RehearsalOptions,
+    iso_dir: &Path,
+) -> Result<Settings, Text> {
+    let first = sim
+        .nodes()
+        .first()
+        .ok_or_else(|| failed_to_start("the plan has no host to simulate"))?;
+    let mut http_overrides: Vec<AddressOverride> = sim
+        .nodes()
+        .iter()
+        .map(|node| AddressOverride {
+            host: node.workbook_ip.to_string(),
+            target: node.http,
+        })
+        .collect();
+    let mut ssh_overrides: Vec<AddressOverride> = sim
+        .nodes()
+        .iter()
+        .filter_map(|node| {
+            node.ssh.map(|ssh| AddressOverride {
+                host: node.workbook_ip.to_string(),
+                target: ssh,
+            })
+        })
+        .collect();
+    if let Some(vip) = sim.vip() {
+        http_overrides.push(AddressOverride {
+            host: vip.workbook_ip.to_string(),
+            target: vip.http,
+        });
+        if let Some(ssh) = vip.ssh {
+            ssh_overrides.push(AddressOverride {
+                host: vip.workbook_ip.to_string(),
+                target: ssh,
+            });
+        }
+    }
+    let ca_cert = match sim.ca_cert_pem() {
+        Some(pem) => {
+            let path = run.run_dir.join("sim-ca.pem");
+            tokio::fs::write(&path, pem)
+                .await
+                .map_err(|e| failed_to_start(format!("{}: {e}", path.display())))?;
+            Some(path)
+        }
+        None => None,
+    };
+    let iso = if options.iso_mib > 0 && !run.dry_run {
+        let path = iso_dir.join("SMTX_VMTOOLS-3.2.0-rehearsal.iso");
+        let size = options.iso_mib.saturating_mul(1024 * 1024);
+        let target = path.clone();
+        tokio::task::spawn_blocking(move || write_rehearsal_iso(&target, size))
+            .await
+            .map_err(failed_to_start)?
+            .map_err(|e| failed_to_start(format!("{}: {e}", path.display())))?;
+        Some(path)
+    } else {
+        None
+    };
+    let layer = SettingsLayer {
+        api_base: Some(format!("{}://{}", sim.scheme(), first.workbook_ip)),
+        http_overrides,
+        ssh_overrides,
+        ca_cert,
+        known_hosts: Some(run.run_dir.join("sim.known_hosts")),
+        rehearsal: Some(true),
+        dry_run: Some(run.dry_run),
+        run_dir: Some(run.run_dir.clone()),
+        vmtools_iso: iso,
+        ..SettingsLayer::default()
+    };
+    layer
+        .resolve(run.run_dir.clone(), run.run_dir.clone(), target::read_ca)
+        .map_err(|refusal| match refusal {
+            target::SettingsRefusal::Bad(text) | target::SettingsRefusal::Refused(text) => text,
+        })
+}
+
+/// A stand-in ISO of `size` bytes (not zeros, which compress to nothing),
+/// written in 1 MiB blocks.
+fn write_rehearsal_iso(path: &Path, size: u64) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut block = vec![0u8; 1024 * 1024];
+    let mut written = 0u64;
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    while written < size {
+        for chunk in block.chunks_mut(8) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let bytes = seed.to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+        let n = usize::try_from((size - written).min(block.len() as u64)).unwrap_or(block.len());
+        file.write_all(&block[..n])?;
+        written += n as u64;
+    }
+    file.flush()
+}
+
+fn transfer_json(event: &ProgressEvent) -> Option<Value> {
+    let ProgressEvent::Transfer {
+        file,
+        bytes_done,
+        total,
+        bytes_per_sec,
+        eta,
+        ..
+    } = event
+    else {
+        return None;
+    };
+    Some(json!({
+        "file": file,
+        "bytes_done": bytes_done,
+        "bytes_total": total,
+        "bytes_per_sec": bytes_per_sec.round() as u64,
+        "eta_secs": eta.map(|eta| eta.as_secs_f64().ceil() as u64),
+    }))
+}
+
+/// The run's event task: numbers, records, broadcasts; ends after `end`.
+async fn process(
+    state: AppState,
+    id: String,
+    events: broadcast::Sender<StoredEvent>,
+    mut rx: mpsc::UnboundedReceiver<Raw>,
+) {
+    let mut seq = 0i64;
+    let mut last_transfer: Option<Instant> = None;
+    while let Some(raw) = rx.recv().await {
+        let mut end = false;
+        let (kind, data, change) = match raw {
+            Raw::Progress(ProgressEvent::StepFinished { stage, result }) => {
+                ("step", step_json(stage, &result), RowChange::Step)
+            }
+            Raw::Progress(ProgressEvent::StepStarted { stage, step }) => (
+                "step_started",
+                json!({
+                    "stage": stage.name(),
+                    "step": step.name(),
+                    "action": step.to_string(),
+                    "subject": step.subject(),
+                    "label": { "en": step.label(Lang::En), "zh-CN": step.label(Lang::ZhCn) },
+                }),
+                RowChange::None,
+            ),
+            Raw::Progress(event @ ProgressEvent::Transfer { .. }) => {
+                let Some(data) = transfer_json(&event) else {
+                    continue;
+                };
+                if let Ok(mut active) = state.0.active.lock()
+                    && let Some(run) = active.get_mut(&id)
+                {
+                    run.transfer = Some(data.clone());
+                }
+                let finished = data["bytes_done"] == data["bytes_total"];
+                let recent = last_transfer.is_some_and(|at| at.elapsed() < TRANSFER_EVERY);
+                if recent && !finished {
+                    continue;
+                }
+                last_transfer = Some(Instant::now());
+                ("transfer", data, RowChange::Transfer)
+            }
+            Raw::Progress(ProgressEvent::StageStarted { stage }) => (
+                "stage",
+                json!({ "stage": stage.name(), "label": { "en": stage.label(Lang::En), "zh-CN": stage.label(Lang::ZhCn) }, "status": "running" }),
+                RowChange::None,
+            ),
+            Raw::Progress(ProgressEvent::StageFinished { stage, status }) => (
+                "stage",
+                json!({ "stage": stage.name(), "label": { "en": stage.label(Lang::En), "zh-CN": stage.label(Lang::ZhCn) }, "status": status.as_str() }),
+                RowChange::None,
+            ),
+            Raw::Log { stage, line } => (
+                "log",
+                json!({ "stage": stage, "line": line }),
+                RowChange::None,
+            ),
+            Raw::Status(status) => ("status", json!({ "status": status }), RowChange::Status),
+            Raw::End {
+                status,
+                summary,
+                duration_ms,
+                error,
+                workbook_file,
+            } => {
+                end = true;
+                let error = error.as_ref().map(messages::json);
+                let mut data = json!({ "status": status, "summary": summary });
+                if let Some(error) = &error {
+                    data["error"] = error.clone();
+                }
+                (
+                    "end",
+                    data,
+                    RowChange::End {
+                        duration_ms,
+                        error,
+                        workbook_file,
+                    },
+                )
+            }
+        };
+        seq += 1;
+        let event = StoredEvent {
+            seq,
+            kind: kind.to_string(),
+            data,
+        };
+        if let Err(error) = state
+            .store()
+            .record(id.clone(), event.clone(), change)
+            .await
+        {
+            tracing::error!(action = "console_event", status = "failed", run = %id, error = %error);
+        }
+        // No stream open is not an error.
+        let _ = events.send(event);
+        if end {
+            break;
+        }
+    }
+}
+
+/// Reads new complete lines of every `stage_<stage>.log` in `dir` until
+/// `stop`, then once more.
+async fn tail_logs(dir: PathBuf, tx: mpsc::UnboundedSender<Raw>, stop: CancellationToken) {
+    let mut offsets: BTreeMap<PathBuf, u64> = BTreeMap::new();
+    loop {
+        let stopping = stop.is_cancelled();
+        let scan_dir = dir.clone();
+        let scanned = tokio::task::spawn_blocking(move || {
+            let lines = scan_logs(&scan_dir, &mut offsets);
+            (offsets, lines)
+        })
+        .await;
+        let Ok((kept, lines)) = scanned else {
+            return;
+        };
+        offsets = kept;
+        for (stage, line) in lines {
+            let _ = tx.send(Raw::Log { stage, line });
+        }
+        if stopping {
+            return;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(TAIL_EVERY) => {}
+            () = stop.cancelled() => {}
+        }
+    }
+}
+
+/// The stage of a log file's name: `stage_config_cluster.log` → `config_cluster`.
+pub fn log_stage(name: &str) -> Option<&str> {
+    let stage = name.strip_prefix("stage_")?.strip_suffix(".log")?;
+    (!stage.is_empty() && stage.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .then_some(stage)
+}
+
+fn scan_logs(dir: &Path, offsets: &mut BTreeMap<PathBuf, u64>) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    let mut files: Vec<(String, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            log_stage(&name).map(|stage| (stage.to_string(), entry.path()))
+        })
+        .collect();
+    files.sort();
+    for (stage, path) in files {
+        let offset = offsets.get(&path).copied().unwrap_or(0);
+        let Ok(mut file) = std::fs::File::open(&path) else {
+            continue;
+        };
+        if file.seek(SeekFrom::Start(offset)).is_err() {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        if file.read_to_end(&mut bytes).is_err() {
+            continue;
+        }
+        // Only whole lines: the rest is read next time, once written.
+        let Some(last_newline) = bytes.iter().rposition(|&b| b == b'\n') else {
+            continue;
+        };
+        for line in bytes[..last_newline].split(|&b| b == b'\n') {
+            let line = String::from_utf8_lossy(line).trim_end().to_string();
+            if !line.is_empty() {
+                found.push((stage.clone(), line));
+            }
+        }
+        offsets.insert(path, offset + last_newline as u64 + 1);
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_names_give_their_stage() {
+        assert_eq!(log_stage("stage_prepare.log"), Some("prepare"));
+        assert_eq!(
+            log_stage("stage_config_cluster.log"),
+            Some("config_cluster")
+        );
+        assert_eq!(log_stage("stage_.log"), None);
+        assert_eq!(log_stage("stage_../x.log"), None);
+        assert_eq!(log_stage("other.log"), None);
+    }
+
+    /// A line being written is not read until it is whole.
+    #[test]
+    fn only_whole_lines_are_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("stage_prepare.log");
+        std::fs::write(&path, "{\"a\":1}\n{\"b\"").expect("written");
+        let mut offsets = BTreeMap::new();
+        let first = scan_logs(dir.path(), &mut offsets);
+        assert_eq!(
+            first,
+            vec![("prepare".to_string(), "{\"a\":1}".to_string())]
+        );
+        std::fs::write(&path, "{\"a\":1}\n{\"b\":2}\n").expect("written");
+        let second = scan_logs(dir.path(), &mut offsets);
+        assert_eq!(
+            second,
+            vec![("prepare".to_string(), "{\"b\":2}".to_string())]
+        );
+        assert!(scan_logs(dir.path(), &mut offsets).is_empty());
+    }
+}

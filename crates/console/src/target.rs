@@ -1,0 +1,381 @@
+//! A run's target: a rehearsal (an in-process simulator of the plan, with
+//! an optional fault scenario) or a real cluster described by the settings
+//! file's keys. Settings are read into the engine's `SettingsLayer` with
+//! their secrets straight into `Secret`, and refused where the CLI refuses
+//! them (the engine's preflight). Errors never quote a value: the one in
+//! error may be a password.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use smtx_api::AddressOverride;
+use smtx_engine::SettingsLayer;
+use smtx_i18n::Text;
+use smtx_secret::Secret;
+
+/// What a rehearsal's simulator does.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RehearsalOptions {
+    /// A shipped scenario's name.
+    #[serde(default)]
+    pub scenario: Option<String>,
+    /// One network round trip added to every call and SSH exchange.
+    #[serde(default)]
+    pub latency_ms: u64,
+    /// No job of the simulator ends before it is this old.
+    #[serde(default)]
+    pub job_ms: u64,
+    /// Size of the generated VMTools ISO (0: none; default 64).
+    #[serde(default = "default_iso_mib")]
+    pub iso_mib: u64,
+}
+
+fn default_iso_mib() -> u64 {
+    64
+}
+
+impl RehearsalOptions {
+    pub fn new() -> Self {
+        Self {
+            iso_mib: default_iso_mib(),
+            ..Self::default()
+        }
+    }
+}
+
+/// `settings`: the settings file's keys, as JSON. `run_dir` is the
+/// console's to choose, so it is not among them.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsJson {
+    #[serde(default)]
+    pub api: ApiJson,
+    #[serde(default)]
+    pub ssh: SshJson,
+    #[serde(default)]
+    pub vmtools: VmtoolsJson,
+    #[serde(default)]
+    pub serial: SerialJson,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_compatibility: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_active_vip: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rehearsal: Option<bool>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// A CA certificate file on the console's machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<PathBuf>,
+    /// The CA certificate itself (PEM), for a browser that has the file:
+    /// written into the run directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert_pem: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insecure: Option<bool>,
+    #[serde(default)]
+    pub resolve: Vec<String>,
+    #[serde(default, deserialize_with = "secret", skip_serializing)]
+    pub token: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_deadline_secs: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshJson {
+    #[serde(default)]
+    pub resolve: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotate_host_passwords: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<usize>,
+    #[serde(default, deserialize_with = "secret", skip_serializing)]
+    pub initial_password: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_timeout_secs: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_timeout_secs: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accept_changed_host_keys: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_hosts: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VmtoolsJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iso: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_upload: Option<bool>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SerialJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force: Option<bool>,
+}
+
+/// Secrets go straight into `Secret`: not even a debug print shows them.
+fn secret<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Secret>, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?
+        .filter(|value| !value.is_empty())
+        .map(Secret::new))
+}
+
+/// A run's target, as requested.
+#[derive(Debug)]
+pub enum Target {
+    Rehearsal(RehearsalOptions),
+    Settings(Box<SettingsJson>),
+}
+
+/// A serde error without the value it was about: `invalid type: string
+/// "hunter2", expected a boolean` becomes `wrong type, expected a boolean`.
+pub fn safe_json_error(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let position = format!(" at line {} column {}", error.line(), error.column());
+    let message = text.strip_suffix(&position).unwrap_or(&text);
+    let expected = |rest: &str| {
+        rest.rsplit_once(", expected ")
+            .map(|(_, expected)| expected.to_string())
+            .unwrap_or_else(|| "another kind of value".to_string())
+    };
+    let safe = if let Some(rest) = message.strip_prefix("invalid type: ") {
+        format!("wrong type, expected {}", expected(rest))
+    } else if let Some(rest) = message.strip_prefix("invalid value: ") {
+        format!("value not allowed here, expected {}", expected(rest))
+    } else if let Some(rest) = message.strip_prefix("invalid length ") {
+        format!("wrong number of items, expected {}", expected(rest))
+    } else if message.starts_with("unknown field")
+        || message.starts_with("missing field")
+        || message.starts_with("duplicate field")
+        || message.starts_with("unknown variant")
+    {
+        // These name a key (or a variant), never a value of the body.
+        message.to_string()
+    } else {
+        // Syntax errors name what was expected, not what was found.
+        message
+            .split(['"', '`'])
+            .next()
+            .unwrap_or("not JSON")
+            .trim()
+            .to_string()
+    };
+    format!("{safe}{position}")
+}
+
+/// Any JSON of a body, safely.
+pub fn parse_json<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, String> {
+    serde_json::from_value(value).map_err(|e| safe_json_error(&e))
+}
+
+impl Target {
+    /// `"rehearsal"`, `{"rehearsal": {…}}` or `{"settings": {…}}`; absent:
+    /// a rehearsal.
+    pub fn from_json(value: Option<Value>) -> Result<Self, String> {
+        match value {
+            None | Some(Value::Null) => Ok(Self::Rehearsal(RehearsalOptions::new())),
+            Some(Value::String(kind)) if kind == "rehearsal" => {
+                Ok(Self::Rehearsal(RehearsalOptions::new()))
+            }
+            Some(Value::Object(mut map)) if map.len() == 1 => {
+                if let Some(options) = map.remove("rehearsal") {
+                    let options = if options.is_null() {
+                        RehearsalOptions::new()
+                    } else {
+                        parse_json(options).map_err(|e| format!("target.rehearsal: {e}"))?
+                    };
+                    Ok(Self::Rehearsal(options))
+                } else if let Some(settings) = map.remove("settings") {
+                    let settings =
+                        parse_json(settings).map_err(|e| format!("target.settings: {e}"))?;
+                    Ok(Self::Settings(Box::new(settings)))
+                } else {
+                    Err("target: expected \"rehearsal\", {\"rehearsal\": {…}} or {\"settings\": {…}}".into())
+                }
+            }
+            Some(_) => Err(
+                "target: expected \"rehearsal\", {\"rehearsal\": {…}} or {\"settings\": {…}}"
+                    .into(),
+            ),
+        }
+    }
+
+    /// `rehearsal` or `cluster`, as run lists show it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Rehearsal(_) => "rehearsal",
+            Self::Settings(settings) if settings.rehearsal == Some(true) => "rehearsal",
+            Self::Settings(_) => "cluster",
+        }
+    }
+
+    /// The target as stored for resume: no secret; and whether it had one.
+    pub fn stored(&self) -> (Value, bool) {
+        match self {
+            Self::Rehearsal(options) => (serde_json::json!({ "rehearsal": options }), false),
+            Self::Settings(settings) => {
+                let had = settings.api.token.is_some() || settings.ssh.initial_password.is_some();
+                let value = serde_json::to_value(settings.as_ref()).unwrap_or(Value::Null);
+                (serde_json::json!({ "settings": value }), had)
+            }
+        }
+    }
+}
+
+/// The layer of a `settings` target and the refusals the CLI makes: TLS
+/// off with a CA, an unreadable CA, an override that does not parse.
+/// `run_dir` is where a given PEM is written.
+pub fn settings_layer(
+    settings: &SettingsJson,
+    run_dir: &Path,
+) -> Result<SettingsLayer, SettingsRefusal> {
+    let insecure_source = (settings.api.insecure == Some(true)).then(|| "api.insecure".to_string());
+    let ca_source = match (&settings.api.ca_cert, &settings.api.ca_cert_pem) {
+        (Some(path), _) => Some(format!("api.ca_cert {}", path.display())),
+        (None, Some(_)) => Some("api.ca_cert_pem".to_string()),
+        (None, None) => None,
+    };
+    smtx_engine::preflight::tls_choice(insecure_source.as_deref(), ca_source.as_deref())
+        .map_err(|refusal| SettingsRefusal::Refused(Text::of(&refusal)))?;
+    let overrides = |list: &[String], key: &str| -> Result<Vec<AddressOverride>, SettingsRefusal> {
+        list.iter()
+            .filter(|entry| !entry.trim().is_empty())
+            .map(|entry| {
+                entry.parse::<AddressOverride>().map_err(|reason| {
+                    SettingsRefusal::Bad(Text {
+                        en: format!("{key}: {reason}"),
+                        zh_cn: format!(
+                            "{key}：{}",
+                            smtx_i18n::quoted(smtx_i18n::Lang::ZhCn, &reason)
+                        ),
+                    })
+                })
+            })
+            .collect()
+    };
+    let ca_cert = match (&settings.api.ca_cert, &settings.api.ca_cert_pem) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(pem)) => {
+            let path = run_dir.join("ca.pem");
+            std::fs::write(&path, pem).map_err(|e| {
+                SettingsRefusal::Bad(Text {
+                    en: format!("{}: {e}", path.display()),
+                    zh_cn: format!(
+                        "{}：{}",
+                        path.display(),
+                        smtx_i18n::quoted(smtx_i18n::Lang::ZhCn, &e.to_string())
+                    ),
+                })
+            })?;
+            Some(path)
+        }
+        (None, None) => None,
+    };
+    Ok(SettingsLayer {
+        api_base: settings.api.base_url.clone(),
+        http_overrides: overrides(&settings.api.resolve, "api.resolve")?,
+        ssh_overrides: overrides(&settings.ssh.resolve, "ssh.resolve")?,
+        ca_cert,
+        insecure: settings.api.insecure,
+        api_token: settings.api.token.clone(),
+        job_deadline: settings.api.job_deadline_secs.map(Duration::from_secs),
+        request_timeout: settings.api.request_timeout_secs.map(Duration::from_secs),
+        dry_run: None,
+        run_dir: None,
+        vmtools_iso: settings.vmtools.iso.clone(),
+        force_upload: settings.vmtools.force_upload,
+        cpu_compatibility: settings.cpu_compatibility,
+        rotate_host_passwords: settings.ssh.rotate_host_passwords,
+        ssh_concurrency: settings.ssh.concurrency,
+        ssh_connect_timeout: settings.ssh.connect_timeout_secs.map(Duration::from_secs),
+        ssh_command_timeout: settings.ssh.command_timeout_secs.map(Duration::from_secs),
+        ssh_port: settings.ssh.port,
+        ssh_initial_password: settings.ssh.initial_password.clone(),
+        accept_changed_host_keys: settings.ssh.accept_changed_host_keys,
+        accept_changed_host_key: None,
+        known_hosts: settings.ssh.known_hosts.clone(),
+        allow_active_vip: settings.allow_active_vip,
+        serial_cell: settings.serial.cell.clone(),
+        force_serial: settings.serial.force,
+        rehearsal: settings.rehearsal,
+    })
+}
+
+/// Why a `settings` target was refused.
+#[derive(Debug)]
+pub enum SettingsRefusal {
+    /// Settings that do not make settings (a bad override, an unreadable CA).
+    Bad(Text),
+    /// A refusal of the engine's preflight.
+    Refused(Text),
+}
+
+/// Reads the CA file a layer names, for `SettingsLayer::resolve`.
+pub fn read_ca(path: &Path) -> Result<Vec<u8>, SettingsRefusal> {
+    std::fs::read(path).map_err(|e| {
+        SettingsRefusal::Bad(Text {
+            en: format!("CA certificate {}: {e}", path.display()),
+            zh_cn: format!(
+                "CA 证书 {}：{}",
+                path.display(),
+                smtx_i18n::quoted(smtx_i18n::Lang::ZhCn, &e.to_string())
+            ),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A wrong type in the settings never echoes the value (it may be a
+    /// password).
+    #[test]
+    fn errors_do_not_quote_values() {
+        let body = serde_json::json!({"ssh": {"initial_password": 424242, "port": "hunter2"}});
+        let error = parse_json::<SettingsJson>(body).expect_err("refused");
+        assert!(
+            !error.contains("424242") && !error.contains("hunter2"),
+            "{error}"
+        );
+        let body = serde_json::json!({"ssh": {"port": "hunter2"}});
+        let error = parse_json::<SettingsJson>(body).expect_err("refused");
+        assert!(!error.contains("hunter2"), "{error}");
+        assert!(error.contains("expected"), "{error}");
+        let body = serde_json::json!({"run_dir": "/tmp/x"});
+        let error = parse_json::<SettingsJson>(body).expect_err("refused");
+        assert!(error.contains("unknown field"), "{error}");
+    }
+
+    #[test]
+    fn stored_targets_hold_no_secret() {
+        let body = serde_json::json!({"settings": {"api": {"token": "tok-en-1234"}, "ssh": {"initial_password": "pw-5678"}}});
+        let target = Target::from_json(Some(body)).expect("target");
+        let (stored, had) = target.stored();
+        let text = stored.to_string();
+        assert!(had);
+        assert!(
+            !text.contains("tok-en-1234") && !text.contains("pw-5678"),
+            "{text}"
+        );
+    }
+}

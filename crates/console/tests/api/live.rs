@@ -1,0 +1,92 @@
+//! A run against "a real cluster": a `settings` target, as a site fills it
+//! in, against a simulator started apart from the console (it could be any
+//! cluster at those addresses). The serial goes into the run's own copy of
+//! the workbook; the upload stays as it came.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use smtx_testkit::SimOptions;
+
+use crate::Console;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_settings_target_configures_the_cluster_it_names() {
+    let sim = smtx_testkit::start_sim_for_fixture(2, SimOptions::default()).await;
+    let console = Console::start().await;
+    let (_dir, fixture) = smtx_testkit::fixture_workbook(2);
+    let bytes = std::fs::read(&fixture).expect("fixture");
+    let (status, plan) = console.upload(bytes.clone(), "site.xlsx").await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    let plan = plan["id"].as_str().expect("id").to_string();
+
+    let mut http: Vec<String> = sim
+        .nodes()
+        .iter()
+        .map(|node| format!("{}={}", node.workbook_ip, node.http))
+        .collect();
+    let mut ssh: Vec<String> = sim
+        .nodes()
+        .iter()
+        .filter_map(|node| node.ssh.map(|ssh| format!("{}={ssh}", node.workbook_ip)))
+        .collect();
+    if let Some(vip) = sim.vip() {
+        http.push(format!("{}={}", vip.workbook_ip, vip.http));
+        if let Some(vip_ssh) = vip.ssh {
+            ssh.push(format!("{}={vip_ssh}", vip.workbook_ip));
+        }
+    }
+    let pins = console
+        .dir
+        .as_ref()
+        .expect("dir")
+        .path()
+        .join("site.known_hosts");
+    let settings = json!({
+        "api": {
+            "base_url": format!("https://{}", sim.nodes()[0].workbook_ip),
+            "resolve": http,
+            "ca_cert_pem": sim.ca_cert_pem().expect("a CA"),
+        },
+        "ssh": { "resolve": ssh, "known_hosts": pins },
+    });
+    let (status, answer) = console
+        .post(
+            "/api/runs",
+            json!({ "plan_id": plan, "target": { "settings": settings } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let id = answer["id"].as_str().expect("id").to_string();
+    let run = console.wait_end(&id).await;
+    assert!(
+        matches!(run["status"].as_str(), Some("ok" | "warning")),
+        "{run:#}"
+    );
+    assert_eq!(run["target"], "cluster");
+    assert_eq!(run["summary"]["failed"], 0, "{run:#}");
+    // What the cluster now says is what the steps say.
+    let state = sim.state();
+    assert_eq!(state["cluster"]["serial"], Value::from(sim.serial()));
+    assert!(
+        pins.is_file(),
+        "the SSH keys are pinned where the settings say"
+    );
+    // The serial is in the run's workbook; the upload is as it came.
+    let (status, workbook) = console
+        .get_bytes(&format!("/api/runs/{id}/files/workbook.xlsx"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let parsed = smtx_plan::parse_workbook(&workbook, "w.xlsx").expect("a workbook");
+    assert_eq!(
+        parsed.plan.cluster.serial.as_deref(),
+        Some(sim.serial().as_str())
+    );
+    let upload = console
+        .running
+        .state()
+        .data_dir()
+        .join("plans")
+        .join(format!("{plan}.xlsx"));
+    assert_eq!(std::fs::read(upload).expect("kept"), bytes);
+    sim.shutdown().await;
+}

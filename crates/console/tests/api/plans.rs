@@ -1,0 +1,172 @@
+//! Uploads: the summary and every diagnostic are what `plan check` finds,
+//! in both languages; bad files are refused with 422 (quickly), big ones
+//! with 413; a plan with errors does not run.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use smtx_i18n::{Lang, Localize};
+use smtx_plan::Severity;
+
+use crate::{Console, template_bytes};
+
+/// What `plan check` finds in `bytes`, as the API spells it.
+fn expected_diagnostics(bytes: &[u8]) -> (usize, usize, Vec<Value>) {
+    let parsed = smtx_plan::parse_workbook(bytes, "w.xlsx").expect("parses");
+    let diagnostics = parsed
+        .diagnostics
+        .iter()
+        .map(|d| {
+            json!({
+                "cell": d.location,
+                "field": d.field,
+                "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "message": { "en": d.message.localize(Lang::En), "zh-CN": d.message.localize(Lang::ZhCn) },
+            })
+        })
+        .collect();
+    (parsed.error_count(), parsed.warning_count(), diagnostics)
+}
+
+async fn upload_matches_plan_check(console: &Console, bytes: Vec<u8>, name: &str) -> Value {
+    let (errors, warnings, diagnostics) = expected_diagnostics(&bytes);
+    let parsed = smtx_plan::parse_workbook(&bytes, name).expect("parses");
+    let (status, plan) = console.upload(bytes, name).await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    assert_eq!(plan["name"], name);
+    assert_eq!(plan["summary"]["errors"], errors);
+    assert_eq!(plan["summary"]["warnings"], warnings);
+    assert_eq!(plan["diagnostics"], Value::from(diagnostics));
+    assert_eq!(plan["cluster"]["name"], parsed.plan.cluster.name);
+    assert_eq!(
+        plan["hosts"].as_array().map(Vec::len),
+        Some(parsed.plan.hosts.len())
+    );
+    for (host, planned) in plan["hosts"]
+        .as_array()
+        .expect("hosts")
+        .iter()
+        .zip(&parsed.plan.hosts)
+    {
+        assert_eq!(host["name"], planned.hostname);
+        assert_eq!(host["management_ip"], planned.management_ip.to_string());
+    }
+    // Read back: the same answer.
+    let id = plan["id"].as_str().expect("id");
+    let (status, again) = console.get(&format!("/api/plans/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again, plan);
+    plan
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uploads_show_what_plan_check_finds() {
+    let console = Console::start().await;
+    let template = upload_matches_plan_check(&console, template_bytes(), "template.xlsx").await;
+    assert_eq!(template["cluster"]["name"], "CN-BJ-SMTX-Prod-Cls01");
+    assert_eq!(template["cluster"]["vip"], "10.0.20.10");
+
+    let (_dir, fixture) = smtx_testkit::fixture_workbook(3);
+    let bytes = std::fs::read(&fixture).expect("fixture");
+    let fixture_plan = upload_matches_plan_check(&console, bytes, "fixture.xlsx").await;
+
+    // A workbook with an error: shown with its cell, in both languages.
+    let broken =
+        smtx_plan::fixture::edit_cells(&template_bytes(), &[("主机规划!I19", Some("not-an-ip"))])
+            .expect("edited");
+    let plan = upload_matches_plan_check(&console, broken, "broken.xlsx").await;
+    assert!(plan["summary"]["errors"].as_u64() >= Some(1), "{plan:#}");
+    let vip = plan["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["cell"] == "主机规划!I19")
+        .expect("the VIP cell is named");
+    assert_eq!(vip["severity"], "error");
+    assert!(
+        vip["message"]["zh-CN"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+
+    // Newest first.
+    let (_, list) = console.get("/api/plans").await;
+    let ids: Vec<&str> = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            plan["id"].as_str().expect("id"),
+            fixture_plan["id"].as_str().expect("id"),
+            template["id"].as_str().expect("id"),
+        ]
+    );
+
+    // It does not run: 422 with the diagnostics.
+    let (status, answer) = console
+        .post(
+            "/api/runs",
+            json!({ "plan_id": plan["id"], "target": "rehearsal" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["error"]["code"], "plan_has_errors");
+    assert!(answer["error"]["message"]["en"].is_string());
+    assert!(answer["error"]["message"]["zh-CN"].is_string());
+    assert_eq!(answer["diagnostics"], plan["diagnostics"]);
+    let (_, runs) = console.get("/api/runs").await;
+    assert_eq!(runs, json!([]), "nothing started");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn files_that_are_not_workbooks_are_refused() {
+    let console = Console::start().await;
+    // A zip bomb: refused on its sizes before anything inflates it.
+    let bomb = smtx_plan::crafted::zip_bomb(512, false).expect("crafted");
+    let started = Instant::now();
+    let (status, answer) = console.upload(bomb, "bomb.xlsx").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["error"]["code"], "unreadable_workbook");
+    assert!(answer["error"]["message"]["zh-CN"].is_string());
+
+    for (bytes, name) in [
+        (b"not a workbook at all".to_vec(), "notes.txt"),
+        (
+            smtx_plan::crafted::many_entries(20_000).expect("crafted"),
+            "many.xlsx",
+        ),
+        (
+            smtx_plan::crafted::shared_strings_claim(u64::MAX / 2).expect("crafted"),
+            "claim.xlsx",
+        ),
+    ] {
+        let (status, answer) = console.upload(bytes, name).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {answer}");
+        assert_eq!(answer["error"]["code"], "unreadable_workbook", "{name}");
+    }
+
+    // Over the upload limit: 413.
+    let (status, answer) = console
+        .upload(vec![0u8; smtx_console::MAX_UPLOAD_BYTES + 1], "huge.xlsx")
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    assert_eq!(answer["error"]["code"], "upload_too_large");
+
+    // Nothing of them was kept.
+    let (_, plans) = console.get("/api/plans").await;
+    assert_eq!(plans, json!([]));
+    let kept = std::fs::read_dir(console.running.state().data_dir().join("plans"))
+        .expect("plans dir")
+        .count();
+    assert_eq!(kept, 0);
+}

@@ -1,0 +1,110 @@
+//! A restart: the process dies with a run under way (its runtime is torn
+//! down, nothing gets to record an end); a console started on the same data
+//! directory shows that run `interrupted`, keeps every other run, and
+//! resumes it as a new run from its context.
+
+use std::path::PathBuf;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::Console;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+#[test]
+fn a_run_cut_off_by_a_restart_is_interrupted_kept_and_resumed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data: PathBuf = dir.path().join("data");
+
+    // The first process: one run finished, one sitting in a job wait.
+    let first = runtime();
+    let (plan, done, cut) = first.block_on(async {
+        let console = Console::start_at(data.clone(), None, None).await;
+        let plan = console.template_plan().await;
+        let done = console.rehearse(&plan, json!({ "iso_mib": 0 })).await;
+        assert_eq!(console.wait_end(&done).await["status"], "ok");
+        let cut = console
+            .rehearse(&plan, json!({ "job_ms": 60_000, "iso_mib": 0 }))
+            .await;
+        console
+            .wait_run(&cut, "in a job wait", |run| {
+                run["steps"]
+                    .as_array()
+                    .is_some_and(|steps| steps.iter().any(|s| s["step"] == "login"))
+            })
+            .await;
+        (plan, done, cut)
+    });
+    // Dies: every task dropped where it stands.
+    first.shutdown_background();
+
+    let second = runtime();
+    second.block_on(async {
+        let console = Console::start_at(data.clone(), None, None).await;
+        let (status, run) = console.get(&format!("/api/runs/{cut}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(run["status"], "interrupted", "{run:#}");
+        assert!(
+            run["steps"].as_array().is_some_and(|s| !s.is_empty()),
+            "its steps are kept"
+        );
+        // Its stream ends, saying so.
+        let events = console.events(&cut).await;
+        let end = events.last().expect("events");
+        assert_eq!(end.event, "end");
+        assert_eq!(end.data["status"], "interrupted");
+        // History kept.
+        let (_, old) = console.get(&format!("/api/runs/{done}")).await;
+        assert_eq!(old["status"], "ok");
+        assert!(old["files"].as_array().is_some_and(|f| f.len() >= 4));
+        let (_, runs) = console.get("/api/runs").await;
+        assert_eq!(runs.as_array().map(Vec::len), Some(2));
+        let (_, plans) = console.get("/api/plans").await;
+        assert_eq!(plans[0]["id"], plan.as_str());
+
+        // A finished run is not resumed.
+        let (status, answer) = console
+            .post(&format!("/api/runs/{done}/resume"), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+        assert_eq!(answer["error"]["code"], "not_resumable");
+
+        // Resume: a new run from the cut run's context (fast jobs this time).
+        let (status, answer) = console
+            .post(
+                &format!("/api/runs/{cut}/resume"),
+                json!({ "target": { "rehearsal": { "iso_mib": 0 } } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        let resumed = answer["id"].as_str().expect("id").to_string();
+        assert_ne!(resumed, cut);
+        let run = console.wait_end(&resumed).await;
+        assert_eq!(run["status"], "ok", "{run:#}");
+        assert_eq!(run["from_run"], cut.as_str());
+        // It started from the recorded context: prepare's facts came along.
+        let (_, context) = console
+            .get(&format!("/api/runs/{resumed}/files/context.json"))
+            .await;
+        assert!(context["extra"]["prepare"].is_object(), "{context:#}");
+        // Without a body, the cut run's own stored target (slow jobs): it
+        // starts, and is stopped again.
+        let (status, answer) = console
+            .post(&format!("/api/runs/{cut}/resume"), json!(null))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        let again = answer["id"].as_str().expect("id").to_string();
+        let (status, _) = console
+            .post(&format!("/api/runs/{again}/abort"), json!({}))
+            .await;
+        assert!(status == StatusCode::ACCEPTED || status == StatusCode::CONFLICT);
+        console.wait_end(&again).await;
+        console.running.shutdown().await;
+    });
+}

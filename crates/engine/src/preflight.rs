@@ -1,0 +1,222 @@
+//! Checks made before a run's first call, shared by every front end (the
+//! CLI's `run`, the web console): settings that contradict each other (TLS
+//! off with a CA to verify against), an ISO that was named but is not
+//! there, an earlier run's context (`--from`) that belongs to another
+//! cluster or the other kind of run. Each refusal is a typed message in
+//! both languages; the front end adds where the value came from.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use smtx_i18n::{Lang, Localize, quoted};
+use smtx_plan::Plan;
+
+use crate::{RunContext, Settings};
+
+/// Why a run is refused before it starts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PreflightError {
+    /// TLS verification turned off and a CA named: `insecure` and `ca` say
+    /// where each came from, as the front end spells its sources.
+    #[error(
+        "{insecure} and a CA certificate ({ca}) together: verify against the CA, or verify nothing; drop one of them"
+    )]
+    InsecureWithCa { insecure: String, ca: String },
+    /// An ISO named explicitly (flag, settings file, console settings) that is
+    /// not a file.
+    #[error("{iso}: {reason}")]
+    MissingIso { iso: String, reason: String },
+    /// The earlier run's context does not belong to this run.
+    #[error("{}", why.en())]
+    FromMismatch { why: FromMismatch },
+}
+
+impl Localize for PreflightError {
+    fn localize(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, Lang::En) => self.to_string(),
+            (Self::InsecureWithCa { insecure, ca }, Lang::ZhCn) => format!(
+                "{insecure} 与 CA 证书（{ca}）同时设置：要么用该 CA 校验，要么不校验；请去掉其中之一"
+            ),
+            (Self::MissingIso { iso, reason }, Lang::ZhCn) => {
+                format!("{iso}：无法使用该文件：{}", quoted(lang, reason))
+            }
+            (Self::FromMismatch { why }, Lang::ZhCn) => why.localize(lang),
+        }
+    }
+}
+
+/// Why an earlier run's context (`--from`) does not belong to this run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FromMismatch {
+    OtherCluster { recorded: String, planned: String },
+    OtherHosts { recorded: String, planned: String },
+    RehearsalInLiveRun,
+    LiveInRehearsal,
+}
+
+impl Localize for FromMismatch {
+    fn localize(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Self::OtherCluster { recorded, planned }, Lang::En) => {
+                format!("it is a run of cluster {recorded:?}, the workbook plans {planned:?}")
+            }
+            (Self::OtherCluster { recorded, planned }, Lang::ZhCn) => {
+                format!("它是集群 {recorded} 的运行，规划表中是 {planned}")
+            }
+            (Self::OtherHosts { recorded, planned }, Lang::En) => {
+                format!("its hosts are {recorded}, the workbook's are {planned}")
+            }
+            (Self::OtherHosts { recorded, planned }, Lang::ZhCn) => {
+                format!("它的主机是 {recorded}，规划表中的是 {planned}")
+            }
+            (Self::RehearsalInLiveRun, Lang::En) => {
+                "it is a rehearsal's run (against the simulator), this run is live".into()
+            }
+            (Self::RehearsalInLiveRun, Lang::ZhCn) => {
+                "它是（针对模拟集群的）预演运行，而本次运行针对真实集群".into()
+            }
+            (Self::LiveInRehearsal, Lang::En) => {
+                "it is a live run, this run is a rehearsal (against the simulator)".into()
+            }
+            (Self::LiveInRehearsal, Lang::ZhCn) => {
+                "它是真实集群的运行，而本次运行是（针对模拟集群的）预演".into()
+            }
+        }
+    }
+}
+
+/// Verifying against a CA and verifying nothing cannot both hold: `insecure`
+/// and `ca` are the sources that turned each on (`None`: not set).
+pub fn tls_choice(insecure: Option<&str>, ca: Option<&str>) -> Result<(), PreflightError> {
+    match (insecure, ca) {
+        (Some(insecure), Some(ca)) => Err(PreflightError::InsecureWithCa {
+            insecure: insecure.to_string(),
+            ca: ca.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// An ISO that was named must be a file: a typo must not turn into a run
+/// that skips the upload (or finds another ISO) without a word.
+pub fn vmtools_iso(settings: &Settings) -> Result<(), PreflightError> {
+    let Some(iso) = &settings.vmtools_iso else {
+        return Ok(());
+    };
+    let found = std::fs::metadata(iso).and_then(|meta| {
+        if meta.is_file() {
+            Ok(())
+        } else {
+            Err(std::io::Error::other("not a file"))
+        }
+    });
+    found.map_err(|error| PreflightError::MissingIso {
+        iso: iso.display().to_string(),
+        reason: error.to_string(),
+    })
+}
+
+/// Why an earlier run's context does not belong to this run: another
+/// cluster (name or host addresses), or a rehearsal's context in a live run
+/// (or the reverse). `None` when it fits. Contexts written before these
+/// facts were recorded are checked on what they have (the host scan).
+pub fn from_mismatch(context: &RunContext, plan: &Plan, rehearsal: bool) -> Option<FromMismatch> {
+    let identity = context
+        .extra
+        .prepare
+        .as_ref()
+        .and_then(|prepare| prepare.workbook.as_ref());
+    if let Some(name) = identity.and_then(|identity| identity.cluster_name.as_deref())
+        && name != plan.cluster.name
+    {
+        return Some(FromMismatch::OtherCluster {
+            recorded: name.to_string(),
+            planned: plan.cluster.name.clone(),
+        });
+    }
+    let recorded: Option<BTreeSet<String>> = identity
+        .and_then(|identity| identity.management_ips.as_ref())
+        .map(|ips| ips.iter().cloned().collect())
+        .or_else(|| {
+            context
+                .extra
+                .host_scan
+                .as_ref()
+                .map(|scans| scans.ips().map(str::to_string).collect())
+        });
+    let planned: BTreeSet<String> = plan
+        .hosts
+        .iter()
+        .map(|host| host.management_ip.to_string())
+        .collect();
+    if let Some(recorded) = recorded
+        && recorded != planned
+    {
+        let list = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(", ");
+        return Some(FromMismatch::OtherHosts {
+            recorded: list(&recorded),
+            planned: list(&planned),
+        });
+    }
+    let was_rehearsal = context.config.get("rehearsal").and_then(Value::as_bool);
+    match (was_rehearsal, rehearsal) {
+        (Some(true), false) => Some(FromMismatch::RehearsalInLiveRun),
+        (Some(false), true) => Some(FromMismatch::LiveInRehearsal),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every refusal renders in both languages, the Chinese with no English
+    /// word left but sources, paths and quoted reasons.
+    #[test]
+    fn every_refusal_renders_in_both_languages() {
+        let s = |text: &str| text.to_string();
+        let mut samples = vec![
+            PreflightError::InsecureWithCa {
+                insecure: s("--insecure / SMTX_INSECURE"),
+                ca: s("--ca-cert / SMTX_CA_CERT /srv/ca.pem"),
+            },
+            PreflightError::MissingIso {
+                iso: s("/srv/SMTX_VMTOOLS-3.2.0.iso"),
+                reason: s("No such file or directory (os error 2)"),
+            },
+        ];
+        for why in [
+            FromMismatch::OtherCluster {
+                recorded: s("CN-BJ-01"),
+                planned: s("CN-SH-02"),
+            },
+            FromMismatch::OtherHosts {
+                recorded: s("10.0.20.11"),
+                planned: s("10.0.30.11"),
+            },
+            FromMismatch::RehearsalInLiveRun,
+            FromMismatch::LiveInRehearsal,
+        ] {
+            samples.push(PreflightError::FromMismatch { why });
+        }
+        for sample in samples {
+            let en = sample.localize(Lang::En);
+            let zh = sample.localize(Lang::ZhCn);
+            assert!(!en.is_empty() && en != zh, "{sample:?}");
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{zh}"
+            );
+            let left = smtx_i18n::untranslated_words(&zh);
+            assert!(left.is_empty(), "{zh}: {left:?}");
+        }
+    }
+
+    #[test]
+    fn a_ca_and_insecure_together_are_refused_and_either_alone_is_not() {
+        assert!(tls_choice(Some("a"), Some("b")).is_err());
+        assert!(tls_choice(Some("a"), None).is_ok());
+        assert!(tls_choice(None, Some("b")).is_ok());
+    }
+}
