@@ -23,8 +23,7 @@ use crate::cell::{CellRef, SheetCell};
 use crate::limits::{self, WorkbookLimits};
 use crate::ooxml::{self, Package, SheetData, SheetScan};
 
-/// `主机规划!E19`, the template's `Cluster SN` cell.
-pub const DEFAULT_SERIAL_CELL: &str = "主机规划!E19";
+pub use crate::layout::DEFAULT_SERIAL_CELL;
 
 #[derive(Debug, Clone)]
 pub struct SerialWriteOptions {

@@ -455,10 +455,11 @@ mod tests {
                 name: "serial cell",
                 flags: &["--serial-cell", "主机规划!F19"],
                 file: "[serial]\ncell = \"主机规划!G19\"\n",
-                read: |s| s.serial_cell.clone(),
+                read: |s| s.serial_cell.clone().unwrap_or_default(),
                 from_flag: "主机规划!F19",
                 from_file: "主机规划!G19",
-                default: "主机规划!E19",
+                // The workbook's Cluster SN cell, found when it is read.
+                default: "",
             },
             Case {
                 name: "force serial",

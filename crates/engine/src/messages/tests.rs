@@ -68,7 +68,9 @@ fn prepare_messages() {
         NicsMissing {
             missing: vec![(s("node-01"), s("10.0.20.11"), s("ens225"))],
         },
-        NicsHint,
+        NicsHint {
+            cell: s("虚拟网络!J8"),
+        },
         WouldVerify,
         Deployed,
         NotDeployed,

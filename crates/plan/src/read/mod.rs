@@ -20,7 +20,7 @@ use crate::layout;
 use crate::limits::{self, WorkbookLimits};
 use crate::{
     BmcPlan, BondMode, ClusterPlan, Diagnostic, FisheyeAdmin, HostPlan, InvalidCells, Ipv4Subnet,
-    NetworkArchitecture, NetworkPlan, Plan, Severity, VdsPlan,
+    ListCells, NetworkArchitecture, NetworkPlan, Plan, Severity, VdsPlan,
 };
 use crate::{Problem, VdsRole};
 

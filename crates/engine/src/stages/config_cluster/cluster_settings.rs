@@ -100,7 +100,7 @@ pub(super) async fn settings_step(run: &mut StageRun<'_>) -> bool {
         Step::SetDns,
         &dns,
         SettingsMsg::NoDns {
-            cells: "集群管理信息!E25:E26".to_string(),
+            cells: plan.dns_cells.named(),
         },
         client.set_dns(&plan.dns_servers),
     )
@@ -110,7 +110,7 @@ pub(super) async fn settings_step(run: &mut StageRun<'_>) -> bool {
         Step::SetNtp,
         &plan.ntp_servers,
         SettingsMsg::NoNtp {
-            cells: "集群管理信息!E22:E24".to_string(),
+            cells: plan.ntp_cells.named(),
         },
         client.set_ntp(&plan.ntp_servers),
     )
