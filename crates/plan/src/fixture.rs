@@ -70,6 +70,35 @@ pub struct HostSpec {
     pub storage_ip: String,
 }
 
+impl HostSpec {
+    /// A row with nothing typed in (not a host).
+    pub fn blank() -> Self {
+        Self {
+            bmc_ip: String::new(),
+            bmc_user: String::new(),
+            bmc_password: String::new(),
+            hostname: String::new(),
+            management_ip: String::new(),
+            ssh_user: String::new(),
+            ssh_password: String::new(),
+            root_password: String::new(),
+            storage_ip: String::new(),
+        }
+    }
+}
+
+impl NetworkSpec {
+    /// A row with nothing typed in (not a network).
+    pub fn blank() -> Self {
+        Self {
+            name: String::new(),
+            vlan_id: FixtureCell::Empty,
+            subnet: String::new(),
+            gateway: String::new(),
+        }
+    }
+}
+
 /// One cell's content.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FixtureCell {
@@ -184,6 +213,29 @@ impl WorkbookSpec {
             business_vds: None,
             ..Self::example(hosts)
         }
+    }
+
+    /// [`example`](Self::example) with its values away from the template's
+    /// positions, as a site leaves a copy: two host rows inserted above the
+    /// cluster row (so it is row 21), hosts on rows 3, 4 and 20, the one
+    /// business network (VLAN-1120, ID 1124) on row 12, DNS only in its
+    /// second cell (E26), NTP only in its third (E24).
+    pub fn example_moved() -> Self {
+        let mut spec = Self::example(3);
+        let third = spec.hosts.pop();
+        spec.hosts
+            .resize_with(layout::hosts::MAX_HOSTS + 1, HostSpec::blank);
+        spec.hosts.extend(third);
+        let network = spec.business_networks.drain(..).next();
+        spec.business_networks = (0..4).map(|_| NetworkSpec::blank()).collect();
+        spec.business_networks
+            .extend(network.map(|network| NetworkSpec {
+                vlan_id: FixtureCell::Number(1124.0),
+                ..network
+            }));
+        spec.dns_servers = vec![String::new(), "10.0.0.1".to_string()];
+        spec.ntp_servers = vec![String::new(), String::new(), "10.0.0.2".to_string()];
+        spec
     }
 
     /// Adds an override (`sheet!cell`), for chaining in tests.

@@ -43,7 +43,8 @@ impl Localize for SerialWriteError {
                 format!("序列号 {serial:?} 无法写入：{}", quoted(lang, reason))
             }
             (Self::BadCell { cell }, ZhCn) => {
-                format!("{cell:?} 不是 工作表!单元格 形式的位置（例如 主机规划!E19）")
+                let example = crate::layout::DEFAULT_SERIAL_CELL;
+                format!("{cell:?} 不是 工作表!单元格 形式的位置（例如 {example}）")
             }
             (Self::Unreadable { path, reason }, ZhCn) => {
                 format!("{}：无法读取：{}", path.display(), quoted(lang, reason))

@@ -60,7 +60,7 @@ pub enum SerialWriteError {
     Failed { path: PathBuf, reason: String },
     #[error("serial {serial:?} cannot be written: {reason}")]
     InvalidSerial { serial: String, reason: String },
-    #[error("{cell:?} is not a sheet!cell location (e.g. 主机规划!E19)")]
+    #[error("{cell:?} is not a sheet!cell location (e.g. {DEFAULT_SERIAL_CELL})")]
     BadCell { cell: String },
     #[error("{path}: {reason}")]
     Unreadable { path: PathBuf, reason: String },

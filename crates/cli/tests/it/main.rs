@@ -1,5 +1,6 @@
 //! CLI integration tests: the `smtx-deploy` binary as a user runs it.
 
+mod cells;
 mod durability;
 mod fleet;
 mod hints;

@@ -124,7 +124,9 @@ fn settings_messages() {
             value: s("10.0.20.10"),
             job: None,
         },
-        SettingHint,
+        SettingHint {
+            cells: s("集群管理信息!E25"),
+        },
         VipTaken {
             vip: s("10.0.20.10"),
             answering: vec![
