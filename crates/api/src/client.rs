@@ -450,7 +450,7 @@ impl ApiClient {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::Decode {
                 action: "POST /api/v3/sessions".to_string(),
-                reason: "no token in the session answer".to_string(),
+                reason: crate::DecodeReason::NoToken,
             })?;
         Ok(Secret::new(token))
     }

@@ -4,8 +4,10 @@
 //! elsewhere (a server's message, an operating-system error) stays as it
 //! came, marked as quoted.
 
-use smtx_api::ApiError;
 use smtx_api::ssh::{CHPASSWD_COMMAND, SshError, SshPhase};
+use smtx_api::{
+    ApiError, CallUrl, DecodeReason, TlsKind, TlsReason, TransportKind, TransportReason,
+};
 use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, Text, quoted};
 
 use crate::EngineError;
@@ -52,6 +54,51 @@ pub fn api_error(error: &ApiError) -> Text {
     }
 }
 
+/// `https://10.0.20.11/…（经 127.0.0.1:4443）`.
+fn call_url_zh(url: &CallUrl) -> String {
+    match &url.sent_to {
+        Some(real) => format!("{}（经 {real}）", url.url),
+        None => url.url.clone(),
+    }
+}
+
+/// Why a connection failed, in Chinese; only a cause the client did not
+/// recognise stays in its own words.
+fn transport_reason_zh(reason: &TransportReason) -> String {
+    match reason.kind {
+        TransportKind::Refused => "连接被拒绝（该地址上没有服务在监听）".into(),
+        TransportKind::Reset => "连接被对方重置".into(),
+        TransportKind::Unreachable => "网络不可达".into(),
+        TransportKind::NameNotResolved => "无法解析该名称".into(),
+        TransportKind::Closed => "应答完成前连接已关闭".into(),
+        TransportKind::Other => quoted(ZhCn, &reason.cause),
+    }
+}
+
+fn tls_reason_zh(reason: &TlsReason) -> String {
+    match reason.kind {
+        TlsKind::UnknownIssuer => "证书的签发者不受信任".into(),
+        TlsKind::NotValidForName => "证书不包含该地址".into(),
+        TlsKind::Expired => "证书已过期或尚未生效".into(),
+        TlsKind::Other => quoted(ZhCn, &reason.cause),
+    }
+}
+
+fn decode_reason_zh(reason: &DecodeReason) -> String {
+    match reason {
+        DecodeReason::TooLarge { mib } => format!("应答超过 {mib} MiB"),
+        DecodeReason::NotJson { status } => format!("HTTP {status} 的应答正文不是 JSON"),
+        DecodeReason::MissingData { key } => format!("应答中没有 data.{key}"),
+        DecodeReason::NoToken => "会话应答中没有令牌".into(),
+        DecodeReason::NoHostUuid => "扫描结果中没有 host_uuid".into(),
+        DecodeReason::NoUuidOrJob => "应答中既没有 `uuid` 也没有 `job_id`".into(),
+        DecodeReason::NoJobState => "应答中没有任务状态".into(),
+        DecodeReason::BadChunkSize => "data.chunk_size 不是整数字节数".into(),
+        DecodeReason::BadChunkList => "data.to_upload 不是分块编号列表".into(),
+        DecodeReason::Shape { cause } => format!("结构不符：{}", quoted(ZhCn, cause)),
+    }
+}
+
 fn api_error_zh(error: &ApiError) -> String {
     let q = |text: &str| quoted(ZhCn, text);
     match error {
@@ -59,20 +106,25 @@ fn api_error_zh(error: &ApiError) -> String {
             action,
             url,
             reason,
-        } => format!("{action}：无法连接 {url}：{}", q(reason)),
+        } => format!(
+            "{action}：无法连接 {}：{}",
+            call_url_zh(url),
+            transport_reason_zh(reason)
+        ),
         ApiError::Tls {
             action,
             url,
             reason,
         } => format!(
-            "{action}：不信任 {url} 的 TLS 证书（{}）；用 --ca-cert FILE 信任集群的 CA，或用 --insecure 跳过校验",
-            q(reason)
+            "{action}：不信任 {} 的 TLS 证书（{}）；用 --ca-cert FILE 信任集群的 CA，或用 --insecure 跳过校验",
+            call_url_zh(url),
+            tls_reason_zh(reason)
         ),
         ApiError::Timeout {
             action,
             url,
             seconds,
-        } => format!("{action}：{url} 在 {seconds:.1}s 内没有应答"),
+        } => format!("{action}：{} 在 {seconds:.1}s 内没有应答", call_url_zh(url)),
         ApiError::Api {
             action,
             status,
@@ -90,7 +142,7 @@ fn api_error_zh(error: &ApiError) -> String {
             format!("{action}：HTTP {status}{ec}{msg}")
         }
         ApiError::Decode { action, reason } => {
-            format!("{action}：应答不符合接口文档：{}", q(reason))
+            format!("{action}：应答不符合接口文档：{}", decode_reason_zh(reason))
         }
         ApiError::Unauthorized { action, status } => format!(
             "{action}：未获授权（HTTP {status}）；请检查 Fisheye 管理员密码或配置的 api.token"

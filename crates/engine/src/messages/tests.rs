@@ -6,8 +6,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use smtx_api::ApiError;
 use smtx_api::ssh::{SshError, SshPhase};
+use smtx_api::{
+    ApiError, CallUrl, DecodeReason, TlsKind, TlsReason, TransportKind, TransportReason,
+};
 use smtx_i18n::{Lang, Localize, Text, catalog_problems};
 
 use super::settings::VipAnswer;
@@ -440,18 +442,11 @@ fn unnamed(_: &Text) -> &'static str {
 #[test]
 fn api_errors() {
     let action = || s("PUT /api/v2/settings/vip");
-    let url = || s("https://10.0.20.11/api/v2/settings/vip");
-    let errors = [
-        ApiError::Transport {
-            action: action(),
-            url: url(),
-            reason: s("connection refused"),
-        },
-        ApiError::Tls {
-            action: action(),
-            url: url(),
-            reason: s("invalid peer certificate: UnknownIssuer"),
-        },
+    let url = || CallUrl {
+        url: s("https://10.0.20.11/api/v2/settings/vip"),
+        sent_to: Some(s("127.0.0.1:4443")),
+    };
+    let mut errors = vec![
         ApiError::Timeout {
             action: action(),
             url: url(),
@@ -462,10 +457,6 @@ fn api_errors() {
             status: 409,
             ec: Some(s("EVIP_IN_USE")),
             msg: Some(s("the address is in use")),
-        },
-        ApiError::Decode {
-            action: action(),
-            reason: s("missing field `data`"),
         },
         ApiError::Unauthorized {
             action: action(),
@@ -494,6 +485,88 @@ fn api_errors() {
         },
         ApiError::Cancelled { action: action() },
     ];
+    // Every kind of reason the client recognises, from the words it reads
+    // them in, and one it does not.
+    for (cause, kind) in [
+        ("Connection refused (os error 111)", TransportKind::Refused),
+        (
+            "Connection reset by peer (os error 104)",
+            TransportKind::Reset,
+        ),
+        (
+            "No route to host (os error 113)",
+            TransportKind::Unreachable,
+        ),
+        (
+            "dns error: failed to lookup address",
+            TransportKind::NameNotResolved,
+        ),
+        (
+            "connection closed before message completed",
+            TransportKind::Closed,
+        ),
+        ("Broken pipe (os error 32)", TransportKind::Other),
+    ] {
+        let reason = TransportReason::from_cause(cause);
+        assert_eq!(reason.kind, kind, "{cause}");
+        errors.push(ApiError::Transport {
+            action: action(),
+            url: url(),
+            reason,
+        });
+    }
+    for (cause, kind) in [
+        (
+            "invalid peer certificate: UnknownIssuer",
+            TlsKind::UnknownIssuer,
+        ),
+        (
+            "invalid peer certificate: NotValidForName",
+            TlsKind::NotValidForName,
+        ),
+        ("invalid peer certificate: Expired", TlsKind::Expired),
+        ("received fatal alert: HandshakeFailure", TlsKind::Other),
+    ] {
+        let reason = TlsReason::from_cause(cause);
+        assert_eq!(reason.kind, kind, "{cause}");
+        errors.push(ApiError::Tls {
+            action: action(),
+            url: url(),
+            reason,
+        });
+    }
+    for reason in [
+        DecodeReason::TooLarge { mib: 16 },
+        DecodeReason::NotJson { status: 200 },
+        DecodeReason::MissingData { key: s("serial") },
+        DecodeReason::NoToken,
+        DecodeReason::NoHostUuid,
+        DecodeReason::NoUuidOrJob,
+        DecodeReason::NoJobState,
+        DecodeReason::BadChunkSize,
+        DecodeReason::BadChunkList,
+        DecodeReason::Shape {
+            cause: s("missing field `data`"),
+        },
+    ] {
+        // Every reason once: this match stops compiling when one is added.
+        match &reason {
+            DecodeReason::TooLarge { .. }
+            | DecodeReason::NotJson { .. }
+            | DecodeReason::MissingData { .. }
+            | DecodeReason::NoToken
+            | DecodeReason::NoHostUuid
+            | DecodeReason::NoUuidOrJob
+            | DecodeReason::NoJobState
+            | DecodeReason::BadChunkSize
+            | DecodeReason::BadChunkList
+            | DecodeReason::Shape { .. } => {}
+        }
+        errors.push(ApiError::Decode {
+            action: action(),
+            reason,
+        });
+    }
     for error in &errors {
         // Every variant once: this match stops compiling when one is added.
         match error {
@@ -515,6 +588,24 @@ fn api_errors() {
     assert_whole(&[], &samples, unnamed);
     for (error, text) in errors.iter().zip(&samples) {
         assert_eq!(text.en, error.to_string(), "English is the error's own");
+        // What the client recognised is said in Chinese, not quoted; the
+        // override's target reads as Chinese too.
+        let recognised = match error {
+            ApiError::Transport { reason, .. } => reason.kind != TransportKind::Other,
+            ApiError::Tls { reason, .. } => reason.kind != TlsKind::Other,
+            ApiError::Decode { reason, .. } => !matches!(reason, DecodeReason::Shape { .. }),
+            _ => false,
+        };
+        if recognised {
+            assert!(!text.zh_cn.contains('「'), "{}", text.zh_cn);
+        }
+        if matches!(error, ApiError::Timeout { .. } | ApiError::Transport { .. }) {
+            assert!(
+                text.zh_cn.contains("（经 127.0.0.1:4443）"),
+                "{}",
+                text.zh_cn
+            );
+        }
     }
 }
 
