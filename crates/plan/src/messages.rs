@@ -7,7 +7,7 @@
 
 use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, quoted};
 
-use crate::{PlanError, SerialWriteError};
+use crate::{Found, Limit, LimitExceeded, PlanError, SerialWriteError, Subject, WorkbookLimits};
 
 impl Localize for PlanError {
     fn localize(&self, lang: Lang) -> String {
@@ -15,6 +15,9 @@ impl Localize for PlanError {
             (_, En) => self.to_string(),
             (Self::Unreadable { file, reason }, ZhCn) => {
                 format!("{file}：无法读取：{}", quoted(lang, reason))
+            }
+            (Self::OverLimit { file, limit }, ZhCn) => {
+                format!("{file}：{}", limit.localize(lang))
             }
             (
                 Self::MissingSheet {
@@ -25,6 +28,76 @@ impl Localize for PlanError {
                 ZhCn,
             ) => format!(
                 "{file}：缺少工作表 {sheet:?}（现有工作表：{present}）；这是 SmartX 规划设计表的副本吗？"
+            ),
+        }
+    }
+}
+
+/// `16 MiB`, `312 字节`.
+fn size_zh(count: u64) -> String {
+    let text = crate::limits::size_text(count);
+    match text.strip_suffix(" bytes") {
+        Some(number) => format!("{number} 字节"),
+        None => text,
+    }
+}
+
+impl Localize for Found {
+    fn localize(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, En) => self.to_string(),
+            (Self::Size(size), ZhCn) => format!("大小为 {}", size_zh(*size)),
+            (Self::OverSize(size), ZhCn) => format!("超过 {}", size_zh(*size)),
+            (Self::Entries(count), ZhCn) => format!("含 {count} 个压缩包条目"),
+            (Self::ClaimedEntries(count), ZhCn) => format!("声称含 {count} 个压缩包条目"),
+            (Self::DeclaredInflated(size), ZhCn) => {
+                format!("声明解压后为 {}", size_zh(*size))
+            }
+            (Self::InflatesPast(size), ZhCn) => format!("解压后超过 {}", size_zh(*size)),
+            (Self::TotalPast(size), ZhCn) => format!("使解压总量超过 {}", size_zh(*size)),
+            (Self::AnnouncedStrings(count), ZhCn) => format!("声明有 {count} 个共享字符串"),
+            (Self::MoreStrings(count), ZhCn) => format!("含超过 {count} 个共享字符串"),
+            (Self::CellSpan { from, to, area }, ZhCn) => {
+                format!("的单元格从 {from} 到 {to}（该范围共 {area} 个单元格）")
+            }
+            (Self::MoreCells(count), ZhCn) => format!("含超过 {count} 个单元格"),
+            (Self::MoreFormulas(count), ZhCn) => format!("含超过 {count} 个公式"),
+        }
+    }
+}
+
+impl Localize for Subject {
+    fn localize(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, En) => self.to_string(),
+            (Self::Workbook, ZhCn) => "规划表".into(),
+            (Self::Entry(entry), ZhCn) => format!("条目 {entry}"),
+            (Self::Sheet(sheet), ZhCn) => format!("工作表 {sheet}"),
+        }
+    }
+}
+
+/// The limit and its value: `文件大小上限 16 MiB`.
+fn limit_zh(limit: Limit, limits: &WorkbookLimits) -> String {
+    match limit {
+        Limit::FileSize => format!("文件大小上限 {}", size_zh(limits.max_file_bytes)),
+        Limit::EntryCount => format!("条目数上限 {}", limits.max_entries),
+        Limit::EntrySize => format!("单个条目大小上限 {}", size_zh(limits.max_entry_bytes)),
+        Limit::TotalSize => format!("解压总量上限 {}", size_zh(limits.max_total_bytes)),
+        Limit::SheetCells => format!("工作表单元格数上限 {}", limits.max_sheet_cells),
+        Limit::SharedStrings => format!("共享字符串数上限 {}", limits.max_shared_strings),
+    }
+}
+
+impl Localize for LimitExceeded {
+    fn localize(&self, lang: Lang) -> String {
+        match lang {
+            En => self.to_string(),
+            ZhCn => format!(
+                "{}{}，超出{}；规划设计表远小于此",
+                self.subject.localize(lang),
+                self.found.localize(lang),
+                limit_zh(self.limit, &self.limits)
             ),
         }
     }

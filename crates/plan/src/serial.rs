@@ -123,7 +123,7 @@ pub fn write_serial(
     let package = Package::parse(&workbook, &rels).map_err(unreadable)?;
     let sheet_entry = sheet_entry(&package, &target.sheet, path)?;
     let xml = entry_text(&mut archive, &sheet_entry, &limits).map_err(unreadable)?;
-    let location = format!("{sheet_entry} (sheet {})", target.sheet);
+    let location = target.sheet.clone();
     let scan = ooxml::scan_sheet(&xml, target.cell, &limits, &location).map_err(unreadable)?;
     let previous = cell_content(&scan, &package, &mut archive, &limits).map_err(unreadable)?;
     let previous_text = match previous {
