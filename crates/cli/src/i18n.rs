@@ -5,6 +5,7 @@ use smtx_engine::{StepCounts, StepStatus};
 use smtx_i18n::quoted;
 
 mod plan;
+mod settings;
 mod sim;
 
 pub use plan::PlanMsg;

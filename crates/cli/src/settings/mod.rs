@@ -8,7 +8,7 @@
 //! pair, `--x` / `--no-x`, the last one given winning, so a file's `true`
 //! can be turned off for one run.
 
-mod file;
+pub(crate) mod file;
 
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
@@ -19,7 +19,7 @@ use smtx_engine::{Combine, Settings, SettingsLayer};
 use smtx_secret::Secret;
 
 use crate::commands::BadInput;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Localize};
 pub use file::FileSettings;
 
 /// Flags shared by the commands that talk to a cluster.
@@ -243,7 +243,9 @@ pub fn resolve(
 ) -> anyhow::Result<Settings> {
     let flags = flag_layer(connection, run)?;
     let file = match &connection.config {
-        Some(path) => FileSettings::load(path)?.into_layer()?,
+        Some(path) => FileSettings::load(path)
+            .map_err(|error| BadInput(error.localize(lang)))?
+            .into_layer()?,
         None => SettingsLayer::default(),
     };
     let config_name = connection
