@@ -96,6 +96,8 @@ pub enum TlsKind {
     NotValidForName,
     /// Expired, or not valid yet.
     Expired,
+    /// Signed, but not by a CA we trust (another CA of the same name).
+    BadSignature,
     /// Anything else (a handshake failure, a protocol mismatch).
     Other,
 }
@@ -117,6 +119,8 @@ impl TlsReason {
             TlsKind::NotValidForName
         } else if lower.contains("expired") || lower.contains("notvalidyet") {
             TlsKind::Expired
+        } else if lower.contains("badsignature") || lower.contains("bad signature") {
+            TlsKind::BadSignature
         } else {
             TlsKind::Other
         };

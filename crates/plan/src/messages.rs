@@ -93,12 +93,21 @@ impl Localize for LimitExceeded {
     fn localize(&self, lang: Lang) -> String {
         match lang {
             En => self.to_string(),
-            ZhCn => format!(
-                "{}{}，超出{}；规划设计表远小于此",
-                self.subject.localize(lang),
-                self.found.localize(lang),
-                limit_zh(self.limit, &self.limits)
-            ),
+            ZhCn => {
+                // A name that ends in a path or a sheet's name needs a space
+                // before the Chinese that follows it.
+                let gap = if self.subject == Subject::Workbook {
+                    ""
+                } else {
+                    " "
+                };
+                format!(
+                    "{}{gap}{}，超出{}；规划设计表远小于此",
+                    self.subject.localize(lang),
+                    self.found.localize(lang),
+                    limit_zh(self.limit, &self.limits)
+                )
+            }
         }
     }
 }

@@ -80,6 +80,7 @@ fn tls_reason_zh(reason: &TlsReason) -> String {
         TlsKind::UnknownIssuer => "证书的签发者不受信任".into(),
         TlsKind::NotValidForName => "证书不包含该地址".into(),
         TlsKind::Expired => "证书已过期或尚未生效".into(),
+        TlsKind::BadSignature => "证书的签名无法用所信任的 CA 验证".into(),
         TlsKind::Other => quoted(ZhCn, &reason.cause),
     }
 }

@@ -525,6 +525,10 @@ fn api_errors() {
             TlsKind::NotValidForName,
         ),
         ("invalid peer certificate: Expired", TlsKind::Expired),
+        (
+            "invalid peer certificate: BadSignature",
+            TlsKind::BadSignature,
+        ),
         ("received fatal alert: HandshakeFailure", TlsKind::Other),
     ] {
         let reason = TlsReason::from_cause(cause);
