@@ -78,18 +78,27 @@ pub enum Limit {
 }
 
 impl Limit {
-    /// `file size limit of 16 MiB`.
-    pub fn describe(self, limits: &WorkbookLimits) -> String {
+    /// This bound's value in `limits`.
+    pub fn value(self, limits: &WorkbookLimits) -> u64 {
         match self {
-            Self::FileSize => format!("file size limit of {}", size_text(limits.max_file_bytes)),
-            Self::EntryCount => format!("entry count limit of {}", limits.max_entries),
-            Self::EntrySize => format!("entry size limit of {}", size_text(limits.max_entry_bytes)),
-            Self::TotalSize => format!(
-                "total inflated size limit of {}",
-                size_text(limits.max_total_bytes)
-            ),
-            Self::SheetCells => format!("sheet size limit of {} cells", limits.max_sheet_cells),
-            Self::SharedStrings => format!("shared-string limit of {}", limits.max_shared_strings),
+            Self::FileSize => limits.max_file_bytes,
+            Self::EntryCount => limits.max_entries,
+            Self::EntrySize => limits.max_entry_bytes,
+            Self::TotalSize => limits.max_total_bytes,
+            Self::SheetCells => limits.max_sheet_cells,
+            Self::SharedStrings => limits.max_shared_strings,
+        }
+    }
+
+    /// `file size limit of 16 MiB`, for a bound of `max`.
+    pub fn describe(self, max: u64) -> String {
+        match self {
+            Self::FileSize => format!("file size limit of {}", size_text(max)),
+            Self::EntryCount => format!("entry count limit of {max}"),
+            Self::EntrySize => format!("entry size limit of {}", size_text(max)),
+            Self::TotalSize => format!("total inflated size limit of {}", size_text(max)),
+            Self::SheetCells => format!("sheet size limit of {max} cells"),
+            Self::SharedStrings => format!("shared-string limit of {max}"),
         }
     }
 }
@@ -172,13 +181,13 @@ impl fmt::Display for Subject {
 /// its parts are typed so that it can be said in either language
 /// (`smtx_i18n::Localize`, in `messages.rs`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{subject} {found}, over the {}; a planning workbook is far smaller", limit.describe(limits))]
+#[error("{subject} {found}, over the {}; a planning workbook is far smaller", limit.describe(*max))]
 pub struct LimitExceeded {
     pub limit: Limit,
     pub subject: Subject,
     pub found: Found,
-    /// The bounds in force, for the limit's value.
-    pub limits: WorkbookLimits,
+    /// The limit's value in force.
+    pub max: u64,
 }
 
 impl LimitExceeded {
@@ -187,7 +196,7 @@ impl LimitExceeded {
             limit,
             subject,
             found,
-            limits: *limits,
+            max: limit.value(limits),
         }
     }
 

@@ -7,7 +7,7 @@
 
 use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, quoted};
 
-use crate::{Found, Limit, LimitExceeded, PlanError, SerialWriteError, Subject, WorkbookLimits};
+use crate::{Found, Limit, LimitExceeded, PlanError, SerialWriteError, Subject};
 
 impl Localize for PlanError {
     fn localize(&self, lang: Lang) -> String {
@@ -78,14 +78,14 @@ impl Localize for Subject {
 }
 
 /// The limit and its value: `文件大小上限 16 MiB`.
-fn limit_zh(limit: Limit, limits: &WorkbookLimits) -> String {
+fn limit_zh(limit: Limit, max: u64) -> String {
     match limit {
-        Limit::FileSize => format!("文件大小上限 {}", size_zh(limits.max_file_bytes)),
-        Limit::EntryCount => format!("条目数上限 {}", limits.max_entries),
-        Limit::EntrySize => format!("单个条目大小上限 {}", size_zh(limits.max_entry_bytes)),
-        Limit::TotalSize => format!("解压总量上限 {}", size_zh(limits.max_total_bytes)),
-        Limit::SheetCells => format!("工作表单元格数上限 {}", limits.max_sheet_cells),
-        Limit::SharedStrings => format!("共享字符串数上限 {}", limits.max_shared_strings),
+        Limit::FileSize => format!("文件大小上限 {}", size_zh(max)),
+        Limit::EntryCount => format!("条目数上限 {max}"),
+        Limit::EntrySize => format!("单个条目大小上限 {}", size_zh(max)),
+        Limit::TotalSize => format!("解压总量上限 {}", size_zh(max)),
+        Limit::SheetCells => format!("工作表单元格数上限 {max}"),
+        Limit::SharedStrings => format!("共享字符串数上限 {max}"),
     }
 }
 
@@ -105,7 +105,7 @@ impl Localize for LimitExceeded {
                     "{}{gap}{}，超出{}；规划设计表远小于此",
                     self.subject.localize(lang),
                     self.found.localize(lang),
-                    limit_zh(self.limit, &self.limits)
+                    limit_zh(self.limit, self.max)
                 )
             }
         }

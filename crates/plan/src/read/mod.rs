@@ -69,7 +69,7 @@ pub enum PlanError {
     #[error("{file}: {limit}")]
     OverLimit {
         file: String,
-        limit: crate::LimitExceeded,
+        limit: Box<crate::LimitExceeded>,
     },
     #[error(
         "{file}: sheet {sheet:?} is missing (sheets present: {present}); \
@@ -185,7 +185,7 @@ fn load_sheets(
     limits::check_package(bytes, limits).map_err(|error| match error {
         limits::PackageError::Limit(limit) => PlanError::OverLimit {
             file: file.to_string(),
-            limit,
+            limit: Box::new(limit),
         },
         limits::PackageError::Damaged(reason) => unreadable(file, reason),
     })?;
@@ -233,7 +233,7 @@ fn read_with_calamine(
             limits::read_sheet(&mut workbook, name, name, limits).map_err(|error| match error {
                 limits::SheetError::Limit(limit) => PlanError::OverLimit {
                     file: file.to_string(),
-                    limit,
+                    limit: Box::new(limit),
                 },
                 limits::SheetError::Xlsx(error) => {
                     unreadable(file, format!("sheet {name:?} cannot be read: {error}"))

@@ -133,7 +133,11 @@ fn read_and_write_errors_render_in_both_languages() {
         },
         PlanError::OverLimit {
             file: s("w.xlsx"),
-            limit: limit_sample(Limit::EntryCount, Subject::Workbook, Found::Entries(4_000)),
+            limit: Box::new(limit_sample(
+                Limit::EntryCount,
+                Subject::Workbook,
+                Found::Entries(4_000),
+            )),
         },
     ] {
         match &error {
@@ -196,7 +200,7 @@ fn limit_sample(limit: Limit, subject: Subject, found: Found) -> LimitExceeded {
         limit,
         subject,
         found,
-        limits: WorkbookLimits::DEFAULT,
+        max: limit.value(&WorkbookLimits::DEFAULT),
     }
 }
 
