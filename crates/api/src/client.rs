@@ -17,10 +17,10 @@ use serde_json::Value;
 use smtx_secret::Secret;
 use tokio_util::sync::CancellationToken;
 
-use crate::ApiError;
 use crate::dry_run::PlannedCall;
 use crate::endpoint::Endpoint;
 use crate::tls::{self, Alpn, TlsSetup};
+use crate::{ApiError, ConfigReason};
 
 /// The token every host accepts before deployment (captured, and shipped by
 /// the original client as its default).
@@ -203,9 +203,11 @@ impl ApiClient {
                 .user_agent(concat!("smtx-deploy/", env!("CARGO_PKG_VERSION")))
         };
         let build = |builder: reqwest::ClientBuilder| {
-            builder
-                .build()
-                .map_err(|e| ApiError::Config(format!("cannot build the HTTP client: {e}")))
+            builder.build().map_err(|e| {
+                ApiError::Config(ConfigReason::BuildClient {
+                    cause: e.to_string(),
+                })
+            })
         };
         let http = build(builder(tls.client_config(None, Alpn::Any)?))?;
         let mut overrides = HashMap::new();
@@ -344,10 +346,12 @@ impl ApiClient {
         path: &str,
         query: &[(&'static str, String)],
     ) -> Result<Url, ApiError> {
-        let mut url = self
-            .base
-            .join(path)
-            .map_err(|e| ApiError::Config(format!("bad path {path}: {e}")))?;
+        let mut url = self.base.join(path).map_err(|e| {
+            ApiError::Config(ConfigReason::BadPath {
+                path: path.to_string(),
+                cause: e.to_string(),
+            })
+        })?;
         if !query.is_empty() {
             url.query_pairs_mut()
                 .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
@@ -381,11 +385,17 @@ impl ApiClient {
             None => host.clone(),
         };
         if host.parse::<std::net::IpAddr>().is_ok() {
-            url.set_ip_host(route.target.ip())
-                .map_err(|()| ApiError::Config(format!("cannot override {host}")))?;
+            url.set_ip_host(route.target.ip()).map_err(|()| {
+                ApiError::Config(ConfigReason::CannotOverride {
+                    host: host.to_string(),
+                })
+            })?;
         }
-        url.set_port(Some(route.target.port()))
-            .map_err(|()| ApiError::Config(format!("cannot override the port of {host}")))?;
+        url.set_port(Some(route.target.port())).map_err(|()| {
+            ApiError::Config(ConfigReason::CannotOverridePort {
+                host: host.to_string(),
+            })
+        })?;
         Ok(Routed {
             url,
             host_header: Some(host_header),
@@ -457,12 +467,15 @@ impl ApiClient {
 }
 
 fn parse_base(base_url: &str) -> Result<Url, ApiError> {
-    let url = Url::parse(base_url)
-        .map_err(|e| ApiError::Config(format!("API base URL {base_url:?}: {e}")))?;
+    let bad = |cause: Option<String>| {
+        ApiError::Config(ConfigReason::BadBaseUrl {
+            url: base_url.to_string(),
+            cause,
+        })
+    };
+    let url = Url::parse(base_url).map_err(|e| bad(Some(e.to_string())))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(ApiError::Config(format!(
-            "API base URL {base_url:?}: expected http(s)://HOST[:PORT]"
-        )));
+        return Err(bad(None));
     }
     Ok(url)
 }

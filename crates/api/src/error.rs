@@ -134,6 +134,95 @@ impl fmt::Display for TlsReason {
     }
 }
 
+/// What is wrong with the client's configuration (or a request it was
+/// handed), as the client says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigReason {
+    /// The HTTP library refused the settings (its words).
+    BuildClient {
+        cause: String,
+    },
+    BadPath {
+        path: String,
+        cause: String,
+    },
+    CannotOverride {
+        host: String,
+    },
+    CannotOverridePort {
+        host: String,
+    },
+    /// The API base URL does not parse (`cause`) or is not http(s)://HOST.
+    BadBaseUrl {
+        url: String,
+        cause: Option<String>,
+    },
+    /// `insecure` and a CA certificate together.
+    InsecureWithCa,
+    TlsSettings {
+        cause: String,
+    },
+    TlsVersions {
+        cause: String,
+    },
+    /// The CA file is not PEM.
+    CaNotPem {
+        cause: String,
+    },
+    /// A certificate of the CA file was refused.
+    CaRefused {
+        cause: String,
+    },
+    /// The CA file holds no certificate.
+    CaEmpty,
+    /// An address that cannot be a certificate's name.
+    NotAServerName {
+        host: String,
+        cause: String,
+    },
+    /// A file part planned without its bytes (a bug of the caller).
+    NoBytes {
+        action: String,
+    },
+    ContentType {
+        action: String,
+        cause: String,
+    },
+}
+
+impl fmt::Display for ConfigReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BuildClient { cause } => write!(f, "cannot build the HTTP client: {cause}"),
+            Self::BadPath { path, cause } => write!(f, "bad path {path}: {cause}"),
+            Self::CannotOverride { host } => write!(f, "cannot override {host}"),
+            Self::CannotOverridePort { host } => write!(f, "cannot override the port of {host}"),
+            Self::BadBaseUrl {
+                url,
+                cause: Some(cause),
+            } => write!(f, "API base URL {url:?}: {cause}"),
+            Self::BadBaseUrl { url, cause: None } => {
+                write!(f, "API base URL {url:?}: expected http(s)://HOST[:PORT]")
+            }
+            Self::InsecureWithCa => f.write_str(
+                "a CA certificate and insecure together: either verify against the CA or verify nothing",
+            ),
+            Self::TlsSettings { cause } => write!(f, "TLS verification settings: {cause}"),
+            Self::TlsVersions { cause } => write!(f, "TLS versions: {cause}"),
+            Self::CaNotPem { cause } => write!(f, "CA certificate: not a PEM bundle: {cause}"),
+            Self::CaRefused { cause } => write!(f, "CA certificate: {cause}"),
+            Self::CaEmpty => f.write_str("CA certificate: no certificate in the PEM file"),
+            Self::NotAServerName { host, cause } => {
+                write!(f, "{host:?} cannot be checked in a certificate: {cause}")
+            }
+            Self::NoBytes { action } => {
+                write!(f, "{action}: a planned file part has no bytes to send")
+            }
+            Self::ContentType { action, cause } => write!(f, "{action}: content type: {cause}"),
+        }
+    }
+}
+
 /// What was wrong with an answer (or with a request body being encoded).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeReason {
@@ -239,7 +328,7 @@ pub enum ApiError {
     },
     /// Bad client configuration (URL, CA file, override).
     #[error("{0}")]
-    Config(String),
+    Config(ConfigReason),
     /// The SVT upload of `file` failed for good (after retries and the
     /// volume recreation); `chunk` is the chunk that failed, if one did.
     #[error("upload of {file} failed{}: {reason}", chunk.map(|c| format!(" at chunk {c}")).unwrap_or_default())]

@@ -25,7 +25,8 @@ pub use client::{
 pub use dry_run::{PlannedCall, redact};
 pub use endpoints::*;
 pub use error::{
-    ApiError, CallUrl, DecodeReason, TlsKind, TlsReason, TransportKind, TransportReason,
+    ApiError, CallUrl, ConfigReason, DecodeReason, TlsKind, TlsReason, TransportKind,
+    TransportReason,
 };
 pub use readback::*;
 pub use upload::*;

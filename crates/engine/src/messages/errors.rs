@@ -6,7 +6,8 @@
 
 use smtx_api::ssh::{CHPASSWD_COMMAND, SshError, SshPhase};
 use smtx_api::{
-    ApiError, CallUrl, DecodeReason, TlsKind, TlsReason, TransportKind, TransportReason,
+    ApiError, CallUrl, ConfigReason, DecodeReason, TlsKind, TlsReason, TransportKind,
+    TransportReason,
 };
 use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, Text, quoted};
 
@@ -100,6 +101,38 @@ fn decode_reason_zh(reason: &DecodeReason) -> String {
     }
 }
 
+fn config_reason_zh(reason: &ConfigReason) -> String {
+    let q = |text: &str| quoted(ZhCn, text);
+    match reason {
+        ConfigReason::BuildClient { cause } => format!("无法创建 HTTP 客户端：{}", q(cause)),
+        ConfigReason::BadPath { path, cause } => format!("路径 {path} 有误：{}", q(cause)),
+        ConfigReason::CannotOverride { host } => format!("无法映射 {host}"),
+        ConfigReason::CannotOverridePort { host } => format!("无法映射 {host} 的端口"),
+        ConfigReason::BadBaseUrl {
+            url,
+            cause: Some(cause),
+        } => format!("API 地址 {url:?} 有误：{}", q(cause)),
+        ConfigReason::BadBaseUrl { url, cause: None } => {
+            format!("API 地址 {url:?} 有误：应为 http(s)://HOST[:PORT]")
+        }
+        ConfigReason::InsecureWithCa => {
+            "同时给出了 CA 证书和跳过校验（`insecure`）：要么用该 CA 校验，要么不校验".into()
+        }
+        ConfigReason::TlsSettings { cause } => format!("TLS 校验设置有误：{}", q(cause)),
+        ConfigReason::TlsVersions { cause } => format!("TLS 版本设置有误：{}", q(cause)),
+        ConfigReason::CaNotPem { cause } => format!("CA 证书不是 PEM 格式：{}", q(cause)),
+        ConfigReason::CaRefused { cause } => format!("CA 证书无法使用：{}", q(cause)),
+        ConfigReason::CaEmpty => "CA 证书文件中没有证书（应为 PEM 格式）".into(),
+        ConfigReason::NotAServerName { host, cause } => {
+            format!("{host:?} 无法作为证书中的名称校验：{}", q(cause))
+        }
+        ConfigReason::NoBytes { action } => format!("{action}：计划上传的文件块没有内容"),
+        ConfigReason::ContentType { action, cause } => {
+            format!("{action}：内容类型有误：{}", q(cause))
+        }
+    }
+}
+
 fn api_error_zh(error: &ApiError) -> String {
     let q = |text: &str| quoted(ZhCn, text);
     match error {
@@ -169,7 +202,7 @@ fn api_error_zh(error: &ApiError) -> String {
             state,
             seconds,
         } => format!("任务 {job_id} 在 {seconds:.0}s 后仍为{}", job_state(state)),
-        ApiError::Config(reason) => format!("客户端配置有误：{}", q(reason)),
+        ApiError::Config(reason) => format!("客户端配置有误：{}", config_reason_zh(reason)),
         ApiError::Upload {
             file,
             chunk,

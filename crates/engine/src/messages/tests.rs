@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use smtx_api::ssh::{SshError, SshPhase};
 use smtx_api::{
-    ApiError, CallUrl, DecodeReason, TlsKind, TlsReason, TransportKind, TransportReason,
+    ApiError, CallUrl, ConfigReason, DecodeReason, TlsKind, TlsReason, TransportKind,
+    TransportReason,
 };
 use smtx_i18n::{Lang, Localize, Text, catalog_problems};
 
@@ -473,7 +474,6 @@ fn api_errors() {
             state: s("running"),
             seconds: 300.0,
         },
-        ApiError::Config(s("bad URL")),
         ApiError::Upload {
             file: s("SMTX_VMTOOLS-3.2.0.iso"),
             chunk: Some(3),
@@ -538,6 +538,62 @@ fn api_errors() {
             url: url(),
             reason,
         });
+    }
+    let cause = || s("relative URL without a base");
+    for reason in [
+        ConfigReason::BuildClient { cause: cause() },
+        ConfigReason::BadPath {
+            path: s("/api/v2/x"),
+            cause: cause(),
+        },
+        ConfigReason::CannotOverride {
+            host: s("10.0.20.11"),
+        },
+        ConfigReason::CannotOverridePort {
+            host: s("10.0.20.11"),
+        },
+        ConfigReason::BadBaseUrl {
+            url: s("10.0.20.11"),
+            cause: Some(cause()),
+        },
+        ConfigReason::BadBaseUrl {
+            url: s("ftp://10.0.20.11"),
+            cause: None,
+        },
+        ConfigReason::InsecureWithCa,
+        ConfigReason::TlsSettings { cause: cause() },
+        ConfigReason::TlsVersions { cause: cause() },
+        ConfigReason::CaNotPem { cause: cause() },
+        ConfigReason::CaRefused { cause: cause() },
+        ConfigReason::CaEmpty,
+        ConfigReason::NotAServerName {
+            host: s("node_01"),
+            cause: cause(),
+        },
+        ConfigReason::NoBytes { action: action() },
+        ConfigReason::ContentType {
+            action: action(),
+            cause: cause(),
+        },
+    ] {
+        // Every reason once: this match stops compiling when one is added.
+        match &reason {
+            ConfigReason::BuildClient { .. }
+            | ConfigReason::BadPath { .. }
+            | ConfigReason::CannotOverride { .. }
+            | ConfigReason::CannotOverridePort { .. }
+            | ConfigReason::BadBaseUrl { .. }
+            | ConfigReason::InsecureWithCa
+            | ConfigReason::TlsSettings { .. }
+            | ConfigReason::TlsVersions { .. }
+            | ConfigReason::CaNotPem { .. }
+            | ConfigReason::CaRefused { .. }
+            | ConfigReason::CaEmpty
+            | ConfigReason::NotAServerName { .. }
+            | ConfigReason::NoBytes { .. }
+            | ConfigReason::ContentType { .. } => {}
+        }
+        errors.push(ApiError::Config(reason));
     }
     for reason in [
         DecodeReason::TooLarge { mib: 16 },
@@ -704,7 +760,7 @@ fn engine_errors() {
             from: PathBuf::from("w.xlsx"),
             reason: s("No space left on device"),
         },
-        EngineError::Client(ApiError::Config(s("bad URL"))),
+        EngineError::Client(ApiError::Config(ConfigReason::CaEmpty)),
         EngineError::NoApiBase,
         EngineError::UnknownStage(s("deploy")),
         EngineError::RunDirBusy {
