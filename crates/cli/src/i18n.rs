@@ -257,7 +257,7 @@ impl FromMismatch {
 smtx_i18n::catalog! {
     /// What the commands say besides the run's steps.
     pub enum CliMsg {
-        CannotReadWorkbook { file: String, reason: String },
+        CannotReadWorkbook { file: String, reason: Text },
         /// A rehearsal writes the serial into a copy, never the customer's workbook.
         RehearsalCopy { copy: String, original: String },
         /// The failed stage's log, when the run wrote one.
@@ -291,10 +291,10 @@ impl Localize for CliMsg {
         use Lang::{En, ZhCn};
         match (self, lang) {
             (Self::CannotReadWorkbook { file, reason }, En) => {
-                format!("{file}: cannot read the workbook: {reason}")
+                format!("{file}: cannot read the workbook: {}", reason.en)
             }
             (Self::CannotReadWorkbook { file, reason }, ZhCn) => {
-                format!("{file}：无法读取规划表：{}", quoted(lang, reason))
+                format!("{file}：无法读取规划表：{}", reason.zh_cn)
             }
             (Self::RehearsalCopy { copy, original }, En) => {
                 format!("rehearsal: the serial goes into {copy}; {original} is left as it is")
@@ -475,7 +475,13 @@ mod tests {
         let mut samples = vec![
             CliMsg::CannotReadWorkbook {
                 file: s("w.xlsx"),
-                reason: s("No such file or directory (os error 2)"),
+                reason: Text::of(&smtx_plan::WorkbookFileError::Read {
+                    cause: s("No such file or directory (os error 2)"),
+                }),
+            },
+            CliMsg::CannotReadWorkbook {
+                file: s("w.xlsx"),
+                reason: Text::of(&smtx_plan::WorkbookFileError::Directory),
             },
             CliMsg::RehearsalCopy {
                 copy: path(),

@@ -241,41 +241,58 @@ const _: fn(zip::result::ZipError) -> XlsxError = XlsxError::Zip;
 // ---------------------------------------------------------------------------
 // The file
 
+/// Why a workbook file was not read: typed, so that it reads in either
+/// language; `Display` is the English.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkbookFileError {
+    /// The system's words.
+    #[error("cannot read: {cause}")]
+    Read { cause: String },
+    #[error("cannot read: it is a directory, not a workbook file")]
+    Directory,
+    #[error("cannot read: not a regular file (a device, pipe or socket)")]
+    NotAFile,
+    #[error(transparent)]
+    Limit(Box<LimitExceeded>),
+}
+
 /// Reads a workbook file for parsing or editing: a regular file (a symlink is
 /// followed), refused unread when over [`WorkbookLimits::max_file_bytes`].
 /// A device or a pipe is refused rather than read until memory runs out.
-pub fn read_workbook_file(path: &Path, limits: &WorkbookLimits) -> Result<Vec<u8>, String> {
-    let metadata = std::fs::metadata(path).map_err(|error| format!("cannot read: {error}"))?;
+pub fn read_workbook_file(
+    path: &Path,
+    limits: &WorkbookLimits,
+) -> Result<Vec<u8>, WorkbookFileError> {
+    let read_error = |error: std::io::Error| WorkbookFileError::Read {
+        cause: error.to_string(),
+    };
+    let metadata = std::fs::metadata(path).map_err(read_error)?;
     if !metadata.is_file() {
         return Err(if metadata.is_dir() {
-            "cannot read: it is a directory, not a workbook file".to_string()
+            WorkbookFileError::Directory
         } else {
-            "cannot read: not a regular file (a device, pipe or socket)".to_string()
+            WorkbookFileError::NotAFile
         });
     }
-    if metadata.len() > limits.max_file_bytes {
-        return Err(LimitExceeded::new(
+    let over = |found: Found| {
+        WorkbookFileError::Limit(Box::new(LimitExceeded::new(
             Limit::FileSize,
             limits,
             Subject::Workbook,
-            Found::Size(metadata.len()),
-        )
-        .to_string());
+            found,
+        )))
+    };
+    if metadata.len() > limits.max_file_bytes {
+        return Err(over(Found::Size(metadata.len())));
     }
-    let file = std::fs::File::open(path).map_err(|error| format!("cannot read: {error}"))?;
+    let file = std::fs::File::open(path).map_err(read_error)?;
     // The file may grow between the check and the read.
     let mut data = Vec::new();
     file.take(limits.max_file_bytes + 1)
         .read_to_end(&mut data)
-        .map_err(|error| format!("cannot read: {error}"))?;
+        .map_err(read_error)?;
     if data.len() as u64 > limits.max_file_bytes {
-        return Err(LimitExceeded::new(
-            Limit::FileSize,
-            limits,
-            Subject::Workbook,
-            Found::OverSize(limits.max_file_bytes),
-        )
-        .to_string());
+        return Err(over(Found::OverSize(limits.max_file_bytes)));
     }
     Ok(data)
 }

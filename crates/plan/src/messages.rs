@@ -7,7 +7,7 @@
 
 use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, quoted};
 
-use crate::{Found, Limit, LimitExceeded, PlanError, SerialWriteError, Subject};
+use crate::{Found, Limit, LimitExceeded, PlanError, SerialWriteError, Subject, WorkbookFileError};
 
 impl Localize for PlanError {
     fn localize(&self, lang: Lang) -> String {
@@ -108,6 +108,18 @@ impl Localize for LimitExceeded {
                     limit_zh(self.limit, self.max)
                 )
             }
+        }
+    }
+}
+
+impl Localize for WorkbookFileError {
+    fn localize(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, En) => self.to_string(),
+            (Self::Read { cause }, ZhCn) => format!("无法读取：{}", quoted(lang, cause)),
+            (Self::Directory, ZhCn) => "无法读取：这是目录，不是规划表文件".into(),
+            (Self::NotAFile, ZhCn) => "无法读取：不是普通文件（设备、管道或套接字）".into(),
+            (Self::Limit(limit), ZhCn) => limit.localize(lang),
         }
     }
 }

@@ -107,7 +107,8 @@ pub fn write_serial(
     // the link itself is left as it is.
     let real =
         std::fs::canonicalize(path).map_err(|error| unreadable(format!("cannot read: {error}")))?;
-    let bytes = limits::read_workbook_file(&real, &limits).map_err(unreadable)?;
+    let bytes = limits::read_workbook_file(&real, &limits)
+        .map_err(|error| unreadable(error.to_string()))?;
     if !bytes.starts_with(b"PK\x03\x04") {
         return Err(unreadable(
             "not an xlsx workbook (not a zip archive; a password-protected workbook is not supported)"

@@ -11,7 +11,7 @@ use smtx_plan::{
 
 use crate::Outcome;
 use crate::commands::BadInput;
-use crate::i18n::{CliMsg, Lang, Localize, PlanMsg};
+use crate::i18n::{CliMsg, Lang, Localize, PlanMsg, Text};
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
@@ -69,7 +69,7 @@ fn check(args: CheckArgs, lang: Lang) -> anyhow::Result<Outcome> {
     let bytes = read_workbook_file(&args.workbook, &WorkbookLimits::DEFAULT).map_err(|reason| {
         let message = CliMsg::CannotReadWorkbook {
             file: file.clone(),
-            reason,
+            reason: Text::of(&reason),
         };
         BadInput(message.localize(lang))
     })?;

@@ -73,6 +73,15 @@ async fn a_workbook_over_a_limit_reads_in_chinese() {
         ),
         ("span", smtx_plan::crafted::far_apart_cells()),
     ];
+    // Over the file size limit: refused before it is read.
+    let big = dir.path().join("big.xlsx");
+    std::fs::write(&big, vec![0u8; 17 * 1024 * 1024]).expect("written");
+    let args = ["plan".to_string(), "check".into(), path_arg(&big)];
+    let zh = reads_in_chinese("file size", &args).await;
+    assert!(
+        zh.iter().any(|line| line.contains("文件大小上限 16 MiB")),
+        "{zh:#?}"
+    );
     for (name, bytes) in crafted {
         let path = dir.path().join(format!("{name}.xlsx"));
         std::fs::write(&path, bytes.expect("crafted")).expect("written");

@@ -8,7 +8,7 @@ use smtx_i18n::{Lang, Localize, Text, catalog_problems, untranslated_words};
 use smtx_plan::fixture::WorkbookSpec;
 use smtx_plan::{
     Found, Limit, LimitExceeded, PlanError, Problem, SerialWriteError, Subject, VdsRole,
-    WorkbookLimits,
+    WorkbookFileError, WorkbookLimits,
 };
 
 fn s(text: &str) -> String {
@@ -271,7 +271,24 @@ fn limit_reasons_render_in_both_languages() {
         }
         assert_eq!(sample.en(), sample.to_string());
     }
-    let texts: Vec<Text> = samples.iter().map(Text::of).collect();
+    let mut texts: Vec<Text> = samples.iter().map(Text::of).collect();
+    for error in [
+        WorkbookFileError::Read {
+            cause: s("Permission denied (os error 13)"),
+        },
+        WorkbookFileError::Directory,
+        WorkbookFileError::NotAFile,
+        WorkbookFileError::Limit(Box::new(samples[0].clone())),
+    ] {
+        match &error {
+            WorkbookFileError::Read { .. }
+            | WorkbookFileError::Directory
+            | WorkbookFileError::NotAFile
+            | WorkbookFileError::Limit(_) => {}
+        }
+        assert_eq!(error.en(), error.to_string());
+        texts.push(Text::of(&error));
+    }
     let problems = catalog_problems(&[], &texts, |_| "");
     assert!(problems.is_empty(), "{problems:#?}");
     assert_eq!(
