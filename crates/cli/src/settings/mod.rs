@@ -19,7 +19,7 @@ use smtx_engine::{Combine, Settings, SettingsLayer};
 use smtx_secret::Secret;
 
 use crate::commands::BadInput;
-use crate::i18n::{Lang, Localize};
+use crate::i18n::{CliMsg, Lang, Localize, Text};
 pub use file::FileSettings;
 
 /// Flags shared by the commands that talk to a cluster.
@@ -254,31 +254,41 @@ pub fn resolve(
         .map(|path| path.display().to_string())
         .unwrap_or_default();
     // Said by whichever layer decides, and named as that layer spells it.
+    // A flag reads the same in either language.
+    let same = |text: String| Text {
+        en: text.clone(),
+        zh_cn: text,
+    };
+    let in_file = |key: String| Text {
+        zh_cn: format!("{config_name} 中的 {key}"),
+        en: format!("{key} in {config_name}"),
+    };
     let insecure_source = match (flags.insecure, file.insecure) {
-        (Some(true), _) => Some("--insecure / SMTX_INSECURE".to_string()),
-        (None, Some(true)) => Some(format!("api.insecure in {config_name}")),
+        (Some(true), _) => Some(same("--insecure / SMTX_INSECURE".to_string())),
+        (None, Some(true)) => Some(in_file("api.insecure".to_string())),
         _ => None,
     };
     let ca_source = match (&flags.ca_cert, &file.ca_cert) {
-        (Some(path), _) => Some(format!("--ca-cert / SMTX_CA_CERT {}", path.display())),
-        (None, Some(path)) => Some(format!("api.ca_cert {} in {config_name}", path.display())),
+        (Some(path), _) => Some(same(format!("--ca-cert / SMTX_CA_CERT {}", path.display()))),
+        (None, Some(path)) => Some(in_file(format!("api.ca_cert {}", path.display()))),
         (None, None) => None,
     };
-    if let (Some(insecure), Some(ca)) = (&insecure_source, &ca_source) {
-        return Err(BadInput(format!(
-            "{insecure} and a CA certificate ({ca}) together: verify against the CA, or verify nothing; drop one of them"
-        ))
-        .into());
+    if let (Some(insecure), Some(ca)) = (insecure_source.clone(), ca_source) {
+        return Err(BadInput(CliMsg::InsecureWithCa { insecure, ca }.localize(lang)).into());
     }
     if let Some(source) = &insecure_source {
-        errln!("{}", insecure_warning(lang, source));
+        errln!("{}", insecure_warning(lang, &source.localize(lang)));
     }
     let work_dir = std::env::current_dir().context("cannot read the current directory")?;
     flags
         .combine(file)
         .resolve(default_run_dir, work_dir, |path| {
             std::fs::read(path).map_err(|e| {
-                anyhow::Error::from(BadInput(format!("CA certificate {}: {e}", path.display())))
+                let message = CliMsg::CaUnreadable {
+                    path: path.display().to_string(),
+                    cause: e.to_string(),
+                };
+                anyhow::Error::from(BadInput(message.localize(lang)))
             })
         })
 }

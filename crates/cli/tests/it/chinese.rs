@@ -198,3 +198,35 @@ async fn a_run_that_trusts_the_wrong_ca_reads_in_chinese() {
     other.shutdown().await;
     sim.shutdown().await;
 }
+
+/// `insecure` in the file and a CA on the command line: refused, naming
+/// both sources, in Chinese.
+#[tokio::test(flavor = "multi_thread")]
+async fn insecure_with_a_ca_reads_in_chinese() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let workbook = dir.path().join("w.xlsx");
+    WorkbookSpec::example(2)
+        .write_to(&workbook)
+        .expect("fixture written");
+    let config = dir.path().join("insecure.toml");
+    std::fs::write(&config, "[api]\ninsecure = true\n").expect("written");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, "not a certificate").expect("written");
+    let args = [
+        "run".to_string(),
+        "--plan".into(),
+        path_arg(&workbook),
+        "--config".into(),
+        path_arg(&config),
+        "--ca-cert".into(),
+        path_arg(&ca),
+        "--run-dir".into(),
+        path_arg(&dir.path().join("run")),
+    ];
+    let zh = reads_in_chinese("insecure with a CA", &args).await;
+    assert!(
+        zh.iter()
+            .any(|line| line.contains("中的 api.insecure") && line.contains("--ca-cert")),
+        "{zh:#?}"
+    );
+}
