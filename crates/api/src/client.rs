@@ -33,24 +33,43 @@ pub struct AddressOverride {
     pub target: SocketAddr,
 }
 
+/// Why an address override (`IP=HOST:PORT`) does not parse; typed so that
+/// a front end words it in its reader's language.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressOverrideError {
+    #[error("--resolve {text:?}: expected IP=HOST:PORT")]
+    NoEquals { text: String },
+    #[error("--resolve {text:?}: {target:?} is not an address with a port (127.0.0.1:8443)")]
+    BadTarget { text: String, target: String },
+    #[error("--resolve {text:?}: empty address before '='")]
+    EmptyHost { text: String },
+}
+
 impl std::str::FromStr for AddressOverride {
-    type Err = String;
+    type Err = AddressOverrideError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let (host, target) = text
-            .split_once('=')
-            .ok_or_else(|| format!("--resolve {text:?}: expected IP=HOST:PORT"))?;
+        let (host, target) =
+            text.split_once('=')
+                .ok_or_else(|| AddressOverrideError::NoEquals {
+                    text: text.to_string(),
+                })?;
         let target = target.trim();
         let target = target
             .strip_prefix("localhost:")
             .map(|port| format!("127.0.0.1:{port}"))
             .unwrap_or_else(|| target.to_string());
-        let target: SocketAddr = target.parse().map_err(|_| {
-            format!("--resolve {text:?}: {target:?} is not an address with a port (127.0.0.1:8443)")
-        })?;
+        let target: SocketAddr = target
+            .parse()
+            .map_err(|_| AddressOverrideError::BadTarget {
+                text: text.to_string(),
+                target: target.clone(),
+            })?;
         let host = host.trim();
         if host.is_empty() {
-            return Err(format!("--resolve {text:?}: empty address before '='"));
+            return Err(AddressOverrideError::EmptyHost {
+                text: text.to_string(),
+            });
         }
         Ok(Self {
             host: host.to_string(),

@@ -20,7 +20,8 @@ mod upload;
 
 pub use atomic_file::write_atomic;
 pub use client::{
-    AddressOverride, ApiClient, ClientConfig, DEPLOYMENT_TOKEN, RetryPolicy, TlsConfig,
+    AddressOverride, AddressOverrideError, ApiClient, ClientConfig, DEPLOYMENT_TOKEN, RetryPolicy,
+    TlsConfig,
 };
 pub use dry_run::{PlannedCall, redact};
 pub use endpoints::*;

@@ -12,6 +12,22 @@ pub use plan::PlanMsg;
 pub use sim::SimMsg;
 pub use smtx_i18n::{Lang, Localize, Text};
 
+/// An address override that does not parse (`--resolve`, `--ssh-resolve`
+/// or a `resolve` list of the settings file).
+pub fn override_error(lang: Lang, error: &smtx_api::AddressOverrideError) -> String {
+    use smtx_api::AddressOverrideError::*;
+    match (error, lang) {
+        (_, Lang::En) => error.to_string(),
+        (NoEquals { text }, Lang::ZhCn) => {
+            format!("地址映射 {text:?} 有误：应为 IP=HOST:PORT")
+        }
+        (BadTarget { text, target }, Lang::ZhCn) => {
+            format!("地址映射 {text:?} 有误：{target:?} 不是带端口的地址（如 127.0.0.1:8443）")
+        }
+        (EmptyHost { text }, Lang::ZhCn) => format!("地址映射 {text:?} 有误：'=' 前面没有地址"),
+    }
+}
+
 /// `--lang`'s parser: `en`, `zh-CN` (also `zh`, `zh_CN`).
 pub fn parse_lang(text: &str) -> Result<Lang, smtx_i18n::UnknownLang> {
     text.parse()
@@ -422,6 +438,28 @@ impl Localize for CliMsg {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn override_errors_render_in_both_languages() {
+        use smtx_api::AddressOverrideError::*;
+        let text = || "10.0.20.11=x".to_string();
+        let errors = [
+            NoEquals { text: text() },
+            BadTarget {
+                text: text(),
+                target: "x".to_string(),
+            },
+            EmptyHost { text: text() },
+        ];
+        for error in &errors {
+            match error {
+                NoEquals { .. } | BadTarget { .. } | EmptyHost { .. } => {}
+            }
+            assert_eq!(override_error(Lang::En, error), error.to_string());
+            let zh = override_error(Lang::ZhCn, error);
+            assert!(smtx_i18n::untranslated_words(&zh).is_empty(), "{zh}");
+        }
+    }
 
     #[test]
     fn summaries_count_every_status() {

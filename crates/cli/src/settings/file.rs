@@ -547,7 +547,7 @@ impl FileSettings {
     /// The file's layer: what it sets, nothing for what it leaves out.
     /// Every setting is named here, so a new one is a compile error until
     /// the file either has a key for it or says it has none.
-    pub fn into_layer(self) -> anyhow::Result<SettingsLayer> {
+    pub fn into_layer(self) -> Result<SettingsLayer, smtx_api::AddressOverrideError> {
         let Self {
             api,
             ssh,

@@ -14,7 +14,7 @@ use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use smtx_api::AddressOverride;
+use smtx_api::{AddressOverride, AddressOverrideError};
 use smtx_engine::{Combine, Settings, SettingsLayer};
 use smtx_secret::Secret;
 
@@ -183,16 +183,21 @@ fn flag_pair(yes: bool, no: bool) -> Option<bool> {
     }
 }
 
-pub(crate) fn parse_overrides(list: &[String]) -> anyhow::Result<Vec<AddressOverride>> {
+pub(crate) fn parse_overrides(
+    list: &[String],
+) -> Result<Vec<AddressOverride>, AddressOverrideError> {
     list.iter()
         .filter(|s| !s.trim().is_empty())
-        .map(|s| s.parse::<AddressOverride>().map_err(|e| BadInput(e).into()))
+        .map(|s| s.parse::<AddressOverride>())
         .collect()
 }
 
 /// The layer of flags and environment variables (clap has merged those
 /// two, a flag winning over its variable).
-fn flag_layer(connection: &ConnectionArgs, run: &RunSettingsArgs) -> anyhow::Result<SettingsLayer> {
+fn flag_layer(
+    connection: &ConnectionArgs,
+    run: &RunSettingsArgs,
+) -> Result<SettingsLayer, AddressOverrideError> {
     Ok(SettingsLayer {
         api_base: connection.api_base.clone(),
         http_overrides: parse_overrides(&connection.resolve)?,
@@ -241,11 +246,14 @@ pub fn resolve(
     lang: Lang,
     default_run_dir: PathBuf,
 ) -> anyhow::Result<Settings> {
-    let flags = flag_layer(connection, run)?;
+    let bad_override =
+        |error: AddressOverrideError| BadInput(crate::i18n::override_error(lang, &error));
+    let flags = flag_layer(connection, run).map_err(bad_override)?;
     let file = match &connection.config {
         Some(path) => FileSettings::load(path)
             .map_err(|error| BadInput(error.localize(lang)))?
-            .into_layer()?,
+            .into_layer()
+            .map_err(bad_override)?,
         None => SettingsLayer::default(),
     };
     let config_name = connection

@@ -125,6 +125,29 @@ async fn a_broken_settings_file_reads_in_chinese() {
     }
 }
 
+/// A `resolve` entry of the settings file that is not `IP=HOST:PORT`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_address_override_reads_in_chinese() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let workbook = dir.path().join("w.xlsx");
+    WorkbookSpec::example(2)
+        .write_to(&workbook)
+        .expect("fixture written");
+    let config = dir.path().join("resolve.toml");
+    std::fs::write(&config, "[api]\nresolve = [\"10.0.20.11\"]\n").expect("written");
+    let args = [
+        "run".to_string(),
+        "--plan".into(),
+        path_arg(&workbook),
+        "--config".into(),
+        path_arg(&config),
+        "--run-dir".into(),
+        path_arg(&dir.path().join("run")),
+    ];
+    let zh = reads_in_chinese("bad override", &args).await;
+    assert!(zh.iter().any(|line| line.contains("地址映射")), "{zh:#?}");
+}
+
 /// A port on loopback nobody listens on (bound, then let go).
 fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
