@@ -8,8 +8,8 @@ use std::time::Duration;
 use reqwest::Url;
 use serde_json::Value;
 
-use crate::ApiError;
 use crate::client::Envelope;
+use crate::{ApiError, CallUrl, DecodeReason, TlsReason, TransportReason};
 
 /// No answer of this API is anywhere near this big (the largest, an upload
 /// volume's chunk list, is a few kilobytes): a body that keeps growing is a
@@ -18,13 +18,17 @@ pub(crate) const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
 /// The URL as the user knows it: the workbook address, and where the
 /// override really sent it.
-pub(crate) fn shown_url(url: &Url, host_header: Option<&str>) -> String {
+pub(crate) fn shown_url(url: &Url, host_header: Option<&str>) -> CallUrl {
     let path = url.path().trim_end_matches('/');
     match (host_header, url.host_str(), url.port_or_known_default()) {
-        (Some(host), Some(real), Some(port)) => {
-            format!("{}://{host}{path} (sent to {real}:{port})", url.scheme())
-        }
-        _ => url.as_str().trim_end_matches('/').to_string(),
+        (Some(host), Some(real), Some(port)) => CallUrl {
+            url: format!("{}://{host}{path}", url.scheme()),
+            sent_to: Some(format!("{real}:{port}")),
+        },
+        _ => CallUrl {
+            url: url.as_str().trim_end_matches('/').to_string(),
+            sent_to: None,
+        },
     }
 }
 
@@ -50,13 +54,13 @@ pub(crate) fn transport_error(
         return ApiError::Tls {
             action: action.to_string(),
             url: url_text,
-            reason,
+            reason: TlsReason::from_cause(reason),
         };
     }
     ApiError::Transport {
         action: action.to_string(),
         url: url_text,
-        reason,
+        reason: TransportReason::from_cause(reason),
     }
 }
 
@@ -124,7 +128,7 @@ pub(crate) async fn read_answer(
         }
         return Err(ApiError::Decode {
             action: action.to_string(),
-            reason: format!("HTTP {status} with a body that is not JSON"),
+            reason: DecodeReason::NotJson { status },
         });
     };
     match envelope {
@@ -148,10 +152,9 @@ async fn read_capped(
 ) -> Result<Vec<u8>, ApiError> {
     let too_big = || ApiError::Decode {
         action: action.to_string(),
-        reason: format!(
-            "the answer is larger than {} MiB",
-            MAX_ANSWER_BYTES / (1024 * 1024)
-        ),
+        reason: DecodeReason::TooLarge {
+            mib: MAX_ANSWER_BYTES / (1024 * 1024),
+        },
     };
     if response
         .content_length()
@@ -207,11 +210,11 @@ mod tests {
     fn errors_show_the_workbook_address_and_where_it_went() {
         let url = Url::parse("https://127.0.0.1:4443/api/v2/tools/license").expect("url");
         assert_eq!(
-            shown_url(&url, Some("10.0.20.11")),
+            shown_url(&url, Some("10.0.20.11")).to_string(),
             "https://10.0.20.11/api/v2/tools/license (sent to 127.0.0.1:4443)"
         );
         assert_eq!(
-            shown_url(&url, None),
+            shown_url(&url, None).to_string(),
             "https://127.0.0.1:4443/api/v2/tools/license"
         );
     }

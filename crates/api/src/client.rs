@@ -17,10 +17,10 @@ use serde_json::Value;
 use smtx_secret::Secret;
 use tokio_util::sync::CancellationToken;
 
-use crate::ApiError;
 use crate::dry_run::PlannedCall;
 use crate::endpoint::Endpoint;
 use crate::tls::{self, Alpn, TlsSetup};
+use crate::{ApiError, ConfigReason};
 
 /// The token every host accepts before deployment (captured, and shipped by
 /// the original client as its default).
@@ -33,24 +33,43 @@ pub struct AddressOverride {
     pub target: SocketAddr,
 }
 
+/// Why an address override (`IP=HOST:PORT`) does not parse; typed so that
+/// a front end words it in its reader's language.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressOverrideError {
+    #[error("--resolve {text:?}: expected IP=HOST:PORT")]
+    NoEquals { text: String },
+    #[error("--resolve {text:?}: {target:?} is not an address with a port (127.0.0.1:8443)")]
+    BadTarget { text: String, target: String },
+    #[error("--resolve {text:?}: empty address before '='")]
+    EmptyHost { text: String },
+}
+
 impl std::str::FromStr for AddressOverride {
-    type Err = String;
+    type Err = AddressOverrideError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let (host, target) = text
-            .split_once('=')
-            .ok_or_else(|| format!("--resolve {text:?}: expected IP=HOST:PORT"))?;
+        let (host, target) =
+            text.split_once('=')
+                .ok_or_else(|| AddressOverrideError::NoEquals {
+                    text: text.to_string(),
+                })?;
         let target = target.trim();
         let target = target
             .strip_prefix("localhost:")
             .map(|port| format!("127.0.0.1:{port}"))
             .unwrap_or_else(|| target.to_string());
-        let target: SocketAddr = target.parse().map_err(|_| {
-            format!("--resolve {text:?}: {target:?} is not an address with a port (127.0.0.1:8443)")
-        })?;
+        let target: SocketAddr = target
+            .parse()
+            .map_err(|_| AddressOverrideError::BadTarget {
+                text: text.to_string(),
+                target: target.clone(),
+            })?;
         let host = host.trim();
         if host.is_empty() {
-            return Err(format!("--resolve {text:?}: empty address before '='"));
+            return Err(AddressOverrideError::EmptyHost {
+                text: text.to_string(),
+            });
         }
         Ok(Self {
             host: host.to_string(),
@@ -203,9 +222,11 @@ impl ApiClient {
                 .user_agent(concat!("smtx-deploy/", env!("CARGO_PKG_VERSION")))
         };
         let build = |builder: reqwest::ClientBuilder| {
-            builder
-                .build()
-                .map_err(|e| ApiError::Config(format!("cannot build the HTTP client: {e}")))
+            builder.build().map_err(|e| {
+                ApiError::Config(ConfigReason::BuildClient {
+                    cause: e.to_string(),
+                })
+            })
         };
         let http = build(builder(tls.client_config(None, Alpn::Any)?))?;
         let mut overrides = HashMap::new();
@@ -344,10 +365,12 @@ impl ApiClient {
         path: &str,
         query: &[(&'static str, String)],
     ) -> Result<Url, ApiError> {
-        let mut url = self
-            .base
-            .join(path)
-            .map_err(|e| ApiError::Config(format!("bad path {path}: {e}")))?;
+        let mut url = self.base.join(path).map_err(|e| {
+            ApiError::Config(ConfigReason::BadPath {
+                path: path.to_string(),
+                cause: e.to_string(),
+            })
+        })?;
         if !query.is_empty() {
             url.query_pairs_mut()
                 .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
@@ -381,11 +404,17 @@ impl ApiClient {
             None => host.clone(),
         };
         if host.parse::<std::net::IpAddr>().is_ok() {
-            url.set_ip_host(route.target.ip())
-                .map_err(|()| ApiError::Config(format!("cannot override {host}")))?;
+            url.set_ip_host(route.target.ip()).map_err(|()| {
+                ApiError::Config(ConfigReason::CannotOverride {
+                    host: host.to_string(),
+                })
+            })?;
         }
-        url.set_port(Some(route.target.port()))
-            .map_err(|()| ApiError::Config(format!("cannot override the port of {host}")))?;
+        url.set_port(Some(route.target.port())).map_err(|()| {
+            ApiError::Config(ConfigReason::CannotOverridePort {
+                host: host.to_string(),
+            })
+        })?;
         Ok(Routed {
             url,
             host_header: Some(host_header),
@@ -450,19 +479,22 @@ impl ApiClient {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::Decode {
                 action: "POST /api/v3/sessions".to_string(),
-                reason: "no token in the session answer".to_string(),
+                reason: crate::DecodeReason::NoToken,
             })?;
         Ok(Secret::new(token))
     }
 }
 
 fn parse_base(base_url: &str) -> Result<Url, ApiError> {
-    let url = Url::parse(base_url)
-        .map_err(|e| ApiError::Config(format!("API base URL {base_url:?}: {e}")))?;
+    let bad = |cause: Option<String>| {
+        ApiError::Config(ConfigReason::BadBaseUrl {
+            url: base_url.to_string(),
+            cause,
+        })
+    };
+    let url = Url::parse(base_url).map_err(|e| bad(Some(e.to_string())))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(ApiError::Config(format!(
-            "API base URL {base_url:?}: expected http(s)://HOST[:PORT]"
-        )));
+        return Err(bad(None));
     }
     Ok(url)
 }

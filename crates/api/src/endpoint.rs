@@ -178,7 +178,9 @@ impl<'a> Endpoint<'a> {
             Self::CreateVds { request } => {
                 let body = serde_json::to_value(request).map_err(|e| ApiError::Decode {
                     action: "POST /api/v2/network/vds".to_string(),
-                    reason: e.to_string(),
+                    reason: crate::DecodeReason::Shape {
+                        cause: e.to_string(),
+                    },
                 })?;
                 Request::post("/api/v2/network/vds", Body::Json(body))
             }

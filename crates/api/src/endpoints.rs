@@ -221,7 +221,9 @@ pub struct License {
 fn decode<T: for<'de> Deserialize<'de>>(action: &str, value: Value) -> Result<T, ApiError> {
     serde_json::from_value(value).map_err(|e| ApiError::Decode {
         action: action.to_string(),
-        reason: e.to_string(),
+        reason: crate::DecodeReason::Shape {
+            cause: e.to_string(),
+        },
     })
 }
 
@@ -279,7 +281,7 @@ impl ApiClient {
         if scan.host_uuid.is_empty() && !self.is_dry_run() {
             return Err(ApiError::Decode {
                 action: ACTION.to_string(),
-                reason: "no host_uuid in the scan".to_string(),
+                reason: crate::DecodeReason::NoHostUuid,
             });
         }
         Ok(scan)
@@ -397,7 +399,7 @@ impl ApiClient {
         }
         Err(ApiError::Decode {
             action: ACTION.to_string(),
-            reason: "neither uuid nor job_id in the answer".to_string(),
+            reason: crate::DecodeReason::NoUuidOrJob,
         })
     }
 
@@ -448,7 +450,7 @@ impl ApiClient {
         if state.is_empty() {
             return Err(ApiError::Decode {
                 action: format!("GET /api/v2/jobs/{job_id}"),
-                reason: "no job state in the answer".to_string(),
+                reason: crate::DecodeReason::NoJobState,
             });
         }
         Ok(Job {
@@ -557,7 +559,9 @@ impl ApiClient {
         if serial.is_empty() && !self.is_dry_run() {
             return Err(ApiError::Decode {
                 action: "GET /api/v2/tools/license".to_string(),
-                reason: "no data.serial in the answer".to_string(),
+                reason: crate::DecodeReason::MissingData {
+                    key: "serial".to_string(),
+                },
             });
         }
         Ok(License { serial, raw: data })

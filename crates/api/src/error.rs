@@ -1,6 +1,269 @@
 //! The client's one error type. Every variant names the call (`PUT
 //! /api/v2/settings/dns`) and, where known, the HTTP status and the server's
 //! `ec` and message. Request bodies are never quoted: they may hold secrets.
+//!
+//! What the client itself says — why a connection or a certificate failed,
+//! what was wrong with an answer — is typed ([`TransportReason`],
+//! [`TlsReason`], [`DecodeReason`], [`CallUrl`]), so a front end can word
+//! it in its reader's language; `Display` is the English, unchanged, that
+//! files and logs keep. Only the cause's own words (an operating-system or
+//! TLS-library text, a server's message) stay as they came.
+
+use std::fmt;
+
+/// Where a call went: the URL as the user knows it (the workbook address)
+/// and, under an address override, where it was really sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallUrl {
+    pub url: String,
+    /// `127.0.0.1:4443` when the address override sent it elsewhere.
+    pub sent_to: Option<String>,
+}
+
+impl fmt::Display for CallUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.sent_to {
+            Some(real) => write!(f, "{} (sent to {real})", self.url),
+            None => f.write_str(&self.url),
+        }
+    }
+}
+
+/// What kind of connection failure the client recognised in the cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// Nothing listens there (`Connection refused`).
+    Refused,
+    /// The peer reset the connection.
+    Reset,
+    /// No route to the address, or the network is down.
+    Unreachable,
+    /// The name did not resolve.
+    NameNotResolved,
+    /// The connection closed before the answer was complete.
+    Closed,
+    /// Anything else: only the cause's words say what.
+    Other,
+}
+
+/// Why a connection failed: the kind, and the cause as the operating system
+/// or the HTTP library wrote it (what `Display` shows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportReason {
+    pub kind: TransportKind,
+    pub cause: String,
+}
+
+impl TransportReason {
+    /// The kind read from the cause's words (the innermost error of
+    /// reqwest's chain, an `io::Error`'s text).
+    pub fn from_cause(cause: impl Into<String>) -> Self {
+        let cause = cause.into();
+        let lower = cause.to_ascii_lowercase();
+        let kind = if lower.contains("refused") {
+            TransportKind::Refused
+        } else if lower.contains("reset") {
+            TransportKind::Reset
+        } else if lower.contains("unreachable") || lower.contains("no route") {
+            TransportKind::Unreachable
+        } else if lower.contains("dns")
+            || lower.contains("resolve")
+            || lower.contains("name or service not known")
+        {
+            TransportKind::NameNotResolved
+        } else if lower.contains("closed") || lower.contains("incomplete") || lower.contains("eof")
+        {
+            TransportKind::Closed
+        } else {
+            TransportKind::Other
+        };
+        Self { kind, cause }
+    }
+}
+
+impl fmt::Display for TransportReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.cause)
+    }
+}
+
+/// What kind of certificate failure the client recognised in the cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsKind {
+    /// Signed by a CA we do not trust (a self-signed cluster certificate).
+    UnknownIssuer,
+    /// The certificate does not name the address it was asked for.
+    NotValidForName,
+    /// Expired, or not valid yet.
+    Expired,
+    /// Signed, but not by a CA we trust (another CA of the same name).
+    BadSignature,
+    /// Anything else (a handshake failure, a protocol mismatch).
+    Other,
+}
+
+/// Why TLS failed: the kind, and rustls' own words (what `Display` shows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsReason {
+    pub kind: TlsKind,
+    pub cause: String,
+}
+
+impl TlsReason {
+    pub fn from_cause(cause: impl Into<String>) -> Self {
+        let cause = cause.into();
+        let lower = cause.to_ascii_lowercase();
+        let kind = if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
+            TlsKind::UnknownIssuer
+        } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
+            TlsKind::NotValidForName
+        } else if lower.contains("expired") || lower.contains("notvalidyet") {
+            TlsKind::Expired
+        } else if lower.contains("badsignature") || lower.contains("bad signature") {
+            TlsKind::BadSignature
+        } else {
+            TlsKind::Other
+        };
+        Self { kind, cause }
+    }
+}
+
+impl fmt::Display for TlsReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.cause)
+    }
+}
+
+/// What is wrong with the client's configuration (or a request it was
+/// handed), as the client says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigReason {
+    /// The HTTP library refused the settings (its words).
+    BuildClient {
+        cause: String,
+    },
+    BadPath {
+        path: String,
+        cause: String,
+    },
+    CannotOverride {
+        host: String,
+    },
+    CannotOverridePort {
+        host: String,
+    },
+    /// The API base URL does not parse (`cause`) or is not http(s)://HOST.
+    BadBaseUrl {
+        url: String,
+        cause: Option<String>,
+    },
+    /// `insecure` and a CA certificate together.
+    InsecureWithCa,
+    TlsSettings {
+        cause: String,
+    },
+    TlsVersions {
+        cause: String,
+    },
+    /// The CA file is not PEM.
+    CaNotPem {
+        cause: String,
+    },
+    /// A certificate of the CA file was refused.
+    CaRefused {
+        cause: String,
+    },
+    /// The CA file holds no certificate.
+    CaEmpty,
+    /// An address that cannot be a certificate's name.
+    NotAServerName {
+        host: String,
+        cause: String,
+    },
+    /// A file part planned without its bytes (a bug of the caller).
+    NoBytes {
+        action: String,
+    },
+    ContentType {
+        action: String,
+        cause: String,
+    },
+}
+
+impl fmt::Display for ConfigReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BuildClient { cause } => write!(f, "cannot build the HTTP client: {cause}"),
+            Self::BadPath { path, cause } => write!(f, "bad path {path}: {cause}"),
+            Self::CannotOverride { host } => write!(f, "cannot override {host}"),
+            Self::CannotOverridePort { host } => write!(f, "cannot override the port of {host}"),
+            Self::BadBaseUrl {
+                url,
+                cause: Some(cause),
+            } => write!(f, "API base URL {url:?}: {cause}"),
+            Self::BadBaseUrl { url, cause: None } => {
+                write!(f, "API base URL {url:?}: expected http(s)://HOST[:PORT]")
+            }
+            Self::InsecureWithCa => f.write_str(
+                "a CA certificate and insecure together: either verify against the CA or verify nothing",
+            ),
+            Self::TlsSettings { cause } => write!(f, "TLS verification settings: {cause}"),
+            Self::TlsVersions { cause } => write!(f, "TLS versions: {cause}"),
+            Self::CaNotPem { cause } => write!(f, "CA certificate: not a PEM bundle: {cause}"),
+            Self::CaRefused { cause } => write!(f, "CA certificate: {cause}"),
+            Self::CaEmpty => f.write_str("CA certificate: no certificate in the PEM file"),
+            Self::NotAServerName { host, cause } => {
+                write!(f, "{host:?} cannot be checked in a certificate: {cause}")
+            }
+            Self::NoBytes { action } => {
+                write!(f, "{action}: a planned file part has no bytes to send")
+            }
+            Self::ContentType { action, cause } => write!(f, "{action}: content type: {cause}"),
+        }
+    }
+}
+
+/// What was wrong with an answer (or with a request body being encoded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeReason {
+    /// Larger than the client reads ([`crate::answer`]'s cap).
+    TooLarge { mib: usize },
+    /// A body that is not JSON, with this status.
+    NotJson { status: u16 },
+    /// `data.<key>` missing from the answer.
+    MissingData { key: String },
+    /// The session answer carried no token.
+    NoToken,
+    /// A host scan entry without `host_uuid`.
+    NoHostUuid,
+    /// Neither a uuid nor a job id where one of them is due.
+    NoUuidOrJob,
+    /// A job answer without its state.
+    NoJobState,
+    /// `data.chunk_size` is not a whole number.
+    BadChunkSize,
+    /// `data.to_upload` is not a list of chunk numbers.
+    BadChunkList,
+    /// The JSON does not have the documented shape: serde's words.
+    Shape { cause: String },
+}
+
+impl fmt::Display for DecodeReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooLarge { mib } => write!(f, "the answer is larger than {mib} MiB"),
+            Self::NotJson { status } => write!(f, "HTTP {status} with a body that is not JSON"),
+            Self::MissingData { key } => write!(f, "no data.{key} in the answer"),
+            Self::NoToken => f.write_str("no token in the session answer"),
+            Self::NoHostUuid => f.write_str("no host_uuid in the scan"),
+            Self::NoUuidOrJob => f.write_str("neither uuid nor job_id in the answer"),
+            Self::NoJobState => f.write_str("no job state in the answer"),
+            Self::BadChunkSize => f.write_str("data.chunk_size is not a whole number of bytes"),
+            Self::BadChunkList => f.write_str("data.to_upload is not a list of chunk numbers"),
+            Self::Shape { cause } => f.write_str(cause),
+        }
+    }
+}
 
 /// A failed API call.
 #[derive(Debug, thiserror::Error)]
@@ -9,8 +272,8 @@ pub enum ApiError {
     #[error("{action}: cannot reach {url}: {reason}")]
     Transport {
         action: String,
-        url: String,
-        reason: String,
+        url: CallUrl,
+        reason: TransportReason,
     },
     /// TLS verification failed (self-signed certificate and no CA given).
     #[error(
@@ -18,14 +281,14 @@ pub enum ApiError {
     )]
     Tls {
         action: String,
-        url: String,
-        reason: String,
+        url: CallUrl,
+        reason: TlsReason,
     },
     /// No answer within the deadline.
     #[error("{action}: no answer from {url} within {seconds:.1}s")]
     Timeout {
         action: String,
-        url: String,
+        url: CallUrl,
         seconds: f64,
     },
     /// The server answered with a failure (status ≥ 400, `ec` not EOK, or a
@@ -39,7 +302,10 @@ pub enum ApiError {
     },
     /// The answer was not what the reference documents.
     #[error("{action}: unexpected answer: {reason}")]
-    Decode { action: String, reason: String },
+    Decode {
+        action: String,
+        reason: DecodeReason,
+    },
     /// 401/403 and no way to log in again.
     #[error(
         "{action}: not authorized (HTTP {status}); check the Fisheye admin password or the configured token"
@@ -62,7 +328,7 @@ pub enum ApiError {
     },
     /// Bad client configuration (URL, CA file, override).
     #[error("{0}")]
-    Config(String),
+    Config(ConfigReason),
     /// The SVT upload of `file` failed for good (after retries and the
     /// volume recreation); `chunk` is the chunk that failed, if one did.
     #[error("upload of {file} failed{}: {reason}", chunk.map(|c| format!(" at chunk {c}")).unwrap_or_default())]

@@ -20,10 +20,14 @@ mod upload;
 
 pub use atomic_file::write_atomic;
 pub use client::{
-    AddressOverride, ApiClient, ClientConfig, DEPLOYMENT_TOKEN, RetryPolicy, TlsConfig,
+    AddressOverride, AddressOverrideError, ApiClient, ClientConfig, DEPLOYMENT_TOKEN, RetryPolicy,
+    TlsConfig,
 };
 pub use dry_run::{PlannedCall, redact};
 pub use endpoints::*;
-pub use error::ApiError;
+pub use error::{
+    ApiError, CallUrl, ConfigReason, DecodeReason, TlsKind, TlsReason, TransportKind,
+    TransportReason,
+};
 pub use readback::*;
 pub use upload::*;

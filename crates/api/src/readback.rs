@@ -81,7 +81,9 @@ pub struct ImageEntry {
 fn decode<T: for<'de> Deserialize<'de>>(action: &str, value: Value) -> Result<T, ApiError> {
     serde_json::from_value(value).map_err(|e| ApiError::Decode {
         action: action.to_string(),
-        reason: e.to_string(),
+        reason: crate::DecodeReason::Shape {
+            cause: e.to_string(),
+        },
     })
 }
 

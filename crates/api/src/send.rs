@@ -19,7 +19,7 @@ use crate::answer::{read_answer, transport_error};
 use crate::client::{Auth, Envelope, Routed};
 use crate::dry_run::{PlannedCall, redact};
 use crate::endpoint::Endpoint;
-use crate::{ApiClient, ApiError, ClientConfig};
+use crate::{ApiClient, ApiError, ClientConfig, ConfigReason};
 
 /// After an abort, a call already on the wire gets this long to answer (so
 /// that a change the server made is usually seen, not guessed) before it is
@@ -337,14 +337,19 @@ impl ApiClient {
             Body::Json(value) => builder.json(value),
             Body::File(part) => {
                 let stream = part.stream.ok_or_else(|| {
-                    ApiError::Config(format!(
-                        "{action}: a planned file part has no bytes to send"
-                    ))
+                    ApiError::Config(ConfigReason::NoBytes {
+                        action: action.to_string(),
+                    })
                 })?;
                 let file = multipart::Part::stream_with_length(stream(), part.len)
                     .file_name(part.file_name.to_string())
                     .mime_str("application/octet-stream")
-                    .map_err(|e| ApiError::Config(format!("{action}: content type: {e}")))?;
+                    .map_err(|e| {
+                        ApiError::Config(ConfigReason::ContentType {
+                            action: action.to_string(),
+                            cause: e.to_string(),
+                        })
+                    })?;
                 builder.multipart(multipart::Form::new().part("file", file))
             }
         };
@@ -416,7 +421,10 @@ mod tests {
         let client = ApiClient::new(ClientConfig::new("http://127.0.0.1:9"))?;
         let sent = client.send_counted(chunk(part)).await;
         assert!(
-            matches!(&sent.answer, Err(ApiError::Config(reason)) if reason.contains("no bytes")),
+            matches!(
+                &sent.answer,
+                Err(ApiError::Config(ConfigReason::NoBytes { .. }))
+            ),
             "{:?}",
             sent.answer
         );

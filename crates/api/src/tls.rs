@@ -20,8 +20,8 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use crate::ApiError;
 use crate::client::TlsConfig;
+use crate::{ApiError, ConfigReason};
 
 /// The trust decision of one client, shared by all its connections.
 #[derive(Debug)]
@@ -47,9 +47,7 @@ impl TlsSetup {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         if config.insecure {
             if config.ca_cert_pem.is_some() {
-                return Err(ApiError::Config(
-                    "a CA certificate and insecure together: either verify against the CA or verify nothing".to_string(),
-                ));
+                return Err(ApiError::Config(ConfigReason::InsecureWithCa));
             }
             return Ok(Self {
                 provider,
@@ -65,7 +63,11 @@ impl TlsSetup {
         let verifier =
             WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
                 .build()
-                .map_err(|e| ApiError::Config(format!("TLS verification settings: {e}")))?;
+                .map_err(|e| {
+                    ApiError::Config(ConfigReason::TlsSettings {
+                        cause: e.to_string(),
+                    })
+                })?;
         Ok(Self {
             provider,
             verifier: Some(verifier),
@@ -89,7 +91,11 @@ impl TlsSetup {
         };
         let mut config = rustls::ClientConfig::builder_with_provider(Arc::clone(&self.provider))
             .with_safe_default_protocol_versions()
-            .map_err(|e| ApiError::Config(format!("TLS versions: {e}")))?
+            .map_err(|e| {
+                ApiError::Config(ConfigReason::TlsVersions {
+                    cause: e.to_string(),
+                })
+            })?
             .dangerous()
             .with_custom_certificate_verifier(verifier)
             .with_no_client_auth();
@@ -107,16 +113,19 @@ fn ca_roots(pem: &[u8]) -> Result<RootCertStore, ApiError> {
     use rustls::pki_types::pem::PemObject;
     let mut roots = RootCertStore::empty();
     for der in CertificateDer::pem_slice_iter(pem) {
-        let der =
-            der.map_err(|e| ApiError::Config(format!("CA certificate: not a PEM bundle: {e}")))?;
-        roots
-            .add(der)
-            .map_err(|e| ApiError::Config(format!("CA certificate: {e}")))?;
+        let der = der.map_err(|e| {
+            ApiError::Config(ConfigReason::CaNotPem {
+                cause: e.to_string(),
+            })
+        })?;
+        roots.add(der).map_err(|e| {
+            ApiError::Config(ConfigReason::CaRefused {
+                cause: e.to_string(),
+            })
+        })?;
     }
     if roots.is_empty() {
-        return Err(ApiError::Config(
-            "CA certificate: no certificate in the PEM file".to_string(),
-        ));
+        return Err(ApiError::Config(ConfigReason::CaEmpty));
     }
     Ok(roots)
 }
@@ -217,6 +226,10 @@ impl ServerCertVerifier for AcceptAnyCertificate {
 
 /// The name a certificate must carry for `host` (an IP or a DNS name).
 pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>, ApiError> {
-    ServerName::try_from(host.to_string())
-        .map_err(|e| ApiError::Config(format!("{host:?} cannot be checked in a certificate: {e}")))
+    ServerName::try_from(host.to_string()).map_err(|e| {
+        ApiError::Config(ConfigReason::NotAServerName {
+            host: host.to_string(),
+            cause: e.to_string(),
+        })
+    })
 }

@@ -5,11 +5,14 @@ use smtx_engine::{StepCounts, StepStatus};
 use smtx_i18n::quoted;
 
 mod plan;
+mod settings;
 mod sim;
 
 pub use plan::PlanMsg;
 pub use sim::SimMsg;
 pub use smtx_i18n::{Lang, Localize, Text};
+
+pub use smtx_engine::messages::errors::override_error;
 
 /// `--lang`'s parser: `en`, `zh-CN` (also `zh`, `zh_CN`).
 pub fn parse_lang(text: &str) -> Result<Lang, smtx_i18n::UnknownLang> {
@@ -219,7 +222,11 @@ pub use smtx_engine::preflight::FromMismatch;
 smtx_i18n::catalog! {
     /// What the commands say besides the run's steps.
     pub enum CliMsg {
-        CannotReadWorkbook { file: String, reason: String },
+        CannotReadWorkbook { file: String, reason: Text },
+        /// Where `insecure` and the CA certificate were each turned on.
+        InsecureWithCa { insecure: Text, ca: Text },
+        /// The CA certificate file named in the settings cannot be read.
+        CaUnreadable { path: String, cause: String },
         /// A rehearsal writes the serial into a copy, never the customer's workbook.
         RehearsalCopy { copy: String, original: String },
         /// The failed stage's log, when the run wrote one.
@@ -258,10 +265,22 @@ impl Localize for CliMsg {
         use Lang::{En, ZhCn};
         match (self, lang) {
             (Self::CannotReadWorkbook { file, reason }, En) => {
-                format!("{file}: cannot read the workbook: {reason}")
+                format!("{file}: cannot read the workbook: {}", reason.en)
             }
             (Self::CannotReadWorkbook { file, reason }, ZhCn) => {
-                format!("{file}：无法读取规划表：{}", quoted(lang, reason))
+                format!("{file}：无法读取规划表：{}", reason.zh_cn)
+            }
+            (Self::InsecureWithCa { insecure, ca }, En) => format!(
+                "{} and a CA certificate ({}) together: verify against the CA, or verify nothing; drop one of them",
+                insecure.en, ca.en
+            ),
+            (Self::InsecureWithCa { insecure, ca }, ZhCn) => format!(
+                "{} 与 CA 证书（{}）同时给出：要么用该 CA 校验，要么不校验；去掉其中一个",
+                insecure.zh_cn, ca.zh_cn
+            ),
+            (Self::CaUnreadable { path, cause }, En) => format!("CA certificate {path}: {cause}"),
+            (Self::CaUnreadable { path, cause }, ZhCn) => {
+                format!("CA 证书 {path}：无法读取：{}", quoted(lang, cause))
             }
             (Self::RehearsalCopy { copy, original }, En) => {
                 format!("rehearsal: the serial goes into {copy}; {original} is left as it is")
@@ -387,6 +406,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn override_errors_render_in_both_languages() {
+        use smtx_api::AddressOverrideError::*;
+        let text = || "10.0.20.11=x".to_string();
+        let errors = [
+            NoEquals { text: text() },
+            BadTarget {
+                text: text(),
+                target: "x".to_string(),
+            },
+            EmptyHost { text: text() },
+        ];
+        for error in &errors {
+            match error {
+                NoEquals { .. } | BadTarget { .. } | EmptyHost { .. } => {}
+            }
+            assert_eq!(override_error(Lang::En, error), error.to_string());
+            let zh = override_error(Lang::ZhCn, error);
+            assert!(smtx_i18n::untranslated_words(&zh).is_empty(), "{zh}");
+        }
+    }
+
+    #[test]
     fn summaries_count_every_status() {
         let counts = StepCounts {
             ok: 14,
@@ -454,7 +495,27 @@ mod tests {
         let mut samples = vec![
             CliMsg::CannotReadWorkbook {
                 file: s("w.xlsx"),
-                reason: s("No such file or directory (os error 2)"),
+                reason: Text::of(&smtx_plan::WorkbookFileError::Read {
+                    cause: s("No such file or directory (os error 2)"),
+                }),
+            },
+            CliMsg::CannotReadWorkbook {
+                file: s("w.xlsx"),
+                reason: Text::of(&smtx_plan::WorkbookFileError::Directory),
+            },
+            CliMsg::InsecureWithCa {
+                insecure: Text {
+                    en: s("api.insecure in sim.toml"),
+                    zh_cn: s("sim.toml 中的 api.insecure"),
+                },
+                ca: Text {
+                    en: s("--ca-cert / SMTX_CA_CERT ca.pem"),
+                    zh_cn: s("--ca-cert / SMTX_CA_CERT ca.pem"),
+                },
+            },
+            CliMsg::CaUnreadable {
+                path: s("ca.pem"),
+                cause: s("No such file or directory (os error 2)"),
             },
             CliMsg::RehearsalCopy {
                 copy: path(),

@@ -112,7 +112,7 @@ pub fn read_plan(path: &std::path::Path, shown: &str) -> Result<ParsedWorkbook, 
         smtx_plan::read_workbook_file(path, &WorkbookLimits::DEFAULT).map_err(|reason| Text {
             zh_cn: format!(
                 "{shown}：{}",
-                smtx_i18n::quoted(smtx_i18n::Lang::ZhCn, &reason)
+                smtx_i18n::Localize::localize(&reason, smtx_i18n::Lang::ZhCn)
             ),
             en: format!("{shown}: {reason}"),
         })?;

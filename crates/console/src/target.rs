@@ -265,7 +265,10 @@ pub fn settings_layer(
                         en: format!("{key}: {reason}"),
                         zh_cn: format!(
                             "{key}：{}",
-                            smtx_i18n::quoted(smtx_i18n::Lang::ZhCn, &reason)
+                            smtx_engine::messages::errors::override_error(
+                                smtx_i18n::Lang::ZhCn,
+                                &reason
+                            )
                         ),
                     })
                 })

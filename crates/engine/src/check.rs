@@ -639,7 +639,7 @@ fn serial_item(
     license: Result<smtx_api::License, ApiError>,
 ) -> CheckItem {
     const ITEM: &str = "serial";
-    if settings.serial_cell != smtx_plan::DEFAULT_SERIAL_CELL {
+    if settings.serial_cell_in(plan) != plan.cluster.serial_cell() {
         return CheckItem::new(ITEM, Drift::NotChecked).note(Note::OtherSerialCell);
     }
     if settings.rehearsal {

@@ -198,6 +198,11 @@ pub async fn run(request: RunRequest) -> Result<RunReport, EngineError> {
     };
     let mut context = from.unwrap_or_default();
     context.config = settings.redacted();
+    // The serial cell the run writes, found in this workbook when not set.
+    if let Some(config) = context.config.as_object_mut() {
+        let cell = settings.serial_cell_in(&workbook.plan);
+        config.insert("serial_cell".to_string(), cell.into());
+    }
     let client = stages::build_client(&settings, &workbook.plan)?.with_cancellation(cancel.clone());
     let mut reports = Vec::new();
     let mut serial = None;

@@ -231,7 +231,7 @@ impl SettingsLayer {
             changed_host_keys,
             known_hosts,
             allow_active_vip: allow_active_vip.unwrap_or(false),
-            serial_cell: serial_cell.unwrap_or_else(|| smtx_plan::DEFAULT_SERIAL_CELL.to_string()),
+            serial_cell,
             force_serial: force_serial.unwrap_or(false),
             rehearsal: rehearsal.unwrap_or(false),
         })
@@ -277,8 +277,9 @@ pub struct Settings {
     pub known_hosts: Option<PathBuf>,
     /// Set the VIP even when something already answers on it.
     pub allow_active_vip: bool,
-    /// `sheet!cell` for the serial.
-    pub serial_cell: String,
+    /// `sheet!cell` for the serial; `None`: the workbook's own `Cluster SN`
+    /// cell, on whichever row the reader found it ([`Settings::serial_cell_in`]).
+    pub serial_cell: Option<String>,
     pub force_serial: bool,
     /// The settings come from `smtx-deploy sim --write-config`: a rehearsal
     /// against the simulator, kept apart from a site's runs.
@@ -302,6 +303,14 @@ impl Settings {
             .find(|o| o.host == key)
             .map(|o| o.target)
             .unwrap_or_else(|| SocketAddr::from((ip, self.ssh_port)))
+    }
+
+    /// Where the serial goes in this workbook: the configured cell, or the
+    /// `Cluster SN` cell of the cluster row the reader found.
+    pub fn serial_cell_in(&self, plan: &smtx_plan::Plan) -> String {
+        self.serial_cell
+            .clone()
+            .unwrap_or_else(|| plan.cluster.serial_cell())
     }
 
     pub fn known_hosts_path(&self) -> PathBuf {

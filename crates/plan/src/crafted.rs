@@ -20,7 +20,7 @@ fn craft_error(error: impl std::fmt::Display) -> CraftError {
 }
 
 /// The sheet the plan reads most (`主机规划`), as a zip entry name.
-pub const HOST_SHEET: &str = "主机规划";
+pub const HOST_SHEET: &str = crate::layout::HOST_SHEET;
 
 /// One zip entry as stored: compressed bytes and what the headers say.
 struct RawEntry {
@@ -273,9 +273,10 @@ pub fn shared_strings_claim(count: u64) -> Result<Vec<u8>, CraftError> {
 /// The fixture with text at `主机规划!A1` and `主机规划!XFD1048576`: a dense
 /// range over them has 1.7·10¹⁰ cells.
 pub fn far_apart_cells() -> Result<Vec<u8>, CraftError> {
+    let corner = |cell: &str| format!("{HOST_SHEET}!{cell}");
     WorkbookSpec::example(2)
-        .with_cell("主机规划!A1", FixtureCell::text("near"))
-        .with_cell("主机规划!XFD1048576", FixtureCell::text("far"))
+        .with_cell(&corner("A1"), FixtureCell::text("near"))
+        .with_cell(&corner("XFD1048576"), FixtureCell::text("far"))
         .to_xlsx_bytes()
         .map_err(craft_error)
 }

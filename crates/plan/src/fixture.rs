@@ -70,6 +70,35 @@ pub struct HostSpec {
     pub storage_ip: String,
 }
 
+impl HostSpec {
+    /// A row with nothing typed in (not a host).
+    pub fn blank() -> Self {
+        Self {
+            bmc_ip: String::new(),
+            bmc_user: String::new(),
+            bmc_password: String::new(),
+            hostname: String::new(),
+            management_ip: String::new(),
+            ssh_user: String::new(),
+            ssh_password: String::new(),
+            root_password: String::new(),
+            storage_ip: String::new(),
+        }
+    }
+}
+
+impl NetworkSpec {
+    /// A row with nothing typed in (not a network).
+    pub fn blank() -> Self {
+        Self {
+            name: String::new(),
+            vlan_id: FixtureCell::Empty,
+            subnet: String::new(),
+            gateway: String::new(),
+        }
+    }
+}
+
 /// One cell's content.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FixtureCell {
@@ -186,6 +215,29 @@ impl WorkbookSpec {
         }
     }
 
+    /// [`example`](Self::example) with its values away from the template's
+    /// positions, as a site leaves a copy: two host rows inserted above the
+    /// cluster row (so it is row 21), hosts on rows 3, 4 and 20, the one
+    /// business network (VLAN-1120, ID 1124) on row 12, DNS only in its
+    /// second cell (E26), NTP only in its third (E24).
+    pub fn example_moved() -> Self {
+        let mut spec = Self::example(3);
+        let third = spec.hosts.pop();
+        spec.hosts
+            .resize_with(layout::hosts::MAX_HOSTS + 1, HostSpec::blank);
+        spec.hosts.extend(third);
+        let network = spec.business_networks.drain(..).next();
+        spec.business_networks = (0..4).map(|_| NetworkSpec::blank()).collect();
+        spec.business_networks
+            .extend(network.map(|network| NetworkSpec {
+                vlan_id: FixtureCell::Number(1124.0),
+                ..network
+            }));
+        spec.dns_servers = vec![String::new(), "10.0.0.1".to_string()];
+        spec.ntp_servers = vec![String::new(), String::new(), "10.0.0.2".to_string()];
+        spec
+    }
+
     /// Adds an override (`sheet!cell`), for chaining in tests.
     pub fn with_cell(mut self, location: &str, value: FixtureCell) -> Self {
         self.overrides.push((location.to_string(), value));
@@ -252,86 +304,112 @@ impl WorkbookSpec {
     }
 
     fn document_sheet(&self, cells: &mut Cells) {
-        let sheet = layout::DOCUMENT_SHEET;
-        cells.text(sheet, "B15", "客户名称：");
-        cells.text(sheet, "C15", "八九实验室");
-        cells.text(sheet, "B16", "项目名称：");
-        cells.text(sheet, "C16", "超融合项目");
-        cells.text(sheet, "B17", "数据中心名称：");
-        cells.text(sheet, "C17", "C89-LAB");
-        for (col, label) in ["B", "C", "D", "E", "F"].iter().zip([
-            "版本日期",
-            "版本",
-            "作者",
-            "联系电话",
-            "变更记录",
-        ]) {
-            cells.text(sheet, &format!("{col}18"), label);
+        use layout::document::*;
+        for (row, label, value) in [
+            (CUSTOMER_ROW, "客户名称：", "八九实验室"),
+            (PROJECT_ROW, "项目名称：", "超融合项目"),
+            (DATA_CENTER_ROW, "数据中心名称：", "C89-LAB"),
+        ] {
+            cells.text(SHEET, &layout::cell(LABEL_COLUMN, row), label);
+            cells.text(SHEET, &layout::cell(VALUE_COLUMN, row), value);
+        }
+        for (col, label) in
+            VERSION_HEADER_COLUMNS
+                .iter()
+                .zip(["版本日期", "版本", "作者", "联系电话", "变更记录"])
+        {
+            cells.text(SHEET, &layout::cell(col, VERSION_HEADER_ROW), label);
         }
     }
 
-    fn network_sheet(&self, cells: &mut Cells) {
-        let sheet = layout::NETWORK_SHEET;
+    /// Every sheet's `B1`: the customer and project, then the sheet's title.
+    fn title(cells: &mut Cells, sheet: &str, title: &str) {
+        use layout::document as doc;
+        let customer = layout::location(doc::SHEET, doc::VALUE_COLUMN, doc::CUSTOMER_ROW);
+        let project = layout::location(doc::SHEET, doc::VALUE_COLUMN, doc::PROJECT_ROW);
         cells.formula(
             sheet,
-            "B1",
-            "=文档描述!C15&\"-\"&文档描述!C16&\"-SMTX 平台虚拟交换机规划\"",
-            Some("八九实验室-超融合项目-SMTX 平台虚拟交换机规划"),
+            &layout::cell(layout::TITLE_COLUMN, layout::TITLE_ROW),
+            &format!("={customer}&\"-\"&{project}&\"{title}\""),
+            Some(&format!("八九实验室-超融合项目{title}")),
         );
+    }
+
+    fn network_sheet(&self, cells: &mut Cells) {
+        use layout::network::{self as n, SHEET as sheet};
+        Self::title(cells, sheet, "-SMTX 平台虚拟交换机规划");
         let headers = [
-            ("B2", "集群名称"),
-            ("C2", "虚拟交换机"),
-            ("D2", "虚拟网络"),
-            ("E2", "网络功能说明"),
-            ("F2", "VLAN ID"),
-            ("G2", "VLAN类型"),
-            ("H2", "SubNetwork"),
-            ("I2", "Gateway"),
-            ("J2", "主机端口"),
-            ("K2", "网口绑定模式"),
+            (n::CLUSTER_NAME_COLUMN, "集群名称"),
+            (n::VDS_NAME, "虚拟交换机"),
+            (n::NETWORK_NAME, "虚拟网络"),
+            (n::PURPOSE, "网络功能说明"),
+            (n::VLAN_ID, "VLAN ID"),
+            (n::VLAN_TYPE, "VLAN类型"),
+            (n::SUBNET, "SubNetwork"),
+            (n::GATEWAY, "Gateway"),
+            (n::NICS, "主机端口"),
+            (n::BOND_MODE, "网口绑定模式"),
         ];
-        for (cell, label) in headers {
-            cells.text(sheet, cell, label);
+        for (col, label) in headers {
+            cells.text(sheet, &layout::cell(col, n::HEADER_ROW), label);
         }
-        cells.text(sheet, "B3", &self.cluster_name);
-        cells.text(sheet, "C3", "（IPMI）");
-        cells.text(sheet, "D3", "（IPMI）");
+        let at = |col: &str, row: u32| layout::cell(col, row);
+        cells.text(
+            sheet,
+            &at(n::CLUSTER_NAME_COLUMN, n::CLUSTER_NAME_ROW),
+            &self.cluster_name,
+        );
+        cells.text(sheet, &at(n::VDS_NAME, n::IPMI_ROW), "（IPMI）");
+        cells.text(sheet, &at(n::NETWORK_NAME, n::IPMI_ROW), "（IPMI）");
 
         let vds_row = |cells: &mut Cells, row: u32, vds: &VdsSpec| {
-            cells.text(sheet, &format!("C{row}"), &vds.name);
-            cells.text(sheet, &format!("J{row}"), &vds.nics);
-            cells.text(sheet, &format!("K{row}"), &vds.bond_mode);
+            cells.text(sheet, &at(n::VDS_NAME, row), &vds.name);
+            cells.text(sheet, &at(n::NICS, row), &vds.nics);
+            cells.text(sheet, &at(n::BOND_MODE, row), &vds.bond_mode);
         };
-        vds_row(cells, 4, &self.management_vds);
-        cells.text(sheet, "D4", "default");
-        cells.set(sheet, "F4", FixtureCell::Number(0.0));
-        cells.text(sheet, "G4", "Access");
+        let access_row = |cells: &mut Cells, row: u32, name: &str| {
+            cells.text(sheet, &at(n::NETWORK_NAME, row), name);
+            cells.set(sheet, &at(n::VLAN_ID, row), FixtureCell::Number(0.0));
+            cells.text(sheet, &at(n::VLAN_TYPE, row), "Access");
+        };
+        vds_row(cells, n::MANAGEMENT_ROW, &self.management_vds);
+        access_row(cells, n::MANAGEMENT_ROW, "default");
         if let Some(subnet) = self.management_subnet() {
-            cells.text(sheet, "H4", &format!("{subnet}.0/24"));
-            cells.text(sheet, "I4", &format!("{subnet}.1"));
-        }
-        cells.text(sheet, "D5", "Infra-network");
-        vds_row(cells, 6, &self.storage_vds);
-        cells.text(sheet, "D6", "storage-network");
-        cells.set(sheet, "F6", FixtureCell::Number(0.0));
-        cells.text(sheet, "G6", "Access");
-        cells.text(sheet, "D7", "backup-network");
-        if let Some(backup) = &self.backup_vds {
-            vds_row(cells, 7, backup);
-        }
-        if let Some(business) = &self.business_vds {
-            vds_row(cells, 8, business);
-        }
-        for (row, network) in (layout::BUSINESS_FIRST_ROW..).zip(&self.business_networks) {
-            cells.text(sheet, &format!("D{row}"), &network.name);
-            cells.set(sheet, &format!("F{row}"), network.vlan_id.clone());
-            cells.text(sheet, &format!("G{row}"), "Access");
-            cells.text(sheet, &format!("H{row}"), &network.subnet);
-            cells.text(sheet, &format!("I{row}"), &network.gateway);
+            cells.text(
+                sheet,
+                &at(n::SUBNET, n::MANAGEMENT_ROW),
+                &format!("{subnet}.0/24"),
+            );
+            cells.text(
+                sheet,
+                &at(n::GATEWAY, n::MANAGEMENT_ROW),
+                &format!("{subnet}.1"),
+            );
         }
         cells.text(
             sheet,
-            "B23",
+            &at(n::NETWORK_NAME, n::EXTRA_MANAGEMENT_ROW),
+            "Infra-network",
+        );
+        vds_row(cells, n::STORAGE_ROW, &self.storage_vds);
+        access_row(cells, n::STORAGE_ROW, "storage-network");
+        cells.text(sheet, &at(n::NETWORK_NAME, n::BACKUP_ROW), "backup-network");
+        if let Some(backup) = &self.backup_vds {
+            vds_row(cells, n::BACKUP_ROW, backup);
+        }
+        if let Some(business) = &self.business_vds {
+            vds_row(cells, n::BUSINESS_VDS_ROW, business);
+        }
+        for (row, network) in (n::BUSINESS_FIRST_ROW..).zip(&self.business_networks) {
+            cells.text(sheet, &at(n::NETWORK_NAME, row), &network.name);
+            cells.set(sheet, &at(n::VLAN_ID, row), network.vlan_id.clone());
+            cells.text(sheet, &at(n::VLAN_TYPE, row), "Access");
+            cells.text(sheet, &at(n::SUBNET, row), &network.subnet);
+            cells.text(sheet, &at(n::GATEWAY, row), &network.gateway);
+        }
+        cells.text(
+            sheet,
+            &at(n::CLUSTER_NAME_COLUMN, n::NOTE_ROW),
             "请注意：当前仅支持“管理&业务融合、存储独立”与“三网独立”两种网络部署模型。",
         );
     }
@@ -348,136 +426,138 @@ impl WorkbookSpec {
     }
 
     fn host_sheet(&self, cells: &mut Cells) -> Result<(), FixtureError> {
-        let sheet = layout::HOST_SHEET;
-        cells.formula(
-            sheet,
-            "B1",
-            "=文档描述!C15&\"-\"&文档描述!C16&\"-SMTX 集群节点管理地址规划\"",
-            Some("八九实验室-超融合项目-SMTX 集群节点管理地址规划"),
-        );
+        use layout::hosts::{self as h, SHEET as sheet, cluster};
+        Self::title(cells, sheet, "-SMTX 集群节点管理地址规划");
         let headers = [
-            ("B2", "序号"),
-            ("C2", "集群名称"),
-            ("D2", "设备S/N"),
-            ("E2", "带外地址"),
-            ("F2", "带外账号"),
-            ("G2", "带外密码"),
-            ("H2", "主机名"),
-            ("I2", "管理地址"),
-            ("J2", "SSH 用户名"),
-            ("K2", "密码"),
-            ("L2", "管理员账号"),
-            ("M2", "密码"),
-            ("N2", "存储IP"),
-            ("O2", "功能描述"),
+            (h::NUMBER, "序号"),
+            (h::CLUSTER_NAME, "集群名称"),
+            (h::DEVICE_SN, "设备S/N"),
+            (h::BMC_IP, "带外地址"),
+            (h::BMC_USER, "带外账号"),
+            (h::BMC_PASSWORD, "带外密码"),
+            (h::HOSTNAME, "主机名"),
+            (h::MANAGEMENT_IP, "管理地址"),
+            (h::SSH_USER, "SSH 用户名"),
+            (h::SSH_PASSWORD, "密码"),
+            (h::ROOT_USER, "管理员账号"),
+            (h::ROOT_PASSWORD, "密码"),
+            (h::STORAGE_IP, "存储IP"),
+            (h::PURPOSE, "功能描述"),
         ];
-        for (cell, label) in headers {
-            cells.text(sheet, cell, label);
+        for (col, label) in headers {
+            cells.text(sheet, &layout::cell(col, h::HEADER_ROW), label);
         }
         let cached = (!self.cluster_name.is_empty()).then_some(self.cluster_name.as_str());
-        cells.formula(sheet, "C3", "=虚拟网络!B3", cached);
+        cells.formula(
+            sheet,
+            &layout::cell(h::CLUSTER_NAME, h::FIRST_ROW),
+            &format!("={}", layout::network::cluster_name_location()),
+            cached,
+        );
 
         // The template has 16 host rows; more hosts push the cluster rows
         // down, as inserting rows in Excel would.
-        let host_rows = self.hosts.len().max(layout::MAX_HOSTS);
+        let host_rows = self.hosts.len().max(h::MAX_HOSTS);
         let host_rows = u32::try_from(host_rows).map_err(|_| FixtureError::TooManyHosts)?;
         if host_rows > u32::from(u16::MAX) {
             return Err(FixtureError::TooManyHosts);
         }
         for index in 0..host_rows {
-            let row = layout::HOST_FIRST_ROW + index;
+            let row = h::FIRST_ROW + index;
             cells.set(
                 sheet,
-                &format!("B{row}"),
+                &layout::cell(h::NUMBER, row),
                 FixtureCell::Number(f64::from(index + 1)),
             );
             // Pre-filled on every row of the template, host or not.
-            cells.text(sheet, &format!("J{row}"), "smartx");
-            cells.text(sheet, &format!("L{row}"), "root");
+            cells.text(sheet, &layout::cell(h::SSH_USER, row), "smartx");
+            cells.text(sheet, &layout::cell(h::ROOT_USER, row), "root");
             cells.text(
                 sheet,
-                &format!("O{row}"),
+                &layout::cell(h::PURPOSE, row),
                 &format!("SmartX管理集群Node{}", index + 1),
             );
         }
-        for (row, host) in (layout::HOST_FIRST_ROW..).zip(&self.hosts) {
+        for (row, host) in (h::FIRST_ROW..).zip(&self.hosts) {
             for (col, value) in [
-                ("E", &host.bmc_ip),
-                ("F", &host.bmc_user),
-                ("G", &host.bmc_password),
-                ("H", &host.hostname),
-                ("I", &host.management_ip),
-                ("J", &host.ssh_user),
-                ("K", &host.ssh_password),
-                ("M", &host.root_password),
-                ("N", &host.storage_ip),
+                (h::BMC_IP, &host.bmc_ip),
+                (h::BMC_USER, &host.bmc_user),
+                (h::BMC_PASSWORD, &host.bmc_password),
+                (h::HOSTNAME, &host.hostname),
+                (h::MANAGEMENT_IP, &host.management_ip),
+                (h::SSH_USER, &host.ssh_user),
+                (h::SSH_PASSWORD, &host.ssh_password),
+                (h::ROOT_PASSWORD, &host.root_password),
+                (h::STORAGE_IP, &host.storage_ip),
             ] {
                 cells.set(
                     sheet,
-                    &format!("{col}{row}"),
+                    &layout::cell(col, row),
                     FixtureCell::text(value.as_str()),
                 );
             }
         }
-        let cluster_row = layout::HOST_FIRST_ROW + host_rows;
+        let cluster_row = h::FIRST_ROW + host_rows;
         let arch_row = cluster_row + 1;
         let row_cells = [
-            ("C", cluster_row, "版本:6.2.0P4"),
-            ("D", cluster_row, layout::SERIAL_LABEL),
-            ("E", cluster_row, self.serial.as_str()),
-            ("H", cluster_row, "集群VIP"),
-            ("I", cluster_row, self.vip.as_str()),
-            ("J", cluster_row, "集群管理员"),
-            ("L", cluster_row, self.fisheye_user.as_str()),
-            ("M", cluster_row, self.fisheye_password.as_str()),
-            ("N", cluster_row, "集群功能启用"),
-            ("O", cluster_row, "Boost"),
-            ("P", cluster_row, "存储架构"),
-            ("Q", cluster_row, "混闪-分层"),
-            ("P", arch_row, "网络架构"),
-            ("Q", arch_row, self.network_architecture.as_str()),
+            (cluster::VERSION, cluster_row, "版本:6.2.0P4"),
+            (cluster::LABEL, cluster_row, h::SERIAL_LABEL),
+            (cluster::SERIAL, cluster_row, self.serial.as_str()),
+            (cluster::VIP_LABEL, cluster_row, "集群VIP"),
+            (cluster::VIP, cluster_row, self.vip.as_str()),
+            (cluster::ADMIN_LABEL, cluster_row, "集群管理员"),
+            (
+                cluster::FISHEYE_USER,
+                cluster_row,
+                self.fisheye_user.as_str(),
+            ),
+            (
+                cluster::FISHEYE_PASSWORD,
+                cluster_row,
+                self.fisheye_password.as_str(),
+            ),
+            (cluster::FEATURES_LABEL, cluster_row, "集群功能启用"),
+            (cluster::FEATURES, cluster_row, "Boost"),
+            (cluster::ARCHITECTURE_LABEL, cluster_row, "存储架构"),
+            (cluster::ARCHITECTURE, cluster_row, "混闪-分层"),
+            (cluster::ARCHITECTURE_LABEL, arch_row, "网络架构"),
+            (
+                cluster::ARCHITECTURE,
+                arch_row,
+                self.network_architecture.as_str(),
+            ),
         ];
         for (col, row, value) in row_cells {
-            cells.text(sheet, &format!("{col}{row}"), value);
+            cells.text(sheet, &layout::cell(col, row), value);
         }
         Ok(())
     }
 
     fn management_sheet(&self, cells: &mut Cells) {
-        let sheet = layout::MANAGEMENT_SHEET;
-        cells.formula(
-            sheet,
-            "B1",
-            "=文档描述!C15&\"-\"&文档描述!C16&\"SMTX OS 架构平台管理规划\"",
-            Some("八九实验室-超融合项目SMTX OS 架构平台管理规划"),
-        );
-        for (cell, label) in [
-            ("B21", "基础架构设备名称"),
-            ("C21", "技术说明"),
-            ("D21", "类别"),
-            ("E21", "IP地址"),
+        use layout::management::*;
+        Self::title(cells, SHEET, "SMTX OS 架构平台管理规划");
+        for (col, label) in [
+            (NAME_COLUMN, "基础架构设备名称"),
+            (NOTE_COLUMN, "技术说明"),
+            (KIND_COLUMN, "类别"),
+            (ADDRESS_COLUMN, "IP地址"),
         ] {
-            cells.text(sheet, cell, label);
+            cells.text(SHEET, &layout::cell(col, HEADER_ROW), label);
         }
-        for (index, row) in layout::NTP_ROWS.enumerate() {
-            cells.text(
-                sheet,
-                &format!("B{row}"),
-                &format!("NTP Server{}", index + 1),
-            );
-        }
-        for (index, row) in layout::DNS_ROWS.enumerate() {
-            cells.text(
-                sheet,
-                &format!("B{row}"),
-                &format!("DNS Server{}", index + 1),
-            );
-        }
-        for (row, server) in layout::NTP_ROWS.zip(&self.ntp_servers) {
-            cells.text(sheet, &format!("E{row}"), server);
-        }
-        for (row, server) in layout::DNS_ROWS.zip(&self.dns_servers) {
-            cells.text(sheet, &format!("E{row}"), server);
+        for (rows, label, servers) in [
+            (NTP_ROWS, "NTP Server", &self.ntp_servers),
+            (DNS_ROWS, "DNS Server", &self.dns_servers),
+        ] {
+            for (index, row) in rows.clone().enumerate() {
+                cells.text(
+                    SHEET,
+                    &layout::cell(NAME_COLUMN, row),
+                    &format!("{label}{}", index + 1),
+                );
+            }
+            for (row, server) in rows.zip(servers) {
+                cells.text(SHEET, &layout::cell(ADDRESS_COLUMN, row), server);
+            }
         }
     }
 }

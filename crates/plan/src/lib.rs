@@ -16,7 +16,9 @@ mod read;
 pub mod report;
 mod serial;
 
-pub use limits::{Limit, LimitExceeded, WorkbookLimits, read_workbook_file};
+pub use limits::{
+    Found, Limit, LimitExceeded, Subject, WorkbookFileError, WorkbookLimits, read_workbook_file,
+};
 pub use messages::{Problem, VdsRole};
 pub use model::*;
 pub use read::{

@@ -78,51 +78,133 @@ pub enum Limit {
 }
 
 impl Limit {
-    fn describe(self, limits: &WorkbookLimits) -> String {
+    /// This bound's value in `limits`.
+    pub fn value(self, limits: &WorkbookLimits) -> u64 {
         match self {
-            Self::FileSize => format!("file size limit of {}", size_text(limits.max_file_bytes)),
-            Self::EntryCount => format!("entry count limit of {}", limits.max_entries),
-            Self::EntrySize => format!("entry size limit of {}", size_text(limits.max_entry_bytes)),
-            Self::TotalSize => format!(
-                "total inflated size limit of {}",
-                size_text(limits.max_total_bytes)
-            ),
-            Self::SheetCells => format!("sheet size limit of {} cells", limits.max_sheet_cells),
-            Self::SharedStrings => format!("shared-string limit of {}", limits.max_shared_strings),
+            Self::FileSize => limits.max_file_bytes,
+            Self::EntryCount => limits.max_entries,
+            Self::EntrySize => limits.max_entry_bytes,
+            Self::TotalSize => limits.max_total_bytes,
+            Self::SheetCells => limits.max_sheet_cells,
+            Self::SharedStrings => limits.max_shared_strings,
+        }
+    }
+
+    /// `file size limit of 16 MiB`, for a bound of `max`.
+    pub fn describe(self, max: u64) -> String {
+        match self {
+            Self::FileSize => format!("file size limit of {}", size_text(max)),
+            Self::EntryCount => format!("entry count limit of {max}"),
+            Self::EntrySize => format!("entry size limit of {}", size_text(max)),
+            Self::TotalSize => format!("total inflated size limit of {}", size_text(max)),
+            Self::SheetCells => format!("sheet size limit of {max} cells"),
+            Self::SharedStrings => format!("shared-string limit of {max}"),
+        }
+    }
+}
+
+/// What was found over a limit, as the checks measure it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// The file is this big.
+    Size(u64),
+    /// The file grew past this while being read.
+    OverSize(u64),
+    /// The archive's directory holds this many entries.
+    Entries(u64),
+    /// An end-of-directory record claims this many entries.
+    ClaimedEntries(u64),
+    /// An entry's header declares this inflated size.
+    DeclaredInflated(u64),
+    /// An entry inflated past this.
+    InflatesPast(u64),
+    /// The entries together inflated past this.
+    TotalPast(u64),
+    /// `sharedStrings.xml` announces this many (as written).
+    AnnouncedStrings(String),
+    /// `sharedStrings.xml` holds more than this many.
+    MoreStrings(u64),
+    /// A sheet's cells span from one cell to another, `area` cells.
+    CellSpan { from: String, to: String, area: u64 },
+    /// A sheet has more than this many cells.
+    MoreCells(u64),
+    /// A sheet has more than this many formulas.
+    MoreFormulas(u64),
+}
+
+impl fmt::Display for Found {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Size(size) => write!(f, "is {}", size_text(*size)),
+            Self::OverSize(size) => write!(f, "is over {}", size_text(*size)),
+            Self::Entries(count) => write!(f, "holds {count} zip entries"),
+            Self::ClaimedEntries(count) => write!(f, "claims {count} zip entries"),
+            Self::DeclaredInflated(size) => write!(f, "declares {} inflated", size_text(*size)),
+            Self::InflatesPast(size) => write!(f, "inflates to more than {}", size_text(*size)),
+            Self::TotalPast(size) => {
+                write!(f, "brings the inflated total past {}", size_text(*size))
+            }
+            Self::AnnouncedStrings(count) => write!(f, "announces {count} shared strings"),
+            Self::MoreStrings(count) => write!(f, "holds more than {count} shared strings"),
+            Self::CellSpan { from, to, area } => {
+                write!(
+                    f,
+                    "has cells from {from} to {to} ({area} cells in that span)"
+                )
+            }
+            Self::MoreCells(count) => write!(f, "has more than {count} cells"),
+            Self::MoreFormulas(count) => write!(f, "has more than {count} formulas"),
+        }
+    }
+}
+
+/// What is over the limit: the workbook, one of its zip entries, or a sheet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    Workbook,
+    Entry(String),
+    Sheet(String),
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Workbook => f.write_str("the workbook"),
+            Self::Entry(entry) => f.write_str(entry),
+            Self::Sheet(sheet) => write!(f, "sheet {sheet}"),
         }
     }
 }
 
 /// A workbook over one of its [`WorkbookLimits`]: bad input, refused before
-/// reading further. The message is one line naming the entry and the limit.
+/// reading further. The message is one line naming the entry and the limit;
+/// its parts are typed so that it can be said in either language
+/// (`smtx_i18n::Localize`, in `messages.rs`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{subject} {found}, over the {limit_text}; a planning workbook is far smaller")]
+#[error("{subject} {found}, over the {}; a planning workbook is far smaller", limit.describe(*max))]
 pub struct LimitExceeded {
     pub limit: Limit,
-    /// The zip entry (or sheet) at fault, when there is one.
-    pub entry: Option<String>,
-    subject: String,
-    found: String,
-    limit_text: String,
+    pub subject: Subject,
+    pub found: Found,
+    /// The limit's value in force.
+    pub max: u64,
 }
 
 impl LimitExceeded {
-    fn new(
-        limit: Limit,
-        limits: &WorkbookLimits,
-        entry: Option<&str>,
-        found: impl Into<String>,
-    ) -> Self {
-        let subject = match entry {
-            Some(entry) => entry.to_string(),
-            None => "the workbook".to_string(),
-        };
+    fn new(limit: Limit, limits: &WorkbookLimits, subject: Subject, found: Found) -> Self {
         Self {
             limit,
-            entry: entry.map(str::to_string),
             subject,
-            found: found.into(),
-            limit_text: limit.describe(limits),
+            found,
+            max: limit.value(limits),
+        }
+    }
+
+    /// The zip entry (or sheet) at fault, when there is one.
+    pub fn entry(&self) -> Option<&str> {
+        match &self.subject {
+            Subject::Workbook => None,
+            Subject::Entry(entry) | Subject::Sheet(entry) => Some(entry),
         }
     }
 }
@@ -138,7 +220,7 @@ pub(crate) enum PackageError {
 }
 
 /// `1.5 MiB`, `16 MiB`, `312 bytes`.
-fn size_text(count: u64) -> String {
+pub(crate) fn size_text(count: u64) -> String {
     if count < 1024 {
         format!("{count} bytes")
     } else if count.is_multiple_of(MIB) {
@@ -159,41 +241,58 @@ const _: fn(zip::result::ZipError) -> XlsxError = XlsxError::Zip;
 // ---------------------------------------------------------------------------
 // The file
 
+/// Why a workbook file was not read: typed, so that it reads in either
+/// language; `Display` is the English.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkbookFileError {
+    /// The system's words.
+    #[error("cannot read: {cause}")]
+    Read { cause: String },
+    #[error("cannot read: it is a directory, not a workbook file")]
+    Directory,
+    #[error("cannot read: not a regular file (a device, pipe or socket)")]
+    NotAFile,
+    #[error(transparent)]
+    Limit(Box<LimitExceeded>),
+}
+
 /// Reads a workbook file for parsing or editing: a regular file (a symlink is
 /// followed), refused unread when over [`WorkbookLimits::max_file_bytes`].
 /// A device or a pipe is refused rather than read until memory runs out.
-pub fn read_workbook_file(path: &Path, limits: &WorkbookLimits) -> Result<Vec<u8>, String> {
-    let metadata = std::fs::metadata(path).map_err(|error| format!("cannot read: {error}"))?;
+pub fn read_workbook_file(
+    path: &Path,
+    limits: &WorkbookLimits,
+) -> Result<Vec<u8>, WorkbookFileError> {
+    let read_error = |error: std::io::Error| WorkbookFileError::Read {
+        cause: error.to_string(),
+    };
+    let metadata = std::fs::metadata(path).map_err(read_error)?;
     if !metadata.is_file() {
         return Err(if metadata.is_dir() {
-            "cannot read: it is a directory, not a workbook file".to_string()
+            WorkbookFileError::Directory
         } else {
-            "cannot read: not a regular file (a device, pipe or socket)".to_string()
+            WorkbookFileError::NotAFile
         });
     }
-    if metadata.len() > limits.max_file_bytes {
-        return Err(LimitExceeded::new(
+    let over = |found: Found| {
+        WorkbookFileError::Limit(Box::new(LimitExceeded::new(
             Limit::FileSize,
             limits,
-            None,
-            format!("is {}", size_text(metadata.len())),
-        )
-        .to_string());
+            Subject::Workbook,
+            found,
+        )))
+    };
+    if metadata.len() > limits.max_file_bytes {
+        return Err(over(Found::Size(metadata.len())));
     }
-    let file = std::fs::File::open(path).map_err(|error| format!("cannot read: {error}"))?;
+    let file = std::fs::File::open(path).map_err(read_error)?;
     // The file may grow between the check and the read.
     let mut data = Vec::new();
     file.take(limits.max_file_bytes + 1)
         .read_to_end(&mut data)
-        .map_err(|error| format!("cannot read: {error}"))?;
+        .map_err(read_error)?;
     if data.len() as u64 > limits.max_file_bytes {
-        return Err(LimitExceeded::new(
-            Limit::FileSize,
-            limits,
-            None,
-            format!("is over {}", size_text(limits.max_file_bytes)),
-        )
-        .to_string());
+        return Err(over(Found::OverSize(limits.max_file_bytes)));
     }
     Ok(data)
 }
@@ -208,8 +307,8 @@ pub(crate) fn check_package(bytes: &[u8], limits: &WorkbookLimits) -> Result<(),
         return Err(LimitExceeded::new(
             Limit::FileSize,
             limits,
-            None,
-            format!("is {}", size_text(bytes.len() as u64)),
+            Subject::Workbook,
+            Found::Size(bytes.len() as u64),
         )
         .into());
     }
@@ -221,8 +320,8 @@ pub(crate) fn check_package(bytes: &[u8], limits: &WorkbookLimits) -> Result<(),
         return Err(LimitExceeded::new(
             Limit::EntryCount,
             limits,
-            None,
-            format!("holds {entries} zip entries"),
+            Subject::Workbook,
+            Found::Entries(entries),
         )
         .into());
     }
@@ -239,8 +338,8 @@ pub(crate) fn check_package(bytes: &[u8], limits: &WorkbookLimits) -> Result<(),
             return Err(LimitExceeded::new(
                 Limit::EntrySize,
                 limits,
-                Some(&name),
-                format!("declares {} inflated", size_text(entry.size())),
+                Subject::Entry(name.clone()),
+                Found::DeclaredInflated(entry.size()),
             )
             .into());
         }
@@ -319,21 +418,15 @@ impl<R: Read> Read for Counted<'_, R> {
             Some(LimitExceeded::new(
                 Limit::EntrySize,
                 self.limits,
-                Some(self.entry),
-                format!(
-                    "inflates to more than {}",
-                    size_text(self.limits.max_entry_bytes)
-                ),
+                Subject::Entry(self.entry.to_string()),
+                Found::InflatesPast(self.limits.max_entry_bytes),
             ))
         } else if self.total_before + self.read > self.limits.max_total_bytes {
             Some(LimitExceeded::new(
                 Limit::TotalSize,
                 self.limits,
-                Some(self.entry),
-                format!(
-                    "brings the inflated total past {}",
-                    size_text(self.limits.max_total_bytes)
-                ),
+                Subject::Entry(self.entry.to_string()),
+                Found::TotalPast(self.limits.max_total_bytes),
             ))
         } else {
             None
@@ -453,11 +546,11 @@ fn check_shared_strings<R: Read>(
     let mut buf = Vec::new();
     let mut seen_sst = false;
     let mut strings = 0u64;
-    let over = |found: String| {
+    let over = |found: Found| {
         PackageError::from(LimitExceeded::new(
             Limit::SharedStrings,
             limits,
-            Some(name),
+            Subject::Entry(name.to_string()),
             found,
         ))
     };
@@ -478,17 +571,14 @@ fn check_shared_strings<R: Read>(
                             if value.bytes().all(|b| b.is_ascii_digit())
                                 && announced > limits.max_shared_strings
                             {
-                                return Err(over(format!("announces {value} shared strings")));
+                                return Err(over(Found::AnnouncedStrings(value.to_string())));
                             }
                         }
                     }
                     "si" => {
                         strings += 1;
                         if strings > limits.max_shared_strings {
-                            return Err(over(format!(
-                                "holds more than {} shared strings",
-                                limits.max_shared_strings
-                            )));
+                            return Err(over(Found::MoreStrings(limits.max_shared_strings)));
                         }
                     }
                     _ => {}
@@ -557,8 +647,8 @@ fn check_claimed_entry_counts(bytes: &[u8], limits: &WorkbookLimits) -> Result<(
         return Err(LimitExceeded::new(
             Limit::EntryCount,
             limits,
-            None,
-            format!("claims {claimed} zip entries"),
+            Subject::Workbook,
+            Found::ClaimedEntries(claimed),
         ));
     }
     Ok(())
@@ -583,11 +673,8 @@ pub(crate) fn read_entry_bounded<R: Read + Seek>(
         return Err(LimitExceeded::new(
             Limit::EntrySize,
             limits,
-            Some(entry),
-            format!(
-                "inflates to more than {}",
-                size_text(limits.max_entry_bytes)
-            ),
+            Subject::Entry(entry.to_string()),
+            Found::InflatesPast(limits.max_entry_bytes),
         )
         .to_string());
     }
@@ -625,20 +712,20 @@ impl CellSpan {
             return Err(LimitExceeded::new(
                 Limit::SheetCells,
                 limits,
-                Some(location),
-                format!(
-                    "has cells from {} to {} ({area} cells in that span)",
-                    cell_name(min_row, min_col),
-                    cell_name(max_row, max_col)
-                ),
+                Subject::Sheet(location.to_string()),
+                Found::CellSpan {
+                    from: cell_name(min_row, min_col),
+                    to: cell_name(max_row, max_col),
+                    area,
+                },
             ));
         }
         if self.count > limits.max_sheet_cells {
             return Err(LimitExceeded::new(
                 Limit::SheetCells,
                 limits,
-                Some(location),
-                format!("has more than {} cells", limits.max_sheet_cells),
+                Subject::Sheet(location.to_string()),
+                Found::MoreCells(limits.max_sheet_cells),
             ));
         }
         Ok(())
@@ -749,8 +836,8 @@ fn read_formulas<RS: Read + Seek>(
             return Err(LimitExceeded::new(
                 Limit::SheetCells,
                 limits,
-                Some(location),
-                format!("has more than {} formulas", limits.max_sheet_cells),
+                Subject::Sheet(location.to_string()),
+                Found::MoreFormulas(limits.max_sheet_cells),
             )
             .into());
         }

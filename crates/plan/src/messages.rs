@@ -7,7 +7,7 @@
 
 use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, quoted};
 
-use crate::{PlanError, SerialWriteError};
+use crate::{Found, Limit, LimitExceeded, PlanError, SerialWriteError, Subject, WorkbookFileError};
 
 impl Localize for PlanError {
     fn localize(&self, lang: Lang) -> String {
@@ -15,6 +15,9 @@ impl Localize for PlanError {
             (_, En) => self.to_string(),
             (Self::Unreadable { file, reason }, ZhCn) => {
                 format!("{file}：无法读取：{}", quoted(lang, reason))
+            }
+            (Self::OverLimit { file, limit }, ZhCn) => {
+                format!("{file}：{}", limit.localize(lang))
             }
             (
                 Self::MissingSheet {
@@ -26,6 +29,97 @@ impl Localize for PlanError {
             ) => format!(
                 "{file}：缺少工作表 {sheet:?}（现有工作表：{present}）；这是 SmartX 规划设计表的副本吗？"
             ),
+        }
+    }
+}
+
+/// `16 MiB`, `312 字节`.
+fn size_zh(count: u64) -> String {
+    let text = crate::limits::size_text(count);
+    match text.strip_suffix(" bytes") {
+        Some(number) => format!("{number} 字节"),
+        None => text,
+    }
+}
+
+impl Localize for Found {
+    fn localize(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, En) => self.to_string(),
+            (Self::Size(size), ZhCn) => format!("大小为 {}", size_zh(*size)),
+            (Self::OverSize(size), ZhCn) => format!("超过 {}", size_zh(*size)),
+            (Self::Entries(count), ZhCn) => format!("含 {count} 个压缩包条目"),
+            (Self::ClaimedEntries(count), ZhCn) => format!("声称含 {count} 个压缩包条目"),
+            (Self::DeclaredInflated(size), ZhCn) => {
+                format!("声明解压后为 {}", size_zh(*size))
+            }
+            (Self::InflatesPast(size), ZhCn) => format!("解压后超过 {}", size_zh(*size)),
+            (Self::TotalPast(size), ZhCn) => format!("使解压总量超过 {}", size_zh(*size)),
+            (Self::AnnouncedStrings(count), ZhCn) => format!("声明有 {count} 个共享字符串"),
+            (Self::MoreStrings(count), ZhCn) => format!("含超过 {count} 个共享字符串"),
+            (Self::CellSpan { from, to, area }, ZhCn) => {
+                format!("的单元格从 {from} 到 {to}（该范围共 {area} 个单元格）")
+            }
+            (Self::MoreCells(count), ZhCn) => format!("含超过 {count} 个单元格"),
+            (Self::MoreFormulas(count), ZhCn) => format!("含超过 {count} 个公式"),
+        }
+    }
+}
+
+impl Localize for Subject {
+    fn localize(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, En) => self.to_string(),
+            (Self::Workbook, ZhCn) => "规划表".into(),
+            (Self::Entry(entry), ZhCn) => format!("条目 {entry}"),
+            (Self::Sheet(sheet), ZhCn) => format!("工作表 {sheet}"),
+        }
+    }
+}
+
+/// The limit and its value: `文件大小上限 16 MiB`.
+fn limit_zh(limit: Limit, max: u64) -> String {
+    match limit {
+        Limit::FileSize => format!("文件大小上限 {}", size_zh(max)),
+        Limit::EntryCount => format!("条目数上限 {max}"),
+        Limit::EntrySize => format!("单个条目大小上限 {}", size_zh(max)),
+        Limit::TotalSize => format!("解压总量上限 {}", size_zh(max)),
+        Limit::SheetCells => format!("工作表单元格数上限 {max}"),
+        Limit::SharedStrings => format!("共享字符串数上限 {max}"),
+    }
+}
+
+impl Localize for LimitExceeded {
+    fn localize(&self, lang: Lang) -> String {
+        match lang {
+            En => self.to_string(),
+            ZhCn => {
+                // A name that ends in a path or a sheet's name needs a space
+                // before the Chinese that follows it.
+                let gap = if self.subject == Subject::Workbook {
+                    ""
+                } else {
+                    " "
+                };
+                format!(
+                    "{}{gap}{}，超出{}；规划设计表远小于此",
+                    self.subject.localize(lang),
+                    self.found.localize(lang),
+                    limit_zh(self.limit, self.max)
+                )
+            }
+        }
+    }
+}
+
+impl Localize for WorkbookFileError {
+    fn localize(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, En) => self.to_string(),
+            (Self::Read { cause }, ZhCn) => format!("无法读取：{}", quoted(lang, cause)),
+            (Self::Directory, ZhCn) => "无法读取：这是目录，不是规划表文件".into(),
+            (Self::NotAFile, ZhCn) => "无法读取：不是普通文件（设备、管道或套接字）".into(),
+            (Self::Limit(limit), ZhCn) => limit.localize(lang),
         }
     }
 }
@@ -43,7 +137,8 @@ impl Localize for SerialWriteError {
                 format!("序列号 {serial:?} 无法写入：{}", quoted(lang, reason))
             }
             (Self::BadCell { cell }, ZhCn) => {
-                format!("{cell:?} 不是 工作表!单元格 形式的位置（例如 主机规划!E19）")
+                let example = crate::layout::DEFAULT_SERIAL_CELL;
+                format!("{cell:?} 不是 工作表!单元格 形式的位置（例如 {example}）")
             }
             (Self::Unreadable { path, reason }, ZhCn) => {
                 format!("{}：无法读取：{}", path.display(), quoted(lang, reason))

@@ -15,13 +15,16 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use smtx_secret::Secret;
 
+use crate::layout;
+
 /// Everything `config_cluster` needs from the workbook.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     pub cluster: ClusterPlan,
     pub management_vds: VdsPlan,
     pub storage_vds: VdsPlan,
-    /// `None` when the workbook names no business VDS (虚拟网络!C8 empty).
+    /// `None` when the workbook names no business VDS (its name cell,
+    /// 虚拟网络!C8 in the template, empty).
     pub business_vds: Option<VdsPlan>,
     pub business_networks: Vec<NetworkPlan>,
     pub hosts: Vec<HostPlan>,
@@ -29,6 +32,35 @@ pub struct Plan {
     /// IPs or domain names, as the workbook gives them.
     pub ntp_servers: Vec<String>,
     pub fisheye: FisheyeAdmin,
+    /// Where `dns_servers` were read.
+    #[serde(skip)]
+    pub dns_cells: ListCells,
+    /// Where `ntp_servers` were read.
+    #[serde(skip)]
+    pub ntp_cells: ListCells,
+}
+
+/// Where a list setting (DNS, NTP servers) was read: the cells that held
+/// values, and every cell the reader looked at. Messages name the filled
+/// cells, or the whole span when none was filled.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListCells {
+    /// `集群管理信息!E25`, … in the order the values came.
+    pub filled: Vec<String>,
+    /// `集群管理信息!E25:E26`.
+    pub span: String,
+}
+
+impl ListCells {
+    /// The filled cells (`集群管理信息!E25, 集群管理信息!E26`), or the span
+    /// when none was filled.
+    pub fn named(&self) -> String {
+        if self.filled.is_empty() {
+            self.span.clone()
+        } else {
+            self.filled.join(", ")
+        }
+    }
 }
 
 /// Where the business networks go.
@@ -43,6 +75,46 @@ pub enum BusinessNetworkHome<'a> {
 }
 
 impl Plan {
+    /// Where the business VDS is named: its row's name cell (虚拟网络!C8 in
+    /// the template), read or not.
+    pub fn business_vds_cell(&self) -> String {
+        match &self.business_vds {
+            Some(vds) => vds.name_cell(),
+            None => layout::location(
+                layout::network::SHEET,
+                layout::network::VDS_NAME,
+                layout::network::BUSINESS_VDS_ROW,
+            ),
+        }
+    }
+
+    /// Where business networks are named (虚拟网络!D8:D18).
+    pub fn business_network_cells(&self) -> String {
+        layout::network::business_names_span()
+    }
+
+    /// The BMC columns of the host rows read (主机规划!E3:E5 for three
+    /// hosts from row 3), or of the template's first host row when none.
+    pub fn bmc_cells(&self) -> String {
+        self.host_column_span(layout::hosts::BMC_IP)
+    }
+
+    /// The SSH user's and root's password columns of the host rows read.
+    pub fn password_cells(&self) -> String {
+        format!(
+            "{}, {}",
+            self.host_column_span(layout::hosts::SSH_PASSWORD),
+            self.host_column_span(layout::hosts::ROOT_PASSWORD)
+        )
+    }
+
+    fn host_column_span(&self, column: &str) -> String {
+        let rows = self.hosts.iter().map(|host| host.row);
+        let first = rows.clone().min().unwrap_or(layout::hosts::FIRST_ROW);
+        let last = rows.max().unwrap_or(first);
+        layout::column_span(layout::hosts::SHEET, column, first, last)
+    }
+
     /// Where the business networks go: under 存储独立 the management VDS
     /// whether or not a business-VDS row is filled in, under 三网独立 the
     /// business VDS of 虚拟网络 row 8.
@@ -118,17 +190,33 @@ pub struct ClusterPlan {
 impl ClusterPlan {
     /// `主机规划!<column><row>` of the cluster row.
     pub fn cell(&self, column: &str) -> String {
-        format!("{}!{column}{}", crate::layout::HOST_SHEET, self.row)
+        layout::location(layout::hosts::SHEET, column, self.row)
     }
 
     /// Where the management VIP was read (主机规划!I19 in the template).
     pub fn vip_cell(&self) -> String {
-        self.cell(crate::layout::VIP_COLUMN)
+        self.cell(layout::hosts::cluster::VIP)
     }
 
     /// Where the Fisheye admin password was read (主机规划!M19 in the template).
     pub fn fisheye_password_cell(&self) -> String {
-        self.cell(crate::layout::FISHEYE_PASSWORD_COLUMN)
+        self.cell(layout::hosts::cluster::FISHEYE_PASSWORD)
+    }
+
+    /// The `Cluster SN` value cell the serial was read from and goes back
+    /// into (主机规划!E19 in the template).
+    pub fn serial_cell(&self) -> String {
+        self.cell(layout::hosts::cluster::SERIAL)
+    }
+
+    /// Where the network architecture was read: the row under the cluster
+    /// row (主机规划!Q20 in the template).
+    pub fn network_architecture_cell(&self) -> String {
+        layout::location(
+            layout::hosts::SHEET,
+            layout::hosts::cluster::ARCHITECTURE,
+            self.row + 1,
+        )
     }
 }
 
@@ -178,6 +266,9 @@ impl Serialize for NetworkArchitecture {
 
 #[derive(Debug, Clone)]
 pub struct VdsPlan {
+    /// Its row on 虚拟网络 (4 management, 6 storage, 8 business in the
+    /// template), for messages.
+    pub row: u32,
     pub name: String,
     pub nics: Vec<String>,
     pub bond_mode: BondMode,
@@ -192,6 +283,23 @@ impl Serialize for VdsPlan {
         map.serialize_entry("nics", &self.nics)?;
         checked_entry(&mut map, &self.invalid, "bond_mode", &self.bond_mode)?;
         map.end()
+    }
+}
+
+impl VdsPlan {
+    /// `虚拟网络!<column><row>` of this switch's row.
+    pub fn cell(&self, column: &str) -> String {
+        layout::location(layout::network::SHEET, column, self.row)
+    }
+
+    /// Where the switch is named (虚拟网络!C4 for the management VDS).
+    pub fn name_cell(&self) -> String {
+        self.cell(layout::network::VDS_NAME)
+    }
+
+    /// Where its host NICs are listed (虚拟网络!J8 for the business VDS).
+    pub fn nics_cell(&self) -> String {
+        self.cell(layout::network::NICS)
     }
 }
 
@@ -249,6 +357,23 @@ impl Serialize for NetworkPlan {
     }
 }
 
+impl NetworkPlan {
+    /// `虚拟网络!<column><row>` of this network's row.
+    pub fn cell(&self, column: &str) -> String {
+        layout::location(layout::network::SHEET, column, self.row)
+    }
+
+    /// Where the network is named.
+    pub fn name_cell(&self) -> String {
+        self.cell(layout::network::NETWORK_NAME)
+    }
+
+    /// Where its VLAN ID was read.
+    pub fn vlan_cell(&self) -> String {
+        self.cell(layout::network::VLAN_ID)
+    }
+}
+
 /// An IPv4 CIDR such as `10.1.20.0/24`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ipv4Subnet {
@@ -302,7 +427,8 @@ impl Serialize for Ipv4Subnet {
 
 #[derive(Debug, Clone)]
 pub struct HostPlan {
-    /// Workbook row on 主机规划 (3..=18), for messages.
+    /// Workbook row on 主机规划 (3..=18 in the template, further down where
+    /// rows were inserted), for messages.
     pub row: u32,
     pub hostname: String,
     pub management_ip: Ipv4Addr,
@@ -333,6 +459,44 @@ impl Serialize for HostPlan {
         map.serialize_entry("bmc", &self.bmc)?;
         map.serialize_entry("ssh_user", &self.ssh_user)?;
         map.end()
+    }
+}
+
+impl HostPlan {
+    /// `主机规划!<column><row>` of this host's row.
+    pub fn cell(&self, column: &str) -> String {
+        layout::location(layout::hosts::SHEET, column, self.row)
+    }
+
+    pub fn hostname_cell(&self) -> String {
+        self.cell(layout::hosts::HOSTNAME)
+    }
+
+    pub fn management_ip_cell(&self) -> String {
+        self.cell(layout::hosts::MANAGEMENT_IP)
+    }
+
+    /// Where its BMC address was read.
+    pub fn bmc_cell(&self) -> String {
+        self.cell(layout::hosts::BMC_IP)
+    }
+
+    /// Its BMC address, user and password (主机规划!E5:G5).
+    pub fn bmc_cells(&self) -> String {
+        format!(
+            "{}:{}",
+            self.bmc_cell(),
+            layout::cell(layout::hosts::BMC_PASSWORD, self.row)
+        )
+    }
+
+    /// Its SSH user's and root's passwords (主机规划!K5, 主机规划!M5).
+    pub fn password_cells(&self) -> String {
+        format!(
+            "{}, {}",
+            self.cell(layout::hosts::SSH_PASSWORD),
+            self.cell(layout::hosts::ROOT_PASSWORD)
+        )
     }
 }
 

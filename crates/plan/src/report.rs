@@ -37,8 +37,7 @@ pub fn render_summary(parsed: &ParsedWorkbook, lang: Lang) -> String {
     let none = || word(lang, "(none)", "（无）").to_string();
     let or_none = |value: Option<String>| value.unwrap_or_else(none);
     // A cell in error holds a placeholder in the plan; say so instead.
-    let shown = |sheet: &str, cell: String, value: String| {
-        let location = format!("{sheet}!{cell}");
+    let shown = |location: String, value: String| {
         let invalid = parsed
             .diagnostics
             .iter()
@@ -49,8 +48,6 @@ pub fn render_summary(parsed: &ParsedWorkbook, lang: Lang) -> String {
             value
         }
     };
-    let hosts_sheet = crate::layout::HOST_SHEET;
-    let network_sheet = crate::layout::NETWORK_SHEET;
 
     let field =
         |en: &str, zh: &str, value: &str| format!("  {}", labelled(lang, en, zh, 21, value));
@@ -96,23 +93,16 @@ pub fn render_summary(parsed: &ParsedWorkbook, lang: Lang) -> String {
         word(lang, "passwords", "密码").to_string(),
     ]];
     for host in &plan.hosts {
-        let row = host.row;
         rows.push([
-            row.to_string(),
-            shown(hosts_sheet, format!("H{row}"), host.hostname.clone()),
+            host.row.to_string(),
+            shown(host.hostname_cell(), host.hostname.clone()),
+            shown(host.management_ip_cell(), host.management_ip.to_string()),
             shown(
-                hosts_sheet,
-                format!("I{row}"),
-                host.management_ip.to_string(),
-            ),
-            shown(
-                hosts_sheet,
-                format!("N{row}"),
+                host.cell(crate::layout::hosts::STORAGE_IP),
                 or_none(host.storage_ip.map(|ip| ip.to_string())),
             ),
             shown(
-                hosts_sheet,
-                format!("E{row}"),
+                host.bmc_cell(),
                 or_none(host.bmc.ip.map(|ip| ip.to_string())),
             ),
             host.bmc.user.clone(),
@@ -122,7 +112,7 @@ pub fn render_summary(parsed: &ParsedWorkbook, lang: Lang) -> String {
     }
     table(&mut out, &rows);
 
-    let vds_line = |vds: &crate::VdsPlan, row: u32| {
+    let vds_line = |vds: &crate::VdsPlan| {
         let name = if vds.name.is_empty() {
             word(lang, "(no name)", "（无名称）")
         } else {
@@ -133,7 +123,10 @@ pub fn render_summary(parsed: &ParsedWorkbook, lang: Lang) -> String {
         } else {
             smtx_i18n::list(lang, &vds.nics)
         };
-        let bond = shown(network_sheet, format!("K{row}"), vds.bond_mode.to_string());
+        let bond = shown(
+            vds.cell(crate::layout::network::BOND_MODE),
+            vds.bond_mode.to_string(),
+        );
         match lang {
             Lang::En => format!("{name} (NICs: {nics}; bond mode: {bond})"),
             Lang::ZhCn => format!("{name}（网口：{nics}；绑定模式：{bond}）"),
@@ -142,12 +135,12 @@ pub fn render_summary(parsed: &ParsedWorkbook, lang: Lang) -> String {
     let switch =
         |en: &str, zh: &str, value: &str| format!("  {}", labelled(lang, en, zh, 11, value));
     let _ = writeln!(out, "\n{}", word(lang, "Virtual switches", "虚拟交换机"));
-    let management = vds_line(&plan.management_vds, crate::layout::MANAGEMENT_VDS_ROW);
+    let management = vds_line(&plan.management_vds);
     let _ = writeln!(out, "{}", switch("management", "管理", &management));
-    let storage = vds_line(&plan.storage_vds, crate::layout::STORAGE_VDS_ROW);
+    let storage = vds_line(&plan.storage_vds);
     let _ = writeln!(out, "{}", switch("storage", "存储", &storage));
     let business = match (&plan.business_vds, &plan.cluster.network_architecture) {
-        (Some(vds), _) => vds_line(vds, crate::layout::BUSINESS_VDS_ROW),
+        (Some(vds), _) => vds_line(vds),
         (None, crate::NetworkArchitecture::StorageSeparate) => word(
             lang,
             "(none: 存储独立 shares the management VDS)",
@@ -192,23 +185,16 @@ pub fn render_summary(parsed: &ParsedWorkbook, lang: Lang) -> String {
             word(lang, "gateway", "网关").to_string(),
         ]];
         for network in &plan.business_networks {
-            let row = network.row;
             rows.push([
-                row.to_string(),
+                network.row.to_string(),
                 network.name.clone(),
+                shown(network.vlan_cell(), network.vlan_id.to_string()),
                 shown(
-                    network_sheet,
-                    format!("F{row}"),
-                    network.vlan_id.to_string(),
-                ),
-                shown(
-                    network_sheet,
-                    format!("H{row}"),
+                    network.cell(crate::layout::network::SUBNET),
                     or_none(network.subnet.map(|s| s.to_string())),
                 ),
                 shown(
-                    network_sheet,
-                    format!("I{row}"),
+                    network.cell(crate::layout::network::GATEWAY),
                     or_none(network.gateway.map(|g| g.to_string())),
                 ),
             ]);

@@ -23,8 +23,7 @@ use crate::cell::{CellRef, SheetCell};
 use crate::limits::{self, WorkbookLimits};
 use crate::ooxml::{self, Package, SheetData, SheetScan};
 
-/// `主机规划!E19`, the template's `Cluster SN` cell.
-pub const DEFAULT_SERIAL_CELL: &str = "主机规划!E19";
+pub use crate::layout::DEFAULT_SERIAL_CELL;
 
 #[derive(Debug, Clone)]
 pub struct SerialWriteOptions {
@@ -61,7 +60,7 @@ pub enum SerialWriteError {
     Failed { path: PathBuf, reason: String },
     #[error("serial {serial:?} cannot be written: {reason}")]
     InvalidSerial { serial: String, reason: String },
-    #[error("{cell:?} is not a sheet!cell location (e.g. 主机规划!E19)")]
+    #[error("{cell:?} is not a sheet!cell location (e.g. {DEFAULT_SERIAL_CELL})")]
     BadCell { cell: String },
     #[error("{path}: {reason}")]
     Unreadable { path: PathBuf, reason: String },
@@ -108,7 +107,8 @@ pub fn write_serial(
     // the link itself is left as it is.
     let real =
         std::fs::canonicalize(path).map_err(|error| unreadable(format!("cannot read: {error}")))?;
-    let bytes = limits::read_workbook_file(&real, &limits).map_err(unreadable)?;
+    let bytes = limits::read_workbook_file(&real, &limits)
+        .map_err(|error| unreadable(error.to_string()))?;
     if !bytes.starts_with(b"PK\x03\x04") {
         return Err(unreadable(
             "not an xlsx workbook (not a zip archive; a password-protected workbook is not supported)"
@@ -124,7 +124,7 @@ pub fn write_serial(
     let package = Package::parse(&workbook, &rels).map_err(unreadable)?;
     let sheet_entry = sheet_entry(&package, &target.sheet, path)?;
     let xml = entry_text(&mut archive, &sheet_entry, &limits).map_err(unreadable)?;
-    let location = format!("{sheet_entry} (sheet {})", target.sheet);
+    let location = target.sheet.clone();
     let scan = ooxml::scan_sheet(&xml, target.cell, &limits, &location).map_err(unreadable)?;
     let previous = cell_content(&scan, &package, &mut archive, &limits).map_err(unreadable)?;
     let previous_text = match previous {

@@ -48,7 +48,9 @@ impl Volume {
                 .map(str::to_string)
                 .ok_or_else(|| ApiError::Decode {
                     action: CREATE_ACTION.to_string(),
-                    reason: format!("no data.{key} in the answer"),
+                    reason: crate::DecodeReason::MissingData {
+                        key: key.to_string(),
+                    },
                 })
         };
         // Missing: the documented fallback. Present: the server's word,
@@ -65,14 +67,14 @@ impl Volume {
             }
             Some(value) => value.as_u64().ok_or_else(|| ApiError::Decode {
                 action: CREATE_ACTION.to_string(),
-                reason: "data.chunk_size is not a whole number of bytes".to_string(),
+                reason: crate::DecodeReason::BadChunkSize,
             })?,
         };
         let to_upload = match data.get("to_upload") {
             None | Some(Value::Null) => None,
             Some(value) => Some(index_list(value).ok_or_else(|| ApiError::Decode {
                 action: CREATE_ACTION.to_string(),
-                reason: "data.to_upload is not a list of chunk numbers".to_string(),
+                reason: crate::DecodeReason::BadChunkList,
             })?),
         };
         Ok(Self {

@@ -269,8 +269,8 @@ fn note_text(lang: Lang, note: &Note) -> String {
         Note::HostNotOnSwitch => "the host is not on the switch",
         Note::NoCpuRecommendation if zh => "集群没有推荐的 CPU 型号",
         Note::NoCpuRecommendation => "the cluster recommends no CPU model",
-        Note::OtherSerialCell if zh => "只核对默认单元格 主机规划!E19",
-        Note::OtherSerialCell => "only the default cell 主机规划!E19 is read",
+        Note::OtherSerialCell if zh => "只核对规划表中「Cluster SN」所在的单元格",
+        Note::OtherSerialCell => "only the workbook's Cluster SN cell is read",
         Note::RehearsalSerial if zh => "预演不把序列号写入规划表（写入运行目录中的副本）",
         Note::RehearsalSerial => {
             "a rehearsal keeps the serial out of the workbook (its run directory has a copy)"

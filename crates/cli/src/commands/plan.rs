@@ -11,7 +11,7 @@ use smtx_plan::{
 
 use crate::Outcome;
 use crate::commands::BadInput;
-use crate::i18n::{CliMsg, Lang, Localize, PlanMsg};
+use crate::i18n::{CliMsg, Lang, Localize, PlanMsg, Text};
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
@@ -42,10 +42,12 @@ struct SetSerialArgs {
     workbook: PathBuf,
     /// The cluster serial, e.g. from `GET /api/v2/tools/license`.
     serial: String,
-    /// Target cell as SHEET!CELL. The default is the template's `Cluster SN`
-    /// cell; the design's 文档描述!C18 is a table header in the real template.
-    #[arg(long, default_value = DEFAULT_SERIAL_CELL)]
-    cell: String,
+    /// Target cell as SHEET!CELL. The default is the workbook's `Cluster SN`
+    /// cell (主机规划!E19 in the template, lower where host rows were
+    /// inserted); the design's 文档描述!C18 is a table header in the real
+    /// template.
+    #[arg(long)]
+    cell: Option<String>,
     /// Overwrite a cell holding something other than a placeholder or an
     /// earlier serial, ignore an office lock file, and replace a read-only
     /// workbook (it stays read-only). A symlink is always followed: the file
@@ -67,7 +69,7 @@ fn check(args: CheckArgs, lang: Lang) -> anyhow::Result<Outcome> {
     let bytes = read_workbook_file(&args.workbook, &WorkbookLimits::DEFAULT).map_err(|reason| {
         let message = CliMsg::CannotReadWorkbook {
             file: file.clone(),
-            reason,
+            reason: Text::of(&reason),
         };
         BadInput(message.localize(lang))
     })?;
@@ -87,9 +89,26 @@ fn check(args: CheckArgs, lang: Lang) -> anyhow::Result<Outcome> {
     })
 }
 
+/// The workbook's `Cluster SN` cell, on the row its reader finds; the
+/// template's when the workbook cannot be read (the write then says why).
+fn workbook_serial_cell(path: &std::path::Path) -> String {
+    let file = path.display().to_string();
+    read_workbook_file(path, &WorkbookLimits::DEFAULT)
+        .ok()
+        .and_then(|bytes| parse_workbook(&bytes, &file).ok())
+        .map_or_else(
+            || DEFAULT_SERIAL_CELL.to_string(),
+            |parsed| parsed.plan.cluster.serial_cell(),
+        )
+}
+
 fn set_serial(args: SetSerialArgs, lang: Lang) -> anyhow::Result<Outcome> {
+    let cell = args
+        .cell
+        .clone()
+        .unwrap_or_else(|| workbook_serial_cell(&args.workbook));
     let options = SerialWriteOptions {
-        cell: args.cell.clone(),
+        cell: cell.clone(),
         force: args.force,
     };
     match write_serial(&args.workbook, &args.serial, &options) {
@@ -97,7 +116,7 @@ fn set_serial(args: SetSerialArgs, lang: Lang) -> anyhow::Result<Outcome> {
             let message = PlanMsg::SerialWritten {
                 file: args.workbook.display().to_string(),
                 serial: args.serial.trim().to_string(),
-                cell: args.cell.clone(),
+                cell: cell.clone(),
                 previous,
             };
             outln!("{}", message.localize(lang));
@@ -106,7 +125,7 @@ fn set_serial(args: SetSerialArgs, lang: Lang) -> anyhow::Result<Outcome> {
         Ok(SerialWriteOutcome::AlreadyPresent) => {
             let message = PlanMsg::SerialAlreadyThere {
                 file: args.workbook.display().to_string(),
-                cell: args.cell.clone(),
+                cell: cell.clone(),
                 serial: args.serial.trim().to_string(),
             };
             outln!("{}", message.localize(lang));

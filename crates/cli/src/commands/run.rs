@@ -315,7 +315,7 @@ pub fn load_workbook(path: &Path, lang: Lang) -> anyhow::Result<Option<Workbook>
         |reason| {
             let message = CliMsg::PathError {
                 path: path.display().to_string(),
-                reason,
+                reason: reason.localize(lang),
             };
             BadInput(message.localize(lang))
         },

@@ -93,7 +93,7 @@ pub async fn run(args: SimArgs, lang: Lang) -> anyhow::Result<Outcome> {
         |reason| {
             BadInput(say(&CliMsg::CannotReadWorkbook {
                 file: file.clone(),
-                reason,
+                reason: crate::i18n::Text::of(&reason),
             }))
         },
     )?;

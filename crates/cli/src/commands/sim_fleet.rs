@@ -60,6 +60,7 @@ fn specs(workbooks: &[PathBuf], seed: u64) -> anyhow::Result<Vec<(String, Cluste
             .into());
         }
         let parsed = smtx_plan::read_workbook_file(workbook, &smtx_plan::WorkbookLimits::DEFAULT)
+            .map_err(|error| error.to_string())
             .and_then(|bytes| parse_workbook(&bytes, &file).map_err(|error| error.to_string()));
         let parsed = match parsed {
             Ok(parsed) => parsed,

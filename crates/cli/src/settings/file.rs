@@ -11,7 +11,6 @@ use smtx_engine::SettingsLayer;
 use smtx_secret::Secret;
 
 use super::parse_overrides;
-use crate::commands::BadInput;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -94,10 +93,10 @@ impl FileSettings {
     /// Reads and checks the file. A mistake in it is reported as file,
     /// line, column, key path and what is wrong — never the value, which
     /// may be the password or token the line holds.
-    pub fn load(path: &Path) -> anyhow::Result<Self> {
+    pub fn load(path: &Path) -> Result<Self, SettingsFileError> {
         let text = read_settings_text(path)?;
-        let mut settings: FileSettings = toml::from_str(&text)
-            .map_err(|error| BadInput(describe_toml_error(path, &text, &error)))?;
+        let mut settings: FileSettings =
+            toml::from_str(&text).map_err(|error| describe_toml_error(path, &text, &error))?;
         // Paths in the file are relative to the file, not to where we run.
         let base = path.parent().unwrap_or(Path::new("."));
         let rebase = |p: &mut Option<PathBuf>| {
@@ -114,55 +113,208 @@ impl FileSettings {
     }
 }
 
-fn read_settings_text(path: &Path) -> anyhow::Result<String> {
+fn read_settings_text(path: &Path) -> Result<String, SettingsFileError> {
     use std::io::Read;
-    let shown = path.display();
-    let file = std::fs::File::open(path).map_err(|e| BadInput(format!("{shown}: {e}")))?;
+    let read_error = |e: std::io::Error| SettingsFileError::Read {
+        path: path.to_path_buf(),
+        cause: e.to_string(),
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
     let mut bytes = Vec::new();
     file.take(MAX_SETTINGS_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| BadInput(format!("{shown}: {e}")))?;
+        .map_err(read_error)?;
     if bytes.len() as u64 > MAX_SETTINGS_BYTES {
-        return Err(BadInput(format!(
-            "settings file {shown}: larger than {} KiB; not a settings file",
-            MAX_SETTINGS_BYTES / 1024
-        ))
-        .into());
+        return Err(SettingsFileError::TooLarge {
+            path: path.to_path_buf(),
+            kib: MAX_SETTINGS_BYTES / 1024,
+        });
     }
     String::from_utf8(bytes).map_err(|error| {
         let valid = error.utf8_error().valid_up_to();
         let before = String::from_utf8_lossy(&error.as_bytes()[..valid]);
         let (line, column) = line_and_column(&before, before.len());
-        BadInput(format!(
-            "settings file {shown}: line {line}, column {column}: not UTF-8 text"
-        ))
-        .into()
+        SettingsFileError::NotUtf8 {
+            path: path.to_path_buf(),
+            line,
+            column,
+        }
     })
 }
 
-/// One line: `settings file F: line L, column C, key api.token: what`.
-/// Built from the parser's position and a rewritten message; the source
-/// line that toml's own rendering quotes is never used.
-fn describe_toml_error(path: &Path, text: &str, error: &toml::de::Error) -> String {
-    let mut out = format!("settings file {}", path.display());
-    if let Some(span) = error.span() {
-        let (line, column) = line_and_column(text, span.start);
-        out.push_str(&format!(": line {line}, column {column}"));
-        if let Some(key) = key_path_at(text, span.start) {
-            out.push_str(&format!(", key {key}"));
+/// What is wrong with a settings file, typed so that the front end says it
+/// in its reader's language (`Localize`, in `crate::i18n`); `Display` is
+/// the English. No variant holds a value of the file: the line in error
+/// may hold the password or token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingsFileError {
+    /// The file could not be opened or read (the system's words).
+    Read {
+        path: PathBuf,
+        cause: String,
+    },
+    TooLarge {
+        path: PathBuf,
+        kib: u64,
+    },
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
+    /// The TOML does not parse, or does not fit the settings.
+    Toml {
+        path: PathBuf,
+        /// Line and column, when the parser says where.
+        at: Option<(usize, usize)>,
+        /// `api.token`: the key path of the line in error.
+        key: Option<String>,
+        what: TomlProblem,
+    },
+}
+
+impl std::fmt::Display for SettingsFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Read { path, cause } => write!(f, "{}: {cause}", path.display()),
+            Self::TooLarge { path, kib } => write!(
+                f,
+                "settings file {}: larger than {kib} KiB; not a settings file",
+                path.display()
+            ),
+            Self::NotUtf8 { path, line, column } => write!(
+                f,
+                "settings file {}: line {line}, column {column}: not UTF-8 text",
+                path.display()
+            ),
+            Self::Toml {
+                path,
+                at,
+                key,
+                what,
+            } => {
+                write!(f, "settings file {}", path.display())?;
+                if let Some((line, column)) = at {
+                    write!(f, ": line {line}, column {column}")?;
+                    if let Some(key) = key {
+                        write!(f, ", key {key}")?;
+                    }
+                }
+                write!(f, ": {what}")
+            }
         }
     }
-    let mut message = safe_message(error.message());
-    // Belt and braces: whatever the message says, the value of the line in
-    // error never appears in it.
-    if let Some(span) = error.span() {
+}
+
+impl std::error::Error for SettingsFileError {}
+
+/// What the TOML parser or the settings' shape objected to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TomlProblem {
+    WrongType {
+        found: ValueKind,
+        expected: ValueKind,
+    },
+    NotAllowed {
+        expected: ValueKind,
+    },
+    WrongLength {
+        expected: ValueKind,
+    },
+    /// `expected`: the allowed values as the parser lists them.
+    UnknownValue {
+        expected: Option<String>,
+    },
+    /// A key the settings do not have; `expected`: the ones they do.
+    UnknownKey {
+        key: String,
+        expected: Option<String>,
+    },
+    DuplicateKey {
+        key: Option<String>,
+    },
+    /// The parser's own words (a syntax error), values taken out.
+    Syntax(String),
+}
+
+impl std::fmt::Display for TomlProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::WrongType { found, expected } => {
+                write!(f, "wrong type: found {found}, expected {expected}")
+            }
+            Self::NotAllowed { expected } => {
+                write!(f, "value not allowed here: expected {expected}")
+            }
+            Self::WrongLength { expected } => {
+                write!(f, "wrong number of items: expected {expected}")
+            }
+            Self::UnknownValue {
+                expected: Some(expected),
+            } => write!(f, "unknown value: expected {expected}"),
+            Self::UnknownValue { expected: None } => f.write_str("unknown value"),
+            Self::UnknownKey {
+                key,
+                expected: Some(expected),
+            } => write!(f, "unknown field `{key}`, expected {expected}"),
+            Self::UnknownKey {
+                key,
+                expected: None,
+            } => write!(f, "unknown field `{key}`, there are no fields"),
+            Self::DuplicateKey { key: Some(key) } => write!(f, "duplicate key: `{key}`"),
+            Self::DuplicateKey { key: None } => f.write_str("duplicate key"),
+            Self::Syntax(message) => f.write_str(message),
+        }
+    }
+}
+
+/// serde's and toml's type words as a settings file's reader knows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    WholeNumber,
+    WholeNumberInRange,
+    Fraction,
+    QuotedString,
+    Boolean,
+    List,
+    Table,
+    Other,
+}
+
+impl std::fmt::Display for ValueKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::WholeNumber => "a whole number",
+            Self::WholeNumberInRange => "a whole number in range",
+            Self::Fraction => "a number with a fraction",
+            Self::QuotedString => "a quoted string",
+            Self::Boolean => "true or false",
+            Self::List => "a list",
+            Self::Table => "a table",
+            Self::Other => "another kind of value",
+        })
+    }
+}
+
+/// Where and what: built from the parser's position and a rewritten
+/// message; the source line that toml's own rendering quotes is never used.
+fn describe_toml_error(path: &Path, text: &str, error: &toml::de::Error) -> SettingsFileError {
+    let at = error.span().map(|span| line_and_column(text, span.start));
+    let key = error.span().and_then(|span| key_path_at(text, span.start));
+    let mut what = safe_message(error.message());
+    // Belt and braces: whatever the parser's words say, the value of the
+    // line in error never appears in them.
+    if let (TomlProblem::Syntax(message), Some(span)) = (&mut what, error.span()) {
         for value in values_near(text, span) {
-            message = message.replace(&value, "…");
+            *message = message.replace(&value, "…");
         }
     }
-    out.push_str(": ");
-    out.push_str(&message);
-    out
+    SettingsFileError::Toml {
+        path: path.to_path_buf(),
+        at,
+        key,
+        what,
+    }
 }
 
 /// 1-based line and column (in characters) of byte `offset`.
@@ -177,13 +329,13 @@ fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
-/// The parser's message with every value taken out. serde quotes the value
-/// it could not use (``invalid type: integer `123`, expected a string``,
-/// `invalid type: string "…", expected a boolean`): those messages are
+/// The parser's message, typed, with every value taken out. serde quotes
+/// the value it could not use (``invalid type: integer `123`, expected a
+/// string``, `invalid type: string "…", expected a boolean`): those are
 /// rebuilt from their safe parts. Syntax messages name only what was
-/// expected (``expected `"`, `'` ``), and unknown or duplicate keys name the
-/// key: those are kept.
-fn safe_message(message: &str) -> String {
+/// expected (``expected `"`, `'` ``), and unknown or duplicate keys name
+/// the key: those are kept.
+fn safe_message(message: &str) -> TomlProblem {
     let message = message
         .lines()
         .map(str::trim)
@@ -192,44 +344,66 @@ fn safe_message(message: &str) -> String {
         .join("; ");
     let expected = |rest: &str| {
         rest.rsplit_once(", expected ")
-            .map(|(_, expected)| plain_type(expected))
-            .unwrap_or("another kind of value")
+            .map_or(ValueKind::Other, |(_, expected)| plain_type(expected))
     };
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         let found = rest.split([' ', '`', '"', ',']).next().unwrap_or("value");
-        return format!(
-            "wrong type: found {}, expected {}",
-            plain_type(found),
-            expected(rest)
-        );
-    }
-    if let Some(rest) = message.strip_prefix("invalid value: ") {
-        return format!("value not allowed here: expected {}", expected(rest));
-    }
-    if let Some(rest) = message.strip_prefix("invalid length ") {
-        return format!("wrong number of items: expected {}", expected(rest));
-    }
-    if let Some(rest) = message.strip_prefix("unknown variant ") {
-        return match rest.split_once(", expected ") {
-            Some((_, expected)) => format!("unknown value: expected {expected}"),
-            None => "unknown value".to_string(),
+        return TomlProblem::WrongType {
+            found: plain_type(found),
+            expected: expected(rest),
         };
     }
-    message
+    if let Some(rest) = message.strip_prefix("invalid value: ") {
+        return TomlProblem::NotAllowed {
+            expected: expected(rest),
+        };
+    }
+    if let Some(rest) = message.strip_prefix("invalid length ") {
+        return TomlProblem::WrongLength {
+            expected: expected(rest),
+        };
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        return TomlProblem::UnknownValue {
+            expected: rest
+                .split_once(", expected ")
+                .map(|(_, expected)| expected.to_string()),
+        };
+    }
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some((key, rest)) = rest.split_once('`')
+        && is_plain_key(key)
+    {
+        return TomlProblem::UnknownKey {
+            key: key.to_string(),
+            expected: rest.strip_prefix(", expected ").map(str::to_string),
+        };
+    }
+    if let Some(rest) = message.strip_prefix("duplicate key") {
+        let key = rest
+            .trim_start_matches(':')
+            .trim()
+            .trim_matches('`')
+            .to_string();
+        return TomlProblem::DuplicateKey {
+            key: is_plain_key(&key).then_some(key),
+        };
+    }
+    TomlProblem::Syntax(message)
 }
 
 /// serde's and toml's type words as a settings file's reader knows them.
-fn plain_type(name: &str) -> &'static str {
+fn plain_type(name: &str) -> ValueKind {
     match name.trim() {
-        "integer" | "i64" | "u64" | "usize" | "u32" => "a whole number",
-        "u8" | "u16" => "a whole number in range",
-        "floating" | "f64" => "a number with a fraction",
-        "string" | "a string" | "str" => "a quoted string",
-        "boolean" | "a boolean" | "bool" => "true or false",
-        "sequence" | "a sequence" => "a list",
-        "map" | "a map" => "a table",
-        other if other.starts_with("struct ") => "a table",
-        _ => "another kind of value",
+        "integer" | "i64" | "u64" | "usize" | "u32" => ValueKind::WholeNumber,
+        "u8" | "u16" => ValueKind::WholeNumberInRange,
+        "floating" | "f64" => ValueKind::Fraction,
+        "string" | "a string" | "str" => ValueKind::QuotedString,
+        "boolean" | "a boolean" | "bool" => ValueKind::Boolean,
+        "sequence" | "a sequence" => ValueKind::List,
+        "map" | "a map" => ValueKind::Table,
+        other if other.starts_with("struct ") => ValueKind::Table,
+        _ => ValueKind::Other,
     }
 }
 
@@ -373,7 +547,7 @@ impl FileSettings {
     /// The file's layer: what it sets, nothing for what it leaves out.
     /// Every setting is named here, so a new one is a compile error until
     /// the file either has a key for it or says it has none.
-    pub fn into_layer(self) -> anyhow::Result<SettingsLayer> {
+    pub fn into_layer(self) -> Result<SettingsLayer, smtx_api::AddressOverrideError> {
         let Self {
             api,
             ssh,
@@ -520,7 +694,13 @@ mod tests {
         let path = dir.path().join("s.toml");
         std::fs::write(&path, "[api]\nbase_urll = 1\n").expect("write");
         let error = FileSettings::load(&path).expect_err("unknown key");
-        assert!(error.downcast_ref::<BadInput>().is_some());
+        assert!(matches!(
+            &error,
+            SettingsFileError::Toml {
+                what: TomlProblem::UnknownKey { key, .. },
+                ..
+            } if key == "base_urll"
+        ));
         assert!(error.to_string().contains("s.toml"));
     }
 }

@@ -8,18 +8,18 @@
 //! pair, `--x` / `--no-x`, the last one given winning, so a file's `true`
 //! can be turned off for one run.
 
-mod file;
+pub(crate) mod file;
 
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use smtx_api::AddressOverride;
+use smtx_api::{AddressOverride, AddressOverrideError};
 use smtx_engine::{Combine, Settings, SettingsLayer};
 use smtx_secret::Secret;
 
 use crate::commands::BadInput;
-use crate::i18n::Lang;
+use crate::i18n::{CliMsg, Lang, Localize, Text};
 pub use file::FileSettings;
 
 /// Flags shared by the commands that talk to a cluster.
@@ -183,16 +183,21 @@ fn flag_pair(yes: bool, no: bool) -> Option<bool> {
     }
 }
 
-pub(crate) fn parse_overrides(list: &[String]) -> anyhow::Result<Vec<AddressOverride>> {
+pub(crate) fn parse_overrides(
+    list: &[String],
+) -> Result<Vec<AddressOverride>, AddressOverrideError> {
     list.iter()
         .filter(|s| !s.trim().is_empty())
-        .map(|s| s.parse::<AddressOverride>().map_err(|e| BadInput(e).into()))
+        .map(|s| s.parse::<AddressOverride>())
         .collect()
 }
 
 /// The layer of flags and environment variables (clap has merged those
 /// two, a flag winning over its variable).
-fn flag_layer(connection: &ConnectionArgs, run: &RunSettingsArgs) -> anyhow::Result<SettingsLayer> {
+fn flag_layer(
+    connection: &ConnectionArgs,
+    run: &RunSettingsArgs,
+) -> Result<SettingsLayer, AddressOverrideError> {
     Ok(SettingsLayer {
         api_base: connection.api_base.clone(),
         http_overrides: parse_overrides(&connection.resolve)?,
@@ -241,9 +246,14 @@ pub fn resolve(
     lang: Lang,
     default_run_dir: PathBuf,
 ) -> anyhow::Result<Settings> {
-    let flags = flag_layer(connection, run)?;
+    let bad_override =
+        |error: AddressOverrideError| BadInput(crate::i18n::override_error(lang, &error));
+    let flags = flag_layer(connection, run).map_err(bad_override)?;
     let file = match &connection.config {
-        Some(path) => FileSettings::load(path)?.into_layer()?,
+        Some(path) => FileSettings::load(path)
+            .map_err(|error| BadInput(error.localize(lang)))?
+            .into_layer()
+            .map_err(bad_override)?,
         None => SettingsLayer::default(),
     };
     let config_name = connection
@@ -252,27 +262,41 @@ pub fn resolve(
         .map(|path| path.display().to_string())
         .unwrap_or_default();
     // Said by whichever layer decides, and named as that layer spells it.
+    // A flag reads the same in either language.
+    let same = |text: String| Text {
+        en: text.clone(),
+        zh_cn: text,
+    };
+    let in_file = |key: String| Text {
+        zh_cn: format!("{config_name} 中的 {key}"),
+        en: format!("{key} in {config_name}"),
+    };
     let insecure_source = match (flags.insecure, file.insecure) {
-        (Some(true), _) => Some("--insecure / SMTX_INSECURE".to_string()),
-        (None, Some(true)) => Some(format!("api.insecure in {config_name}")),
+        (Some(true), _) => Some(same("--insecure / SMTX_INSECURE".to_string())),
+        (None, Some(true)) => Some(in_file("api.insecure".to_string())),
         _ => None,
     };
     let ca_source = match (&flags.ca_cert, &file.ca_cert) {
-        (Some(path), _) => Some(format!("--ca-cert / SMTX_CA_CERT {}", path.display())),
-        (None, Some(path)) => Some(format!("api.ca_cert {} in {config_name}", path.display())),
+        (Some(path), _) => Some(same(format!("--ca-cert / SMTX_CA_CERT {}", path.display()))),
+        (None, Some(path)) => Some(in_file(format!("api.ca_cert {}", path.display()))),
         (None, None) => None,
     };
-    smtx_engine::preflight::tls_choice(insecure_source.as_deref(), ca_source.as_deref())
-        .map_err(|refusal| BadInput(smtx_i18n::Localize::localize(&refusal, lang)))?;
+    if let (Some(insecure), Some(ca)) = (insecure_source.clone(), ca_source) {
+        return Err(BadInput(CliMsg::InsecureWithCa { insecure, ca }.localize(lang)).into());
+    }
     if let Some(source) = &insecure_source {
-        errln!("{}", insecure_warning(lang, source));
+        errln!("{}", insecure_warning(lang, &source.localize(lang)));
     }
     let work_dir = std::env::current_dir().context("cannot read the current directory")?;
     flags
         .combine(file)
         .resolve(default_run_dir, work_dir, |path| {
             std::fs::read(path).map_err(|e| {
-                anyhow::Error::from(BadInput(format!("CA certificate {}: {e}", path.display())))
+                let message = CliMsg::CaUnreadable {
+                    path: path.display().to_string(),
+                    cause: e.to_string(),
+                };
+                anyhow::Error::from(BadInput(message.localize(lang)))
             })
         })
 }
@@ -451,10 +475,11 @@ mod tests {
                 name: "serial cell",
                 flags: &["--serial-cell", "主机规划!F19"],
                 file: "[serial]\ncell = \"主机规划!G19\"\n",
-                read: |s| s.serial_cell.clone(),
+                read: |s| s.serial_cell.clone().unwrap_or_default(),
                 from_flag: "主机规划!F19",
                 from_file: "主机规划!G19",
-                default: "主机规划!E19",
+                // The workbook's Cluster SN cell, found when it is read.
+                default: "",
             },
             Case {
                 name: "force serial",

@@ -1,5 +1,7 @@
 //! CLI integration tests: the `smtx-deploy` binary as a user runs it.
 
+mod cells;
+mod chinese;
 mod durability;
 mod fleet;
 mod hints;

@@ -4,8 +4,11 @@
 //! elsewhere (a server's message, an operating-system error) stays as it
 //! came, marked as quoted.
 
-use smtx_api::ApiError;
 use smtx_api::ssh::{CHPASSWD_COMMAND, SshError, SshPhase};
+use smtx_api::{
+    ApiError, CallUrl, ConfigReason, DecodeReason, TlsKind, TlsReason, TransportKind,
+    TransportReason,
+};
 use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, Text, quoted};
 
 use crate::EngineError;
@@ -52,6 +55,84 @@ pub fn api_error(error: &ApiError) -> Text {
     }
 }
 
+/// `https://10.0.20.11/…（经 127.0.0.1:4443）`.
+fn call_url_zh(url: &CallUrl) -> String {
+    match &url.sent_to {
+        Some(real) => format!("{}（经 {real}）", url.url),
+        None => url.url.clone(),
+    }
+}
+
+/// Why a connection failed, in Chinese; only a cause the client did not
+/// recognise stays in its own words.
+fn transport_reason_zh(reason: &TransportReason) -> String {
+    match reason.kind {
+        TransportKind::Refused => "连接被拒绝（该地址上没有服务在监听）".into(),
+        TransportKind::Reset => "连接被对方重置".into(),
+        TransportKind::Unreachable => "网络不可达".into(),
+        TransportKind::NameNotResolved => "无法解析该名称".into(),
+        TransportKind::Closed => "应答完成前连接已关闭".into(),
+        TransportKind::Other => quoted(ZhCn, &reason.cause),
+    }
+}
+
+fn tls_reason_zh(reason: &TlsReason) -> String {
+    match reason.kind {
+        TlsKind::UnknownIssuer => "证书的签发者不受信任".into(),
+        TlsKind::NotValidForName => "证书不包含该地址".into(),
+        TlsKind::Expired => "证书已过期或尚未生效".into(),
+        TlsKind::BadSignature => "证书的签名无法用所信任的 CA 验证".into(),
+        TlsKind::Other => quoted(ZhCn, &reason.cause),
+    }
+}
+
+fn decode_reason_zh(reason: &DecodeReason) -> String {
+    match reason {
+        DecodeReason::TooLarge { mib } => format!("应答超过 {mib} MiB"),
+        DecodeReason::NotJson { status } => format!("HTTP {status} 的应答正文不是 JSON"),
+        DecodeReason::MissingData { key } => format!("应答中没有 data.{key}"),
+        DecodeReason::NoToken => "会话应答中没有令牌".into(),
+        DecodeReason::NoHostUuid => "扫描结果中没有 host_uuid".into(),
+        DecodeReason::NoUuidOrJob => "应答中既没有 `uuid` 也没有 `job_id`".into(),
+        DecodeReason::NoJobState => "应答中没有任务状态".into(),
+        DecodeReason::BadChunkSize => "data.chunk_size 不是整数字节数".into(),
+        DecodeReason::BadChunkList => "data.to_upload 不是分块编号列表".into(),
+        DecodeReason::Shape { cause } => format!("结构不符：{}", quoted(ZhCn, cause)),
+    }
+}
+
+fn config_reason_zh(reason: &ConfigReason) -> String {
+    let q = |text: &str| quoted(ZhCn, text);
+    match reason {
+        ConfigReason::BuildClient { cause } => format!("无法创建 HTTP 客户端：{}", q(cause)),
+        ConfigReason::BadPath { path, cause } => format!("路径 {path} 有误：{}", q(cause)),
+        ConfigReason::CannotOverride { host } => format!("无法映射 {host}"),
+        ConfigReason::CannotOverridePort { host } => format!("无法映射 {host} 的端口"),
+        ConfigReason::BadBaseUrl {
+            url,
+            cause: Some(cause),
+        } => format!("API 地址 {url:?} 有误：{}", q(cause)),
+        ConfigReason::BadBaseUrl { url, cause: None } => {
+            format!("API 地址 {url:?} 有误：应为 http(s)://HOST[:PORT]")
+        }
+        ConfigReason::InsecureWithCa => {
+            "同时给出了 CA 证书和跳过校验（`insecure`）：要么用该 CA 校验，要么不校验".into()
+        }
+        ConfigReason::TlsSettings { cause } => format!("TLS 校验设置有误：{}", q(cause)),
+        ConfigReason::TlsVersions { cause } => format!("TLS 版本设置有误：{}", q(cause)),
+        ConfigReason::CaNotPem { cause } => format!("CA 证书不是 PEM 格式：{}", q(cause)),
+        ConfigReason::CaRefused { cause } => format!("CA 证书无法使用：{}", q(cause)),
+        ConfigReason::CaEmpty => "CA 证书文件中没有证书（应为 PEM 格式）".into(),
+        ConfigReason::NotAServerName { host, cause } => {
+            format!("{host:?} 无法作为证书中的名称校验：{}", q(cause))
+        }
+        ConfigReason::NoBytes { action } => format!("{action}：计划上传的文件块没有内容"),
+        ConfigReason::ContentType { action, cause } => {
+            format!("{action}：内容类型有误：{}", q(cause))
+        }
+    }
+}
+
 fn api_error_zh(error: &ApiError) -> String {
     let q = |text: &str| quoted(ZhCn, text);
     match error {
@@ -59,20 +140,25 @@ fn api_error_zh(error: &ApiError) -> String {
             action,
             url,
             reason,
-        } => format!("{action}：无法连接 {url}：{}", q(reason)),
+        } => format!(
+            "{action}：无法连接 {}：{}",
+            call_url_zh(url),
+            transport_reason_zh(reason)
+        ),
         ApiError::Tls {
             action,
             url,
             reason,
         } => format!(
-            "{action}：不信任 {url} 的 TLS 证书（{}）；用 --ca-cert FILE 信任集群的 CA，或用 --insecure 跳过校验",
-            q(reason)
+            "{action}：不信任 {} 的 TLS 证书（{}）；用 --ca-cert FILE 信任集群的 CA，或用 --insecure 跳过校验",
+            call_url_zh(url),
+            tls_reason_zh(reason)
         ),
         ApiError::Timeout {
             action,
             url,
             seconds,
-        } => format!("{action}：{url} 在 {seconds:.1}s 内没有应答"),
+        } => format!("{action}：{} 在 {seconds:.1}s 内没有应答", call_url_zh(url)),
         ApiError::Api {
             action,
             status,
@@ -90,7 +176,7 @@ fn api_error_zh(error: &ApiError) -> String {
             format!("{action}：HTTP {status}{ec}{msg}")
         }
         ApiError::Decode { action, reason } => {
-            format!("{action}：应答不符合接口文档：{}", q(reason))
+            format!("{action}：应答不符合接口文档：{}", decode_reason_zh(reason))
         }
         ApiError::Unauthorized { action, status } => format!(
             "{action}：未获授权（HTTP {status}）；请检查 Fisheye 管理员密码或配置的 api.token"
@@ -116,7 +202,7 @@ fn api_error_zh(error: &ApiError) -> String {
             state,
             seconds,
         } => format!("任务 {job_id} 在 {seconds:.0}s 后仍为{}", job_state(state)),
-        ApiError::Config(reason) => format!("客户端配置有误：{}", q(reason)),
+        ApiError::Config(reason) => format!("客户端配置有误：{}", config_reason_zh(reason)),
         ApiError::Upload {
             file,
             chunk,
@@ -254,6 +340,24 @@ impl Localize for EngineError {
                     .map(|pid| format!("（进程 {pid}）"))
                     .unwrap_or_default()
             ),
+        }
+    }
+}
+
+/// An address override that does not parse (`--resolve`, `--ssh-resolve`
+/// or a `resolve` list of the settings file).
+pub fn override_error(lang: smtx_i18n::Lang, error: &smtx_api::AddressOverrideError) -> String {
+    use smtx_api::AddressOverrideError::*;
+    match (error, lang) {
+        (_, smtx_i18n::Lang::En) => error.to_string(),
+        (NoEquals { text }, smtx_i18n::Lang::ZhCn) => {
+            format!("地址映射 {text:?} 有误：应为 IP=HOST:PORT")
+        }
+        (BadTarget { text, target }, smtx_i18n::Lang::ZhCn) => {
+            format!("地址映射 {text:?} 有误：{target:?} 不是带端口的地址（如 127.0.0.1:8443）")
+        }
+        (EmptyHost { text }, smtx_i18n::Lang::ZhCn) => {
+            format!("地址映射 {text:?} 有误：'=' 前面没有地址")
         }
     }
 }

@@ -16,7 +16,7 @@ smtx_i18n::catalog! {
         NicsPresent { nics: Vec<String> },
         /// `(hostname, ip, nic)` for every NIC a host lacks.
         NicsMissing { missing: Vec<(String, String, String)> },
-        NicsHint,
+        NicsHint { cell: String },
         WouldVerify,
         Deployed,
         NotDeployed,
@@ -93,10 +93,12 @@ impl Localize for PrepareMsg {
                     .collect();
                 clauses(lang, &items)
             }
-            (Self::NicsHint, En) => {
-                "fix 虚拟网络!J8 (business VDS NICs) or the host cabling".into()
+            (Self::NicsHint { cell }, En) => {
+                format!("fix {cell} (business VDS NICs) or the host cabling")
             }
-            (Self::NicsHint, ZhCn) => "修正 虚拟网络!J8（业务虚拟交换机的网口）或主机布线".into(),
+            (Self::NicsHint { cell }, ZhCn) => {
+                format!("修正 {cell}（业务虚拟交换机的网口）或主机布线")
+            }
             (Self::WouldVerify, En) => "would check that the cluster is deployed".into(),
             (Self::WouldVerify, ZhCn) => "将检查集群是否已部署".into(),
             (Self::Deployed, En) => "cluster is deployed".into(),

@@ -17,7 +17,8 @@ smtx_i18n::catalog! {
         WouldSet { value: String },
         /// Set; `job` is the job waited for, if the answer carried one.
         Applied { value: String, job: Option<String> },
-        SettingHint,
+        /// `cells`: where the workbook's value was read.
+        SettingHint { cells: String },
         VipTaken { vip: String, answering: Vec<VipAnswer> },
         VipTakenHint { cell: String },
         NoVip { cell: String },
@@ -50,8 +51,12 @@ impl Localize for SettingsMsg {
                 format!("{value}：任务 {job} 已完成")
             }
             (Self::Applied { value, job: None }, ZhCn) => format!("{value}：已生效"),
-            (Self::SettingHint, En) => "set it in Fisheye, or fix the cause and run again".into(),
-            (Self::SettingHint, ZhCn) => "在 Fisheye 中设置，或排除原因后重新运行".into(),
+            (Self::SettingHint { cells }, En) => format!(
+                "fix the cause (or the value in {cells}) and run again, or set it in Fisheye"
+            ),
+            (Self::SettingHint { cells }, ZhCn) => {
+                format!("排除原因（或修正 {cells} 中的值）后重新运行，或在 Fisheye 中设置")
+            }
             (Self::VipTaken { vip, answering }, _) => {
                 let ports: Vec<String> = answering
                     .iter()

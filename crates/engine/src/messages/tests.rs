@@ -6,8 +6,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use smtx_api::ApiError;
 use smtx_api::ssh::{SshError, SshPhase};
+use smtx_api::{
+    ApiError, CallUrl, ConfigReason, DecodeReason, TlsKind, TlsReason, TransportKind,
+    TransportReason,
+};
 use smtx_i18n::{Lang, Localize, Text, catalog_problems};
 
 use super::settings::VipAnswer;
@@ -68,7 +71,9 @@ fn prepare_messages() {
         NicsMissing {
             missing: vec![(s("node-01"), s("10.0.20.11"), s("ens225"))],
         },
-        NicsHint,
+        NicsHint {
+            cell: s("虚拟网络!J8"),
+        },
         WouldVerify,
         Deployed,
         NotDeployed,
@@ -122,7 +127,9 @@ fn settings_messages() {
             value: s("10.0.20.10"),
             job: None,
         },
-        SettingHint,
+        SettingHint {
+            cells: s("集群管理信息!E25"),
+        },
         VipTaken {
             vip: s("10.0.20.10"),
             answering: vec![
@@ -436,18 +443,11 @@ fn unnamed(_: &Text) -> &'static str {
 #[test]
 fn api_errors() {
     let action = || s("PUT /api/v2/settings/vip");
-    let url = || s("https://10.0.20.11/api/v2/settings/vip");
-    let errors = [
-        ApiError::Transport {
-            action: action(),
-            url: url(),
-            reason: s("connection refused"),
-        },
-        ApiError::Tls {
-            action: action(),
-            url: url(),
-            reason: s("invalid peer certificate: UnknownIssuer"),
-        },
+    let url = || CallUrl {
+        url: s("https://10.0.20.11/api/v2/settings/vip"),
+        sent_to: Some(s("127.0.0.1:4443")),
+    };
+    let mut errors = vec![
         ApiError::Timeout {
             action: action(),
             url: url(),
@@ -458,10 +458,6 @@ fn api_errors() {
             status: 409,
             ec: Some(s("EVIP_IN_USE")),
             msg: Some(s("the address is in use")),
-        },
-        ApiError::Decode {
-            action: action(),
-            reason: s("missing field `data`"),
         },
         ApiError::Unauthorized {
             action: action(),
@@ -478,7 +474,6 @@ fn api_errors() {
             state: s("running"),
             seconds: 300.0,
         },
-        ApiError::Config(s("bad URL")),
         ApiError::Upload {
             file: s("SMTX_VMTOOLS-3.2.0.iso"),
             chunk: Some(3),
@@ -490,6 +485,148 @@ fn api_errors() {
         },
         ApiError::Cancelled { action: action() },
     ];
+    // Every kind of reason the client recognises, from the words it reads
+    // them in, and one it does not.
+    for (cause, kind) in [
+        ("Connection refused (os error 111)", TransportKind::Refused),
+        (
+            "Connection reset by peer (os error 104)",
+            TransportKind::Reset,
+        ),
+        (
+            "No route to host (os error 113)",
+            TransportKind::Unreachable,
+        ),
+        (
+            "dns error: failed to lookup address",
+            TransportKind::NameNotResolved,
+        ),
+        (
+            "connection closed before message completed",
+            TransportKind::Closed,
+        ),
+        ("Broken pipe (os error 32)", TransportKind::Other),
+    ] {
+        let reason = TransportReason::from_cause(cause);
+        assert_eq!(reason.kind, kind, "{cause}");
+        errors.push(ApiError::Transport {
+            action: action(),
+            url: url(),
+            reason,
+        });
+    }
+    for (cause, kind) in [
+        (
+            "invalid peer certificate: UnknownIssuer",
+            TlsKind::UnknownIssuer,
+        ),
+        (
+            "invalid peer certificate: NotValidForName",
+            TlsKind::NotValidForName,
+        ),
+        ("invalid peer certificate: Expired", TlsKind::Expired),
+        (
+            "invalid peer certificate: BadSignature",
+            TlsKind::BadSignature,
+        ),
+        ("received fatal alert: HandshakeFailure", TlsKind::Other),
+    ] {
+        let reason = TlsReason::from_cause(cause);
+        assert_eq!(reason.kind, kind, "{cause}");
+        errors.push(ApiError::Tls {
+            action: action(),
+            url: url(),
+            reason,
+        });
+    }
+    let cause = || s("relative URL without a base");
+    for reason in [
+        ConfigReason::BuildClient { cause: cause() },
+        ConfigReason::BadPath {
+            path: s("/api/v2/x"),
+            cause: cause(),
+        },
+        ConfigReason::CannotOverride {
+            host: s("10.0.20.11"),
+        },
+        ConfigReason::CannotOverridePort {
+            host: s("10.0.20.11"),
+        },
+        ConfigReason::BadBaseUrl {
+            url: s("10.0.20.11"),
+            cause: Some(cause()),
+        },
+        ConfigReason::BadBaseUrl {
+            url: s("ftp://10.0.20.11"),
+            cause: None,
+        },
+        ConfigReason::InsecureWithCa,
+        ConfigReason::TlsSettings { cause: cause() },
+        ConfigReason::TlsVersions { cause: cause() },
+        ConfigReason::CaNotPem { cause: cause() },
+        ConfigReason::CaRefused { cause: cause() },
+        ConfigReason::CaEmpty,
+        ConfigReason::NotAServerName {
+            host: s("node_01"),
+            cause: cause(),
+        },
+        ConfigReason::NoBytes { action: action() },
+        ConfigReason::ContentType {
+            action: action(),
+            cause: cause(),
+        },
+    ] {
+        // Every reason once: this match stops compiling when one is added.
+        match &reason {
+            ConfigReason::BuildClient { .. }
+            | ConfigReason::BadPath { .. }
+            | ConfigReason::CannotOverride { .. }
+            | ConfigReason::CannotOverridePort { .. }
+            | ConfigReason::BadBaseUrl { .. }
+            | ConfigReason::InsecureWithCa
+            | ConfigReason::TlsSettings { .. }
+            | ConfigReason::TlsVersions { .. }
+            | ConfigReason::CaNotPem { .. }
+            | ConfigReason::CaRefused { .. }
+            | ConfigReason::CaEmpty
+            | ConfigReason::NotAServerName { .. }
+            | ConfigReason::NoBytes { .. }
+            | ConfigReason::ContentType { .. } => {}
+        }
+        errors.push(ApiError::Config(reason));
+    }
+    for reason in [
+        DecodeReason::TooLarge { mib: 16 },
+        DecodeReason::NotJson { status: 200 },
+        DecodeReason::MissingData { key: s("serial") },
+        DecodeReason::NoToken,
+        DecodeReason::NoHostUuid,
+        DecodeReason::NoUuidOrJob,
+        DecodeReason::NoJobState,
+        DecodeReason::BadChunkSize,
+        DecodeReason::BadChunkList,
+        DecodeReason::Shape {
+            cause: s("missing field `data`"),
+        },
+    ] {
+        // Every reason once: this match stops compiling when one is added.
+        match &reason {
+            DecodeReason::TooLarge { .. }
+            | DecodeReason::NotJson { .. }
+            | DecodeReason::MissingData { .. }
+            | DecodeReason::NoToken
+            | DecodeReason::NoHostUuid
+            | DecodeReason::NoUuidOrJob
+            | DecodeReason::NoJobState
+            | DecodeReason::BadChunkSize
+            | DecodeReason::BadChunkList
+            | DecodeReason::Shape { .. } => {}
+        }
+        errors.push(ApiError::Decode {
+            action: action(),
+            reason,
+        });
+    }
     for error in &errors {
         // Every variant once: this match stops compiling when one is added.
         match error {
@@ -511,6 +648,24 @@ fn api_errors() {
     assert_whole(&[], &samples, unnamed);
     for (error, text) in errors.iter().zip(&samples) {
         assert_eq!(text.en, error.to_string(), "English is the error's own");
+        // What the client recognised is said in Chinese, not quoted; the
+        // override's target reads as Chinese too.
+        let recognised = match error {
+            ApiError::Transport { reason, .. } => reason.kind != TransportKind::Other,
+            ApiError::Tls { reason, .. } => reason.kind != TlsKind::Other,
+            ApiError::Decode { reason, .. } => !matches!(reason, DecodeReason::Shape { .. }),
+            _ => false,
+        };
+        if recognised {
+            assert!(!text.zh_cn.contains('「'), "{}", text.zh_cn);
+        }
+        if matches!(error, ApiError::Timeout { .. } | ApiError::Transport { .. }) {
+            assert!(
+                text.zh_cn.contains("（经 127.0.0.1:4443）"),
+                "{}",
+                text.zh_cn
+            );
+        }
     }
 }
 
@@ -605,7 +760,7 @@ fn engine_errors() {
             from: PathBuf::from("w.xlsx"),
             reason: s("No space left on device"),
         },
-        EngineError::Client(ApiError::Config(s("bad URL"))),
+        EngineError::Client(ApiError::Config(ConfigReason::CaEmpty)),
         EngineError::NoApiBase,
         EngineError::UnknownStage(s("deploy")),
         EngineError::RunDirBusy {

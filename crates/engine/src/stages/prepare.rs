@@ -119,7 +119,7 @@ async fn scan_hosts(run: &mut StageRun<'_>) -> Vec<(String, Option<HostScan>)> {
                         PrepareMsg::HostnameMismatch {
                             reported: scan.hostname.clone(),
                             planned: host.hostname.clone(),
-                            cell: format!("主机规划!H{}", host.row),
+                            cell: host.hostname_cell(),
                         },
                     )
                 } else {
@@ -139,7 +139,7 @@ async fn scan_hosts(run: &mut StageRun<'_>) -> Vec<(String, Option<HostScan>)> {
                 if !matches!(error, smtx_api::ApiError::Tls { .. }) {
                     result = result.with_hint(PrepareMsg::ScanHint {
                         ip: ip.clone(),
-                        cell: format!("主机规划!I{}", host.row),
+                        cell: host.management_ip_cell(),
                     });
                 }
                 run.record(result, started);
@@ -178,8 +178,11 @@ fn check_nics(run: &mut StageRun<'_>, scans: &[(String, Option<HostScan>)]) {
             },
         )
     } else {
-        StepResult::warning(Step::CheckNics, PrepareMsg::NicsMissing { missing })
-            .with_hint(PrepareMsg::NicsHint)
+        StepResult::warning(Step::CheckNics, PrepareMsg::NicsMissing { missing }).with_hint(
+            PrepareMsg::NicsHint {
+                cell: vds.nics_cell(),
+            },
+        )
     };
     run.record(result, started);
 }

@@ -3,6 +3,7 @@
 //! override and the simulator's CA, as a user's run would.
 
 mod abort;
+mod cells;
 mod check;
 mod context;
 mod failures;

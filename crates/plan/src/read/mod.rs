@@ -20,7 +20,7 @@ use crate::layout;
 use crate::limits::{self, WorkbookLimits};
 use crate::{
     BmcPlan, BondMode, ClusterPlan, Diagnostic, FisheyeAdmin, HostPlan, InvalidCells, Ipv4Subnet,
-    NetworkArchitecture, NetworkPlan, Plan, Severity, VdsPlan,
+    ListCells, NetworkArchitecture, NetworkPlan, Plan, Severity, VdsPlan,
 };
 use crate::{Problem, VdsRole};
 
@@ -65,6 +65,12 @@ impl ParsedWorkbook {
 pub enum PlanError {
     #[error("{file}: {reason}")]
     Unreadable { file: String, reason: String },
+    /// Over one of the workbook's limits (a crafted or damaged file).
+    #[error("{file}: {limit}")]
+    OverLimit {
+        file: String,
+        limit: Box<crate::LimitExceeded>,
+    },
     #[error(
         "{file}: sheet {sheet:?} is missing (sheets present: {present}); \
          is this a copy of the SmartX planning workbook (规划设计表)?"
@@ -176,7 +182,13 @@ fn load_sheets(
     }
     // Sizes and counts first: past this point no reader allocates what a
     // header merely claims.
-    limits::check_package(bytes, limits).map_err(|error| unreadable(file, error.to_string()))?;
+    limits::check_package(bytes, limits).map_err(|error| match error {
+        limits::PackageError::Limit(limit) => PlanError::OverLimit {
+            file: file.to_string(),
+            limit: Box::new(limit),
+        },
+        limits::PackageError::Damaged(reason) => unreadable(file, reason),
+    })?;
     // calamine can panic on some damaged files (an overflowing cell
     // reference, for one, in a debug build). A damaged workbook is the
     // user's problem to fix, not a crash: turn it into an error.
@@ -218,14 +230,15 @@ fn read_with_calamine(
             continue;
         }
         let (values, formulas) =
-            limits::read_sheet(&mut workbook, name, &format!("sheet {name}"), limits).map_err(
-                |error| match error {
-                    limits::SheetError::Limit(error) => unreadable(file, error.to_string()),
-                    limits::SheetError::Xlsx(error) => {
-                        unreadable(file, format!("sheet {name:?} cannot be read: {error}"))
-                    }
+            limits::read_sheet(&mut workbook, name, name, limits).map_err(|error| match error {
+                limits::SheetError::Limit(limit) => PlanError::OverLimit {
+                    file: file.to_string(),
+                    limit: Box::new(limit),
                 },
-            )?;
+                limits::SheetError::Xlsx(error) => {
+                    unreadable(file, format!("sheet {name:?} cannot be read: {error}"))
+                }
+            })?;
         sheets.insert(name.to_string(), Sheet { values, formulas });
     }
     Ok(sheets)

@@ -10,16 +10,15 @@ impl PlanReader {
     // The plan
 
     pub(super) fn read_plan(&mut self) -> Plan {
-        let network = layout::NETWORK_SHEET;
-        let cluster_name = match self.text(network, layout::CLUSTER_NAME) {
+        let network = layout::network::SHEET;
+        let name_cell = layout::cell(
+            layout::network::CLUSTER_NAME_COLUMN,
+            layout::network::CLUSTER_NAME_ROW,
+        );
+        let cluster_name = match self.text(network, &name_cell) {
             Some(name) => name,
             None => {
-                self.error(
-                    network,
-                    layout::CLUSTER_NAME,
-                    "集群名称",
-                    Problem::ClusterNameEmpty,
-                );
+                self.error(network, &name_cell, "集群名称", Problem::ClusterNameEmpty);
                 String::new()
             }
         };
@@ -27,80 +26,86 @@ impl PlanReader {
         let hosts = self.read_hosts(cluster_row);
         let cluster = self.read_cluster(cluster_name, cluster_row, &hosts);
         let fisheye = self.read_fisheye(cluster_row);
-        let management_vds = self.read_vds(layout::MANAGEMENT_VDS_ROW, VdsRole::Management, false);
-        let storage_vds = self.read_vds(layout::STORAGE_VDS_ROW, VdsRole::Storage, false);
+        let management_vds =
+            self.read_vds(layout::network::MANAGEMENT_ROW, VdsRole::Management, false);
+        let storage_vds = self.read_vds(layout::network::STORAGE_ROW, VdsRole::Storage, false);
         let business_networks = self.read_business_networks();
-        let business_vds = self.read_business_vds(
-            &cluster,
-            cluster_row,
-            &business_networks,
-            management_vds.as_ref(),
-        );
-        let dns_servers = self.read_dns();
-        let ntp_servers = self.read_ntp();
+        let business_vds =
+            self.read_business_vds(&cluster, &business_networks, management_vds.as_ref());
+        let (dns_servers, dns_cells) = self.read_dns();
+        let (ntp_servers, ntp_cells) = self.read_ntp();
         Plan {
             cluster,
-            management_vds: management_vds.unwrap_or_else(empty_vds),
-            storage_vds: storage_vds.unwrap_or_else(empty_vds),
+            management_vds: management_vds
+                .unwrap_or_else(|| empty_vds(layout::network::MANAGEMENT_ROW)),
+            storage_vds: storage_vds.unwrap_or_else(|| empty_vds(layout::network::STORAGE_ROW)),
             business_vds,
             business_networks,
             hosts,
             dns_servers,
             ntp_servers,
             fisheye,
+            dns_cells,
+            ntp_cells,
         }
     }
 
     /// The row of `Cluster SN` on 主机规划: 19 in the template, lower when a
     /// user inserted host rows (which is how more than 16 hosts show up).
     fn cluster_row(&self) -> u32 {
-        let sheet = layout::HOST_SHEET;
-        (layout::CLUSTER_ROW..layout::CLUSTER_ROW + 200)
+        use layout::hosts;
+        (hosts::CLUSTER_ROW..hosts::CLUSTER_ROW + hosts::CLUSTER_ROW_SEARCH)
             .find(|row| {
-                self.text(sheet, &format!("D{row}"))
-                    .is_some_and(|label| label.eq_ignore_ascii_case(layout::SERIAL_LABEL))
+                self.text(hosts::SHEET, &layout::cell(hosts::cluster::LABEL, *row))
+                    .is_some_and(|label| label.eq_ignore_ascii_case(hosts::SERIAL_LABEL))
             })
-            .unwrap_or(layout::CLUSTER_ROW)
+            .unwrap_or(hosts::CLUSTER_ROW)
     }
 
     fn read_hosts(&mut self, cluster_row: u32) -> Vec<HostPlan> {
-        let sheet = layout::HOST_SHEET;
+        use layout::hosts::{self as columns, SHEET as sheet};
         let mut hosts = Vec::new();
-        for row in layout::HOST_FIRST_ROW..cluster_row {
-            let hostname = self.text(sheet, &format!("H{row}"));
-            let management = self.text(sheet, &format!("I{row}"));
+        for row in columns::FIRST_ROW..cluster_row {
+            let hostname = self.text(sheet, &layout::cell(columns::HOSTNAME, row));
+            let management = self.text(sheet, &layout::cell(columns::MANAGEMENT_IP, row));
             // J and L are pre-filled on every row, so only H or I make a host.
             if hostname.is_none() && management.is_none() {
-                let stray = ["E", "N"]
+                let stray = [columns::BMC_IP, columns::STORAGE_IP]
                     .iter()
-                    .any(|col| self.text(sheet, &format!("{col}{row}")).is_some());
+                    .any(|col| self.text(sheet, &layout::cell(col, row)).is_some());
                 if stray {
-                    self.warning(sheet, &format!("H{row}"), "主机名", Problem::HostRowIgnored);
+                    self.warning(
+                        sheet,
+                        &layout::cell(columns::HOSTNAME, row),
+                        "主机名",
+                        Problem::HostRowIgnored,
+                    );
                 }
                 continue;
             }
             hosts.push(self.read_host(row, hostname));
         }
-        if hosts.len() > layout::MAX_HOSTS {
+        if hosts.len() > columns::MAX_HOSTS {
             let first_extra = hosts
-                .get(layout::MAX_HOSTS)
+                .get(columns::MAX_HOSTS)
                 .map_or(cluster_row, |host| host.row);
+            let max_rows = u32::try_from(columns::MAX_HOSTS).unwrap_or(u32::MAX);
             self.error(
                 sheet,
-                &format!("H{first_extra}"),
+                &layout::cell(columns::HOSTNAME, first_extra),
                 "主机名",
                 Problem::TooManyHosts {
                     count: hosts.len(),
-                    max: layout::MAX_HOSTS,
-                    first_row: layout::HOST_FIRST_ROW,
-                    last_row: layout::HOST_FIRST_ROW + 15,
+                    max: columns::MAX_HOSTS,
+                    first_row: columns::FIRST_ROW,
+                    last_row: columns::FIRST_ROW + max_rows - 1,
                 },
             );
         }
         if hosts.is_empty() {
             self.error(
                 sheet,
-                &format!("H{}", layout::HOST_FIRST_ROW),
+                &layout::cell(columns::HOSTNAME, columns::FIRST_ROW),
                 "主机名",
                 Problem::NoHosts,
             );
@@ -110,14 +115,14 @@ impl PlanReader {
     }
 
     fn read_host(&mut self, row: u32, hostname: Option<String>) -> HostPlan {
-        let sheet = layout::HOST_SHEET;
-        let cell = |col: &str| format!("{col}{row}");
+        use layout::hosts::{self as columns, SHEET as sheet};
+        let cell = |col: &str| layout::cell(col, row);
         let hostname = match hostname {
             Some(name) => {
                 if let Err(reason) = check_hostname(&name) {
                     self.error(
                         sheet,
-                        &cell("H"),
+                        &cell(columns::HOSTNAME),
                         "主机名",
                         Problem::BadHostname {
                             name: name.clone(),
@@ -128,24 +133,34 @@ impl PlanReader {
                 name
             }
             None => {
-                self.error(sheet, &cell("H"), "主机名", Problem::HostnameEmpty);
+                self.error(
+                    sheet,
+                    &cell(columns::HOSTNAME),
+                    "主机名",
+                    Problem::HostnameEmpty,
+                );
                 String::new()
             }
         };
         let mut invalid = InvalidCells::default();
         let mut bmc_invalid = InvalidCells::default();
-        let management_ip = match self.ipv4(sheet, &cell("I"), "管理地址") {
+        let management_ip = match self.ipv4(sheet, &cell(columns::MANAGEMENT_IP), "管理地址") {
             Some(Ok(ip)) => ip,
             Some(Err(raw)) => {
                 invalid.insert("management_ip", raw);
                 Ipv4Addr::UNSPECIFIED
             }
             None => {
-                self.error(sheet, &cell("I"), "管理地址", Problem::ManagementIpEmpty);
+                self.error(
+                    sheet,
+                    &cell(columns::MANAGEMENT_IP),
+                    "管理地址",
+                    Problem::ManagementIpEmpty,
+                );
                 Ipv4Addr::UNSPECIFIED
             }
         };
-        let storage_ip = match self.ipv4(sheet, &cell("N"), "存储IP") {
+        let storage_ip = match self.ipv4(sheet, &cell(columns::STORAGE_IP), "存储IP") {
             Some(Ok(ip)) => Some(ip),
             Some(Err(raw)) => {
                 invalid.insert("storage_ip", raw);
@@ -153,7 +168,7 @@ impl PlanReader {
             }
             None => None,
         };
-        let bmc_cell = self.ipv4(sheet, &cell("E"), "带外地址");
+        let bmc_cell = self.ipv4(sheet, &cell(columns::BMC_IP), "带外地址");
         let bmc_ip = match bmc_cell.clone() {
             Some(Ok(ip)) => Some(ip),
             Some(Err(raw)) => {
@@ -161,32 +176,38 @@ impl PlanReader {
                 None
             }
             None => {
-                self.warning(sheet, &cell("E"), "带外地址", Problem::BmcEmpty);
+                self.warning(sheet, &cell(columns::BMC_IP), "带外地址", Problem::BmcEmpty);
                 None
             }
         };
         let bmc_user = self
-            .text(sheet, &cell("F"))
+            .text(sheet, &cell(columns::BMC_USER))
             .unwrap_or_else(|| layout::DEFAULT_BMC_USER.to_string());
-        let bmc_password = match self.password(sheet, &cell("G"), "带外密码") {
+        let bmc_password = match self.password(sheet, &cell(columns::BMC_PASSWORD), "带外密码")
+        {
             Some(password) => password,
             None => {
                 // Only a host with a BMC address gets a BMC account.
                 if bmc_cell.is_some() {
-                    self.warning(sheet, &cell("G"), "带外密码", Problem::BmcPasswordEmpty);
+                    self.warning(
+                        sheet,
+                        &cell(columns::BMC_PASSWORD),
+                        "带外密码",
+                        Problem::BmcPasswordEmpty,
+                    );
                 }
                 layout::DEFAULT_BMC_PASSWORD.to_string()
             }
         };
         let ssh_user = self
-            .text(sheet, &cell("J"))
+            .text(sheet, &cell(columns::SSH_USER))
             .unwrap_or_else(|| layout::DEFAULT_SSH_USER.to_string());
-        let ssh_password = match self.password(sheet, &cell("K"), "密码") {
+        let ssh_password = match self.password(sheet, &cell(columns::SSH_PASSWORD), "密码") {
             Some(password) => password,
             None => {
                 self.warning(
                     sheet,
-                    &cell("K"),
+                    &cell(columns::SSH_PASSWORD),
                     "密码",
                     Problem::HostPasswordEmpty {
                         user: ssh_user.clone(),
@@ -195,15 +216,15 @@ impl PlanReader {
                 layout::DEFAULT_SSH_PASSWORD.to_string()
             }
         };
-        let root_password = match self.password(sheet, &cell("M"), "密码") {
+        let root_password = match self.password(sheet, &cell(columns::ROOT_PASSWORD), "密码") {
             Some(password) => password,
             None => {
                 self.warning(
                     sheet,
-                    &cell("M"),
+                    &cell(columns::ROOT_PASSWORD),
                     "密码",
                     Problem::RootPasswordEmpty {
-                        cell: format!("{sheet}!K{row}"),
+                        cell: layout::location(sheet, columns::SSH_PASSWORD, row),
                     },
                 );
                 ssh_password.clone()
@@ -230,7 +251,7 @@ impl PlanReader {
     /// Hostnames (case-insensitive) and every host address must be unique:
     /// one IP cannot be a management, storage and BMC address at once.
     fn check_host_duplicates(&mut self, hosts: &[HostPlan]) {
-        let sheet = layout::HOST_SHEET;
+        use layout::hosts::{self as columns, SHEET as sheet};
         let mut names: HashMap<String, u32> = HashMap::new();
         let mut addresses: HashMap<Ipv4Addr, String> = HashMap::new();
         let mut found = Vec::new();
@@ -239,11 +260,11 @@ impl PlanReader {
                 let key = host.hostname.to_ascii_lowercase();
                 if let Some(first) = names.get(&key) {
                     found.push((
-                        format!("H{}", host.row),
+                        layout::cell(columns::HOSTNAME, host.row),
                         "主机名",
                         Problem::DuplicateHostname {
                             name: host.hostname.clone(),
-                            first: format!("{sheet}!H{first}"),
+                            first: layout::location(sheet, columns::HOSTNAME, *first),
                         },
                     ));
                 } else {
@@ -251,15 +272,15 @@ impl PlanReader {
                 }
             }
             let ips = [
-                ("I", "管理地址", Some(host.management_ip)),
-                ("N", "存储IP", host.storage_ip),
-                ("E", "带外地址", host.bmc.ip),
+                (columns::MANAGEMENT_IP, "管理地址", Some(host.management_ip)),
+                (columns::STORAGE_IP, "存储IP", host.storage_ip),
+                (columns::BMC_IP, "带外地址", host.bmc.ip),
             ];
             for (col, field, ip) in ips {
                 let Some(ip) = ip.filter(|ip| !ip.is_unspecified()) else {
                     continue;
                 };
-                let here = format!("{col}{}", host.row);
+                let here = layout::cell(col, host.row);
                 if let Some(first) = addresses.get(&ip) {
                     found.push((
                         here,
@@ -280,8 +301,8 @@ impl PlanReader {
     }
 
     fn read_cluster(&mut self, name: String, cluster_row: u32, hosts: &[HostPlan]) -> ClusterPlan {
-        let sheet = layout::HOST_SHEET;
-        let vip_cell = format!("{}{cluster_row}", layout::VIP_COLUMN);
+        use layout::hosts::{self as columns, SHEET as sheet, cluster};
+        let vip_cell = layout::cell(cluster::VIP, cluster_row);
         let mut invalid = InvalidCells::default();
         let vip = match self.ipv4(sheet, &vip_cell, "集群VIP") {
             Some(Ok(ip)) => Some(ip),
@@ -297,9 +318,9 @@ impl PlanReader {
         if let Some(vip) = vip {
             for host in hosts {
                 let taken = [
-                    ("I", Some(host.management_ip)),
-                    ("N", host.storage_ip),
-                    ("E", host.bmc.ip),
+                    (columns::MANAGEMENT_IP, Some(host.management_ip)),
+                    (columns::STORAGE_IP, host.storage_ip),
+                    (columns::BMC_IP, host.bmc.ip),
                 ];
                 for (col, ip) in taken {
                     if ip == Some(vip) {
@@ -309,7 +330,7 @@ impl PlanReader {
                             "集群VIP",
                             Problem::VipIsHostAddress {
                                 vip: vip.to_string(),
-                                cell: format!("{sheet}!{col}{}", host.row),
+                                cell: host.cell(col),
                             },
                         );
                     }
@@ -317,10 +338,11 @@ impl PlanReader {
             }
         }
         let serial = self
-            .text(sheet, &format!("{}{cluster_row}", layout::SERIAL_COLUMN))
+            .text(sheet, &layout::cell(cluster::SERIAL, cluster_row))
             .filter(|serial| !crate::serial::is_placeholder(serial));
-        let storage_architecture = self.text(sheet, &format!("Q{cluster_row}"));
-        let arch_cell = format!("Q{}", cluster_row + 1);
+        let storage_architecture =
+            self.text(sheet, &layout::cell(cluster::ARCHITECTURE, cluster_row));
+        let arch_cell = layout::cell(cluster::ARCHITECTURE, cluster_row + 1);
         let network_architecture = match self.text(sheet, &arch_cell) {
             Some(text) => match parse_network_architecture(&text) {
                 Some(architecture) => architecture,
@@ -351,14 +373,11 @@ impl PlanReader {
     }
 
     fn read_fisheye(&mut self, cluster_row: u32) -> FisheyeAdmin {
-        let sheet = layout::HOST_SHEET;
+        use layout::hosts::{SHEET as sheet, cluster};
         let user = self
-            .text(
-                sheet,
-                &format!("{}{cluster_row}", layout::FISHEYE_USER_COLUMN),
-            )
+            .text(sheet, &layout::cell(cluster::FISHEYE_USER, cluster_row))
             .unwrap_or_else(|| layout::DEFAULT_FISHEYE_USER.to_string());
-        let password_cell = format!("{}{cluster_row}", layout::FISHEYE_PASSWORD_COLUMN);
+        let password_cell = layout::cell(cluster::FISHEYE_PASSWORD, cluster_row);
         let password = match self.password(sheet, &password_cell, "集群管理员密码") {
             Some(password) => password,
             None => {
@@ -380,10 +399,10 @@ impl PlanReader {
     /// A VDS row on 虚拟网络 (C name, J NICs, K bond mode). `None` when the
     /// row is empty. `required` makes missing NICs an error.
     fn read_vds(&mut self, row: u32, role: VdsRole, required: bool) -> Option<VdsPlan> {
-        let sheet = layout::NETWORK_SHEET;
-        let name = self.text(sheet, &format!("C{row}"));
-        let nics_text = self.text(sheet, &format!("J{row}"));
-        let bond_text = self.text(sheet, &format!("K{row}"));
+        use layout::network::{self as columns, SHEET as sheet};
+        let name = self.text(sheet, &layout::cell(columns::VDS_NAME, row));
+        let nics_text = self.text(sheet, &layout::cell(columns::NICS, row));
+        let bond_text = self.text(sheet, &layout::cell(columns::BOND_MODE, row));
         if name.is_none() && nics_text.is_none() && bond_text.is_none() && !required {
             return None;
         }
@@ -396,7 +415,7 @@ impl PlanReader {
             self.push(
                 severity,
                 sheet,
-                &format!("C{row}"),
+                &layout::cell(columns::VDS_NAME, row),
                 "虚拟交换机",
                 Problem::VdsNoName { role },
             );
@@ -407,7 +426,7 @@ impl PlanReader {
         if nics.is_empty() && required {
             self.error(
                 sheet,
-                &format!("J{row}"),
+                &layout::cell(columns::NICS, row),
                 "主机端口",
                 Problem::VdsNoNics { role },
             );
@@ -418,7 +437,7 @@ impl PlanReader {
                 None => {
                     self.error(
                         sheet,
-                        &format!("K{row}"),
+                        &layout::cell(columns::BOND_MODE, row),
                         "网口绑定模式",
                         Problem::BadBondMode { text: text.clone() },
                     );
@@ -429,6 +448,7 @@ impl PlanReader {
             None => BondMode::ActiveBackup,
         };
         Some(VdsPlan {
+            row,
             name,
             nics,
             bond_mode,
@@ -443,19 +463,19 @@ impl PlanReader {
     fn read_business_vds(
         &mut self,
         cluster: &ClusterPlan,
-        cluster_row: u32,
         networks: &[NetworkPlan],
         management: Option<&VdsPlan>,
     ) -> Option<VdsPlan> {
-        let sheet = layout::NETWORK_SHEET;
-        let row = layout::BUSINESS_VDS_ROW;
+        use layout::network::{self as columns, SHEET as sheet};
+        let row = columns::BUSINESS_VDS_ROW;
+        let name_cell = layout::cell(columns::VDS_NAME, row);
         let filled: Vec<(String, &str)> = [
-            ("C", "虚拟交换机"),
-            ("J", "主机端口"),
-            ("K", "网口绑定模式"),
+            (columns::VDS_NAME, "虚拟交换机"),
+            (columns::NICS, "主机端口"),
+            (columns::BOND_MODE, "网口绑定模式"),
         ]
         .into_iter()
-        .map(|(col, field)| (format!("{col}{row}"), field))
+        .map(|(col, field)| (layout::cell(col, row), field))
         .filter(|(cell, _)| self.text(sheet, cell).is_some())
         .collect();
         if cluster.network_architecture.business_on_management_vds() {
@@ -471,30 +491,25 @@ impl PlanReader {
             if !networks.is_empty() && management_name.is_empty() {
                 self.error(
                     sheet,
-                    &format!("C{}", layout::MANAGEMENT_VDS_ROW),
+                    &layout::cell(columns::VDS_NAME, columns::MANAGEMENT_ROW),
                     "虚拟交换机",
                     Problem::ManagementVdsUnnamed,
                 );
             }
             return None;
         }
-        if filled.iter().all(|(cell, _)| !cell.starts_with('C')) {
+        if filled.iter().all(|(cell, _)| *cell != name_cell) {
             if !filled.is_empty() {
-                self.error(
-                    sheet,
-                    &format!("C{row}"),
-                    "虚拟交换机",
-                    Problem::BusinessVdsUnnamed,
-                );
+                self.error(sheet, &name_cell, "虚拟交换机", Problem::BusinessVdsUnnamed);
             } else if !networks.is_empty() {
                 let last = networks.last().map_or(row, |network| network.row);
                 self.error(
                     sheet,
-                    &format!("C{row}"),
+                    &name_cell,
                     "虚拟交换机",
                     Problem::NoBusinessVdsForNetworks {
-                        networks: format!("{sheet}!D{row}:D{last}"),
-                        architecture_cell: format!("{}!Q{}", layout::HOST_SHEET, cluster_row + 1),
+                        networks: layout::column_span(sheet, columns::NETWORK_NAME, row, last),
+                        architecture_cell: cluster.network_architecture_cell(),
                     },
                 );
             }
@@ -504,18 +519,18 @@ impl PlanReader {
     }
 
     fn read_business_networks(&mut self) -> Vec<NetworkPlan> {
-        let sheet = layout::NETWORK_SHEET;
+        use layout::network::{self as columns, SHEET as sheet};
         let mut networks = Vec::new();
         let mut vlan_valid_flags = Vec::new();
-        for row in layout::BUSINESS_FIRST_ROW..=layout::BUSINESS_LAST_ROW {
-            let Some(name) = self.text(sheet, &format!("D{row}")) else {
-                let stray = ["F", "H", "I"]
+        for row in columns::BUSINESS_FIRST_ROW..=columns::BUSINESS_LAST_ROW {
+            let Some(name) = self.text(sheet, &layout::cell(columns::NETWORK_NAME, row)) else {
+                let stray = [columns::VLAN_ID, columns::SUBNET, columns::GATEWAY]
                     .iter()
-                    .any(|col| self.text(sheet, &format!("{col}{row}")).is_some());
+                    .any(|col| self.text(sheet, &layout::cell(col, row)).is_some());
                 if stray {
                     self.warning(
                         sheet,
-                        &format!("D{row}"),
+                        &layout::cell(columns::NETWORK_NAME, row),
                         "虚拟网络",
                         Problem::NetworkRowIgnored,
                     );
@@ -529,7 +544,7 @@ impl PlanReader {
         if networks.is_empty() {
             self.warning(
                 sheet,
-                &format!("D{}", layout::BUSINESS_FIRST_ROW),
+                &layout::cell(columns::NETWORK_NAME, columns::BUSINESS_FIRST_ROW),
                 "虚拟网络",
                 Problem::NoBusinessNetworks,
             );
@@ -540,8 +555,8 @@ impl PlanReader {
 
     /// The network, and whether its VLAN ID is real (not a placeholder).
     fn read_network(&mut self, row: u32, name: String) -> (NetworkPlan, bool) {
-        let sheet = layout::NETWORK_SHEET;
-        let vlan_cell = format!("F{row}");
+        use layout::network::{self as columns, SHEET as sheet};
+        let vlan_cell = layout::cell(columns::VLAN_ID, row);
         let mut invalid = InvalidCells::default();
         let vlan_id = match self.text(sheet, &vlan_cell) {
             Some(text) => match parse_vlan_id(&text) {
@@ -567,7 +582,7 @@ impl PlanReader {
                 None
             }
         };
-        let subnet_cell = format!("H{row}");
+        let subnet_cell = layout::cell(columns::SUBNET, row);
         let subnet =
             self.text(sheet, &subnet_cell)
                 .and_then(|text| match text.parse::<Ipv4Subnet>() {
@@ -586,7 +601,7 @@ impl PlanReader {
                         None
                     }
                 });
-        let gateway_cell = format!("I{row}");
+        let gateway_cell = layout::cell(columns::GATEWAY, row);
         let gateway = match self.ipv4(sheet, &gateway_cell, "Gateway") {
             Some(Ok(ip)) => Some(ip),
             Some(Err(raw)) => {
@@ -620,18 +635,18 @@ impl PlanReader {
     }
 
     fn check_network_duplicates(&mut self, networks: &[NetworkPlan], vlan_valid: &[bool]) {
-        let sheet = layout::NETWORK_SHEET;
+        use layout::network::{self as columns, SHEET as sheet};
         let mut names: HashMap<&str, u32> = HashMap::new();
         let mut vlans: HashMap<u16, u32> = HashMap::new();
         let mut found = Vec::new();
         for (network, vlan_valid) in networks.iter().zip(vlan_valid) {
             if let Some(first) = names.get(network.name.as_str()) {
                 found.push((
-                    format!("D{}", network.row),
+                    layout::cell(columns::NETWORK_NAME, network.row),
                     "虚拟网络",
                     Problem::DuplicateNetworkName {
                         name: network.name.clone(),
-                        first: format!("{sheet}!D{first}"),
+                        first: layout::location(sheet, columns::NETWORK_NAME, *first),
                     },
                 ));
             } else {
@@ -642,11 +657,11 @@ impl PlanReader {
             }
             if let Some(first) = vlans.get(&network.vlan_id) {
                 found.push((
-                    format!("F{}", network.row),
+                    layout::cell(columns::VLAN_ID, network.row),
                     "VLAN ID",
                     Problem::DuplicateVlanId {
                         vlan_id: network.vlan_id,
-                        first: format!("{sheet}!F{first}"),
+                        first: layout::location(sheet, columns::VLAN_ID, *first),
                     },
                 ));
             } else {
@@ -658,70 +673,96 @@ impl PlanReader {
         }
     }
 
-    fn read_dns(&mut self) -> Vec<Ipv4Addr> {
-        let sheet = layout::MANAGEMENT_SHEET;
+    fn read_dns(&mut self) -> (Vec<Ipv4Addr>, ListCells) {
         let mut servers = Vec::new();
-        let mut filled = false;
-        for (index, row) in layout::DNS_ROWS.enumerate() {
-            let cell = format!("E{row}");
-            let field = format!("DNS Server{}", index + 1);
-            let Some(text) = self.text(sheet, &cell) else {
-                continue;
-            };
-            filled = true;
-            for item in split_list(&text) {
-                match parse_ipv4(&item) {
-                    Some(ip) => servers.push(ip),
-                    None => {
-                        self.error(sheet, &cell, &field, Problem::BadDns { item: item.clone() })
-                    }
-                }
-            }
+        let cells = self.read_list(
+            layout::management::DNS_ROWS,
+            "DNS Server",
+            |reader, cell, field, item| match parse_ipv4(&item) {
+                Some(ip) => servers.push(ip),
+                None => reader.error(
+                    layout::management::SHEET,
+                    cell,
+                    field,
+                    Problem::BadDns { item },
+                ),
+            },
+        );
+        if cells.filled.is_empty() {
+            self.no_list(layout::management::DNS_ROWS, "DNS Server", Problem::NoDns);
         }
-        if !filled {
-            self.warning(
-                sheet,
-                &format!("E{}", layout::DNS_ROWS.start()),
-                "DNS Server1",
-                Problem::NoDns,
-            );
-        }
-        servers
+        (servers, cells)
     }
 
-    fn read_ntp(&mut self) -> Vec<String> {
-        let sheet = layout::MANAGEMENT_SHEET;
+    fn read_ntp(&mut self) -> (Vec<String>, ListCells) {
         let mut servers = Vec::new();
-        let mut filled = false;
-        for (index, row) in layout::NTP_ROWS.enumerate() {
-            let cell = format!("E{row}");
-            let field = format!("NTP Server{}", index + 1);
-            let Some(text) = self.text(sheet, &cell) else {
-                continue;
-            };
-            filled = true;
-            for item in split_list(&text) {
+        let cells = self.read_list(
+            layout::management::NTP_ROWS,
+            "NTP Server",
+            |reader, cell, field, item| {
                 if parse_ipv4(&item).is_some() || is_domain_name(&item) {
                     servers.push(item);
                 } else {
-                    self.error(sheet, &cell, &field, Problem::BadNtp { item: item.clone() });
+                    reader.error(
+                        layout::management::SHEET,
+                        cell,
+                        field,
+                        Problem::BadNtp { item },
+                    );
                 }
+            },
+        );
+        if cells.filled.is_empty() {
+            self.no_list(layout::management::NTP_ROWS, "NTP Server", Problem::NoNtp);
+        }
+        (servers, cells)
+    }
+
+    /// The items of a list setting, one or more per cell of column E on
+    /// `rows` of 集群管理信息, each handed to `item`, and where they were.
+    fn read_list(
+        &mut self,
+        rows: std::ops::RangeInclusive<u32>,
+        field_prefix: &str,
+        mut item: impl FnMut(&mut Self, &str, &str, String),
+    ) -> ListCells {
+        use layout::management::{ADDRESS_COLUMN, SHEET};
+        let span = layout::column_span(SHEET, ADDRESS_COLUMN, *rows.start(), *rows.end());
+        let mut filled = Vec::new();
+        for (index, row) in rows.enumerate() {
+            let cell = layout::cell(ADDRESS_COLUMN, row);
+            let field = format!("{field_prefix}{}", index + 1);
+            let Some(text) = self.text(SHEET, &cell) else {
+                continue;
+            };
+            filled.push(layout::location(SHEET, ADDRESS_COLUMN, row));
+            for value in split_list(&text) {
+                item(self, &cell, &field, value);
             }
         }
-        if !filled {
-            self.warning(
-                sheet,
-                &format!("E{}", layout::NTP_ROWS.start()),
-                "NTP Server1",
-                Problem::NoNtp,
-            );
-        }
-        servers
+        ListCells { filled, span }
+    }
+
+    /// The warning for a list setting with no cell filled, on its first cell.
+    fn no_list(
+        &mut self,
+        rows: std::ops::RangeInclusive<u32>,
+        field_prefix: &str,
+        problem: Problem,
+    ) {
+        use layout::management::{ADDRESS_COLUMN, SHEET};
+        self.warning(
+            SHEET,
+            &layout::cell(ADDRESS_COLUMN, *rows.start()),
+            &format!("{field_prefix}1"),
+            problem,
+        );
     }
 }
 
-fn empty_vds() -> VdsPlan {
+fn empty_vds(row: u32) -> VdsPlan {
     VdsPlan {
+        row,
         name: String::new(),
         nics: Vec::new(),
         bond_mode: BondMode::ActiveBackup,

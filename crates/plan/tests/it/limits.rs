@@ -27,7 +27,9 @@ fn refused_by_reader(bytes: &[u8], expected: &[&str]) -> String {
     let outcome = parse_workbook(bytes, "crafted.xlsx");
     let elapsed = started.elapsed();
     let message = match outcome {
-        Err(error @ PlanError::Unreadable { .. }) => error.to_string(),
+        Err(error @ (PlanError::Unreadable { .. } | PlanError::OverLimit { .. })) => {
+            error.to_string()
+        }
         other => panic!("expected a refusal, got {other:?}"),
     };
     assert!(elapsed < QUICK, "took {elapsed:?}: {message}");

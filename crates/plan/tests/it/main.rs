@@ -3,6 +3,7 @@
 mod common;
 mod fixture;
 mod fuzz;
+mod layout;
 mod limits;
 mod messages;
 mod read;

@@ -6,7 +6,10 @@ use std::path::PathBuf;
 
 use smtx_i18n::{Lang, Localize, Text, catalog_problems, untranslated_words};
 use smtx_plan::fixture::WorkbookSpec;
-use smtx_plan::{PlanError, Problem, SerialWriteError, VdsRole};
+use smtx_plan::{
+    Found, Limit, LimitExceeded, PlanError, Problem, SerialWriteError, Subject, VdsRole,
+    WorkbookFileError, WorkbookLimits,
+};
 
 fn s(text: &str) -> String {
     text.to_string()
@@ -128,9 +131,19 @@ fn read_and_write_errors_render_in_both_languages() {
             sheet: s("主机规划"),
             present: s("Sheet1"),
         },
+        PlanError::OverLimit {
+            file: s("w.xlsx"),
+            limit: Box::new(limit_sample(
+                Limit::EntryCount,
+                Subject::Workbook,
+                Found::Entries(4_000),
+            )),
+        },
     ] {
         match &error {
-            PlanError::Unreadable { .. } | PlanError::MissingSheet { .. } => {}
+            PlanError::Unreadable { .. }
+            | PlanError::MissingSheet { .. }
+            | PlanError::OverLimit { .. } => {}
         }
         assert_eq!(error.en(), error.to_string());
         samples.push(Text::of(&error));
@@ -180,6 +193,132 @@ fn read_and_write_errors_render_in_both_languages() {
     }
     let problems = catalog_problems(&[], &samples, |_| "");
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+fn limit_sample(limit: Limit, subject: Subject, found: Found) -> LimitExceeded {
+    LimitExceeded {
+        limit,
+        subject,
+        found,
+        max: limit.value(&WorkbookLimits::DEFAULT),
+    }
+}
+
+/// Every limit, subject and finding in both languages; the English is the
+/// error's own (what files keep).
+#[test]
+fn limit_reasons_render_in_both_languages() {
+    let entry = || Subject::Entry(s("xl/sharedStrings.xml"));
+    let sheet = || Subject::Sheet(s("主机规划"));
+    let samples = [
+        limit_sample(Limit::FileSize, Subject::Workbook, Found::Size(20 << 20)),
+        limit_sample(
+            Limit::FileSize,
+            Subject::Workbook,
+            Found::OverSize(16 << 20),
+        ),
+        limit_sample(Limit::EntryCount, Subject::Workbook, Found::Entries(4_000)),
+        limit_sample(
+            Limit::EntryCount,
+            Subject::Workbook,
+            Found::ClaimedEntries(65_535),
+        ),
+        limit_sample(Limit::EntrySize, entry(), Found::DeclaredInflated(1 << 32)),
+        limit_sample(Limit::EntrySize, entry(), Found::InflatesPast(16 << 20)),
+        limit_sample(Limit::TotalSize, entry(), Found::TotalPast(128 << 20)),
+        limit_sample(
+            Limit::SharedStrings,
+            entry(),
+            Found::AnnouncedStrings(s("4294967295")),
+        ),
+        limit_sample(Limit::SharedStrings, entry(), Found::MoreStrings(500_000)),
+        limit_sample(
+            Limit::SheetCells,
+            sheet(),
+            Found::CellSpan {
+                from: s("A1"),
+                to: s("XFD1048576"),
+                area: 17_179_869_184,
+            },
+        ),
+        limit_sample(Limit::SheetCells, sheet(), Found::MoreCells(500_000)),
+        limit_sample(Limit::SheetCells, sheet(), Found::MoreFormulas(500_000)),
+        limit_sample(Limit::FileSize, Subject::Workbook, Found::Size(312)),
+    ];
+    for sample in &samples {
+        // Every kind once: these stop compiling when one is added.
+        match sample.limit {
+            Limit::FileSize
+            | Limit::EntryCount
+            | Limit::EntrySize
+            | Limit::TotalSize
+            | Limit::SheetCells
+            | Limit::SharedStrings => {}
+        }
+        match sample.found {
+            Found::Size(_)
+            | Found::OverSize(_)
+            | Found::Entries(_)
+            | Found::ClaimedEntries(_)
+            | Found::DeclaredInflated(_)
+            | Found::InflatesPast(_)
+            | Found::TotalPast(_)
+            | Found::AnnouncedStrings(_)
+            | Found::MoreStrings(_)
+            | Found::CellSpan { .. }
+            | Found::MoreCells(_)
+            | Found::MoreFormulas(_) => {}
+        }
+        assert_eq!(sample.en(), sample.to_string());
+    }
+    let mut texts: Vec<Text> = samples.iter().map(Text::of).collect();
+    for error in [
+        WorkbookFileError::Read {
+            cause: s("Permission denied (os error 13)"),
+        },
+        WorkbookFileError::Directory,
+        WorkbookFileError::NotAFile,
+        WorkbookFileError::Limit(Box::new(samples[0].clone())),
+    ] {
+        match &error {
+            WorkbookFileError::Read { .. }
+            | WorkbookFileError::Directory
+            | WorkbookFileError::NotAFile
+            | WorkbookFileError::Limit(_) => {}
+        }
+        assert_eq!(error.en(), error.to_string());
+        texts.push(Text::of(&error));
+    }
+    let problems = catalog_problems(&[], &texts, |_| "");
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert_eq!(
+        samples[0].to_string(),
+        "the workbook is 20 MiB, over the file size limit of 16 MiB; a planning workbook is far smaller"
+    );
+}
+
+/// Crafted workbooks, each over a limit: the one line each gets is
+/// Chinese under zh-CN (the English is caught by the same scan).
+#[test]
+fn crafted_workbooks_are_refused_in_chinese() {
+    use smtx_plan::crafted;
+    let workbooks = [
+        // (A bomb whose header lies is refused by the zip reader's own
+        // words, quoted: text we do not write.)
+        crafted::zip_bomb(160, true).expect("crafted"),
+        crafted::shared_strings_claim(u64::MAX).expect("crafted"),
+        crafted::far_apart_cells().expect("crafted"),
+        crafted::many_entries(1_200).expect("crafted"),
+    ];
+    for bytes in workbooks {
+        let error = match smtx_plan::parse_workbook(&bytes, "crafted.xlsx") {
+            Err(error @ PlanError::OverLimit { .. }) => error,
+            other => panic!("refused over a limit: {:?}", other.map(|_| "parsed")),
+        };
+        let zh = error.localize(Lang::ZhCn);
+        assert!(untranslated_words(&zh).is_empty(), "{zh}");
+        assert!(!untranslated_words(&error.localize(Lang::En)).is_empty());
+    }
 }
 
 /// `plan check --lang zh-CN`'s text: the summary and every diagnostic of a

@@ -22,13 +22,13 @@ async fn wait_optional_job(
 }
 
 /// One cluster setting (VIP, DNS, NTP): skipped when the workbook has no
-/// value, a warning when the call or its job fails. Returns whether it is in
-/// place.
+/// value, a warning naming the value's `cells` when the call or its job
+/// fails. Returns whether it is in place.
 async fn apply_setting<F>(
     run: &mut StageRun<'_>,
     action: Step,
     value: Option<String>,
-    missing: SettingsMsg,
+    (missing, cells): (SettingsMsg, String),
     call: F,
 ) -> bool
 where
@@ -53,7 +53,7 @@ where
             true,
         ),
         Err(error) => (
-            StepResult::warning(action, &error).with_hint(SettingsMsg::SettingHint),
+            StepResult::warning(action, &error).with_hint(SettingsMsg::SettingHint { cells }),
             false,
         ),
     };
@@ -84,7 +84,12 @@ pub(super) async fn settings_step(run: &mut StageRun<'_>) -> bool {
             run,
             Step::SetVip,
             plan.cluster.vip.map(|vip| vip.to_string()),
-            SettingsMsg::NoVip { cell: vip_cell },
+            (
+                SettingsMsg::NoVip {
+                    cell: vip_cell.clone(),
+                },
+                vip_cell,
+            ),
             async {
                 match plan.cluster.vip {
                     Some(vip) => client.set_vip(vip).await,
@@ -99,9 +104,12 @@ pub(super) async fn settings_step(run: &mut StageRun<'_>) -> bool {
         run,
         Step::SetDns,
         &dns,
-        SettingsMsg::NoDns {
-            cells: "集群管理信息!E25:E26".to_string(),
-        },
+        (
+            SettingsMsg::NoDns {
+                cells: plan.dns_cells.named(),
+            },
+            plan.dns_cells.named(),
+        ),
         client.set_dns(&plan.dns_servers),
     )
     .await;
@@ -109,9 +117,12 @@ pub(super) async fn settings_step(run: &mut StageRun<'_>) -> bool {
         run,
         Step::SetNtp,
         &plan.ntp_servers,
-        SettingsMsg::NoNtp {
-            cells: "集群管理信息!E22:E24".to_string(),
-        },
+        (
+            SettingsMsg::NoNtp {
+                cells: plan.ntp_cells.named(),
+            },
+            plan.ntp_cells.named(),
+        ),
         client.set_ntp(&plan.ntp_servers),
     )
     .await;
@@ -174,7 +185,7 @@ async fn apply_list_setting<F>(
     run: &mut StageRun<'_>,
     action: Step,
     list: &[String],
-    empty: SettingsMsg,
+    (empty, cells): (SettingsMsg, String),
     call: F,
 ) -> bool
 where
@@ -188,5 +199,5 @@ where
         );
         return false;
     }
-    apply_setting(run, action, Some(list.join(", ")), empty, call).await
+    apply_setting(run, action, Some(list.join(", ")), (empty, cells), call).await
 }

@@ -17,7 +17,7 @@ pub async fn run(run: &mut StageRun<'_>) {
         run.record(
             StepResult::warning(Step::HostPasswords, HostPasswordMsg::TurnedOff).with_hint(
                 HostPasswordMsg::TurnedOffHint {
-                    cells: "主机规划!K, M".to_string(),
+                    cells: run.plan().password_cells(),
                 },
             ),
             started,

@@ -38,7 +38,7 @@ pub(super) async fn ipmi_step(run: &mut StageRun<'_>) {
             StepResult::skipped(
                 Step::IpmiAccounts,
                 IpmiMsg::NoBmc {
-                    cells: "主机规划!E".to_string(),
+                    cells: plan.bmc_cells(),
                 },
             )
         } else {
@@ -62,11 +62,29 @@ pub(super) async fn ipmi_step(run: &mut StageRun<'_>) {
             },
         ),
         Ok(answer) => {
-            let rejected = answer
+            let rejected: Vec<(String, String)> = answer
                 .failure
                 .iter()
                 .map(|f| (f.node_name.clone(), f.host.clone()))
                 .collect();
+            // The rows of the hosts whose accounts were refused, where the
+            // user fixes them.
+            let rejected_cells: Vec<String> = plan
+                .hosts
+                .iter()
+                .filter(|host| {
+                    rejected.iter().any(|(name, bmc)| {
+                        host.bmc.ip.is_some_and(|ip| ip.to_string() == *bmc)
+                            || host.hostname == *name
+                    })
+                })
+                .map(|host| host.bmc_cells())
+                .collect();
+            let cells = if rejected_cells.is_empty() {
+                plan.bmc_cells()
+            } else {
+                rejected_cells.join(", ")
+            };
             StepResult::warning(
                 Step::IpmiAccounts,
                 IpmiMsg::Problems {
@@ -78,9 +96,7 @@ pub(super) async fn ipmi_step(run: &mut StageRun<'_>) {
                 stored: answer.success.len(),
                 failed: answer.failure.len(),
             })
-            .with_hint(IpmiMsg::BmcHint {
-                cells: "主机规划!E:G".to_string(),
-            })
+            .with_hint(IpmiMsg::BmcHint { cells })
         }
         Err(error) => {
             StepResult::warning(Step::IpmiAccounts, &error).with_hint(IpmiMsg::FailedHint)

@@ -25,7 +25,7 @@ pub(super) async fn vds_step(run: &mut StageRun<'_>) -> Option<String> {
                     StepResult::skipped(
                         Step::BusinessVds,
                         NetworkMsg::SharedNoNetworks {
-                            cells: "虚拟网络!D8:D18".to_string(),
+                            cells: plan.business_network_cells(),
                         },
                     ),
                     started,
@@ -42,7 +42,7 @@ pub(super) async fn vds_step(run: &mut StageRun<'_>) -> Option<String> {
                 StepResult::skipped(
                     Step::BusinessVds,
                     NetworkMsg::NoBusinessVds {
-                        cell: "虚拟网络!C8".to_string(),
+                        cell: plan.business_vds_cell(),
                     },
                 ),
                 started,
@@ -87,7 +87,7 @@ async fn management_vds(run: &mut StageRun<'_>, name: &str, started: Instant) ->
                 },
             )
             .with_hint(NetworkMsg::ManagementHint {
-                cell: "虚拟网络!C4".to_string(),
+                cell: run.plan().management_vds.name_cell(),
             }),
             None,
         ),
@@ -298,7 +298,7 @@ pub(super) async fn vlan_step(run: &mut StageRun<'_>, vds_uuid: &str) {
             StepResult::skipped(
                 Step::Vlans,
                 NetworkMsg::NoNetworks {
-                    cells: "虚拟网络!D8:D18".to_string(),
+                    cells: plan.business_network_cells(),
                 },
             ),
             started,
@@ -344,7 +344,7 @@ pub(super) async fn vlan_step(run: &mut StageRun<'_>, vds_uuid: &str) {
                 },
             )
             .with_hint(NetworkMsg::FixVlanIdHint {
-                cell: format!("虚拟网络!F{}", network.row),
+                cell: network.vlan_cell(),
             }),
             (None, Some(found)) => StepResult::warning(
                 action.clone(),
@@ -354,7 +354,7 @@ pub(super) async fn vlan_step(run: &mut StageRun<'_>, vds_uuid: &str) {
                 },
             )
             .with_hint(NetworkMsg::FixVlanNameHint {
-                cell: format!("虚拟网络!D{}", network.row),
+                cell: network.name_cell(),
             }),
             (None, None) => {
                 match create_vlan_once_more(&run.client, vds_uuid, &network.name, network.vlan_id)

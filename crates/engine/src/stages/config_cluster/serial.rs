@@ -22,7 +22,7 @@ pub(super) async fn serial_step(run: &mut StageRun<'_>) -> Option<String> {
             return None;
         }
     };
-    let cell = run.settings.serial_cell.clone();
+    let cell = run.settings.serial_cell_in(run.plan());
     let path = run.workbook.path.clone();
     if run.settings.dry_run {
         run.record(

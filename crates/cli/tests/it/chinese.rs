@@ -1,0 +1,255 @@
+//! The last English under `--lang zh-CN` (issue 10): a workbook over a
+//! limit, a broken settings file, a run whose override reaches nothing and
+//! a run that trusts the wrong CA. Every line printed in Chinese is free of
+//! English words by `smtx_i18n::untranslated_words`; the same scan finds
+//! English in the `--lang en` output, so it is not looking at nothing.
+
+use std::path::Path;
+
+use smtx_plan::fixture::WorkbookSpec;
+use smtx_sim::{ClusterSpec, SimOptions};
+
+use crate::run::run_cli;
+
+/// Every line of a command's stdout and stderr, and its exit code.
+async fn lines_of(args: &[String]) -> (Option<i32>, Vec<String>) {
+    let output = run_cli(args.to_vec()).await;
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    (output.status.code(), lines)
+}
+
+fn english_lines(lines: &[String]) -> Vec<(String, Vec<String>)> {
+    lines
+        .iter()
+        .map(|line| (line.clone(), smtx_i18n::untranslated_words(line)))
+        .filter(|(_, words)| !words.is_empty())
+        .collect()
+}
+
+/// `args` after `--lang zh-CN` prints no English; after `--lang en` it does.
+/// Answers the Chinese lines.
+async fn reads_in_chinese(what: &str, args: &[String]) -> Vec<String> {
+    let with = |lang: &str| {
+        let mut all = vec!["--lang".to_string(), lang.to_string()];
+        all.extend(args.iter().cloned());
+        all
+    };
+    let (code, zh) = lines_of(&with("zh-CN")).await;
+    assert!(code.is_some_and(|code| code != 0), "{what} fails: {zh:#?}");
+    let english = english_lines(&zh);
+    assert!(
+        english.is_empty(),
+        "{what}: English under zh-CN: {english:#?}"
+    );
+    let (_, en) = lines_of(&with("en")).await;
+    assert!(
+        !english_lines(&en).is_empty(),
+        "{what}: the scan finds English: {en:#?}"
+    );
+    zh
+}
+
+fn path_arg(path: &Path) -> String {
+    path.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workbook_over_a_limit_reads_in_chinese() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let crafted = [
+        ("entries", smtx_plan::crafted::many_entries(1_200)),
+        (
+            "strings",
+            smtx_plan::crafted::shared_strings_claim(u64::MAX),
+        ),
+        ("span", smtx_plan::crafted::far_apart_cells()),
+    ];
+    // Over the file size limit: refused before it is read.
+    let big = dir.path().join("big.xlsx");
+    std::fs::write(&big, vec![0u8; 17 * 1024 * 1024]).expect("written");
+    let args = ["plan".to_string(), "check".into(), path_arg(&big)];
+    let zh = reads_in_chinese("file size", &args).await;
+    assert!(
+        zh.iter().any(|line| line.contains("文件大小上限 16 MiB")),
+        "{zh:#?}"
+    );
+    for (name, bytes) in crafted {
+        let path = dir.path().join(format!("{name}.xlsx"));
+        std::fs::write(&path, bytes.expect("crafted")).expect("written");
+        let args = ["plan".to_string(), "check".into(), path_arg(&path)];
+        let zh = reads_in_chinese(name, &args).await;
+        assert!(zh.iter().any(|line| line.contains("上限")), "{zh:#?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_settings_file_reads_in_chinese() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let workbook = dir.path().join("w.xlsx");
+    WorkbookSpec::example(2)
+        .write_to(&workbook)
+        .expect("fixture written");
+    let files = [
+        ("wrong type", "[api]\ntoken = 739184726501\n"),
+        ("unknown key", "[api]\ntokne = \"x\"\n"),
+        ("duplicate key", "[ssh]\nport = 22\nport = 23\n"),
+        ("not a list", "[api]\nresolve = true\n"),
+    ];
+    for (what, text) in files {
+        let config = dir.path().join("bad.toml");
+        std::fs::write(&config, text).expect("written");
+        let args = [
+            "run".to_string(),
+            "--plan".into(),
+            path_arg(&workbook),
+            "--config".into(),
+            path_arg(&config),
+            "--run-dir".into(),
+            path_arg(&dir.path().join("run")),
+        ];
+        let zh = reads_in_chinese(what, &args).await;
+        assert!(
+            zh.iter().any(|line| line.contains("配置文件")
+                && (line.contains("第 2 行") || line.contains("第 3 行"))),
+            "{what}: {zh:#?}"
+        );
+    }
+}
+
+/// A `resolve` entry of the settings file that is not `IP=HOST:PORT`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_address_override_reads_in_chinese() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let workbook = dir.path().join("w.xlsx");
+    WorkbookSpec::example(2)
+        .write_to(&workbook)
+        .expect("fixture written");
+    let config = dir.path().join("resolve.toml");
+    std::fs::write(&config, "[api]\nresolve = [\"10.0.20.11\"]\n").expect("written");
+    let args = [
+        "run".to_string(),
+        "--plan".into(),
+        path_arg(&workbook),
+        "--config".into(),
+        path_arg(&config),
+        "--run-dir".into(),
+        path_arg(&dir.path().join("run")),
+    ];
+    let zh = reads_in_chinese("bad override", &args).await;
+    assert!(zh.iter().any(|line| line.contains("地址映射")), "{zh:#?}");
+}
+
+/// A port on loopback nobody listens on (bound, then let go).
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("address").port()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_that_reaches_nothing_reads_in_chinese() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = WorkbookSpec::example(2);
+    let workbook = dir.path().join("w.xlsx");
+    spec.write_to(&workbook).expect("fixture written");
+    let port = closed_port();
+    let mut args = vec![
+        "run".to_string(),
+        "--plan".into(),
+        path_arg(&workbook),
+        "--run-dir".into(),
+        path_arg(&dir.path().join("run")),
+    ];
+    let addresses = spec
+        .hosts
+        .iter()
+        .map(|host| host.management_ip.clone())
+        .chain([spec.vip.clone()]);
+    for address in addresses {
+        args.push("--resolve".into());
+        args.push(format!("{address}=127.0.0.1:{port}"));
+    }
+    let zh = reads_in_chinese("unreachable", &args).await;
+    assert!(zh.iter().any(|line| line.contains("连接被拒绝")), "{zh:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_that_trusts_the_wrong_ca_reads_in_chinese() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = WorkbookSpec::example(2);
+    let workbook = dir.path().join("w.xlsx");
+    spec.write_to(&workbook).expect("fixture written");
+    let bytes = std::fs::read(&workbook).expect("read back");
+    let plan = smtx_plan::parse_workbook(&bytes, "w.xlsx")
+        .expect("parses")
+        .plan;
+    let sim = smtx_sim::start(ClusterSpec::from_plan(&plan, 5), SimOptions::default())
+        .await
+        .expect("simulator starts");
+    // Another simulator's CA: a CA, but not the one that signed this one.
+    let other = smtx_sim::start(ClusterSpec::from_plan(&plan, 6), SimOptions::default())
+        .await
+        .expect("simulator starts");
+    let wrong_ca = dir.path().join("wrong-ca.pem");
+    std::fs::write(&wrong_ca, other.ca_cert_pem().expect("https")).expect("written");
+    let config = dir.path().join("sim.toml");
+    let text = sim.settings_toml(Some(&wrong_ca), Some(&dir.path().join("known_hosts")));
+    std::fs::write(&config, text).expect("written");
+    let args = [
+        "run".to_string(),
+        "--plan".into(),
+        path_arg(&workbook),
+        "--config".into(),
+        path_arg(&config),
+        "--run-dir".into(),
+        path_arg(&dir.path().join("run")),
+    ];
+    let zh = reads_in_chinese("wrong CA", &args).await;
+    assert!(
+        zh.iter()
+            .any(|line| line.contains("证书的签名无法用所信任的 CA 验证")),
+        "{zh:#?}"
+    );
+    other.shutdown().await;
+    sim.shutdown().await;
+}
+
+/// `insecure` in the file and a CA on the command line: refused, naming
+/// both sources, in Chinese.
+#[tokio::test(flavor = "multi_thread")]
+async fn insecure_with_a_ca_reads_in_chinese() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let workbook = dir.path().join("w.xlsx");
+    WorkbookSpec::example(2)
+        .write_to(&workbook)
+        .expect("fixture written");
+    let config = dir.path().join("insecure.toml");
+    std::fs::write(&config, "[api]\ninsecure = true\n").expect("written");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, "not a certificate").expect("written");
+    let args = [
+        "run".to_string(),
+        "--plan".into(),
+        path_arg(&workbook),
+        "--config".into(),
+        path_arg(&config),
+        "--ca-cert".into(),
+        path_arg(&ca),
+        "--run-dir".into(),
+        path_arg(&dir.path().join("run")),
+    ];
+    let zh = reads_in_chinese("insecure with a CA", &args).await;
+    assert!(
+        zh.iter()
+            .any(|line| line.contains("中的 api.insecure") && line.contains("--ca-cert")),
+        "{zh:#?}"
+    );
+}
