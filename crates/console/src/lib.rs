@@ -76,6 +76,13 @@ pub enum ConsoleError {
     Listen { addr: SocketAddr, reason: String },
     #[error("{0}")]
     Store(#[from] store::StoreError),
+    /// Another console serves this data directory: two would mark each
+    /// other's runs interrupted and write one database.
+    #[error("data directory {} is in use by another console{}", data_dir.display(), holder.map(|pid| format!(" (pid {pid})")).unwrap_or_default())]
+    DataDirBusy {
+        data_dir: PathBuf,
+        holder: Option<u32>,
+    },
 }
 
 impl smtx_i18n::Localize for ConsoleError {
@@ -90,6 +97,13 @@ impl smtx_i18n::Localize for ConsoleError {
             (Self::Listen { addr, reason }, smtx_i18n::Lang::ZhCn) => {
                 format!("无法监听 {addr}：{}", smtx_i18n::quoted(lang, reason))
             }
+            (Self::DataDirBusy { data_dir, holder }, smtx_i18n::Lang::ZhCn) => format!(
+                "数据目录 {} 正被另一个控制台使用{}",
+                data_dir.display(),
+                holder
+                    .map(|pid| format!("（进程 {pid}）"))
+                    .unwrap_or_default()
+            ),
             (Self::Store(error), smtx_i18n::Lang::ZhCn) => format!(
                 "数据库出错：{}",
                 smtx_i18n::quoted(lang, &error.to_string())
@@ -97,6 +111,9 @@ impl smtx_i18n::Localize for ConsoleError {
         }
     }
 }
+
+/// The data directory's lock file: one console per directory.
+pub const CONSOLE_LOCK: &str = "console.lock";
 
 /// A run in progress: how to stop it, what it holds, where its events go.
 struct ActiveRun {
@@ -110,6 +127,8 @@ struct ActiveRun {
 }
 
 pub(crate) struct Inner {
+    /// Held while this console serves the directory (`console.lock`).
+    _lock: smtx_engine::DirLock,
     data_dir: PathBuf,
     store: store::Store,
     token: Option<Secret>,
@@ -164,6 +183,17 @@ impl AppState {
 
     fn open_blocking(data_dir: &Path, token: Option<Secret>) -> Result<Self, ConsoleError> {
         create_private_dir(data_dir)?;
+        // Before the store marks anything interrupted: those runs may be
+        // another console's, still running.
+        let lock = smtx_engine::DirLock::acquire(&data_dir.join(CONSOLE_LOCK)).map_err(
+            |error| match error {
+                smtx_engine::DirLockError::Busy { holder, .. } => ConsoleError::DataDirBusy {
+                    data_dir: data_dir.to_path_buf(),
+                    holder,
+                },
+                smtx_engine::DirLockError::Io { path, reason } => ConsoleError::Io { path, reason },
+            },
+        )?;
         create_private_dir(&data_dir.join("plans"))?;
         create_private_dir(&data_dir.join("runs"))?;
         let db = data_dir.join("console.db");
@@ -189,6 +219,7 @@ impl AppState {
             tracing::warn!(action = "console_open", status = "interrupted", run = %id);
         }
         Ok(Self(Arc::new(Inner {
+            _lock: lock,
             data_dir: data_dir.to_path_buf(),
             store,
             token: token.filter(|token| !token.is_empty()),

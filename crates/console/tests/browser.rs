@@ -805,7 +805,12 @@ fn interrupted_runs_offer_resume_and_fleets_are_grouped() -> Result<()> {
         .await?;
         anyhow::Ok(id)
     })?;
+    // As a process dies: its lock on the data directory goes once its tasks
+    // are dropped.
     first.shutdown_background();
+    let lock = data.join(smtx_console::CONSOLE_LOCK);
+    smtx_testkit::poll_until_blocking(DEADLINE, || smtx_engine::DirLock::acquire(&lock).ok())
+        .context("the first console lets go of its data directory")?;
 
     let second = runtime()?;
     second.block_on(async {

@@ -23,7 +23,7 @@ pub use context::{
     HostScans, PrepareRecord, RecordedStep, RunContext, ScannedHost, SvtImageRecord,
     WorkbookIdentity,
 };
-pub use lock::LOCK_FILE;
+pub use lock::{DirLock, DirLockError, LOCK_FILE};
 pub use messages::Message;
 pub use progress::{ProgressEvent, ProgressSink};
 pub use report::{RunReport, StageReport, StepCounts, StepResult, StepStatus};

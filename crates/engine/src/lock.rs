@@ -1,7 +1,7 @@
-//! The run directory's lock: one run at a time writes `context.json`, the
-//! stage logs and `report.json` of a directory. A second run on the same
-//! directory is refused with the holder's pid instead of interleaving with
-//! it.
+//! Directory locks: one run at a time writes `context.json`, the stage logs
+//! and `report.json` of a run directory, and one console at a time owns a
+//! data directory. A second one is refused with the holder's pid instead of
+//! interleaving with it.
 //!
 //! The lock is an advisory `flock` on `run.lock`, not the file's existence:
 //! the kernel drops it when its holder exits, however it exits (SIGKILL, a
@@ -20,14 +20,49 @@ pub const LOCK_FILE: &str = "run.lock";
 /// Held for as long as a run writes into its directory.
 #[derive(Debug)]
 pub(crate) struct RunLock {
-    file: File,
+    _lock: DirLock,
 }
 
 impl RunLock {
     pub(crate) fn acquire(run_dir: &Path) -> Result<Self, EngineError> {
-        let path = run_dir.join(LOCK_FILE);
-        let io = |e: std::io::Error| EngineError::Io {
-            path: path.clone(),
+        match DirLock::acquire(&run_dir.join(LOCK_FILE)) {
+            Ok(lock) => Ok(Self { _lock: lock }),
+            Err(DirLockError::Busy { holder, .. }) => Err(EngineError::RunDirBusy {
+                run_dir: run_dir.to_path_buf(),
+                holder,
+            }),
+            Err(DirLockError::Io { path, reason }) => Err(EngineError::Io { path, reason }),
+        }
+    }
+}
+
+/// Why a directory lock was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum DirLockError {
+    #[error("{} is held by another process{}", path.display(), holder.map(|pid| format!(" (pid {pid})")).unwrap_or_default())]
+    Busy {
+        path: std::path::PathBuf,
+        holder: Option<u32>,
+    },
+    #[error("{}: {reason}", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        reason: String,
+    },
+}
+
+/// An advisory `flock` on one file, with the holder's pid in it; released
+/// when dropped or when the process ends, however it ends.
+#[derive(Debug)]
+pub struct DirLock {
+    file: File,
+}
+
+impl DirLock {
+    /// Takes the lock on `path` (created if missing) or says who holds it.
+    pub fn acquire(path: &Path) -> Result<Self, DirLockError> {
+        let io = |e: std::io::Error| DirLockError::Io {
+            path: path.to_path_buf(),
             reason: e.to_string(),
         };
         let mut file = OpenOptions::new()
@@ -40,8 +75,8 @@ impl RunLock {
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
-                return Err(EngineError::RunDirBusy {
-                    run_dir: run_dir.to_path_buf(),
+                return Err(DirLockError::Busy {
+                    path: path.to_path_buf(),
                     holder: holder_pid(&mut file),
                 });
             }
@@ -50,11 +85,11 @@ impl RunLock {
         if let Some(previous) = holder_pid(&mut file) {
             // The lock was free, so whoever wrote this pid is gone.
             tracing::info!(
-                action = "run_lock",
+                action = "dir_lock",
                 status = "taken_over",
                 error = "",
                 previous_pid = previous,
-                "the earlier run on this directory is no longer running"
+                "the earlier holder of this lock is no longer running"
             );
         }
         file.set_len(0).map_err(io)?;
@@ -65,7 +100,7 @@ impl RunLock {
     }
 }
 
-impl Drop for RunLock {
+impl Drop for DirLock {
     fn drop(&mut self) {
         // Emptied while still held, so nobody reads a pid that is not running;
         // closing the file releases the lock.

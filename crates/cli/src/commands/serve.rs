@@ -88,6 +88,9 @@ pub async fn run(args: ServeArgs, lang: Lang) -> anyhow::Result<Outcome> {
     .await;
     match served {
         Ok(()) => Ok(Outcome::Ok),
+        Err(error @ smtx_console::ConsoleError::DataDirBusy { .. }) => {
+            Err(super::BadInput(error.localize(lang)).into())
+        }
         Err(error) => Err(anyhow::anyhow!(
             CliMsg::ConsoleFailed {
                 error: Text::of(&error)

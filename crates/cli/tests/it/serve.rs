@@ -217,3 +217,48 @@ async fn ctrl_c_aborts_the_run_under_way_and_it_is_recorded() {
     assert_eq!(run["status"], "aborted", "{run:#}");
     assert_eq!(run["summary"]["aborted"], 1);
 }
+
+/// The same data directory twice (a second terminal, a forgotten console):
+/// the second is refused before it touches the database, so it cannot mark
+/// the first one's runs interrupted; the first keeps serving.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_console_on_the_same_data_directory_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().expect("utf-8");
+    let (_first, line) = start_serve(&["--listen", "127.0.0.1:0", "--data-dir", data_arg]).await;
+    let url = url_of(&line);
+    for (lang, expected) in [
+        ("en", "in use by another console"),
+        ("zh-CN", "正被另一个控制台使用"),
+    ] {
+        let second = Command::new(env!("CARGO_BIN_EXE_smtx-deploy"))
+            .args([
+                "--lang",
+                lang,
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--data-dir",
+                data_arg,
+            ])
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&second.stderr);
+        assert_eq!(second.status.code(), Some(2), "{stderr}");
+        assert!(
+            second.stdout.is_empty(),
+            "no console line: {:?}",
+            second.stdout
+        );
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let session = reqwest::get(format!("{url}/api/session"))
+        .await
+        .expect("answers");
+    assert!(
+        session.status().is_success(),
+        "the first console still serves"
+    );
+}

@@ -41,8 +41,15 @@ fn a_run_cut_off_by_a_restart_is_interrupted_kept_and_resumed() {
             .await;
         (plan, done, cut)
     });
-    // Dies: every task dropped where it stands.
+    // Dies: every task dropped where it stands. A dead process's lock on
+    // the data directory goes with it; here the dropped tasks release it
+    // as the runtime's threads wind down.
     first.shutdown_background();
+    let lock = data.join(smtx_console::CONSOLE_LOCK);
+    smtx_testkit::poll_until_blocking(std::time::Duration::from_secs(30), || {
+        smtx_engine::DirLock::acquire(&lock).ok()
+    })
+    .expect("the first console lets go of its data directory");
 
     let second = runtime();
     second.block_on(async {
