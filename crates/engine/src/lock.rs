@@ -70,7 +70,7 @@ impl DirLock {
             .write(true)
             .create(true)
             .truncate(false)
-            .open(&path)
+            .open(path)
             .map_err(io)?;
         match file.try_lock() {
             Ok(()) => {}
