@@ -3,8 +3,9 @@
 //! `ec` and message. Request bodies are never quoted: they may hold secrets.
 //!
 //! What the client itself says — why a connection or a certificate failed,
-//! what was wrong with an answer — is typed ([`TransportReason`],
-//! [`TlsReason`], [`DecodeReason`], [`CallUrl`]), so a front end can word
+//! what was wrong with an answer, why an upload or its file was given up —
+//! is typed ([`TransportReason`], [`TlsReason`], [`DecodeReason`],
+//! [`CallUrl`], [`FileReason`], [`UploadReason`]), so a front end can word
 //! it in its reader's language; `Display` is the English, unchanged, that
 //! files and logs keep. Only the cause's own words (an operating-system or
 //! TLS-library text, a server's message) stay as they came.
@@ -265,6 +266,186 @@ impl fmt::Display for DecodeReason {
     }
 }
 
+/// Why a local file (the ISO) cannot be uploaded, or cannot be trusted to
+/// be what was uploaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileReason {
+    /// The operating system's words (`No such file or directory`).
+    Io {
+        cause: String,
+    },
+    /// A directory, a device, a socket.
+    NotRegular,
+    Empty,
+    /// The path ends in `..` or `/`: no name for the image.
+    NoFileName,
+    /// The size or modification time moved between the start and the end
+    /// of the upload; the image was rolled back.
+    ChangedDuringUpload,
+    /// The file could not be read for its SHA-256 (the operating system's
+    /// or the runtime's words).
+    HashRead {
+        cause: String,
+    },
+    /// The hashing was stopped because the upload ended first.
+    HashStopped,
+    /// The size or modification time moved while it was hashed.
+    ChangedWhileHashed,
+}
+
+impl fmt::Display for FileReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io { cause } => f.write_str(cause),
+            Self::NotRegular => f.write_str("not a regular file"),
+            Self::Empty => f.write_str("the file is empty: nothing to upload"),
+            Self::NoFileName => f.write_str("no file name to upload it under"),
+            Self::ChangedDuringUpload => f.write_str(
+                "the file changed while it was uploaded (image deleted); upload it again",
+            ),
+            Self::HashRead { cause } => write!(f, "reading for the SHA-256: {cause}"),
+            Self::HashStopped => {
+                f.write_str("reading for the SHA-256: the upload ended before the hash")
+            }
+            Self::ChangedWhileHashed => {
+                f.write_str("the file changed while it was read for the SHA-256")
+            }
+        }
+    }
+}
+
+/// Why the chunking a `create_volume` answer asks for cannot be used for
+/// the file (the volume is given up).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChunkingReason {
+    /// Outside [`crate::MIN_CHUNK_SIZE`]..=[`crate::MAX_CHUNK_SIZE`].
+    ChunkSizeOutOfBounds { chunk_size: u64 },
+    /// More than [`crate::MAX_CHUNKS`] chunks.
+    TooManyChunks {
+        size: u64,
+        chunk_size: u64,
+        chunks: u64,
+    },
+    /// More chunks than this machine can count.
+    ChunkTableTooLarge { chunks: u64, chunk_size: u64 },
+    /// The answer wants a chunk the file does not have.
+    ChunkOutOfRange {
+        index: u64,
+        chunks: u64,
+        chunk_size: u64,
+    },
+    /// The answer lists a chunk twice.
+    ChunkTwice { index: u64, chunks: u64 },
+}
+
+impl fmt::Display for ChunkingReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ChunkSizeOutOfBounds { chunk_size } => write!(
+                f,
+                "create_volume asks for chunks of {chunk_size} bytes; a usable chunk size is {} KiB to {} GiB",
+                crate::MIN_CHUNK_SIZE / 1024,
+                crate::MAX_CHUNK_SIZE / (1024 * 1024 * 1024)
+            ),
+            Self::TooManyChunks {
+                size,
+                chunk_size,
+                chunks,
+            } => write!(
+                f,
+                "{size} bytes in chunks of {chunk_size} bytes is {chunks} chunks, more than {}",
+                crate::MAX_CHUNKS
+            ),
+            Self::ChunkTableTooLarge { chunks, chunk_size } => {
+                write!(f, "{chunks} chunks of {chunk_size} bytes is too many")
+            }
+            Self::ChunkOutOfRange {
+                index,
+                chunks,
+                chunk_size,
+            } => write!(
+                f,
+                "create_volume asks for chunk {index}, but the file has {chunks} chunks of {chunk_size} bytes"
+            ),
+            Self::ChunkTwice { index, chunks } => write!(
+                f,
+                "create_volume lists chunk {index} twice: its record does not match a file of {chunks} chunks"
+            ),
+        }
+    }
+}
+
+/// What made an upload give a volume up.
+#[derive(Debug)]
+pub enum UploadCause {
+    /// A call of the upload failed (`create_volume`): its own error, which
+    /// a front end renders in its reader's language like any other.
+    Call(Box<ApiError>),
+    /// The volume's chunking does not fit the file.
+    Chunking(ChunkingReason),
+    /// A chunk failed every try; `error` is the last try's.
+    ChunkFailed { tries: u32, error: Box<ApiError> },
+    /// After the last chunk the server still lacks `count` chunks; `first`
+    /// are the first (at most ten) of them.
+    StillMissing { count: usize, first: Vec<u64> },
+}
+
+/// Chunk numbers shown of a "still missing" list.
+pub const MISSING_SHOWN: usize = 10;
+
+impl fmt::Display for UploadCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Call(error) => write!(f, "{error}"),
+            Self::Chunking(reason) => write!(f, "{reason}"),
+            Self::ChunkFailed { tries, error } => write!(f, "failed {tries} time(s): {error}"),
+            Self::StillMissing { count, first } => {
+                let shown: Vec<String> = first.iter().map(u64::to_string).collect();
+                let more = if *count > first.len() { ", ..." } else { "" };
+                write!(
+                    f,
+                    "after the last chunk the server still misses {count} chunk(s): [{}{more}]",
+                    shown.join(", ")
+                )
+            }
+        }
+    }
+}
+
+/// Why an upload failed for good: the cause, and what was done about it.
+#[derive(Debug)]
+pub struct UploadReason {
+    pub cause: UploadCause,
+    /// The image was deleted (rolled back) after the failure.
+    pub image_deleted: bool,
+    /// The failure came again on the volume created after the first was
+    /// given up.
+    pub on_recreated_volume: bool,
+}
+
+impl UploadReason {
+    /// A cause before any volume was made: nothing to delete.
+    pub fn of(cause: UploadCause) -> Self {
+        Self {
+            cause,
+            image_deleted: false,
+            on_recreated_volume: false,
+        }
+    }
+}
+
+impl fmt::Display for UploadReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.cause)?;
+        match (self.on_recreated_volume, self.image_deleted) {
+            (true, true) => f.write_str(" (on the recreated volume too; image deleted)"),
+            (true, false) => f.write_str(" (on the recreated volume too)"),
+            (false, true) => f.write_str(" (image deleted)"),
+            (false, false) => Ok(()),
+        }
+    }
+}
+
 /// A failed API call.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -335,11 +516,11 @@ pub enum ApiError {
     Upload {
         file: String,
         chunk: Option<u64>,
-        reason: String,
+        reason: UploadReason,
     },
-    /// A local file (the ISO) could not be read.
+    /// A local file (the ISO) could not be read, or is not fit to upload.
     #[error("{path}: {reason}")]
-    File { path: String, reason: String },
+    File { path: String, reason: FileReason },
     /// The run was aborted (Ctrl-C, the console's abort) before or during
     /// `action`; nothing more was sent.
     #[error("{action}: aborted")]

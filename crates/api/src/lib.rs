@@ -26,8 +26,8 @@ pub use client::{
 pub use dry_run::{PlannedCall, redact};
 pub use endpoints::*;
 pub use error::{
-    ApiError, CallUrl, ConfigReason, DecodeReason, TlsKind, TlsReason, TransportKind,
-    TransportReason,
+    ApiError, CallUrl, ChunkingReason, ConfigReason, DecodeReason, FileReason, MISSING_SHOWN,
+    TlsKind, TlsReason, TransportKind, TransportReason, UploadCause, UploadReason,
 };
 pub use readback::*;
 pub use upload::*;

@@ -125,6 +125,55 @@ impl fmt::Display for SshPhase {
     }
 }
 
+/// Why a new password cannot be written as a chpasswd line (never the
+/// password itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordProblem {
+    Empty,
+    /// `:` separates chpasswd's fields.
+    Colon,
+    /// chpasswd reads one user per line.
+    LineBreak,
+    Nul,
+}
+
+impl fmt::Display for PasswordProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "it is empty",
+            Self::Colon => "it contains ':' (chpasswd's field separator)",
+            Self::LineBreak => "it contains a line break (chpasswd reads one user per line)",
+            Self::Nul => "it contains a NUL character",
+        })
+    }
+}
+
+/// Why a rotation target is unusable before anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetProblem {
+    NoNewPasswords,
+    /// A user name chpasswd cannot take (empty, `:`, white space).
+    BadUser {
+        user: String,
+    },
+    /// A known_hosts identity that would break the file's syntax.
+    BadKnownHostsKey {
+        key: String,
+    },
+}
+
+impl fmt::Display for TargetProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoNewPasswords => f.write_str("no new passwords to set"),
+            Self::BadUser { user } => write!(f, "user name {user:?} cannot be given to chpasswd"),
+            Self::BadKnownHostsKey { key } => {
+                write!(f, "{key:?} cannot be used as a known_hosts host name")
+            }
+        }
+    }
+}
+
 /// A host whose rotation failed. Every variant names the host; none holds a
 /// password (chpasswd's stderr is scrubbed of them too).
 #[derive(Debug, thiserror::Error)]
@@ -134,11 +183,11 @@ pub enum SshError {
     UnsupportedPassword {
         host: String,
         user: String,
-        reason: &'static str,
+        reason: PasswordProblem,
     },
     /// The target itself is unusable (bad user name or known_hosts identity).
     #[error("{host}: {reason}")]
-    InvalidTarget { host: String, reason: String },
+    InvalidTarget { host: String, reason: TargetProblem },
     /// TCP connection failed.
     #[error("{host}: cannot connect to {addr}: {source}")]
     Connect {
@@ -331,7 +380,7 @@ fn chpasswd_input(target: &SshTarget) -> Result<Secret, SshError> {
     if target.new_passwords.is_empty() {
         return Err(SshError::InvalidTarget {
             host: host(),
-            reason: "no new passwords to set".into(),
+            reason: TargetProblem::NoNewPasswords,
         });
     }
     let mut input = String::new();
@@ -342,17 +391,17 @@ fn chpasswd_input(target: &SshTarget) -> Result<Secret, SshError> {
         {
             return Err(SshError::InvalidTarget {
                 host: host(),
-                reason: format!("user name {user:?} cannot be given to chpasswd"),
+                reason: TargetProblem::BadUser { user: user.clone() },
             });
         }
         let reason = if password.is_empty() {
-            Some("it is empty")
+            Some(PasswordProblem::Empty)
         } else if password.expose().contains(':') {
-            Some("it contains ':' (chpasswd's field separator)")
+            Some(PasswordProblem::Colon)
         } else if password.expose().contains(['\n', '\r']) {
-            Some("it contains a line break (chpasswd reads one user per line)")
+            Some(PasswordProblem::LineBreak)
         } else if password.expose().contains('\0') {
-            Some("it contains a NUL character")
+            Some(PasswordProblem::Nul)
         } else {
             None
         };
@@ -561,7 +610,7 @@ fn validate_known_hosts_key(target: &SshTarget) -> Result<(), SshError> {
     {
         return Err(SshError::InvalidTarget {
             host: target.host.clone(),
-            reason: format!("{key:?} cannot be used as a known_hosts host name"),
+            reason: TargetProblem::BadKnownHostsKey { key: key.clone() },
         });
     }
     Ok(())

@@ -12,7 +12,7 @@ use super::volume::{Volume, index_list};
 use super::{SvtUpload, UploadOptions};
 use crate::endpoint::Endpoint;
 use crate::send::FilePart;
-use crate::{ApiClient, ApiError};
+use crate::{ApiClient, ApiError, MISSING_SHOWN, UploadCause};
 
 const CHUNK_ACTION: &str = "POST /api/v2/svt_image/upload_template";
 
@@ -21,7 +21,10 @@ const CHUNK_ACTION: &str = "POST /api/v2/svt_image/upload_template";
 pub(super) enum RoundError {
     /// A chunk failed every attempt, or the server still misses chunks, or
     /// its chunk list does not fit the file.
-    Server { chunk: Option<u64>, reason: String },
+    Server {
+        chunk: Option<u64>,
+        reason: UploadCause,
+    },
     /// The run was aborted: the volume is kept, so that a later run
     /// resumes from the chunks the server has.
     Cancelled,
@@ -49,7 +52,7 @@ impl ApiClient {
             .wanted(chunks)
             .map_err(|mismatch| RoundError::Server {
                 chunk: mismatch.chunk,
-                reason: mismatch.reason,
+                reason: UploadCause::Chunking(mismatch.reason),
             })?;
         tracker.start_round(wanted.len());
 
@@ -82,15 +85,12 @@ impl ApiClient {
             tracker.chunk_done(len, true);
         }
         if let Some(missing) = still_missing.filter(|missing| !missing.is_empty()) {
-            let shown: Vec<String> = missing.iter().take(10).map(u64::to_string).collect();
-            let more = if missing.len() > 10 { ", ..." } else { "" };
             return Err(RoundError::Server {
                 chunk: missing.first().copied(),
-                reason: format!(
-                    "after the last chunk the server still misses {} chunk(s): [{}{more}]",
-                    missing.len(),
-                    shown.join(", ")
-                ),
+                reason: UploadCause::StillMissing {
+                    count: missing.len(),
+                    first: missing.iter().take(MISSING_SHOWN).copied().collect(),
+                },
             });
         }
         Ok(RoundOutcome {
@@ -132,7 +132,10 @@ impl ApiClient {
             Err(error) => {
                 return Err(RoundError::Server {
                     chunk: Some(index),
-                    reason: format!("failed {} time(s): {error}", sent.tries),
+                    reason: UploadCause::ChunkFailed {
+                        tries: sent.tries,
+                        error: Box::new(error),
+                    },
                 });
             }
         };

@@ -19,7 +19,7 @@ use std::time::SystemTime;
 use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 
-use crate::ApiError;
+use crate::{ApiError, FileReason};
 
 /// Files remembered at once; past it the oldest entry goes.
 const REMEMBERED: usize = 16;
@@ -143,41 +143,39 @@ async fn hash_file(path: PathBuf, stamp: FileStamp) -> Result<String, ApiError> 
     let shown = path.display().to_string();
     let stop = Arc::new(AtomicBool::new(false));
     let _stop_on_drop = StopOnDrop(Arc::clone(&stop));
-    let file_error = |reason: String| ApiError::File {
+    let file_error = |reason: FileReason| ApiError::File {
         path: shown.clone(),
         reason,
     };
+    let read_error = |error: &dyn std::fmt::Display| FileReason::HashRead {
+        cause: error.to_string(),
+    };
     tokio::task::spawn_blocking(move || {
         use std::io::Read;
-        let mut file = std::fs::File::open(&path)?;
+        let mut file = std::fs::File::open(&path).map_err(|e| read_error(&e))?;
         let mut hasher = Sha256::new();
         let mut buffer = vec![0_u8; READ];
         loop {
             if stop.load(Ordering::Relaxed) {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::Interrupted,
-                    "the upload ended before the hash",
-                ));
+                return Err(FileReason::HashStopped);
             }
-            let read = file.read(&mut buffer)?;
+            let read = file.read(&mut buffer).map_err(|e| read_error(&e))?;
             if read == 0 {
                 break;
             }
             hasher.update(&buffer[..read]);
         }
-        let after = FileStamp::of(&file.metadata()?);
+        let after = FileStamp::of(&file.metadata().map_err(|e| read_error(&e))?);
         Ok((hex::encode(hasher.finalize()), after))
     })
     .await
-    .map_err(|e| file_error(format!("reading for the SHA-256: {e}")))?
-    .map_err(|e| file_error(format!("reading for the SHA-256: {e}")))
+    .map_err(|e| file_error(read_error(&e)))?
+    .map_err(file_error)
     .and_then(|(digest, after)| {
         if after == stamp {
             Ok(digest)
         } else {
-            Err(file_error(
-                "the file changed while it was read for the SHA-256".to_string(),
-            ))
+            Err(file_error(FileReason::ChangedWhileHashed))
         }
     })
 }
@@ -295,7 +293,13 @@ mod tests {
         let cache = DigestCache::default();
         let answer = cache.sha256(&path, &before).await;
         assert!(
-            matches!(&answer, Err(ApiError::File { reason, .. }) if reason.contains("changed")),
+            matches!(
+                &answer,
+                Err(ApiError::File {
+                    reason: FileReason::ChangedWhileHashed,
+                    ..
+                })
+            ),
             "{answer:?}"
         );
         Ok(())

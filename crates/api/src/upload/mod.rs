@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use crate::endpoint::Endpoint;
 use crate::send::FilePart;
-use crate::{ApiClient, ApiError};
+use crate::{ApiClient, ApiError, FileReason, UploadCause, UploadReason};
 use chunks::{RoundError, RoundOutcome};
 use digest::FileStamp;
 pub use discover::find_vmtools_iso;
@@ -124,25 +124,27 @@ impl ApiClient {
             .await
             .map_err(|e| ApiError::File {
                 path: shown.clone(),
-                reason: e.to_string(),
+                reason: FileReason::Io {
+                    cause: e.to_string(),
+                },
             })?;
         if !metadata.is_file() {
             return Err(ApiError::File {
                 path: shown,
-                reason: "not a regular file".to_string(),
+                reason: FileReason::NotRegular,
             });
         }
         let size = metadata.len();
         if size == 0 {
             return Err(ApiError::File {
                 path: shown,
-                reason: "the file is empty: nothing to upload".to_string(),
+                reason: FileReason::Empty,
             });
         }
         if upload.file_name.is_empty() {
             return Err(ApiError::File {
                 path: shown,
-                reason: "no file name to upload it under".to_string(),
+                reason: FileReason::NoFileName,
             });
         }
         if self.is_dry_run() {
@@ -188,9 +190,7 @@ impl ApiClient {
                 self.rollback(&volume.image_uuid, &upload.file_name).await;
                 return Err(ApiError::File {
                     path: shown,
-                    reason:
-                        "the file changed while it was uploaded (image deleted); upload it again"
-                            .to_string(),
+                    reason: FileReason::ChangedDuringUpload,
                 });
             }
             Ok(answer) => answer,
@@ -247,7 +247,10 @@ impl ApiClient {
             let volume = match self.create_volume(&upload.file_name, size).await {
                 Ok(volume) => volume,
                 Err(error @ ApiError::Cancelled { .. }) => return Err(error),
-                Err(error) => return Err(upload_error(upload, None, error.to_string())),
+                Err(error) => {
+                    let cause = UploadCause::Call(Box::new(error));
+                    return Err(upload_error(upload, None, UploadReason::of(cause)));
+                }
             };
             tracing::info!(
                 action = CREATE_ACTION,
@@ -263,11 +266,12 @@ impl ApiClient {
             if let Err(reason) = volume.check_chunking(size) {
                 // Another volume would come with the same chunk size.
                 self.rollback(&volume.image_uuid, &upload.file_name).await;
-                return Err(upload_error(
-                    upload,
-                    None,
-                    format!("{reason} (image deleted)"),
-                ));
+                let reason = UploadReason {
+                    cause: UploadCause::Chunking(reason),
+                    image_deleted: true,
+                    on_recreated_volume: false,
+                };
+                return Err(upload_error(upload, None, reason));
             }
             let outcome = self
                 .upload_volume(upload, size, &volume, options, &tracker)
@@ -299,10 +303,10 @@ impl ApiClient {
                 }
             };
             if round >= options.recreate_attempts {
-                let reason = if recreated {
-                    format!("{reason} (on the recreated volume too; image deleted)")
-                } else {
-                    format!("{reason} (image deleted)")
+                let reason = UploadReason {
+                    cause: reason,
+                    image_deleted: true,
+                    on_recreated_volume: recreated,
                 };
                 return Err(upload_error(upload, chunk, reason));
             }
@@ -378,7 +382,7 @@ impl ApiClient {
     }
 }
 
-fn upload_error(upload: &SvtUpload, chunk: Option<u64>, reason: String) -> ApiError {
+fn upload_error(upload: &SvtUpload, chunk: Option<u64>, reason: UploadReason) -> ApiError {
     ApiError::Upload {
         file: upload.path.display().to_string(),
         chunk,

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::ApiError;
+use crate::{ApiError, ChunkingReason};
 
 /// Used when `create_volume` does not say (the original client does too).
 pub const FALLBACK_CHUNK_SIZE: u64 = 8 * 1024 * 1024;
@@ -26,7 +26,7 @@ const CREATE_ACTION: &str = "POST /api/v2/svt_image/create_volume";
 #[derive(Debug)]
 pub(super) struct Mismatch {
     pub chunk: Option<u64>,
-    pub reason: String,
+    pub reason: ChunkingReason,
 }
 
 /// What `create_volume` answered.
@@ -87,20 +87,18 @@ impl Volume {
 
     /// The chunk size is one a cluster could mean and the file does not
     /// need an unbounded number of chunks; `Err` says why not.
-    pub(super) fn check_chunking(&self, size: u64) -> Result<u64, String> {
+    pub(super) fn check_chunking(&self, size: u64) -> Result<u64, ChunkingReason> {
         let chunk_size = self.chunk_size;
         if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&chunk_size) {
-            return Err(format!(
-                "create_volume asks for chunks of {chunk_size} bytes; a usable chunk size is {} KiB to {} GiB",
-                MIN_CHUNK_SIZE / 1024,
-                MAX_CHUNK_SIZE / (1024 * 1024 * 1024)
-            ));
+            return Err(ChunkingReason::ChunkSizeOutOfBounds { chunk_size });
         }
         let chunks = size.div_ceil(chunk_size);
         if chunks > MAX_CHUNKS {
-            return Err(format!(
-                "{size} bytes in chunks of {chunk_size} bytes is {chunks} chunks, more than {MAX_CHUNKS}"
-            ));
+            return Err(ChunkingReason::TooManyChunks {
+                size,
+                chunk_size,
+                chunks,
+            });
         }
         Ok(chunks)
     }
@@ -114,7 +112,7 @@ impl Volume {
         let chunk_size = self.chunk_size;
         let chunks_total = usize::try_from(chunks).map_err(|_| Mismatch {
             chunk: None,
-            reason: format!("{chunks} chunks of {chunk_size} bytes is too many"),
+            reason: ChunkingReason::ChunkTableTooLarge { chunks, chunk_size },
         })?;
         let mut wanted = vec![self.to_upload.is_none(); chunks_total];
         for &index in self.to_upload.iter().flatten() {
@@ -123,16 +121,16 @@ impl Volume {
                 .and_then(|index| wanted.get_mut(index))
                 .ok_or_else(|| Mismatch {
                     chunk: Some(index),
-                    reason: format!(
-                        "create_volume asks for chunk {index}, but the file has {chunks} chunks of {chunk_size} bytes"
-                    ),
+                    reason: ChunkingReason::ChunkOutOfRange {
+                        index,
+                        chunks,
+                        chunk_size,
+                    },
                 })?;
             if *slot {
                 return Err(Mismatch {
                     chunk: Some(index),
-                    reason: format!(
-                        "create_volume lists chunk {index} twice: its record does not match a file of {chunks} chunks"
-                    ),
+                    reason: ChunkingReason::ChunkTwice { index, chunks },
                 });
             }
             *slot = true;
@@ -190,7 +188,9 @@ mod tests {
         let outside = volume(4096, Some(vec![3])).wanted(3).err();
         assert_eq!(outside.and_then(|m| m.chunk), Some(3));
         let twice = volume(4096, Some(vec![1, 1])).wanted(3).err();
-        assert!(twice.is_some_and(|m| m.reason.contains("twice")));
+        assert!(
+            twice.is_some_and(|m| matches!(m.reason, ChunkingReason::ChunkTwice { index: 1, .. }))
+        );
     }
 
     #[test]

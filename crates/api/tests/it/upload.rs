@@ -450,7 +450,7 @@ async fn a_file_changed_during_the_upload_is_an_error_and_rolled_back() -> TestR
         .upload_svt_image(&SvtUpload::new(&path), &options)
         .await;
     assert!(
-        matches!(&answer, Err(ApiError::File { reason, .. }) if reason.contains("changed")),
+        matches!(&answer, Err(ApiError::File { reason, .. }) if reason.to_string().contains("changed")),
         "{answer:?}"
     );
     assert_eq!(count_calls(&sim, "DELETE", "/api/v2/images/"), 1);

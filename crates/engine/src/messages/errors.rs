@@ -2,12 +2,14 @@
 //! the errors of the libraries below — `ApiError`, `SshError`,
 //! `EngineError` — whose English is their `Display`. Text they quote from
 //! elsewhere (a server's message, an operating-system error) stays as it
-//! came, marked as quoted.
+//! came, marked as quoted; an error inside another (the call that failed
+//! an upload) is rendered in the same language, not quoted.
 
-use smtx_api::ssh::{CHPASSWD_COMMAND, SshError, SshPhase};
+use smtx_api::ssh::{CHPASSWD_COMMAND, PasswordProblem, SshError, SshPhase, TargetProblem};
 use smtx_api::{
-    ApiError, CallUrl, ConfigReason, DecodeReason, TlsKind, TlsReason, TransportKind,
-    TransportReason,
+    ApiError, CallUrl, ChunkingReason, ConfigReason, DecodeReason, FileReason, MAX_CHUNK_SIZE,
+    MAX_CHUNKS, MIN_CHUNK_SIZE, TlsKind, TlsReason, TransportKind, TransportReason, UploadCause,
+    UploadReason,
 };
 use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, Text, quoted};
 
@@ -133,6 +135,82 @@ fn config_reason_zh(reason: &ConfigReason) -> String {
     }
 }
 
+fn file_reason_zh(reason: &FileReason) -> String {
+    match reason {
+        FileReason::Io { cause } => format!("无法读取：{}", quoted(ZhCn, cause)),
+        FileReason::NotRegular => "不是普通文件（是目录或设备）".into(),
+        FileReason::Empty => "文件为空，没有可上传的内容".into(),
+        FileReason::NoFileName => "没有可用作上传名称的文件名".into(),
+        FileReason::ChangedDuringUpload => {
+            "上传期间文件发生了变化（镜像已删除）；请重新上传".into()
+        }
+        FileReason::HashRead { cause } => {
+            format!("读取文件计算 SHA-256 时出错：{}", quoted(ZhCn, cause))
+        }
+        FileReason::HashStopped => "上传先于 SHA-256 计算结束，计算已停止".into(),
+        FileReason::ChangedWhileHashed => "计算 SHA-256 期间文件发生了变化".into(),
+    }
+}
+
+fn chunking_reason_zh(reason: &ChunkingReason) -> String {
+    match reason {
+        ChunkingReason::ChunkSizeOutOfBounds { chunk_size } => format!(
+            "`create_volume` 要求的分块大小为 {chunk_size} 字节；可用的分块大小为 {} KiB 至 {} GiB",
+            MIN_CHUNK_SIZE / 1024,
+            MAX_CHUNK_SIZE / (1024 * 1024 * 1024)
+        ),
+        ChunkingReason::TooManyChunks {
+            size,
+            chunk_size,
+            chunks,
+        } => {
+            format!("{size} 字节按每块 {chunk_size} 字节分为 {chunks} 块，超过上限 {MAX_CHUNKS} 块")
+        }
+        ChunkingReason::ChunkTableTooLarge { chunks, chunk_size } => {
+            format!("每块 {chunk_size} 字节共 {chunks} 块，块数过多")
+        }
+        ChunkingReason::ChunkOutOfRange {
+            index,
+            chunks,
+            chunk_size,
+        } => format!(
+            "`create_volume` 要求第 {index} 块，但文件按每块 {chunk_size} 字节只有 {chunks} 块"
+        ),
+        ChunkingReason::ChunkTwice { index, chunks } => {
+            format!("`create_volume` 两次列出第 {index} 块：其记录与 {chunks} 块的文件不符")
+        }
+    }
+}
+
+fn upload_reason_zh(reason: &UploadReason) -> String {
+    let cause = match &reason.cause {
+        UploadCause::Call(error) => api_error_zh(error),
+        UploadCause::Chunking(reason) => chunking_reason_zh(reason),
+        UploadCause::ChunkFailed { tries, error } => {
+            format!("尝试 {tries} 次均失败：{}", api_error_zh(error))
+        }
+        UploadCause::StillMissing { count, first } => {
+            let shown: Vec<String> = first.iter().map(u64::to_string).collect();
+            let more = if *count > first.len() {
+                "、……"
+            } else {
+                ""
+            };
+            format!(
+                "最后一块发送后服务器仍缺少 {count} 块：[{}{more}]",
+                shown.join("、")
+            )
+        }
+    };
+    let aftermath = match (reason.on_recreated_volume, reason.image_deleted) {
+        (true, true) => "（重新创建的卷上同样失败；镜像已删除）",
+        (true, false) => "（重新创建的卷上同样失败）",
+        (false, true) => "（镜像已删除）",
+        (false, false) => "",
+    };
+    format!("{cause}{aftermath}")
+}
+
 fn api_error_zh(error: &ApiError) -> String {
     let q = |text: &str| quoted(ZhCn, text);
     match error {
@@ -211,9 +289,9 @@ fn api_error_zh(error: &ApiError) -> String {
             let chunk = chunk
                 .map(|chunk| format!("（第 {chunk} 块）"))
                 .unwrap_or_default();
-            format!("上传 {file} 失败{chunk}：{}", q(reason))
+            format!("上传 {file} 失败{chunk}：{}", upload_reason_zh(reason))
         }
-        ApiError::File { path, reason } => format!("{path}：无法读取：{}", q(reason)),
+        ApiError::File { path, reason } => format!("{path}：{}", file_reason_zh(reason)),
         ApiError::Cancelled { action } => format!("{action}：已中止"),
     }
 }
@@ -234,6 +312,25 @@ pub fn ssh_error(error: &SshError) -> Text {
     }
 }
 
+fn password_problem_zh(problem: PasswordProblem) -> &'static str {
+    match problem {
+        PasswordProblem::Empty => "密码为空",
+        PasswordProblem::Colon => "密码含有 ':'（chpasswd 的字段分隔符）",
+        PasswordProblem::LineBreak => "密码含有换行符（chpasswd 每行读取一个用户）",
+        PasswordProblem::Nul => "密码含有 NUL 字符",
+    }
+}
+
+fn target_problem_zh(problem: &TargetProblem) -> String {
+    match problem {
+        TargetProblem::NoNewPasswords => "没有要设置的新密码".into(),
+        TargetProblem::BadUser { user } => format!("用户名 `{user:?}` 无法交给 chpasswd"),
+        TargetProblem::BadKnownHostsKey { key } => {
+            format!("`{key:?}` 无法用作 known_hosts 中的主机名")
+        }
+    }
+}
+
 fn ssh_error_zh(error: &SshError) -> String {
     let q = |text: &str| quoted(ZhCn, text);
     let stderr_of = |stderr: &str| {
@@ -244,11 +341,12 @@ fn ssh_error_zh(error: &SshError) -> String {
         }
     };
     match error {
-        SshError::UnsupportedPassword { host, user, reason } => {
-            format!("{host}：{user} 的新密码无法用 chpasswd 设置：{}", q(reason))
-        }
+        SshError::UnsupportedPassword { host, user, reason } => format!(
+            "{host}：{user} 的新密码无法用 chpasswd 设置：{}",
+            password_problem_zh(*reason)
+        ),
         SshError::InvalidTarget { host, reason } => {
-            format!("{host}：无法作为登录目标：{}", q(reason))
+            format!("{host}：无法作为登录目标：{}", target_problem_zh(reason))
         }
         SshError::Connect { host, addr, source } => {
             format!("{host}：无法连接 {addr}：{}", q(&source.to_string()))

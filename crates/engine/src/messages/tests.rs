@@ -6,10 +6,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use smtx_api::ssh::{SshError, SshPhase};
+use smtx_api::ssh::{PasswordProblem, SshError, SshPhase, TargetProblem};
 use smtx_api::{
-    ApiError, CallUrl, ConfigReason, DecodeReason, TlsKind, TlsReason, TransportKind,
-    TransportReason,
+    ApiError, CallUrl, ChunkingReason, ConfigReason, DecodeReason, FileReason, TlsKind, TlsReason,
+    TransportKind, TransportReason, UploadCause, UploadReason,
 };
 use smtx_i18n::{Lang, Localize, Text, catalog_problems};
 
@@ -440,6 +440,263 @@ fn unnamed(_: &Text) -> &'static str {
     ""
 }
 
+const ISO: &str = "/srv/SMTX_VMTOOLS-3.2.0.iso";
+
+/// Every reason a file is refused, with the English it always had.
+fn file_errors() -> Vec<(ApiError, &'static str)> {
+    let reasons = [
+        (
+            FileReason::Io {
+                cause: s("Permission denied (os error 13)"),
+            },
+            "Permission denied (os error 13)",
+        ),
+        (FileReason::NotRegular, "not a regular file"),
+        (FileReason::Empty, "the file is empty: nothing to upload"),
+        (FileReason::NoFileName, "no file name to upload it under"),
+        (
+            FileReason::ChangedDuringUpload,
+            "the file changed while it was uploaded (image deleted); upload it again",
+        ),
+        (
+            FileReason::HashRead {
+                cause: s("Input/output error (os error 5)"),
+            },
+            "reading for the SHA-256: Input/output error (os error 5)",
+        ),
+        (
+            FileReason::HashStopped,
+            "reading for the SHA-256: the upload ended before the hash",
+        ),
+        (
+            FileReason::ChangedWhileHashed,
+            "the file changed while it was read for the SHA-256",
+        ),
+    ];
+    reasons
+        .into_iter()
+        .map(|(reason, english)| {
+            // Every reason once: this match stops compiling when one is added.
+            match &reason {
+                FileReason::Io { .. }
+                | FileReason::NotRegular
+                | FileReason::Empty
+                | FileReason::NoFileName
+                | FileReason::ChangedDuringUpload
+                | FileReason::HashRead { .. }
+                | FileReason::HashStopped
+                | FileReason::ChangedWhileHashed => {}
+            }
+            let error = ApiError::File {
+                path: s(ISO),
+                reason,
+            };
+            (error, english)
+        })
+        .collect()
+}
+
+/// Every cause an upload gives up for, with each aftermath, and the
+/// English it always had.
+fn upload_errors() -> Vec<(ApiError, String)> {
+    let call = || ApiError::Api {
+        action: s("POST /api/v2/svt_image/upload_template"),
+        status: 500,
+        ec: Some(s("CHUNK_UPLOAD_FAILED")),
+        msg: Some(s("chunk 1 failed")),
+    };
+    let chunk_failed =
+        "POST /api/v2/svt_image/upload_template: HTTP 500, CHUNK_UPLOAD_FAILED: chunk 1 failed";
+    let chunkings = [
+        (
+            ChunkingReason::ChunkSizeOutOfBounds { chunk_size: 1024 },
+            "create_volume asks for chunks of 1024 bytes; a usable chunk size is 4 KiB to 1 GiB",
+        ),
+        (
+            ChunkingReason::TooManyChunks {
+                size: 8_589_934_592,
+                chunk_size: 4096,
+                chunks: 2_097_152,
+            },
+            "8589934592 bytes in chunks of 4096 bytes is 2097152 chunks, more than 1048576",
+        ),
+        (
+            ChunkingReason::ChunkTableTooLarge {
+                chunks: u64::MAX,
+                chunk_size: 4096,
+            },
+            "18446744073709551615 chunks of 4096 bytes is too many",
+        ),
+        (
+            ChunkingReason::ChunkOutOfRange {
+                index: 7,
+                chunks: 3,
+                chunk_size: 65536,
+            },
+            "create_volume asks for chunk 7, but the file has 3 chunks of 65536 bytes",
+        ),
+        (
+            ChunkingReason::ChunkTwice {
+                index: 1,
+                chunks: 3,
+            },
+            "create_volume lists chunk 1 twice: its record does not match a file of 3 chunks",
+        ),
+    ];
+    let mut causes: Vec<(UploadCause, String)> = chunkings
+        .into_iter()
+        .map(|(reason, english)| {
+            // Every reason once: this match stops compiling when one is added.
+            match &reason {
+                ChunkingReason::ChunkSizeOutOfBounds { .. }
+                | ChunkingReason::TooManyChunks { .. }
+                | ChunkingReason::ChunkTableTooLarge { .. }
+                | ChunkingReason::ChunkOutOfRange { .. }
+                | ChunkingReason::ChunkTwice { .. } => {}
+            }
+            (UploadCause::Chunking(reason), s(english))
+        })
+        .collect();
+    causes.extend([
+        (
+            UploadCause::Call(Box::new(ApiError::Transport {
+                action: s("POST /api/v2/svt_image/create_volume"),
+                url: CallUrl {
+                    url: s("https://10.0.20.11/api/v2/svt_image/create_volume"),
+                    sent_to: None,
+                },
+                reason: TransportReason::from_cause("Connection refused (os error 111)"),
+            })),
+            s("POST /api/v2/svt_image/create_volume: cannot reach https://10.0.20.11/api/v2/svt_image/create_volume: Connection refused (os error 111)"),
+        ),
+        (
+            UploadCause::ChunkFailed {
+                tries: 3,
+                error: Box::new(call()),
+            },
+            format!("failed 3 time(s): {chunk_failed}"),
+        ),
+        (
+            UploadCause::StillMissing {
+                count: 2,
+                first: vec![4, 9],
+            },
+            s("after the last chunk the server still misses 2 chunk(s): [4, 9]"),
+        ),
+        (
+            UploadCause::StillMissing {
+                count: 12,
+                first: (0..10).collect(),
+            },
+            s("after the last chunk the server still misses 12 chunk(s): [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ...]"),
+        ),
+    ]);
+    let mut errors = Vec::new();
+    for (cause, english) in causes {
+        // Every cause once: this match stops compiling when one is added.
+        match &cause {
+            UploadCause::Call(_)
+            | UploadCause::Chunking(_)
+            | UploadCause::ChunkFailed { .. }
+            | UploadCause::StillMissing { .. } => {}
+        }
+        for (image_deleted, on_recreated_volume, suffix) in [
+            (false, false, ""),
+            (true, false, " (image deleted)"),
+            (true, true, " (on the recreated volume too; image deleted)"),
+            (false, true, " (on the recreated volume too)"),
+        ] {
+            let cause = match &cause {
+                UploadCause::Call(error) => UploadCause::Call(Box::new(same_api_error(error))),
+                UploadCause::Chunking(reason) => UploadCause::Chunking(reason.clone()),
+                UploadCause::ChunkFailed { tries, error } => UploadCause::ChunkFailed {
+                    tries: *tries,
+                    error: Box::new(same_api_error(error)),
+                },
+                UploadCause::StillMissing { count, first } => UploadCause::StillMissing {
+                    count: *count,
+                    first: first.clone(),
+                },
+            };
+            let error = ApiError::Upload {
+                file: s(ISO),
+                chunk: Some(1),
+                reason: UploadReason {
+                    cause,
+                    image_deleted,
+                    on_recreated_volume,
+                },
+            };
+            errors.push((
+                error,
+                format!("upload of {ISO} failed at chunk 1: {english}{suffix}"),
+            ));
+        }
+    }
+    errors
+}
+
+/// The two inner errors the upload samples use, again (`ApiError` is not
+/// `Clone`).
+fn same_api_error(error: &ApiError) -> ApiError {
+    match error {
+        ApiError::Transport {
+            action,
+            url,
+            reason,
+        } => ApiError::Transport {
+            action: action.clone(),
+            url: url.clone(),
+            reason: reason.clone(),
+        },
+        ApiError::Api {
+            action,
+            status,
+            ec,
+            msg,
+        } => ApiError::Api {
+            action: action.clone(),
+            status: *status,
+            ec: ec.clone(),
+            msg: msg.clone(),
+        },
+        other => ApiError::Cancelled {
+            action: other.to_string(),
+        },
+    }
+}
+
+#[test]
+fn upload_and_file_errors_keep_their_english_and_say_ours_in_chinese() {
+    let mut cases: Vec<(ApiError, String)> = file_errors()
+        .into_iter()
+        .map(|(error, english)| (error, format!("{ISO}: {english}")))
+        .collect();
+    cases.extend(upload_errors());
+    for (error, english) in &cases {
+        let text = errors::api_error(error);
+        assert_eq!(&text.en, english);
+        assert!(smtx_i18n::has_cjk(&text.zh_cn), "{}", text.zh_cn);
+        let words = smtx_i18n::untranslated_words(&text.zh_cn);
+        assert!(words.is_empty(), "{words:?} in {}", text.zh_cn);
+        // Only the operating system's words are quoted; the inner call's
+        // error is said in Chinese, the server's message quoted within it.
+        let ours = match error {
+            ApiError::File {
+                reason: FileReason::Io { .. } | FileReason::HashRead { .. },
+                ..
+            } => false,
+            ApiError::Upload { reason, .. } => {
+                !matches!(reason.cause, UploadCause::ChunkFailed { .. })
+            }
+            _ => true,
+        };
+        if ours {
+            assert!(!text.zh_cn.contains('「'), "{}", text.zh_cn);
+        }
+    }
+}
+
 #[test]
 fn api_errors() {
     let action = || s("PUT /api/v2/settings/vip");
@@ -474,17 +731,10 @@ fn api_errors() {
             state: s("running"),
             seconds: 300.0,
         },
-        ApiError::Upload {
-            file: s("SMTX_VMTOOLS-3.2.0.iso"),
-            chunk: Some(3),
-            reason: s("chunk failed twice"),
-        },
-        ApiError::File {
-            path: s("/srv/x.iso"),
-            reason: s("Permission denied"),
-        },
         ApiError::Cancelled { action: action() },
     ];
+    errors.extend(file_errors().into_iter().map(|(error, _)| error));
+    errors.extend(upload_errors().into_iter().map(|(error, _)| error));
     // Every kind of reason the client recognises, from the words it reads
     // them in, and one it does not.
     for (cause, kind) in [
@@ -677,11 +927,11 @@ fn ssh_errors() {
         SshError::UnsupportedPassword {
             host: host(),
             user: s("root"),
-            reason: "it contains a newline",
+            reason: PasswordProblem::LineBreak,
         },
         SshError::InvalidTarget {
             host: host(),
-            reason: s("bad user name"),
+            reason: TargetProblem::NoNewPasswords,
         },
         SshError::Connect {
             host: host(),
@@ -742,6 +992,87 @@ fn ssh_errors() {
     }
     let samples: Vec<Text> = errors.iter().map(errors::ssh_error).collect();
     assert_whole(&[], &samples, unnamed);
+}
+
+#[test]
+fn ssh_target_and_password_problems_keep_their_english() {
+    let host = || s("node-01 (10.0.20.11)");
+    let mut cases: Vec<(SshError, &str)> = [
+        (PasswordProblem::Empty, "it is empty"),
+        (
+            PasswordProblem::Colon,
+            "it contains ':' (chpasswd's field separator)",
+        ),
+        (
+            PasswordProblem::LineBreak,
+            "it contains a line break (chpasswd reads one user per line)",
+        ),
+        (PasswordProblem::Nul, "it contains a NUL character"),
+    ]
+    .into_iter()
+    .map(|(reason, english)| {
+        // Every problem once: this match stops compiling when one is added.
+        match reason {
+            PasswordProblem::Empty
+            | PasswordProblem::Colon
+            | PasswordProblem::LineBreak
+            | PasswordProblem::Nul => {}
+        }
+        let error = SshError::UnsupportedPassword {
+            host: host(),
+            user: s("root"),
+            reason,
+        };
+        (error, english)
+    })
+    .collect();
+    for (reason, english) in [
+        (TargetProblem::NoNewPasswords, "no new passwords to set"),
+        (
+            TargetProblem::BadUser {
+                user: s("bad user"),
+            },
+            "user name \"bad user\" cannot be given to chpasswd",
+        ),
+        (
+            TargetProblem::BadKnownHostsKey {
+                key: s("#node one"),
+            },
+            "\"#node one\" cannot be used as a known_hosts host name",
+        ),
+    ] {
+        match &reason {
+            TargetProblem::NoNewPasswords
+            | TargetProblem::BadUser { .. }
+            | TargetProblem::BadKnownHostsKey { .. } => {}
+        }
+        cases.push((
+            SshError::InvalidTarget {
+                host: host(),
+                reason,
+            },
+            english,
+        ));
+    }
+    let samples: Vec<Text> = cases
+        .iter()
+        .map(|(error, _)| errors::ssh_error(error))
+        .collect();
+    assert_whole(&[], &samples, unnamed);
+    for ((error, english), text) in cases.iter().zip(&samples) {
+        let expected = match error {
+            SshError::UnsupportedPassword { .. } => format!(
+                "node-01 (10.0.20.11): the new password of root cannot be set with chpasswd: {english}"
+            ),
+            _ => format!("node-01 (10.0.20.11): {english}"),
+        };
+        assert_eq!(text.en, expected);
+        assert!(
+            !text.zh_cn.contains('「'),
+            "ours, not quoted: {}",
+            text.zh_cn
+        );
+    }
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The VMTools upload as a step of `config_cluster`: ISO discovery, the
 //! upload to the VIP, the record in the run context, no repeat from a
 //! context that already holds it, and the stage failing when even the
-//! recreated volume cannot be filled.
+//! recreated volume cannot be filled; every upload failure the simulator
+//! can provoke worded in Chinese with its English unchanged.
 
 use std::path::Path;
 
@@ -22,8 +23,12 @@ fn write_iso(path: &Path, size: usize) -> String {
 }
 
 async fn harness(faults: Vec<Fault>) -> Harness {
+    harness_with(faults, CHUNK).await
+}
+
+async fn harness_with(faults: Vec<Fault>, chunk_size: u64) -> Harness {
     let options = SimOptions {
-        chunk_size: CHUNK,
+        chunk_size,
         scenario: Scenario { faults },
         ..SimOptions::default()
     };
@@ -179,4 +184,110 @@ async fn chunk_failing_three_times_is_recreated_and_succeeds() {
         .collect();
     assert_eq!(complete.len(), 1);
     assert_eq!(complete[0]["sha256"], sha.as_str());
+}
+
+/// The failed (or warned) upload step in both languages: the English as
+/// report.json keeps it, and the Chinese a `--lang zh-CN` run prints, which
+/// must have no English of ours left in it.
+fn upload_texts(report: &smtx_engine::RunReport) -> (StepStatus, String, String) {
+    use smtx_i18n::{Lang, Localize};
+    let upload = step(report, "vmtools_upload");
+    let error = upload.error.as_ref().expect("the upload step says why");
+    let zh = error.localize(Lang::ZhCn);
+    let words = smtx_i18n::untranslated_words(&zh);
+    assert!(words.is_empty(), "English {words:?} in {zh}");
+    assert!(smtx_i18n::has_cjk(&zh), "{zh}");
+    if let Some(hint) = &upload.hint {
+        let hint = hint.localize(Lang::ZhCn);
+        let words = smtx_i18n::untranslated_words(&hint);
+        assert!(words.is_empty(), "English {words:?} in {hint}");
+    }
+    (upload.status, error.to_string(), zh)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_upload_failure_we_can_provoke_reads_in_chinese_and_keeps_its_english() {
+    // An empty ISO: the step's own warning, before any call.
+    let mut harness = harness(vec![]).await;
+    let empty = harness.dir.path().join("SMTX_VMTOOLS-9.9.9-1.iso");
+    std::fs::write(&empty, b"").expect("empty iso");
+    let mut settings = harness.settings();
+    settings.vmtools_iso = Some(empty.clone());
+    let report = harness.run_with(settings).await;
+    let (status, en, _) = upload_texts(&report);
+    assert_eq!(status, StepStatus::Warning);
+    assert_eq!(en, format!("{} is empty; upload skipped", empty.display()));
+
+    // A directory where the ISO should be (with an entry, so that no file
+    // system reports it as 0 bytes and the step takes it for empty).
+    let dir_iso = harness.dir.path().join("SMTX_VMTOOLS-9.9.9-2.iso");
+    std::fs::create_dir(&dir_iso).expect("directory");
+    std::fs::write(dir_iso.join("inside"), b"x").expect("entry");
+    let mut settings = harness.settings();
+    settings.vmtools_iso = Some(dir_iso.clone());
+    let report = harness.run_with(settings).await;
+    let (status, en, zh) = upload_texts(&report);
+    assert_eq!(status, StepStatus::Failed);
+    assert_eq!(en, format!("{}: not a regular file", dir_iso.display()));
+    assert!(!zh.contains('「'), "{zh}");
+    assert_eq!(calls(&harness.state(), "POST", "/api/v2/svt_image"), 0);
+
+    // create_volume refused: the call's own error, in the same language.
+    let create = "/api/v2/svt_image/create_volume";
+    let mut harness = harness_with(
+        vec![Fault::EndpointStatus {
+            method: "POST".into(),
+            path: create.into(),
+            status: 400,
+            times: 10,
+        }],
+        CHUNK,
+    )
+    .await;
+    let iso = harness.dir.path().join("SMTX_VMTOOLS-3.2.0-1.iso");
+    write_iso(&iso, 2 * CHUNK as usize);
+    let report = harness.run().await;
+    let (status, en, zh) = upload_texts(&report);
+    assert_eq!(status, StepStatus::Failed);
+    assert_eq!(
+        en,
+        format!(
+            "upload of {} failed: POST {create}: HTTP 400, INJECTED_FAULT: injected fault on POST {create}",
+            iso.display()
+        )
+    );
+    assert!(zh.contains("HTTP 400"), "{zh}");
+
+    // A chunk the simulator rejects on both volumes.
+    let mut harness = harness_with(vec![Fault::ChunkFails { chunk: 1, times: 6 }], CHUNK).await;
+    let iso = harness.dir.path().join("SMTX_VMTOOLS-3.2.0-1.iso");
+    write_iso(&iso, 3 * CHUNK as usize);
+    let report = harness.run().await;
+    let (status, en, zh) = upload_texts(&report);
+    assert_eq!(status, StepStatus::Failed);
+    assert_eq!(
+        en,
+        format!(
+            "upload of {} failed at chunk 1: failed 3 time(s): POST /api/v2/svt_image/upload_template: HTTP 500, CHUNK_UPLOAD_FAILED: chunk 1 failed (injected fault) (on the recreated volume too; image deleted)",
+            iso.display()
+        )
+    );
+    assert!(zh.contains("镜像已删除"), "{zh}");
+
+    // create_volume asking for chunks smaller than any cluster would.
+    let mut harness = harness_with(vec![], 1024).await;
+    let iso = harness.dir.path().join("SMTX_VMTOOLS-3.2.0-1.iso");
+    write_iso(&iso, 3000);
+    let report = harness.run().await;
+    let (status, en, zh) = upload_texts(&report);
+    assert_eq!(status, StepStatus::Failed);
+    assert_eq!(
+        en,
+        format!(
+            "upload of {} failed: create_volume asks for chunks of 1024 bytes; a usable chunk size is 4 KiB to 1 GiB (image deleted)",
+            iso.display()
+        )
+    );
+    assert!(!zh.contains('「'), "{zh}");
+    assert_eq!(calls(&harness.state(), "DELETE", "/api/v2/images/"), 1);
 }
