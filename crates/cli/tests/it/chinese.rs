@@ -1,6 +1,6 @@
 //! The last English under `--lang zh-CN` (issue 10): a workbook over a
-//! limit, a broken settings file, a run whose override reaches nothing and
-//! a run that trusts the wrong CA. Every line printed in Chinese is free of
+//! limit, a broken settings file, a run whose override reaches nothing, a
+//! run that trusts the wrong CA and a run whose VMTools upload fails. Every line printed in Chinese is free of
 //! English words by `smtx_i18n::untranslated_words`; the same scan finds
 //! English in the `--lang en` output, so it is not looking at nothing.
 
@@ -252,4 +252,63 @@ async fn insecure_with_a_ca_reads_in_chinese() {
             .any(|line| line.contains("中的 api.insecure") && line.contains("--ca-cert")),
         "{zh:#?}"
     );
+}
+
+/// A run whose VMTools upload fails for good (a chunk the simulator
+/// rejects on both volumes): the upload's reason, the inner call's error
+/// and the rollback are all said in Chinese.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_upload_reads_in_chinese() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = WorkbookSpec::example(2);
+    let workbook = dir.path().join("w.xlsx");
+    spec.write_to(&workbook).expect("fixture written");
+    let bytes = std::fs::read(&workbook).expect("read back");
+    let plan = smtx_plan::parse_workbook(&bytes, "w.xlsx")
+        .expect("parses")
+        .plan;
+    let chunk = 64 * 1024;
+    let options = SimOptions {
+        chunk_size: chunk,
+        scenario: smtx_sim::Scenario {
+            faults: vec![smtx_sim::Fault::ChunkFails {
+                chunk: 1,
+                times: 12,
+            }],
+        },
+        ..SimOptions::default()
+    };
+    let sim = smtx_sim::start(ClusterSpec::from_plan(&plan, 5), options)
+        .await
+        .expect("simulator starts");
+    let config = dir.path().join("sim.toml");
+    let ca = dir.path().join("ca.pem");
+    let ca = sim.ca_cert_pem().map(|pem| {
+        std::fs::write(&ca, pem).expect("written");
+        ca.clone()
+    });
+    let text = sim.settings_toml(ca.as_deref(), Some(&dir.path().join("known_hosts")));
+    std::fs::write(&config, text).expect("written");
+    let iso = dir.path().join("SMTX_VMTOOLS-3.2.0-1.iso");
+    std::fs::write(&iso, vec![7u8; 3 * chunk as usize]).expect("iso written");
+    let run = |name: &str| {
+        vec![
+            "run".to_string(),
+            "--plan".into(),
+            path_arg(&workbook),
+            "--config".into(),
+            path_arg(&config),
+            "--vmtools-iso".into(),
+            path_arg(&iso),
+            "--run-dir".into(),
+            path_arg(&dir.path().join(name)),
+        ]
+    };
+    let zh = reads_in_chinese("failed upload", &run("run")).await;
+    assert!(
+        zh.iter()
+            .any(|line| line.contains("重新创建的卷上同样失败；镜像已删除")),
+        "{zh:#?}"
+    );
+    sim.shutdown().await;
 }

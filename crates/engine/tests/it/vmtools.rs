@@ -256,7 +256,8 @@ async fn every_upload_failure_we_can_provoke_reads_in_chinese_and_keeps_its_engl
             iso.display()
         )
     );
-    assert!(zh.contains("HTTP 400"), "{zh}");
+    // The call's error is said, not quoted whole: only the server's words are.
+    assert!(zh.contains("：HTTP 400，错误码 「INJECTED_FAULT」"), "{zh}");
 
     // A chunk the simulator rejects on both volumes.
     let mut harness = harness_with(vec![Fault::ChunkFails { chunk: 1, times: 6 }], CHUNK).await;
