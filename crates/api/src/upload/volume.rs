@@ -119,7 +119,7 @@ impl Volume {
             let slot = usize::try_from(index)
                 .ok()
                 .and_then(|index| wanted.get_mut(index))
-                .ok_or_else(|| Mismatch {
+                .ok_or(Mismatch {
                     chunk: Some(index),
                     reason: ChunkingReason::ChunkOutOfRange {
                         index,
