@@ -1,6 +1,7 @@
 //! Host password rotation as a step of `config_cluster`, against the
 //! simulator's SSH: a hanging host times out alone, and a host whose key
-//! changed since the last run is refused until the change is accepted.
+//! changed since the last run is refused until the change is accepted; a
+//! password chpasswd cannot take is refused, in both languages.
 
 use std::time::{Duration, Instant};
 
@@ -90,5 +91,42 @@ async fn a_changed_host_key_is_refused_until_accepted() {
     assert_eq!(
         harness.state()["hosts"][1]["passwords_rotated"]["root"],
         true
+    );
+}
+
+/// A new password chpasswd cannot take (a `:` in the workbook's root
+/// password) is refused before anything is sent, with the English it
+/// always had and a reason of ours in Chinese, not quoted English.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_password_chpasswd_cannot_take_is_refused_in_both_languages() {
+    use smtx_i18n::{Lang, Localize};
+    let mut spec = WorkbookSpec::example(2);
+    spec.hosts[1].root_password = "Root:2025".to_string();
+    let refused = format!(
+        "{} ({})",
+        spec.hosts[1].hostname, spec.hosts[1].management_ip
+    );
+    let mut harness = Harness::fixture(spec, vec![]).await;
+    let report = harness.run().await;
+    let step = steps(&report, "host_password ")
+        .into_iter()
+        .find(|step| step.step.to_string().contains(&refused))
+        .expect("a step for the host");
+    assert_eq!(step.status, StepStatus::Failed, "{step:#?}");
+    let error = step.error.as_ref().expect("the step says why");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{refused}: the new password of root cannot be set with chpasswd: it contains ':' (chpasswd's field separator)"
+        )
+    );
+    let zh = error.localize(Lang::ZhCn);
+    assert!(zh.contains("密码含有 ':'"), "{zh}");
+    assert!(!zh.contains('「'), "{zh}");
+    assert!(smtx_i18n::untranslated_words(&zh).is_empty(), "{zh}");
+    assert!(!zh.contains("Root:2025") && !error.to_string().contains("Root:2025"));
+    assert_eq!(
+        harness.state()["hosts"][1]["passwords_rotated"]["root"],
+        false
     );
 }
