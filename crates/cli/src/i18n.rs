@@ -235,7 +235,7 @@ smtx_i18n::catalog! {
         FromMismatch { dir: String, why: FromMismatch },
         FromUnreadable { error: Text },
         /// An ISO named explicitly (flag or settings file) that is not a file.
-        MissingIso { iso: String, reason: String },
+        MissingIso { iso: String, reason: smtx_engine::preflight::IsoProblem },
         RunFailed { error: Text },
         CannotPrintReport,
         PathError { path: String, reason: String },
@@ -310,7 +310,7 @@ impl Localize for CliMsg {
             (Self::MissingIso { iso, reason }, ZhCn) => format!(
                 "--vmtools-iso {iso}：{}（hint: 检查路径；或不指定 --vmtools-iso 与 vmtools.iso，\
                  使用当前目录中最新的 SMTX_VMTOOLS-*.iso）",
-                quoted(lang, reason)
+                reason.localize(lang)
             ),
             (Self::RunFailed { error }, En) => format!("run failed: {}", error.en),
             (Self::RunFailed { error }, ZhCn) => format!("运行失败：{}", error.zh_cn),
@@ -527,7 +527,7 @@ mod tests {
             },
             CliMsg::MissingIso {
                 iso: s("x.iso"),
-                reason: s("not a file"),
+                reason: smtx_engine::preflight::IsoProblem::NotAFile,
             },
             CliMsg::RunFailed {
                 error: error.clone(),

@@ -25,10 +25,37 @@ pub enum PreflightError {
     /// An ISO named explicitly (flag, settings file, console settings) that is
     /// not a file.
     #[error("{iso}: {reason}")]
-    MissingIso { iso: String, reason: String },
+    MissingIso { iso: String, reason: IsoProblem },
     /// The earlier run's context does not belong to this run.
     #[error("{}", why.en())]
     FromMismatch { why: FromMismatch },
+}
+
+/// Why a named ISO cannot be used: ours (a directory, a device), or the
+/// operating system's words (quoted in Chinese).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IsoProblem {
+    NotAFile,
+    Io(String),
+}
+
+impl std::fmt::Display for IsoProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotAFile => f.write_str("not a file"),
+            Self::Io(cause) => f.write_str(cause),
+        }
+    }
+}
+
+impl Localize for IsoProblem {
+    fn localize(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, Lang::En) => self.to_string(),
+            (Self::NotAFile, Lang::ZhCn) => "不是普通文件（是目录或设备）".into(),
+            (Self::Io(cause), Lang::ZhCn) => quoted(lang, cause),
+        }
+    }
 }
 
 impl Localize for PreflightError {
@@ -39,7 +66,7 @@ impl Localize for PreflightError {
                 "{insecure} 与 CA 证书（{ca}）同时设置：要么用该 CA 校验，要么不校验；请去掉其中之一"
             ),
             (Self::MissingIso { iso, reason }, Lang::ZhCn) => {
-                format!("{iso}：无法使用该文件：{}", quoted(lang, reason))
+                format!("{iso}：无法使用该文件：{}", reason.localize(lang))
             }
             (Self::FromMismatch { why }, Lang::ZhCn) => why.localize(lang),
         }
@@ -104,16 +131,14 @@ pub fn vmtools_iso(settings: &Settings) -> Result<(), PreflightError> {
     let Some(iso) = &settings.vmtools_iso else {
         return Ok(());
     };
-    let found = std::fs::metadata(iso).and_then(|meta| {
-        if meta.is_file() {
-            Ok(())
-        } else {
-            Err(std::io::Error::other("not a file"))
-        }
-    });
-    found.map_err(|error| PreflightError::MissingIso {
+    let found = match std::fs::metadata(iso) {
+        Ok(meta) if meta.is_file() => Ok(()),
+        Ok(_) => Err(IsoProblem::NotAFile),
+        Err(error) => Err(IsoProblem::Io(error.to_string())),
+    };
+    found.map_err(|reason| PreflightError::MissingIso {
         iso: iso.display().to_string(),
-        reason: error.to_string(),
+        reason,
     })
 }
 
@@ -183,7 +208,11 @@ mod tests {
             },
             PreflightError::MissingIso {
                 iso: s("/srv/SMTX_VMTOOLS-3.2.0.iso"),
-                reason: s("No such file or directory (os error 2)"),
+                reason: IsoProblem::Io(s("No such file or directory (os error 2)")),
+            },
+            PreflightError::MissingIso {
+                iso: s("/srv/SMTX_VMTOOLS-3.2.0.iso"),
+                reason: IsoProblem::NotAFile,
             },
         ];
         for why in [

@@ -1,6 +1,7 @@
 //! The last English under `--lang zh-CN` (issue 10): a workbook over a
 //! limit, a broken settings file, a run whose override reaches nothing, a
-//! run that trusts the wrong CA and a run whose VMTools upload fails. Every line printed in Chinese is free of
+//! run that trusts the wrong CA, a run whose VMTools upload fails and a
+//! directory named as the ISO. Every line printed in Chinese is free of
 //! English words by `smtx_i18n::untranslated_words`; the same scan finds
 //! English in the `--lang en` output, so it is not looking at nothing.
 
@@ -311,4 +312,37 @@ async fn a_failed_upload_reads_in_chinese() {
         "{zh:#?}"
     );
     sim.shutdown().await;
+}
+
+/// A directory named as the ISO is refused before the run, and the reason
+/// is ours in Chinese, not quoted English; the English is what it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_directory_as_the_iso_reads_in_chinese() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let workbook = dir.path().join("w.xlsx");
+    WorkbookSpec::example(2)
+        .write_to(&workbook)
+        .expect("fixture written");
+    let iso = dir.path().join("SMTX_VMTOOLS-3.2.0-1.iso");
+    std::fs::create_dir(&iso).expect("directory");
+    let args = [
+        "run".to_string(),
+        "--plan".into(),
+        path_arg(&workbook),
+        "--vmtools-iso".into(),
+        path_arg(&iso),
+        "--run-dir".into(),
+        path_arg(&dir.path().join("run")),
+    ];
+    let zh = reads_in_chinese("directory as ISO", &args).await;
+    let shown = format!(
+        "--vmtools-iso {}：不是普通文件（是目录或设备）",
+        iso.display()
+    );
+    assert!(zh.iter().any(|line| line.contains(&shown)), "{zh:#?}");
+    let mut english = vec!["--lang".to_string(), "en".into()];
+    english.extend(args);
+    let (_, en) = lines_of(&english).await;
+    let shown = format!("--vmtools-iso {}: not a file (hint:", iso.display());
+    assert!(en.iter().any(|line| line.contains(&shown)), "{en:#?}");
 }
