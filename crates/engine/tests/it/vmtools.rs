@@ -229,6 +229,15 @@ async fn every_upload_failure_we_can_provoke_reads_in_chinese_and_keeps_its_engl
     let (status, en, zh) = upload_texts(&report);
     assert_eq!(status, StepStatus::Failed);
     assert_eq!(en, format!("{}: not a regular file", dir_iso.display()));
+    let hint = step(&report, "vmtools_upload")
+        .hint
+        .as_ref()
+        .map(ToString::to_string);
+    assert_eq!(
+        hint.as_deref(),
+        Some("check --vmtools-iso / vmtools.iso"),
+        "nothing was uploaded, so nothing was rolled back"
+    );
     assert!(!zh.contains('「'), "{zh}");
     assert_eq!(calls(&harness.state(), "POST", "/api/v2/svt_image"), 0);
 

@@ -171,10 +171,19 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
             );
         }
         Err(error) => {
-            run.record(
-                StepResult::failed(ACTION, &error).with_hint(VmtoolsMsg::RolledBackHint),
-                started,
-            );
+            // A file refused before any call has no image to roll back.
+            let hint = match &error {
+                smtx_api::ApiError::File {
+                    reason:
+                        smtx_api::FileReason::Io { .. }
+                        | smtx_api::FileReason::NotRegular
+                        | smtx_api::FileReason::Empty
+                        | smtx_api::FileReason::NoFileName,
+                    ..
+                } => VmtoolsMsg::CheckIsoHint,
+                _ => VmtoolsMsg::RolledBackHint,
+            };
+            run.record(StepResult::failed(ACTION, &error).with_hint(hint), started);
         }
     }
 }
