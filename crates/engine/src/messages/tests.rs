@@ -345,6 +345,7 @@ fn vmtools_messages() {
             sha256: s("f29fb072"),
         },
         RolledBackHint,
+        ChunkingHint,
     ];
     assert_whole(VmtoolsMsg::VARIANTS, &samples, VmtoolsMsg::variant);
 }

@@ -13,6 +13,7 @@ smtx_i18n::catalog! {
         WouldUpload { file: String, size: u64 },
         Uploaded { file: String, chunks: u64, chunk_size: u64, recreated: bool, sha256: String },
         RolledBackHint,
+        ChunkingHint,
     }
 }
 
@@ -83,6 +84,12 @@ impl Localize for VmtoolsMsg {
                 "the image was rolled back; check the network to the cluster and run again".into()
             }
             (Self::RolledBackHint, ZhCn) => "镜像已回滚；检查到集群的网络后重新运行".into(),
+            (Self::ChunkingHint, En) => {
+                "the cluster asked for a chunking this client does not accept; the image was rolled back; send the stage log to the tool's maintainers".into()
+            }
+            (Self::ChunkingHint, ZhCn) => {
+                "集群要求的分块方式本工具不接受；镜像已回滚；请把阶段日志发给本工具的维护者".into()
+            }
         }
     }
 }

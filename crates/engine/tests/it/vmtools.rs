@@ -300,4 +300,13 @@ async fn every_upload_failure_we_can_provoke_reads_in_chinese_and_keeps_its_engl
     );
     assert!(!zh.contains('「'), "{zh}");
     assert_eq!(calls(&harness.state(), "DELETE", "/api/v2/images/"), 1);
+    // Another try gets the same chunking: the hint must not send the
+    // engineer to check the network.
+    let hint = step(&report, "vmtools_upload")
+        .hint
+        .as_ref()
+        .map(|hint| hint.to_string())
+        .unwrap_or_default();
+    assert!(hint.contains("chunking"), "{hint}");
+    assert!(!hint.contains("network"), "{hint}");
 }

@@ -181,6 +181,15 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
                         | smtx_api::FileReason::NoFileName,
                     ..
                 } => VmtoolsMsg::CheckIsoHint,
+                // Not the network: another try gets the same answer.
+                smtx_api::ApiError::Upload {
+                    reason:
+                        smtx_api::UploadReason {
+                            cause: smtx_api::UploadCause::Chunking(_),
+                            ..
+                        },
+                    ..
+                } => VmtoolsMsg::ChunkingHint,
                 _ => VmtoolsMsg::RolledBackHint,
             };
             run.record(StepResult::failed(ACTION, &error).with_hint(hint), started);
