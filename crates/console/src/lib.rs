@@ -7,7 +7,8 @@
 //! `auth` (the bearer token), `plans` (upload and read a workbook), `runs`
 //! (create, list, read, abort, resume, files), `target` (a run's target: a
 //! rehearsal or a cluster's settings, and the refusals the CLI makes),
-//! `runner` (a run as a tokio task over `smtx_engine::run`, its events, the
+//! `origin` (who may drive it from a browser: loopback names without a token,
+//! no foreign `Origin` on a change), `runner` (a run as a tokio task over `smtx_engine::run`, its events, the
 //! stage-log tail, the rehearsal's simulator), `events` (the SSE stream:
 //! replay from the store, then live), `store` (SQLite), `scenarios` (the
 //! simulator's shipped fault stories), `assets`, `messages` (the catalog),
@@ -18,6 +19,7 @@ mod auth;
 mod error;
 mod events;
 pub mod messages;
+mod origin;
 mod plans;
 mod runner;
 mod runs;
@@ -320,6 +322,10 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(assets::index))
         .route("/app.js", get(assets::app_js))
         .route("/app.css", get(assets::app_css))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            origin::same_origin,
+        ))
         .with_state(state)
 }
 

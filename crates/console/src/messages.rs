@@ -38,6 +38,9 @@ smtx_i18n::catalog! {
         FromRunUnusable { run: String, reason: Text },
         RunFailedToStart { reason: Text },
         ShuttingDown,
+        /// A browser request from a page that is not the console's own
+        /// (another origin, or a DNS name rebound to loopback).
+        ForeignOrigin,
         Internal { reason: String },
     }
 }
@@ -137,6 +140,12 @@ impl Localize for ConsoleMsg {
             (Self::RunFailedToStart { reason }, ZhCn) => format!("运行未能开始：{}", reason.zh_cn),
             (Self::ShuttingDown, En) => "the console is shutting down; no new run starts".into(),
             (Self::ShuttingDown, ZhCn) => "控制台正在关闭，不再开始新的运行".into(),
+            (Self::ForeignOrigin, En) => {
+                "refused: the request comes from a page that is not this console's (another origin, or a name that is not loopback without a token)".into()
+            }
+            (Self::ForeignOrigin, ZhCn) => {
+                "已拒绝：请求来自非本控制台的页面（其他来源，或未设令牌时使用了非回环地址的域名）".into()
+            }
             (Self::Internal { reason }, En) => format!("internal error: {reason}"),
             (Self::Internal { reason }, ZhCn) => format!("内部错误：{}", quoted(lang, reason)),
         }
@@ -213,6 +222,7 @@ mod tests {
             },
             ConsoleMsg::RunFailedToStart { reason },
             ConsoleMsg::ShuttingDown,
+            ConsoleMsg::ForeignOrigin,
             ConsoleMsg::Internal {
                 reason: s("database is locked"),
             },

@@ -4,6 +4,7 @@
 //! starts; nothing leaves loopback.
 
 mod fleet;
+mod hostile;
 mod leak;
 mod live;
 mod plans;

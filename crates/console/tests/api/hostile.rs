@@ -1,0 +1,99 @@
+//! The console as an attacker or a careless site presents it: requests from
+//! another origin, a DNS name rebound to loopback, odd uploads, floods.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::Console;
+
+/// A page on another origin posts a `text/plain` body (no CORS preflight)
+/// to a token-less loopback console: refused, and no run is made.
+#[tokio::test]
+async fn a_foreign_page_cannot_start_a_run() {
+    let console = Console::start().await;
+    let plan = console.template_plan().await;
+    let body = json!({ "plan_id": plan, "target": "rehearsal", "dry_run": true }).to_string();
+    let answer = console
+        .client
+        .post(console.url("/api/runs"))
+        .header("content-type", "text/plain")
+        .header("origin", "http://evil.example")
+        .body(body.clone())
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    let error: Value = answer.json().await.expect("json");
+    assert_eq!(error["error"]["code"], "foreign_origin", "{error}");
+    assert!(
+        error["error"]["message"]["zh-CN"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    // `Origin: null` (a sandboxed frame) is no better.
+    let answer = console
+        .client
+        .post(console.url("/api/runs"))
+        .header("origin", "null")
+        .body(body.clone())
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    let (_, runs) = console.get("/api/runs").await;
+    assert_eq!(runs, json!([]), "a refused request made a run");
+    // The console's own page (its origin) and a script (no Origin) go on.
+    let answer = console
+        .client
+        .post(console.url("/api/runs"))
+        .header("content-type", "application/json")
+        .header("origin", console.base.clone())
+        .body(body)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), StatusCode::CREATED);
+}
+
+/// DNS rebinding: `evil.example` resolves to 127.0.0.1, so the page is
+/// same-origin with a console that answers any Host. A token-less console
+/// answers only loopback names.
+#[tokio::test]
+async fn a_rebound_name_is_refused_without_a_token() {
+    let console = Console::start().await;
+    let port = console.running.addr().port();
+    for host in [format!("evil.example:{port}"), "evil.example".to_string()] {
+        for path in ["/api/runs", "/"] {
+            let answer = console
+                .client
+                .get(console.url(path))
+                .header("host", host.clone())
+                .send()
+                .await
+                .expect("answers");
+            assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{host} {path}");
+        }
+    }
+    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
+        let answer = console
+            .client
+            .get(console.url("/api/runs"))
+            .header("host", host.clone())
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(answer.status(), StatusCode::OK, "{host}");
+    }
+    // With a token, the name is the site's business (a proxy, a DNS name):
+    // the token is what protects it.
+    let guarded = Console::start_with(None, Some("s3cret-token")).await;
+    let answer = guarded
+        .client
+        .get(guarded.url("/api/runs"))
+        .bearer_auth("s3cret-token")
+        .header("host", "console.site.example")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), StatusCode::OK);
+}
