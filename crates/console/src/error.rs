@@ -87,7 +87,11 @@ impl IntoResponse for ApiError {
         if let Some(diagnostics) = self.diagnostics {
             body["diagnostics"] = *diagnostics;
         }
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        response
+            .extensions_mut()
+            .insert(crate::log::ErrorCode(self.code));
+        response
     }
 }
 

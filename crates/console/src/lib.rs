@@ -12,12 +12,14 @@
 //! stage-log tail, the rehearsal's simulator), `events` (the SSE stream:
 //! replay from the store, then live), `store` (SQLite), `scenarios` (the
 //! simulator's shipped fault stories), `assets`, `messages` (the catalog),
-//! `error` (the error answer).
+//! `error` (the error answer), `log` (`DATA_DIR/console.log`: a JSON line
+//! per API request, bounded).
 
 mod assets;
 mod auth;
 mod error;
 mod events;
+pub mod log;
 pub mod messages;
 mod origin;
 mod plans;
@@ -132,6 +134,7 @@ pub(crate) struct Inner {
     /// Held while this console serves the directory (`console.lock`).
     _lock: smtx_engine::DirLock,
     data_dir: PathBuf,
+    log: Arc<log::ConsoleLog>,
     store: store::Store,
     token: Option<Secret>,
     active: Mutex<HashMap<String, ActiveRun>>,
@@ -196,6 +199,7 @@ impl AppState {
                 smtx_engine::DirLockError::Io { path, reason } => ConsoleError::Io { path, reason },
             },
         )?;
+        let log = log::ConsoleLog::open(data_dir)?;
         create_private_dir(&data_dir.join("plans"))?;
         create_private_dir(&data_dir.join("runs"))?;
         let db = data_dir.join("console.db");
@@ -223,6 +227,7 @@ impl AppState {
         Ok(Self(Arc::new(Inner {
             _lock: lock,
             data_dir: data_dir.to_path_buf(),
+            log,
             store,
             token: token.filter(|token| !token.is_empty()),
             active: Mutex::new(HashMap::new()),
@@ -234,6 +239,11 @@ impl AppState {
 
     pub fn data_dir(&self) -> &Path {
         &self.0.data_dir
+    }
+
+    /// `DATA_DIR/console.log`.
+    pub fn log(&self) -> &Arc<log::ConsoleLog> {
+        &self.0.log
     }
 
     pub(crate) fn store(&self) -> &store::Store {
@@ -305,6 +315,7 @@ pub fn router(state: AppState) -> Router {
         ))
         // After the layer: the page asks here whether it needs a token.
         .route("/session", get(auth::session))
+        .route_layer(axum::middleware::from_fn(log::keep_route))
         // The multipart body is bounded by the handler (413 with the JSON
         // error); this limit is the transport's backstop just above it.
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024))
@@ -325,6 +336,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             origin::same_origin,
+        ))
+        // Outermost: refusals are logged too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            log::access_log,
         ))
         .with_state(state)
 }
@@ -347,6 +363,11 @@ impl RunningConsole {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// A `tracing_subscriber` writer into `DATA_DIR/console.log`.
+    pub fn log_writer(&self) -> log::LogWriter {
+        self.state.log().writer()
     }
 
     /// The token made up because the console listens off loopback and none
