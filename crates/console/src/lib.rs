@@ -296,6 +296,41 @@ impl AppState {
     }
 }
 
+/// Headers every answer carries. API answers (runs, plans, a run's files)
+/// are not kept by a browser or a proxy (`no-store`: a shared machine's
+/// cache would hand them to the next user); no answer tells another site
+/// which page linked there (`Referrer-Policy`); the page runs only its own
+/// script and cannot be framed by another site's page, which could trick
+/// a click on *Start* (`Content-Security-Policy`, `X-Frame-Options`).
+async fn answer_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let api = request.uri().path().starts_with("/api");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if api {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        ),
+    );
+    response
+}
+
 /// The console's routes over `state`.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
@@ -337,6 +372,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             origin::same_origin,
         ))
+        .layer(axum::middleware::from_fn(answer_headers))
         // Outermost: refusals are logged too.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -97,3 +97,69 @@ async fn a_rebound_name_is_refused_without_a_token() {
         .expect("answers");
     assert_eq!(answer.status(), StatusCode::OK);
 }
+
+/// API answers are not cached (a shared machine's browser or a proxy would
+/// keep a run's report); no answer sends a Referer on; the page cannot be
+/// framed by another site.
+#[tokio::test]
+async fn answers_are_not_cached_and_the_page_not_framed() {
+    let console = Console::start_with(None, Some("s3cret-token")).await;
+    let plan = console.template_plan().await;
+    for path in [
+        "/api/runs".to_string(),
+        format!("/api/plans/{plan}"),
+        "/api/session".to_string(),
+        "/api/runs/nope".to_string(),
+    ] {
+        let answer = console
+            .client
+            .get(console.url(&path))
+            .bearer_auth("s3cret-token")
+            .send()
+            .await
+            .expect("answers");
+        let headers = answer.headers();
+        assert_eq!(
+            headers.get("cache-control").and_then(|v| v.to_str().ok()),
+            Some("no-store"),
+            "{path}"
+        );
+        assert_eq!(
+            headers.get("referrer-policy").and_then(|v| v.to_str().ok()),
+            Some("no-referrer"),
+            "{path}"
+        );
+    }
+    // A refusal (no token) is not cached either.
+    let answer = console
+        .client
+        .get(console.url("/api/runs"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        answer
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    let answer = console
+        .client
+        .get(console.url("/"))
+        .send()
+        .await
+        .expect("answers");
+    let headers = answer.headers();
+    assert_eq!(
+        headers.get("x-frame-options").and_then(|v| v.to_str().ok()),
+        Some("DENY")
+    );
+    assert!(
+        headers
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("frame-ancestors 'none'"))
+    );
+}
