@@ -163,3 +163,33 @@ async fn answers_are_not_cached_and_the_page_not_framed() {
             .is_some_and(|v| v.contains("frame-ancestors 'none'"))
     );
 }
+
+/// A rehearsal's ISO is written to disk, at the size the request asks:
+/// a size past the bound is refused before anything is written.
+#[tokio::test]
+async fn rehearsal_sizes_are_bounded() {
+    let console = Console::start().await;
+    let plan = console.template_plan().await;
+    for options in [
+        json!({ "iso_mib": 1_000_000_000u64 }),
+        json!({ "latency_ms": u64::MAX }),
+        json!({ "job_ms": 100_000_000u64 }),
+    ] {
+        let (status, answer) = console
+            .post(
+                "/api/runs",
+                json!({ "plan_id": plan, "target": { "rehearsal": options } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{options}: {answer}");
+        assert_eq!(answer["error"]["code"], "bad_request");
+    }
+    let (_, runs) = console.get("/api/runs").await;
+    assert_eq!(runs, json!([]));
+    let runs_dir = console.running.state().data_dir().join("runs");
+    assert_eq!(
+        std::fs::read_dir(runs_dir).expect("runs/").count(),
+        0,
+        "a refused run left a directory"
+    );
+}
