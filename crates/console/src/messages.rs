@@ -38,6 +38,8 @@ smtx_i18n::catalog! {
         FromRunUnusable { run: String, reason: Text },
         RunFailedToStart { reason: Text },
         ShuttingDown,
+        /// A multipart upload with more than one `workbook` field.
+        SeveralWorkbooks,
         /// A browser request from a page that is not the console's own
         /// (another origin, or a DNS name rebound to loopback).
         ForeignOrigin,
@@ -140,6 +142,12 @@ impl Localize for ConsoleMsg {
             (Self::RunFailedToStart { reason }, ZhCn) => format!("运行未能开始：{}", reason.zh_cn),
             (Self::ShuttingDown, En) => "the console is shutting down; no new run starts".into(),
             (Self::ShuttingDown, ZhCn) => "控制台正在关闭，不再开始新的运行".into(),
+            (Self::SeveralWorkbooks, En) => {
+                "the upload has more than one workbook field: send one workbook per upload".into()
+            }
+            (Self::SeveralWorkbooks, ZhCn) => {
+                "上传内容中有多个 `workbook` 字段：每次只上传一个规划表".into()
+            }
             (Self::ForeignOrigin, En) => {
                 "refused: the request comes from a page that is not this console's (another origin, or a name that is not loopback without a token)".into()
             }
@@ -223,6 +231,7 @@ mod tests {
             ConsoleMsg::RunFailedToStart { reason },
             ConsoleMsg::ShuttingDown,
             ConsoleMsg::ForeignOrigin,
+            ConsoleMsg::SeveralWorkbooks,
             ConsoleMsg::Internal {
                 reason: s("database is locked"),
             },

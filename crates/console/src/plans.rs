@@ -144,6 +144,14 @@ pub async fn upload(
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         match field.name() {
             Some("workbook") => {
+                // Which of two would be the plan is a guess: refused.
+                if workbook.is_some() {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "several_workbooks",
+                        &ConsoleMsg::SeveralWorkbooks,
+                    ));
+                }
                 if name.is_none() {
                     name = field.file_name().map(str::to_string);
                 }

@@ -193,3 +193,42 @@ async fn rehearsal_sizes_are_bounded() {
         "a refused run left a directory"
     );
 }
+
+/// Two `workbook` fields: which one is the plan would be a guess. Refused;
+/// none of them is kept. A form without one is refused too.
+#[tokio::test]
+async fn an_upload_with_two_workbooks_is_refused() {
+    let console = Console::start().await;
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "workbook",
+            reqwest::multipart::Part::bytes(crate::template_bytes()).file_name("a.xlsx"),
+        )
+        .part(
+            "workbook",
+            reqwest::multipart::Part::bytes(b"not a workbook".to_vec()).file_name("b.xlsx"),
+        );
+    let answer = console
+        .client
+        .post(console.url("/api/plans"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    let error: Value = answer.json().await.expect("json");
+    assert_eq!(error["error"]["code"], "several_workbooks", "{error}");
+    let form = reqwest::multipart::Form::new().text("name", "<script>alert(1)</script>");
+    let answer = console
+        .client
+        .post(console.url("/api/plans"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    let (_, plans) = console.get("/api/plans").await;
+    assert_eq!(plans, json!([]));
+    let plans_dir = console.running.state().data_dir().join("plans");
+    assert_eq!(std::fs::read_dir(plans_dir).expect("plans/").count(), 0);
+}
