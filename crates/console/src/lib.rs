@@ -51,6 +51,11 @@ pub use store::StoredEvent;
 /// state holds the simulator's call log).
 const KEPT_REHEARSAL_STATES: usize = 16;
 
+/// How many runs may be active at once by default (queued fleet runs
+/// included): each rehearsal holds a simulator, each run a task, files and
+/// connections. Past it a new run is refused with 429.
+pub const MAX_ACTIVE_RUNS: usize = 32;
+
 /// The largest upload the console takes (a workbook is well under 1 MiB).
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 
@@ -128,6 +133,8 @@ struct ActiveRun {
     events: broadcast::Sender<StoredEvent>,
     /// The newest transfer, for `GET /api/runs/{id}`.
     transfer: Option<Value>,
+    /// Its end is being recorded: it no longer counts against the limit.
+    ended: bool,
 }
 
 pub(crate) struct Inner {
@@ -138,6 +145,8 @@ pub(crate) struct Inner {
     store: store::Store,
     token: Option<Secret>,
     active: Mutex<HashMap<String, ActiveRun>>,
+    /// At most this many entries in `active`.
+    max_active: std::sync::atomic::AtomicUsize,
     tasks: TaskTracker,
     closing: CancellationToken,
     /// The simulator's state at the end of the latest rehearsals (this
@@ -231,6 +240,7 @@ impl AppState {
             store,
             token: token.filter(|token| !token.is_empty()),
             active: Mutex::new(HashMap::new()),
+            max_active: std::sync::atomic::AtomicUsize::new(MAX_ACTIVE_RUNS),
             tasks: TaskTracker::new(),
             closing: CancellationToken::new(),
             rehearsal_states: Mutex::new(std::collections::VecDeque::new()),
@@ -244,6 +254,17 @@ impl AppState {
     /// `DATA_DIR/console.log`.
     pub fn log(&self) -> &Arc<log::ConsoleLog> {
         &self.0.log
+    }
+
+    /// How many runs may be active at once (default [`MAX_ACTIVE_RUNS`]).
+    pub fn set_max_active_runs(&self, limit: usize) {
+        self.0
+            .max_active
+            .store(limit, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn max_active_runs(&self) -> usize {
+        self.0.max_active.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn store(&self) -> &store::Store {

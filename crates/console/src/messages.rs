@@ -40,6 +40,10 @@ smtx_i18n::catalog! {
         ShuttingDown,
         /// A multipart upload with more than one `workbook` field.
         SeveralWorkbooks,
+        /// As many runs are active as the console takes.
+        TooManyRuns { limit: usize },
+        /// A fleet of more plans than the console runs at once.
+        TooManyPlans { limit: usize },
         /// A browser request from a page that is not the console's own
         /// (another origin, or a DNS name rebound to loopback).
         ForeignOrigin,
@@ -148,6 +152,16 @@ impl Localize for ConsoleMsg {
             (Self::SeveralWorkbooks, ZhCn) => {
                 "上传内容中有多个 `workbook` 字段：每次只上传一个规划表".into()
             }
+            (Self::TooManyRuns { limit }, En) => {
+                format!("{limit} runs are under way, as many as the console takes: wait for one to end")
+            }
+            (Self::TooManyRuns { limit }, ZhCn) => {
+                format!("已有 {limit} 个运行在进行，达到控制台上限：请等待其中一个结束")
+            }
+            (Self::TooManyPlans { limit }, En) => {
+                format!("a fleet takes at most {limit} plans")
+            }
+            (Self::TooManyPlans { limit }, ZhCn) => format!("一个批量运行最多包含 {limit} 个规划表"),
             (Self::ForeignOrigin, En) => {
                 "refused: the request comes from a page that is not this console's (another origin, or a name that is not loopback without a token)".into()
             }
@@ -232,6 +246,8 @@ mod tests {
             ConsoleMsg::ShuttingDown,
             ConsoleMsg::ForeignOrigin,
             ConsoleMsg::SeveralWorkbooks,
+            ConsoleMsg::TooManyRuns { limit: 32 },
+            ConsoleMsg::TooManyPlans { limit: 32 },
             ConsoleMsg::Internal {
                 reason: s("database is locked"),
             },

@@ -232,3 +232,44 @@ async fn an_upload_with_two_workbooks_is_refused() {
     let plans_dir = console.running.state().data_dir().join("plans");
     assert_eq!(std::fs::read_dir(plans_dir).expect("plans/").count(), 0);
 }
+
+/// Runs at once are bounded: past the limit a clear 429, and a fleet longer
+/// than the limit is refused before any plan is read.
+#[tokio::test]
+async fn runs_at_once_are_bounded() {
+    let console = Console::start().await;
+    console.running.state().set_max_active_runs(1);
+    let plan = console.template_plan().await;
+    // Long jobs: the first run is still under way when the second asks.
+    let first = console
+        .rehearse(&plan, json!({ "iso_mib": 0, "job_ms": 600_000 }))
+        .await;
+    let (status, answer) = console
+        .post("/api/runs", json!({ "plan_id": plan, "dry_run": true }))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
+    assert_eq!(answer["error"]["code"], "too_many_runs");
+    assert!(
+        answer["error"]["message"]["zh-CN"]
+            .as_str()
+            .is_some_and(|m| m.contains('1'))
+    );
+    let (status, answer) = console
+        .post(
+            "/api/fleets",
+            json!({ "plan_ids": vec![plan.clone(); 5000] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["error"]["code"], "too_many_plans");
+    let (status, _) = console
+        .post(&format!("/api/runs/{first}/abort"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    console.wait_end(&first).await;
+    // The slot is free again.
+    let (status, answer) = console
+        .post("/api/runs", json!({ "plan_id": plan, "dry_run": true }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+}
