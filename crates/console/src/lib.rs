@@ -56,6 +56,9 @@ const KEPT_REHEARSAL_STATES: usize = 16;
 /// connections. Past it a new run is refused with 429.
 pub const MAX_ACTIVE_RUNS: usize = 32;
 
+/// How long an upload may send nothing before it is dropped (408).
+pub const UPLOAD_IDLE: Duration = Duration::from_secs(30);
+
 /// The largest upload the console takes (a workbook is well under 1 MiB).
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 
@@ -147,6 +150,8 @@ pub(crate) struct Inner {
     active: Mutex<HashMap<String, ActiveRun>>,
     /// At most this many entries in `active`.
     max_active: std::sync::atomic::AtomicUsize,
+    /// An upload's longest silence, in milliseconds.
+    upload_idle_ms: std::sync::atomic::AtomicU64,
     tasks: TaskTracker,
     closing: CancellationToken,
     /// The simulator's state at the end of the latest rehearsals (this
@@ -241,6 +246,9 @@ impl AppState {
             token: token.filter(|token| !token.is_empty()),
             active: Mutex::new(HashMap::new()),
             max_active: std::sync::atomic::AtomicUsize::new(MAX_ACTIVE_RUNS),
+            upload_idle_ms: std::sync::atomic::AtomicU64::new(
+                u64::try_from(UPLOAD_IDLE.as_millis()).unwrap_or(u64::MAX),
+            ),
             tasks: TaskTracker::new(),
             closing: CancellationToken::new(),
             rehearsal_states: Mutex::new(std::collections::VecDeque::new()),
@@ -261,6 +269,22 @@ impl AppState {
         self.0
             .max_active
             .store(limit, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How long an upload may send nothing (default [`UPLOAD_IDLE`]).
+    pub fn set_upload_idle(&self, idle: Duration) {
+        self.0.upload_idle_ms.store(
+            u64::try_from(idle.as_millis()).unwrap_or(u64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    pub(crate) fn upload_idle(&self) -> Duration {
+        Duration::from_millis(
+            self.0
+                .upload_idle_ms
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
     }
 
     pub(crate) fn max_active_runs(&self) -> usize {

@@ -38,6 +38,8 @@ smtx_i18n::catalog! {
         FromRunUnusable { run: String, reason: Text },
         RunFailedToStart { reason: Text },
         ShuttingDown,
+        /// The client sent nothing of its upload for this long.
+        UploadStalled { secs: u64 },
         /// A multipart upload with more than one `workbook` field.
         SeveralWorkbooks,
         /// As many runs are active as the console takes.
@@ -146,6 +148,10 @@ impl Localize for ConsoleMsg {
             (Self::RunFailedToStart { reason }, ZhCn) => format!("运行未能开始：{}", reason.zh_cn),
             (Self::ShuttingDown, En) => "the console is shutting down; no new run starts".into(),
             (Self::ShuttingDown, ZhCn) => "控制台正在关闭，不再开始新的运行".into(),
+            (Self::UploadStalled { secs }, En) => {
+                format!("the upload stalled: nothing arrived for {secs} s")
+            }
+            (Self::UploadStalled { secs }, ZhCn) => format!("上传中断：{secs} 秒内没有收到数据"),
             (Self::SeveralWorkbooks, En) => {
                 "the upload has more than one workbook field: send one workbook per upload".into()
             }
@@ -246,6 +252,7 @@ mod tests {
             ConsoleMsg::ShuttingDown,
             ConsoleMsg::ForeignOrigin,
             ConsoleMsg::SeveralWorkbooks,
+            ConsoleMsg::UploadStalled { secs: 30 },
             ConsoleMsg::TooManyRuns { limit: 32 },
             ConsoleMsg::TooManyPlans { limit: 32 },
             ConsoleMsg::Internal {

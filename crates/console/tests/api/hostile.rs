@@ -273,3 +273,36 @@ async fn runs_at_once_are_bounded() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
 }
+
+/// Slow-loris: a client that starts an upload and then sends nothing. It
+/// does not hold up anyone else's upload, and it is answered 408 once its
+/// silence passes the idle time, its connection closed.
+#[tokio::test]
+async fn a_stalled_upload_is_dropped_and_blocks_nobody() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let console = Console::start().await;
+    console
+        .running
+        .state()
+        .set_upload_idle(std::time::Duration::from_secs(2));
+    let mut slow = tokio::net::TcpStream::connect(console.running.addr())
+        .await
+        .expect("connects");
+    let head = format!(
+        "POST /api/plans HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\
+         Content-Type: multipart/form-data; boundary=XX\r\nContent-Length: 100000\r\n\r\n\
+         --XX\r\nContent-Disposition: form-data; name=\"workbook\"; filename=\"a.xlsx\"\r\n\r\nPK",
+        console.running.addr().port()
+    );
+    slow.write_all(head.as_bytes()).await.expect("writes");
+    // Meanwhile another client uploads as usual.
+    console.template_plan().await;
+    let mut answer = Vec::new();
+    tokio::time::timeout(crate::DEADLINE, slow.read_to_end(&mut answer))
+        .await
+        .expect("the stalled upload is answered")
+        .expect("reads");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("upload_timeout"), "{answer}");
+}
