@@ -56,6 +56,10 @@ const KEPT_REHEARSAL_STATES: usize = 16;
 /// connections. Past it a new run is refused with 429.
 pub const MAX_ACTIVE_RUNS: usize = 32;
 
+/// The largest JSON body (a run, a fleet, a resume): a settings target
+/// with its CA's PEM is a few KiB.
+pub const MAX_JSON_BYTES: usize = 1024 * 1024;
+
 /// How long an upload may send nothing before it is dropped (408).
 pub const UPLOAD_IDLE: Duration = Duration::from_secs(30);
 
@@ -381,13 +385,24 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/plans", post(plans::upload).get(plans::list))
         .route("/plans/{id}", get(plans::get))
-        .route("/runs", post(runs::create).get(runs::list))
+        .route(
+            "/runs",
+            post(runs::create)
+                .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+                .get(runs::list),
+        )
         .route("/runs/{id}", get(runs::get))
         .route("/runs/{id}/events", get(events::stream))
         .route("/runs/{id}/abort", post(runs::abort))
-        .route("/runs/{id}/resume", post(runs::resume))
+        .route(
+            "/runs/{id}/resume",
+            post(runs::resume).layer(DefaultBodyLimit::max(MAX_JSON_BYTES)),
+        )
         .route("/runs/{id}/files/{*name}", get(runs::file))
-        .route("/fleets", post(runs::create_fleet))
+        .route(
+            "/fleets",
+            post(runs::create_fleet).layer(DefaultBodyLimit::max(MAX_JSON_BYTES)),
+        )
         .route("/scenarios", get(scenarios::list))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -418,6 +433,7 @@ pub fn router(state: AppState) -> Router {
             origin::same_origin,
         ))
         .layer(axum::middleware::from_fn(answer_headers))
+        .layer(axum::middleware::from_fn(error::json_errors))
         // Outermost: refusals are logged too.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -38,6 +38,10 @@ smtx_i18n::catalog! {
         FromRunUnusable { run: String, reason: Text },
         RunFailedToStart { reason: Text },
         ShuttingDown,
+        /// A request body past the route's limit.
+        BodyTooLarge,
+        /// A method the route does not take.
+        MethodNotAllowed,
         /// The client sent nothing of its upload for this long.
         UploadStalled { secs: u64 },
         /// A multipart upload with more than one `workbook` field.
@@ -148,6 +152,10 @@ impl Localize for ConsoleMsg {
             (Self::RunFailedToStart { reason }, ZhCn) => format!("运行未能开始：{}", reason.zh_cn),
             (Self::ShuttingDown, En) => "the console is shutting down; no new run starts".into(),
             (Self::ShuttingDown, ZhCn) => "控制台正在关闭，不再开始新的运行".into(),
+            (Self::BodyTooLarge, En) => "the request body is too large".into(),
+            (Self::BodyTooLarge, ZhCn) => "请求体过大".into(),
+            (Self::MethodNotAllowed, En) => "this route does not take that method".into(),
+            (Self::MethodNotAllowed, ZhCn) => "该路径不接受此请求方法".into(),
             (Self::UploadStalled { secs }, En) => {
                 format!("the upload stalled: nothing arrived for {secs} s")
             }
@@ -253,6 +261,8 @@ mod tests {
             ConsoleMsg::ForeignOrigin,
             ConsoleMsg::SeveralWorkbooks,
             ConsoleMsg::UploadStalled { secs: 30 },
+            ConsoleMsg::BodyTooLarge,
+            ConsoleMsg::MethodNotAllowed,
             ConsoleMsg::TooManyRuns { limit: 32 },
             ConsoleMsg::TooManyPlans { limit: 32 },
             ConsoleMsg::Internal {

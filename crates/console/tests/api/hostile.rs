@@ -306,3 +306,60 @@ async fn a_stalled_upload_is_dropped_and_blocks_nobody() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("upload_timeout"), "{answer}");
 }
+
+/// Requests axum turns away before a handler (a body past the limit, a
+/// multipart request without its boundary, a path that is not UTF-8, a
+/// method a route lacks) are answered in the API's error shape too, and a
+/// JSON body is bounded well below an upload's size.
+#[tokio::test]
+async fn every_refusal_is_the_json_error_shape() {
+    let console = Console::start().await;
+    let client = &console.client;
+    let big = format!("{{\"plan_id\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
+    let requests = [
+        (
+            client
+                .post(console.url("/api/runs"))
+                .header("content-type", "application/json")
+                .body(big.clone()),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
+        (
+            client.post(console.url("/api/fleets")).body(big),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
+        (
+            client
+                .post(console.url("/api/plans"))
+                .header("content-type", "application/json")
+                .body(crate::template_bytes()),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            client.get(console.url("/api/runs/%FF")),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            client.delete(console.url("/api/runs")),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+    ];
+    for (request, status, code) in requests {
+        let answer = request.send().await.expect("answers");
+        assert_eq!(answer.status(), status);
+        let text = answer.text().await.expect("body");
+        let error: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        assert_eq!(error["error"]["code"], code, "{error}");
+        assert!(
+            error["error"]["message"]["zh-CN"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{error}"
+        );
+    }
+}
