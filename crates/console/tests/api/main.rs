@@ -10,6 +10,7 @@ mod live;
 mod plans;
 mod restart;
 mod runs;
+mod site;
 mod sse;
 mod token;
 
