@@ -60,6 +60,13 @@ pub const MAX_ACTIVE_RUNS: usize = 32;
 /// with its CA's PEM is a few KiB.
 pub const MAX_JSON_BYTES: usize = 1024 * 1024;
 
+/// How long a client may take to send a request's headers (slow-loris).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many connections are served at once; past it new ones wait in the
+/// listen backlog (an event stream holds one per open run page).
+pub const MAX_CONNECTIONS: usize = 512;
+
 /// How long an upload may send nothing before it is dropped (408).
 pub const UPLOAD_IDLE: Duration = Duration::from_secs(30);
 
@@ -495,6 +502,56 @@ pub fn generate_token() -> Secret {
     Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
+/// Serves HTTP/1.1 on `listener` until `stop`, then lets each connection
+/// finish its request (see [`RunningConsole::shutdown`] for how long).
+/// Unlike `axum::serve`, headers must arrive within
+/// [`HEADER_READ_TIMEOUT`] and at most [`MAX_CONNECTIONS`] are open.
+async fn accept_loop(listener: tokio::net::TcpListener, app: Router, stop: CancellationToken) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let connections = TaskTracker::new();
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = stop.cancelled() => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Out of file descriptors, most likely: a pause, not a
+                    // loop that spins on the same error.
+                    tracing::warn!(action = "console_accept", status = "failed", error = %error);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = stop.cancelled() => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let stop = stop.clone();
+        connections.spawn(async move {
+            let _slot = slot;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT);
+            let connection =
+                builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                () = stop.cancelled() => connection.as_mut().graceful_shutdown(),
+            }
+            let _ = connection.await;
+        });
+    }
+    connections.close();
+    connections.wait().await;
+}
+
 /// Opens the data directory, binds, and serves in a task.
 pub async fn start(options: ServeOptions) -> Result<RunningConsole, ConsoleError> {
     let ServeOptions {
@@ -523,14 +580,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningConsole, ConsoleError
     let stop = CancellationToken::new();
     let app = router(state.clone());
     let stopped = stop.clone();
-    let server = tokio::spawn(async move {
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stopped.cancelled().await })
-            .await;
-        if let Err(error) = result {
-            tracing::error!(action = "console_serve", status = "failed", error = %error);
-        }
-    });
+    let server = tokio::spawn(accept_loop(listener, app, stopped));
     tracing::info!(action = "console_start", status = "ok", addr = %addr);
     Ok(RunningConsole {
         addr,

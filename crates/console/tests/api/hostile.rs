@@ -363,3 +363,33 @@ async fn every_refusal_is_the_json_error_shape() {
         );
     }
 }
+
+/// Slow-loris on the headers: a client that never ends them is cut off
+/// after the header timeout, and serves nobody's harm meanwhile.
+#[tokio::test]
+async fn a_client_that_never_ends_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let console = Console::start().await;
+    let mut slow = tokio::net::TcpStream::connect(console.running.addr())
+        .await
+        .expect("connects");
+    slow.write_all(b"GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1")
+        .await
+        .expect("writes");
+    let (status, _) = console.get("/api/runs").await;
+    assert_eq!(status, StatusCode::OK, "others are served meanwhile");
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(crate::DEADLINE, slow.read_to_end(&mut answer))
+        .await
+        .expect("the connection is closed");
+    // Closed (an empty read or a reset), with at most a 408.
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        read.is_err() || answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+    assert!(
+        started.elapsed() <= smtx_console::HEADER_READ_TIMEOUT + std::time::Duration::from_secs(5)
+    );
+}
