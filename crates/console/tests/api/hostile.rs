@@ -84,8 +84,9 @@ async fn a_rebound_name_is_refused_without_a_token() {
             .expect("answers");
         assert_eq!(answer.status(), StatusCode::OK, "{host}");
     }
-    // With a token, the name is the site's business (a proxy, a DNS name):
-    // the token is what protects it.
+    // With a token, the name is the site's business (a proxy, a DNS name,
+    // a proxy that rewrites Host under the page's Origin): the token, which
+    // no foreign page can send, is what protects it.
     let guarded = Console::start_with(None, Some("s3cret-token")).await;
     let answer = guarded
         .client
@@ -96,6 +97,21 @@ async fn a_rebound_name_is_refused_without_a_token() {
         .await
         .expect("answers");
     assert_eq!(answer.status(), StatusCode::OK);
+    let answer = guarded
+        .client
+        .post(guarded.url("/api/runs"))
+        .bearer_auth("s3cret-token")
+        .header("host", "127.0.0.1:8080")
+        .header("origin", "https://console.site.example")
+        .json(&json!({ "plan_id": "none" }))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(
+        answer.status(),
+        StatusCode::NOT_FOUND,
+        "served (no such plan)"
+    );
 }
 
 /// API answers are not cached (a shared machine's browser or a proxy would
