@@ -198,7 +198,8 @@ pub async fn access_log(State(state): State<AppState>, request: Request, next: N
     let error = response.extensions().get::<ErrorCode>().map(|code| code.0);
     let failed = code.is_client_error() || code.is_server_error();
     let line = json!({
-        "timestamp": crate::store::rfc3339_now(),
+        // As the tracing lines beside it: to the microsecond.
+        "timestamp": humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string(),
         "level": if code.is_server_error() { "ERROR" } else if failed { "WARN" } else { "INFO" },
         "target": "smtx_console::http",
         "fields": {
