@@ -67,6 +67,10 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// listen backlog (an event stream holds one per open run page).
 pub const MAX_CONNECTIONS: usize = 512;
 
+/// How many uploads are read at once: each is held in memory, up to
+/// [`MAX_UPLOAD_BYTES`], until it is whole.
+pub const MAX_UPLOADS: usize = 8;
+
 /// How long an upload may send nothing before it is dropped (408).
 pub const UPLOAD_IDLE: Duration = Duration::from_secs(30);
 
@@ -159,6 +163,8 @@ pub(crate) struct Inner {
     store: store::Store,
     token: Option<Secret>,
     active: Mutex<HashMap<String, ActiveRun>>,
+    /// One permit per upload being read ([`MAX_UPLOADS`]).
+    uploads: Arc<tokio::sync::Semaphore>,
     /// At most this many entries in `active`.
     max_active: std::sync::atomic::AtomicUsize,
     /// An upload's longest silence, in milliseconds.
@@ -256,6 +262,7 @@ impl AppState {
             store,
             token: token.filter(|token| !token.is_empty()),
             active: Mutex::new(HashMap::new()),
+            uploads: Arc::new(tokio::sync::Semaphore::new(MAX_UPLOADS)),
             max_active: std::sync::atomic::AtomicUsize::new(MAX_ACTIVE_RUNS),
             upload_idle_ms: std::sync::atomic::AtomicU64::new(
                 u64::try_from(UPLOAD_IDLE.as_millis()).unwrap_or(u64::MAX),

@@ -38,6 +38,8 @@ smtx_i18n::catalog! {
         FromRunUnusable { run: String, reason: Text },
         RunFailedToStart { reason: Text },
         ShuttingDown,
+        /// As many uploads are being read as the console takes at once.
+        TooManyUploads { limit: usize },
         /// A request body past the route's limit.
         BodyTooLarge,
         /// A method the route does not take.
@@ -152,6 +154,12 @@ impl Localize for ConsoleMsg {
             (Self::RunFailedToStart { reason }, ZhCn) => format!("运行未能开始：{}", reason.zh_cn),
             (Self::ShuttingDown, En) => "the console is shutting down; no new run starts".into(),
             (Self::ShuttingDown, ZhCn) => "控制台正在关闭，不再开始新的运行".into(),
+            (Self::TooManyUploads { limit }, En) => {
+                format!("{limit} uploads are under way, as many as the console reads at once: try again shortly")
+            }
+            (Self::TooManyUploads { limit }, ZhCn) => {
+                format!("已有 {limit} 个上传在进行，达到控制台同时读取的上限：请稍后重试")
+            }
             (Self::BodyTooLarge, En) => "the request body is too large".into(),
             (Self::BodyTooLarge, ZhCn) => "请求体过大".into(),
             (Self::MethodNotAllowed, En) => "this route does not take that method".into(),
@@ -262,6 +270,7 @@ mod tests {
             ConsoleMsg::SeveralWorkbooks,
             ConsoleMsg::UploadStalled { secs: 30 },
             ConsoleMsg::BodyTooLarge,
+            ConsoleMsg::TooManyUploads { limit: 8 },
             ConsoleMsg::MethodNotAllowed,
             ConsoleMsg::TooManyRuns { limit: 32 },
             ConsoleMsg::TooManyPlans { limit: 32 },

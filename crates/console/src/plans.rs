@@ -166,6 +166,17 @@ pub async fn upload(
     State(state): State<AppState>,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    // An upload is held in memory (up to the size limit) until it is read
+    // whole: so many at once, not one per connection.
+    let _slot = state.0.uploads.clone().try_acquire_owned().map_err(|_| {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_uploads",
+            &ConsoleMsg::TooManyUploads {
+                limit: crate::MAX_UPLOADS,
+            },
+        )
+    })?;
     let mut workbook: Option<Vec<u8>> = None;
     let mut name: Option<String> = None;
     while let Some(mut field) = in_time(&state, multipart.next_field()).await? {

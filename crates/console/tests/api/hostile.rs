@@ -409,3 +409,41 @@ async fn a_client_that_never_ends_its_headers_is_cut_off() {
         started.elapsed() <= smtx_console::HEADER_READ_TIMEOUT + std::time::Duration::from_secs(5)
     );
 }
+
+/// Uploads are held in memory until whole: only so many are read at once.
+/// Past that a clear 429; once they end, uploads go through again.
+#[tokio::test]
+async fn uploads_at_once_are_bounded() {
+    use tokio::io::AsyncWriteExt;
+    let console = Console::start().await;
+    let port = console.running.addr().port();
+    let mut stalled = Vec::new();
+    for _ in 0..smtx_console::MAX_UPLOADS {
+        let mut slow = tokio::net::TcpStream::connect(console.running.addr())
+            .await
+            .expect("connects");
+        let head = format!(
+            "POST /api/plans HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+             Content-Type: multipart/form-data; boundary=XX\r\nContent-Length: 100000\r\n\r\n\
+             --XX\r\nContent-Disposition: form-data; name=\"workbook\"; filename=\"a.xlsx\"\r\n\r\nPK"
+        );
+        slow.write_all(head.as_bytes()).await.expect("writes");
+        stalled.push(slow);
+    }
+    // The stalled uploads hold every slot once the console has read their
+    // heads: poll until a further upload is turned away.
+    let refused = smtx_testkit::poll_until(crate::DEADLINE, || async {
+        let (status, answer) = console.upload(crate::template_bytes(), "t.xlsx").await;
+        (status == StatusCode::TOO_MANY_REQUESTS).then_some(answer)
+    })
+    .await
+    .expect("a further upload is refused");
+    assert_eq!(refused["error"]["code"], "too_many_uploads", "{refused}");
+    drop(stalled);
+    let accepted = smtx_testkit::poll_until(crate::DEADLINE, || async {
+        let (status, _) = console.upload(crate::template_bytes(), "t.xlsx").await;
+        (status == StatusCode::CREATED).then_some(())
+    })
+    .await;
+    assert!(accepted.is_some(), "uploads go through once the others end");
+}
