@@ -127,6 +127,7 @@ pub async fn json_errors(
         StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::new(status, "too_large", &ConsoleMsg::BodyTooLarge)
         }
+        StatusCode::NOT_FOUND => ApiError::new(status, "not_found", &ConsoleMsg::NoSuchRoute),
         StatusCode::METHOD_NOT_ALLOWED => {
             ApiError::new(status, "method_not_allowed", &ConsoleMsg::MethodNotAllowed)
         }

@@ -432,9 +432,7 @@ pub fn router(state: AppState) -> Router {
             ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,
                 "not_found",
-                &messages::ConsoleMsg::FileNotFound {
-                    name: "route".into(),
-                },
+                &messages::ConsoleMsg::NoSuchRoute,
             )
         });
     Router::new()

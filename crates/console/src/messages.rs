@@ -40,6 +40,8 @@ smtx_i18n::catalog! {
         ShuttingDown,
         /// As many uploads are being read as the console takes at once.
         TooManyUploads { limit: usize },
+        /// A path under `/api` that is no route.
+        NoSuchRoute,
         /// A request body past the route's limit.
         BodyTooLarge,
         /// A method the route does not take.
@@ -160,6 +162,8 @@ impl Localize for ConsoleMsg {
             (Self::TooManyUploads { limit }, ZhCn) => {
                 format!("已有 {limit} 个上传在进行，达到控制台同时读取的上限：请稍后重试")
             }
+            (Self::NoSuchRoute, En) => "no such API route".into(),
+            (Self::NoSuchRoute, ZhCn) => "没有这个接口路径".into(),
             (Self::BodyTooLarge, En) => "the request body is too large".into(),
             (Self::BodyTooLarge, ZhCn) => "请求体过大".into(),
             (Self::MethodNotAllowed, En) => "this route does not take that method".into(),
@@ -270,6 +274,7 @@ mod tests {
             ConsoleMsg::SeveralWorkbooks,
             ConsoleMsg::UploadStalled { secs: 30 },
             ConsoleMsg::BodyTooLarge,
+            ConsoleMsg::NoSuchRoute,
             ConsoleMsg::TooManyUploads { limit: 8 },
             ConsoleMsg::MethodNotAllowed,
             ConsoleMsg::TooManyRuns { limit: 32 },

@@ -447,3 +447,49 @@ async fn uploads_at_once_are_bounded() {
     .await;
     assert!(accepted.is_some(), "uploads go through once the others end");
 }
+
+/// Ids that are SQL, paths or control characters name nothing: 404 in the
+/// API's shape on every route that takes one, and nothing outside the run
+/// directory is read.
+#[tokio::test]
+async fn ids_that_are_sql_or_paths_name_nothing() {
+    let console = Console::start().await;
+    let plan = console.template_plan().await;
+    let run = console.rehearse(&plan, json!({ "iso_mib": 0 })).await;
+    console.wait_end(&run).await;
+    for id in [
+        "x'%20OR%20'1'='1",
+        "1;%20DROP%20TABLE%20runs",
+        "..",
+        "%2e%2e",
+        "..%2F..%2Fconsole.db",
+        "a%00b",
+        "%2Fetc%2Fpasswd",
+    ] {
+        for path in [
+            format!("/api/runs/{id}"),
+            format!("/api/plans/{id}"),
+            format!("/api/runs/{id}/events"),
+            format!("/api/runs/{id}/files/report.json"),
+        ] {
+            let (status, answer) = console.get(&path).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {answer}");
+            assert_eq!(answer["error"]["code"], "not_found", "{path}");
+        }
+        for path in [
+            format!("/api/runs/{id}/abort"),
+            format!("/api/runs/{id}/resume"),
+        ] {
+            let (status, _) = console.post(&path, json!({})).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        }
+        let (status, _) = console
+            .post("/api/runs", json!({ "plan_id": id.replace("%2F", "/") }))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "plan_id {id}");
+        let (status, _) = console.get(&format!("/api/runs/{run}/files/{id}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "file {id}");
+    }
+    let (_, runs) = console.get("/api/runs").await;
+    assert_eq!(runs.as_array().map(Vec::len), Some(1), "the table is whole");
+}
