@@ -87,8 +87,68 @@ impl IntoResponse for ApiError {
         if let Some(diagnostics) = self.diagnostics {
             body["diagnostics"] = *diagnostics;
         }
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        response
+            .extensions_mut()
+            .insert(crate::log::ErrorCode(self.code));
+        response
     }
+}
+
+/// Every `/api` error answer in the shape above. axum answers some requests
+/// before a handler runs (a body past its limit, a path that is not UTF-8,
+/// a multipart request without its boundary, a method a route lacks) with
+/// plain text or nothing; a script or the page reading `error.code` got
+/// neither. Those answers are rewritten here; the console's own
+/// ([`crate::log::ErrorCode`] set) pass as they are.
+pub async fn json_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = request.uri().path().starts_with("/api");
+    let response = next.run(request).await;
+    let status = response.status();
+    if !api
+        || !(status.is_client_error() || status.is_server_error())
+        || response
+            .extensions()
+            .get::<crate::log::ErrorCode>()
+            .is_some()
+    {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // axum's reason is a short sentence about the request's framing.
+    let reason = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_string())
+        .unwrap_or_default();
+    let error = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(status, "too_large", &ConsoleMsg::BodyTooLarge)
+        }
+        StatusCode::NOT_FOUND => ApiError::new(status, "not_found", &ConsoleMsg::NoSuchRoute),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ApiError::new(status, "method_not_allowed", &ConsoleMsg::MethodNotAllowed)
+        }
+        status if status.is_client_error() => {
+            let mut error = ApiError::bad_request(if reason.is_empty() {
+                status.to_string()
+            } else {
+                reason
+            });
+            error.status = status;
+            error
+        }
+        _ => ApiError::internal(reason),
+    };
+    let mut answer = error.into_response();
+    if let Some(allow) = parts.headers.get(axum::http::header::ALLOW) {
+        answer
+            .headers_mut()
+            .insert(axum::http::header::ALLOW, allow.clone());
+    }
+    answer
 }
 
 impl From<crate::store::StoreError> for ApiError {

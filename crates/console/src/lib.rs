@@ -7,17 +7,21 @@
 //! `auth` (the bearer token), `plans` (upload and read a workbook), `runs`
 //! (create, list, read, abort, resume, files), `target` (a run's target: a
 //! rehearsal or a cluster's settings, and the refusals the CLI makes),
-//! `runner` (a run as a tokio task over `smtx_engine::run`, its events, the
+//! `origin` (who may drive it from a browser: loopback names without a token,
+//! no foreign `Origin` on a change), `runner` (a run as a tokio task over `smtx_engine::run`, its events, the
 //! stage-log tail, the rehearsal's simulator), `events` (the SSE stream:
 //! replay from the store, then live), `store` (SQLite), `scenarios` (the
 //! simulator's shipped fault stories), `assets`, `messages` (the catalog),
-//! `error` (the error answer).
+//! `error` (the error answer), `log` (`DATA_DIR/console.log`: a JSON line
+//! per API request, bounded).
 
 mod assets;
 mod auth;
 mod error;
 mod events;
+pub mod log;
 pub mod messages;
+mod origin;
 mod plans;
 mod runner;
 mod runs;
@@ -46,6 +50,29 @@ pub use store::StoredEvent;
 /// How many finished rehearsals' simulator states are kept in memory (a
 /// state holds the simulator's call log).
 const KEPT_REHEARSAL_STATES: usize = 16;
+
+/// How many runs may be active at once by default (queued fleet runs
+/// included): each rehearsal holds a simulator, each run a task, files and
+/// connections. Past it a new run is refused with 429.
+pub const MAX_ACTIVE_RUNS: usize = 32;
+
+/// The largest JSON body (a run, a fleet, a resume): a settings target
+/// with its CA's PEM is a few KiB.
+pub const MAX_JSON_BYTES: usize = 1024 * 1024;
+
+/// How long a client may take to send a request's headers (slow-loris).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many connections are served at once; past it new ones wait in the
+/// listen backlog (an event stream holds one per open run page).
+pub const MAX_CONNECTIONS: usize = 512;
+
+/// How many uploads are read at once: each is held in memory, up to
+/// [`MAX_UPLOAD_BYTES`], until it is whole.
+pub const MAX_UPLOADS: usize = 8;
+
+/// How long an upload may send nothing before it is dropped (408).
+pub const UPLOAD_IDLE: Duration = Duration::from_secs(30);
 
 /// The largest upload the console takes (a workbook is well under 1 MiB).
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
@@ -124,15 +151,24 @@ struct ActiveRun {
     events: broadcast::Sender<StoredEvent>,
     /// The newest transfer, for `GET /api/runs/{id}`.
     transfer: Option<Value>,
+    /// Its end is being recorded: it no longer counts against the limit.
+    ended: bool,
 }
 
 pub(crate) struct Inner {
     /// Held while this console serves the directory (`console.lock`).
     _lock: smtx_engine::DirLock,
     data_dir: PathBuf,
+    log: Arc<log::ConsoleLog>,
     store: store::Store,
     token: Option<Secret>,
     active: Mutex<HashMap<String, ActiveRun>>,
+    /// One permit per upload being read ([`MAX_UPLOADS`]).
+    uploads: Arc<tokio::sync::Semaphore>,
+    /// At most this many entries in `active`.
+    max_active: std::sync::atomic::AtomicUsize,
+    /// An upload's longest silence, in milliseconds.
+    upload_idle_ms: std::sync::atomic::AtomicU64,
     tasks: TaskTracker,
     closing: CancellationToken,
     /// The simulator's state at the end of the latest rehearsals (this
@@ -194,6 +230,7 @@ impl AppState {
                 smtx_engine::DirLockError::Io { path, reason } => ConsoleError::Io { path, reason },
             },
         )?;
+        let log = log::ConsoleLog::open(data_dir)?;
         create_private_dir(&data_dir.join("plans"))?;
         create_private_dir(&data_dir.join("runs"))?;
         let db = data_dir.join("console.db");
@@ -221,9 +258,15 @@ impl AppState {
         Ok(Self(Arc::new(Inner {
             _lock: lock,
             data_dir: data_dir.to_path_buf(),
+            log,
             store,
             token: token.filter(|token| !token.is_empty()),
             active: Mutex::new(HashMap::new()),
+            uploads: Arc::new(tokio::sync::Semaphore::new(MAX_UPLOADS)),
+            max_active: std::sync::atomic::AtomicUsize::new(MAX_ACTIVE_RUNS),
+            upload_idle_ms: std::sync::atomic::AtomicU64::new(
+                u64::try_from(UPLOAD_IDLE.as_millis()).unwrap_or(u64::MAX),
+            ),
             tasks: TaskTracker::new(),
             closing: CancellationToken::new(),
             rehearsal_states: Mutex::new(std::collections::VecDeque::new()),
@@ -232,6 +275,38 @@ impl AppState {
 
     pub fn data_dir(&self) -> &Path {
         &self.0.data_dir
+    }
+
+    /// `DATA_DIR/console.log`.
+    pub fn log(&self) -> &Arc<log::ConsoleLog> {
+        &self.0.log
+    }
+
+    /// How many runs may be active at once (default [`MAX_ACTIVE_RUNS`]).
+    pub fn set_max_active_runs(&self, limit: usize) {
+        self.0
+            .max_active
+            .store(limit, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How long an upload may send nothing (default [`UPLOAD_IDLE`]).
+    pub fn set_upload_idle(&self, idle: Duration) {
+        self.0.upload_idle_ms.store(
+            u64::try_from(idle.as_millis()).unwrap_or(u64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    pub(crate) fn upload_idle(&self) -> Duration {
+        Duration::from_millis(
+            self.0
+                .upload_idle_ms
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+
+    pub(crate) fn max_active_runs(&self) -> usize {
+        self.0.max_active.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn store(&self) -> &store::Store {
@@ -284,18 +359,64 @@ impl AppState {
     }
 }
 
+/// Headers every answer carries. API answers (runs, plans, a run's files)
+/// are not kept by a browser or a proxy (`no-store`: a shared machine's
+/// cache would hand them to the next user); no answer tells another site
+/// which page linked there (`Referrer-Policy`); the page runs only its own
+/// script and cannot be framed by another site's page, which could trick
+/// a click on *Start* (`Content-Security-Policy`, `X-Frame-Options`).
+async fn answer_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let api = request.uri().path().starts_with("/api");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if api {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        ),
+    );
+    response
+}
+
 /// The console's routes over `state`.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/plans", post(plans::upload).get(plans::list))
         .route("/plans/{id}", get(plans::get))
-        .route("/runs", post(runs::create).get(runs::list))
+        .route(
+            "/runs",
+            post(runs::create)
+                .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+                .get(runs::list),
+        )
         .route("/runs/{id}", get(runs::get))
         .route("/runs/{id}/events", get(events::stream))
         .route("/runs/{id}/abort", post(runs::abort))
-        .route("/runs/{id}/resume", post(runs::resume))
+        .route(
+            "/runs/{id}/resume",
+            post(runs::resume).layer(DefaultBodyLimit::max(MAX_JSON_BYTES)),
+        )
         .route("/runs/{id}/files/{*name}", get(runs::file))
-        .route("/fleets", post(runs::create_fleet))
+        .route(
+            "/fleets",
+            post(runs::create_fleet).layer(DefaultBodyLimit::max(MAX_JSON_BYTES)),
+        )
         .route("/scenarios", get(scenarios::list))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -303,6 +424,7 @@ pub fn router(state: AppState) -> Router {
         ))
         // After the layer: the page asks here whether it needs a token.
         .route("/session", get(auth::session))
+        .route_layer(axum::middleware::from_fn(log::keep_route))
         // The multipart body is bounded by the handler (413 with the JSON
         // error); this limit is the transport's backstop just above it.
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024))
@@ -310,9 +432,7 @@ pub fn router(state: AppState) -> Router {
             ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,
                 "not_found",
-                &messages::ConsoleMsg::FileNotFound {
-                    name: "route".into(),
-                },
+                &messages::ConsoleMsg::NoSuchRoute,
             )
         });
     Router::new()
@@ -320,6 +440,17 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(assets::index))
         .route("/app.js", get(assets::app_js))
         .route("/app.css", get(assets::app_css))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            origin::same_origin,
+        ))
+        .layer(axum::middleware::from_fn(answer_headers))
+        .layer(axum::middleware::from_fn(error::json_errors))
+        // Outermost: refusals are logged too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            log::access_log,
+        ))
         .with_state(state)
 }
 
@@ -341,6 +472,11 @@ impl RunningConsole {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// A `tracing_subscriber` writer into `DATA_DIR/console.log`.
+    pub fn log_writer(&self) -> log::LogWriter {
+        self.state.log().writer()
     }
 
     /// The token made up because the console listens off loopback and none
@@ -371,6 +507,56 @@ pub fn generate_token() -> Secret {
     Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
+/// Serves HTTP/1.1 on `listener` until `stop`, then lets each connection
+/// finish its request (see [`RunningConsole::shutdown`] for how long).
+/// Unlike `axum::serve`, headers must arrive within
+/// [`HEADER_READ_TIMEOUT`] and at most [`MAX_CONNECTIONS`] are open.
+async fn accept_loop(listener: tokio::net::TcpListener, app: Router, stop: CancellationToken) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let connections = TaskTracker::new();
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = stop.cancelled() => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Out of file descriptors, most likely: a pause, not a
+                    // loop that spins on the same error.
+                    tracing::warn!(action = "console_accept", status = "failed", error = %error);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = stop.cancelled() => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let stop = stop.clone();
+        connections.spawn(async move {
+            let _slot = slot;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT);
+            let connection =
+                builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                () = stop.cancelled() => connection.as_mut().graceful_shutdown(),
+            }
+            let _ = connection.await;
+        });
+    }
+    connections.close();
+    connections.wait().await;
+}
+
 /// Opens the data directory, binds, and serves in a task.
 pub async fn start(options: ServeOptions) -> Result<RunningConsole, ConsoleError> {
     let ServeOptions {
@@ -399,14 +585,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningConsole, ConsoleError
     let stop = CancellationToken::new();
     let app = router(state.clone());
     let stopped = stop.clone();
-    let server = tokio::spawn(async move {
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stopped.cancelled().await })
-            .await;
-        if let Err(error) = result {
-            tracing::error!(action = "console_serve", status = "failed", error = %error);
-        }
-    });
+    let server = tokio::spawn(accept_loop(listener, app, stopped));
     tracing::info!(action = "console_start", status = "ok", addr = %addr);
     Ok(RunningConsole {
         addr,

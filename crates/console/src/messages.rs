@@ -38,6 +38,25 @@ smtx_i18n::catalog! {
         FromRunUnusable { run: String, reason: Text },
         RunFailedToStart { reason: Text },
         ShuttingDown,
+        /// As many uploads are being read as the console takes at once.
+        TooManyUploads { limit: usize },
+        /// A path under `/api` that is no route.
+        NoSuchRoute,
+        /// A request body past the route's limit.
+        BodyTooLarge,
+        /// A method the route does not take.
+        MethodNotAllowed,
+        /// The client sent nothing of its upload for this long.
+        UploadStalled { secs: u64 },
+        /// A multipart upload with more than one `workbook` field.
+        SeveralWorkbooks,
+        /// As many runs are active as the console takes.
+        TooManyRuns { limit: usize },
+        /// A fleet of more plans than the console runs at once.
+        TooManyPlans { limit: usize },
+        /// A browser request from a page that is not the console's own
+        /// (another origin, or a DNS name rebound to loopback).
+        ForeignOrigin,
         Internal { reason: String },
     }
 }
@@ -137,6 +156,44 @@ impl Localize for ConsoleMsg {
             (Self::RunFailedToStart { reason }, ZhCn) => format!("运行未能开始：{}", reason.zh_cn),
             (Self::ShuttingDown, En) => "the console is shutting down; no new run starts".into(),
             (Self::ShuttingDown, ZhCn) => "控制台正在关闭，不再开始新的运行".into(),
+            (Self::TooManyUploads { limit }, En) => {
+                format!("{limit} uploads are under way, as many as the console reads at once: try again shortly")
+            }
+            (Self::TooManyUploads { limit }, ZhCn) => {
+                format!("已有 {limit} 个上传在进行，达到控制台同时读取的上限：请稍后重试")
+            }
+            (Self::NoSuchRoute, En) => "no such API route".into(),
+            (Self::NoSuchRoute, ZhCn) => "没有这个接口路径".into(),
+            (Self::BodyTooLarge, En) => "the request body is too large".into(),
+            (Self::BodyTooLarge, ZhCn) => "请求体过大".into(),
+            (Self::MethodNotAllowed, En) => "this route does not take that method".into(),
+            (Self::MethodNotAllowed, ZhCn) => "该路径不接受此请求方法".into(),
+            (Self::UploadStalled { secs }, En) => {
+                format!("the upload stalled: nothing arrived for {secs} s")
+            }
+            (Self::UploadStalled { secs }, ZhCn) => format!("上传中断：{secs} 秒内没有收到数据"),
+            (Self::SeveralWorkbooks, En) => {
+                "the upload has more than one workbook field: send one workbook per upload".into()
+            }
+            (Self::SeveralWorkbooks, ZhCn) => {
+                "上传内容中有多个 `workbook` 字段：每次只上传一个规划表".into()
+            }
+            (Self::TooManyRuns { limit }, En) => {
+                format!("{limit} runs are under way, as many as the console takes: wait for one to end")
+            }
+            (Self::TooManyRuns { limit }, ZhCn) => {
+                format!("已有 {limit} 个运行在进行，达到控制台上限：请等待其中一个结束")
+            }
+            (Self::TooManyPlans { limit }, En) => {
+                format!("a fleet takes at most {limit} plans")
+            }
+            (Self::TooManyPlans { limit }, ZhCn) => format!("一个批量运行最多包含 {limit} 个规划表"),
+            (Self::ForeignOrigin, En) => {
+                "refused: the request comes from a page that is not this console's (another origin, or a name that is not loopback without a token)".into()
+            }
+            (Self::ForeignOrigin, ZhCn) => {
+                "已拒绝：请求来自非本控制台的页面（其他来源，或未设令牌时使用了非回环地址的域名）".into()
+            }
             (Self::Internal { reason }, En) => format!("internal error: {reason}"),
             (Self::Internal { reason }, ZhCn) => format!("内部错误：{}", quoted(lang, reason)),
         }
@@ -213,6 +270,15 @@ mod tests {
             },
             ConsoleMsg::RunFailedToStart { reason },
             ConsoleMsg::ShuttingDown,
+            ConsoleMsg::ForeignOrigin,
+            ConsoleMsg::SeveralWorkbooks,
+            ConsoleMsg::UploadStalled { secs: 30 },
+            ConsoleMsg::BodyTooLarge,
+            ConsoleMsg::NoSuchRoute,
+            ConsoleMsg::TooManyUploads { limit: 8 },
+            ConsoleMsg::MethodNotAllowed,
+            ConsoleMsg::TooManyRuns { limit: 32 },
+            ConsoleMsg::TooManyPlans { limit: 32 },
             ConsoleMsg::Internal {
                 reason: s("database is locked"),
             },

@@ -44,6 +44,33 @@ fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError 
     )
 }
 
+/// `what` unless the client sends nothing for the upload's idle time: a
+/// client that stops mid-upload (slow-loris, a dead laptop) does not hold
+/// its request, its buffer and a task for ever.
+async fn in_time<T>(
+    state: &AppState,
+    what: impl std::future::Future<Output = Result<T, axum::extract::multipart::MultipartError>>,
+) -> Result<T, ApiError> {
+    let idle = state.upload_idle();
+    match tokio::time::timeout(idle, what).await {
+        Ok(result) => result.map_err(multipart_error),
+        Err(_) => {
+            tracing::warn!(
+                action = "plan_upload",
+                status = "failed",
+                error = "upload_timeout"
+            );
+            Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "upload_timeout",
+                &ConsoleMsg::UploadStalled {
+                    secs: idle.as_secs(),
+                },
+            ))
+        }
+    }
+}
+
 /// Every diagnostic as `plan check` finds it, with its message in both
 /// languages.
 pub fn diagnostics_json(parsed: &ParsedWorkbook) -> Value {
@@ -139,16 +166,35 @@ pub async fn upload(
     State(state): State<AppState>,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    // An upload is held in memory (up to the size limit) until it is read
+    // whole: so many at once, not one per connection.
+    let _slot = state.0.uploads.clone().try_acquire_owned().map_err(|_| {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_uploads",
+            &ConsoleMsg::TooManyUploads {
+                limit: crate::MAX_UPLOADS,
+            },
+        )
+    })?;
     let mut workbook: Option<Vec<u8>> = None;
     let mut name: Option<String> = None;
-    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+    while let Some(mut field) = in_time(&state, multipart.next_field()).await? {
         match field.name() {
             Some("workbook") => {
+                // Which of two would be the plan is a guess: refused.
+                if workbook.is_some() {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "several_workbooks",
+                        &ConsoleMsg::SeveralWorkbooks,
+                    ));
+                }
                 if name.is_none() {
                     name = field.file_name().map(str::to_string);
                 }
                 let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                while let Some(chunk) = in_time(&state, field.chunk()).await? {
                     if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
                         return Err(too_large());
                     }
@@ -157,7 +203,7 @@ pub async fn upload(
                 workbook = Some(bytes);
             }
             Some("name") => {
-                let text = field.text().await.map_err(multipart_error)?;
+                let text = in_time(&state, field.text()).await?;
                 // A display name, not a path: its last component, bounded.
                 let text = text.rsplit(['/', '\\']).next().unwrap_or_default();
                 name = Some(text.chars().take(200).collect());

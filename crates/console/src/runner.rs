@@ -188,6 +188,16 @@ async fn execute(state: AppState, run: Prepared) {
             }
         }
     };
+    // The run's cluster and its slot are free before its end is recorded:
+    // a client that saw the end and starts the next run at once must not
+    // be told the cluster is busy. The entry itself stays until the end is
+    // stored, for event streams opening meanwhile.
+    if let Ok(mut active) = state.0.active.lock()
+        && let Some(entry) = active.get_mut(&run.id)
+    {
+        entry.addresses.clear();
+        entry.ended = true;
+    }
     if let Raw::End { status, .. } = &end {
         let _ = tx.send(Raw::Status(status));
     }

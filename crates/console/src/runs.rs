@@ -248,6 +248,14 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
                 &ConsoleMsg::ShuttingDown,
             ));
         }
+        let limit = state.max_active_runs();
+        if active.values().filter(|run| !run.ended).count() >= limit {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_runs",
+                &ConsoleMsg::TooManyRuns { limit },
+            ));
+        }
         for (other, run) in active.iter() {
             if let Some(address) = run.addresses.intersection(&addresses).next() {
                 return Err(ApiError::new(
@@ -267,6 +275,7 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
                 addresses,
                 events: events.clone(),
                 transfer: None,
+                ended: false,
             },
         );
     }
@@ -392,6 +401,16 @@ pub async fn create_fleet(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let request: CreateFleet = parse_body(&body)?;
+    // Each plan is read and checked before its run starts: a list longer
+    // than the runs the console takes is work for nothing.
+    let limit = state.max_active_runs();
+    if request.plan_ids.len() > limit {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "too_many_plans",
+            &ConsoleMsg::TooManyPlans { limit },
+        ));
+    }
     let fleet_id = new_id();
     let gate = request
         .parallel

@@ -37,7 +37,29 @@ fn default_iso_mib() -> u64 {
     64
 }
 
+/// The largest rehearsal ISO: it is written to the run directory, so an
+/// unbounded size is a request that fills the disk.
+pub const MAX_ISO_MIB: u64 = 2048;
+/// The longest added round trip: past it a rehearsal only looks stuck.
+pub const MAX_LATENCY_MS: u64 = 10_000;
+/// The longest simulated job.
+pub const MAX_JOB_MS: u64 = 600_000;
+
 impl RehearsalOptions {
+    /// The options within the bounds above, or what is over.
+    fn bounded(self) -> Result<Self, String> {
+        for (key, value, max) in [
+            ("iso_mib", self.iso_mib, MAX_ISO_MIB),
+            ("latency_ms", self.latency_ms, MAX_LATENCY_MS),
+            ("job_ms", self.job_ms, MAX_JOB_MS),
+        ] {
+            if value > max {
+                return Err(format!("target.rehearsal.{key}: at most {max}"));
+            }
+        }
+        Ok(self)
+    }
+
     pub fn new() -> Self {
         Self {
             iso_mib: default_iso_mib(),
@@ -203,7 +225,7 @@ impl Target {
                     } else {
                         parse_json(options).map_err(|e| format!("target.rehearsal: {e}"))?
                     };
-                    Ok(Self::Rehearsal(options))
+                    Ok(Self::Rehearsal(options.bounded()?))
                 } else if let Some(settings) = map.remove("settings") {
                     let settings =
                         parse_json(settings).map_err(|e| format!("target.settings: {e}"))?;

@@ -2,7 +2,8 @@
 //! with its data directory and token. Prints exactly one stdout line,
 //! `console: http://ADDR/` (the real port for `:0`); a token it had to make
 //! up (off loopback, none given) goes to stderr, once. The first
-//! SIGINT/SIGTERM aborts the runs under way through their cancellation,
+//! Its tracing events go as JSON lines to `DATA_DIR/console.log` (with
+//! the console's request lines). The first SIGINT/SIGTERM aborts the runs under way through their cancellation,
 //! waits for them to record `aborted`, and exits.
 
 use std::net::SocketAddr;
@@ -72,19 +73,28 @@ pub async fn run(args: ServeArgs, lang: Lang) -> anyhow::Result<Outcome> {
         data_dir: args.data_dir,
         token: args.token,
     };
-    let served = smtx_console::serve(
-        options,
-        |addr, generated| {
-            outln!("console: http://{addr}/");
-            if let Some(token) = generated {
-                let message = CliMsg::ConsoleToken {
-                    token: token.expose().to_string(),
-                };
-                errln!("{}", message.localize(lang));
-            }
-        },
-        stop_signal(lang),
-    )
+    let served = async {
+        let console = smtx_console::start(options).await?;
+        // The console's tracing events (runs, steps, refusals) go to its
+        // log beside the request lines; nothing else of the process traces.
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_writer(console.log_writer())
+            .finish();
+        if tracing::subscriber::set_global_default(subscriber).is_err() {
+            tracing::warn!(action = "console_log", status = "skipped");
+        }
+        outln!("console: http://{}/", console.addr());
+        if let Some(token) = console.generated_token() {
+            let message = CliMsg::ConsoleToken {
+                token: token.expose().to_string(),
+            };
+            errln!("{}", message.localize(lang));
+        }
+        stop_signal(lang).await;
+        console.shutdown().await;
+        Ok::<(), smtx_console::ConsoleError>(())
+    }
     .await;
     match served {
         Ok(()) => Ok(Outcome::Ok),

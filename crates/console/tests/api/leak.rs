@@ -2,7 +2,8 @@
 //! secrets in its settings, on a console with a token; then every API
 //! answer, every event of every stream, every file a run offers, the
 //! database and every text file of the data directory are searched for
-//! each of the workbook's passwords, the settings' secrets and the token.
+//! each of the workbook's passwords, the settings' secrets and the token;
+//! the console's log holds a line per request and never a query string.
 //! (The workbooks themselves hold the passwords by nature: they are kept
 //! 0600 and only ever served back as the run's own workbook.)
 
@@ -162,6 +163,59 @@ async fn no_password_or_token_leaves_the_server() {
             .iter()
             .any(|(what, _)| what.ends_with("report.json"))
     );
+
+    // The token as the page's event stream sends it (in the query), and a
+    // wrong one: neither may reach the console's log.
+    let answer = console
+        .client
+        .get(console.url(&format!("/api/runs/{rehearsal}?token={TOKEN}")))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), reqwest::StatusCode::OK);
+    let answer = console
+        .client
+        .get(console.url("/api/runs"))
+        .bearer_auth(format!("{TOKEN}-wrong"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), reqwest::StatusCode::UNAUTHORIZED);
+
+    // The console's log: a JSON line per API request, none with a query.
+    let log_path = console
+        .running
+        .state()
+        .data_dir()
+        .join(smtx_console::log::LOG_FILE);
+    let log = std::fs::read_to_string(&log_path).expect("console.log is written");
+    assert!(!log.contains("token="), "a query string reached the log");
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    let logged = |method: &str, route: &str, code: u16| {
+        lines.iter().any(|line| {
+            let fields = &line["fields"];
+            fields["action"] == "http_request"
+                && fields["method"] == method
+                && fields["route"] == route
+                && fields["code"] == code
+                && fields["duration_ms"].is_number()
+        })
+    };
+    assert!(logged("POST", "/api/plans", 201), "{log}");
+    assert!(logged("POST", "/api/runs", 201), "{log}");
+    assert!(logged("GET", "/api/runs/{id}", 200), "{log}");
+    assert!(logged("GET", "/api/runs/{id}/events", 200), "{log}");
+    assert!(
+        lines.iter().any(|line| line["fields"]["code"] == 401
+            && line["fields"]["status"] == "failed"
+            && line["fields"]["error"] == "unauthorized"),
+        "{log}"
+    );
+    #[cfg(unix)]
+    assert_eq!(mode(&log_path), 0o600);
 
     // The data directory: the database (with its WAL) and every text file.
     let data = console.running.state().data_dir().to_path_buf();

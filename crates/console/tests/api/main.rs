@@ -4,11 +4,13 @@
 //! starts; nothing leaves loopback.
 
 mod fleet;
+mod hostile;
 mod leak;
 mod live;
 mod plans;
 mod restart;
 mod runs;
+mod site;
 mod sse;
 mod token;
 

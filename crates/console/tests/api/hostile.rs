@@ -1,0 +1,495 @@
+//! The console as an attacker or a careless site presents it: requests from
+//! another origin, a DNS name rebound to loopback, odd uploads, floods.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::Console;
+
+/// A page on another origin posts a `text/plain` body (no CORS preflight)
+/// to a token-less loopback console: refused, and no run is made.
+#[tokio::test]
+async fn a_foreign_page_cannot_start_a_run() {
+    let console = Console::start().await;
+    let plan = console.template_plan().await;
+    let body = json!({ "plan_id": plan, "target": "rehearsal", "dry_run": true }).to_string();
+    let answer = console
+        .client
+        .post(console.url("/api/runs"))
+        .header("content-type", "text/plain")
+        .header("origin", "http://evil.example")
+        .body(body.clone())
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    let error: Value = answer.json().await.expect("json");
+    assert_eq!(error["error"]["code"], "foreign_origin", "{error}");
+    assert!(
+        error["error"]["message"]["zh-CN"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    // `Origin: null` (a sandboxed frame) is no better.
+    let answer = console
+        .client
+        .post(console.url("/api/runs"))
+        .header("origin", "null")
+        .body(body.clone())
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    let (_, runs) = console.get("/api/runs").await;
+    assert_eq!(runs, json!([]), "a refused request made a run");
+    // The console's own page (its origin) and a script (no Origin) go on.
+    let answer = console
+        .client
+        .post(console.url("/api/runs"))
+        .header("content-type", "application/json")
+        .header("origin", console.base.clone())
+        .body(body)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), StatusCode::CREATED);
+}
+
+/// DNS rebinding: `evil.example` resolves to 127.0.0.1, so the page is
+/// same-origin with a console that answers any Host. A token-less console
+/// answers only loopback names.
+#[tokio::test]
+async fn a_rebound_name_is_refused_without_a_token() {
+    let console = Console::start().await;
+    let port = console.running.addr().port();
+    for host in [format!("evil.example:{port}"), "evil.example".to_string()] {
+        for path in ["/api/runs", "/"] {
+            let answer = console
+                .client
+                .get(console.url(path))
+                .header("host", host.clone())
+                .send()
+                .await
+                .expect("answers");
+            assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{host} {path}");
+        }
+    }
+    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
+        let answer = console
+            .client
+            .get(console.url("/api/runs"))
+            .header("host", host.clone())
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(answer.status(), StatusCode::OK, "{host}");
+    }
+    // With a token, the name is the site's business (a proxy, a DNS name,
+    // a proxy that rewrites Host under the page's Origin): the token, which
+    // no foreign page can send, is what protects it.
+    let guarded = Console::start_with(None, Some("s3cret-token")).await;
+    let answer = guarded
+        .client
+        .get(guarded.url("/api/runs"))
+        .bearer_auth("s3cret-token")
+        .header("host", "console.site.example")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), StatusCode::OK);
+    let answer = guarded
+        .client
+        .post(guarded.url("/api/runs"))
+        .bearer_auth("s3cret-token")
+        .header("host", "127.0.0.1:8080")
+        .header("origin", "https://console.site.example")
+        .json(&json!({ "plan_id": "none" }))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(
+        answer.status(),
+        StatusCode::NOT_FOUND,
+        "served (no such plan)"
+    );
+}
+
+/// API answers are not cached (a shared machine's browser or a proxy would
+/// keep a run's report); no answer sends a Referer on; the page cannot be
+/// framed by another site.
+#[tokio::test]
+async fn answers_are_not_cached_and_the_page_not_framed() {
+    let console = Console::start_with(None, Some("s3cret-token")).await;
+    let plan = console.template_plan().await;
+    for path in [
+        "/api/runs".to_string(),
+        format!("/api/plans/{plan}"),
+        "/api/session".to_string(),
+        "/api/runs/nope".to_string(),
+    ] {
+        let answer = console
+            .client
+            .get(console.url(&path))
+            .bearer_auth("s3cret-token")
+            .send()
+            .await
+            .expect("answers");
+        let headers = answer.headers();
+        assert_eq!(
+            headers.get("cache-control").and_then(|v| v.to_str().ok()),
+            Some("no-store"),
+            "{path}"
+        );
+        assert_eq!(
+            headers.get("referrer-policy").and_then(|v| v.to_str().ok()),
+            Some("no-referrer"),
+            "{path}"
+        );
+    }
+    // A refusal (no token) is not cached either.
+    let answer = console
+        .client
+        .get(console.url("/api/runs"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        answer
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    let answer = console
+        .client
+        .get(console.url("/"))
+        .send()
+        .await
+        .expect("answers");
+    let headers = answer.headers();
+    assert_eq!(
+        headers.get("x-frame-options").and_then(|v| v.to_str().ok()),
+        Some("DENY")
+    );
+    assert!(
+        headers
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("frame-ancestors 'none'"))
+    );
+}
+
+/// A rehearsal's ISO is written to disk, at the size the request asks:
+/// a size past the bound is refused before anything is written.
+#[tokio::test]
+async fn rehearsal_sizes_are_bounded() {
+    let console = Console::start().await;
+    let plan = console.template_plan().await;
+    for options in [
+        json!({ "iso_mib": 1_000_000_000u64 }),
+        json!({ "latency_ms": u64::MAX }),
+        json!({ "job_ms": 100_000_000u64 }),
+    ] {
+        let (status, answer) = console
+            .post(
+                "/api/runs",
+                json!({ "plan_id": plan, "target": { "rehearsal": options } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{options}: {answer}");
+        assert_eq!(answer["error"]["code"], "bad_request");
+    }
+    let (_, runs) = console.get("/api/runs").await;
+    assert_eq!(runs, json!([]));
+    let runs_dir = console.running.state().data_dir().join("runs");
+    assert_eq!(
+        std::fs::read_dir(runs_dir).expect("runs/").count(),
+        0,
+        "a refused run left a directory"
+    );
+}
+
+/// Two `workbook` fields: which one is the plan would be a guess. Refused;
+/// none of them is kept. A form without one is refused too.
+#[tokio::test]
+async fn an_upload_with_two_workbooks_is_refused() {
+    let console = Console::start().await;
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "workbook",
+            reqwest::multipart::Part::bytes(crate::template_bytes()).file_name("a.xlsx"),
+        )
+        .part(
+            "workbook",
+            reqwest::multipart::Part::bytes(b"not a workbook".to_vec()).file_name("b.xlsx"),
+        );
+    let answer = console
+        .client
+        .post(console.url("/api/plans"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    let error: Value = answer.json().await.expect("json");
+    assert_eq!(error["error"]["code"], "several_workbooks", "{error}");
+    let form = reqwest::multipart::Form::new().text("name", "<script>alert(1)</script>");
+    let answer = console
+        .client
+        .post(console.url("/api/plans"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    let (_, plans) = console.get("/api/plans").await;
+    assert_eq!(plans, json!([]));
+    let plans_dir = console.running.state().data_dir().join("plans");
+    assert_eq!(std::fs::read_dir(plans_dir).expect("plans/").count(), 0);
+}
+
+/// Runs at once are bounded: past the limit a clear 429, and a fleet longer
+/// than the limit is refused before any plan is read.
+#[tokio::test]
+async fn runs_at_once_are_bounded() {
+    let console = Console::start().await;
+    console.running.state().set_max_active_runs(1);
+    let plan = console.template_plan().await;
+    // Long jobs: the first run is still under way when the second asks.
+    let first = console
+        .rehearse(&plan, json!({ "iso_mib": 0, "job_ms": 600_000 }))
+        .await;
+    let (status, answer) = console
+        .post("/api/runs", json!({ "plan_id": plan, "dry_run": true }))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
+    assert_eq!(answer["error"]["code"], "too_many_runs");
+    assert!(
+        answer["error"]["message"]["zh-CN"]
+            .as_str()
+            .is_some_and(|m| m.contains('1'))
+    );
+    let (status, answer) = console
+        .post(
+            "/api/fleets",
+            json!({ "plan_ids": vec![plan.clone(); 5000] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["error"]["code"], "too_many_plans");
+    let (status, _) = console
+        .post(&format!("/api/runs/{first}/abort"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    console.wait_end(&first).await;
+    // The slot is free again.
+    let (status, answer) = console
+        .post("/api/runs", json!({ "plan_id": plan, "dry_run": true }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+}
+
+/// Slow-loris: a client that starts an upload and then sends nothing. It
+/// does not hold up anyone else's upload, and it is answered 408 once its
+/// silence passes the idle time, its connection closed.
+#[tokio::test]
+async fn a_stalled_upload_is_dropped_and_blocks_nobody() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let console = Console::start().await;
+    console
+        .running
+        .state()
+        .set_upload_idle(std::time::Duration::from_secs(2));
+    let mut slow = tokio::net::TcpStream::connect(console.running.addr())
+        .await
+        .expect("connects");
+    let head = format!(
+        "POST /api/plans HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\
+         Content-Type: multipart/form-data; boundary=XX\r\nContent-Length: 100000\r\n\r\n\
+         --XX\r\nContent-Disposition: form-data; name=\"workbook\"; filename=\"a.xlsx\"\r\n\r\nPK",
+        console.running.addr().port()
+    );
+    slow.write_all(head.as_bytes()).await.expect("writes");
+    // Meanwhile another client uploads as usual.
+    console.template_plan().await;
+    let mut answer = Vec::new();
+    tokio::time::timeout(crate::DEADLINE, slow.read_to_end(&mut answer))
+        .await
+        .expect("the stalled upload is answered")
+        .expect("reads");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("upload_timeout"), "{answer}");
+}
+
+/// Requests axum turns away before a handler (a body past the limit, a
+/// multipart request without its boundary, a path that is not UTF-8, a
+/// method a route lacks) are answered in the API's error shape too, and a
+/// JSON body is bounded well below an upload's size.
+#[tokio::test]
+async fn every_refusal_is_the_json_error_shape() {
+    let console = Console::start().await;
+    let client = &console.client;
+    let big = format!("{{\"plan_id\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
+    let requests = [
+        (
+            client
+                .post(console.url("/api/runs"))
+                .header("content-type", "application/json")
+                .body(big.clone()),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
+        (
+            client.post(console.url("/api/fleets")).body(big),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
+        (
+            client
+                .post(console.url("/api/plans"))
+                .header("content-type", "application/json")
+                .body(crate::template_bytes()),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            client.get(console.url("/api/runs/%FF")),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            client.delete(console.url("/api/runs")),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+    ];
+    for (request, status, code) in requests {
+        let answer = request.send().await.expect("answers");
+        assert_eq!(answer.status(), status);
+        let text = answer.text().await.expect("body");
+        let error: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        assert_eq!(error["error"]["code"], code, "{error}");
+        assert!(
+            error["error"]["message"]["zh-CN"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{error}"
+        );
+    }
+}
+
+/// Slow-loris on the headers: a client that never ends them is cut off
+/// after the header timeout, and serves nobody's harm meanwhile.
+#[tokio::test]
+async fn a_client_that_never_ends_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let console = Console::start().await;
+    let mut slow = tokio::net::TcpStream::connect(console.running.addr())
+        .await
+        .expect("connects");
+    slow.write_all(b"GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1")
+        .await
+        .expect("writes");
+    let (status, _) = console.get("/api/runs").await;
+    assert_eq!(status, StatusCode::OK, "others are served meanwhile");
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(crate::DEADLINE, slow.read_to_end(&mut answer))
+        .await
+        .expect("the connection is closed");
+    // Closed (an empty read or a reset), with at most a 408.
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        read.is_err() || answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+    assert!(
+        started.elapsed() <= smtx_console::HEADER_READ_TIMEOUT + std::time::Duration::from_secs(5)
+    );
+}
+
+/// Uploads are held in memory until whole: only so many are read at once.
+/// Past that a clear 429; once they end, uploads go through again.
+#[tokio::test]
+async fn uploads_at_once_are_bounded() {
+    use tokio::io::AsyncWriteExt;
+    let console = Console::start().await;
+    let port = console.running.addr().port();
+    let mut stalled = Vec::new();
+    for _ in 0..smtx_console::MAX_UPLOADS {
+        let mut slow = tokio::net::TcpStream::connect(console.running.addr())
+            .await
+            .expect("connects");
+        let head = format!(
+            "POST /api/plans HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+             Content-Type: multipart/form-data; boundary=XX\r\nContent-Length: 100000\r\n\r\n\
+             --XX\r\nContent-Disposition: form-data; name=\"workbook\"; filename=\"a.xlsx\"\r\n\r\nPK"
+        );
+        slow.write_all(head.as_bytes()).await.expect("writes");
+        stalled.push(slow);
+    }
+    // The stalled uploads hold every slot once the console has read their
+    // heads: poll until a further upload is turned away.
+    let refused = smtx_testkit::poll_until(crate::DEADLINE, || async {
+        let (status, answer) = console.upload(crate::template_bytes(), "t.xlsx").await;
+        (status == StatusCode::TOO_MANY_REQUESTS).then_some(answer)
+    })
+    .await
+    .expect("a further upload is refused");
+    assert_eq!(refused["error"]["code"], "too_many_uploads", "{refused}");
+    drop(stalled);
+    let accepted = smtx_testkit::poll_until(crate::DEADLINE, || async {
+        let (status, _) = console.upload(crate::template_bytes(), "t.xlsx").await;
+        (status == StatusCode::CREATED).then_some(())
+    })
+    .await;
+    assert!(accepted.is_some(), "uploads go through once the others end");
+}
+
+/// Ids that are SQL, paths or control characters name nothing: 404 in the
+/// API's shape on every route that takes one, and nothing outside the run
+/// directory is read.
+#[tokio::test]
+async fn ids_that_are_sql_or_paths_name_nothing() {
+    let console = Console::start().await;
+    let plan = console.template_plan().await;
+    let run = console.rehearse(&plan, json!({ "iso_mib": 0 })).await;
+    console.wait_end(&run).await;
+    for id in [
+        "x'%20OR%20'1'='1",
+        "1;%20DROP%20TABLE%20runs",
+        "..",
+        "%2e%2e",
+        "..%2F..%2Fconsole.db",
+        "a%00b",
+        "%2Fetc%2Fpasswd",
+    ] {
+        for path in [
+            format!("/api/runs/{id}"),
+            format!("/api/plans/{id}"),
+            format!("/api/runs/{id}/events"),
+            format!("/api/runs/{id}/files/report.json"),
+        ] {
+            let (status, answer) = console.get(&path).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {answer}");
+            assert_eq!(answer["error"]["code"], "not_found", "{path}");
+        }
+        for path in [
+            format!("/api/runs/{id}/abort"),
+            format!("/api/runs/{id}/resume"),
+        ] {
+            let (status, _) = console.post(&path, json!({})).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        }
+        let (status, _) = console
+            .post("/api/runs", json!({ "plan_id": id.replace("%2F", "/") }))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "plan_id {id}");
+        let (status, _) = console.get(&format!("/api/runs/{run}/files/{id}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "file {id}");
+    }
+    let (_, runs) = console.get("/api/runs").await;
+    assert_eq!(runs.as_array().map(Vec::len), Some(1), "the table is whole");
+}
