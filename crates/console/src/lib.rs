@@ -595,18 +595,3 @@ pub async fn start(options: ServeOptions) -> Result<RunningConsole, ConsoleError
         server,
     })
 }
-
-/// `start`, then serve until `shutdown` resolves; then the runs are aborted
-/// and waited for. `ready` is told where the console listens (and the
-/// generated token, if any) once it does.
-pub async fn serve(
-    options: ServeOptions,
-    ready: impl FnOnce(SocketAddr, Option<&Secret>),
-    shutdown: impl std::future::Future<Output = ()>,
-) -> Result<(), ConsoleError> {
-    let console = start(options).await?;
-    ready(console.addr(), console.generated_token());
-    shutdown.await;
-    console.shutdown().await;
-    Ok(())
-}
