@@ -30,4 +30,5 @@ pub use error::{
     TlsKind, TlsReason, TransportKind, TransportReason, UploadCause, UploadReason,
 };
 pub use readback::*;
+pub use tls::check_ca_pem;
 pub use upload::*;

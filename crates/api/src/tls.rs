@@ -107,6 +107,19 @@ impl TlsSetup {
     }
 }
 
+/// Whether `pem` holds CA certificates the client would trust: front ends
+/// check a named CA before a run, so a wrong file is bad input, not a run
+/// that fails at its first call.
+pub fn check_ca_pem(pem: &[u8]) -> Result<(), ConfigReason> {
+    match ca_roots(pem) {
+        Ok(_) => Ok(()),
+        Err(ApiError::Config(reason)) => Err(reason),
+        Err(other) => Err(ConfigReason::CaNotPem {
+            cause: other.to_string(),
+        }),
+    }
+}
+
 /// The CA file's certificates, and nothing else: `--ca-cert` says whom to
 /// trust, so the web's roots do not get a say.
 fn ca_roots(pem: &[u8]) -> Result<RootCertStore, ApiError> {

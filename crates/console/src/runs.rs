@@ -169,6 +169,8 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
                 .map_err(refusal)?;
             smtx_engine::preflight::vmtools_iso(&settings)
                 .map_err(|e| refusal(SettingsRefusal::Refused(Text::of(&e))))?;
+            smtx_engine::preflight::ca_cert(&settings)
+                .map_err(|e| refusal(SettingsRefusal::Refused(Text::of(&e))))?;
             Kind::Live(Box::new(settings))
         }
     };

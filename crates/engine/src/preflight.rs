@@ -29,6 +29,13 @@ pub enum PreflightError {
     /// The earlier run's context does not belong to this run.
     #[error("{}", why.en())]
     FromMismatch { why: FromMismatch },
+    /// The CA certificate named (flag, settings file, console settings)
+    /// holds nothing the client can trust.
+    #[error("{path}: {reason}")]
+    BadCa {
+        path: String,
+        reason: smtx_api::ConfigReason,
+    },
 }
 
 /// Why a named ISO cannot be used: ours (a directory, a device), or the
@@ -69,6 +76,10 @@ impl Localize for PreflightError {
                 format!("{iso}：无法使用该文件：{}", reason.localize(lang))
             }
             (Self::FromMismatch { why }, Lang::ZhCn) => why.localize(lang),
+            (Self::BadCa { path, reason }, Lang::ZhCn) => format!(
+                "{path}：{}",
+                crate::messages::errors::config_reason_zh(reason)
+            ),
         }
     }
 }
@@ -123,6 +134,18 @@ pub fn tls_choice(insecure: Option<&str>, ca: Option<&str>) -> Result<(), Prefli
         }),
         _ => Ok(()),
     }
+}
+
+/// A CA certificate that was named must hold certificates: a wrong file
+/// (a key, a chain in DER, an empty file) is bad input before any call.
+pub fn ca_cert(settings: &Settings) -> Result<(), PreflightError> {
+    let Some((path, pem)) = &settings.ca_cert else {
+        return Ok(());
+    };
+    smtx_api::check_ca_pem(pem).map_err(|reason| PreflightError::BadCa {
+        path: path.display().to_string(),
+        reason,
+    })
 }
 
 /// An ISO that was named must be a file: a typo must not turn into a run
@@ -214,6 +237,10 @@ mod tests {
                 iso: s("/srv/SMTX_VMTOOLS-3.2.0.iso"),
                 reason: IsoProblem::NotAFile,
             },
+            PreflightError::BadCa {
+                path: s("/srv/ca.pem"),
+                reason: smtx_api::ConfigReason::CaEmpty,
+            },
         ];
         for why in [
             FromMismatch::OtherCluster {
@@ -240,6 +267,35 @@ mod tests {
             let left = smtx_i18n::untranslated_words(&zh);
             assert!(left.is_empty(), "{zh}: {left:?}");
         }
+    }
+
+    #[test]
+    fn a_ca_file_without_certificates_is_refused() {
+        let settings = |pem: &[u8]| {
+            let mut settings = crate::SettingsLayer::default()
+                .resolve(
+                    std::path::PathBuf::from("run"),
+                    std::path::PathBuf::from("."),
+                    |_| Ok::<_, std::io::Error>(Vec::new()),
+                )
+                .expect("defaults resolve");
+            settings.ca_cert = Some((std::path::PathBuf::from("ca.pem"), pem.to_vec()));
+            settings
+        };
+        for pem in [
+            &b""[..],
+            b"PEM",
+            b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        ] {
+            let refusal = ca_cert(&settings(pem)).expect_err("refused");
+            assert!(
+                refusal.to_string().starts_with("ca.pem: CA certificate"),
+                "{refusal}"
+            );
+        }
+        let mut none = settings(b"");
+        none.ca_cert = None;
+        assert!(ca_cert(&none).is_ok());
     }
 
     #[test]

@@ -113,6 +113,9 @@ pub async fn execute(request: RunRequest, lang: Lang, json: bool) -> anyhow::Res
         let message = CliMsg::MissingIso { iso, reason };
         return Err(BadInput(message.localize(lang)).into());
     }
+    if let Err(refusal) = smtx_engine::preflight::ca_cert(&request.settings) {
+        return Err(BadInput(refusal.localize(lang)).into());
+    }
     // The resume command names the customer's workbook, not a rehearsal's copy.
     let workbook = request.workbook.path.clone();
     if request.settings.rehearsal && !request.settings.dry_run {

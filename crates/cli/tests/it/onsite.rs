@@ -463,3 +463,46 @@ async fn a_vip_in_use_is_a_warning_unless_allowed() {
     assert_eq!(sim.state()["cluster"]["vip"], vip.as_str());
     sim.shutdown().await;
 }
+
+/// A CA file that holds no certificate (a key, an empty file, the wrong
+/// download) is bad input before any call, in both languages; nothing is
+/// sent (the override points at a port nobody listens on, so a call would
+/// be a run failure, exit 1, instead).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ca_file_without_a_certificate_is_bad_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    workbook(dir.path(), 1);
+    let ca = dir.path().join("ca.pem");
+    for body in [
+        "",
+        "not a certificate",
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    ] {
+        std::fs::write(&ca, body).expect("written");
+        for lang in ["en", "zh-CN"] {
+            let mut args = vec!["--lang".to_string(), lang.to_string()];
+            args.extend(run_args(&[
+                "--ca-cert".to_string(),
+                ca.display().to_string(),
+                "--resolve".to_string(),
+                "10.0.20.11=127.0.0.1:9".to_string(),
+            ]));
+            let output = run_in(dir.path(), args, vec![]).await;
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{body:?} {lang}: {}",
+                text(&output)
+            );
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(stderr.contains("ca.pem"), "{stderr}");
+            let last = stderr.lines().last().unwrap_or_default();
+            if lang == "en" {
+                assert!(last.contains("CA certificate"), "{stderr}");
+            } else {
+                let left = smtx_i18n::untranslated_words(last);
+                assert!(left.is_empty(), "{last}: {left:?}");
+            }
+        }
+    }
+}

@@ -272,6 +272,18 @@ async fn targets_are_refused_as_the_cli_refuses_them() {
             "bad_settings",
             "api.resolve",
         ),
+        // A CA file that holds no certificate: refused before the run, as
+        // `run` refuses it (exit 2), not a run that fails at its first call.
+        (
+            json!({ "api": { "ca_cert": ca } }),
+            "refused",
+            "CA certificate",
+        ),
+        (
+            json!({ "api": { "ca_cert_pem": "not a certificate" } }),
+            "refused",
+            "CA certificate",
+        ),
     ];
     for (settings, code, mentions) in cases {
         let (status, answer) = console

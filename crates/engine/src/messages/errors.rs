@@ -103,7 +103,7 @@ fn decode_reason_zh(reason: &DecodeReason) -> String {
     }
 }
 
-fn config_reason_zh(reason: &ConfigReason) -> String {
+pub(crate) fn config_reason_zh(reason: &ConfigReason) -> String {
     let q = |text: &str| quoted(ZhCn, text);
     match reason {
         ConfigReason::BuildClient { cause } => format!("无法创建 HTTP 客户端：{}", q(cause)),
