@@ -40,7 +40,7 @@ fn code_lines(path: &Path) -> Vec<(usize, String)> {
 }
 
 /// Every `src/**.rs` of the workspace's crates but `layout.rs` and test
-/// modules in files of their own.
+/// modules in files of their own (`tests.rs`, or a `tests/` directory).
 fn sources() -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(crates_dir()).expect("crates/").flatten() {
@@ -49,6 +49,11 @@ fn sources() -> Vec<PathBuf> {
     files.retain(|path| {
         !path.ends_with("plan/src/layout.rs")
             && path.file_name().is_none_or(|name| name != "tests.rs")
+            && !path
+                .strip_prefix(crates_dir())
+                .unwrap_or(path)
+                .components()
+                .any(|part| part.as_os_str() == "tests")
     });
     assert!(files.len() > 50, "found the sources: {files:?}");
     files
