@@ -223,8 +223,6 @@ smtx_i18n::catalog! {
     /// What the commands say besides the run's steps.
     pub enum CliMsg {
         CannotReadWorkbook { file: String, reason: Text },
-        /// Where `insecure` and the CA certificate were each turned on.
-        InsecureWithCa { insecure: Text, ca: Text },
         /// The CA certificate file named in the settings cannot be read.
         CaUnreadable { path: String, cause: String },
         /// A rehearsal writes the serial into a copy, never the customer's workbook.
@@ -270,14 +268,6 @@ impl Localize for CliMsg {
             (Self::CannotReadWorkbook { file, reason }, ZhCn) => {
                 format!("{file}：无法读取规划表：{}", reason.zh_cn)
             }
-            (Self::InsecureWithCa { insecure, ca }, En) => format!(
-                "{} and a CA certificate ({}) together: verify against the CA, or verify nothing; drop one of them",
-                insecure.en, ca.en
-            ),
-            (Self::InsecureWithCa { insecure, ca }, ZhCn) => format!(
-                "{} 与 CA 证书（{}）同时给出：要么用该 CA 校验，要么不校验；去掉其中一个",
-                insecure.zh_cn, ca.zh_cn
-            ),
             (Self::CaUnreadable { path, cause }, En) => format!("CA certificate {path}: {cause}"),
             (Self::CaUnreadable { path, cause }, ZhCn) => {
                 format!("CA 证书 {path}：无法读取：{}", quoted(lang, cause))
@@ -502,16 +492,6 @@ mod tests {
             CliMsg::CannotReadWorkbook {
                 file: s("w.xlsx"),
                 reason: Text::of(&smtx_plan::WorkbookFileError::Directory),
-            },
-            CliMsg::InsecureWithCa {
-                insecure: Text {
-                    en: s("api.insecure in sim.toml"),
-                    zh_cn: s("sim.toml 中的 api.insecure"),
-                },
-                ca: Text {
-                    en: s("--ca-cert / SMTX_CA_CERT ca.pem"),
-                    zh_cn: s("--ca-cert / SMTX_CA_CERT ca.pem"),
-                },
             },
             CliMsg::CaUnreadable {
                 path: s("ca.pem"),

@@ -270,13 +270,13 @@ pub fn settings_layer(
     settings: &SettingsJson,
     run_dir: &Path,
 ) -> Result<SettingsLayer, SettingsRefusal> {
-    let insecure_source = (settings.api.insecure == Some(true)).then(|| "api.insecure".to_string());
+    let insecure_source = (settings.api.insecure == Some(true)).then(|| Text::same("api.insecure"));
     let ca_source = match (&settings.api.ca_cert, &settings.api.ca_cert_pem) {
-        (Some(path), _) => Some(format!("api.ca_cert {}", path.display())),
-        (None, Some(_)) => Some("api.ca_cert_pem".to_string()),
+        (Some(path), _) => Some(Text::same(format!("api.ca_cert {}", path.display()))),
+        (None, Some(_)) => Some(Text::same("api.ca_cert_pem")),
         (None, None) => None,
     };
-    smtx_engine::preflight::tls_choice(insecure_source.as_deref(), ca_source.as_deref())
+    smtx_engine::preflight::tls_choice(insecure_source.as_ref(), ca_source.as_ref())
         .map_err(|refusal| SettingsRefusal::Refused(Text::of(&refusal)))?;
     let overrides = |list: &[String], key: &str| -> Result<Vec<AddressOverride>, SettingsRefusal> {
         list.iter()

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use smtx_i18n::{Lang, Localize, quoted};
+use smtx_i18n::{Lang, Localize, Text, quoted};
 use smtx_plan::Plan;
 
 use crate::{RunContext, Settings};
@@ -19,9 +19,11 @@ pub enum PreflightError {
     /// TLS verification turned off and a CA named: `insecure` and `ca` say
     /// where each came from, as the front end spells its sources.
     #[error(
-        "{insecure} and a CA certificate ({ca}) together: verify against the CA, or verify nothing; drop one of them"
+        "{} and a CA certificate ({}) together: verify against the CA, or verify nothing; drop one of them",
+        insecure.en,
+        ca.en
     )]
-    InsecureWithCa { insecure: String, ca: String },
+    InsecureWithCa { insecure: Text, ca: Text },
     /// An ISO named explicitly (flag, settings file, console settings) that is
     /// not a file.
     #[error("{iso}: {reason}")]
@@ -70,7 +72,8 @@ impl Localize for PreflightError {
         match (self, lang) {
             (_, Lang::En) => self.to_string(),
             (Self::InsecureWithCa { insecure, ca }, Lang::ZhCn) => format!(
-                "{insecure} 与 CA 证书（{ca}）同时设置：要么用该 CA 校验，要么不校验；请去掉其中之一"
+                "{} 与 CA 证书（{}）同时给出：要么用该 CA 校验，要么不校验；去掉其中一个",
+                insecure.zh_cn, ca.zh_cn
             ),
             (Self::MissingIso { iso, reason }, Lang::ZhCn) => {
                 format!("{iso}：无法使用该文件：{}", reason.localize(lang))
@@ -126,11 +129,11 @@ impl Localize for FromMismatch {
 
 /// Verifying against a CA and verifying nothing cannot both hold: `insecure`
 /// and `ca` are the sources that turned each on (`None`: not set).
-pub fn tls_choice(insecure: Option<&str>, ca: Option<&str>) -> Result<(), PreflightError> {
+pub fn tls_choice(insecure: Option<&Text>, ca: Option<&Text>) -> Result<(), PreflightError> {
     match (insecure, ca) {
         (Some(insecure), Some(ca)) => Err(PreflightError::InsecureWithCa {
-            insecure: insecure.to_string(),
-            ca: ca.to_string(),
+            insecure: insecure.clone(),
+            ca: ca.clone(),
         }),
         _ => Ok(()),
     }
@@ -226,8 +229,11 @@ mod tests {
         let s = |text: &str| text.to_string();
         let mut samples = vec![
             PreflightError::InsecureWithCa {
-                insecure: s("--insecure / SMTX_INSECURE"),
-                ca: s("--ca-cert / SMTX_CA_CERT /srv/ca.pem"),
+                insecure: Text::same("--insecure / SMTX_INSECURE"),
+                ca: Text {
+                    en: s("api.ca_cert /srv/ca.pem in sim.toml"),
+                    zh_cn: s("sim.toml 中的 api.ca_cert /srv/ca.pem"),
+                },
             },
             PreflightError::MissingIso {
                 iso: s("/srv/SMTX_VMTOOLS-3.2.0.iso"),
@@ -300,8 +306,9 @@ mod tests {
 
     #[test]
     fn a_ca_and_insecure_together_are_refused_and_either_alone_is_not() {
-        assert!(tls_choice(Some("a"), Some("b")).is_err());
-        assert!(tls_choice(Some("a"), None).is_ok());
-        assert!(tls_choice(None, Some("b")).is_ok());
+        let (a, b) = (Text::same("a"), Text::same("b"));
+        assert!(tls_choice(Some(&a), Some(&b)).is_err());
+        assert!(tls_choice(Some(&a), None).is_ok());
+        assert!(tls_choice(None, Some(&b)).is_ok());
     }
 }

@@ -122,6 +122,15 @@ pub struct Text {
 }
 
 impl Text {
+    /// Text that reads the same in both languages: a flag, a key, a path.
+    pub fn same(text: impl Into<String>) -> Text {
+        let text = text.into();
+        Text {
+            en: text.clone(),
+            zh_cn: text,
+        }
+    }
+
     pub fn of(message: &impl Localize) -> Text {
         Text {
             en: message.localize(Lang::En),

@@ -263,10 +263,7 @@ pub fn resolve(
         .unwrap_or_default();
     // Said by whichever layer decides, and named as that layer spells it.
     // A flag reads the same in either language.
-    let same = |text: String| Text {
-        en: text.clone(),
-        zh_cn: text,
-    };
+    let same = |text: String| Text::same(text);
     let in_file = |key: String| Text {
         zh_cn: format!("{config_name} 中的 {key}"),
         en: format!("{key} in {config_name}"),
@@ -281,9 +278,8 @@ pub fn resolve(
         (None, Some(path)) => Some(in_file(format!("api.ca_cert {}", path.display()))),
         (None, None) => None,
     };
-    if let (Some(insecure), Some(ca)) = (insecure_source.clone(), ca_source) {
-        return Err(BadInput(CliMsg::InsecureWithCa { insecure, ca }.localize(lang)).into());
-    }
+    smtx_engine::preflight::tls_choice(insecure_source.as_ref(), ca_source.as_ref())
+        .map_err(|refusal| BadInput(refusal.localize(lang)))?;
     if let Some(source) = &insecure_source {
         errln!("{}", insecure_warning(lang, &source.localize(lang)));
     }
