@@ -10,6 +10,7 @@ mod dry_run;
 mod endpoint;
 mod endpoints;
 mod error;
+mod platform;
 pub mod probe;
 mod readback;
 mod send;
@@ -18,7 +19,7 @@ pub mod ssh_probe;
 mod tls;
 mod upload;
 
-pub use atomic_file::write_atomic;
+pub use atomic_file::{ForeignFile, ForeignWhy, Replace, foreign_file, write_atomic};
 pub use client::{
     AddressOverride, AddressOverrideError, ApiClient, ClientConfig, DEPLOYMENT_TOKEN, RetryPolicy,
     TlsConfig,

@@ -58,6 +58,9 @@ pub struct SshOptions {
     /// the simulator's keys pinned under the workbook addresses would
     /// otherwise refuse every real host.
     pub known_hosts: PathBuf,
+    /// Whether the user named `known_hosts` (a symlink followed, any file
+    /// replaced) or the tool chose it (only a file it made is replaced).
+    pub known_hosts_replace: crate::Replace,
     /// Which recorded host keys that changed are replaced instead of refused.
     pub changed_host_keys: ChangedHostKeys,
 }
@@ -431,6 +434,7 @@ async fn rotate(target: &SshTarget, options: &SshOptions) -> Result<RotationOutc
         host: target.host.clone(),
         known_hosts_key: target.known_hosts_key.clone(),
         known_hosts: options.known_hosts.clone(),
+        known_hosts_replace: options.known_hosts_replace,
         accept_changed: options.changed_host_keys.accepts(&target.known_hosts_key),
         rejection: Arc::clone(&verdict),
     };
@@ -622,6 +626,7 @@ struct HostKeyPolicy {
     host: String,
     known_hosts_key: String,
     known_hosts: PathBuf,
+    known_hosts_replace: crate::Replace,
     accept_changed: bool,
     /// Why the key was refused, for the caller to report instead of russh's
     /// bare "unknown key".
@@ -637,6 +642,7 @@ impl russh::client::Handler for HostKeyPolicy {
     ) -> Result<bool, Self::Error> {
         let checked = check_and_record_host_key(
             &self.known_hosts,
+            self.known_hosts_replace,
             &self.known_hosts_key,
             server_public_key,
             self.accept_changed,
@@ -697,6 +703,7 @@ static KNOWN_HOSTS_LOCK: Mutex<()> = Mutex::new(());
 /// lines this code cannot parse are kept as they are.
 fn check_and_record_host_key(
     path: &Path,
+    replace: crate::Replace,
     name: &str,
     key: &PublicKey,
     accept_changed: bool,
@@ -736,7 +743,7 @@ fn check_and_record_host_key(
         }
         appended.push_str(&new_line);
         // Whole-file replacement: a kill mid-write keeps every earlier pin.
-        crate::write_atomic(path, appended.as_bytes())?;
+        crate::write_atomic(path, appended.as_bytes(), replace)?;
         return Ok(HostKeyStatus::Recorded);
     }
     if !accept_changed {
@@ -748,7 +755,7 @@ fn check_and_record_host_key(
         .flat_map(|line| [line, "\n"])
         .collect();
     rewritten.push_str(&new_line);
-    crate::write_atomic(path, rewritten.as_bytes())?;
+    crate::write_atomic(path, rewritten.as_bytes(), replace)?;
     Ok(HostKeyStatus::Replaced)
 }
 
@@ -842,7 +849,7 @@ mod tests {
         let second = russh::keys::PrivateKey::from(Ed25519Keypair::from_seed(&[2; 32]));
         let other = russh::keys::PrivateKey::from(Ed25519Keypair::from_seed(&[3; 32]));
         let check = |name: &str, key: &russh::keys::PrivateKey, accept| {
-            check_and_record_host_key(&path, name, key.public_key(), accept)
+            check_and_record_host_key(&path, crate::Replace::Own, name, key.public_key(), accept)
         };
         assert_eq!(check("10.0.0.1", &first, false)?, HostKeyStatus::Recorded);
         assert_eq!(check("10.0.0.2", &other, false)?, HostKeyStatus::Recorded);

@@ -19,9 +19,11 @@ mod assets;
 mod auth;
 mod error;
 mod events;
+mod isos;
 pub mod log;
 pub mod messages;
 mod origin;
+mod pace;
 mod plans;
 mod runner;
 mod runs;
@@ -83,6 +85,8 @@ pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 pub struct ConsoleConfig {
     pub data_dir: PathBuf,
     pub token: Option<Secret>,
+    /// `serve --iso-dir`: a directory of VMTools ISOs runs may pick from.
+    pub iso_dir: Option<PathBuf>,
 }
 
 /// How `serve` is started.
@@ -93,6 +97,10 @@ pub struct ServeOptions {
     /// Required for every `/api` call when set. Off loopback one is always
     /// set: generated when none is given.
     pub token: Option<Secret>,
+    /// A directory of VMTools ISOs the console lists and runs may pick
+    /// from by name (the only way besides an upload: a browser names no
+    /// path of the server).
+    pub iso_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +111,9 @@ pub enum ConsoleError {
     Listen { addr: SocketAddr, reason: String },
     #[error("{0}")]
     Store(#[from] store::StoreError),
+    /// `--iso-dir` is not a directory that can be read.
+    #[error("ISO directory {}: {reason}", path.display())]
+    IsoDir { path: PathBuf, reason: String },
     /// Another console serves this data directory: two would mark each
     /// other's runs interrupted and write one database.
     #[error("data directory {} is in use by another console{}", data_dir.display(), holder.map(|pid| format!(" (pid {pid})")).unwrap_or_default())]
@@ -131,6 +142,11 @@ impl smtx_i18n::Localize for ConsoleError {
                     .map(|pid| format!("（进程 {pid}）"))
                     .unwrap_or_default()
             ),
+            (Self::IsoDir { path, reason }, smtx_i18n::Lang::ZhCn) => format!(
+                "ISO 目录 {}：{}",
+                path.display(),
+                smtx_i18n::quoted(lang, reason)
+            ),
             (Self::Store(error), smtx_i18n::Lang::ZhCn) => format!(
                 "数据库出错：{}",
                 smtx_i18n::quoted(lang, &error.to_string())
@@ -138,6 +154,9 @@ impl smtx_i18n::Localize for ConsoleError {
         }
     }
 }
+
+/// The data directory's folder of SSH host-key pins (one file per cluster).
+pub const KNOWN_HOSTS_DIR: &str = "known_hosts";
 
 /// The data directory's lock file: one console per directory.
 pub const CONSOLE_LOCK: &str = "console.lock";
@@ -162,6 +181,7 @@ pub(crate) struct Inner {
     log: Arc<log::ConsoleLog>,
     store: store::Store,
     token: Option<Secret>,
+    isos: isos::IsoShelf,
     active: Mutex<HashMap<String, ActiveRun>>,
     /// One permit per upload being read ([`MAX_UPLOADS`]).
     uploads: Arc<tokio::sync::Semaphore>,
@@ -208,8 +228,12 @@ impl AppState {
     /// Opens the data directory (created, 0700): the store, `plans/`,
     /// `runs/`. Runs a dead process left running are marked `interrupted`.
     pub async fn open(config: ConsoleConfig) -> Result<Self, ConsoleError> {
-        let ConsoleConfig { data_dir, token } = config;
-        tokio::task::spawn_blocking(move || Self::open_blocking(&data_dir, token))
+        let ConsoleConfig {
+            data_dir,
+            token,
+            iso_dir,
+        } = config;
+        tokio::task::spawn_blocking(move || Self::open_blocking(&data_dir, token, iso_dir))
             .await
             .map_err(|e| ConsoleError::Io {
                 path: PathBuf::from("console.db"),
@@ -217,7 +241,17 @@ impl AppState {
             })?
     }
 
-    fn open_blocking(data_dir: &Path, token: Option<Secret>) -> Result<Self, ConsoleError> {
+    fn open_blocking(
+        data_dir: &Path,
+        token: Option<Secret>,
+        iso_dir: Option<PathBuf>,
+    ) -> Result<Self, ConsoleError> {
+        let isos = isos::IsoShelf::new(data_dir, iso_dir.as_deref()).map_err(|e| {
+            ConsoleError::IsoDir {
+                path: iso_dir.clone().unwrap_or_default(),
+                reason: e.to_string(),
+            }
+        })?;
         create_private_dir(data_dir)?;
         // Before the store marks anything interrupted: those runs may be
         // another console's, still running.
@@ -233,6 +267,9 @@ impl AppState {
         let log = log::ConsoleLog::open(data_dir)?;
         create_private_dir(&data_dir.join("plans"))?;
         create_private_dir(&data_dir.join("runs"))?;
+        create_private_dir(isos.uploads_dir())?;
+        create_private_dir(&data_dir.join(KNOWN_HOSTS_DIR))?;
+        isos::remove_unfinished(isos.uploads_dir());
         let db = data_dir.join("console.db");
         // Made 0600 before SQLite opens it: its journal files take the
         // database's permissions.
@@ -261,6 +298,7 @@ impl AppState {
             log,
             store,
             token: token.filter(|token| !token.is_empty()),
+            isos,
             active: Mutex::new(HashMap::new()),
             uploads: Arc::new(tokio::sync::Semaphore::new(MAX_UPLOADS)),
             max_active: std::sync::atomic::AtomicUsize::new(MAX_ACTIVE_RUNS),
@@ -315,6 +353,15 @@ impl AppState {
 
     pub(crate) fn token(&self) -> Option<&Secret> {
         self.0.token.as_ref()
+    }
+
+    pub(crate) fn isos(&self) -> &isos::IsoShelf {
+        &self.0.isos
+    }
+
+    /// Where the console pins clusters' SSH host keys, a file per cluster.
+    pub(crate) fn known_hosts_dir(&self) -> PathBuf {
+        self.0.data_dir.join(KNOWN_HOSTS_DIR)
     }
 
     pub(crate) fn plan_path(&self, id: &str) -> PathBuf {
@@ -418,6 +465,14 @@ pub fn router(state: AppState) -> Router {
             post(runs::create_fleet).layer(DefaultBodyLimit::max(MAX_JSON_BYTES)),
         )
         .route("/scenarios", get(scenarios::list))
+        .route(
+            "/isos",
+            post(isos::upload)
+                .layer(DefaultBodyLimit::max(
+                    usize::try_from(isos::MAX_ISO_BYTES).unwrap_or(usize::MAX) + 64 * 1024,
+                ))
+                .get(isos::list),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
@@ -563,12 +618,14 @@ pub async fn start(options: ServeOptions) -> Result<RunningConsole, ConsoleError
         listen,
         data_dir,
         token,
+        iso_dir,
     } = options;
     let token = token.filter(|token| !token.is_empty());
     let generated_token = (token.is_none() && !listen.ip().is_loopback()).then(generate_token);
     let state = AppState::open(ConsoleConfig {
         data_dir,
         token: token.or_else(|| generated_token.clone()),
+        iso_dir,
     })
     .await?;
     let listener =

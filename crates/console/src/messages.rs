@@ -57,7 +57,35 @@ smtx_i18n::catalog! {
         /// A browser request from a page that is not the console's own
         /// (another origin, or a DNS name rebound to loopback).
         ForeignOrigin,
+        /// A `settings` target names a file of the console's machine.
+        ServerPath { key: ServerPathKey },
+        /// A VMTools ISO id that is none of those the console offers.
+        UnknownIso { id: String },
+        /// An ISO upload whose file name does not end in `.iso`.
+        NotAnIsoName,
+        /// An ISO upload without the `iso` field.
+        NoIsoField,
+        EmptyIso,
         Internal { reason: String },
+    }
+}
+
+/// The path-valued keys of the settings file, which a console target may
+/// not carry: each by the label a user knows it under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerPathKey {
+    CaCert,
+    KnownHosts,
+    VmtoolsIso,
+}
+
+impl ServerPathKey {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::CaCert => "api.ca_cert",
+            Self::KnownHosts => "ssh.known_hosts",
+            Self::VmtoolsIso => "vmtools.iso",
+        }
     }
 }
 
@@ -194,6 +222,63 @@ impl Localize for ConsoleMsg {
             (Self::ForeignOrigin, ZhCn) => {
                 "已拒绝：请求来自非本控制台的页面（其他来源，或未设令牌时使用了非回环地址的域名）".into()
             }
+            (Self::ServerPath { key }, En) => {
+                let (label, instead) = match key {
+                    ServerPathKey::CaCert => (
+                        "CA certificate file",
+                        "paste the certificate itself (PEM) or choose the file in the form",
+                    ),
+                    ServerPathKey::KnownHosts => (
+                        "SSH known_hosts file",
+                        "the console pins host keys itself, one file per cluster in its data directory",
+                    ),
+                    ServerPathKey::VmtoolsIso => (
+                        "VMTools ISO path",
+                        "upload the ISO to the console or pick one it lists",
+                    ),
+                };
+                format!(
+                    "{label} ({}): the console takes no path of a file on its server; {instead}",
+                    key.key()
+                )
+            }
+            (Self::ServerPath { key }, ZhCn) => {
+                let (label, instead) = match key {
+                    ServerPathKey::CaCert => ("CA 证书文件", "请粘贴证书内容（PEM），或在表单中选择文件"),
+                    ServerPathKey::KnownHosts => (
+                        "SSH known_hosts 文件",
+                        "控制台自行记录主机密钥，每个集群一个文件，存放在其数据目录中",
+                    ),
+                    ServerPathKey::VmtoolsIso => {
+                        ("VMTools ISO 路径", "请把 ISO 上传到控制台，或从控制台列出的 ISO 中选择")
+                    }
+                };
+                format!(
+                    "{label}（`{}`）：控制台不接受其服务器上的文件路径；{instead}",
+                    key.key()
+                )
+            }
+            (Self::UnknownIso { id }, En) => format!(
+                "VMTools ISO {id:?} is not one the console offers: upload it or pick one from the list"
+            ),
+            (Self::UnknownIso { id }, ZhCn) => format!(
+                "VMTools ISO {} 不在控制台提供的列表中：请上传它，或从列表中选择",
+                quoted(lang, id)
+            ),
+            (Self::NotAnIsoName, En) => {
+                "the uploaded file's name does not end in .iso; choose the VMTools ISO".into()
+            }
+            (Self::NotAnIsoName, ZhCn) => {
+                "上传的文件名不以 `.iso` 结尾；请选择 VMTools ISO 文件".into()
+            }
+            (Self::NoIsoField, En) => {
+                "the upload has no field named iso (multipart/form-data)".into()
+            }
+            (Self::NoIsoField, ZhCn) => {
+                "上传内容中没有名为 `iso` 的字段（`multipart/form-data`）".into()
+            }
+            (Self::EmptyIso, En) => "the uploaded ISO is empty".into(),
+            (Self::EmptyIso, ZhCn) => "上传的 ISO 文件为空".into(),
             (Self::Internal { reason }, En) => format!("internal error: {reason}"),
             (Self::Internal { reason }, ZhCn) => format!("内部错误：{}", quoted(lang, reason)),
         }
@@ -279,6 +364,21 @@ mod tests {
             ConsoleMsg::MethodNotAllowed,
             ConsoleMsg::TooManyRuns { limit: 32 },
             ConsoleMsg::TooManyPlans { limit: 32 },
+            ConsoleMsg::ServerPath {
+                key: ServerPathKey::CaCert,
+            },
+            ConsoleMsg::ServerPath {
+                key: ServerPathKey::KnownHosts,
+            },
+            ConsoleMsg::ServerPath {
+                key: ServerPathKey::VmtoolsIso,
+            },
+            ConsoleMsg::UnknownIso {
+                id: s("dir/../../etc/shadow"),
+            },
+            ConsoleMsg::NotAnIsoName,
+            ConsoleMsg::NoIsoField,
+            ConsoleMsg::EmptyIso,
             ConsoleMsg::Internal {
                 reason: s("database is locked"),
             },

@@ -31,7 +31,7 @@ fn unreadable(reason: Text) -> ApiError {
     )
 }
 
-fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
+pub(crate) fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return too_large();
     }

@@ -261,8 +261,18 @@ async fn drive(
                 .await
                 .map_err(failed_to_start)?;
             let iso_dir = run.run_dir.join("rehearsal-iso");
+            let chosen = match &options.iso_id {
+                Some(id) => Some(
+                    state
+                        .isos()
+                        .find(id)
+                        .ok_or_else(|| failed_to_start(format!("no ISO {id}")))?
+                        .path,
+                ),
+                None => None,
+            };
             let result = async {
-                let settings = rehearsal_settings(&sim, run, options, &iso_dir).await?;
+                let settings = rehearsal_settings(&sim, run, options, chosen, &iso_dir).await?;
                 smtx_engine::run(request(settings))
                     .await
                     .map_err(|error| Text::of(&error))
@@ -285,6 +295,7 @@ async fn rehearsal_settings(
     sim: &smtx_sim::RunningSim,
     run: &Prepared,
     options: &RehearsalOptions,
+    chosen_iso: Option<PathBuf>,
     iso_dir: &Path,
 ) -> Result<Settings, Text> {
     let first = sim
@@ -331,7 +342,9 @@ async fn rehearsal_settings(
         }
         None => None,
     };
-    let iso = if options.iso_mib > 0 && !run.dry_run {
+    let iso = if chosen_iso.is_some() {
+        chosen_iso
+    } else if options.iso_mib > 0 && !run.dry_run {
         let path = iso_dir.join("SMTX_VMTOOLS-3.2.0-rehearsal.iso");
         let size = options.iso_mib.saturating_mul(1024 * 1024);
         let target = path.clone();
@@ -348,18 +361,23 @@ async fn rehearsal_settings(
         http_overrides,
         ssh_overrides,
         ca_cert,
-        known_hosts: Some(run.run_dir.join("sim.known_hosts")),
         rehearsal: Some(true),
         dry_run: Some(run.dry_run),
         run_dir: Some(run.run_dir.clone()),
         vmtools_iso: iso,
         ..SettingsLayer::default()
     };
-    layer
+    let mut settings = layer
         .resolve(run.run_dir.clone(), run.run_dir.clone(), target::read_ca)
         .map_err(|refusal| match refusal {
             target::SettingsRefusal::Bad(text) | target::SettingsRefusal::Refused(text) => text,
-        })
+            target::SettingsRefusal::ServerPath(key) => Text::of(&ConsoleMsg::ServerPath { key }),
+            target::SettingsRefusal::UnknownIso(id) => Text::of(&ConsoleMsg::UnknownIso { id }),
+        })?;
+    // The simulator's keys, pinned for this rehearsal only: a file of the
+    // console's own making.
+    settings.own_known_hosts = Some(run.run_dir.join("sim.known_hosts"));
+    Ok(settings)
 }
 
 /// A stand-in ISO of `size` bytes (not zeros, which compress to nothing),

@@ -67,7 +67,33 @@ fn refusal(refusal: SettingsRefusal) -> ApiError {
             "refused",
             &ConsoleMsg::Refused { reason },
         ),
+        SettingsRefusal::ServerPath(key) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "server_path",
+            &ConsoleMsg::ServerPath { key },
+        ),
+        SettingsRefusal::UnknownIso(id) => crate::isos::not_offered(&id),
     }
+}
+
+/// The console's known_hosts for a cluster: one file per cluster (its name
+/// and its addresses), so that two sites that reuse an address never share
+/// a pin; a rehearsal's apart from the site's, as the CLI keeps them.
+fn pins_file(state: &AppState, plan: &smtx_plan::Plan, rehearsal: bool) -> PathBuf {
+    use sha2::Digest;
+    let mut addresses: Vec<String> = plan
+        .hosts
+        .iter()
+        .map(|host| host.management_ip.to_string())
+        .collect();
+    addresses.sort();
+    let digest = sha2::Sha256::digest(format!("{}\n{}", plan.cluster.name, addresses.join(",")));
+    let kind = if rehearsal { ".rehearsal" } else { "" };
+    state.known_hosts_dir().join(format!(
+        "{}-{}{kind}.known_hosts",
+        safe_name(&plan.cluster.name),
+        hex::encode(&digest[..6])
+    ))
 }
 
 async fn start_run(state: &AppState, request: StartRequest) -> Result<String, ApiError> {
@@ -136,6 +162,12 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
         ));
     }
     if let Target::Rehearsal(options) = &target
+        && let Some(id) = &options.iso_id
+        && state.isos().find(id).is_none()
+    {
+        return Err(crate::isos::not_offered(id));
+    }
+    if let Target::Rehearsal(options) = &target
         && let Some(name) = &options.scenario
         && crate::scenarios::find(name).is_none()
     {
@@ -157,16 +189,18 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
     let kind = match target {
         Target::Rehearsal(options) => Kind::Rehearsal(options),
         Target::Settings(settings) => {
-            let mut layer = target::settings_layer(&settings, &run_dir).map_err(refusal)?;
+            let mut layer =
+                target::settings_layer(&settings, &run_dir, state.isos()).map_err(refusal)?;
             layer.run_dir = Some(run_dir.clone());
             layer.dry_run = Some(dry_run);
-            let settings = layer
+            let mut settings = layer
                 .resolve(
                     run_dir.clone(),
                     state.data_dir().to_path_buf(),
                     target::read_ca,
                 )
                 .map_err(refusal)?;
+            settings.own_known_hosts = Some(pins_file(state, &parsed.plan, settings.rehearsal));
             smtx_engine::preflight::vmtools_iso(&settings)
                 .map_err(|e| refusal(SettingsRefusal::Refused(Text::of(&e))))?;
             smtx_engine::preflight::ca_cert(&settings)
@@ -500,18 +534,38 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError
     )))
 }
 
-/// The files a run has, by the names `files/{name}` takes.
+/// Whether `path` is itself a regular file (a link to one is not: the
+/// console serves what runs wrote, never what a link planted there points
+/// at).
+fn regular_file(path: &std::path::Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_file())
+}
+
+/// Whether `path` is itself a directory (not a link to one).
+fn real_dir(path: &std::path::Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_dir())
+}
+
+/// The files a run has, by the names `files/{name}` takes: regular files
+/// of its own directory, no link followed.
 fn run_files(state: &AppState, row: &RunRow) -> Vec<String> {
     let dir = state.run_dir(&row.id);
     let mut files = Vec::new();
+    if !real_dir(&dir) {
+        return files;
+    }
     for name in [smtx_engine::REPORT_FILE, smtx_engine::CONTEXT_FILE] {
-        if dir.join(name).is_file() {
+        if regular_file(&dir.join(name)) {
             files.push(name.to_string());
         }
     }
-    if let Ok(entries) = std::fs::read_dir(dir.join("logs")) {
+    let logs_dir = dir.join("logs");
+    if let Ok(entries) =
+        std::fs::read_dir(&logs_dir).map(|entries| entries.filter(|_| real_dir(&logs_dir)))
+    {
         let mut logs: Vec<String> = entries
             .filter_map(Result::ok)
+            .filter(|entry| regular_file(&entry.path()))
             .map(|entry| entry.file_name().to_string_lossy().into_owned())
             .filter(|name| runner::log_stage(name).is_some())
             .map(|name| format!("logs/{name}"))
@@ -520,7 +574,7 @@ fn run_files(state: &AppState, row: &RunRow) -> Vec<String> {
         files.extend(logs);
     }
     if let Some(workbook) = &row.workbook_file
-        && dir.join(workbook).is_file()
+        && regular_file(&dir.join(workbook))
     {
         files.push("workbook.xlsx".to_string());
     }

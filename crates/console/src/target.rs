@@ -4,8 +4,15 @@
 //! their secrets straight into `Secret`, and refused where the CLI refuses
 //! them (the engine's preflight). Errors never quote a value: the one in
 //! error may be a password.
+//!
+//! A target names no file of the console's machine: the CA comes as PEM
+//! text, host keys are pinned in the console's own data directory (one file
+//! per cluster), the VMTools ISO is one the console offers (`crate::isos`).
+//! A path-valued key of the settings file is refused before anything is
+//! read or written, so a console user cannot make the server send, read or
+//! overwrite its files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -14,6 +21,9 @@ use smtx_api::AddressOverride;
 use smtx_engine::SettingsLayer;
 use smtx_i18n::Text;
 use smtx_secret::Secret;
+
+use crate::isos::IsoShelf;
+use crate::messages::ServerPathKey;
 
 /// What a rehearsal's simulator does.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -31,6 +41,10 @@ pub struct RehearsalOptions {
     /// Size of the generated VMTools ISO (0: none; default 64).
     #[serde(default = "default_iso_mib")]
     pub iso_mib: u64,
+    /// An ISO the console offers (`GET /api/isos`), uploaded instead of the
+    /// generated one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iso_id: Option<String>,
 }
 
 fn default_iso_mib() -> u64 {
@@ -94,9 +108,9 @@ pub struct SettingsJson {
 pub struct ApiJson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
-    /// A CA certificate file on the console's machine.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ca_cert: Option<PathBuf>,
+    /// The settings file's CA path: refused here (a file of the server).
+    #[serde(default, skip_serializing)]
+    pub ca_cert: Option<serde::de::IgnoredAny>,
     /// The CA certificate itself (PEM), for a browser that has the file:
     /// written into the run directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -132,15 +146,20 @@ pub struct SshJson {
     pub port: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accept_changed_host_keys: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub known_hosts: Option<PathBuf>,
+    /// Refused: the console keeps the pins itself.
+    #[serde(default, skip_serializing)]
+    pub known_hosts: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VmtoolsJson {
+    /// Refused: a file of the server.
+    #[serde(default, skip_serializing)]
+    pub iso: Option<serde::de::IgnoredAny>,
+    /// An ISO the console offers, by its id (`GET /api/isos`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iso: Option<PathBuf>,
+    pub iso_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_upload: Option<bool>,
 }
@@ -263,19 +282,46 @@ impl Target {
     }
 }
 
+/// The first path-valued key `settings` carries, if any.
+fn server_path(settings: &SettingsJson) -> Option<ServerPathKey> {
+    [
+        (settings.api.ca_cert.is_some(), ServerPathKey::CaCert),
+        (
+            settings.ssh.known_hosts.is_some(),
+            ServerPathKey::KnownHosts,
+        ),
+        (settings.vmtools.iso.is_some(), ServerPathKey::VmtoolsIso),
+    ]
+    .into_iter()
+    .find_map(|(set, key)| set.then_some(key))
+}
+
 /// The layer of a `settings` target and the refusals the CLI makes: TLS
-/// off with a CA, an unreadable CA, an override that does not parse.
+/// off with a CA, an unreadable CA, an override that does not parse; and
+/// the console's own: a path of the server, an ISO it does not offer.
 /// `run_dir` is where a given PEM is written.
 pub fn settings_layer(
     settings: &SettingsJson,
     run_dir: &Path,
+    isos: &IsoShelf,
 ) -> Result<SettingsLayer, SettingsRefusal> {
-    let insecure_source = (settings.api.insecure == Some(true)).then(|| Text::same("api.insecure"));
-    let ca_source = match (&settings.api.ca_cert, &settings.api.ca_cert_pem) {
-        (Some(path), _) => Some(Text::same(format!("api.ca_cert {}", path.display()))),
-        (None, Some(_)) => Some(Text::same("api.ca_cert_pem")),
-        (None, None) => None,
+    if let Some(key) = server_path(settings) {
+        return Err(SettingsRefusal::ServerPath(key));
+    }
+    let vmtools_iso = match &settings.vmtools.iso_id {
+        Some(id) => Some(
+            isos.find(id)
+                .ok_or_else(|| SettingsRefusal::UnknownIso(id.clone()))?
+                .path,
+        ),
+        None => None,
     };
+    let insecure_source = (settings.api.insecure == Some(true)).then(|| Text::same("api.insecure"));
+    let ca_source = settings
+        .api
+        .ca_cert_pem
+        .as_ref()
+        .map(|_| Text::same("api.ca_cert_pem"));
     smtx_engine::preflight::tls_choice(insecure_source.as_ref(), ca_source.as_ref())
         .map_err(|refusal| SettingsRefusal::Refused(Text::of(&refusal)))?;
     let overrides = |list: &[String], key: &str| -> Result<Vec<AddressOverride>, SettingsRefusal> {
@@ -297,9 +343,8 @@ pub fn settings_layer(
             })
             .collect()
     };
-    let ca_cert = match (&settings.api.ca_cert, &settings.api.ca_cert_pem) {
-        (Some(path), _) => Some(path.clone()),
-        (None, Some(pem)) => {
+    let ca_cert = match &settings.api.ca_cert_pem {
+        Some(pem) => {
             let path = run_dir.join("ca.pem");
             std::fs::write(&path, pem).map_err(|e| {
                 SettingsRefusal::Bad(Text {
@@ -313,7 +358,7 @@ pub fn settings_layer(
             })?;
             Some(path)
         }
-        (None, None) => None,
+        None => None,
     };
     Ok(SettingsLayer {
         api_base: settings.api.base_url.clone(),
@@ -326,7 +371,7 @@ pub fn settings_layer(
         request_timeout: settings.api.request_timeout_secs.map(Duration::from_secs),
         dry_run: None,
         run_dir: None,
-        vmtools_iso: settings.vmtools.iso.clone(),
+        vmtools_iso,
         force_upload: settings.vmtools.force_upload,
         cpu_compatibility: settings.cpu_compatibility,
         rotate_host_passwords: settings.ssh.rotate_host_passwords,
@@ -337,7 +382,9 @@ pub fn settings_layer(
         ssh_initial_password: settings.ssh.initial_password.clone(),
         accept_changed_host_keys: settings.ssh.accept_changed_host_keys,
         accept_changed_host_key: None,
-        known_hosts: settings.ssh.known_hosts.clone(),
+        // The console's own file per cluster: `own_known_hosts`, set by
+        // the caller once the plan is known.
+        known_hosts: None,
         allow_active_vip: settings.allow_active_vip,
         serial_cell: settings.serial.cell.clone(),
         force_serial: settings.serial.force,
@@ -352,6 +399,10 @@ pub enum SettingsRefusal {
     Bad(Text),
     /// A refusal of the engine's preflight.
     Refused(Text),
+    /// A path of the console's machine.
+    ServerPath(ServerPathKey),
+    /// A VMTools ISO id the console does not offer.
+    UnknownIso(String),
 }
 
 /// Reads the CA file a layer names, for `SettingsLayer::resolve`.

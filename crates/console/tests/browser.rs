@@ -43,6 +43,7 @@ async fn start_console(
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         data_dir: data_dir.to_path_buf(),
         token: token.map(smtx_secret::Secret::new),
+        iso_dir: None,
     };
     smtx_console::start(options)
         .await

@@ -320,9 +320,10 @@ impl RunContext {
 }
 
 /// Temp file, fsync, rename, directory fsync: a run killed at any instant
-/// leaves the previous file whole.
+/// leaves the previous file whole. A run directory's files are the tool's
+/// own: a link or another's file planted there is not written through.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
-    smtx_api::write_atomic(path, bytes).map_err(|e| EngineError::Io {
+    smtx_api::write_atomic(path, bytes, smtx_api::Replace::Own).map_err(|e| EngineError::Io {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })

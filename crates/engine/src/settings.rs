@@ -230,6 +230,7 @@ impl SettingsLayer {
                 .unwrap_or_else(|| Secret::new(DEPLOYMENT_SSH_PASSWORD)),
             changed_host_keys,
             known_hosts,
+            own_known_hosts: None,
             allow_active_vip: allow_active_vip.unwrap_or(false),
             serial_cell,
             force_serial: force_serial.unwrap_or(false),
@@ -275,6 +276,11 @@ pub struct Settings {
     /// rehearsal's settings file names its own, so the simulator's keys
     /// never meet the site's.
     pub known_hosts: Option<PathBuf>,
+    /// Where pins live when no file is named: the front end's own choice
+    /// (the console keeps one file per cluster in its data directory);
+    /// `None`: `known_hosts` beside the run directory. Unlike a named
+    /// file, it is only replaced while it is a file the tool made.
+    pub own_known_hosts: Option<PathBuf>,
     /// Set the VIP even when something already answers on it.
     pub allow_active_vip: bool,
     /// `sheet!cell` for the serial; `None`: the workbook's own `Cluster SN`
@@ -314,13 +320,24 @@ impl Settings {
     }
 
     pub fn known_hosts_path(&self) -> PathBuf {
+        self.known_hosts_file().0
+    }
+
+    /// The pins file and who chose it: a file the user named is written
+    /// through a link and whatever made it; the tool's own choice only
+    /// while it is a file the tool made ([`smtx_api::Replace`]).
+    pub fn known_hosts_file(&self) -> (PathBuf, smtx_api::Replace) {
         if let Some(path) = &self.known_hosts {
-            return path.clone();
+            return (path.clone(), smtx_api::Replace::Named);
         }
-        match self.run_dir.parent() {
+        if let Some(path) = &self.own_known_hosts {
+            return (path.clone(), smtx_api::Replace::Own);
+        }
+        let path = match self.run_dir.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent.join("known_hosts"),
             _ => self.run_dir.join("known_hosts"),
-        }
+        };
+        (path, smtx_api::Replace::Own)
     }
 
     /// The settings as `context.json` records them: no secret, only whether
@@ -355,6 +372,7 @@ impl Settings {
             changed_host_keys,
             // Recorded as the file actually used, default included.
             known_hosts: _,
+            own_known_hosts: _,
             allow_active_vip,
             serial_cell,
             force_serial,

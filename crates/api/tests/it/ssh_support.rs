@@ -161,6 +161,7 @@ pub fn options(dir: &tempfile::TempDir) -> SshOptions {
         connect_timeout: Duration::from_secs(2),
         command_timeout: Duration::from_secs(5),
         known_hosts: dir.path().join("known_hosts"),
+        known_hosts_replace: smtx_api::Replace::Own,
         changed_host_keys: ChangedHostKeys::Refuse,
     }
 }

@@ -34,6 +34,11 @@ pub struct ServeArgs {
         value_parser = secret
     )]
     pub token: Option<Secret>,
+    /// A directory of VMTools ISOs the console offers to runs, picked by
+    /// name in the page (the page names no path of this machine; an ISO
+    /// can also be uploaded through it).
+    #[arg(long, value_name = "DIR")]
+    pub iso_dir: Option<PathBuf>,
 }
 
 fn secret(value: &str) -> Result<Secret, std::convert::Infallible> {
@@ -72,6 +77,7 @@ pub async fn run(args: ServeArgs, lang: Lang) -> anyhow::Result<Outcome> {
         listen: args.listen,
         data_dir: args.data_dir,
         token: args.token,
+        iso_dir: args.iso_dir,
     };
     let served = async {
         let console = smtx_console::start(options).await?;
@@ -98,9 +104,10 @@ pub async fn run(args: ServeArgs, lang: Lang) -> anyhow::Result<Outcome> {
     .await;
     match served {
         Ok(()) => Ok(Outcome::Ok),
-        Err(error @ smtx_console::ConsoleError::DataDirBusy { .. }) => {
-            Err(super::BadInput(error.localize(lang)).into())
-        }
+        Err(
+            error @ (smtx_console::ConsoleError::DataDirBusy { .. }
+            | smtx_console::ConsoleError::IsoDir { .. }),
+        ) => Err(super::BadInput(error.localize(lang)).into()),
         Err(error) => Err(anyhow::anyhow!(
             CliMsg::ConsoleFailed {
                 error: Text::of(&error)

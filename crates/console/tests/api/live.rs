@@ -35,19 +35,13 @@ async fn a_settings_target_configures_the_cluster_it_names() {
             ssh.push(format!("{}={vip_ssh}", vip.workbook_ip));
         }
     }
-    let pins = console
-        .dir
-        .as_ref()
-        .expect("dir")
-        .path()
-        .join("site.known_hosts");
     let settings = json!({
         "api": {
             "base_url": format!("https://{}", sim.nodes()[0].workbook_ip),
             "resolve": http,
             "ca_cert_pem": sim.ca_cert_pem().expect("a CA"),
         },
-        "ssh": { "resolve": ssh, "known_hosts": pins },
+        "ssh": { "resolve": ssh },
     });
     let (status, answer) = console
         .post(
@@ -67,10 +61,22 @@ async fn a_settings_target_configures_the_cluster_it_names() {
     // What the cluster now says is what the steps say.
     let state = sim.state();
     assert_eq!(state["cluster"]["serial"], Value::from(sim.serial()));
-    assert!(
-        pins.is_file(),
-        "the SSH keys are pinned where the settings say"
-    );
+    // The SSH keys are pinned in the console's own file for this cluster.
+    let pins_dir = console.running.state().data_dir().join("known_hosts");
+    let pins: Vec<_> = std::fs::read_dir(&pins_dir)
+        .expect("the console's pins")
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .collect();
+    assert_eq!(pins.len(), 1, "{pins:?}");
+    let pinned = std::fs::read_to_string(&pins[0]).expect("readable");
+    for node in sim.nodes() {
+        assert!(
+            pinned.contains(&node.workbook_ip.to_string()),
+            "{} pinned: {pinned}",
+            node.workbook_ip
+        );
+    }
     // The serial is in the run's workbook; the upload is as it came.
     let (status, workbook) = console
         .get_bytes(&format!("/api/runs/{id}/files/workbook.xlsx"))

@@ -10,6 +10,7 @@ mod live;
 mod plans;
 mod restart;
 mod runs;
+mod server_files;
 mod site;
 mod sse;
 mod token;
@@ -75,17 +76,36 @@ impl Console {
         listen: Option<SocketAddr>,
         token: Option<&str>,
     ) -> Self {
-        let running = smtx_console::start(ServeOptions {
+        Self::start_serving(ServeOptions {
             listen: listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
             data_dir,
             token: token.map(Secret::new),
+            iso_dir: None,
         })
         .await
-        .expect("the console starts");
+    }
+
+    /// A loopback console offering the ISOs of `iso_dir` (`serve --iso-dir`).
+    pub async fn start_with_iso_dir(iso_dir: PathBuf) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut console = Self::start_serving(ServeOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: dir.path().join("data"),
+            token: None,
+            iso_dir: Some(iso_dir),
+        })
+        .await;
+        console.dir = Some(dir);
+        console
+    }
+
+    pub async fn start_serving(options: ServeOptions) -> Self {
+        let token = options.token.as_ref().map(|t| t.expose().to_string());
+        let running = smtx_console::start(options)
+            .await
+            .expect("the console starts");
         let port = running.addr().port();
-        let token = token
-            .map(str::to_string)
-            .or_else(|| running.generated_token().map(|t| t.expose().to_string()));
+        let token = token.or_else(|| running.generated_token().map(|t| t.expose().to_string()));
         Self {
             base: format!("http://127.0.0.1:{port}"),
             client: reqwest::Client::new(),

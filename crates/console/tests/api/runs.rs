@@ -253,36 +253,38 @@ async fn targets_are_refused_as_the_cli_refuses_them() {
     std::fs::write(&ca, "PEM").expect("written");
     let cases = [
         (
-            json!({ "api": { "insecure": true, "ca_cert": ca }, "ssh": { "initial_password": "pw-in-settings-1" } }),
+            json!({ "api": { "insecure": true, "ca_cert_pem": "PEM" }, "ssh": { "initial_password": "pw-in-settings-1" } }),
             "refused",
             "CA certificate",
-        ),
-        (
-            json!({ "vmtools": { "iso": dir.path().join("missing.iso") } }),
-            "refused",
-            "missing.iso",
-        ),
-        (
-            json!({ "api": { "ca_cert": dir.path().join("nope.pem") } }),
-            "bad_settings",
-            "nope.pem",
         ),
         (
             json!({ "api": { "resolve": ["10.0.20.11"] } }),
             "bad_settings",
             "api.resolve",
         ),
-        // A CA file that holds no certificate: refused before the run, as
-        // `run` refuses it (exit 2), not a run that fails at its first call.
-        (
-            json!({ "api": { "ca_cert": ca } }),
-            "refused",
-            "CA certificate",
-        ),
+        // A CA that holds no certificate: refused before the run, as `run`
+        // refuses it (exit 2), not a run that fails at its first call.
         (
             json!({ "api": { "ca_cert_pem": "not a certificate" } }),
             "refused",
             "CA certificate",
+        ),
+        // A path of the server, whether or not the file exists: refused by
+        // its label and key, nothing said of the file.
+        (
+            json!({ "vmtools": { "iso": dir.path().join("missing.iso") } }),
+            "server_path",
+            "VMTools ISO path (vmtools.iso)",
+        ),
+        (
+            json!({ "api": { "ca_cert": dir.path().join("nope.pem") } }),
+            "server_path",
+            "CA certificate file (api.ca_cert)",
+        ),
+        (
+            json!({ "api": { "ca_cert": ca } }),
+            "server_path",
+            "CA certificate file (api.ca_cert)",
         ),
     ];
     for (settings, code, mentions) in cases {

@@ -331,6 +331,21 @@ fn target_problem_zh(problem: &TargetProblem) -> String {
     }
 }
 
+/// A file the tool chose that it found it had not made
+/// ([`smtx_api::write_atomic`]).
+pub fn foreign_file_zh(foreign: &smtx_api::ForeignFile) -> String {
+    let why = match foreign.why {
+        smtx_api::ForeignWhy::Symlink => "是符号链接",
+        smtx_api::ForeignWhy::NotAFile => "不是普通文件",
+        smtx_api::ForeignWhy::OtherOwner => "属于其他用户",
+        smtx_api::ForeignWhy::SharedMode => "其他用户可以读写",
+    };
+    format!(
+        "{}：{why}，未替换（只写本工具创建的文件，或设置中指定的文件）",
+        foreign.path.display()
+    )
+}
+
 fn ssh_error_zh(error: &SshError) -> String {
     let q = |text: &str| quoted(ZhCn, text);
     let stderr_of = |stderr: &str| {
@@ -373,11 +388,14 @@ fn ssh_error_zh(error: &SshError) -> String {
             "{host}：主机密钥已变化（现为 {fingerprint}），拒绝发送密码；{known_hosts_key} 原来的密钥记录在 {}",
             known_hosts.display()
         ),
-        SshError::KnownHosts { host, path, source } => format!(
-            "{host}：known_hosts 文件 {}：{}",
-            path.display(),
-            q(&source.to_string())
-        ),
+        SshError::KnownHosts { host, path, source } => match smtx_api::foreign_file(source) {
+            Some(foreign) => format!("{host}：known_hosts 文件 {}", foreign_file_zh(foreign)),
+            None => format!(
+                "{host}：known_hosts 文件 {}：{}",
+                path.display(),
+                q(&source.to_string())
+            ),
+        },
         SshError::Protocol {
             host,
             phase,

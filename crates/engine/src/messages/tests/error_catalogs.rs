@@ -529,6 +529,17 @@ fn ssh_errors() {
             path: PathBuf::from("runs/known_hosts"),
             source: io(),
         },
+        SshError::KnownHosts {
+            host: host(),
+            path: PathBuf::from("runs/known_hosts"),
+            source: std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                smtx_api::ForeignFile {
+                    path: PathBuf::from("runs/known_hosts"),
+                    why: smtx_api::ForeignWhy::Symlink,
+                },
+            ),
+        },
         SshError::Protocol {
             host: host(),
             phase: SshPhase::Auth,

@@ -71,10 +71,12 @@ pub async fn run(run: &mut StageRun<'_>) {
         }
         return;
     }
+    let (known_hosts, known_hosts_replace) = run.settings.known_hosts_file();
     let options = SshOptions {
         connect_timeout: run.settings.ssh_connect_timeout,
         command_timeout: run.settings.ssh_command_timeout,
-        known_hosts: run.settings.known_hosts_path(),
+        known_hosts,
+        known_hosts_replace,
         changed_host_keys: run.settings.changed_host_keys.clone(),
     };
     let outcomes = rotate_all(targets, &options, run.settings.ssh_concurrency.max(1)).await;
