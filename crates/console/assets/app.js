@@ -70,10 +70,18 @@ const STRINGS = {
     "target.resolve": "HTTPS address overrides",
     "target.ssh_resolve": "SSH address overrides",
     "target.resolve.ph": "one per line: 10.0.20.11=192.168.1.5:443",
-    "target.ca": "CA certificate path (on the console's machine)",
+    "target.ca": "CA certificate (PEM)",
+    "target.ca.ph": "-----BEGIN CERTIFICATE-----",
+    "target.ca.file": "Read it from a file…",
     "target.insecure": "Do not verify the certificate (insecure)",
     "target.ssh_password": "SSH initial password (the deployment-time smartx password)",
-    "target.iso": "VMTools ISO path (on the console's machine)",
+    "target.iso": "VMTools ISO",
+    "iso.none": "None chosen (a rehearsal uploads a generated stand-in)",
+    "iso.from_dir": "from the console's ISO folder",
+    "iso.upload": "Upload an ISO…",
+    "iso.uploading": "Uploading {name}: {percent}%",
+    "iso.uploaded": "{name} is on the console. SHA-256: {sha}",
+    "iso.not_iso": "Only .iso files can be uploaded.",
     "target.stages": "Stages",
     "target.dry_run": "Dry run: list every call, send nothing",
     "target.start": "Start run",
@@ -211,10 +219,18 @@ const STRINGS = {
     "target.resolve": "HTTPS 地址映射",
     "target.ssh_resolve": "SSH 地址映射",
     "target.resolve.ph": "每行一条：10.0.20.11=192.168.1.5:443",
-    "target.ca": "CA 证书路径（控制台所在机器上）",
+    "target.ca": "CA 证书（PEM）",
+    "target.ca.ph": "-----BEGIN CERTIFICATE-----",
+    "target.ca.file": "从文件读取…",
     "target.insecure": "不校验证书（不安全）",
     "target.ssh_password": "SSH 初始密码（部署时的 smartx 密码）",
-    "target.iso": "VMTools ISO 路径（控制台所在机器上）",
+    "target.iso": "VMTools ISO",
+    "iso.none": "未选择（演练时上传自动生成的替代 ISO）",
+    "iso.from_dir": "来自控制台的 ISO 目录",
+    "iso.upload": "上传 ISO…",
+    "iso.uploading": "正在上传 {name}：{percent}%",
+    "iso.uploaded": "{name} 已上传到控制台。SHA-256：{sha}",
+    "iso.not_iso": "只能上传 .iso 文件。",
     "target.stages": "阶段",
     "target.dry_run": "试运行：列出所有调用，不发送任何请求",
     "target.start": "开始任务",
@@ -891,6 +907,87 @@ function lines(text) {
     .filter(Boolean);
 }
 
+/**
+ * The VMTools ISO of a run: one the console offers (uploaded here, or in the
+ * folder it was started with), never a path of its machine. An upload shows
+ * its progress, then its SHA-256, and is chosen.
+ */
+function isoPicker() {
+  const select = h("select", { id: "vmtools-iso" }, h("option", { value: "", text: t("iso.none") }));
+  const status = h("div", { id: "iso-status", class: "field-help" });
+  const input = h("input", { id: "iso-file", type: "file", accept: ".iso", class: "visually-hidden" });
+  const label = (iso) => {
+    const size = `${mib(iso.size).toFixed(1)} MiB`;
+    const where = iso.source === "iso_dir" ? t("iso.from_dir") : `SHA-256 ${iso.sha256.slice(0, 12)}…`;
+    return `${iso.name} (${size}) — ${where}`;
+  };
+  const load = async (chosen) => {
+    try {
+      const list = await api("/api/isos");
+      while (select.options.length > 1) select.remove(1);
+      for (const iso of list?.isos ?? []) select.append(h("option", { value: iso.id, text: label(iso) }));
+      if (chosen) select.value = chosen;
+    } catch {
+      // Without the list a run still starts, without an ISO.
+    }
+  };
+  const upload = (file) => {
+    clear(status);
+    if (!file.name.toLowerCase().endsWith(".iso")) {
+      status.append(errorBox(t("iso.not_iso")));
+      return;
+    }
+    const form = new FormData();
+    form.append("iso", file, file.name);
+    const request = new XMLHttpRequest();
+    request.open("POST", "/api/isos");
+    const bearer = token();
+    if (bearer) request.setRequestHeader("Authorization", `Bearer ${bearer}`);
+    const progress = h("span", { text: t("iso.uploading", { name: file.name, percent: 0 }) });
+    status.append(progress);
+    request.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) {
+        progress.textContent = t("iso.uploading", { name: file.name, percent: Math.floor((100 * event.loaded) / event.total) });
+      }
+    });
+    request.addEventListener("load", () => {
+      clear(status);
+      let body = null;
+      try {
+        body = JSON.parse(request.responseText);
+      } catch {
+        // Not JSON: said below by status.
+      }
+      if (request.status === 200 || request.status === 201) {
+        status.append(h("span", { class: "mono", text: t("iso.uploaded", { name: body.name, sha: body.sha256 }) }));
+        load(body.id);
+      } else if (body?.error) {
+        status.append(errorBox(new ApiError(request.status, body.error.code, body.error.message)));
+      } else {
+        status.append(errorBox(t("error.http", { status: request.status })));
+      }
+    });
+    request.addEventListener("error", () => {
+      clear(status);
+      status.append(errorBox(t("error.network", { reason: file.name })));
+    });
+    request.send(form);
+  };
+  input.addEventListener("change", () => {
+    if (input.files[0]) upload(input.files[0]);
+    input.value = "";
+  });
+  load(null);
+  const element = h(
+    "div",
+    { class: "stack" },
+    h("div", { class: "row" }, select, h("button", { id: "iso-upload", class: "btn small", type: "button", text: t("iso.upload"), onclick: () => input.click() })),
+    input,
+    status,
+  );
+  return { element, value: () => select.value };
+}
+
 function targetCard(plan, blocked, resumeFrom = null) {
   const real = resumeFrom?.target === "cluster";
   const rehearsalRadio = h("input", { type: "radio", name: "target", value: "rehearsal", id: "target-rehearsal", checked: !real });
@@ -909,10 +1006,24 @@ function targetCard(plan, blocked, resumeFrom = null) {
   const apiBase = h("input", { id: "api-base", type: "url", placeholder: t("target.api_base.ph"), autocomplete: "off" });
   const resolve = h("textarea", { id: "api-resolve", rows: "2", placeholder: t("target.resolve.ph"), spellcheck: "false" });
   const sshResolve = h("textarea", { id: "ssh-resolve", rows: "2", placeholder: t("target.resolve.ph").replace(":443", ":22"), spellcheck: "false" });
-  const caCert = h("input", { id: "ca-cert", type: "text", placeholder: "/path/to/cluster-ca.pem", autocomplete: "off", spellcheck: "false" });
+  // The certificate itself: the console takes no path of its own machine.
+  const caCert = h("textarea", { id: "ca-cert", rows: "3", placeholder: t("target.ca.ph"), spellcheck: "false" });
+  const caFile = h("input", { id: "ca-cert-file", type: "file", accept: ".pem,.crt,.cer", class: "visually-hidden" });
+  caFile.addEventListener("change", async () => {
+    const file = caFile.files[0];
+    if (file) caCert.value = await file.text();
+    caFile.value = "";
+  });
+  const caControl = h(
+    "div",
+    { class: "stack" },
+    caCert,
+    h("button", { class: "btn small", type: "button", text: t("target.ca.file"), onclick: () => caFile.click() }),
+    caFile,
+  );
   const insecure = h("input", { id: "insecure", type: "checkbox" });
   const sshPassword = h("input", { id: "ssh-password", type: "password", autocomplete: "new-password" });
-  const iso = h("input", { id: "vmtools-iso", type: "text", placeholder: "/path/to/SMTX_VMTOOLS-….iso", autocomplete: "off", spellcheck: "false" });
+  const iso = isoPicker();
 
   const stagePrepare = h("input", { type: "checkbox", id: "stage-prepare", value: "prepare", checked: true });
   const stageConfig = h("input", { type: "checkbox", id: "stage-config_cluster", value: "config_cluster", checked: true });
@@ -932,11 +1043,10 @@ function targetCard(plan, blocked, resumeFrom = null) {
       "div",
       { class: "grid-2" },
       field(t("target.api_base"), apiBase),
-      field(t("target.ca"), caCert),
+      field(t("target.ca"), caControl),
       field(t("target.resolve"), resolve),
       field(t("target.ssh_resolve"), sshResolve),
       field(t("target.ssh_password"), sshPassword),
-      field(t("target.iso"), iso),
     ),
     h("label", { class: "check" }, insecure, h("span", { text: t("target.insecure") })),
   );
@@ -963,6 +1073,7 @@ function targetCard(plan, blocked, resumeFrom = null) {
     ),
     rehearsalPanel,
     realPanel,
+    field(t("target.iso"), iso.element),
     h(
       "div",
       // A resumed run keeps the old run's stages and dry-run choice.
@@ -986,8 +1097,9 @@ function targetCard(plan, blocked, resumeFrom = null) {
     let target;
     if (rehearsalRadio.checked) {
       const latencyMs = Number.parseInt(latency.value, 10);
-      if (scenario.value || latencyMs > 0) {
+      if (scenario.value || latencyMs > 0 || iso.value()) {
         target = { rehearsal: { scenario: scenario.value || null, latency_ms: latencyMs > 0 ? latencyMs : 0 } };
+        if (iso.value()) target.rehearsal.iso_id = iso.value();
       } else {
         target = "rehearsal";
       }
@@ -997,14 +1109,14 @@ function targetCard(plan, blocked, resumeFrom = null) {
       const apiSettings = {};
       if (apiBase.value.trim()) apiSettings.base_url = apiBase.value.trim();
       if (lines(resolve.value).length) apiSettings.resolve = lines(resolve.value);
-      if (caCert.value.trim()) apiSettings.ca_cert = caCert.value.trim();
+      if (caCert.value.trim()) apiSettings.ca_cert_pem = caCert.value.trim();
       if (insecure.checked) apiSettings.insecure = true;
       if (Object.keys(apiSettings).length) settings.api = apiSettings;
       const ssh = {};
       if (lines(sshResolve.value).length) ssh.resolve = lines(sshResolve.value);
       if (sshPassword.value) ssh.initial_password = sshPassword.value;
       if (Object.keys(ssh).length) settings.ssh = ssh;
-      if (iso.value.trim()) settings.vmtools = { iso: iso.value.trim() };
+      if (iso.value()) settings.vmtools = { iso_id: iso.value() };
       target = { settings };
     }
     const stages = [stagePrepare, stageConfig].filter((box) => box.checked).map((box) => box.value);

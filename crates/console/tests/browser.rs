@@ -385,7 +385,10 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
     click(browser, "#target-real").await?;
     let ca = browser.find("#ca-cert").await?;
     browser
-        .send_keys(&ca, "/etc/ssl/certs/ca-certificates.crt")
+        .send_keys(
+            &ca,
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        )
         .await?;
     click(browser, "#insecure").await?;
     click(browser, "#start-run").await?;
@@ -573,7 +576,7 @@ async fn crafted_workbook_stays_text(browser: &Session, base: &str) -> Result<()
 async fn screenshot(browser: &Session, path: &Path) -> Result<()> {
     browser
         .execute(
-            "document.getElementById('log-panel').open = true; window.scrollTo(0, 0); return true;",
+            "const log = document.getElementById('log-panel'); if (log) log.open = true; window.scrollTo(0, 0); return true;",
             json!([]),
         )
         .await?;
@@ -936,7 +939,14 @@ async fn a_real_cluster_from_the_form() -> Result<()> {
     let ca = files.path().join("cluster-ca.pem");
     std::fs::write(&ca, sim.ca_cert_pem().context("the simulator's CA")?)?;
     let iso = files.path().join("SMTX_VMTOOLS-1.0.0-browser.iso");
-    std::fs::write(&iso, vec![0x5a_u8; 3 * 1024 * 1024])?;
+    let iso_bytes: Vec<u8> = (0..3 * 1024 * 1024 + 5)
+        .map(|i: u32| (i % 251) as u8)
+        .collect();
+    std::fs::write(&iso, &iso_bytes)?;
+    let iso_sha256 = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&iso_bytes))
+    };
     let mut http_resolve: Vec<String> = sim
         .nodes()
         .iter()
@@ -958,6 +968,7 @@ async fn a_real_cluster_from_the_form() -> Result<()> {
         ssh_resolve: ssh_resolve.join("\n"),
         ca: ca.to_string_lossy().into_owned(),
         iso: iso.to_string_lossy().into_owned(),
+        iso_sha256,
     };
 
     let driver = ChromeDriver::start().await?;
@@ -988,6 +999,7 @@ struct RealTarget {
     ssh_resolve: String,
     ca: String,
     iso: String,
+    iso_sha256: String,
 }
 
 /// Fills the real-cluster form and starts; returns the run's id.
@@ -1008,18 +1020,42 @@ async fn start_real(
     )
     .await?;
     click(browser, "#target-real").await?;
+    // The CA read from a file by the page, the ISO uploaded through it:
+    // the form names no path of the console's machine.
     for (css, text) in [
         ("#api-resolve", form.api_resolve.as_str()),
         ("#ssh-resolve", form.ssh_resolve.as_str()),
-        ("#ca-cert", form.ca.as_str()),
+        ("#ca-cert-file", form.ca.as_str()),
         ("#ssh-password", smtx_engine::DEPLOYMENT_SSH_PASSWORD),
-        ("#vmtools-iso", form.iso.as_str()),
+        ("#iso-file", form.iso.as_str()),
     ] {
         let field = browser.find(css).await?;
         browser.send_keys(&field, text).await?;
     }
+    wait_for(
+        browser,
+        "the CA read into the form",
+        "return document.getElementById('ca-cert').value.includes('BEGIN CERTIFICATE')",
+    )
+    .await?;
+    let shown = wait_for(
+        browser,
+        "the ISO uploaded and chosen",
+        "const s = document.getElementById('iso-status').textContent; const v = document.getElementById('vmtools-iso').value; return s.includes('SHA-256') && v.startsWith('upload/') && s;",
+    )
+    .await?;
+    ensure!(
+        shown
+            .as_str()
+            .is_some_and(|text| text.contains(&form.iso_sha256)),
+        "the page shows the ISO's SHA-256: {shown}"
+    );
     if dry_run {
         click(browser, "#dry-run").await?;
+    }
+    // A picture of the filled-in form, for whoever changes it to look at.
+    if let Some(target) = std::env::var_os("SMTX_SCREENSHOT_FORM") {
+        screenshot(browser, &repository_root().join(target)).await?;
     }
     click(browser, "#start-run").await?;
     let id = wait_for(
@@ -1097,6 +1133,12 @@ async fn real_cluster(
         .await?
         .json()
         .await?;
+    let image = &context["extra"]["config_cluster"]["svt_image"];
+    ensure!(
+        image["sha256"] == json!(form.iso_sha256)
+            && image["file_name"] == json!("SMTX_VMTOOLS-1.0.0-browser.iso"),
+        "the uploaded ISO reached the cluster whole: {image}"
+    );
     context["extra"]["config_cluster"]["serial"]
         .as_str()
         .map(str::to_string)
