@@ -221,13 +221,28 @@ pub async fn upload(
     let name = name
         .filter(|name| !name.trim().is_empty())
         .unwrap_or_else(|| "workbook.xlsx".to_string());
-    let id = crate::runs::new_id();
+    // Named by its content: the same workbook uploaded again is the plan
+    // already kept (200), not one more copy on the disk.
+    let id = content_id(&bytes);
+    if let Some(body) = state.store().plan(id.clone()).await?
+        && state.plan_path(&id).is_file()
+    {
+        tracing::info!(action = "plan_upload", status = "ok", error = "", plan = %id, kept = "already");
+        return Ok((StatusCode::OK, Json(body)));
+    }
     let path = state.plan_path(&id);
     let shown = name.clone();
     let parsed = tokio::task::spawn_blocking({
         let path = path.clone();
         move || -> Result<Result<ParsedWorkbook, Text>, std::io::Error> {
-            write_private(&path, &bytes)?;
+            // A row lost while its file stayed (a crash between the two):
+            // the file is this content's, written again.
+            let _ = std::fs::remove_file(&path);
+            match write_private(&path, &bytes) {
+                // The same bytes, uploaded at the same moment.
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+                written => written?,
+            }
             let parsed = read_plan(&path, &shown);
             if parsed.is_err() {
                 // Not a plan: nothing of it is kept.
@@ -250,6 +265,14 @@ pub async fn upload(
     );
     state.store().insert_plan(id, body.clone()).await?;
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// A plan's id: the first 12 hex digits of its bytes' SHA-256.
+fn content_id(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let mut id = hex::encode(sha2::Sha256::digest(bytes));
+    id.truncate(12);
+    id
 }
 
 /// `GET /api/plans`: newest first.

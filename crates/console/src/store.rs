@@ -224,7 +224,9 @@ impl Store {
         let now = now_ms();
         self.call(move |conn| {
             conn.execute(
-                "INSERT INTO plans (id, created_ms, body) VALUES (?1, ?2, ?3)",
+                // An id is its content's: the same plan again replaces
+                // its row (a row lost while its file stayed).
+                "INSERT OR REPLACE INTO plans (id, created_ms, body) VALUES (?1, ?2, ?3)",
                 params![id, now, body.to_string()],
             )?;
             Ok(())

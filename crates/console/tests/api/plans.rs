@@ -170,3 +170,28 @@ async fn files_that_are_not_workbooks_are_refused() {
         .count();
     assert_eq!(kept, 0);
 }
+
+/// The same workbook uploaded again (under another name) is the plan
+/// already kept: one file, one row; another workbook is another plan.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workbook_uploaded_twice_is_kept_once() {
+    let console = Console::start().await;
+    let bytes = crate::template_bytes();
+    let (status, first) = console.upload(bytes.clone(), "规划设计表.xlsx").await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let (status, again) = console.upload(bytes.clone(), "copy.xlsx").await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["name"], "规划设计表.xlsx", "the plan as first kept");
+    let (_dir, fixture) = smtx_testkit::fixture_workbook(2);
+    let other = std::fs::read(&fixture).expect("fixture");
+    let (status, second) = console.upload(other, "site.xlsx").await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    assert_ne!(second["id"], first["id"]);
+    let (_, plans) = console.get("/api/plans").await;
+    assert_eq!(plans.as_array().map(Vec::len), Some(2), "{plans:#}");
+    let kept = std::fs::read_dir(console.running.state().data_dir().join("plans"))
+        .expect("plans dir")
+        .count();
+    assert_eq!(kept, 2);
+}
