@@ -130,3 +130,63 @@ async fn a_password_chpasswd_cannot_take_is_refused_in_both_languages() {
         false
     );
 }
+
+/// The default `known_hosts` is a path the tool chose: a link planted
+/// there (at a file of someone else's) is not written through. The hosts
+/// are refused, in both languages, and the linked file and the link stay
+/// as they were. Named in the settings, the same link is the user's own
+/// choice and is followed.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_link_planted_at_the_default_known_hosts_is_not_written_through() {
+    use smtx_i18n::{Lang, Localize};
+    let mut harness = Harness::fixture(WorkbookSpec::example(2), vec![]).await;
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let system_file = elsewhere.path().join("hosts");
+    std::fs::write(&system_file, "127.0.0.1 localhost\n").expect("written");
+    let known_hosts = harness.dir.path().join("known_hosts");
+    std::os::unix::fs::symlink(&system_file, &known_hosts).expect("symlink");
+
+    let report = harness.run().await;
+    let refused = steps(&report, "host_password ");
+    assert_eq!(refused.len(), 2);
+    for step in refused {
+        assert_eq!(step.status, StepStatus::Failed, "{step:#?}");
+        let error = step.error.as_ref().expect("the step says why");
+        let en = error.to_string();
+        assert!(en.contains("is a symbolic link; not replaced"), "{en}");
+        let zh = error.localize(Lang::ZhCn);
+        assert!(zh.contains("是符号链接，未替换"), "{zh}");
+        assert!(smtx_i18n::untranslated_words(&zh).is_empty(), "{zh}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&system_file).expect("still there"),
+        "127.0.0.1 localhost\n"
+    );
+    assert!(
+        std::fs::symlink_metadata(&known_hosts)
+            .expect("still there")
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        harness.state()["hosts"][0]["passwords_rotated"]["smartx"],
+        false,
+        "no password sent to a host whose key could not be pinned"
+    );
+
+    // Named by the user: followed.
+    let mut settings = harness.settings();
+    settings.known_hosts = Some(known_hosts.clone());
+    let named = harness.run_with(settings).await;
+    assert_eq!(
+        status(&named, "host_passwords"),
+        StepStatus::Ok,
+        "{named:#?}"
+    );
+    let written = std::fs::read_to_string(&system_file).expect("still there");
+    assert!(
+        written.starts_with("127.0.0.1 localhost\n") && written.contains("10.0.20.11 "),
+        "{written}"
+    );
+}
