@@ -392,6 +392,17 @@ function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);
 }
 
+// Characters a reader cannot see: controls, bidirectional controls (U+202E
+// shows "…evil" as "…live") and invisible ones. The same ranges as
+// `plan check` warns about (crates/plan/src/hidden.rs; a console test
+// compares the two).
+const HIDDEN = /[\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F-\u1160\u17B4-\u17B5\u180B-\u180F\u200B-\u200F\u2028-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8\u{1BCA0}-\u{1BCA3}\u{1D173}-\u{1D17A}\u{E0000}-\u{E0FFF}]/gu;
+
+/** A name (or a message quoting one) with its hidden characters written out as ⟨U+202E⟩. */
+function visible(text) {
+  return String(text).replace(HIDDEN, (c) => `⟨U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}⟩`);
+}
+
 const STATUS_ICON = {
   ok: "✓",
   warning: "!",
@@ -650,7 +661,7 @@ function renderUpload(root) {
       status.append(errorBox(t("upload.not_xlsx")));
       return;
     }
-    status.append(h("div", { class: "alert alert-info" }, h("span", { class: "spinner" }), t("upload.busy", { name: file.name })));
+    status.append(h("div", { class: "alert alert-info" }, h("span", { class: "spinner" }), t("upload.busy", { name: visible(file.name) })));
     const form = new FormData();
     form.append("workbook", file, file.name);
     form.append("name", file.name);
@@ -696,8 +707,8 @@ function renderUpload(root) {
         h(
           "tr",
           { class: "clickable", onclick: () => (location.hash = `#/plans/${encodeURIComponent(plan.id)}`) },
-          h("td", {}, h("a", { href: `#/plans/${encodeURIComponent(plan.id)}`, text: plan.name || plan.id })),
-          h("td", { text: plan.cluster?.name ?? t("common.none") }),
+          h("td", {}, h("a", { href: `#/plans/${encodeURIComponent(plan.id)}`, text: visible(plan.name || plan.id) })),
+          h("td", { text: visible(plan.cluster?.name ?? t("common.none")) }),
           h("td", {}, problemCounts(plan.summary)),
         ),
       );
@@ -778,7 +789,7 @@ async function renderPlan(root, id, resumeFrom = null) {
   const warnings = plan.summary?.warnings ?? plan.diagnostics.filter((d) => d.severity !== "error").length;
 
   const facts = [
-    [t("plan.cluster"), plan.cluster?.name ?? t("common.none"), "summary-cluster"],
+    [t("plan.cluster"), visible(plan.cluster?.name ?? t("common.none")), "summary-cluster"],
     [t("plan.vip"), plan.cluster?.vip ?? t("common.none"), "summary-vip"],
     [t("plan.hosts"), String(plan.hosts?.length ?? 0), "summary-hosts"],
     [t("plan.networks"), String(plan.networks ?? 0), "summary-networks"],
@@ -791,7 +802,7 @@ async function renderPlan(root, id, resumeFrom = null) {
     h(
       "div",
       { class: "card-head" },
-      h("div", {}, h("div", { class: "eyebrow", text: t("plan.title") }), h("h1", { id: "plan-name", text: plan.name || plan.id })),
+      h("div", {}, h("div", { class: "eyebrow", text: t("plan.title") }), h("h1", { id: "plan-name", text: visible(plan.name || plan.id) })),
       h("a", { class: "btn", href: "#/", text: t("plan.another") }),
     ),
     h(
@@ -826,7 +837,7 @@ async function renderPlan(root, id, resumeFrom = null) {
                 "tr",
                 {},
                 h("td", { class: "num", text: String(index + 1) }),
-                h("td", { text: host.name ?? t("common.none") }),
+                h("td", { text: visible(host.name ?? t("common.none")) }),
                 h("td", { class: "mono", text: host.management_ip ?? t("common.none") }),
                 h("td", { class: "mono", text: host.bmc_ip ?? t("common.none") }),
               ),
@@ -844,7 +855,7 @@ async function renderPlan(root, id, resumeFrom = null) {
       h(
         "div",
         { class: "alert alert-info", id: "resume-banner" },
-        h("span", { text: t("resume.banner", { id: resumeFrom.id, cluster: resumeFrom.cluster ?? "" }) }),
+        h("span", { text: t("resume.banner", { id: resumeFrom.id, cluster: visible(resumeFrom.cluster ?? "") }) }),
         h("a", { href: `#/runs/${encodeURIComponent(resumeFrom.id)}`, text: t("resume.back") }),
       ),
     );
@@ -886,7 +897,7 @@ function diagnosticsCard(diagnostics) {
               h("td", { class: "mono nowrap", text: d.cell ?? t("common.none") }),
               h("td", { text: d.field ?? t("common.none") }),
               h("td", {}, severityBadge(d.severity)),
-              h("td", { text: msg(d.message) }),
+              h("td", { text: visible(msg(d.message)) }),
             ),
           ),
         ),
@@ -1206,9 +1217,9 @@ function logText(line) {
 
 /** The detail cell: what was done or why not, the error if it says more, the hint. */
 function stepDetail(step) {
-  const detail = msg(step.detail);
-  const error = msg(step.error);
-  const hint = msg(step.hint);
+  const detail = visible(msg(step.detail));
+  const error = visible(msg(step.error));
+  const hint = visible(msg(step.hint));
   return h(
     "td",
     { class: "detail" },
@@ -1295,7 +1306,7 @@ async function renderRun(root, id) {
         "div",
         {},
         h("div", { class: "eyebrow", text: `${t("run.title")} ${run.id}` }),
-        h("h1", {}, h("span", { id: "run-cluster", text: run.cluster ?? t("common.none") }), " ", statusSlot, " ", liveTag),
+        h("h1", {}, h("span", { id: "run-cluster", text: visible(run.cluster ?? t("common.none")) }), " ", statusSlot, " ", liveTag),
       ),
       h("div", { class: "actions" }, resumeButton, abortButton),
     ),
@@ -1346,7 +1357,7 @@ async function renderRun(root, id) {
     h(
       "tr",
       { class: `step-row step-${step.status}`, dataset: { status: step.status, step: step.step, stage: step.stage } },
-      h("td", { text: msg(step.label) || step.step }),
+      h("td", { text: visible(msg(step.label) || step.step) }),
       h("td", {}, statusBadge(step.status)),
       stepDetail(step),
       h("td", { class: "num nowrap", text: step.duration_ms != null ? formatDuration(step.duration_ms) : "" }),
@@ -1404,7 +1415,7 @@ async function renderRun(root, id) {
   const addLog = (entry) => {
     logLines += 1;
     const stick = logPre.scrollTop + logPre.clientHeight >= logPre.scrollHeight - 4;
-    logPre.append(h("span", { class: "log-line" }, h("span", { class: "log-stage", text: entry.stage ?? "" }), logText(entry.line ?? "")), "\n");
+    logPre.append(h("span", { class: "log-line" }, h("span", { class: "log-stage", text: entry.stage ?? "" }), visible(logText(entry.line ?? ""))), "\n");
     if (stick) logPre.scrollTop = logPre.scrollHeight;
     logCount.textContent = t("run.log.lines", { n: logLines });
   };
@@ -1603,7 +1614,7 @@ function runTable(runs) {
       "tr",
       { class: `clickable run-row ${inFleet ? "in-fleet" : ""}`, dataset: { run: run.id, status: run.status }, onclick: open },
       h("td", {}, statusBadge(run.status)),
-      h("td", {}, h("a", { href: `#/runs/${encodeURIComponent(run.id)}`, text: run.cluster ?? run.id })),
+      h("td", {}, h("a", { href: `#/runs/${encodeURIComponent(run.id)}`, text: visible(run.cluster ?? run.id) })),
       h("td", { text: targetText(run) }),
       h("td", { class: "nowrap", text: formatTime(run.started_at) }),
       h("td", { class: "num nowrap", text: formatDuration(run.duration_ms) }),

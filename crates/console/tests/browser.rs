@@ -608,6 +608,185 @@ async fn screenshot(browser: &Session, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Issue 21: a cluster name holding U+202E (right-to-left override) showed
+/// `…evil` as `…live` in the run list. Every name the page shows — the
+/// plan's file name and summary, its diagnostics, the run page's header, the
+/// run list — writes such a character out as `⟨U+202E⟩`, and the character
+/// itself is nowhere in the page's text.
+///
+/// `SMTX_NAMES_SCREENSHOT=/tmp/names.png` saves the plan page there, and the
+/// run list beside it (`/tmp/names-runs.png`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_21_hidden_characters_in_names_are_written_out() -> Result<()> {
+    let driver = ChromeDriver::start().await?;
+    let data_dir = tempfile::tempdir()?;
+    let console = start_console(data_dir.path(), None).await?;
+    let base = format!("http://{}", console.addr());
+    let http = reqwest::Client::builder().no_proxy().build()?;
+    let profile = tempfile::tempdir()?;
+    let downloads = tempfile::tempdir()?;
+    let browser = driver.session(profile.path(), downloads.path()).await?;
+    let outcome = hidden_names(&browser, &http, &base).await;
+    let closed = browser.close().await;
+    console.shutdown().await;
+    outcome?;
+    closed
+}
+
+async fn hidden_names(browser: &Session, http: &reqwest::Client, base: &str) -> Result<()> {
+    const CLUSTER: &str = "CN-BJ-SMTX-Prod-\u{202E}evil";
+    const SHOWN: &str = "CN-BJ-SMTX-Prod-⟨U+202E⟩evil";
+    let template = std::fs::read(real_template()).context("reading the real template")?;
+    let edited = smtx_plan::fixture::edit_cells(
+        &template,
+        &[
+            ("虚拟网络!B3", Some(CLUSTER)),
+            ("虚拟网络!D9", Some("VLAN\u{200B}-1121")),
+        ],
+    )?;
+    let dir = tempfile::tempdir()?;
+    // The file's name hides one too: the plan's name is the file's.
+    let path = dir.path().join("site-\u{202E}xslx.xlsx");
+    std::fs::write(&path, edited)?;
+    let plan_id = upload(http, base, &path).await?;
+
+    browser.goto(&format!("{base}/#/plans/{plan_id}")).await?;
+    wait_for(
+        browser,
+        "the plan page with its diagnostics",
+        "return document.getElementById('diagnostics-table') !== null",
+    )
+    .await?;
+    ensure!(text_of(browser, "#summary-cluster").await? == SHOWN);
+    ensure!(text_of(browser, "#plan-name").await? == "site-⟨U+202E⟩xslx.xlsx");
+    let rows = browser
+        .execute(
+            "return [...document.querySelectorAll('#diagnostics-table tbody tr')].map(r => [r.cells[0].textContent, r.cells[3].textContent])",
+            json!([]),
+        )
+        .await?;
+    let rows: Vec<(String, String)> = serde_json::from_value(rows)?;
+    let cells: Vec<&str> = rows.iter().map(|(cell, _)| cell.as_str()).collect();
+    ensure!(
+        cells == ["虚拟网络!B3", "虚拟网络!D9"],
+        "the two warnings, by cell: {rows:?}"
+    );
+    ensure!(
+        rows[0]
+            .1
+            .starts_with("the name contains U+202E (bidirectional control)")
+            && rows[1]
+                .1
+                .starts_with("the name contains U+200B (invisible)"),
+        "the warnings name the code points: {rows:?}"
+    );
+    let shown = hidden_in_page(browser).await?;
+    ensure!(
+        shown.is_empty(),
+        "hidden characters in the plan page's text: {shown:?}"
+    );
+    if let Some(target) = std::env::var_os("SMTX_NAMES_SCREENSHOT") {
+        screenshot(browser, &repository_root().join(target)).await?;
+    }
+    // In Chinese too.
+    click(browser, "#lang-switch").await?;
+    wait_for(
+        browser,
+        "the warning in Chinese",
+        "return document.querySelector('#diagnostics-table tbody tr td:last-child')?.textContent.startsWith('名称中含有 U+202E（双向文字控制符）')",
+    )
+    .await?;
+    click(browser, "#lang-switch").await?;
+    wait_for(
+        browser,
+        "English again",
+        "return document.getElementById('nav-runs').textContent === 'Runs'",
+    )
+    .await?;
+
+    // A dry-run rehearsal: warnings do not stop a run.
+    wait_for(
+        browser,
+        "the target form",
+        "return document.getElementById('start-run') !== null && !document.getElementById('start-run').disabled",
+    )
+    .await?;
+    click(browser, "#dry-run").await?;
+    click(browser, "#start-run").await?;
+    let run_id = wait_for(
+        browser,
+        "the run page",
+        "const m = location.hash.match(/^#\\/runs\\/([^/]+)$/); return m && document.getElementById('run-status') && decodeURIComponent(m[1]);",
+    )
+    .await?;
+    let run_id = run_id.as_str().context("run id")?.to_string();
+    ensure!(text_of(browser, "#run-cluster").await? == SHOWN);
+    wait_for(
+        browser,
+        "the dry run to end",
+        "const s = document.getElementById('run-status')?.dataset.status; return ['ok','warning','failed','aborted'].includes(s) ? s : null;",
+    )
+    .await?;
+    let shown = hidden_in_page(browser).await?;
+    ensure!(
+        shown.is_empty(),
+        "hidden characters in the run page's text: {shown:?}"
+    );
+    let run = api_get(http, base, &format!("/api/runs/{run_id}")).await?;
+    ensure!(
+        run["cluster"] == json!(CLUSTER),
+        "the API keeps the name as typed: {}",
+        run["cluster"]
+    );
+
+    browser.goto(&format!("{base}/#/runs")).await?;
+    let listed = wait_for(
+        browser,
+        "the run list",
+        "return document.querySelector('.run-row td:nth-child(2) a')?.textContent ?? null",
+    )
+    .await?;
+    ensure!(listed == json!(SHOWN), "the run list shows {listed}");
+    let shown = hidden_in_page(browser).await?;
+    ensure!(
+        shown.is_empty(),
+        "hidden characters in the run list's text: {shown:?}"
+    );
+    if let Some(target) = std::env::var_os("SMTX_NAMES_SCREENSHOT") {
+        let target = repository_root().join(target);
+        screenshot(
+            browser,
+            &target.with_file_name(format!(
+                "{}-runs.png",
+                target
+                    .file_stem()
+                    .map(|stem| stem.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            )),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Every text of the page (`#view`) holding U+202E or U+200B, with the class
+/// of the element it is in: what the page failed to write out.
+async fn hidden_in_page(browser: &Session) -> Result<Vec<String>> {
+    let found = browser
+        .execute(
+            "const walk = document.createTreeWalker(document.getElementById('view'), NodeFilter.SHOW_TEXT); \
+             const found = []; \
+             while (walk.nextNode()) { \
+               const text = walk.currentNode.data; \
+               if (/[\\u202E\\u200B]/u.test(text)) found.push(`${walk.currentNode.parentNode.className}: ${text.slice(0, 200)}`); \
+             } \
+             return found;",
+            json!([]),
+        )
+        .await?;
+    Ok(serde_json::from_value(found)?)
+}
+
 /// With a token, the page asks for it once (a wrong one is refused), keeps
 /// it for the tab, and then works: the upload view lists the plans and the
 /// API calls carry it.

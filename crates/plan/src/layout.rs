@@ -77,6 +77,12 @@ pub mod network {
     pub const BUSINESS_LAST_ROW: u32 = 18;
     /// The note on the supported network architectures.
     pub const NOTE_ROW: u32 = 23;
+    /// The rows whose switch (C) and network (D) cells hold names: the
+    /// management, extra management, storage and backup rows, then the
+    /// business rows. `plan check` looks at every one of them for hidden
+    /// characters, the backup and extra management rows included (no stage
+    /// configures them yet, but they name networks of the same cluster).
+    pub const NAME_ROWS: std::ops::RangeInclusive<u32> = MANAGEMENT_ROW..=BUSINESS_LAST_ROW;
 
     /// `虚拟网络!B3`.
     pub fn cluster_name_location() -> String {

@@ -7,6 +7,7 @@
 pub mod cell;
 pub mod crafted;
 pub mod fixture;
+mod hidden;
 pub mod layout;
 mod limits;
 mod messages;
@@ -16,6 +17,7 @@ mod read;
 pub mod report;
 mod serial;
 
+pub use hidden::{HiddenKind, code_point, hidden_characters, hidden_kind, visible};
 pub use limits::{
     Found, Limit, LimitExceeded, Subject, WorkbookFileError, WorkbookLimits, read_workbook_file,
 };

@@ -7,7 +7,10 @@
 
 use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, quoted};
 
-use crate::{Found, Limit, LimitExceeded, PlanError, SerialWriteError, Subject, WorkbookFileError};
+use crate::{
+    Found, HiddenKind, Limit, LimitExceeded, PlanError, SerialWriteError, Subject,
+    WorkbookFileError,
+};
 
 impl Localize for PlanError {
     fn localize(&self, lang: Lang) -> String {
@@ -193,6 +196,29 @@ impl VdsRole {
     }
 }
 
+/// `U+202E (bidirectional control), U+200B (invisible)`, each character
+/// with why it is hidden.
+fn hidden_list(characters: &[char], lang: Lang) -> String {
+    let items: Vec<String> = characters
+        .iter()
+        .map(|&c| {
+            let kind = match (crate::hidden_kind(c), lang) {
+                (Some(HiddenKind::Control), En) => "control character",
+                (Some(HiddenKind::Bidi), En) => "bidirectional control",
+                (Some(HiddenKind::Invisible) | None, En) => "invisible",
+                (Some(HiddenKind::Control), ZhCn) => "控制字符",
+                (Some(HiddenKind::Bidi), ZhCn) => "双向文字控制符",
+                (Some(HiddenKind::Invisible) | None, ZhCn) => "不可见字符",
+            };
+            match lang {
+                En => format!("{} ({kind})", crate::code_point(c)),
+                ZhCn => format!("{}（{kind}）", crate::code_point(c)),
+            }
+        })
+        .collect();
+    smtx_i18n::list(lang, &items)
+}
+
 smtx_i18n::catalog! {
     /// What is wrong with a workbook cell: the message of a [`Diagnostic`].
     ///
@@ -200,6 +226,9 @@ smtx_i18n::catalog! {
     pub enum Problem {
         NotIpv4 { text: String },
         PasswordSpaces,
+        /// A name cell holds characters a reader cannot see (see
+        /// [`hidden_kind`](crate::hidden_kind)), each once, in order.
+        HiddenCharacters { characters: Vec<char> },
         ClusterNameEmpty,
         HostRowIgnored,
         TooManyHosts { count: usize, max: usize, first_row: u32, last_row: u32 },
@@ -250,6 +279,14 @@ impl Localize for Problem {
             (Self::NotIpv4 { text }, ZhCn) => format!("{} 不是 IPv4 地址", quoted(lang, text)),
             (Self::PasswordSpaces, En) => "the password starts or ends with a space; the space is kept as part of the password (delete it in the workbook if it was not meant)".into(),
             (Self::PasswordSpaces, ZhCn) => "密码以空格开头或结尾；空格会作为密码的一部分保留（如果不是有意的，请在规划表中删除）".into(),
+            (Self::HiddenCharacters { characters }, En) => format!(
+                "the name contains {}: characters that do not show, or that reorder the text around them, so the name does not read as it is stored; it is kept as typed, since the cluster gets exactly this name: retype it in the workbook if they were not meant",
+                hidden_list(characters, lang)
+            ),
+            (Self::HiddenCharacters { characters }, ZhCn) => format!(
+                "名称中含有 {}：这些字符不显示，或会改变周围文字的显示顺序，名称看起来与实际不同；名称按原样保留（集群得到的正是这个名称）：如果不是有意输入的，请在规划表中重新输入",
+                hidden_list(characters, lang)
+            ),
             (Self::ClusterNameEmpty, En) => "the cluster name is empty".into(),
             (Self::ClusterNameEmpty, ZhCn) => "集群名称为空".into(),
             (Self::HostRowIgnored, En) => "this row has a BMC or storage address but no hostname or management IP: ignored".into(),

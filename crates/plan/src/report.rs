@@ -1,13 +1,15 @@
 //! The human-readable rendering of a parsed workbook: what `smtx-deploy plan
 //! check` prints, and what `smtx-deploy run` prints when a workbook has
 //! errors, so both say the same thing the same way, in English or Chinese.
-//! Passwords print as `***`.
+//! Passwords print as `***`; a character a reader cannot see (a
+//! bidirectional override, a zero-width space) prints as `⟨U+202E⟩`, so the
+//! terminal neither hides nor reorders it ([`crate::visible`]).
 
 use std::fmt::Write as _;
 
 use smtx_i18n::{Lang, Localize};
 
-use crate::{ParsedWorkbook, Severity};
+use crate::{ParsedWorkbook, Severity, visible};
 
 /// `en` or `zh`, as `lang` reads.
 fn word<'a>(lang: Lang, en: &'a str, zh: &'a str) -> &'a str {
@@ -17,15 +19,17 @@ fn word<'a>(lang: Lang, en: &'a str, zh: &'a str) -> &'a str {
     }
 }
 
-/// `label: value`, the label padded to `width` columns (CJK counts two).
+/// `label: value`, the label padded to `width` columns (CJK counts two),
+/// the value's hidden characters written out.
 fn labelled(lang: Lang, en: &str, zh: &str, width: usize, value: &str) -> String {
     let label = match lang {
         Lang::En => format!("{en}:"),
         Lang::ZhCn => format!("{zh}："),
     };
     format!(
-        "{label}{}{value}",
-        " ".repeat(width.saturating_sub(display_width(&label)) + 1)
+        "{label}{}{}",
+        " ".repeat(width.saturating_sub(display_width(&label)) + 1),
+        visible(value)
     )
 }
 
@@ -166,8 +170,9 @@ pub fn render_summary(parsed: &ParsedWorkbook, lang: Lang) -> String {
     };
     let _ = writeln!(
         out,
-        "  {} → {home}",
-        word(lang, "business networks", "业务网络")
+        "  {} → {}",
+        word(lang, "business networks", "业务网络"),
+        visible(&home)
     );
 
     let _ = writeln!(
@@ -235,7 +240,8 @@ pub fn render_diagnostics(parsed: &ParsedWorkbook, lang: Lang) -> String {
     // Errors first; within a severity keep the workbook's reading order.
     sorted.sort_by_key(|d| std::cmp::Reverse(d.severity));
     for diagnostic in sorted {
-        let _ = writeln!(out, "{}", diagnostic.localize(lang));
+        // A message may quote a name or a cell as typed.
+        let _ = writeln!(out, "{}", visible(&diagnostic.localize(lang)));
     }
     let errors = parsed.error_count();
     let warnings = parsed.warning_count();
@@ -285,15 +291,20 @@ fn plural(count: usize, word: &str) -> String {
     }
 }
 
-/// Left-aligned columns, two spaces apart, indented by two.
+/// Left-aligned columns, two spaces apart, indented by two; hidden
+/// characters written out before the columns are measured.
 fn table<const N: usize>(out: &mut String, rows: &[[String; N]]) {
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|row| row.clone().map(|cell| visible(&cell).into_owned()))
+        .collect();
     let mut widths = [0usize; N];
-    for row in rows {
+    for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(display_width(cell));
         }
     }
-    for row in rows {
+    for row in &rows {
         let mut line = String::from(" ");
         for (cell, width) in row.iter().zip(widths) {
             let fill = width.saturating_sub(display_width(cell));

@@ -79,7 +79,9 @@ fn check(args: CheckArgs, lang: Lang) -> anyhow::Result<Outcome> {
             .with_context(|| PlanMsg::RenderingJson.localize(lang))?;
         outln!("{json}");
     } else {
-        outln!("{}\n", PlanMsg::WorkbookHeader { file }.localize(lang));
+        // A file name can hide characters as a cell can: written out too.
+        let header = PlanMsg::WorkbookHeader { file }.localize(lang);
+        outln!("{}\n", smtx_plan::visible(&header));
         out!("{}", render_summary(&parsed, lang));
     }
     Ok(if parsed.has_errors() {

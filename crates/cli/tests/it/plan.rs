@@ -98,6 +98,77 @@ fn check_summarises_the_real_template_and_exits_0() -> TestResult {
     Ok(())
 }
 
+/// Issue 21: a name with U+202E (right-to-left override) in the workbook.
+/// `plan check` warns naming the cell and the code point, in English and
+/// Chinese, prints the name with the character written out (the terminal
+/// cannot reorder it), exits 0 (a warning), and `--json` keeps the name as
+/// typed.
+#[test]
+fn issue_21_check_writes_out_hidden_characters_in_names() -> TestResult {
+    const CLUSTER: &str = "CN-BJ-SMTX-Prod-\u{202E}evil";
+    let edited = smtx_plan::fixture::edit_cells(
+        &std::fs::read(template_path())?,
+        &[("虚拟网络!B3", Some(CLUSTER))],
+    )?;
+    let dir = tempfile::tempdir()?;
+    // The file's name hides one too.
+    let workbook = dir.path().join("site-\u{202E}xslx.xlsx");
+    std::fs::write(&workbook, edited)?;
+    for (lang, expected) in [
+        (
+            "en",
+            [
+                "Workbook: ",
+                "site-⟨U+202E⟩xslx.xlsx",
+                "name:                 CN-BJ-SMTX-Prod-⟨U+202E⟩evil",
+                "warning: 虚拟网络!B3 (集群名称): the name contains U+202E (bidirectional control):",
+                "0 errors, 1 warning",
+            ],
+        ),
+        (
+            "zh-CN",
+            [
+                "规划表：",
+                "site-⟨U+202E⟩xslx.xlsx",
+                "名称：                CN-BJ-SMTX-Prod-⟨U+202E⟩evil",
+                "警告：虚拟网络!B3（集群名称）：名称中含有 U+202E（双向文字控制符）：",
+                "错误 0 个，警告 1 个",
+            ],
+        ),
+    ] {
+        let output = smtx_deploy(&["--lang", lang, "plan", "check", path_arg(&workbook)])?;
+        let stdout = text(&output.stdout);
+        eprintln!("--lang {lang}:\n{stdout}");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{stdout}{}",
+            text(&output.stderr)
+        );
+        for line in expected {
+            assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+        }
+        assert!(
+            !stdout.contains('\u{202E}'),
+            "the character itself reached the terminal:\n{stdout}"
+        );
+    }
+    let output = smtx_deploy(&["plan", "check", "--json", path_arg(&workbook)])?;
+    assert_eq!(output.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    assert_eq!(json["cluster"]["name"], CLUSTER);
+    let warning = &json["diagnostics"][0];
+    assert_eq!(warning["location"], "虚拟网络!B3");
+    assert_eq!(warning["severity"], "warning");
+    assert!(
+        warning["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("the name contains U+202E")),
+        "{warning}"
+    );
+    Ok(())
+}
+
 #[test]
 fn check_json_has_the_documented_keys() -> TestResult {
     let template = template_path();

@@ -195,3 +195,134 @@ async fn a_workbook_uploaded_twice_is_kept_once() {
         .count();
     assert_eq!(kept, 2);
 }
+
+/// Issue 21: names with characters a reader cannot see. The upload answers
+/// with `plan check`'s warnings — the cell and the code point, in both
+/// languages — and the names as typed (the page writes them out).
+#[tokio::test(flavor = "multi_thread")]
+async fn issue_21_hidden_characters_in_names_are_warned_about() {
+    const CLUSTER: &str = "CN-BJ-SMTX-Prod-\u{202E}evil";
+    const HOST: &str = "BJ-SMTX-Prod-Node\u{200B}-01";
+    let console = Console::start().await;
+    let bytes = smtx_plan::fixture::edit_cells(
+        &template_bytes(),
+        &[("虚拟网络!B3", Some(CLUSTER)), ("主机规划!H3", Some(HOST))],
+    )
+    .expect("edited");
+    let plan = upload_matches_plan_check(&console, bytes, "hidden.xlsx").await;
+    assert_eq!(plan["cluster"]["name"], CLUSTER);
+    assert_eq!(plan["hosts"][0]["name"], HOST);
+    let warnings: Vec<&Value> = plan["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["severity"] == "warning")
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    for (warning, cell, field, en, zh) in [
+        (
+            warnings[0],
+            "虚拟网络!B3",
+            "集群名称",
+            "the name contains U+202E (bidirectional control):",
+            "名称中含有 U+202E（双向文字控制符）：",
+        ),
+        (
+            warnings[1],
+            "主机规划!H3",
+            "主机名",
+            "the name contains U+200B (invisible):",
+            "名称中含有 U+200B（不可见字符）：",
+        ),
+    ] {
+        assert_eq!(warning["cell"], cell, "{warning}");
+        assert_eq!(warning["field"], field, "{warning}");
+        assert!(
+            warning["message"]["en"]
+                .as_str()
+                .is_some_and(|m| m.starts_with(en)),
+            "{warning}"
+        );
+        assert!(
+            warning["message"]["zh-CN"]
+                .as_str()
+                .is_some_and(|m| m.starts_with(zh)),
+            "{warning}"
+        );
+    }
+}
+
+/// The page's `HIDDEN` (app.js, as the console serves it) holds exactly
+/// the characters `plan check` warns about: every code point is compared.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_writes_out_what_plan_check_warns_about() {
+    let console = Console::start().await;
+    let page = console
+        .client
+        .get(console.url("/app.js"))
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("text");
+    let class = page
+        .lines()
+        .find_map(|line| line.strip_prefix("const HIDDEN = /["))
+        .and_then(|rest| rest.strip_suffix("]/gu;"))
+        .expect("app.js has `const HIDDEN = /[…]/gu;` on one line");
+    let ranges = js_class_ranges(class);
+    assert!(ranges.len() > 10, "{ranges:?}");
+    for code in 0..=0x10FFFF_u32 {
+        let Some(c) = char::from_u32(code) else {
+            continue;
+        };
+        let on_page = ranges
+            .iter()
+            .any(|(from, to)| (*from..=*to).contains(&code));
+        assert_eq!(
+            on_page,
+            smtx_plan::hidden_kind(c).is_some(),
+            "{}: the page and plan check disagree",
+            smtx_plan::code_point(c)
+        );
+    }
+}
+
+/// `\u0000-\u001F\u00AD\u{E0000}-\u{E0FFF}` → the ranges it names.
+fn js_class_ranges(class: &str) -> Vec<(u32, u32)> {
+    let mut points = Vec::new();
+    let mut separators = Vec::new();
+    let mut rest = class;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("-") {
+            separators.push(points.len());
+            rest = after;
+            continue;
+        }
+        let after = rest
+            .strip_prefix("\\u")
+            .unwrap_or_else(|| panic!("only \\u escapes and `-` in HIDDEN: {rest}"));
+        let (hex, next) = match after.strip_prefix('{') {
+            Some(braced) => {
+                let end = braced.find('}').expect("a closing brace");
+                (&braced[..end], &braced[end + 1..])
+            }
+            None => after.split_at(4),
+        };
+        points.push(u32::from_str_radix(hex, 16).expect("hex"));
+        rest = next;
+    }
+    let mut ranges = Vec::new();
+    let mut index = 0;
+    while index < points.len() {
+        if separators.contains(&(index + 1)) {
+            ranges.push((points[index], points[index + 1]));
+            index += 2;
+        } else {
+            ranges.push((points[index], points[index]));
+            index += 1;
+        }
+    }
+    ranges
+}

@@ -34,6 +34,7 @@ impl PlanReader {
             self.read_business_vds(&cluster, &business_networks, management_vds.as_ref());
         let (dns_servers, dns_cells) = self.read_dns();
         let (ntp_servers, ntp_cells) = self.read_ntp();
+        self.check_names(&hosts);
         Plan {
             cluster,
             management_vds: management_vds
@@ -47,6 +48,42 @@ impl PlanReader {
             fisheye,
             dns_cells,
             ntp_cells,
+        }
+    }
+
+    /// Every name cell — the cluster's, each host's, and every switch and
+    /// network name of 虚拟网络 ([`layout::network::NAME_ROWS`]) — with a
+    /// warning where it holds characters a reader cannot see (control,
+    /// bidirectional and invisible ones: [`crate::hidden_kind`]). The name
+    /// is kept as typed: it is what the cluster gets and what later runs
+    /// look up on it; the front ends print it with those characters written
+    /// out ([`crate::visible`]).
+    fn check_names(&mut self, hosts: &[HostPlan]) {
+        use layout::network::{self as columns, SHEET as sheet};
+        let mut cells = vec![(
+            sheet,
+            layout::cell(columns::CLUSTER_NAME_COLUMN, columns::CLUSTER_NAME_ROW),
+            "集群名称",
+        )];
+        cells.extend(hosts.iter().map(|host| {
+            (
+                layout::hosts::SHEET,
+                layout::cell(layout::hosts::HOSTNAME, host.row),
+                "主机名",
+            )
+        }));
+        for row in columns::NAME_ROWS {
+            cells.push((sheet, layout::cell(columns::VDS_NAME, row), "虚拟交换机"));
+            cells.push((sheet, layout::cell(columns::NETWORK_NAME, row), "虚拟网络"));
+        }
+        for (on, cell, field) in cells {
+            let Some(name) = self.text(on, &cell) else {
+                continue;
+            };
+            let characters = crate::hidden_characters(&name);
+            if !characters.is_empty() {
+                self.warning(on, &cell, field, Problem::HiddenCharacters { characters });
+            }
         }
     }
 

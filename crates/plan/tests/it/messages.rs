@@ -23,6 +23,9 @@ fn every_problem_renders_in_both_languages() {
             text: s("10.0.0.300"),
         },
         PasswordSpaces,
+        HiddenCharacters {
+            characters: vec!['\u{202E}', '\u{200B}', '\u{7}'],
+        },
         ClusterNameEmpty,
         HostRowIgnored,
         TooManyHosts {

@@ -698,3 +698,161 @@ fn the_cluster_cells_follow_inserted_host_rows() {
         Some(spec.vip.clone())
     );
 }
+
+/// Issue 21: a cluster name with U+202E (RIGHT-TO-LEFT OVERRIDE) displayed
+/// `…evil` as `…live`. Hidden characters in a name cell are a warning naming
+/// the cell and the code points, in both languages; the name is kept as
+/// typed; `plan check`'s text writes them out.
+#[test]
+fn issue_21_hidden_characters_in_names_are_warnings() -> Result<(), Box<dyn std::error::Error>> {
+    use smtx_i18n::{Lang, Localize};
+
+    const CLUSTER: &str = "CN-BJ-SMTX-Prod-\u{202E}evil";
+    const HOST: &str = "BJ-SMTX-Prod-Node\u{200B}-01";
+    let bytes = smtx_plan::fixture::edit_cells(
+        &crate::common::template_bytes(),
+        &[("虚拟网络!B3", Some(CLUSTER)), ("主机规划!H3", Some(HOST))],
+    )?;
+    let parsed = smtx_plan::parse_workbook(&bytes, "template.xlsx")?;
+    let warnings: Vec<(String, String, String, String)> = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Warning)
+        .map(|d| {
+            (
+                d.location.clone(),
+                d.field.clone(),
+                d.localize(Lang::En),
+                d.localize(Lang::ZhCn),
+            )
+        })
+        .collect();
+    let [cluster, host] = warnings.as_slice() else {
+        panic!("exactly two warnings, got {warnings:#?}");
+    };
+    assert_eq!(
+        (cluster.0.as_str(), cluster.1.as_str()),
+        ("虚拟网络!B3", "集群名称")
+    );
+    assert_eq!(
+        (host.0.as_str(), host.1.as_str()),
+        ("主机规划!H3", "主机名")
+    );
+    for (line, expected) in [
+        (
+            &cluster.2,
+            "warning: 虚拟网络!B3 (集群名称): the name contains U+202E (bidirectional control):",
+        ),
+        (
+            &cluster.3,
+            "警告：虚拟网络!B3（集群名称）：名称中含有 U+202E（双向文字控制符）：",
+        ),
+        (
+            &host.2,
+            "warning: 主机规划!H3 (主机名): the name contains U+200B (invisible):",
+        ),
+        (
+            &host.3,
+            "警告：主机规划!H3（主机名）：名称中含有 U+200B（不可见字符）：",
+        ),
+    ] {
+        assert!(
+            line.starts_with(expected),
+            "{line:?} does not start with {expected:?}"
+        );
+        assert!(
+            line.contains("kept as typed") || line.contains("按原样保留"),
+            "{line}"
+        );
+    }
+    // The hostname is also no RFC 1123 label: that error is the old one.
+    let errors: Vec<_> = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Error)
+        .map(|d| (d.location.as_str(), d.message.variant()))
+        .collect();
+    assert_eq!(errors, [("主机规划!H3", "BadHostname")]);
+    // Kept as typed: the cluster must get the name the workbook gives it.
+    assert_eq!(parsed.plan.cluster.name, CLUSTER);
+    assert_eq!(parsed.plan.hosts[0].hostname, HOST);
+
+    // The summary writes them out wherever the name is printed, in both
+    // languages, and leaves none in the text. The hostname is in error, so
+    // the table says `(invalid)`; the Chinese error quotes it as typed, the
+    // English one as a Rust string (`\u{200b}`).
+    for (lang, host) in [
+        (Lang::En, "\"BJ-SMTX-Prod-Node\\u{200b}-01\""),
+        (Lang::ZhCn, "「BJ-SMTX-Prod-Node⟨U+200B⟩-01」"),
+    ] {
+        let text = smtx_plan::render_summary(&parsed, lang);
+        assert!(text.contains("CN-BJ-SMTX-Prod-⟨U+202E⟩evil"), "{text}");
+        assert!(text.contains(host), "{host} in {text}");
+        assert!(
+            smtx_plan::hidden_characters(&text)
+                .iter()
+                .all(|c| *c == '\n'),
+            "a hidden character reached the text: {text:?}"
+        );
+    }
+    // The template's own names hold none.
+    let clean = smtx_plan::parse_workbook(&crate::common::template_bytes(), "template.xlsx")?;
+    assert!(
+        clean
+            .diagnostics
+            .iter()
+            .all(|d| d.message.variant() != "HiddenCharacters"),
+        "{:#?}",
+        clean.diagnostics
+    );
+    Ok(())
+}
+
+/// Every switch and network name cell of 虚拟网络 is looked at, those of the
+/// rows no stage configures yet (backup, the extra management network)
+/// included; control characters count too.
+#[test]
+fn hidden_characters_in_switch_and_network_names() {
+    let mut spec = example();
+    spec.management_vds.name = "vDS-\u{200F}MgMt".into();
+    spec.storage_vds.name = "vDS-Storage\u{7}".into();
+    spec.business_networks[1].name = "\u{FEFF}VLAN-1121".into();
+    let spec = spec.with_cell(
+        "虚拟网络!D5",
+        FixtureCell::text("\u{2066}Infra-network\u{2069}\u{2066}"),
+    );
+    let parsed = check(
+        &spec,
+        &[
+            (
+                Warning,
+                "虚拟网络!C4",
+                "虚拟交换机",
+                "U+200F (bidirectional control)",
+            ),
+            (
+                Warning,
+                "虚拟网络!C6",
+                "虚拟交换机",
+                "U+0007 (control character)",
+            ),
+            (Warning, "虚拟网络!D9", "虚拟网络", "U+FEFF (invisible)"),
+            (
+                Warning,
+                "虚拟网络!D5",
+                "虚拟网络",
+                "U+2066 (bidirectional control), U+2069 (bidirectional control):",
+            ),
+        ],
+    );
+    assert_eq!(parsed.plan.management_vds.name, "vDS-\u{200F}MgMt");
+    assert_eq!(parsed.plan.business_networks[1].name, "\u{FEFF}VLAN-1121");
+    let text = smtx_plan::render_summary(&parsed, smtx_i18n::Lang::En);
+    for shown in [
+        "vDS-⟨U+200F⟩MgMt",
+        "vDS-Storage⟨U+0007⟩",
+        "⟨U+FEFF⟩VLAN-1121",
+    ] {
+        assert!(text.contains(shown), "{shown} in {text}");
+    }
+}
