@@ -91,6 +91,14 @@ impl IntoResponse for ApiError {
         response
             .extensions_mut()
             .insert(crate::log::ErrorCode(self.code));
+        // A request that did not arrive in time left the rest of its body
+        // on the connection: it carries no further request.
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
         response
     }
 }

@@ -4,7 +4,8 @@
 //! directory, and the page's assets embedded in the binary.
 //!
 //! Layout: `lib.rs` (options, state, the router, start and shutdown),
-//! `auth` (the bearer token), `plans` (upload and read a workbook), `runs`
+//! `auth` (the bearer token), `json_body` (a JSON body within its
+//! deadline), `plans` (upload and read a workbook), `runs`
 //! (create, list, read, abort, resume, files), `target` (a run's target: a
 //! rehearsal or a cluster's settings, and the refusals the CLI makes),
 //! `origin` (who may drive it from a browser: loopback names without a token,
@@ -19,6 +20,7 @@ mod assets;
 mod auth;
 mod error;
 mod events;
+mod json_body;
 pub mod log;
 pub mod messages;
 mod origin;
@@ -62,6 +64,10 @@ pub const MAX_JSON_BYTES: usize = 1024 * 1024;
 
 /// How long a client may take to send a request's headers (slow-loris).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a JSON body (a run, a fleet, a resume) may take to arrive
+/// whole after its headers; past it 408 and the connection is closed.
+pub const JSON_BODY_DEADLINE: Duration = Duration::from_secs(5);
 
 /// How many connections are served at once; past it new ones wait in the
 /// listen backlog (an event stream holds one per open run page).
@@ -169,6 +175,8 @@ pub(crate) struct Inner {
     max_active: std::sync::atomic::AtomicUsize,
     /// An upload's longest silence, in milliseconds.
     upload_idle_ms: std::sync::atomic::AtomicU64,
+    /// How long a JSON body may take after its headers, in milliseconds.
+    json_body_deadline_ms: std::sync::atomic::AtomicU64,
     tasks: TaskTracker,
     closing: CancellationToken,
     /// The simulator's state at the end of the latest rehearsals (this
@@ -187,6 +195,11 @@ impl std::fmt::Debug for AppState {
             .field("token", &self.0.token)
             .finish_non_exhaustive()
     }
+}
+
+/// `duration` in whole milliseconds, as the state's atomics keep it.
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// A directory only the console's user can enter.
@@ -264,9 +277,8 @@ impl AppState {
             active: Mutex::new(HashMap::new()),
             uploads: Arc::new(tokio::sync::Semaphore::new(MAX_UPLOADS)),
             max_active: std::sync::atomic::AtomicUsize::new(MAX_ACTIVE_RUNS),
-            upload_idle_ms: std::sync::atomic::AtomicU64::new(
-                u64::try_from(UPLOAD_IDLE.as_millis()).unwrap_or(u64::MAX),
-            ),
+            upload_idle_ms: std::sync::atomic::AtomicU64::new(millis(UPLOAD_IDLE)),
+            json_body_deadline_ms: std::sync::atomic::AtomicU64::new(millis(JSON_BODY_DEADLINE)),
             tasks: TaskTracker::new(),
             closing: CancellationToken::new(),
             rehearsal_states: Mutex::new(std::collections::VecDeque::new()),
@@ -291,16 +303,31 @@ impl AppState {
 
     /// How long an upload may send nothing (default [`UPLOAD_IDLE`]).
     pub fn set_upload_idle(&self, idle: Duration) {
-        self.0.upload_idle_ms.store(
-            u64::try_from(idle.as_millis()).unwrap_or(u64::MAX),
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        self.0
+            .upload_idle_ms
+            .store(millis(idle), std::sync::atomic::Ordering::Relaxed);
     }
 
     pub(crate) fn upload_idle(&self) -> Duration {
         Duration::from_millis(
             self.0
                 .upload_idle_ms
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+
+    /// How long a JSON body may take after its headers (default
+    /// [`JSON_BODY_DEADLINE`]).
+    pub fn set_json_body_deadline(&self, deadline: Duration) {
+        self.0
+            .json_body_deadline_ms
+            .store(millis(deadline), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn json_body_deadline(&self) -> Duration {
+        Duration::from_millis(
+            self.0
+                .json_body_deadline_ms
                 .load(std::sync::atomic::Ordering::Relaxed),
         )
     }
@@ -399,24 +426,14 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/plans", post(plans::upload).get(plans::list))
         .route("/plans/{id}", get(plans::get))
-        .route(
-            "/runs",
-            post(runs::create)
-                .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
-                .get(runs::list),
-        )
+        // Their JSON bodies are bounded in size and time by `TimedBody`.
+        .route("/runs", post(runs::create).get(runs::list))
         .route("/runs/{id}", get(runs::get))
         .route("/runs/{id}/events", get(events::stream))
         .route("/runs/{id}/abort", post(runs::abort))
-        .route(
-            "/runs/{id}/resume",
-            post(runs::resume).layer(DefaultBodyLimit::max(MAX_JSON_BYTES)),
-        )
+        .route("/runs/{id}/resume", post(runs::resume))
         .route("/runs/{id}/files/{*name}", get(runs::file))
-        .route(
-            "/fleets",
-            post(runs::create_fleet).layer(DefaultBodyLimit::max(MAX_JSON_BYTES)),
-        )
+        .route("/fleets", post(runs::create_fleet))
         .route("/scenarios", get(scenarios::list))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

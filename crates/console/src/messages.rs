@@ -48,6 +48,9 @@ smtx_i18n::catalog! {
         MethodNotAllowed,
         /// The client sent nothing of its upload for this long.
         UploadStalled { secs: u64 },
+        /// A JSON body that did not arrive whole this long after its
+        /// headers.
+        BodyTooSlow { deadline_ms: u64 },
         /// A multipart upload with more than one `workbook` field.
         SeveralWorkbooks,
         /// As many runs are active as the console takes.
@@ -172,6 +175,14 @@ impl Localize for ConsoleMsg {
                 format!("the upload stalled: nothing arrived for {secs} s")
             }
             (Self::UploadStalled { secs }, ZhCn) => format!("上传中断：{secs} 秒内没有收到数据"),
+            (Self::BodyTooSlow { deadline_ms }, En) => format!(
+                "the request body did not arrive whole within {} of its headers; the connection is closed",
+                duration(*deadline_ms)
+            ),
+            (Self::BodyTooSlow { deadline_ms }, ZhCn) => format!(
+                "请求头到达后 {} 内未收到完整的请求体，连接已关闭",
+                duration(*deadline_ms)
+            ),
             (Self::SeveralWorkbooks, En) => {
                 "the upload has more than one workbook field: send one workbook per upload".into()
             }
@@ -200,6 +211,16 @@ impl Localize for ConsoleMsg {
     }
 }
 
+/// A duration as the messages write it: `10 s`, or `1500 ms` when it is
+/// not a whole number of seconds.
+fn duration(ms: u64) -> String {
+    if ms >= 1000 && ms.is_multiple_of(1000) {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{ms} ms")
+    }
+}
+
 /// Both languages of a message, as answers carry them.
 pub fn both(message: &impl Localize) -> Text {
     Text::of(message)
@@ -218,6 +239,12 @@ pub fn json_of(message: &impl Localize) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_in_their_units() {
+        assert_eq!(duration(10_000), "10 s");
+        assert_eq!(duration(1500), "1500 ms");
+    }
 
     /// One sample of every variant renders in both languages, the Chinese
     /// with no English word left (identifiers, statuses and quoted text aside).
@@ -273,6 +300,7 @@ mod tests {
             ConsoleMsg::ForeignOrigin,
             ConsoleMsg::SeveralWorkbooks,
             ConsoleMsg::UploadStalled { secs: 30 },
+            ConsoleMsg::BodyTooSlow { deadline_ms: 5000 },
             ConsoleMsg::BodyTooLarge,
             ConsoleMsg::NoSuchRoute,
             ConsoleMsg::TooManyUploads { limit: 8 },

@@ -493,3 +493,134 @@ async fn ids_that_are_sql_or_paths_name_nothing() {
     let (_, runs) = console.get("/api/runs").await;
     assert_eq!(runs.as_array().map(Vec::len), Some(1), "the table is whole");
 }
+
+/// How long an ordinary request may take while the console is attacked.
+const PROMPTLY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// One whole answer at the start of `bytes` (head, then its
+/// `Content-Length` of body): status, head, body.
+fn whole_answer(bytes: &[u8]) -> Option<(u16, String, String)> {
+    let head_end = bytes.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let head = String::from_utf8_lossy(&bytes[..head_end]).into_owned();
+    let length = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let body = bytes.get(head_end..head_end + length)?;
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    Some((status, head, String::from_utf8_lossy(body).into_owned()))
+}
+
+/// Sends `head`, then one byte every `every` as a slow attacker does, until
+/// the console answers; the answer and how long it took after the head.
+async fn trickle_until_answered(
+    stream: tokio::net::TcpStream,
+    head: String,
+    every: std::time::Duration,
+) -> ((u16, String, String), std::time::Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut read, mut write) = stream.into_split();
+    write.write_all(head.as_bytes()).await.expect("writes");
+    let sent = std::time::Instant::now();
+    let mut ticks = tokio::time::interval(every);
+    let mut bytes = Vec::new();
+    let mut buffer = [0u8; 8192];
+    let answered = tokio::time::timeout(crate::DEADLINE, async {
+        loop {
+            if let Some(answer) = whole_answer(&bytes) {
+                return answer;
+            }
+            tokio::select! {
+                biased;
+                got = read.read(&mut buffer) => {
+                    let got = got.expect("reads");
+                    assert!(got > 0, "closed before answering: {}", String::from_utf8_lossy(&bytes));
+                    bytes.extend_from_slice(&buffer[..got]);
+                }
+                _ = ticks.tick() => {
+                    let _ = write.write_all(b" ").await;
+                }
+            }
+        }
+    })
+    .await
+    .expect("the slow request is answered");
+    let took = sent.elapsed();
+    // The console closed the connection: nothing more comes (an empty
+    // read, or a reset if a byte of ours crossed the close).
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(crate::DEADLINE, read.read_to_end(&mut rest)).await;
+    assert!(
+        matches!(closed, Ok(Ok(_)) | Ok(Err(_))),
+        "the connection stays open"
+    );
+    (answered, took)
+}
+
+/// A token-bearing `GET /api/runs` on a new connection (a new client: no
+/// connection kept from before) is answered 200 within [`PROMPTLY`].
+async fn served_promptly(console: &Console) {
+    let client = reqwest::Client::new();
+    let request = client
+        .get(console.url("/api/runs"))
+        .bearer_auth(console.token.as_deref().unwrap_or_default());
+    let started = std::time::Instant::now();
+    let answer = tokio::time::timeout(PROMPTLY, request.send())
+        .await
+        .unwrap_or_else(|_| panic!("not answered within {PROMPTLY:?}"))
+        .expect("answers");
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert!(started.elapsed() <= PROMPTLY);
+}
+
+/// Issue 21: a JSON body sent a byte now and then (520 of them made every
+/// request time out) is answered 408 once the body deadline passes, on
+/// every route that takes one, its connection closed; meanwhile an ordinary
+/// request on another connection is served promptly.
+#[tokio::test]
+async fn a_slow_json_body_is_answered_408_in_time() {
+    let console = Console::start().await;
+    let deadline = std::time::Duration::from_secs(1);
+    console.running.state().set_json_body_deadline(deadline);
+    let port = console.running.addr().port();
+    let mut slow = tokio::task::JoinSet::new();
+    for path in ["/api/runs", "/api/fleets", "/api/runs/r-1/resume"] {
+        let stream = tokio::net::TcpStream::connect(console.running.addr())
+            .await
+            .expect("connects");
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+             Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{"
+        );
+        slow.spawn(async move {
+            let answer =
+                trickle_until_answered(stream, head, std::time::Duration::from_millis(200)).await;
+            (path, answer)
+        });
+    }
+    served_promptly(&console).await;
+    while let Some(done) = slow.join_next().await {
+        let (path, ((status, head, body), took)) = done.expect("the slow client ends");
+        assert_eq!(status, 408, "{path}: {head}{body}");
+        assert!(
+            head.to_ascii_lowercase().contains("connection: close"),
+            "{path}: {head}"
+        );
+        let error: Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(error["error"]["code"], "body_timeout", "{path}: {error}");
+        assert!(
+            error["error"]["message"]["zh-CN"]
+                .as_str()
+                .is_some_and(|m| m.contains("1 s")),
+            "{error}"
+        );
+        assert!(
+            took <= deadline + PROMPTLY,
+            "{path}: answered after {took:?}"
+        );
+    }
+}
