@@ -59,6 +59,17 @@ impl ApiError {
         )
     }
 
+    /// An upload past [`crate::MAX_UPLOAD_BYTES`] (413).
+    pub fn upload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "upload_too_large",
+            &ConsoleMsg::UploadTooLarge {
+                limit_mib: (crate::MAX_UPLOAD_BYTES / (1024 * 1024)) as u64,
+            },
+        )
+    }
+
     pub fn run_not_found(id: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,

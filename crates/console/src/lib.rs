@@ -5,7 +5,7 @@
 //!
 //! Layout: `lib.rs` (options, state, the router, start and shutdown),
 //! `auth` (the bearer token), `json_body` (a JSON body within its
-//! deadline), `plans` (upload and read a workbook), `runs`
+//! deadline), `pace` (an upload's minimum rate), `plans` (upload and read a workbook), `runs`
 //! (create, list, read, abort, resume, files), `target` (a run's target: a
 //! rehearsal or a cluster's settings, and the refusals the CLI makes),
 //! `origin` (who may drive it from a browser: loopback names without a token,
@@ -24,6 +24,7 @@ mod json_body;
 pub mod log;
 pub mod messages;
 mod origin;
+mod pace;
 mod plans;
 mod runner;
 mod runs;
@@ -77,8 +78,12 @@ pub const MAX_CONNECTIONS: usize = 512;
 /// [`MAX_UPLOAD_BYTES`], until it is whole.
 pub const MAX_UPLOADS: usize = 8;
 
-/// How long an upload may send nothing before it is dropped (408).
-pub const UPLOAD_IDLE: Duration = Duration::from_secs(30);
+/// The slowest an upload may be, in bytes per second averaged over
+/// [`UPLOAD_PACE_WINDOW`]: a window that ends with less drops it (408).
+pub const UPLOAD_MIN_BYTES_PER_SEC: u64 = 16 * 1024;
+
+/// The window [`UPLOAD_MIN_BYTES_PER_SEC`] is averaged over.
+pub const UPLOAD_PACE_WINDOW: Duration = Duration::from_secs(10);
 
 /// The largest upload the console takes (a workbook is well under 1 MiB).
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
@@ -173,8 +178,10 @@ pub(crate) struct Inner {
     uploads: Arc<tokio::sync::Semaphore>,
     /// At most this many entries in `active`.
     max_active: std::sync::atomic::AtomicUsize,
-    /// An upload's longest silence, in milliseconds.
-    upload_idle_ms: std::sync::atomic::AtomicU64,
+    /// An upload's slowest pace, in bytes per second over the window.
+    upload_min_bytes_per_sec: std::sync::atomic::AtomicU64,
+    /// The window the upload's pace is averaged over, in milliseconds.
+    upload_pace_window_ms: std::sync::atomic::AtomicU64,
     /// How long a JSON body may take after its headers, in milliseconds.
     json_body_deadline_ms: std::sync::atomic::AtomicU64,
     tasks: TaskTracker,
@@ -277,7 +284,8 @@ impl AppState {
             active: Mutex::new(HashMap::new()),
             uploads: Arc::new(tokio::sync::Semaphore::new(MAX_UPLOADS)),
             max_active: std::sync::atomic::AtomicUsize::new(MAX_ACTIVE_RUNS),
-            upload_idle_ms: std::sync::atomic::AtomicU64::new(millis(UPLOAD_IDLE)),
+            upload_min_bytes_per_sec: std::sync::atomic::AtomicU64::new(UPLOAD_MIN_BYTES_PER_SEC),
+            upload_pace_window_ms: std::sync::atomic::AtomicU64::new(millis(UPLOAD_PACE_WINDOW)),
             json_body_deadline_ms: std::sync::atomic::AtomicU64::new(millis(JSON_BODY_DEADLINE)),
             tasks: TaskTracker::new(),
             closing: CancellationToken::new(),
@@ -301,18 +309,23 @@ impl AppState {
             .store(limit, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// How long an upload may send nothing (default [`UPLOAD_IDLE`]).
-    pub fn set_upload_idle(&self, idle: Duration) {
+    /// The slowest an upload may be: `min_bytes_per_sec` averaged over
+    /// `window` (default [`UPLOAD_MIN_BYTES_PER_SEC`] over
+    /// [`UPLOAD_PACE_WINDOW`]). A rate of 0 drops no upload.
+    pub fn set_upload_pace(&self, min_bytes_per_sec: u64, window: Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
         self.0
-            .upload_idle_ms
-            .store(millis(idle), std::sync::atomic::Ordering::Relaxed);
+            .upload_min_bytes_per_sec
+            .store(min_bytes_per_sec, Relaxed);
+        self.0.upload_pace_window_ms.store(millis(window), Relaxed);
     }
 
-    pub(crate) fn upload_idle(&self) -> Duration {
-        Duration::from_millis(
-            self.0
-                .upload_idle_ms
-                .load(std::sync::atomic::Ordering::Relaxed),
+    /// The upload pace: bytes per second, and the window.
+    pub(crate) fn upload_pace(&self) -> (u64, Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.0.upload_min_bytes_per_sec.load(Relaxed),
+            Duration::from_millis(self.0.upload_pace_window_ms.load(Relaxed)),
         )
     }
 

@@ -291,8 +291,9 @@ async fn runs_at_once_are_bounded() {
 }
 
 /// Slow-loris: a client that starts an upload and then sends nothing. It
-/// does not hold up anyone else's upload, and it is answered 408 once its
-/// silence passes the idle time, its connection closed.
+/// does not hold up anyone else's upload, and it is answered 408 once a
+/// window of the pace rule ends without the bytes it asks, its connection
+/// closed.
 #[tokio::test]
 async fn a_stalled_upload_is_dropped_and_blocks_nobody() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -300,7 +301,7 @@ async fn a_stalled_upload_is_dropped_and_blocks_nobody() {
     console
         .running
         .state()
-        .set_upload_idle(std::time::Duration::from_secs(2));
+        .set_upload_pace(1024, std::time::Duration::from_secs(2));
     let mut slow = tokio::net::TcpStream::connect(console.running.addr())
         .await
         .expect("connects");
@@ -320,7 +321,7 @@ async fn a_stalled_upload_is_dropped_and_blocks_nobody() {
         .expect("reads");
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-    assert!(answer.contains("upload_timeout"), "{answer}");
+    assert!(answer.contains("upload_too_slow"), "{answer}");
 }
 
 /// Requests axum turns away before a handler (a body past the limit, a
@@ -416,6 +417,12 @@ async fn a_client_that_never_ends_its_headers_is_cut_off() {
 async fn uploads_at_once_are_bounded() {
     use tokio::io::AsyncWriteExt;
     let console = Console::start().await;
+    // A window longer than the test: the stalled uploads hold their slots
+    // until the test drops them (the pace rule is the test below's).
+    console.running.state().set_upload_pace(
+        smtx_console::UPLOAD_MIN_BYTES_PER_SEC,
+        std::time::Duration::from_secs(3600),
+    );
     let port = console.running.addr().port();
     let mut stalled = Vec::new();
     for _ in 0..smtx_console::MAX_UPLOADS {
@@ -623,4 +630,52 @@ async fn a_slow_json_body_is_answered_408_in_time() {
             "{path}: answered after {took:?}"
         );
     }
+}
+
+/// Issue 21: uploads that trickle a byte every 100 ms (an idle timer
+/// restarts with each byte) hold every upload slot only until a window of
+/// the pace rule ends short of its bytes: each is answered 408, and the
+/// next upload goes through at once (no 429).
+#[tokio::test]
+async fn a_trickling_upload_is_dropped_at_its_minimum_rate() {
+    let console = Console::start().await;
+    let window = std::time::Duration::from_secs(1);
+    console.running.state().set_upload_pace(1024, window);
+    let port = console.running.addr().port();
+    let mut slow = tokio::task::JoinSet::new();
+    for _ in 0..smtx_console::MAX_UPLOADS {
+        let stream = tokio::net::TcpStream::connect(console.running.addr())
+            .await
+            .expect("connects");
+        let head = format!(
+            "POST /api/plans HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+             Content-Type: multipart/form-data; boundary=XX\r\nContent-Length: 100000\r\n\r\n\
+             --XX\r\nContent-Disposition: form-data; name=\"workbook\"; filename=\"a.xlsx\"\r\n\r\nPK"
+        );
+        slow.spawn(trickle_until_answered(
+            stream,
+            head,
+            std::time::Duration::from_millis(100),
+        ));
+    }
+    while let Some(done) = slow.join_next().await {
+        let ((status, head, body), took) = done.expect("the slow client ends");
+        assert_eq!(status, 408, "{head}{body}");
+        let error: Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(error["error"]["code"], "upload_too_slow", "{error}");
+        assert_eq!(
+            error["error"]["message"]["en"],
+            "the upload was slower than 1 KiB/s for 1 s and was dropped"
+        );
+        assert!(
+            error["error"]["message"]["zh-CN"]
+                .as_str()
+                .is_some_and(|m| m.contains("1 KiB/s")),
+            "{error}"
+        );
+        assert!(took <= window + PROMPTLY, "dropped after {took:?}");
+    }
+    // Their slots were given back before they were answered.
+    let (status, answer) = console.upload(crate::template_bytes(), "t.xlsx").await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
 }
