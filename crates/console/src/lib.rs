@@ -4,8 +4,10 @@
 //! directory, and the page's assets embedded in the binary.
 //!
 //! Layout: `lib.rs` (options, state, the router, start and shutdown),
-//! `auth` (the bearer token), `json_body` (a JSON body within its
-//! deadline), `pace` (an upload's minimum rate), `plans` (upload and read a workbook), `runs`
+//! `auth` (the bearer token), `connections` (who holds the connections:
+//! so many per address, and unauthenticated ones make room for token
+//! holders), `json_body` (a JSON body within its deadline), `pace` (an
+//! upload's minimum rate), `plans` (upload and read a workbook), `runs`
 //! (create, list, read, abort, resume, files), `target` (a run's target: a
 //! rehearsal or a cluster's settings, and the refusals the CLI makes),
 //! `origin` (who may drive it from a browser: loopback names without a token,
@@ -18,6 +20,7 @@
 
 mod assets;
 mod auth;
+mod connections;
 mod error;
 mod events;
 mod json_body;
@@ -70,9 +73,19 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// whole after its headers; past it 408 and the connection is closed.
 pub const JSON_BODY_DEADLINE: Duration = Duration::from_secs(5);
 
-/// How many connections are served at once; past it new ones wait in the
-/// listen backlog (an event stream holds one per open run page).
+/// How many connections are open at once (an event stream holds one per
+/// open run page). Past it a new connection takes the place of the oldest
+/// one no request of which has passed the token check, or is closed.
 pub const MAX_CONNECTIONS: usize = 512;
+
+/// How many connections one client address holds at once (an IPv6 client:
+/// its /64); past it a new one is closed at once.
+pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 128;
+
+/// How many connections no request of which has passed the token check
+/// (idle, or still sending its headers) are kept; past it the oldest is
+/// dropped for the new one.
+pub const MAX_UNAUTHENTICATED_CONNECTIONS: usize = 128;
 
 /// How many uploads are read at once: each is held in memory, up to
 /// [`MAX_UPLOAD_BYTES`], until it is whole.
@@ -470,6 +483,12 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(assets::index))
         .route("/app.js", get(assets::app_js))
         .route("/app.css", get(assets::app_css))
+        // Innermost of the routes' layers: only a request that reached one
+        // (past the origin check) vouches for its connection.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::vouch_without_token,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             origin::same_origin,
@@ -540,21 +559,19 @@ pub fn generate_token() -> Secret {
 /// Serves HTTP/1.1 on `listener` until `stop`, then lets each connection
 /// finish its request (see [`RunningConsole::shutdown`] for how long).
 /// Unlike `axum::serve`, headers must arrive within
-/// [`HEADER_READ_TIMEOUT`] and at most [`MAX_CONNECTIONS`] are open.
+/// [`HEADER_READ_TIMEOUT`], and connections are admitted by
+/// [`connections::Connections`]: accepted at once, at most
+/// [`MAX_CONNECTIONS_PER_ADDRESS`] per client address and
+/// [`MAX_CONNECTIONS`] in all, the oldest of those no request of which
+/// passed the token check dropped for a new one past
+/// [`MAX_UNAUTHENTICATED_CONNECTIONS`] or the total.
 async fn accept_loop(listener: tokio::net::TcpListener, app: Router, stop: CancellationToken) {
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
-    let connections = TaskTracker::new();
+    let admitted = connections::Connections::new(connections::ConnectionLimits::DEFAULT);
+    let tasks = TaskTracker::new();
     loop {
-        let slot = tokio::select! {
-            slot = slots.clone().acquire_owned() => match slot {
-                Ok(slot) => slot,
-                Err(_) => break,
-            },
-            () = stop.cancelled() => break,
-        };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors, most likely: a pause, not a
                     // loop that spins on the same error.
@@ -565,26 +582,40 @@ async fn accept_loop(listener: tokio::net::TcpListener, app: Router, stop: Cance
             },
             () = stop.cancelled() => break,
         };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        // None: closed at once (dropped here).
+        let Some(connection) = admitted.admit(peer.ip()) else {
+            continue;
+        };
+        let trust = connection.trust_handle();
+        let routes = hyper_util::service::TowerToHyperService::new(app.clone());
+        // Each request carries its connection, for the token check.
+        let service = hyper::service::service_fn(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(trust.clone());
+                hyper::service::Service::call(&routes, request)
+            },
+        );
         let stop = stop.clone();
-        connections.spawn(async move {
-            let _slot = slot;
+        tasks.spawn(async move {
+            let dropped = connection.dropped();
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(HEADER_READ_TIMEOUT);
-            let connection =
-                builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-            let mut connection = std::pin::pin!(connection);
+            let served = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut served = std::pin::pin!(served);
             tokio::select! {
-                _ = connection.as_mut() => return,
-                () = stop.cancelled() => connection.as_mut().graceful_shutdown(),
+                _ = served.as_mut() => return,
+                // Made room for a newer one: the socket closes here.
+                () = dropped.cancelled() => return,
+                () = stop.cancelled() => served.as_mut().graceful_shutdown(),
             }
-            let _ = connection.await;
+            let _ = served.await;
+            drop(connection);
         });
     }
-    connections.close();
-    connections.wait().await;
+    tasks.close();
+    tasks.wait().await;
 }
 
 /// Opens the data directory, binds, and serves in a task.
