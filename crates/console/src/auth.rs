@@ -2,7 +2,9 @@
 //! `/api/session` needs `Authorization: Bearer TOKEN`; GET requests (the
 //! event stream, which `EventSource` opens without headers, and file
 //! downloads through a link) may carry it as `?token=` instead. The token is
-//! compared in constant time and never logged or echoed.
+//! compared in constant time and never logged or echoed. A request that
+//! passes vouches for its connection (`connections::trust`): a token
+//! holder's connection is not dropped to make room for newer ones.
 
 use axum::Json;
 use axum::extract::{Request, State};
@@ -92,6 +94,8 @@ pub async fn require_token(
     next: Next,
 ) -> Response {
     if authorized(&state, &request) {
+        // A token holder's connection is not dropped for newer ones.
+        crate::connections::trust(&request);
         next.run(request).await
     } else {
         ApiError::new(
@@ -106,10 +110,27 @@ pub async fn require_token(
 /// `{"auth_required", "ok"}`: whether the page must ask for the token, and
 /// whether the one it sent is right.
 pub async fn session(State(state): State<AppState>, request: Request) -> Json<serde_json::Value> {
+    let ok = authorized(&state, &request);
+    if ok {
+        crate::connections::trust(&request);
+    }
     Json(json!({
         "auth_required": state.token().is_some(),
-        "ok": authorized(&state, &request),
+        "ok": ok,
     }))
+}
+
+/// On a console without a token, any request that reaches a route (the
+/// page's too) vouches for its connection: there is no token to pass.
+pub async fn vouch_without_token(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if state.token().is_none() {
+        crate::connections::trust(&request);
+    }
+    next.run(request).await
 }
 
 #[cfg(test)]

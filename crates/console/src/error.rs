@@ -59,6 +59,18 @@ impl ApiError {
         )
     }
 
+    /// An upload past [`crate::MAX_UPLOAD_BYTES`] (413).
+    /// 413 for an upload past `limit_bytes`.
+    pub fn upload_too_large(limit_bytes: u64) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "upload_too_large",
+            &ConsoleMsg::UploadTooLarge {
+                limit_mib: limit_bytes / (1024 * 1024),
+            },
+        )
+    }
+
     pub fn run_not_found(id: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -91,6 +103,14 @@ impl IntoResponse for ApiError {
         response
             .extensions_mut()
             .insert(crate::log::ErrorCode(self.code));
+        // A request that did not arrive in time left the rest of its body
+        // on the connection: it carries no further request.
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
         response
     }
 }

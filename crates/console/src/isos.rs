@@ -278,7 +278,7 @@ pub async fn upload(
         )
     })?;
     let shelf = state.isos().clone();
-    let mut pace = UploadPace::new(&state);
+    let mut pace = UploadPace::new(&state).limit(MAX_ISO_BYTES);
     while let Some(mut field) = pace.next(multipart.next_field()).await? {
         if field.name() != Some("iso") {
             continue;
@@ -307,13 +307,7 @@ pub async fn upload(
             pace.arrived(chunk.len());
             size += chunk.len() as u64;
             if size > MAX_ISO_BYTES {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "upload_too_large",
-                    &ConsoleMsg::UploadTooLarge {
-                        limit_mib: MAX_ISO_BYTES / (1024 * 1024),
-                    },
-                ));
+                return Err(ApiError::upload_too_large(MAX_ISO_BYTES));
             }
             hasher.update(&chunk);
             file.write_all(&chunk).await.map_err(ApiError::internal)?;

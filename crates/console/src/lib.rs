@@ -4,7 +4,10 @@
 //! directory, and the page's assets embedded in the binary.
 //!
 //! Layout: `lib.rs` (options, state, the router, start and shutdown),
-//! `auth` (the bearer token), `plans` (upload and read a workbook), `runs`
+//! `auth` (the bearer token), `connections` (who holds the connections:
+//! so many per address, and unauthenticated ones make room for token
+//! holders), `json_body` (a JSON body within its deadline), `pace` (an
+//! upload's minimum rate), `plans` (upload and read a workbook), `runs`
 //! (create, list, read, abort, resume, files), `target` (a run's target: a
 //! rehearsal or a cluster's settings, and the refusals the CLI makes),
 //! `origin` (who may drive it from a browser: loopback names without a token,
@@ -17,9 +20,11 @@
 
 mod assets;
 mod auth;
+mod connections;
 mod error;
 mod events;
 mod isos;
+mod json_body;
 pub mod log;
 pub mod messages;
 mod origin;
@@ -65,16 +70,34 @@ pub const MAX_JSON_BYTES: usize = 1024 * 1024;
 /// How long a client may take to send a request's headers (slow-loris).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How many connections are served at once; past it new ones wait in the
-/// listen backlog (an event stream holds one per open run page).
+/// How long a JSON body (a run, a fleet, a resume) may take to arrive
+/// whole after its headers; past it 408 and the connection is closed.
+pub const JSON_BODY_DEADLINE: Duration = Duration::from_secs(5);
+
+/// How many connections are open at once (an event stream holds one per
+/// open run page). Past it a new connection takes the place of the oldest
+/// one no request of which has passed the token check, or is closed.
 pub const MAX_CONNECTIONS: usize = 512;
+
+/// How many connections one client address holds at once (an IPv6 client:
+/// its /64); past it a new one is closed at once.
+pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 128;
+
+/// How many connections no request of which has passed the token check
+/// (idle, or still sending its headers) are kept; past it the oldest is
+/// dropped for the new one.
+pub const MAX_UNAUTHENTICATED_CONNECTIONS: usize = 128;
 
 /// How many uploads are read at once: each is held in memory, up to
 /// [`MAX_UPLOAD_BYTES`], until it is whole.
 pub const MAX_UPLOADS: usize = 8;
 
-/// How long an upload may send nothing before it is dropped (408).
-pub const UPLOAD_IDLE: Duration = Duration::from_secs(30);
+/// The slowest an upload may be, in bytes per second averaged over
+/// [`UPLOAD_PACE_WINDOW`]: a window that ends with less drops it (408).
+pub const UPLOAD_MIN_BYTES_PER_SEC: u64 = 16 * 1024;
+
+/// The window [`UPLOAD_MIN_BYTES_PER_SEC`] is averaged over.
+pub const UPLOAD_PACE_WINDOW: Duration = Duration::from_secs(10);
 
 /// The largest upload the console takes (a workbook is well under 1 MiB).
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
@@ -187,8 +210,12 @@ pub(crate) struct Inner {
     uploads: Arc<tokio::sync::Semaphore>,
     /// At most this many entries in `active`.
     max_active: std::sync::atomic::AtomicUsize,
-    /// An upload's longest silence, in milliseconds.
-    upload_idle_ms: std::sync::atomic::AtomicU64,
+    /// An upload's slowest pace, in bytes per second over the window.
+    upload_min_bytes_per_sec: std::sync::atomic::AtomicU64,
+    /// The window the upload's pace is averaged over, in milliseconds.
+    upload_pace_window_ms: std::sync::atomic::AtomicU64,
+    /// How long a JSON body may take after its headers, in milliseconds.
+    json_body_deadline_ms: std::sync::atomic::AtomicU64,
     tasks: TaskTracker,
     closing: CancellationToken,
     /// The simulator's state at the end of the latest rehearsals (this
@@ -207,6 +234,11 @@ impl std::fmt::Debug for AppState {
             .field("token", &self.0.token)
             .finish_non_exhaustive()
     }
+}
+
+/// `duration` in whole milliseconds, as the state's atomics keep it.
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// A directory only the console's user can enter.
@@ -302,9 +334,9 @@ impl AppState {
             active: Mutex::new(HashMap::new()),
             uploads: Arc::new(tokio::sync::Semaphore::new(MAX_UPLOADS)),
             max_active: std::sync::atomic::AtomicUsize::new(MAX_ACTIVE_RUNS),
-            upload_idle_ms: std::sync::atomic::AtomicU64::new(
-                u64::try_from(UPLOAD_IDLE.as_millis()).unwrap_or(u64::MAX),
-            ),
+            upload_min_bytes_per_sec: std::sync::atomic::AtomicU64::new(UPLOAD_MIN_BYTES_PER_SEC),
+            upload_pace_window_ms: std::sync::atomic::AtomicU64::new(millis(UPLOAD_PACE_WINDOW)),
+            json_body_deadline_ms: std::sync::atomic::AtomicU64::new(millis(JSON_BODY_DEADLINE)),
             tasks: TaskTracker::new(),
             closing: CancellationToken::new(),
             rehearsal_states: Mutex::new(std::collections::VecDeque::new()),
@@ -327,18 +359,38 @@ impl AppState {
             .store(limit, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// How long an upload may send nothing (default [`UPLOAD_IDLE`]).
-    pub fn set_upload_idle(&self, idle: Duration) {
-        self.0.upload_idle_ms.store(
-            u64::try_from(idle.as_millis()).unwrap_or(u64::MAX),
-            std::sync::atomic::Ordering::Relaxed,
-        );
+    /// The slowest an upload may be: `min_bytes_per_sec` averaged over
+    /// `window` (default [`UPLOAD_MIN_BYTES_PER_SEC`] over
+    /// [`UPLOAD_PACE_WINDOW`]). A rate of 0 drops no upload.
+    pub fn set_upload_pace(&self, min_bytes_per_sec: u64, window: Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.0
+            .upload_min_bytes_per_sec
+            .store(min_bytes_per_sec, Relaxed);
+        self.0.upload_pace_window_ms.store(millis(window), Relaxed);
     }
 
-    pub(crate) fn upload_idle(&self) -> Duration {
+    /// The upload pace: bytes per second, and the window.
+    pub(crate) fn upload_pace(&self) -> (u64, Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.0.upload_min_bytes_per_sec.load(Relaxed),
+            Duration::from_millis(self.0.upload_pace_window_ms.load(Relaxed)),
+        )
+    }
+
+    /// How long a JSON body may take after its headers (default
+    /// [`JSON_BODY_DEADLINE`]).
+    pub fn set_json_body_deadline(&self, deadline: Duration) {
+        self.0
+            .json_body_deadline_ms
+            .store(millis(deadline), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn json_body_deadline(&self) -> Duration {
         Duration::from_millis(
             self.0
-                .upload_idle_ms
+                .json_body_deadline_ms
                 .load(std::sync::atomic::Ordering::Relaxed),
         )
     }
@@ -446,24 +498,14 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/plans", post(plans::upload).get(plans::list))
         .route("/plans/{id}", get(plans::get))
-        .route(
-            "/runs",
-            post(runs::create)
-                .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
-                .get(runs::list),
-        )
+        // Their JSON bodies are bounded in size and time by `TimedBody`.
+        .route("/runs", post(runs::create).get(runs::list))
         .route("/runs/{id}", get(runs::get))
         .route("/runs/{id}/events", get(events::stream))
         .route("/runs/{id}/abort", post(runs::abort))
-        .route(
-            "/runs/{id}/resume",
-            post(runs::resume).layer(DefaultBodyLimit::max(MAX_JSON_BYTES)),
-        )
+        .route("/runs/{id}/resume", post(runs::resume))
         .route("/runs/{id}/files/{*name}", get(runs::file))
-        .route(
-            "/fleets",
-            post(runs::create_fleet).layer(DefaultBodyLimit::max(MAX_JSON_BYTES)),
-        )
+        .route("/fleets", post(runs::create_fleet))
         .route("/scenarios", get(scenarios::list))
         .route(
             "/isos",
@@ -495,6 +537,12 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(assets::index))
         .route("/app.js", get(assets::app_js))
         .route("/app.css", get(assets::app_css))
+        // Innermost of the routes' layers: only a request that reached one
+        // (past the origin check) vouches for its connection.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::vouch_without_token,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             origin::same_origin,
@@ -565,21 +613,19 @@ pub fn generate_token() -> Secret {
 /// Serves HTTP/1.1 on `listener` until `stop`, then lets each connection
 /// finish its request (see [`RunningConsole::shutdown`] for how long).
 /// Unlike `axum::serve`, headers must arrive within
-/// [`HEADER_READ_TIMEOUT`] and at most [`MAX_CONNECTIONS`] are open.
+/// [`HEADER_READ_TIMEOUT`], and connections are admitted by
+/// [`connections::Connections`]: accepted at once, at most
+/// [`MAX_CONNECTIONS_PER_ADDRESS`] per client address and
+/// [`MAX_CONNECTIONS`] in all, the oldest of those no request of which
+/// passed the token check dropped for a new one past
+/// [`MAX_UNAUTHENTICATED_CONNECTIONS`] or the total.
 async fn accept_loop(listener: tokio::net::TcpListener, app: Router, stop: CancellationToken) {
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
-    let connections = TaskTracker::new();
+    let admitted = connections::Connections::new(connections::ConnectionLimits::DEFAULT);
+    let tasks = TaskTracker::new();
     loop {
-        let slot = tokio::select! {
-            slot = slots.clone().acquire_owned() => match slot {
-                Ok(slot) => slot,
-                Err(_) => break,
-            },
-            () = stop.cancelled() => break,
-        };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors, most likely: a pause, not a
                     // loop that spins on the same error.
@@ -590,26 +636,40 @@ async fn accept_loop(listener: tokio::net::TcpListener, app: Router, stop: Cance
             },
             () = stop.cancelled() => break,
         };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        // None: closed at once (dropped here).
+        let Some(connection) = admitted.admit(peer.ip()) else {
+            continue;
+        };
+        let trust = connection.trust_handle();
+        let routes = hyper_util::service::TowerToHyperService::new(app.clone());
+        // Each request carries its connection, for the token check.
+        let service = hyper::service::service_fn(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(trust.clone());
+                hyper::service::Service::call(&routes, request)
+            },
+        );
         let stop = stop.clone();
-        connections.spawn(async move {
-            let _slot = slot;
+        tasks.spawn(async move {
+            let dropped = connection.dropped();
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(HEADER_READ_TIMEOUT);
-            let connection =
-                builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-            let mut connection = std::pin::pin!(connection);
+            let served = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut served = std::pin::pin!(served);
             tokio::select! {
-                _ = connection.as_mut() => return,
-                () = stop.cancelled() => connection.as_mut().graceful_shutdown(),
+                _ = served.as_mut() => return,
+                // Made room for a newer one: the socket closes here.
+                () = dropped.cancelled() => return,
+                () = stop.cancelled() => served.as_mut().graceful_shutdown(),
             }
-            let _ = connection.await;
+            let _ = served.await;
+            drop(connection);
         });
     }
-    connections.close();
-    connections.wait().await;
+    tasks.close();
+    tasks.wait().await;
 }
 
 /// Opens the data directory, binds, and serves in a task.

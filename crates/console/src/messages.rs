@@ -46,8 +46,11 @@ smtx_i18n::catalog! {
         BodyTooLarge,
         /// A method the route does not take.
         MethodNotAllowed,
-        /// The client sent nothing of its upload for this long.
-        UploadStalled { secs: u64 },
+        /// An upload slower than `bytes_per_sec` over a whole window.
+        UploadTooSlow { bytes_per_sec: u64, window_ms: u64 },
+        /// A JSON body that did not arrive whole this long after its
+        /// headers.
+        BodyTooSlow { deadline_ms: u64 },
         /// A multipart upload with more than one `workbook` field.
         SeveralWorkbooks,
         /// As many runs are active as the console takes.
@@ -196,10 +199,24 @@ impl Localize for ConsoleMsg {
             (Self::BodyTooLarge, ZhCn) => "请求体过大".into(),
             (Self::MethodNotAllowed, En) => "this route does not take that method".into(),
             (Self::MethodNotAllowed, ZhCn) => "该路径不接受此请求方法".into(),
-            (Self::UploadStalled { secs }, En) => {
-                format!("the upload stalled: nothing arrived for {secs} s")
-            }
-            (Self::UploadStalled { secs }, ZhCn) => format!("上传中断：{secs} 秒内没有收到数据"),
+            (Self::UploadTooSlow { bytes_per_sec, window_ms }, En) => format!(
+                "the upload was slower than {} for {} and was dropped",
+                rate(*bytes_per_sec),
+                duration(*window_ms)
+            ),
+            (Self::UploadTooSlow { bytes_per_sec, window_ms }, ZhCn) => format!(
+                "上传速度在 {} 内低于 {}，上传已中止",
+                duration(*window_ms),
+                rate(*bytes_per_sec)
+            ),
+            (Self::BodyTooSlow { deadline_ms }, En) => format!(
+                "the request body did not arrive whole within {} of its headers; the connection is closed",
+                duration(*deadline_ms)
+            ),
+            (Self::BodyTooSlow { deadline_ms }, ZhCn) => format!(
+                "请求头到达后 {} 内未收到完整的请求体，连接已关闭",
+                duration(*deadline_ms)
+            ),
             (Self::SeveralWorkbooks, En) => {
                 "the upload has more than one workbook field: send one workbook per upload".into()
             }
@@ -285,6 +302,26 @@ impl Localize for ConsoleMsg {
     }
 }
 
+/// A rate as the messages write it: `16 KiB/s`, or `500 B/s` when it is
+/// not a whole number of KiB.
+fn rate(bytes_per_sec: u64) -> String {
+    if bytes_per_sec >= 1024 && bytes_per_sec.is_multiple_of(1024) {
+        format!("{} KiB/s", bytes_per_sec / 1024)
+    } else {
+        format!("{bytes_per_sec} B/s")
+    }
+}
+
+/// A duration as the messages write it: `10 s`, or `1500 ms` when it is
+/// not a whole number of seconds.
+fn duration(ms: u64) -> String {
+    if ms >= 1000 && ms.is_multiple_of(1000) {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{ms} ms")
+    }
+}
+
 /// Both languages of a message, as answers carry them.
 pub fn both(message: &impl Localize) -> Text {
     Text::of(message)
@@ -303,6 +340,23 @@ pub fn json_of(message: &impl Localize) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates_and_durations_read_in_their_units() {
+        assert_eq!(rate(16 * 1024), "16 KiB/s");
+        assert_eq!(rate(1000), "1000 B/s");
+        assert_eq!(rate(0), "0 B/s");
+        assert_eq!(duration(10_000), "10 s");
+        assert_eq!(duration(1500), "1500 ms");
+        assert_eq!(
+            ConsoleMsg::UploadTooSlow {
+                bytes_per_sec: 16 * 1024,
+                window_ms: 10_000
+            }
+            .localize(Lang::En),
+            "the upload was slower than 16 KiB/s for 10 s and was dropped"
+        );
+    }
 
     /// One sample of every variant renders in both languages, the Chinese
     /// with no English word left (identifiers, statuses and quoted text aside).
@@ -357,7 +411,11 @@ mod tests {
             ConsoleMsg::ShuttingDown,
             ConsoleMsg::ForeignOrigin,
             ConsoleMsg::SeveralWorkbooks,
-            ConsoleMsg::UploadStalled { secs: 30 },
+            ConsoleMsg::UploadTooSlow {
+                bytes_per_sec: 16 * 1024,
+                window_ms: 10_000,
+            },
+            ConsoleMsg::BodyTooSlow { deadline_ms: 5000 },
             ConsoleMsg::BodyTooLarge,
             ConsoleMsg::NoSuchRoute,
             ConsoleMsg::TooManyUploads { limit: 8 },

@@ -11,17 +11,8 @@ use smtx_i18n::Text;
 use smtx_plan::{ParsedWorkbook, Severity, WorkbookLimits};
 
 use crate::messages::{self, ConsoleMsg};
+use crate::pace::UploadPace;
 use crate::{ApiError, AppState, MAX_UPLOAD_BYTES};
-
-fn too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "upload_too_large",
-        &ConsoleMsg::UploadTooLarge {
-            limit_mib: (MAX_UPLOAD_BYTES / (1024 * 1024)) as u64,
-        },
-    )
-}
 
 fn unreadable(reason: Text) -> ApiError {
     ApiError::new(
@@ -29,46 +20,6 @@ fn unreadable(reason: Text) -> ApiError {
         "unreadable_workbook",
         &ConsoleMsg::UnreadableWorkbook { reason },
     )
-}
-
-pub(crate) fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return too_large();
-    }
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "bad_upload",
-        &ConsoleMsg::BadUpload {
-            reason: error.body_text(),
-        },
-    )
-}
-
-/// `what` unless the client sends nothing for the upload's idle time: a
-/// client that stops mid-upload (slow-loris, a dead laptop) does not hold
-/// its request, its buffer and a task for ever.
-async fn in_time<T>(
-    state: &AppState,
-    what: impl std::future::Future<Output = Result<T, axum::extract::multipart::MultipartError>>,
-) -> Result<T, ApiError> {
-    let idle = state.upload_idle();
-    match tokio::time::timeout(idle, what).await {
-        Ok(result) => result.map_err(multipart_error),
-        Err(_) => {
-            tracing::warn!(
-                action = "plan_upload",
-                status = "failed",
-                error = "upload_timeout"
-            );
-            Err(ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "upload_timeout",
-                &ConsoleMsg::UploadStalled {
-                    secs: idle.as_secs(),
-                },
-            ))
-        }
-    }
 }
 
 /// Every diagnostic as `plan check` finds it, with its message in both
@@ -177,9 +128,12 @@ pub async fn upload(
             },
         )
     })?;
+    // A client that trickles (slow-loris, a dead laptop) does not hold the
+    // slot, its buffer and a task for ever: it keeps a minimum pace.
+    let mut pace = UploadPace::new(&state);
     let mut workbook: Option<Vec<u8>> = None;
     let mut name: Option<String> = None;
-    while let Some(mut field) = in_time(&state, multipart.next_field()).await? {
+    while let Some(mut field) = pace.next(multipart.next_field()).await? {
         match field.name() {
             Some("workbook") => {
                 // Which of two would be the plan is a guess: refused.
@@ -194,21 +148,28 @@ pub async fn upload(
                     name = field.file_name().map(str::to_string);
                 }
                 let mut bytes = Vec::new();
-                while let Some(chunk) = in_time(&state, field.chunk()).await? {
+                while let Some(chunk) = pace.next(field.chunk()).await? {
+                    pace.arrived(chunk.len());
                     if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
-                        return Err(too_large());
+                        return Err(ApiError::upload_too_large(MAX_UPLOAD_BYTES as u64));
                     }
                     bytes.extend_from_slice(&chunk);
                 }
                 workbook = Some(bytes);
             }
             Some("name") => {
-                let text = in_time(&state, field.text()).await?;
+                let text = pace.next(field.text()).await?;
+                pace.arrived(text.len());
                 // A display name, not a path: its last component, bounded.
                 let text = text.rsplit(['/', '\\']).next().unwrap_or_default();
                 name = Some(text.chars().take(200).collect());
             }
-            _ => {}
+            // Read past (the body's limit bounds it), counted as it comes.
+            _ => {
+                while let Some(chunk) = pace.next(field.chunk()).await? {
+                    pace.arrived(chunk.len());
+                }
+            }
         }
     }
     let Some(bytes) = workbook else {

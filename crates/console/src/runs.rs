@@ -394,7 +394,7 @@ struct CreateRun {
 /// `POST /api/runs`.
 pub async fn create(
     State(state): State<AppState>,
-    body: Bytes,
+    crate::json_body::TimedBody(body): crate::json_body::TimedBody,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let request: CreateRun = parse_body(&body)?;
     let target = Target::from_json(request.target).map_err(ApiError::bad_request)?;
@@ -434,7 +434,7 @@ struct CreateFleet {
 /// errors, a busy cluster) are listed with the reason; the others start.
 pub async fn create_fleet(
     State(state): State<AppState>,
-    body: Bytes,
+    crate::json_body::TimedBody(body): crate::json_body::TimedBody,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let request: CreateFleet = parse_body(&body)?;
     // Each plan is read and checked before its run starts: a list longer
@@ -655,7 +655,7 @@ struct Resume {
 pub async fn resume(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    body: Bytes,
+    crate::json_body::TimedBody(body): crate::json_body::TimedBody,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let request: Resume = parse_body(&body)?;
     let row = state
