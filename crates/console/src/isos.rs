@@ -110,16 +110,18 @@ fn regular_file_inside(path: &Path, inside: &Path) -> Option<(PathBuf, u64)> {
 impl IsoShelf {
     /// `iso_dir` must be a directory; it is made canonical here so that a
     /// link inside it is judged against where it really is.
-    pub(crate) fn new(data_dir: &Path, iso_dir: Option<&Path>) -> std::io::Result<Self> {
+    pub(crate) fn new(
+        data_dir: &Path,
+        iso_dir: Option<&Path>,
+    ) -> Result<Self, crate::IsoDirReason> {
+        let io = |e: std::io::Error| crate::IsoDirReason::Io(e.to_string());
         let dir = match iso_dir {
             Some(dir) => {
-                let canonical = std::fs::canonicalize(dir)?;
-                if !std::fs::metadata(&canonical)?.is_dir() {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::NotADirectory,
-                        "not a directory",
-                    ));
+                let canonical = std::fs::canonicalize(dir).map_err(io)?;
+                if !std::fs::metadata(&canonical).map_err(io)?.is_dir() {
+                    return Err(crate::IsoDirReason::NotADirectory);
                 }
+                std::fs::read_dir(&canonical).map_err(io)?;
                 Some(canonical)
             }
             None => None,

@@ -136,7 +136,7 @@ pub enum ConsoleError {
     Store(#[from] store::StoreError),
     /// `--iso-dir` is not a directory that can be read.
     #[error("ISO directory {}: {reason}", path.display())]
-    IsoDir { path: PathBuf, reason: String },
+    IsoDir { path: PathBuf, reason: IsoDirReason },
     /// Another console serves this data directory: two would mark each
     /// other's runs interrupted and write one database.
     #[error("data directory {} is in use by another console{}", data_dir.display(), holder.map(|pid| format!(" (pid {pid})")).unwrap_or_default())]
@@ -168,7 +168,11 @@ impl smtx_i18n::Localize for ConsoleError {
             (Self::IsoDir { path, reason }, smtx_i18n::Lang::ZhCn) => format!(
                 "ISO 目录 {}：{}",
                 path.display(),
-                smtx_i18n::quoted(lang, reason)
+                match reason {
+                    IsoDirReason::NotADirectory =>
+                        "不是目录；`--iso-dir` 应指定存放 ISO 的目录".to_string(),
+                    IsoDirReason::Io(cause) => smtx_i18n::quoted(lang, cause),
+                }
             ),
             (Self::Store(error), smtx_i18n::Lang::ZhCn) => format!(
                 "数据库出错：{}",
@@ -176,6 +180,16 @@ impl smtx_i18n::Localize for ConsoleError {
             ),
         }
     }
+}
+
+/// Why `--iso-dir` cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IsoDirReason {
+    #[error("not a directory; --iso-dir names the folder that holds the ISOs")]
+    NotADirectory,
+    /// The operating system's words.
+    #[error("{0}")]
+    Io(String),
 }
 
 /// The data directory's folder of SSH host-key pins (one file per cluster).
@@ -278,10 +292,10 @@ impl AppState {
         token: Option<Secret>,
         iso_dir: Option<PathBuf>,
     ) -> Result<Self, ConsoleError> {
-        let isos = isos::IsoShelf::new(data_dir, iso_dir.as_deref()).map_err(|e| {
+        let isos = isos::IsoShelf::new(data_dir, iso_dir.as_deref()).map_err(|reason| {
             ConsoleError::IsoDir {
                 path: iso_dir.clone().unwrap_or_default(),
-                reason: e.to_string(),
+                reason,
             }
         })?;
         create_private_dir(data_dir)?;
