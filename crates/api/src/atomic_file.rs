@@ -83,7 +83,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], replace: Replace) -> std::io::Res
         (Some(meta), Replace::Own) if !meta.is_file() => return Err(foreign(ForeignWhy::NotAFile)),
         (Some(_), Replace::Own) => (path, None),
         (Some(meta), Replace::Named) if meta.file_type().is_symlink() => {
-            resolved = std::fs::canonicalize(path)?;
+            resolved = smtx_platform::paths::canonicalize(path)?;
             let permissions = std::fs::metadata(&resolved)?.permissions();
             (resolved.as_path(), Some(permissions))
         }
@@ -97,9 +97,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8], replace: Replace) -> std::io::Res
     if replace == Replace::Own
         && let Some(existing) = &existing
         && let Some(why) =
-            crate::platform::files::not_made_by_us(existing, &file.as_file().metadata()?)
+            smtx_platform::files::not_made_by_us(existing, &file.as_file().metadata()?)
     {
-        return Err(foreign(why));
+        return Err(foreign(match why {
+            smtx_platform::files::NotOurs::OtherOwner => ForeignWhy::OtherOwner,
+            smtx_platform::files::NotOurs::SharedMode => ForeignWhy::SharedMode,
+        }));
     }
     file.write_all(bytes)?;
     if let Some(permissions) = kept_permissions {
@@ -107,7 +110,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], replace: Replace) -> std::io::Res
     }
     file.as_file().sync_all()?;
     file.persist(path).map_err(|error| error.error)?;
-    crate::platform::files::sync_dir(dir)
+    smtx_platform::files::sync_dir(dir)
 }
 
 #[cfg(test)]

@@ -10,7 +10,6 @@ mod dry_run;
 mod endpoint;
 mod endpoints;
 mod error;
-mod platform;
 pub mod probe;
 mod readback;
 mod send;

@@ -248,6 +248,9 @@ smtx_i18n::catalog! {
         Stopping,
         QuitNow,
         Aborted,
+        /// Aborted where nothing can be continued (`demo`: its simulator
+        /// ended with it).
+        AbortedStartAgain,
         /// A transfer's progress line (when stderr is not a terminal).
         Upload { file: String, bytes_done: u64, total: u64, bytes_per_sec: u64, eta_secs: Option<u64> },
         /// `serve` off loopback without `--token`: the one it made up, shown once.
@@ -364,6 +367,12 @@ impl Localize for CliMsg {
                 "aborted: the run directory records how far it got; to continue, run".into()
             }
             (Self::Aborted, ZhCn) => "已中止：运行目录记录了进度；继续执行请运行".into(),
+            (Self::AbortedStartAgain, En) => {
+                "aborted: the simulated cluster ended with the demo; to start it again, run".into()
+            }
+            (Self::AbortedStartAgain, ZhCn) => {
+                "已中止：模拟集群已随演示一同结束；如需重新开始，请运行".into()
+            }
             (
                 Self::Upload {
                     file,
@@ -534,6 +543,7 @@ mod tests {
             CliMsg::Stopping,
             CliMsg::QuitNow,
             CliMsg::Aborted,
+            CliMsg::AbortedStartAgain,
             CliMsg::ConsoleToken {
                 token: s("0123456789abcdef0123456789abcdef"),
             },

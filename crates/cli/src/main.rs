@@ -12,6 +12,7 @@ mod commands;
 mod i18n;
 mod output;
 mod settings;
+mod signals;
 
 use std::process::ExitCode;
 

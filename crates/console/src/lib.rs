@@ -262,12 +262,7 @@ pub(crate) fn create_private_dir(path: &Path) -> Result<(), ConsoleError> {
         reason: e.to_string(),
     };
     std::fs::create_dir_all(path).map_err(io)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
-    }
-    Ok(())
+    smtx_platform::files::make_dir_private(path).map_err(io)
 }
 
 impl AppState {
@@ -319,20 +314,17 @@ impl AppState {
         let db = data_dir.join("console.db");
         // Made 0600 before SQLite opens it: its journal files take the
         // database's permissions.
-        #[cfg(unix)]
         {
-            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
             let io = |e: std::io::Error| ConsoleError::Io {
                 path: db.clone(),
                 reason: e.to_string(),
             };
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .mode(0o600)
-                .open(&db)
-                .map_err(io)?;
-            std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+            smtx_platform::files::private_file(
+                std::fs::OpenOptions::new().create(true).append(true),
+            )
+            .open(&db)
+            .map_err(io)?;
+            smtx_platform::files::make_file_private(&db).map_err(io)?;
         }
         let (store, interrupted) = store::Store::open(&db)?;
         for id in interrupted {

@@ -48,12 +48,7 @@ impl std::fmt::Debug for ConsoleLog {
 fn open_file(path: &Path) -> std::io::Result<Open> {
     let mut options = std::fs::OpenOptions::new();
     options.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(path)?;
+    let file = smtx_platform::files::private_file(&mut options).open(path)?;
     let written = file.metadata()?.len();
     Ok(Open { file, written })
 }

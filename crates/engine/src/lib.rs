@@ -180,15 +180,7 @@ pub async fn run(request: RunRequest) -> Result<RunReport, EngineError> {
         std::fs::copy(&workbook.path, &copy).map_err(io)?;
         // The copy is the run's own: writable even when the workbook is not
         // (a read-only workbook would otherwise refuse the rehearsal's serial).
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mut permissions = std::fs::metadata(&copy).map_err(io)?.permissions();
-            if permissions.mode() & 0o200 == 0 {
-                permissions.set_mode(permissions.mode() | 0o200);
-                std::fs::set_permissions(&copy, permissions).map_err(io)?;
-            }
-        }
+        smtx_platform::files::make_owner_writable(&copy).map_err(io)?;
         Workbook {
             path: copy,
             plan: workbook.plan,

@@ -30,7 +30,9 @@ impl Lang {
     }
 
     /// What a front end shows: the flag if given, else `SMTX_LANG`, else
-    /// the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`), else English.
+    /// the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`), else the system's
+    /// (Windows: the user's display locale, as no variable says it), else
+    /// English.
     pub fn detect(flag: Option<Lang>) -> Lang {
         if let Some(lang) = flag {
             return lang;
@@ -42,7 +44,9 @@ impl Lang {
                 return Lang::from_locale(&value);
             }
         }
-        Lang::En
+        smtx_platform::locale::system_locale()
+            .map(|locale| Lang::from_locale(&locale))
+            .unwrap_or(Lang::En)
     }
 
     /// A locale or language tag (`zh_CN.UTF-8`, `zh-CN`, `en_US`): Chinese

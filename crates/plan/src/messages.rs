@@ -166,6 +166,10 @@ impl Localize for SerialWriteError {
                     path.display()
                 )
             }
+            (Self::InUse { path }, ZhCn) => format!(
+                "{}：规划表正被其他程序占用（是否在 Excel 中打开？）；请先关闭它；规划表未被修改",
+                path.display()
+            ),
             (Self::FileOpen { path, lock }, ZhCn) => format!(
                 "{}：规划表似乎正被办公软件打开（锁文件 {}）；请先关闭它",
                 path.display(),

@@ -86,6 +86,12 @@ pub enum SerialWriteError {
     FileOpen { path: PathBuf, lock: PathBuf },
     #[error("{path}: the workbook is read-only; refusing to change it (make it writable first)")]
     ReadOnly { path: PathBuf },
+    /// Another program holds the file so that it cannot be replaced (on
+    /// Windows, a workbook open in Excel); the file is unchanged.
+    #[error(
+        "{path}: the workbook is in use by another program (open in Excel?); close it first; the workbook was not changed"
+    )]
+    InUse { path: PathBuf },
 }
 
 /// Writes `serial` into `options.cell` of the workbook at `path`, atomically.
@@ -105,8 +111,8 @@ pub fn write_serial(
     };
     // A symlink is followed: the file edited is the one it points to, and
     // the link itself is left as it is.
-    let real =
-        std::fs::canonicalize(path).map_err(|error| unreadable(format!("cannot read: {error}")))?;
+    let real = smtx_platform::paths::canonicalize(path)
+        .map_err(|error| unreadable(format!("cannot read: {error}")))?;
     let bytes = limits::read_workbook_file(&real, &limits)
         .map_err(|error| unreadable(error.to_string()))?;
     if !bytes.starts_with(b"PK\x03\x04") {
@@ -486,17 +492,21 @@ fn replace_entry_atomically<R: Read + Seek>(
     // Keep the workbook's permissions (a temporary file starts as 0600) and,
     // where we may (as root), its owner.
     if let Ok(metadata) = std::fs::metadata(real) {
-        use std::os::unix::fs::MetadataExt;
-        let _ = std::os::unix::fs::chown(temp.path(), Some(metadata.uid()), Some(metadata.gid()));
+        smtx_platform::files::copy_owner(temp.path(), &metadata);
         std::fs::set_permissions(temp.path(), metadata.permissions())
             .map_err(|error| failed(format!("copying permissions: {error}")))?;
     }
-    temp.persist(real)
-        .map_err(|error| failed(format!("replacing the file: {}", error.error)))?;
-    // Make the rename itself durable; not all platforms can open a directory.
-    if let Ok(dir) = std::fs::File::open(dir) {
-        let _ = dir.sync_all();
-    }
+    temp.persist(real).map_err(|error| {
+        if smtx_platform::files::in_use(&error.error) {
+            SerialWriteError::InUse {
+                path: path.to_path_buf(),
+            }
+        } else {
+            failed(format!("replacing the file: {}", error.error))
+        }
+    })?;
+    // Make the rename itself durable where the platform can.
+    let _ = smtx_platform::files::sync_dir(dir);
     Ok(())
 }
 

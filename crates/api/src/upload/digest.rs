@@ -40,16 +40,10 @@ pub(super) struct FileStamp {
 
 impl FileStamp {
     pub(super) fn of(metadata: &std::fs::Metadata) -> Self {
-        #[cfg(unix)]
-        let (changed, identity) = {
-            use std::os::unix::fs::MetadataExt;
-            (
-                (metadata.ctime(), metadata.ctime_nsec()),
-                (metadata.dev(), metadata.ino()),
-            )
-        };
-        #[cfg(not(unix))]
-        let (changed, identity) = ((0, 0), (0, 0));
+        let smtx_platform::files::FileIdentity {
+            id: identity,
+            changed,
+        } = smtx_platform::files::identity(metadata);
         Self {
             len: metadata.len(),
             modified: metadata.modified().ok(),

@@ -52,7 +52,7 @@ pub async fn run(args: DemoArgs, lang: Lang) -> anyhow::Result<Outcome> {
         .localize(lang)
     };
     std::fs::create_dir_all(&dir).with_context(|| cannot_create(&dir))?;
-    let dir = dir.canonicalize().unwrap_or(dir);
+    let dir = smtx_platform::paths::canonicalize(&dir).unwrap_or(dir);
     errln!("{} ({})", text(lang, Msg::DemoStarting), dir.display());
 
     let workbook_path = dir.join("workbook.xlsx");

@@ -134,11 +134,13 @@ fn set_serial(args: SetSerialArgs, lang: Lang) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
         // Writing failed after the input was accepted: the job failed (1).
-        Err(error @ SerialWriteError::FileOpen { .. }) => Err(anyhow::anyhow!(
-            "{}\n{}",
-            error.localize(lang),
-            PlanMsg::SetSerialOpenHint.localize(lang)
-        )),
+        Err(error @ (SerialWriteError::FileOpen { .. } | SerialWriteError::InUse { .. })) => {
+            Err(anyhow::anyhow!(
+                "{}\n{}",
+                error.localize(lang),
+                PlanMsg::SetSerialOpenHint.localize(lang)
+            ))
+        }
         Err(error @ SerialWriteError::Failed { .. }) => Err(anyhow::anyhow!(error.localize(lang))),
         Err(error @ SerialWriteError::Occupied { .. }) => Err(BadInput(format!(
             "{}\n{}",

@@ -16,6 +16,7 @@ use smtx_engine::{
     CancellationToken, EngineError, RunContext, RunRequest, Settings, Stage, Workbook,
 };
 use smtx_plan::Plan;
+use smtx_platform::shell::Shell;
 
 use super::BadInput;
 use crate::Outcome;
@@ -156,8 +157,17 @@ pub async fn execute(request: RunRequest, lang: Lang, json: bool) -> anyhow::Res
         output::print_report(lang, &report);
     }
     if report.aborted() {
-        errln!("{}", CliMsg::Aborted.localize(lang));
-        errln!("  {}", resume_command(&workbook, &report.run_dir));
+        let args = std::env::args_os()
+            .skip(1)
+            .map(|arg| arg.to_string_lossy().into_owned());
+        let (line, continues) = resume_command(args, &report.run_dir, Shell::current());
+        let said = if continues {
+            CliMsg::Aborted
+        } else {
+            CliMsg::AbortedStartAgain
+        };
+        errln!("{}", said.localize(lang));
+        errln!("  {line}");
         return Ok(Outcome::Aborted);
     }
     Ok(if report.failed() {
@@ -191,59 +201,57 @@ fn target(lang: Lang, settings: &Settings, plan: &Plan) -> String {
     i18n::target_line(lang, &base, via.as_deref(), kind)
 }
 
-/// The first SIGINT or SIGTERM cancels `cancel` (the engine stops between
-/// calls, within a second); the second exits on the spot with 130. `None`
-/// when the handlers cannot be installed: the signals then act as they
-/// always do.
+/// The first stop request (Ctrl-C, SIGTERM; on Windows also Ctrl-Break
+/// and closing the window: `crate::signals`) cancels `cancel` (the engine
+/// stops between calls, within a second); the second exits on the spot with
+/// 130. `None` when the handlers cannot be installed: the signals then act
+/// as they always do.
 fn abort_on_signals(cancel: CancellationToken, lang: Lang) -> Option<tokio::task::JoinHandle<()>> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut interrupt = signal(SignalKind::interrupt()).ok()?;
-        let mut terminate = signal(SignalKind::terminate()).ok()?;
-        Some(tokio::spawn(async move {
-            tokio::select! {
-                _ = interrupt.recv() => {}
-                _ = terminate.recv() => {}
-            }
-            errln!("{}", CliMsg::Stopping.localize(lang));
-            cancel.cancel();
-            tokio::select! {
-                _ = interrupt.recv() => {}
-                _ = terminate.recv() => {}
-            }
-            errln!("{}", CliMsg::QuitNow.localize(lang));
-            std::process::exit(crate::ABORTED_EXIT);
-        }))
-    }
-    #[cfg(not(unix))]
-    {
-        Some(tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_err() {
-                return;
-            }
-            errln!("{}", CliMsg::Stopping.localize(lang));
-            cancel.cancel();
-            if tokio::signal::ctrl_c().await.is_ok() {
-                errln!("{}", CliMsg::QuitNow.localize(lang));
-                std::process::exit(crate::ABORTED_EXIT);
-            }
-        }))
-    }
+    let mut stop = crate::signals::Stop::listen().ok()?;
+    Some(tokio::spawn(async move {
+        stop.requested().await;
+        errln!("{}", CliMsg::Stopping.localize(lang));
+        cancel.cancel();
+        stop.requested().await;
+        errln!("{}", CliMsg::QuitNow.localize(lang));
+        std::process::exit(crate::ABORTED_EXIT);
+    }))
 }
 
-/// The command that continues an aborted run: this command line with
-/// `--from` the aborted run's directory (and without its `--run-dir`, so
-/// the new run gets a directory of its own). Other commands (`demo`) get
-/// the plain `run` form.
-fn resume_command(workbook: &Path, run_dir: &Path) -> String {
-    let mut args = std::env::args_os()
-        .skip(1)
-        .map(|arg| arg.to_string_lossy().into_owned());
+/// The command that continues an aborted run, and whether it continues it:
+/// this command line with `--from` the aborted run's directory (and
+/// without its `--run-dir`, so the new run gets a directory of its own),
+/// quoted for `shell`. Another command (`demo`, whose simulator ended with
+/// it) is given again as it was: it starts over.
+fn resume_command(
+    args: impl Iterator<Item = String>,
+    run_dir: &Path,
+    shell: Shell,
+) -> (String, bool) {
+    let args: Vec<String> = args.collect();
+    // Global flags may stand before the command (`--lang zh-CN run …`):
+    // the command is the first word that is neither one nor its value.
+    let mut command = None;
+    let mut index = 0;
+    while let Some(arg) = args.get(index) {
+        if arg == "--lang" {
+            index += 2;
+        } else if arg.starts_with("--lang=") {
+            index += 1;
+        } else {
+            command = Some(arg.as_str());
+            break;
+        }
+    }
     let mut words = vec!["smtx-deploy".to_string()];
-    let first = args.next();
-    if first.as_deref() == Some("run") {
-        words.push("run".to_string());
+    // Another command (`demo`) ran against a simulator that is gone with
+    // it: its run cannot be continued, only started again, as it was.
+    if command != Some("run") {
+        words.extend(args.iter().map(|arg| shell.quote(arg)));
+        return (words.join(" "), false);
+    }
+    {
+        let mut args = args.iter();
         while let Some(arg) = args.next() {
             if arg == "--from" || arg == "--run-dir" {
                 args.next();
@@ -252,30 +260,12 @@ fn resume_command(workbook: &Path, run_dir: &Path) -> String {
             if arg.starts_with("--from=") || arg.starts_with("--run-dir=") {
                 continue;
             }
-            words.push(shell_quote(&arg));
+            words.push(shell.quote(arg));
         }
-    } else {
-        words.push("run".to_string());
-        words.push("--plan".to_string());
-        words.push(shell_quote(&workbook.display().to_string()));
     }
     words.push("--from".to_string());
-    words.push(shell_quote(&run_dir.display().to_string()));
-    words.join(" ")
-}
-
-/// `word` as a POSIX shell reads it back: bare when it is plainly safe,
-/// else in single quotes.
-fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
+    words.push(shell.quote(&run_dir.display().to_string()));
+    (words.join(" "), true)
 }
 
 /// Creates the default run directory, or the first free `-2`, `-3`, …
@@ -413,11 +403,59 @@ mod tests {
         Ok(())
     }
 
+    /// The line printed after Ctrl-C is the same command with `--from`,
+    /// wherever the global flags stand: pasted, it reaches the same target
+    /// (the settings file kept), not a live cluster.
     #[test]
-    fn shell_quoting_reads_back_as_the_same_word() {
-        assert_eq!(shell_quote("/tmp/runs/a-1"), "/tmp/runs/a-1");
-        assert_eq!(shell_quote("my runs"), "'my runs'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
-        assert_eq!(shell_quote(""), "''");
+    fn the_resume_line_keeps_every_flag_wherever_the_globals_stand() {
+        let args = |line: &str| {
+            line.split(' ')
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+                .into_iter()
+        };
+        let run_dir = Path::new("runs/c-1");
+        for (given, expected, continues) in [
+            (
+                "run --plan w.xlsx --config sim.toml",
+                "smtx-deploy run --plan w.xlsx --config sim.toml --from runs/c-1",
+                true,
+            ),
+            (
+                "--lang zh-CN run --plan w.xlsx --config sim.toml",
+                "smtx-deploy --lang zh-CN run --plan w.xlsx --config sim.toml --from runs/c-1",
+                true,
+            ),
+            (
+                "--lang=zh-CN run --config sim.toml --plan w.xlsx --lang en",
+                "smtx-deploy --lang=zh-CN run --config sim.toml --plan w.xlsx --lang en --from runs/c-1",
+                true,
+            ),
+            (
+                "run --plan w.xlsx --config sim.toml --from runs/c-0 --run-dir=x",
+                "smtx-deploy run --plan w.xlsx --config sim.toml --from runs/c-1",
+                true,
+            ),
+            ("--lang zh-CN demo", "smtx-deploy --lang zh-CN demo", false),
+        ] {
+            assert_eq!(
+                resume_command(args(given), run_dir, Shell::Posix),
+                (expected.to_string(), continues),
+                "{given}"
+            );
+        }
+        // On Windows, quoted for PowerShell.
+        assert_eq!(
+            resume_command(
+                args("run --plan C:\\sites\\规划设计表.xlsx --config it's.toml"),
+                Path::new("runs\\c-1"),
+                Shell::PowerShell
+            ),
+            (
+                "smtx-deploy run --plan 'C:\\sites\\规划设计表.xlsx' --config 'it''s.toml' --from runs\\c-1"
+                    .to_string(),
+                true
+            )
+        );
     }
 }

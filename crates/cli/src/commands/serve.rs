@@ -21,9 +21,11 @@ pub struct ServeArgs {
     /// generated and printed when --token is not given).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Where the console keeps its history, uploads and run directories.
-    #[arg(long, value_name = "DIR", default_value = "smtx-console")]
-    pub data_dir: PathBuf,
+    /// Where the console keeps its history, uploads and run directories
+    /// (default: ./smtx-console; on Windows
+    /// %LOCALAPPDATA%\smtx-deploy\console, private to the user).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
     /// Token every /api call must carry as `Authorization: Bearer TOKEN`
     /// (prefer the environment variable: a flag shows in `ps`).
     #[arg(
@@ -45,29 +47,13 @@ fn secret(value: &str) -> Result<Secret, std::convert::Infallible> {
     Ok(Secret::new(value))
 }
 
-/// Resolves at the first SIGINT or SIGTERM (Ctrl-C elsewhere).
+/// Resolves at the first stop request (`crate::signals`).
 async fn stop_signal(lang: Lang) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
-            (Ok(mut interrupt), Ok(mut terminate)) => {
-                tokio::select! {
-                    _ = interrupt.recv() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    match crate::signals::Stop::listen() {
+        Ok(mut stop) => stop.requested().await,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
     errln!("{}", CliMsg::ConsoleStopping.localize(lang));
 }
@@ -75,7 +61,9 @@ async fn stop_signal(lang: Lang) {
 pub async fn run(args: ServeArgs, lang: Lang) -> anyhow::Result<Outcome> {
     let options = ServeOptions {
         listen: args.listen,
-        data_dir: args.data_dir,
+        data_dir: args
+            .data_dir
+            .unwrap_or_else(smtx_platform::dirs::console_data_dir),
         token: args.token,
         iso_dir: args.iso_dir,
     };

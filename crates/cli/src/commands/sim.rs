@@ -211,9 +211,10 @@ pub async fn run(args: SimArgs, lang: Lang) -> anyhow::Result<Outcome> {
         errln!("{}", say(&SimMsg::SimCurlHint { command }));
     }
     errln!("{}", say(&SimMsg::Simulating));
-    tokio::signal::ctrl_c()
-        .await
-        .with_context(|| say(&SimMsg::WaitingForCtrlC))?;
+    crate::signals::Stop::listen()
+        .with_context(|| say(&SimMsg::WaitingForCtrlC))?
+        .requested()
+        .await;
     errln!("{}", say(&SimMsg::StoppingSim));
     sim.shutdown().await;
     Ok(Outcome::Ok)

@@ -181,9 +181,10 @@ pub async fn run(args: SimFleetArgs) -> anyhow::Result<Outcome> {
         "Simulating {} cluster(s); press Ctrl-C to stop.",
         fleet.len()
     );
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
+    crate::signals::Stop::listen()
+        .context("waiting for Ctrl-C")?
+        .requested()
+        .await;
     errln!("Stopping the simulated clusters.");
     fleet.shutdown().await;
     Ok(Outcome::Ok)

@@ -13,6 +13,8 @@ smtx_i18n::catalog! {
         AlreadyIn { serial: String, cell: String },
         Written { serial: String, cell: String },
         WorkbookOpen { lock: String },
+        /// Another program holds the workbook (Windows: open in Excel).
+        WorkbookInUse,
         WorkbookOpenHint { command: String },
         /// The cell holds something else; `what` is the write-back's own
         /// English description of it.
@@ -62,6 +64,10 @@ impl Localize for SerialMsg {
             (Self::AlreadyIn { serial, cell }, ZhCn) => format!("{serial} 已在 {cell} 中"),
             (Self::Written { serial, cell }, En) => format!("{serial} written to {cell}"),
             (Self::Written { serial, cell }, ZhCn) => format!("{serial} 已写入 {cell}"),
+            (Self::WorkbookInUse, En) => {
+                "the workbook is in use by another program (open in Excel?)".into()
+            }
+            (Self::WorkbookInUse, ZhCn) => "规划表正被其他程序占用（是否在 Excel 中打开？）".into(),
             (Self::WorkbookOpen { lock }, En) => {
                 format!("the workbook is open in an office program (lock file {lock})")
             }

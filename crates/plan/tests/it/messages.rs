@@ -180,6 +180,7 @@ fn read_and_write_errors_render_in_both_languages() {
             lock: PathBuf::from("/srv/site/.~lock.w.xlsx#"),
         },
         SerialWriteError::ReadOnly { path: path() },
+        SerialWriteError::InUse { path: path() },
     ] {
         match &error {
             SerialWriteError::Failed { .. }
@@ -189,7 +190,8 @@ fn read_and_write_errors_render_in_both_languages() {
             | SerialWriteError::SheetNotFound { .. }
             | SerialWriteError::Occupied { .. }
             | SerialWriteError::FileOpen { .. }
-            | SerialWriteError::ReadOnly { .. } => {}
+            | SerialWriteError::ReadOnly { .. }
+            | SerialWriteError::InUse { .. } => {}
         }
         assert_eq!(error.en(), error.to_string());
         samples.push(Text::of(&error));

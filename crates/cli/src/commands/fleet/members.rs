@@ -98,7 +98,7 @@ pub(crate) fn expand(patterns: &[String]) -> anyhow::Result<Vec<PathBuf>> {
             return Err(BadInput(format!("--plans {pattern:?}: no workbook (.xlsx) found")).into());
         }
         for path in matched {
-            let key = path.canonicalize().unwrap_or_else(|_| path.clone());
+            let key = smtx_platform::paths::canonicalize(&path).unwrap_or_else(|_| path.clone());
             if !found
                 .iter()
                 .any(|(seen, _): &(PathBuf, PathBuf)| *seen == key)

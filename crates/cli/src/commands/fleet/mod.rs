@@ -209,18 +209,10 @@ where
     Fut: Future<Output = MemberResult> + Send + 'static,
 {
     let total = members.len();
-    // Listen for Ctrl-C before any cluster starts: tokio installs its
-    // handler on the first poll, and until then Ctrl-C would kill the
-    // process without a summary.
-    let mut interrupt = std::pin::pin!(tokio::signal::ctrl_c());
+    // Listen for Ctrl-C before any cluster starts: until then Ctrl-C would
+    // kill the process without a summary.
+    let mut stop = crate::signals::Stop::listen().ok();
     let mut interrupted = false;
-    std::future::poll_fn(|cx| {
-        if interrupt.as_mut().poll(cx).is_ready() {
-            interrupted = true;
-        }
-        std::task::Poll::Ready(())
-    })
-    .await;
     let semaphore = Arc::new(Semaphore::new(parallel.max(1)));
     let started: Arc<Vec<AtomicBool>> =
         Arc::new((0..total).map(|_| AtomicBool::new(false)).collect());
@@ -244,29 +236,24 @@ where
     }
     let mut results: Vec<Option<MemberResult>> = vec![None; total];
     let mut done = 0usize;
-    if interrupted {
-        tasks.abort_all();
-    }
     // The first Ctrl-C starts no further cluster and aborts those under way
     // through the engine (each records its step as aborted and stops within
     // a second); a second one drops them where they stand.
-    // First polled after the first Ctrl-C, so it waits for the next one.
-    let mut second_interrupt = std::pin::pin!(tokio::signal::ctrl_c());
     loop {
         let joined = tokio::select! {
             joined = tasks.join_next() => joined,
-            _ = &mut interrupt, if !interrupted => {
-                interrupted = true;
-                errln!("{}", text(lang, FleetMsg::Interrupted));
-                semaphore.close();
-                match &cancel {
-                    Some(cancel) => cancel.cancel(),
-                    None => tasks.abort_all(),
+            () = crate::signals::requested(&mut stop) => {
+                if interrupted {
+                    tasks.abort_all();
+                } else {
+                    interrupted = true;
+                    errln!("{}", text(lang, FleetMsg::Interrupted));
+                    semaphore.close();
+                    match &cancel {
+                        Some(cancel) => cancel.cancel(),
+                        None => tasks.abort_all(),
+                    }
                 }
-                continue;
-            }
-            _ = &mut second_interrupt, if interrupted => {
-                tasks.abort_all();
                 continue;
             }
         };

@@ -405,6 +405,7 @@ fn serial_messages() {
         WorkbookOpen {
             lock: s("/srv/site/.~lock.w.xlsx#"),
         },
+        WorkbookInUse,
         WorkbookOpenHint {
             command: command.clone(),
         },

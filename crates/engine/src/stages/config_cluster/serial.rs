@@ -114,6 +114,11 @@ pub(super) async fn serial_step(run: &mut StageRun<'_>) -> Option<String> {
         .with_hint(SerialMsg::WorkbookOpenHint {
             command: set_serial_later,
         }),
+        Ok(Err(SerialWriteError::InUse { .. })) => {
+            kept(SerialMsg::WorkbookInUse.into()).with_hint(SerialMsg::WorkbookOpenHint {
+                command: set_serial_later,
+            })
+        }
         Ok(Err(SerialWriteError::Occupied { what, .. })) => kept(
             SerialMsg::Occupied {
                 cell: cell.clone(),
