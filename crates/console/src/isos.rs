@@ -270,15 +270,7 @@ pub async fn upload(
     State(state): State<AppState>,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let _slot = state.0.uploads.clone().try_acquire_owned().map_err(|_| {
-        ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_uploads",
-            &ConsoleMsg::TooManyUploads {
-                limit: crate::MAX_UPLOADS,
-            },
-        )
-    })?;
+    let _slot = state.upload_slot()?;
     let shelf = state.isos().clone();
     let mut pace = UploadPace::new(&state).limit(MAX_ISO_BYTES);
     while let Some(mut field) = pace.next(multipart.next_field()).await? {

@@ -413,6 +413,17 @@ impl AppState {
         self.0.token.as_ref()
     }
 
+    /// One of the [`MAX_UPLOADS`] places for an upload being read, or 429.
+    pub(crate) fn upload_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        self.0.uploads.clone().try_acquire_owned().map_err(|_| {
+            ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "too_many_uploads",
+                &messages::ConsoleMsg::TooManyUploads { limit: MAX_UPLOADS },
+            )
+        })
+    }
+
     pub(crate) fn isos(&self) -> &isos::IsoShelf {
         &self.0.isos
     }

@@ -114,15 +114,7 @@ pub async fn upload(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     // An upload is held in memory (up to the size limit) until it is read
     // whole: so many at once, not one per connection.
-    let _slot = state.0.uploads.clone().try_acquire_owned().map_err(|_| {
-        ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_uploads",
-            &ConsoleMsg::TooManyUploads {
-                limit: crate::MAX_UPLOADS,
-            },
-        )
-    })?;
+    let _slot = state.upload_slot()?;
     // A client that trickles (slow-loris, a dead laptop) does not hold the
     // slot, its buffer and a task for ever: it keeps a minimum pace.
     let mut pace = UploadPace::new(&state);

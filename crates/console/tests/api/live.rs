@@ -19,30 +19,7 @@ async fn a_settings_target_configures_the_cluster_it_names() {
     assert_eq!(status, StatusCode::CREATED, "{plan}");
     let plan = plan["id"].as_str().expect("id").to_string();
 
-    let mut http: Vec<String> = sim
-        .nodes()
-        .iter()
-        .map(|node| format!("{}={}", node.workbook_ip, node.http))
-        .collect();
-    let mut ssh: Vec<String> = sim
-        .nodes()
-        .iter()
-        .filter_map(|node| node.ssh.map(|ssh| format!("{}={ssh}", node.workbook_ip)))
-        .collect();
-    if let Some(vip) = sim.vip() {
-        http.push(format!("{}={}", vip.workbook_ip, vip.http));
-        if let Some(vip_ssh) = vip.ssh {
-            ssh.push(format!("{}={vip_ssh}", vip.workbook_ip));
-        }
-    }
-    let settings = json!({
-        "api": {
-            "base_url": format!("https://{}", sim.nodes()[0].workbook_ip),
-            "resolve": http,
-            "ca_cert_pem": sim.ca_cert_pem().expect("a CA"),
-        },
-        "ssh": { "resolve": ssh },
-    });
+    let settings = crate::server_files::settings_for(&sim);
     let (status, answer) = console
         .post(
             "/api/runs",

@@ -52,8 +52,8 @@ impl StandIn {
 }
 
 /// The `settings` of a target that reaches `sim` (any cluster at the
-/// workbook's addresses): overrides, its CA as PEM.
-fn settings_for(sim: &smtx_testkit::RunningSim) -> Value {
+/// workbook's addresses), as a site fills them in: overrides, its CA as PEM.
+pub fn settings_for(sim: &smtx_testkit::RunningSim) -> Value {
     let mut http: Vec<String> = sim
         .nodes()
         .iter()
