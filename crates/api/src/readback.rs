@@ -1,6 +1,7 @@
 //! The read-only calls of `smtx-deploy check`: the cluster settings, BMC
 //! accounts, switches with their hosts and the image list, read back to be
-//! compared with the workbook. Lenient like the rest of the client.
+//! compared with the workbook. A run reads the settings and BMC accounts
+//! the same way before it sends them. Lenient like the rest of the client.
 //!
 //! \[ASSUMED\] The reference captures only the writes of VIP, DNS, NTP and
 //! the BMC accounts (2.5–2.8). These reads are our guess, each in the shape
@@ -10,7 +11,8 @@
 //! is captured for ISO images (chapter 04, `data.images[]`); that it lists
 //! the SVT (VMTools) images too is assumed, as the rollback (2.16) already
 //! assumes they live there. A cluster that answers 404 to one of these is
-//! one the check cannot verify that item on; the caller decides.
+//! one the check cannot verify that item on, and one a run sends without
+//! comparing; the caller decides.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -62,10 +62,10 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         (Lang::En, WorkbookHasErrors) => "the workbook has errors; fix them and run again",
         (Lang::ZhCn, WorkbookHasErrors) => "规划表有错误，请修正后重新运行",
         (Lang::En, HintWarnings) => {
-            "hint: fix what the warnings say, then run again: finished steps are found, not repeated"
+            "hint: fix what the warnings say, then run again: the settings, BMC accounts, switches, networks and passwords the cluster already has are not sent again"
         }
         (Lang::ZhCn, HintWarnings) => {
-            "hint: 按警告提示处理后重新运行：已完成的步骤会被识别，不会重复执行"
+            "hint: 按警告提示处理后重新运行：集群上已有的设置、BMC 账号、交换机、网络和密码不会再次发送"
         }
         (Lang::En, HintFailed) => "hint: see the failed step above",
         (Lang::ZhCn, HintFailed) => "hint: 查看上面失败的步骤",

@@ -40,6 +40,12 @@ pub const SHIPPED: &[Shipped] = &[
         toml: include_str!("../../sim/scenarios/flaky-network.toml"),
     },
     Shipped {
+        name: "reads-unavailable",
+        en: "The cluster cannot read back its settings: they are sent without comparing",
+        zh_cn: "集群无法读回其设置：不经比对直接发送",
+        toml: include_str!("../../sim/scenarios/reads-unavailable.toml"),
+    },
+    Shipped {
         name: "ssh-trouble",
         en: "SSH goes wrong on two hosts while their passwords are rotated",
         zh_cn: "轮换密码时两台主机的 SSH 出错",

@@ -238,6 +238,45 @@ async fn story_reads_in_chinese(name: &str, options: SimOptions, extra: &[&str])
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn reads_unavailable_sends_the_settings_and_says_so() {
+    let r = rehearse("reads-unavailable.toml", SimOptions::default()).await;
+    for (round, name) in ["story", "again"].into_iter().enumerate() {
+        let (code, stdout, stderr) = r.run(name, &["--json"]).await;
+        assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+        let report = report(&stdout);
+        for action in ["set_vip", "set_dns", "set_ntp", "ipmi_accounts"] {
+            let step = step(&report, action);
+            assert_eq!(step["status"], "ok", "{step:#}");
+            assert!(
+                step["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("sent without comparing") && d.contains("(404)")),
+                "{step:#}"
+            );
+        }
+        // Nothing to compare with: the second run sends them again.
+        let state = r.sim.state();
+        for path in [
+            "/api/v2/settings/vip",
+            "/api/v2/settings/dns",
+            "/api/v2/settings/ntp",
+        ] {
+            assert_eq!(calls(&state, "PUT", path), round + 1, "{path}");
+        }
+        assert_eq!(
+            calls(&state, "POST", "/api/v2/ipmi/upsert_accounts"),
+            round + 1
+        );
+    }
+    r.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reads_unavailable_reads_in_chinese() {
+    story_reads_in_chinese("reads-unavailable.toml", SimOptions::default(), &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn bmc_down_reads_in_chinese() {
     story_reads_in_chinese("bmc-down.toml", SimOptions::default(), &[]).await;
 }

@@ -29,8 +29,8 @@ impl Localize for RunMsg {
         match (self, lang) {
             (Self::Aborted, En) => "aborted: the run was stopped (Ctrl-C, SIGTERM or a stop request) before this step finished".into(),
             (Self::Aborted, ZhCn) => "已中止：本步骤完成前运行被停止（Ctrl-C、SIGTERM 或停止请求）".into(),
-            (Self::AbortedHint, En) => "run again with --from RUN_DIR to continue; finished steps are found, not repeated".into(),
-            (Self::AbortedHint, ZhCn) => "加上 --from RUN_DIR 重新运行即可继续；已完成的步骤会被识别，不会重复执行".into(),
+            (Self::AbortedHint, En) => "run again with --from RUN_DIR to continue: the VIP, DNS, NTP, BMC accounts, switches, networks and host passwords the cluster shows it already has are not sent again, and the upload resumes from the chunks the cluster holds".into(),
+            (Self::AbortedHint, ZhCn) => "加上 --from RUN_DIR 重新运行即可继续：集群上已有的 VIP、DNS、NTP、BMC 账号、交换机、网络和主机密码不会再次发送，上传从集群已有的分片继续".into(),
         }
     }
 }

@@ -3,6 +3,7 @@
 use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, clauses};
 
 use super::list;
+use super::settings::Unread;
 
 smtx_i18n::catalog! {
     pub enum IpmiMsg {
@@ -10,7 +11,13 @@ smtx_i18n::catalog! {
         NotScanned { hosts: Vec<String> },
         RescanHint,
         WouldStore { count: usize },
-        Stored { count: usize },
+        /// `count` sent; `already` the cluster had as the workbook says
+        /// (not sent); `unread` when the stored accounts could not be read.
+        Stored { count: usize, already: usize, unread: Option<Unread> },
+        /// Every account is stored as the workbook says: nothing sent.
+        /// Compared on what the read shows (user, BMC address, not marked
+        /// unreachable); a password is never read back.
+        AlreadySet { count: usize },
         /// `(node, BMC address)` the cluster rejected, and hosts with no scan.
         Problems { rejected: Vec<(String, String)>, unscanned: Vec<String> },
         Tally { stored: usize, failed: usize },
@@ -38,8 +45,36 @@ impl Localize for IpmiMsg {
             (Self::RescanHint, ZhCn) => "重新运行准备阶段（它会扫描主机），再运行本阶段".into(),
             (Self::WouldStore { count }, En) => format!("would store {count} BMC account(s)"),
             (Self::WouldStore { count }, ZhCn) => format!("将保存 {count} 个 BMC 账号"),
-            (Self::Stored { count }, En) => format!("{count} BMC account(s) stored"),
-            (Self::Stored { count }, ZhCn) => format!("已保存 {count} 个 BMC 账号"),
+            (
+                Self::Stored {
+                    count,
+                    already,
+                    unread,
+                },
+                _,
+            ) => {
+                let mut said = match lang {
+                    En => format!("{count} BMC account(s) stored"),
+                    ZhCn => format!("已保存 {count} 个 BMC 账号"),
+                };
+                if *already > 0 {
+                    said.push_str(&match lang {
+                        En => format!(", {already} already set (same user and address)"),
+                        ZhCn => format!("，另有 {already} 个已设置（用户名和地址相同）"),
+                    });
+                }
+                match (unread, lang) {
+                    (None, _) => said,
+                    (Some(unread), En) => format!("{said} ({})", unread.clause(lang)),
+                    (Some(unread), ZhCn) => format!("{said}（{}）", unread.clause(lang)),
+                }
+            }
+            (Self::AlreadySet { count }, En) => format!(
+                "{count} BMC account(s) already set, not sent again: user and BMC address as in the workbook (passwords cannot be read back, so they were not compared)"
+            ),
+            (Self::AlreadySet { count }, ZhCn) => format!(
+                "{count} 个 BMC 账号已设置，未再发送：用户名和 BMC 地址与规划表一致（密码无法读回，未比对）"
+            ),
             (
                 Self::Problems {
                     rejected,

@@ -1,6 +1,8 @@
-//! The messages of the cluster settings: VIP (and its probe), DNS, NTP.
+//! The messages of the cluster settings: VIP (and its probe), DNS, NTP;
+//! and [`Unread`], what a step that reads before it sends says when it
+//! could not read (the BMC step says it too).
 
-use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize};
+use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, Text};
 
 use super::list;
 
@@ -12,11 +14,50 @@ pub struct VipAnswer {
     pub via: Option<String>,
 }
 
+/// A setting sent without first reading what the cluster had: the read
+/// (`GET /api/v2/settings/dns`, an \[ASSUMED\] endpoint) and why it gave
+/// nothing to compare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unread {
+    pub read: String,
+    /// `None`: the cluster does not have the read (404); else the failure.
+    pub cause: Option<Text>,
+}
+
+impl Unread {
+    /// What a failed read leaves: a 404 means the cluster lacks the
+    /// (assumed) endpoint, anything else is quoted.
+    pub fn of(read: &str, error: &smtx_api::ApiError) -> Self {
+        Self {
+            read: read.to_owned(),
+            cause: (error.status() != Some(404)).then(|| super::errors::api_error(error)),
+        }
+    }
+
+    /// The clause appended to what was done.
+    pub fn clause(&self, lang: Lang) -> String {
+        let read = &self.read;
+        match (&self.cause, lang) {
+            (None, En) => {
+                format!("sent without comparing: the cluster does not answer {read} (404)")
+            }
+            (None, ZhCn) => format!("未比对即发送：集群不支持 {read}（404）"),
+            (Some(cause), En) => {
+                format!("sent without comparing: {read} failed: {}", cause.en)
+            }
+            (Some(cause), ZhCn) => format!("未比对即发送：{read} 失败：{}", cause.zh_cn),
+        }
+    }
+}
+
 smtx_i18n::catalog! {
     pub enum SettingsMsg {
         WouldSet { value: String },
-        /// Set; `job` is the job waited for, if the answer carried one.
-        Applied { value: String, job: Option<String> },
+        /// Set; `job` is the job waited for, if the answer carried one;
+        /// `unread` when what the cluster had could not be read first.
+        Applied { value: String, job: Option<String>, unread: Option<Unread> },
+        /// The cluster already has the workbook's value: nothing sent.
+        AlreadySet { value: String },
         /// `cells`: where the workbook's value was read.
         SettingHint { cells: String },
         VipTaken { vip: String, answering: Vec<VipAnswer> },
@@ -33,24 +74,21 @@ impl Localize for SettingsMsg {
         match (self, lang) {
             (Self::WouldSet { value }, En) => format!("would set {value}"),
             (Self::WouldSet { value }, ZhCn) => format!("将设置为 {value}"),
-            (
-                Self::Applied {
-                    value,
-                    job: Some(job),
-                },
-                En,
-            ) => format!("{value}: job {job} done"),
-            (Self::Applied { value, job: None }, En) => format!("{value}: applied"),
-            (
-                Self::Applied {
-                    value,
-                    job: Some(job),
-                },
-                ZhCn,
-            ) => {
-                format!("{value}：任务 {job} 已完成")
+            (Self::Applied { value, job, unread }, _) => {
+                let done = match (job, lang) {
+                    (Some(job), En) => format!("{value}: job {job} done"),
+                    (None, En) => format!("{value}: applied"),
+                    (Some(job), ZhCn) => format!("{value}：任务 {job} 已完成"),
+                    (None, ZhCn) => format!("{value}：已生效"),
+                };
+                match (unread, lang) {
+                    (None, _) => done,
+                    (Some(unread), En) => format!("{done} ({})", unread.clause(lang)),
+                    (Some(unread), ZhCn) => format!("{done}（{}）", unread.clause(lang)),
+                }
             }
-            (Self::Applied { value, job: None }, ZhCn) => format!("{value}：已生效"),
+            (Self::AlreadySet { value }, En) => format!("{value}: already set, not sent again"),
+            (Self::AlreadySet { value }, ZhCn) => format!("{value}：集群已是该设置，未再发送"),
             (Self::SettingHint { cells }, En) => format!(
                 "fix the cause (or the value in {cells}) and run again, or set it in Fisheye"
             ),

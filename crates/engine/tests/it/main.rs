@@ -9,6 +9,7 @@ mod context;
 mod failures;
 mod modes;
 mod rerun;
+mod resume;
 mod ssh;
 mod support;
 mod vip;

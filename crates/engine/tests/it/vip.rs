@@ -62,8 +62,62 @@ async fn a_free_vip_is_set_and_a_rerun_knows_it_as_its_own() {
     let first = harness.run().await;
     assert_eq!(status(&first, "set_vip"), StepStatus::Ok, "{first:#?}");
     assert_eq!(calls_exact(&harness.state(), "PUT", VIP_PATH), 1);
-    // Now the VIP answers — as this cluster: not in the way.
+    // Now the VIP answers — as this cluster: not in the way, and the
+    // cluster already has it, so nothing is sent (issue 17).
     let second = harness.run().await;
-    assert_eq!(status(&second, "set_vip"), StepStatus::Ok, "{second:#?}");
-    assert_eq!(calls_exact(&harness.state(), "PUT", VIP_PATH), 2);
+    let set_vip = step(&second, "set_vip");
+    assert_eq!(set_vip.status, StepStatus::Ok, "{second:#?}");
+    assert!(
+        set_vip
+            .detail
+            .as_ref()
+            .map(ToString::to_string)
+            .is_some_and(|detail| detail.contains("already set")),
+        "{set_vip:#?}"
+    );
+    assert_eq!(calls_exact(&harness.state(), "PUT", VIP_PATH), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_vip_already_set_is_still_probed_and_another_device_on_it_is_named() {
+    // The cluster has the VIP (an earlier run), and then another device
+    // answers on it too: the probe, which comes before the read, still
+    // says so, and nothing is sent (issue 17 keeps the probe first).
+    let spec = WorkbookSpec::example(2);
+    let vip = spec.vip.clone();
+    let mut harness = Harness::fixture(spec, vec![]).await;
+    let first = harness.run().await;
+    assert_eq!(status(&first, "set_vip"), StepStatus::Ok, "{first:#?}");
+    // The stranger: it takes connections and hangs up at once, so it
+    // answers the probe but never the host scan.
+    let stranger = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let stranger_address = stranger.local_addr().expect("addr");
+    let hanging_up = tokio::spawn(async move {
+        loop {
+            if let Ok((connection, _)) = stranger.accept().await {
+                drop(connection);
+            }
+        }
+    });
+    let mut settings = harness.settings();
+    for entry in &mut settings.http_overrides {
+        if entry.host == vip {
+            entry.target = stranger_address;
+        }
+    }
+    let report = harness.run_with(settings).await;
+    hanging_up.abort();
+    let set_vip = step(&report, "set_vip");
+    assert_eq!(set_vip.status, StepStatus::Warning, "{set_vip:#?}");
+    assert!(
+        set_vip
+            .error
+            .as_ref()
+            .map(ToString::to_string)
+            .is_some_and(|error| error.contains(&vip)),
+        "{set_vip:#?}"
+    );
+    assert_eq!(calls_exact(&harness.state(), "PUT", VIP_PATH), 1);
 }

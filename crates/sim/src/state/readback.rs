@@ -1,4 +1,5 @@
-//! Reading back what `config_cluster` wrote, for `smtx-deploy check`: the
+//! Reading back what `config_cluster` wrote, for `smtx-deploy check` (and
+//! for a run, which reads the settings and BMC accounts before it sends): the
 //! management VIP, DNS, NTP, the IPMI accounts and the image list; and the
 //! one change the control endpoint makes behind a client's back (a VLAN
 //! removed, as someone might in Fisheye), so drift can be rehearsed.

@@ -13,7 +13,7 @@ use smtx_api::{
 };
 use smtx_i18n::{Lang, Localize, Text, catalog_problems};
 
-use super::settings::VipAnswer;
+use super::settings::{Unread, VipAnswer};
 use super::*;
 use crate::EngineError;
 
@@ -122,10 +122,26 @@ fn settings_messages() {
         Applied {
             value: s("10.0.0.114, 10.0.0.1"),
             job: Some(s("c0b774db-b3c5")),
+            unread: None,
         },
         Applied {
             value: s("10.0.20.10"),
             job: None,
+            unread: Some(Unread {
+                read: s("GET /api/v2/settings/vip"),
+                cause: None,
+            }),
+        },
+        Applied {
+            value: s("ntp1.example.com"),
+            job: Some(s("c0b774db-b3c5")),
+            unread: Some(Unread {
+                read: s("GET /api/v2/settings/ntp"),
+                cause: Some(api_sample()),
+            }),
+        },
+        AlreadySet {
+            value: s("10.0.0.114, 10.0.0.1"),
         },
         SettingHint {
             cells: s("集群管理信息!E25"),
@@ -172,7 +188,25 @@ fn ipmi_messages() {
         },
         RescanHint,
         WouldStore { count: 3 },
-        Stored { count: 3 },
+        Stored {
+            count: 3,
+            already: 0,
+            unread: None,
+        },
+        Stored {
+            count: 1,
+            already: 2,
+            unread: None,
+        },
+        Stored {
+            count: 3,
+            already: 0,
+            unread: Some(Unread {
+                read: s("GET /api/v2/ipmi/accounts"),
+                cause: None,
+            }),
+        },
+        AlreadySet { count: 3 },
         Problems {
             rejected: vec![(s("node-01"), s("10.0.10.11"))],
             unscanned: names(&["node-03"]),

@@ -1,11 +1,21 @@
 //! Step 3 of `config_cluster`: the management VIP (after a probe that it is
 //! not another device's), DNS and NTP; each call's job is waited for.
+//!
+//! Look before you set, on every run (a resumed one or not, as for
+//! switches and networks): each setting is read first (`GET
+//! /api/v2/settings/{vip,dns,ntp}`, \[ASSUMED\], the reads `check` uses) and
+//! one the cluster already has as the workbook says is recorded `ok`,
+//! "already set", with nothing sent — a job of a couple of seconds saved,
+//! and nothing for the cluster to redo. The read shows everything the PUT
+//! sets, so the comparison is complete. A read that fails (404: the cluster
+//! lacks the assumed endpoint) leaves nothing to compare: the setting is
+//! sent, and its detail says so.
 
-use smtx_api::{ApiClient, JobWait};
+use smtx_api::{ApiClient, ApiError, JobWait};
 
 use super::{StageRun, job_wait, scanned_hosts};
 use crate::messages::SettingsMsg;
-use crate::messages::settings::VipAnswer;
+use crate::messages::settings::{Unread, VipAnswer};
 use crate::{Step, StepResult};
 
 /// Wait for a settings job when the answer carried one; answers the job
@@ -14,30 +24,57 @@ async fn wait_optional_job(
     client: &ApiClient,
     job_id: Option<String>,
     wait: JobWait,
-) -> Result<Option<String>, smtx_api::ApiError> {
+) -> Result<Option<String>, ApiError> {
     if let Some(job_id) = &job_id {
         client.wait_job(job_id, wait).await?;
     }
     Ok(job_id)
 }
 
+const VIP_READ: &str = "GET /api/v2/settings/vip";
+const DNS_READ: &str = "GET /api/v2/settings/dns";
+const NTP_READ: &str = "GET /api/v2/settings/ntp";
+
+/// A setting's read before it is sent: its name for the detail (`GET
+/// /api/v2/settings/dns`) and whether the cluster already has the
+/// workbook's value.
+struct Look<L> {
+    read: &'static str,
+    same: L,
+}
+
 /// One cluster setting (VIP, DNS, NTP): skipped when the workbook has no
-/// value, a warning naming the value's `cells` when the call or its job
-/// fails. Returns whether it is in place.
-async fn apply_setting<F>(
+/// value; read first and left alone when the cluster has it already; a
+/// warning naming the value's `cells` when the call or its job fails.
+/// Returns whether it is in place.
+async fn apply_setting<L, F>(
     run: &mut StageRun<'_>,
     action: Step,
     value: Option<String>,
     (missing, cells): (SettingsMsg, String),
+    look: Look<L>,
     call: F,
 ) -> bool
 where
-    F: std::future::Future<Output = Result<Option<String>, smtx_api::ApiError>>,
+    L: std::future::Future<Output = Result<bool, ApiError>>,
+    F: std::future::Future<Output = Result<Option<String>, ApiError>>,
 {
     let started = run.step_started(action.clone());
     let Some(value) = value else {
         run.record(StepResult::skipped(action, missing), started);
         return false;
+    };
+    // A dry run's read answers "nothing set": it always would set.
+    let unread = match look.same.await {
+        Ok(true) if !run.settings.dry_run => {
+            run.record(
+                StepResult::ok(action, SettingsMsg::AlreadySet { value }),
+                started,
+            );
+            return true;
+        }
+        Ok(_) => None,
+        Err(error) => Some(Unread::of(look.read, &error)),
     };
     let outcome = match call.await {
         Ok(job) => wait_optional_job(&run.client, job, job_wait(run)).await,
@@ -49,7 +86,7 @@ where
             true,
         ),
         Ok(job) => (
-            StepResult::ok(action.clone(), SettingsMsg::Applied { value, job }),
+            StepResult::ok(action.clone(), SettingsMsg::Applied { value, job, unread }),
             true,
         ),
         Err(error) => (
@@ -62,6 +99,11 @@ where
 }
 
 /// Step 3. Returns whether the VIP is in place (uploads then go there).
+///
+/// The VIP's probe comes before its read, as before: a VIP another device
+/// answers on is a warning whatever the cluster's setting says (the read
+/// cannot tell two holders apart), and one that answers as this cluster —
+/// set by an earlier run — goes on to the read and is found "already set".
 pub(super) async fn settings_step(run: &mut StageRun<'_>) -> bool {
     let plan = run.plan().clone();
     let client = run.client.clone();
@@ -90,6 +132,15 @@ pub(super) async fn settings_step(run: &mut StageRun<'_>) -> bool {
                 },
                 vip_cell,
             ),
+            Look {
+                read: VIP_READ,
+                same: async {
+                    let current = client.vip_setting().await?;
+                    Ok::<_, ApiError>(
+                        current.is_some() && current == plan.cluster.vip.map(|vip| vip.to_string()),
+                    )
+                },
+            },
             async {
                 match plan.cluster.vip {
                     Some(vip) => client.set_vip(vip).await,
@@ -110,6 +161,10 @@ pub(super) async fn settings_step(run: &mut StageRun<'_>) -> bool {
             },
             plan.dns_cells.named(),
         ),
+        Look {
+            read: DNS_READ,
+            same: async { Ok::<_, ApiError>(client.dns_setting().await? == dns) },
+        },
         client.set_dns(&plan.dns_servers),
     )
     .await;
@@ -123,6 +178,22 @@ pub(super) async fn settings_step(run: &mut StageRun<'_>) -> bool {
             },
             plan.ntp_cells.named(),
         ),
+        Look {
+            read: NTP_READ,
+            same: async {
+                let current = client.ntp_setting().await?;
+                // What the PUT sets: external mode (as `check` reads it, a
+                // cluster that does not say its mode is not held against
+                // it) and these servers, in this order.
+                Ok::<_, ApiError>(
+                    current
+                        .mode
+                        .as_deref()
+                        .is_none_or(|mode| mode == "external")
+                        && current.servers == plan.ntp_servers,
+                )
+            },
+        },
         client.set_ntp(&plan.ntp_servers),
     )
     .await;
@@ -181,15 +252,17 @@ async fn vip_held_elsewhere(run: &StageRun<'_>, vip: std::net::Ipv4Addr) -> Opti
 
 /// DNS and NTP: per the design, an empty list is a warning (the cluster
 /// keeps whatever it has, which is rarely what a site wants), not a skip.
-async fn apply_list_setting<F>(
+async fn apply_list_setting<L, F>(
     run: &mut StageRun<'_>,
     action: Step,
     list: &[String],
     (empty, cells): (SettingsMsg, String),
+    look: Look<L>,
     call: F,
 ) -> bool
 where
-    F: std::future::Future<Output = Result<Option<String>, smtx_api::ApiError>>,
+    L: std::future::Future<Output = Result<bool, ApiError>>,
+    F: std::future::Future<Output = Result<Option<String>, ApiError>>,
 {
     if list.is_empty() {
         let started = run.step_started(action.clone());
@@ -199,5 +272,13 @@ where
         );
         return false;
     }
-    apply_setting(run, action, Some(list.join(", ")), (empty, cells), call).await
+    apply_setting(
+        run,
+        action,
+        Some(list.join(", ")),
+        (empty, cells),
+        look,
+        call,
+    )
+    .await
 }

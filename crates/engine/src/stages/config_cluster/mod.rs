@@ -2,8 +2,10 @@
 //! admin init, login, VIP/DNS/NTP, IPMI accounts, business VDS and VLANs,
 //! host passwords, VMTools upload, CPU compatibility, serial. Each step
 //! appends one or more results; only a missing session or an unverified
-//! deployment stop the stage early. Every create looks first, so
-//! a second run creates nothing and a run after a failure finishes the job.
+//! deployment stop the stage early. Every create looks first, and every
+//! setting is read before it is sent, so a second run creates nothing,
+//! sends no setting the cluster already has, and a run after a failure
+//! finishes the job.
 
 mod cluster_settings;
 mod cpu_compatibility;
