@@ -45,7 +45,10 @@ pub enum LaunchRefusal {
     Preflight(#[from] PreflightError),
     /// The earlier run's context cannot be read (no `context.json`, not one).
     #[error("{}: cannot start from this run: {error}", dir.display())]
-    FromUnreadable { dir: PathBuf, error: EngineError },
+    FromUnreadable {
+        dir: PathBuf,
+        error: Box<EngineError>,
+    },
     /// Another run holds the run directory's lock.
     #[error("{}: another run is using this run directory{}; wait for it to end or choose another run directory", run_dir.display(), holder.map(|pid| format!(" (pid {pid})")).unwrap_or_default())]
     RunDirBusy {
@@ -144,7 +147,7 @@ pub fn prepare(request: LaunchRequest) -> Result<PreparedRun, LaunchRefusal> {
 pub fn from_context(dir: &Path, plan: &Plan, rehearsal: bool) -> Result<RunContext, LaunchRefusal> {
     let context = RunContext::load(dir).map_err(|error| LaunchRefusal::FromUnreadable {
         dir: dir.to_path_buf(),
-        error,
+        error: Box::new(error),
     })?;
     match preflight::from_mismatch(&context, plan, rehearsal) {
         Some(why) => Err(PreflightError::FromMismatch { why }.into()),
@@ -331,10 +334,8 @@ mod tests {
         assert!(
             matches!(
                 &refusal,
-                LaunchRefusal::FromUnreadable {
-                    error: EngineError::NotAContext { .. },
-                    ..
-                }
+                LaunchRefusal::FromUnreadable { error, .. }
+                    if matches!(**error, EngineError::NotAContext { .. })
             ),
             "{refusal:?}"
         );

@@ -714,10 +714,10 @@ fn launch_refusals() {
         }),
         LaunchRefusal::FromUnreadable {
             dir: PathBuf::from("runs/a"),
-            error: EngineError::Io {
+            error: Box::new(EngineError::Io {
                 path: PathBuf::from("runs/a/context.json"),
                 reason: s("No such file or directory (os error 2)"),
-            },
+            }),
         },
         LaunchRefusal::RunDirBusy {
             run_dir: PathBuf::from("runs/a"),
