@@ -1,5 +1,6 @@
 //! Runs: start one (checked as the CLI checks it: the plan's errors, the
-//! target's refusals, the `--from` context), list them, read one with its
+//! target's refusals, then the engine's launch — the ISO, the CA, the
+//! `from_run` context, the run directory), list them, read one with its
 //! steps, transfer and files, abort, resume (a new run with the old run's
 //! context), download a run's files, and start a fleet (one run per plan).
 
@@ -220,10 +221,6 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
     // A rehearsal's serial goes into the engine's copy in the run directory;
     // a live run's into the run's own copy of the upload, so the uploaded
     // plan stays as it came and each run's workbook is its own.
-    let rehearsal = match &target {
-        Target::Rehearsal(_) => true,
-        Target::Settings(_) => false,
-    };
     let workbook_of = |settings_rehearsal: bool| -> Result<(PathBuf, Option<String>), ApiError> {
         if dry_run {
             Ok((plan_path.clone(), None))
@@ -245,7 +242,7 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
             // Its settings exist once its simulator runs: the launch comes
             // then; what can be refused now (the earlier run) is.
             if let Some(dir) = &from_dir {
-                smtx_engine::launch::from_context(dir, &parsed.plan, rehearsal)
+                smtx_engine::launch::from_context(dir, &parsed.plan, true)
                     .map_err(launch_refused)?;
             }
             let (path, file) = workbook_of(true)?;

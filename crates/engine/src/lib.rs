@@ -1,7 +1,8 @@
 //! `smtx-engine`: the run — settings, run context, the stages (`prepare`,
 //! `config_cluster`) and their step results, progress events, and the stage
 //! log. Talks to the cluster only through `smtx-api`; front ends (CLI, web
-//! console) call [`run`] and render what comes back.
+//! console) start a run through [`launch::prepare`] (every refusal before
+//! the first call), run it, and render what comes back.
 
 pub mod check;
 mod context;
