@@ -460,6 +460,26 @@ fn a_fleet_member_with_bad_input_is_refused_as_a_single_run_is() {
         );
     }
 
+    // The single run with the same flags says the same words.
+    let single = cli(
+        dir.path(),
+        &[
+            "run",
+            "--plan",
+            "plans/site-000.xlsx",
+            "--config",
+            "configs/site-000.toml",
+            "--vmtools-iso",
+            missing,
+        ],
+    );
+    let said = String::from_utf8_lossy(&single.stderr).into_owned();
+    assert_eq!(single.status.code(), Some(2), "{said}");
+    let detail = summary["clusters"][0]["detail"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(said.contains(detail), "{detail}\n{said}");
+
     // One cluster's settings file names the missing ISO: it alone is
     // refused, the other runs (a dry run: nothing is sent).
     let config = dir.path().join("configs/site-000.toml");
