@@ -23,9 +23,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use smtx_api::AddressOverride;
+use smtx_engine::launch::{LaunchRequest, PreparedRun};
 use smtx_engine::{
-    Lang, ProgressEvent, ProgressSink, RunContext, RunReport, RunRequest, Settings, SettingsLayer,
-    Stage, StepResult, StepStatus, Workbook,
+    Lang, ProgressEvent, ProgressSink, RunReport, Settings, SettingsLayer, Stage, StepResult,
+    StepStatus, Workbook,
 };
 use smtx_i18n::Text;
 use smtx_sim::{ClusterSpec, SimOptions};
@@ -45,8 +46,11 @@ const TRANSFER_EVERY: Duration = Duration::from_millis(200);
 /// Where a run goes.
 #[derive(Debug)]
 pub enum Kind {
+    /// Checked but for its settings, which exist once its simulator runs:
+    /// launched (`smtx_engine::launch::prepare`) then.
     Rehearsal(RehearsalOptions),
-    Live(Box<Settings>),
+    /// Launched: every refusal passed, the run directory held.
+    Live(Box<PreparedRun>),
 }
 
 /// A run checked and recorded, ready to start.
@@ -56,9 +60,10 @@ pub struct Prepared {
     pub run_dir: PathBuf,
     pub workbook: Workbook,
     pub stages: Vec<Stage>,
-    pub from: Option<RunContext>,
+    /// A rehearsal's earlier run to start from (a live run's is in its
+    /// `PreparedRun`).
+    pub from_dir: Option<PathBuf>,
     pub dry_run: bool,
-    pub kind: Kind,
     pub cancel: CancellationToken,
     pub events: broadcast::Sender<StoredEvent>,
     /// A fleet's `parallel` bound: the run waits `queued` for a permit.
@@ -134,12 +139,12 @@ fn run_status(status: StepStatus) -> &'static str {
 }
 
 /// Starts the run's task.
-pub fn spawn(state: &AppState, run: Prepared) {
+pub fn spawn(state: &AppState, run: Prepared, kind: Kind) {
     let task_state = state.clone();
-    state.0.tasks.spawn(execute(task_state, run));
+    state.0.tasks.spawn(execute(task_state, run, kind));
 }
 
-async fn execute(state: AppState, run: Prepared) {
+async fn execute(state: AppState, run: Prepared, kind: Kind) {
     let started = Instant::now();
     let (tx, rx) = mpsc::unbounded_channel::<Raw>();
     let processor = tokio::spawn(process(
@@ -162,7 +167,7 @@ async fn execute(state: AppState, run: Prepared) {
         tx.clone(),
         stop_tail.clone(),
     ));
-    let outcome = drive(&state, &run, tx.clone()).await;
+    let outcome = drive(&state, &run, kind, tx.clone()).await;
     stop_tail.cancel();
     let _ = tail.await;
     let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
@@ -222,6 +227,7 @@ fn failed_to_start(reason: impl std::fmt::Display) -> Text {
 async fn drive(
     state: &AppState,
     run: &Prepared,
+    kind: Kind,
     tx: mpsc::UnboundedSender<Raw>,
 ) -> Result<RunReport, Text> {
     let progress = {
@@ -230,16 +236,9 @@ async fn drive(
             let _ = tx.send(Raw::Progress(event.clone()));
         })
     };
-    let request = |settings: Settings| RunRequest {
-        settings,
-        workbook: run.workbook.clone(),
-        stages: run.stages.clone(),
-        from: run.from.clone(),
-        progress: progress.clone(),
-        cancel: run.cancel.clone(),
-    };
-    match &run.kind {
-        Kind::Live(settings) => smtx_engine::run(request(settings.as_ref().clone()))
+    match kind {
+        Kind::Live(prepared) => prepared
+            .run(progress, run.cancel.clone())
             .await
             .map_err(|error| Text::of(&error)),
         Kind::Rehearsal(options) => {
@@ -272,8 +271,23 @@ async fn drive(
                 None => None,
             };
             let result = async {
-                let settings = rehearsal_settings(&sim, run, options, chosen, &iso_dir).await?;
-                smtx_engine::run(request(settings))
+                let settings = rehearsal_settings(&sim, run, &options, chosen, &iso_dir).await?;
+                // The refusals of every run (its `from_run` was checked
+                // when it was asked for; this checks it again, now with
+                // the settings).
+                let prepared = smtx_engine::launch::prepare(LaunchRequest {
+                    settings,
+                    workbook: run.workbook.clone(),
+                    stages: run.stages.clone(),
+                    from_dir: run.from_dir.clone(),
+                })
+                .map_err(|refusal| {
+                    messages::both(&ConsoleMsg::RunFailedToStart {
+                        reason: Text::of(&refusal),
+                    })
+                })?;
+                prepared
+                    .run(progress, run.cancel.clone())
                     .await
                     .map_err(|error| Text::of(&error))
             }

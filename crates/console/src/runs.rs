@@ -1,5 +1,6 @@
 //! Runs: start one (checked as the CLI checks it: the plan's errors, the
-//! target's refusals, the `--from` context), list them, read one with its
+//! target's refusals, then the engine's launch — the ISO, the CA, the
+//! `from_run` context, the run directory), list them, read one with its
 //! steps, transfer and files, abort, resume (a new run with the old run's
 //! context), download a run's files, and start a fleet (one run per plan).
 
@@ -15,7 +16,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use smtx_engine::{RunContext, Stage, Workbook};
+use smtx_engine::launch::{LaunchRefusal, LaunchRequest};
+use smtx_engine::{Stage, Workbook};
 use smtx_i18n::Text;
 use tokio::sync::{Semaphore, broadcast};
 use tokio_util::sync::CancellationToken;
@@ -55,7 +57,7 @@ impl Drop for DirGuard {
     }
 }
 
-fn refusal(refusal: SettingsRefusal) -> ApiError {
+fn refusal_of(refusal: SettingsRefusal) -> ApiError {
     match refusal {
         SettingsRefusal::Bad(reason) => ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -186,11 +188,69 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
     let mut guard = DirGuard(Some(run_dir.clone()));
     let (target_spec, target_had_secrets) = target.stored();
     let target_kind = target.kind();
-    let kind = match target {
-        Target::Rehearsal(options) => Kind::Rehearsal(options),
+    // The earlier run, if it left a context: one stopped before its first
+    // step has nothing to carry over.
+    let from_dir = match &from_run {
+        None => None,
+        Some(old) => {
+            if state.store().run(old.clone()).await?.is_none() {
+                return Err(ApiError::run_not_found(old));
+            }
+            let old_dir = state.run_dir(old);
+            old_dir
+                .join(smtx_engine::CONTEXT_FILE)
+                .exists()
+                .then_some(old_dir)
+        }
+    };
+    let launch_refused = |refusal: LaunchRefusal| match refusal {
+        LaunchRefusal::Preflight(error) => refusal_of(SettingsRefusal::Refused(Text::of(&error))),
+        LaunchRefusal::FromUnreadable { error, .. } => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "from_run_unusable",
+            &ConsoleMsg::FromRunUnusable {
+                run: from_run.clone().unwrap_or_default(),
+                reason: Text::of(error.as_ref()),
+            },
+        ),
+        // The run directory is new, named by a new id: nobody else's.
+        other @ (LaunchRefusal::RunDirBusy { .. } | LaunchRefusal::RunDirUnusable { .. }) => {
+            ApiError::internal(other.to_string())
+        }
+    };
+    // A rehearsal's serial goes into the engine's copy in the run directory;
+    // a live run's into the run's own copy of the upload, so the uploaded
+    // plan stays as it came and each run's workbook is its own.
+    let workbook_of = |settings_rehearsal: bool| -> Result<(PathBuf, Option<String>), ApiError> {
+        if dry_run {
+            Ok((plan_path.clone(), None))
+        } else if settings_rehearsal {
+            let copy = smtx_engine::rehearsal_workbook(&run_dir, &plan_path);
+            let name = copy
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned());
+            Ok((plan_path.clone(), name))
+        } else {
+            let copy = run_dir.join("workbook.xlsx");
+            std::fs::copy(&plan_path, &copy)
+                .map_err(|e| ApiError::internal(format!("{}: {e}", copy.display())))?;
+            Ok((copy, Some("workbook.xlsx".to_string())))
+        }
+    };
+    let (kind, workbook_path, workbook_file) = match target {
+        Target::Rehearsal(options) => {
+            // Its settings exist once its simulator runs: the launch comes
+            // then; what can be refused now (the earlier run) is.
+            if let Some(dir) = &from_dir {
+                smtx_engine::launch::from_context(dir, &parsed.plan, true)
+                    .map_err(launch_refused)?;
+            }
+            let (path, file) = workbook_of(true)?;
+            (Kind::Rehearsal(options), path, file)
+        }
         Target::Settings(settings) => {
             let mut layer =
-                target::settings_layer(&settings, &run_dir, state.isos()).map_err(refusal)?;
+                target::settings_layer(&settings, &run_dir, state.isos()).map_err(refusal_of)?;
             layer.run_dir = Some(run_dir.clone());
             layer.dry_run = Some(dry_run);
             let mut settings = layer
@@ -199,66 +259,21 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
                     state.data_dir().to_path_buf(),
                     target::read_ca,
                 )
-                .map_err(refusal)?;
+                .map_err(refusal_of)?;
             settings.own_known_hosts = Some(pins_file(state, &parsed.plan, settings.rehearsal));
-            smtx_engine::preflight::vmtools_iso(&settings)
-                .map_err(|e| refusal(SettingsRefusal::Refused(Text::of(&e))))?;
-            smtx_engine::preflight::ca_cert(&settings)
-                .map_err(|e| refusal(SettingsRefusal::Refused(Text::of(&e))))?;
-            Kind::Live(Box::new(settings))
+            let (path, file) = workbook_of(settings.rehearsal)?;
+            let prepared = smtx_engine::launch::prepare(LaunchRequest {
+                settings,
+                workbook: Workbook {
+                    path: path.clone(),
+                    plan: parsed.plan.clone(),
+                },
+                stages: stages.clone(),
+                from_dir: from_dir.clone(),
+            })
+            .map_err(launch_refused)?;
+            (Kind::Live(Box::new(prepared)), path, file)
         }
-    };
-    let rehearsal = match &kind {
-        Kind::Rehearsal(_) => true,
-        Kind::Live(settings) => settings.rehearsal,
-    };
-    let from = match &from_run {
-        None => None,
-        Some(old) => {
-            if state.store().run(old.clone()).await?.is_none() {
-                return Err(ApiError::run_not_found(old));
-            }
-            let old_dir = state.run_dir(old);
-            if old_dir.join(smtx_engine::CONTEXT_FILE).exists() {
-                let context = RunContext::load(&old_dir).map_err(|error| {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "from_run_unusable",
-                        &ConsoleMsg::FromRunUnusable {
-                            run: old.clone(),
-                            reason: Text::of(&error),
-                        },
-                    )
-                })?;
-                if let Some(why) =
-                    smtx_engine::preflight::from_mismatch(&context, &parsed.plan, rehearsal)
-                {
-                    let error = smtx_engine::preflight::PreflightError::FromMismatch { why };
-                    return Err(refusal(SettingsRefusal::Refused(Text::of(&error))));
-                }
-                Some(context)
-            } else {
-                // Stopped before its first step: nothing to carry over.
-                None
-            }
-        }
-    };
-    // A rehearsal's serial goes into the engine's copy in the run directory;
-    // a live run's into the run's own copy of the upload, so the uploaded
-    // plan stays as it came and each run's workbook is its own.
-    let (workbook_path, workbook_file) = if dry_run {
-        (plan_path.clone(), None)
-    } else if rehearsal {
-        let copy = smtx_engine::rehearsal_workbook(&run_dir, &plan_path);
-        let name = copy
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned());
-        (plan_path.clone(), name)
-    } else {
-        let copy = run_dir.join("workbook.xlsx");
-        std::fs::copy(&plan_path, &copy)
-            .map_err(|e| ApiError::internal(format!("{}: {e}", copy.display())))?;
-        (copy, Some("workbook.xlsx".to_string()))
     };
     let mut addresses: BTreeSet<String> = parsed
         .plan
@@ -353,14 +368,18 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
                 plan: parsed.plan,
             },
             stages,
-            from,
+            from_dir: match kind {
+                Kind::Rehearsal(_) => from_dir,
+                // Launched: its context is in its `PreparedRun`.
+                Kind::Live(_) => None,
+            },
             dry_run,
-            kind,
             cancel,
             events,
             gate,
             workbook_file,
         },
+        kind,
     );
     Ok(id)
 }

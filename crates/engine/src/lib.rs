@@ -1,10 +1,12 @@
 //! `smtx-engine`: the run — settings, run context, the stages (`prepare`,
 //! `config_cluster`) and their step results, progress events, and the stage
 //! log. Talks to the cluster only through `smtx-api`; front ends (CLI, web
-//! console) call [`run`] and render what comes back.
+//! console) start a run through [`launch::prepare`] (every refusal before
+//! the first call), run it, and render what comes back.
 
 pub mod check;
 mod context;
+pub mod launch;
 mod lock;
 pub mod messages;
 pub mod preflight;
@@ -153,7 +155,22 @@ pub fn rehearsal_workbook(run_dir: &Path, workbook: &Path) -> PathBuf {
 /// run. `context.json` is saved after every step and `report.json` at the
 /// end. The run directory is locked for the duration: a second run on it
 /// gets [`EngineError::RunDirBusy`].
+///
+/// Front ends start a run through [`launch::prepare`] (every refusal before
+/// the first call, the run directory locked there) and
+/// [`launch::PreparedRun::run`]; this is that run without the refusals.
 pub async fn run(request: RunRequest) -> Result<RunReport, EngineError> {
+    let run_dir = request.settings.run_dir.clone();
+    std::fs::create_dir_all(&run_dir).map_err(|e| EngineError::Io {
+        path: run_dir.clone(),
+        reason: e.to_string(),
+    })?;
+    let lock = lock::RunLock::acquire(&run_dir)?;
+    run_locked(request, lock).await
+}
+
+/// [`run`] on a run directory whose lock `_lock` holds until the end.
+async fn run_locked(request: RunRequest, _lock: lock::RunLock) -> Result<RunReport, EngineError> {
     let RunRequest {
         settings,
         workbook,
@@ -163,11 +180,6 @@ pub async fn run(request: RunRequest) -> Result<RunReport, EngineError> {
         cancel,
     } = request;
     let run_dir = settings.run_dir.clone();
-    std::fs::create_dir_all(&run_dir).map_err(|e| EngineError::Io {
-        path: run_dir.clone(),
-        reason: e.to_string(),
-    })?;
-    let _lock = lock::RunLock::acquire(&run_dir)?;
     // Only once the run directory is ours: a refused run must not replace
     // the copy another run is writing its serial into.
     let workbook = if settings.rehearsal && !settings.dry_run {

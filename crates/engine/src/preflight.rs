@@ -1,9 +1,11 @@
-//! Checks made before a run's first call, shared by every front end (the
-//! CLI's `run`, the web console): settings that contradict each other (TLS
-//! off with a CA to verify against), an ISO that was named but is not
-//! there, an earlier run's context (`--from`) that belongs to another
-//! cluster or the other kind of run. Each refusal is a typed message in
-//! both languages; the front end adds where the value came from.
+//! Checks made before a run's first call: settings that contradict each
+//! other (TLS off with a CA to verify against; `tls_choice`, made by each
+//! front end's settings resolve, which knows the sources), an ISO that was
+//! named but is not there, a CA file without a certificate, an earlier
+//! run's context (`--from`) that belongs to another cluster or the other
+//! kind of run — the last three made by [`crate::launch::prepare`] for
+//! every front end. Each refusal is a typed message in both languages; the
+//! front end adds where the value came from.
 
 use std::collections::BTreeSet;
 

@@ -8,14 +8,14 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use smtx_engine::{RunRequest, Stage};
+use smtx_engine::Stage;
+use smtx_engine::launch::LaunchRequest;
 use smtx_plan::fixture::WorkbookSpec;
 use smtx_sim::{ClusterSpec, SimOptions};
 
 use super::run::{execute, load_workbook, utc_stamp};
 use crate::Outcome;
 use crate::i18n::{CliMsg, Lang, Localize, Msg, text};
-use crate::output;
 use crate::settings::{self, ConnectionArgs, RunSettingsArgs};
 
 #[derive(Debug, clap::Args)]
@@ -122,13 +122,11 @@ pub async fn run(args: DemoArgs, lang: Lang) -> anyhow::Result<Outcome> {
     // Look for ISOs in the demo's directory, not wherever the demo was started.
     settings.work_dir = dir.clone();
     let outcome = execute(
-        RunRequest {
+        LaunchRequest {
             settings,
             workbook,
             stages: Stage::ALL.to_vec(),
-            from: None,
-            progress: output::progress_sink(lang, false),
-            cancel: smtx_engine::CancellationToken::new(),
+            from_dir: None,
         },
         lang,
         args.json,

@@ -1,8 +1,10 @@
 //! `smtx-deploy run`: workbook + settings → the engine's stages → a line per
 //! step, the final table (or `--json`), and the exit code. Before the first
-//! call it checks what would point the run at the wrong thing (another
-//! cluster's `--from`, a missing `--vmtools-iso`), says where it is going,
-//! and keeps a rehearsal's serial out of the customer's workbook.
+//! call the engine's launch (`smtx_engine::launch::prepare`) refuses what
+//! would point the run at the wrong thing (another cluster's `--from`, a
+//! missing `--vmtools-iso`, a CA without a certificate, a run directory in
+//! use) — bad input, exit 2 — then this says where it is going, and keeps a
+//! rehearsal's serial out of the customer's workbook.
 //!
 //! Owns Ctrl-C
 //! during a run: the first SIGINT/SIGTERM aborts the run through the
@@ -12,9 +14,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use smtx_engine::{
-    CancellationToken, EngineError, RunContext, RunRequest, Settings, Stage, Workbook,
-};
+use smtx_engine::launch::{self, LaunchRefusal, LaunchRequest};
+use smtx_engine::preflight::PreflightError;
+use smtx_engine::{CancellationToken, Settings, Stage, Workbook};
 use smtx_plan::Plan;
 use smtx_platform::shell::Shell;
 
@@ -68,37 +70,12 @@ pub async fn run(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
     if settings.run_dir == default_dir {
         settings.run_dir = claim_run_dir(&default_dir, lang)?;
     }
-    let from = match &args.from {
-        Some(dir) => {
-            let context = RunContext::load(dir).map_err(|e| {
-                BadInput(
-                    CliMsg::FromUnreadable {
-                        error: Text::of(&e),
-                    }
-                    .localize(lang),
-                )
-            })?;
-            if let Some(why) =
-                smtx_engine::preflight::from_mismatch(&context, &workbook.plan, settings.rehearsal)
-            {
-                let message = CliMsg::FromMismatch {
-                    dir: dir.display().to_string(),
-                    why,
-                };
-                return Err(BadInput(message.localize(lang)).into());
-            }
-            Some(context)
-        }
-        None => None,
-    };
     execute(
-        RunRequest {
+        LaunchRequest {
             settings,
             workbook,
             stages,
-            from,
-            progress: output::progress_sink(lang, false),
-            cancel: CancellationToken::new(),
+            from_dir: args.from.clone(),
         },
         lang,
         args.json,
@@ -106,41 +83,68 @@ pub async fn run(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
     .await
 }
 
-/// Run and print; shared with `demo`. SIGINT/SIGTERM abort the run.
-pub async fn execute(request: RunRequest, lang: Lang, json: bool) -> anyhow::Result<Outcome> {
-    if let Err(smtx_engine::preflight::PreflightError::MissingIso { iso, reason }) =
-        smtx_engine::preflight::vmtools_iso(&request.settings)
-    {
-        let message = CliMsg::MissingIso { iso, reason };
-        return Err(BadInput(message.localize(lang)).into());
+/// What the CLI says of a run refused before its first call
+/// ([`launch::prepare`]): the messages `run` has always printed, naming
+/// `--from` and `--vmtools-iso`; shared by a single run and a fleet's
+/// members.
+pub(crate) fn refusal_message(
+    refusal: &LaunchRefusal,
+    from_dir: Option<&Path>,
+    lang: Lang,
+) -> String {
+    match refusal {
+        LaunchRefusal::Preflight(PreflightError::MissingIso { iso, reason }) => {
+            CliMsg::MissingIso {
+                iso: iso.clone(),
+                reason: reason.clone(),
+            }
+            .localize(lang)
+        }
+        LaunchRefusal::Preflight(PreflightError::FromMismatch { why }) => CliMsg::FromMismatch {
+            dir: from_dir
+                .map(|dir| dir.display().to_string())
+                .unwrap_or_default(),
+            why: why.clone(),
+        }
+        .localize(lang),
+        LaunchRefusal::FromUnreadable { error, .. } => CliMsg::FromUnreadable {
+            error: Text::of(error.as_ref()),
+        }
+        .localize(lang),
+        LaunchRefusal::Preflight(_)
+        | LaunchRefusal::RunDirBusy { .. }
+        | LaunchRefusal::RunDirUnusable { .. } => refusal.localize(lang),
     }
-    if let Err(refusal) = smtx_engine::preflight::ca_cert(&request.settings) {
-        return Err(BadInput(refusal.localize(lang)).into());
-    }
+}
+
+/// Launch (every refusal is bad input, exit 2), run and print; shared with
+/// `demo`. SIGINT/SIGTERM abort the run.
+pub async fn execute(request: LaunchRequest, lang: Lang, json: bool) -> anyhow::Result<Outcome> {
+    let from_dir = request.from_dir.clone();
+    let prepared = launch::prepare(request)
+        .map_err(|refusal| BadInput(refusal_message(&refusal, from_dir.as_deref(), lang)))?;
+    let settings = prepared.settings();
     // The resume command names the customer's workbook, not a rehearsal's copy.
-    let workbook = request.workbook.path.clone();
-    if request.settings.rehearsal && !request.settings.dry_run {
+    let workbook = &prepared.workbook().path;
+    if settings.rehearsal && !settings.dry_run {
         // The engine makes the copy once it holds the run directory.
-        let copy = smtx_engine::rehearsal_workbook(&request.settings.run_dir, &workbook);
+        let copy = smtx_engine::rehearsal_workbook(&settings.run_dir, workbook);
         let message = CliMsg::RehearsalCopy {
             copy: copy.display().to_string(),
             original: workbook.display().to_string(),
         };
         errln!("{}", message.localize(lang));
     }
-    errln!(
-        "{}",
-        target(lang, &request.settings, &request.workbook.plan)
-    );
-    let signals = abort_on_signals(request.cancel.clone(), lang);
-    let result = smtx_engine::run(request).await;
+    errln!("{}", target(lang, settings, &prepared.workbook().plan));
+    let cancel = CancellationToken::new();
+    let signals = abort_on_signals(cancel.clone(), lang);
+    let result = prepared
+        .run(output::progress_sink(lang, false), cancel)
+        .await;
     if let Some(signals) = signals {
         signals.abort();
     }
     let report = match result {
-        Err(error @ EngineError::RunDirBusy { .. }) => {
-            return Err(BadInput(error.localize(lang)).into());
-        }
         Err(error) => {
             let error = Text::of(&error);
             return Err(anyhow::anyhow!(CliMsg::RunFailed { error }.localize(lang)));

@@ -400,3 +400,126 @@ fn ctrl_c_stops_a_fleet_run_and_says_which_clusters_did_not_finish() {
     );
     assert!(root.join("runs/fleet/fleet.json").is_file());
 }
+
+/// Issue 17: a fleet refuses what a single run refuses, member by member.
+/// `--vmtools-iso` naming nothing makes every cluster bad input (exit 2),
+/// each saying why, instead of runs that warn and exit 0; a settings file
+/// naming a missing ISO makes its cluster alone bad input while the others
+/// run.
+#[test]
+fn a_fleet_member_with_bad_input_is_refused_as_a_single_run_is() {
+    const COUNT: usize = 2;
+    let dir = tempfile::tempdir().expect("tempdir");
+    smtx_testkit::write_fleet_workbooks(&dir.path().join("plans"), COUNT, 1, 1);
+    let _sim = start_fleet_sim(dir.path(), COUNT, &[]);
+    let missing = "/nonexistent/x.iso";
+    let output = cli(
+        dir.path(),
+        &[
+            "run",
+            "--plans",
+            "plans",
+            "--configs",
+            "configs",
+            "--vmtools-iso",
+            missing,
+            "--json",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let summary = json_of(&output);
+    assert_eq!(summary["exit_code"], 2);
+    assert_eq!(
+        statuses(&summary),
+        vec![
+            ("site-000".to_owned(), "bad_input".to_owned()),
+            ("site-001".to_owned(), "bad_input".to_owned()),
+        ]
+    );
+    for cluster in summary["clusters"].as_array().into_iter().flatten() {
+        let detail = cluster["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.starts_with(&format!("--vmtools-iso {missing}: ")),
+            "{cluster}"
+        );
+        // Refused before the run: nothing was written in its directory.
+        let run_dir = cluster["run_dir"].as_str().expect("a run directory");
+        assert!(
+            !dir.path().join(run_dir).join("report.json").exists(),
+            "{run_dir}"
+        );
+    }
+    // Each line on stderr says which cluster and why.
+    for stem in ["site-000", "site-001"] {
+        assert!(
+            stderr.lines().any(|line| line.contains("bad input")
+                && line.contains(stem)
+                && line.contains(missing)),
+            "{stem}: {stderr}"
+        );
+    }
+
+    // The single run with the same flags says the same words.
+    let single = cli(
+        dir.path(),
+        &[
+            "run",
+            "--plan",
+            "plans/site-000.xlsx",
+            "--config",
+            "configs/site-000.toml",
+            "--vmtools-iso",
+            missing,
+        ],
+    );
+    let said = String::from_utf8_lossy(&single.stderr).into_owned();
+    assert_eq!(single.status.code(), Some(2), "{said}");
+    let detail = summary["clusters"][0]["detail"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(said.contains(detail), "{detail}\n{said}");
+
+    // One cluster's settings file names the missing ISO: it alone is
+    // refused, the other runs (a dry run: nothing is sent).
+    let config = dir.path().join("configs/site-000.toml");
+    let mut text = std::fs::read_to_string(&config).expect("settings");
+    text.push_str(&format!("\n[vmtools]\niso = \"{missing}\"\n"));
+    std::fs::write(&config, text).expect("written");
+    let output = cli(
+        dir.path(),
+        &[
+            "--lang",
+            "zh-CN",
+            "run",
+            "--plans",
+            "plans",
+            "--configs",
+            "configs",
+            "--dry-run",
+            "--json",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let summary = json_of(&output);
+    let statuses = statuses(&summary);
+    assert_eq!(
+        statuses.first().map(|(_, status)| status.as_str()),
+        Some("bad_input")
+    );
+    assert!(
+        matches!(
+            statuses.get(1).map(|(_, status)| status.as_str()),
+            Some("ok" | "warning")
+        ),
+        "{statuses:?}"
+    );
+    let detail = summary["clusters"][0]["detail"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        detail.contains(missing) && detail.contains("检查路径"),
+        "{detail}"
+    );
+}

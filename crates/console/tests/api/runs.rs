@@ -353,6 +353,27 @@ async fn targets_are_refused_as_the_cli_refuses_them() {
             .is_some_and(|m| m.contains("the workbook")),
         "{answer}"
     );
+    // A rehearsal's run resumed as a live run (its own plan): refused by
+    // the engine's launch, as `run --from` refuses it.
+    let (status, answer) = console
+        .post(
+            "/api/runs",
+            json!({
+                "plan_id": other["id"],
+                "target": { "settings": {} },
+                "from_run": first,
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["error"]["code"], "refused");
+    assert!(
+        answer["error"]["message"]["en"]
+            .as_str()
+            .is_some_and(|m| m.contains("rehearsal")),
+        "{answer}"
+    );
+    assert!(answer["error"]["message"]["zh-CN"].is_string());
     // Nothing was started by any of them.
     let (_, runs) = console.get("/api/runs").await;
     assert_eq!(runs.as_array().map(Vec::len), Some(1));

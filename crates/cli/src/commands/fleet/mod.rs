@@ -22,9 +22,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde::Serialize;
 use smtx_engine::check::{CheckReport, CheckRequest, CheckStatus};
-use smtx_engine::{
-    CancellationToken, Localize, ProgressSink, RunRequest, Stage, StepStatus, Workbook,
-};
+use smtx_engine::launch::LaunchRequest;
+use smtx_engine::{CancellationToken, Localize, ProgressSink, Stage, StepStatus, Workbook};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -328,15 +327,24 @@ async fn run_member(member: Member, shared: Arc<RunShared>) -> MemberResult {
         settings.known_hosts = Some(shared.known_hosts.clone());
     }
     result.run_dir = Some(settings.run_dir.clone());
-    let request = RunRequest {
+    // The refusals of a single run, in its words: this cluster is bad input
+    // (exit 2) and does not start; the others go on.
+    let prepared = match smtx_engine::launch::prepare(LaunchRequest {
         settings,
         workbook,
         stages: shared.stages.clone(),
-        from: None,
-        progress: ProgressSink::none(),
-        cancel: shared.cancel.clone(),
+        from_dir: None,
+    }) {
+        Ok(prepared) => prepared,
+        Err(refusal) => {
+            let detail = super::run::refusal_message(&refusal, None, shared.lang);
+            return result.with_detail(MemberStatus::BadInput, detail);
+        }
     };
-    match smtx_engine::run(request).await {
+    match prepared
+        .run(ProgressSink::none(), shared.cancel.clone())
+        .await
+    {
         Ok(report) => {
             let steps = report.stages.iter().flat_map(|stage| &stage.steps);
             result.warnings = Some(

@@ -695,3 +695,48 @@ fn engine_errors() {
     let samples: Vec<Text> = errors.iter().map(Text::of).collect();
     assert_whole(&[], &samples, unnamed);
 }
+
+#[test]
+fn launch_refusals() {
+    use crate::launch::LaunchRefusal;
+    use crate::preflight::{FromMismatch, IsoProblem, PreflightError};
+    let refusals = [
+        LaunchRefusal::Preflight(PreflightError::MissingIso {
+            iso: s(ISO),
+            reason: IsoProblem::Io(s("No such file or directory (os error 2)")),
+        }),
+        LaunchRefusal::Preflight(PreflightError::BadCa {
+            path: s("/srv/ca.pem"),
+            reason: ConfigReason::CaEmpty,
+        }),
+        LaunchRefusal::Preflight(PreflightError::FromMismatch {
+            why: FromMismatch::LiveInRehearsal,
+        }),
+        LaunchRefusal::FromUnreadable {
+            dir: PathBuf::from("runs/a"),
+            error: Box::new(EngineError::Io {
+                path: PathBuf::from("runs/a/context.json"),
+                reason: s("No such file or directory (os error 2)"),
+            }),
+        },
+        LaunchRefusal::RunDirBusy {
+            run_dir: PathBuf::from("runs/a"),
+            holder: Some(4242),
+        },
+        LaunchRefusal::RunDirUnusable {
+            path: PathBuf::from("runs/a"),
+            reason: s("Permission denied (os error 13)"),
+        },
+    ];
+    for refusal in &refusals {
+        match refusal {
+            LaunchRefusal::Preflight(_)
+            | LaunchRefusal::FromUnreadable { .. }
+            | LaunchRefusal::RunDirBusy { .. }
+            | LaunchRefusal::RunDirUnusable { .. } => {}
+        }
+        assert_eq!(refusal.localize(Lang::En), refusal.to_string());
+    }
+    let samples: Vec<Text> = refusals.iter().map(Text::of).collect();
+    assert_whole(&[], &samples, unnamed);
+}
