@@ -19,6 +19,9 @@ pub struct ApiError {
     /// the handlers, and is rare.
     pub message: Box<Text>,
     pub diagnostics: Option<Box<Value>>,
+    /// The request's field the error is about, for a script (the message
+    /// names it by its label on the page, never by its key).
+    pub field: Option<&'static str>,
 }
 
 impl ApiError {
@@ -28,7 +31,13 @@ impl ApiError {
             code,
             message: Box::new(messages::both(message)),
             diagnostics: None,
+            field: None,
         }
+    }
+
+    pub fn with_field(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
+        self
     }
 
     pub fn with_diagnostics(mut self, diagnostics: Value) -> Self {
@@ -59,7 +68,6 @@ impl ApiError {
         )
     }
 
-    /// An upload past [`crate::MAX_UPLOAD_BYTES`] (413).
     /// 413 for an upload past `limit_bytes`.
     pub fn upload_too_large(limit_bytes: u64) -> Self {
         Self::new(
@@ -96,6 +104,9 @@ impl IntoResponse for ApiError {
                 "message": messages::json(&self.message),
             }
         });
+        if let Some(field) = self.field {
+            body["error"]["field"] = Value::from(field);
+        }
         if let Some(diagnostics) = self.diagnostics {
             body["diagnostics"] = *diagnostics;
         }

@@ -254,10 +254,7 @@ impl Localize for ConsoleMsg {
                         "upload the ISO to the console or pick one it lists",
                     ),
                 };
-                format!(
-                    "{label} ({}): the console takes no path of a file on its server; {instead}",
-                    key.key()
-                )
+                format!("{label}: the console does not take a path of a file on its server; {instead}")
             }
             (Self::ServerPath { key }, ZhCn) => {
                 let (label, instead) = match key {
@@ -270,10 +267,7 @@ impl Localize for ConsoleMsg {
                         ("VMTools ISO 路径", "请把 ISO 上传到控制台，或从控制台列出的 ISO 中选择")
                     }
                 };
-                format!(
-                    "{label}（`{}`）：控制台不接受其服务器上的文件路径；{instead}",
-                    key.key()
-                )
+                format!("{label}：控制台不接受其服务器上的文件路径；{instead}")
             }
             (Self::UnknownIso { id }, En) => format!(
                 "VMTools ISO {id:?} is not one the console offers: upload it or pick one from the list"

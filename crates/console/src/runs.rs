@@ -73,7 +73,8 @@ fn refusal_of(refusal: SettingsRefusal) -> ApiError {
             StatusCode::BAD_REQUEST,
             "server_path",
             &ConsoleMsg::ServerPath { key },
-        ),
+        )
+        .with_field(key.key()),
         SettingsRefusal::UnknownIso(id) => crate::isos::not_offered(&id),
     }
 }
