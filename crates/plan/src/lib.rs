@@ -13,6 +13,7 @@ mod limits;
 mod messages;
 mod model;
 mod ooxml;
+mod platform;
 mod read;
 pub mod report;
 mod serial;

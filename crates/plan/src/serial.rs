@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use crate::cell::{CellRef, SheetCell};
 use crate::limits::{self, WorkbookLimits};
 use crate::ooxml::{self, Package, SheetData, SheetScan};
+use crate::platform;
 
 pub use crate::layout::DEFAULT_SERIAL_CELL;
 
@@ -486,17 +487,14 @@ fn replace_entry_atomically<R: Read + Seek>(
     // Keep the workbook's permissions (a temporary file starts as 0600) and,
     // where we may (as root), its owner.
     if let Ok(metadata) = std::fs::metadata(real) {
-        use std::os::unix::fs::MetadataExt;
-        let _ = std::os::unix::fs::chown(temp.path(), Some(metadata.uid()), Some(metadata.gid()));
+        platform::files::keep_owner(temp.path(), &metadata);
         std::fs::set_permissions(temp.path(), metadata.permissions())
             .map_err(|error| failed(format!("copying permissions: {error}")))?;
     }
     temp.persist(real)
         .map_err(|error| failed(format!("replacing the file: {}", error.error)))?;
-    // Make the rename itself durable; not all platforms can open a directory.
-    if let Ok(dir) = std::fs::File::open(dir) {
-        let _ = dir.sync_all();
-    }
+    // Make the rename itself durable.
+    platform::files::sync_dir(dir);
     Ok(())
 }
 
