@@ -66,20 +66,12 @@ pub fn run(root: &Path, dist: &Path, targets: &[Target]) -> anyhow::Result<()> {
             minutes(row.took)
         );
         rows.push(row);
+        // After each target, so a run stopped half-way leaves sums that
+        // match the archives there.
+        write_sums(dist, version)?;
     }
-    let mut sums = Vec::new();
-    for path in archive::archives_of(dist, version)? {
-        let name = path
-            .file_name()
-            .and_then(|name| name.to_str())
-            .unwrap_or_default()
-            .to_owned();
-        sums.push((name, archive::sha256_file(&path)?));
-    }
-    let sums_text = archive::sums_text(&sums);
     let sums_path = dist.join("SHA256SUMS");
-    std::fs::write(&sums_path, &sums_text)
-        .with_context(|| format!("cannot write {}", sums_path.display()))?;
+    let sums_text = write_sums(dist, version)?;
 
     println!(
         "{:<28} {:>10} {:>10} {:>8}",
@@ -98,6 +90,23 @@ pub fn run(root: &Path, dist: &Path, targets: &[Target]) -> anyhow::Result<()> {
     println!("{}:", sums_path.display());
     print!("{sums_text}");
     Ok(())
+}
+
+/// `SHA256SUMS` over every archive of `version` in `dist`; returns its text.
+fn write_sums(dist: &Path, version: &str) -> anyhow::Result<String> {
+    let mut sums = Vec::new();
+    for path in archive::archives_of(dist, version)? {
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        sums.push((name, archive::sha256_file(&path)?));
+    }
+    let text = archive::sums_text(&sums);
+    let path = dist.join("SHA256SUMS");
+    std::fs::write(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(text)
 }
 
 /// What goes into a target's archive.
