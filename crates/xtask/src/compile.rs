@@ -13,7 +13,8 @@ use anyhow::{Context, bail};
 use crate::prereq;
 use crate::target::{Recipe, Target};
 
-/// The Cargo profile of the binaries `dist` ships (root `Cargo.toml`).
+/// The Cargo profile of the binaries `dist` ships (root `Cargo.toml`);
+/// `--profile` picks another (CI's quicker `ci-cross`).
 pub const PROFILE: &str = "dist";
 
 /// A binary built, and how long the build took.
@@ -30,19 +31,19 @@ pub fn cross_target_dir(root: &Path) -> PathBuf {
 }
 
 /// Where the build of `target` leaves its binary.
-pub fn binary_path(root: &Path, target: &Target) -> PathBuf {
+pub fn binary_path(root: &Path, target: &Target, profile: &str) -> PathBuf {
     match target.recipe {
-        Recipe::Host => root.join("target").join(PROFILE),
+        Recipe::Host => root.join("target").join(profile),
         Recipe::Mingw | Recipe::ZigMusl => {
-            cross_target_dir(root).join(&target.triple).join(PROFILE)
+            cross_target_dir(root).join(&target.triple).join(profile)
         }
     }
     .join(target.binary_name())
 }
 
 /// Builds `smtx-deploy` for `target`, Cargo's output going to the terminal.
-pub fn build(root: &Path, target: &Target) -> anyhow::Result<Built> {
-    let mut command = command(root, target);
+pub fn build(root: &Path, target: &Target, profile: &str) -> anyhow::Result<Built> {
+    let mut command = command(root, target, profile);
     let started = Instant::now();
     let status = command
         .status()
@@ -50,7 +51,7 @@ pub fn build(root: &Path, target: &Target) -> anyhow::Result<Built> {
     if !status.success() {
         bail!("the build for {target} failed ({status})");
     }
-    let binary = binary_path(root, target);
+    let binary = binary_path(root, target, profile);
     if !binary.is_file() {
         bail!(
             "the build for {target} succeeded but left no {}",
@@ -64,11 +65,11 @@ pub fn build(root: &Path, target: &Target) -> anyhow::Result<Built> {
 }
 
 /// The command that builds `target`.
-pub fn command(root: &Path, target: &Target) -> Command {
+pub fn command(root: &Path, target: &Target, profile: &str) -> Command {
     let common = [
         "--locked",
         "--profile",
-        PROFILE,
+        profile,
         "--package",
         "smtx-cli",
         "--bin",
@@ -153,7 +154,7 @@ mod tests {
             triple: "x86_64-pc-windows-gnu".to_owned(),
             recipe: Recipe::Mingw,
         };
-        let command = command(root, &target);
+        let command = command(root, &target, PROFILE);
         let args = args(&command);
         assert!(args.contains(&"-Zbuild-std=std,panic_abort".to_owned()));
         assert!(args.contains(
@@ -172,7 +173,7 @@ mod tests {
         assert!(env.contains(&("RUSTC_BOOTSTRAP".to_owned(), Some("1".to_owned()))));
         assert!(env.contains(&("RUSTFLAGS".to_owned(), None)));
         assert_eq!(
-            binary_path(root, &target),
+            binary_path(root, &target, PROFILE),
             Path::new("/src/target/cross/x86_64-pc-windows-gnu/dist/smtx-deploy.exe")
         );
     }
@@ -183,7 +184,7 @@ mod tests {
             triple: "aarch64-unknown-linux-musl".to_owned(),
             recipe: Recipe::ZigMusl,
         };
-        let command = command(Path::new("/src"), &target);
+        let command = command(Path::new("/src"), &target, PROFILE);
         assert_eq!(command.get_program(), "cargo-zigbuild");
         let args = args(&command);
         assert_eq!(args.first().map(String::as_str), Some("zigbuild"));
@@ -201,7 +202,7 @@ mod tests {
             triple: "x86_64-unknown-linux-gnu".to_owned(),
             recipe: Recipe::Host,
         };
-        let command = command(Path::new("/src"), &target);
+        let command = command(Path::new("/src"), &target, PROFILE);
         let args = args(&command);
         assert!(
             !args
@@ -209,7 +210,7 @@ mod tests {
                 .any(|arg| arg.starts_with("-Z") || arg == "--target")
         );
         assert_eq!(
-            binary_path(Path::new("/src"), &target),
+            binary_path(Path::new("/src"), &target, PROFILE),
             Path::new("/src/target/dist/smtx-deploy")
         );
     }

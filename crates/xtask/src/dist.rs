@@ -24,7 +24,7 @@ struct Row {
     took: Duration,
 }
 
-pub fn run(root: &Path, dist: &Path, targets: &[Target]) -> anyhow::Result<()> {
+pub fn run(root: &Path, dist: &Path, targets: &[Target], profile: &str) -> anyhow::Result<()> {
     let host_rustc = prereq::rustc_version(Path::new("rustc"))
         .context("cannot run rustc -V (the workspace's toolchain)")?;
     let missing = prereq::for_dist(targets, &host_rustc);
@@ -43,7 +43,7 @@ pub fn run(root: &Path, dist: &Path, targets: &[Target]) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for target in targets {
         eprintln!("dist: building {target} ({:?})", target.recipe);
-        let built = compile::build(root, target)?;
+        let built = compile::build(root, target, profile)?;
         let archive_path = dist.join(target.archive_name(version));
         let entries = entries(root, target, version, &built.binary)?;
         archive::write(

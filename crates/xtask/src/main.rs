@@ -41,6 +41,10 @@ enum Task {
         /// Where the archives go.
         #[arg(long, default_value = "dist")]
         out: PathBuf,
+        /// The Cargo profile: `dist` ships; CI checks with the quicker
+        /// `ci-cross` (no LTO, opt-level 1).
+        #[arg(long, default_value = compile::PROFILE)]
+        profile: String,
     },
     /// Run dist/'s archives: static, --version, plan check, demo (en, zh-CN).
     Smoke {
@@ -81,13 +85,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let root = workspace_root();
     let host = host_triple()?;
     match cli.command {
-        Task::Dist { targets, out } => {
+        Task::Dist {
+            targets,
+            out,
+            profile,
+        } => {
             let targets = if targets.is_empty() {
                 Target::defaults(&host)
             } else {
                 parse_targets(&targets, &host)?
             };
-            dist::run(&root, &root.join(out), &targets)
+            dist::run(&root, &root.join(out), &targets, &profile)
         }
         Task::Smoke {
             targets,
