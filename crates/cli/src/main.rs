@@ -19,10 +19,21 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use smtx_i18n::Localize as _;
 
+/// What `--version` prints after the name: the version, the commit and the
+/// target the binary was built for (`build.rs` stamps the last two).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (git ",
+    env!("SMTX_GIT_REVISION"),
+    ", ",
+    env!("SMTX_TARGET"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "smtx-deploy",
-    version,
+    version = VERSION,
     about = "Configure a deployed SmartX SMTX OS cluster from its planning workbook"
 )]
 struct Cli {

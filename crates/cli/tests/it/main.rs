@@ -15,3 +15,4 @@ mod settings_errors;
 mod settings_layers;
 mod sim;
 mod sim_control;
+mod version;
