@@ -33,8 +33,10 @@ impl Entry {
     }
 }
 
-/// Writes `entries` under `top/` into `path`, through a temporary file
-/// renamed at the end (a failed run leaves no half archive).
+/// Writes `entries` under `top/` into `path`, through `<path>.part`
+/// renamed at the end (a failed run leaves no half archive). The file gets
+/// the umask's mode (0644), as a download should: not a temporary file's
+/// 0600.
 pub fn write(
     path: &Path,
     kind: ArchiveKind,
@@ -44,16 +46,21 @@ pub fn write(
 ) -> anyhow::Result<()> {
     let mut entries: Vec<&Entry> = entries.iter().collect();
     entries.sort_by(|a, b| a.name.cmp(&b.name));
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let temp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let mut part = path.as_os_str().to_owned();
+    part.push(".part");
+    let part = PathBuf::from(part);
+    let created = std::fs::File::create(&part)
+        .with_context(|| format!("cannot create {}", part.display()))?;
     let file = match kind {
-        ArchiveKind::Zip => write_zip(temp.reopen()?, top, &entries, mtime)?,
-        ArchiveKind::TarGz => write_tar_gz(temp.reopen()?, top, &entries, mtime)?,
-    };
-    file.sync_all()?;
-    temp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        ArchiveKind::Zip => write_zip(created, top, &entries, mtime),
+        ArchiveKind::TarGz => write_tar_gz(created, top, &entries, mtime),
+    }
+    .and_then(|file| Ok(file.sync_all()?));
+    if let Err(error) = file {
+        let _ = std::fs::remove_file(&part);
+        return Err(error.context(format!("cannot write {}", part.display())));
+    }
+    std::fs::rename(&part, path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 
@@ -322,7 +329,10 @@ mod tests {
                     .permissions()
                     .mode();
                 assert_eq!(mode & 0o111, 0o111, "{name}: the binary is executable");
+                let archive_mode = std::fs::metadata(&path)?.permissions().mode();
+                assert_eq!(archive_mode & 0o044, 0o044, "{name}: others may read it");
             }
+            assert!(!scratch.path().join(format!("{name}.part")).exists());
         }
         Ok(())
     }
