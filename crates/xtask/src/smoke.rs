@@ -436,6 +436,8 @@ fn run_with_deadline(command: &mut Command, deadline: Duration) -> anyhow::Resul
                 deadline.as_secs()
             );
         }
+        // The poll's interval: std has no wait-with-timeout on a child, and
+        // the deadline above bounds the whole wait.
         std::thread::sleep(Duration::from_millis(50));
     };
     let collect = |handle: Option<std::thread::JoinHandle<Vec<u8>>>| {
