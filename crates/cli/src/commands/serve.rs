@@ -48,8 +48,8 @@ fn secret(value: &str) -> Result<Secret, std::convert::Infallible> {
 }
 
 /// Resolves at the first stop request (`crate::signals`).
-async fn stop_signal(lang: Lang) {
-    match crate::signals::Stop::listen() {
+async fn stop_signal(stop: std::io::Result<crate::signals::Stop>, lang: Lang) {
+    match stop {
         Ok(mut stop) => stop.requested().await,
         Err(_) => {
             let _ = tokio::signal::ctrl_c().await;
@@ -59,6 +59,10 @@ async fn stop_signal(lang: Lang) {
 }
 
 pub async fn run(args: ServeArgs, lang: Lang) -> anyhow::Result<Outcome> {
+    // Listening starts before the address is printed: whoever reads that
+    // line may ask the console to stop at once, and a request that came
+    // before the listener would kill the process uncleanly.
+    let stop = crate::signals::Stop::listen();
     let options = ServeOptions {
         listen: args.listen,
         data_dir: args
@@ -85,7 +89,7 @@ pub async fn run(args: ServeArgs, lang: Lang) -> anyhow::Result<Outcome> {
             };
             errln!("{}", message.localize(lang));
         }
-        stop_signal(lang).await;
+        stop_signal(stop, lang).await;
         console.shutdown().await;
         Ok::<(), smtx_console::ConsoleError>(())
     }

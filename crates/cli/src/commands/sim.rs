@@ -88,6 +88,9 @@ pub async fn run(args: SimArgs, lang: Lang) -> anyhow::Result<Outcome> {
         })
         .await;
     };
+    // Listening starts before the addresses are printed: a script that
+    // reads them may stop the simulator at once (`crate::signals`).
+    let stop = crate::signals::Stop::listen();
     let file = plan.display().to_string();
     let bytes = smtx_plan::read_workbook_file(&plan, &smtx_plan::WorkbookLimits::DEFAULT).map_err(
         |reason| {
@@ -211,8 +214,7 @@ pub async fn run(args: SimArgs, lang: Lang) -> anyhow::Result<Outcome> {
         errln!("{}", say(&SimMsg::SimCurlHint { command }));
     }
     errln!("{}", say(&SimMsg::Simulating));
-    crate::signals::Stop::listen()
-        .with_context(|| say(&SimMsg::WaitingForCtrlC))?
+    stop.with_context(|| say(&SimMsg::WaitingForCtrlC))?
         .requested()
         .await;
     errln!("{}", say(&SimMsg::StoppingSim));

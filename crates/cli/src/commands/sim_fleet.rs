@@ -111,6 +111,8 @@ fn warn_on_shared_addresses(specs: &[(String, ClusterSpec)]) {
 }
 
 pub async fn run(args: SimFleetArgs) -> anyhow::Result<Outcome> {
+    // Before anything is printed: see `sim::run`.
+    let stop = crate::signals::Stop::listen();
     let Some(config_dir) = args.write_configs.clone() else {
         return Err(BadInput("--plans needs --write-configs DIR".to_owned()).into());
     };
@@ -181,10 +183,7 @@ pub async fn run(args: SimFleetArgs) -> anyhow::Result<Outcome> {
         "Simulating {} cluster(s); press Ctrl-C to stop.",
         fleet.len()
     );
-    crate::signals::Stop::listen()
-        .context("waiting for Ctrl-C")?
-        .requested()
-        .await;
+    stop.context("waiting for Ctrl-C")?.requested().await;
     errln!("Stopping the simulated clusters.");
     fleet.shutdown().await;
     Ok(Outcome::Ok)
