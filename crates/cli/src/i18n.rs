@@ -258,6 +258,15 @@ smtx_i18n::catalog! {
         /// `serve` on Ctrl-C: the runs are aborted and waited for.
         ConsoleStopping,
         ConsoleFailed { error: Text },
+        /// `run --from DIR` alone, DIR without a launch record (a run of an
+        /// earlier version, or not a run directory).
+        NoLaunchRecord { dir: String },
+        /// `run --from DIR` alone, DIR a demo's run: its simulator is gone.
+        ResumeOfDemo { dir: String },
+        /// `run --from DIR` alone, DIR a console run: the console resumes it.
+        ResumeOfConsoleRun { dir: String },
+        /// `run --from DIR` with a flag that says otherwise than DIR's run.
+        ResumeConflict { dir: String, given: String, recorded: String },
     }
 }
 
@@ -361,6 +370,53 @@ impl Localize for CliMsg {
             (Self::ConsoleStopping, ZhCn) => "正在停止：中止进行中的运行，并等待其记录完毕".into(),
             (Self::ConsoleFailed { error }, En) => format!("console: {}", error.en),
             (Self::ConsoleFailed { error }, ZhCn) => format!("控制台：{}", error.zh_cn),
+            (Self::NoLaunchRecord { dir }, En) => format!(
+                "--from {dir}: no record of how this run was started (launch.json; a run of an \
+                 earlier version, or not a run directory) (hint: give --plan and the settings \
+                 again with --from, as the first run had them)"
+            ),
+            (Self::NoLaunchRecord { dir }, ZhCn) => format!(
+                "--from {dir}：没有这次运行的启动记录（launch.json；可能是旧版本的运行，或不是运行目录）\
+                 （hint: 请同时给出 --plan 和第一次运行时的设置）"
+            ),
+            (Self::ResumeOfDemo { dir }, En) => format!(
+                "--from {dir}: a demo's run; its simulated cluster ended with it, so it cannot be \
+                 continued (hint: run smtx-deploy demo again)"
+            ),
+            (Self::ResumeOfDemo { dir }, ZhCn) => format!(
+                "--from {dir}：这是演示的运行，模拟集群已随演示结束，无法继续（hint: 重新运行演示 `smtx-deploy demo`）"
+            ),
+            (Self::ResumeOfConsoleRun { dir }, En) => format!(
+                "--from {dir}: a run started from the web console; continue it there (its Resume \
+                 button), or give --plan and the settings with --from"
+            ),
+            (Self::ResumeOfConsoleRun { dir }, ZhCn) => format!(
+                "--from {dir}：这是在网页控制台启动的运行，请在控制台继续（“继续”按钮），\
+                 或同时给出 --plan 和设置"
+            ),
+            (
+                Self::ResumeConflict {
+                    dir,
+                    given,
+                    recorded,
+                },
+                En,
+            ) => format!(
+                "--from {dir}: {given} says otherwise than the run it continues ({recorded}); \
+                 refusing (hint: leave {given} out to continue that run, or start a new run \
+                 without --from)"
+            ),
+            (
+                Self::ResumeConflict {
+                    dir,
+                    given,
+                    recorded,
+                },
+                ZhCn,
+            ) => format!(
+                "--from {dir}：{given} 与要继续的运行不一致（当时为 {recorded}），拒绝执行\
+                 （hint: 去掉 {given} 以继续那次运行，或不带 --from 开始新的运行）"
+            ),
             (Self::QuitNow, En) => "quitting at once".into(),
             (Self::QuitNow, ZhCn) => "立即退出".into(),
             (Self::Aborted, En) => {
@@ -550,6 +606,14 @@ mod tests {
             CliMsg::ConsoleStopping,
             CliMsg::ConsoleFailed {
                 error: error.clone(),
+            },
+            CliMsg::NoLaunchRecord { dir: path() },
+            CliMsg::ResumeOfDemo { dir: path() },
+            CliMsg::ResumeOfConsoleRun { dir: path() },
+            CliMsg::ResumeConflict {
+                dir: path(),
+                given: s("--vmtools-iso /site/b.iso"),
+                recorded: s("--vmtools-iso /site/a.iso"),
             },
             CliMsg::Upload {
                 file: s("SMTX_VMTOOLS-3.2.0.iso"),

@@ -113,7 +113,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Plan(args) => commands::plan::run(args, lang),
             Command::Sim(args) => commands::sim::run(args, lang).await,
-            Command::Run(args) => commands::run::run(*args, lang).await,
+            Command::Run(args) => commands::run::run(*args, lang, cli.lang).await,
             Command::Demo(args) => commands::demo::run(args, lang).await,
             Command::Check(args) => commands::check::run(args, lang).await,
             Command::Serve(args) => commands::serve::run(args, lang).await,

@@ -280,6 +280,7 @@ async fn drive(
                     workbook: run.workbook.clone(),
                     stages: run.stages.clone(),
                     from_dir: run.from_dir.clone(),
+                    front_end: smtx_engine::FrontEnd::Console,
                 })
                 .map_err(|refusal| {
                     messages::both(&ConsoleMsg::RunFailedToStart {

@@ -271,6 +271,7 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
                 },
                 stages: stages.clone(),
                 from_dir: from_dir.clone(),
+                front_end: smtx_engine::FrontEnd::Console,
             })
             .map_err(launch_refused)?;
             (Kind::Live(Box::new(prepared)), path, file)

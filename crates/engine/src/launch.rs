@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use smtx_plan::Plan;
 
+use crate::launch_record::{FrontEnd, LaunchRecord};
 use crate::lock::RunLock;
 use crate::preflight::{self, PreflightError};
 use crate::{
@@ -34,6 +35,9 @@ pub struct LaunchRequest {
     /// An earlier run's directory to start from (`--from`, the console's
     /// resume): its context must be readable and belong to this run.
     pub from_dir: Option<PathBuf>,
+    /// Who asks, and what it needs to start this run again: kept in the
+    /// run directory (`launch.json`) for a resume.
+    pub front_end: FrontEnd,
 }
 
 /// Why a run is refused before its first call: bad input, never a run.
@@ -123,6 +127,7 @@ pub fn prepare(request: LaunchRequest) -> Result<PreparedRun, LaunchRefusal> {
         workbook,
         stages,
         from_dir,
+        front_end,
     } = request;
     preflight::vmtools_iso(&settings)?;
     preflight::ca_cert(&settings)?;
@@ -131,6 +136,20 @@ pub fn prepare(request: LaunchRequest) -> Result<PreparedRun, LaunchRefusal> {
         None => None,
     };
     let lock = claim_run_dir(&settings.run_dir)?;
+    // Written once the directory is ours: a refused run leaves none, and
+    // a resume reads what this run was started with, not a command line.
+    LaunchRecord::new(
+        &workbook.path,
+        &stages,
+        settings.rehearsal,
+        settings.dry_run,
+        front_end,
+    )
+    .save(&settings.run_dir)
+    .map_err(|error| LaunchRefusal::RunDirUnusable {
+        path: settings.run_dir.join(crate::LAUNCH_FILE),
+        reason: error.to_string(),
+    })?;
     Ok(PreparedRun {
         settings,
         workbook,
@@ -224,6 +243,7 @@ mod tests {
                 workbook: self.workbook.clone(),
                 stages: Stage::ALL.to_vec(),
                 from_dir: None,
+                front_end: FrontEnd::Console,
             }
         }
 
@@ -251,6 +271,12 @@ mod tests {
         let run_dir = prepared.settings().run_dir.clone();
         assert!(run_dir.is_dir());
         assert!(!is_free(&run_dir));
+        let record = LaunchRecord::load(&run_dir)
+            .expect("reads")
+            .expect("the run records how it was started");
+        assert_eq!(record.workbook, site.workbook.path);
+        assert_eq!(record.stages().expect("stages"), Stage::ALL);
+        assert_eq!(record.front_end, FrontEnd::Console);
         let second = prepare(site.request("run-1", |_| {})).expect_err("busy");
         assert!(
             matches!(&second, LaunchRefusal::RunDirBusy { holder: Some(pid), .. } if *pid == std::process::id()),
@@ -278,6 +304,14 @@ mod tests {
             "{refusal:?}"
         );
         says_why(&refusal);
+        assert!(
+            !site
+                .dir
+                .path()
+                .join("run-1")
+                .join(crate::LAUNCH_FILE)
+                .exists()
+        );
         assert!(!site.dir.path().join("run-1").exists());
     }
 

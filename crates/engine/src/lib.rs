@@ -7,6 +7,7 @@
 pub mod check;
 mod context;
 pub mod launch;
+mod launch_record;
 mod lock;
 pub mod messages;
 pub mod preflight;
@@ -25,6 +26,7 @@ pub use context::{
     HostScans, PrepareRecord, RecordedStep, RunContext, ScannedHost, SvtImageRecord,
     WorkbookIdentity,
 };
+pub use launch_record::{FrontEnd, LAUNCH_FILE, LaunchRecord};
 pub use lock::{DirLock, DirLockError, LOCK_FILE};
 pub use messages::Message;
 pub use progress::{ProgressEvent, ProgressSink};
@@ -51,6 +53,9 @@ pub enum EngineError {
     /// `--from` names a directory whose context.json does not parse.
     #[error("{path}: not a run context: {reason}")]
     NotAContext { path: PathBuf, reason: String },
+    /// A run directory's `launch.json` does not parse (or is newer).
+    #[error("{path}: not a record of how a run was started: {reason}")]
+    NotALaunchRecord { path: PathBuf, reason: String },
     /// A rehearsal's copy of the workbook could not be made.
     #[error("{path}: cannot copy the workbook {}: {reason}", from.display())]
     CopyWorkbook {

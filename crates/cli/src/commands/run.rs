@@ -21,6 +21,7 @@ use smtx_plan::Plan;
 use smtx_platform::shell::Shell;
 
 use super::BadInput;
+use super::resume::RecordedSettings;
 use crate::Outcome;
 use crate::i18n::{self, CliMsg, Lang, Localize, Msg, TargetKind, Text, text};
 use crate::output;
@@ -32,15 +33,17 @@ pub struct RunArgs {
     #[arg(
         long = "plan",
         value_name = "WORKBOOK",
-        required_unless_present = "plans"
+        required_unless_present_any = ["plans", "from"]
     )]
     pub plan: Option<PathBuf>,
     #[command(flatten)]
     pub fleet: super::fleet::FleetArgs,
-    /// Stages to run, in order.
-    #[arg(long, value_delimiter = ',', default_value = "prepare,config_cluster")]
-    pub stages: Vec<String>,
-    /// Start from an earlier run's context (its run directory).
+    /// Stages to run, in order (default: prepare,config_cluster; with
+    /// --from alone, those of that run).
+    #[arg(long, value_delimiter = ',', value_name = "STAGES")]
+    pub stages: Option<Vec<String>>,
+    /// Start from an earlier run's context (its run directory). Alone,
+    /// without --plan, continues that run with what it was started with.
     #[arg(long, value_name = "RUN_DIR")]
     pub from: Option<PathBuf>,
     /// Print the report as JSON on stdout.
@@ -52,12 +55,32 @@ pub struct RunArgs {
     pub settings: RunSettingsArgs,
 }
 
-pub async fn run(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
-    let Some(plan) = args.plan.clone() else {
-        return super::fleet::run_fleet(args, lang).await;
+pub async fn run(args: RunArgs, lang: Lang, lang_flag: Option<Lang>) -> anyhow::Result<Outcome> {
+    let (plan, stages, connection, run_settings, lang, lang_flag) = match (&args.plan, &args.from) {
+        (Some(plan), _) => (
+            plan.clone(),
+            args.stage_words(),
+            args.connection.clone(),
+            args.settings.clone(),
+            lang,
+            lang_flag,
+        ),
+        // `run --from DIR` alone: what DIR's run was started with.
+        (None, Some(from)) if args.fleet.plans.is_empty() => {
+            let recorded = super::resume::recorded(from, &args.connection, &args.settings, lang)?;
+            let lang_flag = lang_flag.or(recorded.lang);
+            (
+                recorded.workbook,
+                args.stages.clone().unwrap_or(recorded.stages),
+                recorded.connection,
+                recorded.settings,
+                lang_flag.unwrap_or(lang),
+                lang_flag,
+            )
+        }
+        _ => return super::fleet::run_fleet(args, lang).await,
     };
-    let stages = args
-        .stages
+    let stages = stages
         .iter()
         .map(|s| s.parse::<Stage>().map_err(|e| BadInput(e.localize(lang))))
         .collect::<Result<Vec<_>, _>>()?;
@@ -65,22 +88,36 @@ pub async fn run(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
         return Ok(Outcome::BadInput);
     };
     let default_dir = default_run_dir(&workbook.plan.cluster.name);
-    let mut settings =
-        settings::resolve(&args.connection, &args.settings, lang, default_dir.clone())?;
+    let mut settings = settings::resolve(&connection, &run_settings, lang, default_dir.clone())?;
     if settings.run_dir == default_dir {
         settings.run_dir = claim_run_dir(&default_dir, lang)?;
     }
+    let recorded =
+        RecordedSettings::of(&connection, &run_settings, settings.vmtools_iso.as_deref());
     execute(
         LaunchRequest {
             settings,
             workbook,
             stages,
             from_dir: args.from.clone(),
+            front_end: recorded.front_end(lang_flag),
         },
         lang,
         args.json,
     )
     .await
+}
+
+impl RunArgs {
+    /// `--stages`, or every stage.
+    pub fn stage_words(&self) -> Vec<String> {
+        self.stages.clone().unwrap_or_else(|| {
+            Stage::ALL
+                .iter()
+                .map(|stage| stage.name().to_string())
+                .collect()
+        })
+    }
 }
 
 /// What the CLI says of a run refused before its first call
@@ -121,6 +158,7 @@ pub(crate) fn refusal_message(
 /// `demo`. SIGINT/SIGTERM abort the run.
 pub async fn execute(request: LaunchRequest, lang: Lang, json: bool) -> anyhow::Result<Outcome> {
     let from_dir = request.from_dir.clone();
+    let front_end = request.front_end.clone();
     let prepared = launch::prepare(request)
         .map_err(|refusal| BadInput(refusal_message(&refusal, from_dir.as_deref(), lang)))?;
     let settings = prepared.settings();
@@ -161,17 +199,16 @@ pub async fn execute(request: LaunchRequest, lang: Lang, json: bool) -> anyhow::
         output::print_report(lang, &report);
     }
     if report.aborted() {
-        let args = std::env::args_os()
-            .skip(1)
-            .map(|arg| arg.to_string_lossy().into_owned());
-        let (line, continues) = resume_command(args, &report.run_dir, Shell::current());
-        let said = if continues {
-            CliMsg::Aborted
-        } else {
-            CliMsg::AbortedStartAgain
-        };
-        errln!("{}", said.localize(lang));
-        errln!("  {line}");
+        match super::resume::resume_line(&report.run_dir, &front_end, Shell::current()) {
+            Some(line) => {
+                errln!("{}", CliMsg::Aborted.localize(lang));
+                errln!("  {line}");
+            }
+            None => {
+                errln!("{}", CliMsg::AbortedStartAgain.localize(lang));
+                errln!("  {}", start_again_line(Shell::current()));
+            }
+        }
         return Ok(Outcome::Aborted);
     }
     Ok(if report.failed() {
@@ -222,54 +259,18 @@ fn abort_on_signals(cancel: CancellationToken, lang: Lang) -> Option<tokio::task
     }))
 }
 
-/// The command that continues an aborted run, and whether it continues it:
-/// this command line with `--from` the aborted run's directory (and
-/// without its `--run-dir`, so the new run gets a directory of its own),
-/// quoted for `shell`. Another command (`demo`, whose simulator ended with
-/// it) is given again as it was: it starts over.
-fn resume_command(
-    args: impl Iterator<Item = String>,
-    run_dir: &Path,
-    shell: Shell,
-) -> (String, bool) {
-    let args: Vec<String> = args.collect();
-    // Global flags may stand before the command (`--lang zh-CN run …`):
-    // the command is the first word that is neither one nor its value.
-    let mut command = None;
-    let mut index = 0;
-    while let Some(arg) = args.get(index) {
-        if arg == "--lang" {
-            index += 2;
-        } else if arg.starts_with("--lang=") {
-            index += 1;
-        } else {
-            command = Some(arg.as_str());
-            break;
-        }
-    }
-    let mut words = vec!["smtx-deploy".to_string()];
-    // Another command (`demo`) ran against a simulator that is gone with
-    // it: its run cannot be continued, only started again, as it was.
-    if command != Some("run") {
-        words.extend(args.iter().map(|arg| shell.quote(arg)));
-        return (words.join(" "), false);
-    }
-    {
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            if arg == "--from" || arg == "--run-dir" {
-                args.next();
-                continue;
-            }
-            if arg.starts_with("--from=") || arg.starts_with("--run-dir=") {
-                continue;
-            }
-            words.push(shell.quote(arg));
-        }
-    }
-    words.push("--from".to_string());
-    words.push(shell.quote(&run_dir.display().to_string()));
-    (words.join(" "), true)
+/// This command line as it was given, quoted for `shell`: what starts a
+/// run that cannot be continued (`demo`: its simulator ended with it)
+/// again.
+fn start_again_line(shell: Shell) -> String {
+    std::iter::once("smtx-deploy".to_string())
+        .chain(
+            std::env::args_os()
+                .skip(1)
+                .map(|arg| shell.quote(&arg.to_string_lossy())),
+        )
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Creates the default run directory, or the first free `-2`, `-3`, …
@@ -405,61 +406,5 @@ mod tests {
         assert_eq!(third, dir.path().join("runs/cluster-20261127-072009-3"));
         assert!(first.is_dir() && second.is_dir() && third.is_dir());
         Ok(())
-    }
-
-    /// The line printed after Ctrl-C is the same command with `--from`,
-    /// wherever the global flags stand: pasted, it reaches the same target
-    /// (the settings file kept), not a live cluster.
-    #[test]
-    fn the_resume_line_keeps_every_flag_wherever_the_globals_stand() {
-        let args = |line: &str| {
-            line.split(' ')
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-                .into_iter()
-        };
-        let run_dir = Path::new("runs/c-1");
-        for (given, expected, continues) in [
-            (
-                "run --plan w.xlsx --config sim.toml",
-                "smtx-deploy run --plan w.xlsx --config sim.toml --from runs/c-1",
-                true,
-            ),
-            (
-                "--lang zh-CN run --plan w.xlsx --config sim.toml",
-                "smtx-deploy --lang zh-CN run --plan w.xlsx --config sim.toml --from runs/c-1",
-                true,
-            ),
-            (
-                "--lang=zh-CN run --config sim.toml --plan w.xlsx --lang en",
-                "smtx-deploy --lang=zh-CN run --config sim.toml --plan w.xlsx --lang en --from runs/c-1",
-                true,
-            ),
-            (
-                "run --plan w.xlsx --config sim.toml --from runs/c-0 --run-dir=x",
-                "smtx-deploy run --plan w.xlsx --config sim.toml --from runs/c-1",
-                true,
-            ),
-            ("--lang zh-CN demo", "smtx-deploy --lang zh-CN demo", false),
-        ] {
-            assert_eq!(
-                resume_command(args(given), run_dir, Shell::Posix),
-                (expected.to_string(), continues),
-                "{given}"
-            );
-        }
-        // On Windows, quoted for PowerShell.
-        assert_eq!(
-            resume_command(
-                args("run --plan C:\\sites\\规划设计表.xlsx --config it's.toml"),
-                Path::new("runs\\c-1"),
-                Shell::PowerShell
-            ),
-            (
-                "smtx-deploy run --plan 'C:\\sites\\规划设计表.xlsx' --config 'it''s.toml' --from runs\\c-1"
-                    .to_string(),
-                true
-            )
-        );
     }
 }

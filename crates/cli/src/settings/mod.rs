@@ -22,8 +22,10 @@ use crate::commands::BadInput;
 use crate::i18n::{CliMsg, Lang, Localize, Text};
 pub use file::FileSettings;
 
-/// Flags shared by the commands that talk to a cluster.
-#[derive(Debug, Clone, Default, clap::Args)]
+/// Flags shared by the commands that talk to a cluster. Serialized into a
+/// run's launch record (`commands::resume`): the secrets never.
+#[derive(Debug, Clone, Default, clap::Args, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ConnectionArgs {
     /// Settings file (TOML), e.g. the one `smtx-deploy sim --write-config` writes.
     #[arg(long, env = "SMTX_CONFIG")]
@@ -83,6 +85,7 @@ pub struct ConnectionArgs {
         hide_env_values = true,
         value_parser = secret
     )]
+    #[serde(skip)]
     pub api_token: Option<Secret>,
     /// The `smartx` password the cluster was deployed with (prefer the
     /// environment variable: a flag shows in `ps`).
@@ -93,15 +96,18 @@ pub struct ConnectionArgs {
         hide_env_values = true,
         value_parser = secret
     )]
+    #[serde(skip)]
     pub ssh_initial_password: Option<Secret>,
 }
 
 /// The flags of `run` that are settings of the run (the workbook, the
 /// stages and the output format are not).
-#[derive(Debug, Clone, Default, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct RunSettingsArgs {
     /// Where to write context.json, report.json and logs/ (default: runs/<cluster>-<time>).
     #[arg(long, env = "SMTX_RUN_DIR")]
+    #[serde(skip)]
     pub run_dir: Option<PathBuf>,
     /// Show every call that would be made, with redacted payloads; change nothing.
     #[arg(long)]

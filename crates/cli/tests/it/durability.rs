@@ -315,6 +315,106 @@ async fn ctrl_c_mid_upload_aborts_records_it_and_prints_a_resume_command_that_wo
     site.sim.shutdown().await;
 }
 
+/// Problem 1 of issue 17: `--lang` before the command (or after it), a
+/// rehearsal's settings file, Ctrl-C. The printed line, pasted in another
+/// directory, continues the same rehearsal in the same language: it is
+/// built from the run's launch record, not from the command line. A flag
+/// that says otherwise than the record is refused, naming what it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_resume_line_continues_the_same_rehearsal_wherever_lang_stands() {
+    for lang_first in [true, false] {
+        let site = site(vec![]).await;
+        let run_dir = site.dir.path().join("runs/interrupted");
+        let mut args = site.run_args(&run_dir);
+        if lang_first {
+            args.splice(0..0, ["--lang".to_string(), "zh-CN".to_string()]);
+        } else {
+            args.extend(["--lang".to_string(), "zh-CN".to_string()]);
+        }
+        let mut running = site.spawn(&args, "first");
+        site.until_chunks(3, &mut running).await;
+        running.signal("INT");
+        let status = running.wait(Duration::from_secs(10)).await;
+        let stderr = running.stderr_text();
+        assert_eq!(status.code(), Some(130), "{stderr}");
+        assert!(stderr.contains("继续执行请运行"), "{stderr}");
+        let resume = stderr
+            .lines()
+            .map(str::trim)
+            .find(|line| line.starts_with("smtx-deploy "))
+            .unwrap_or_else(|| panic!("no resume command: {stderr}"))
+            .to_string();
+        assert_eq!(
+            resume,
+            format!("smtx-deploy run --from {}", run_dir.display()),
+            "the record holds the rest"
+        );
+
+        // A flag that contradicts the record: refused, naming both, nothing sent.
+        let calls = site.state()["calls"].as_array().map_or(0, Vec::len);
+        let other_iso = site.dir.path().join("other.iso");
+        let refused = run_cli(vec![
+            "run".into(),
+            "--from".into(),
+            run_dir.display().to_string(),
+            "--vmtools-iso".into(),
+            other_iso.display().to_string(),
+            "--lang".into(),
+            "en".into(),
+        ])
+        .await;
+        let refused_err = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{refused_err}");
+        assert!(
+            refused_err.contains(&format!("--vmtools-iso {}", other_iso.display()))
+                && refused_err.contains(&format!("--vmtools-iso {}", site.iso.display())),
+            "{refused_err}"
+        );
+        assert_eq!(
+            site.state()["calls"].as_array().map_or(0, Vec::len),
+            calls,
+            "nothing sent for a refused resume"
+        );
+
+        // Pasted as printed, from another directory: the same rehearsal
+        // goes on (the upload resumes), in Chinese.
+        let elsewhere = tempfile::tempdir().expect("tempdir");
+        let resume_line = resume.replace(
+            &run_dir.display().to_string(),
+            &format!("'{}'", run_dir.display()),
+        );
+        let path = format!(
+            "{}:{}",
+            Path::new(env!("CARGO_BIN_EXE_smtx-deploy"))
+                .parent()
+                .expect("the binary's directory")
+                .display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let work = elsewhere.path().to_path_buf();
+        let output = tokio::task::spawn_blocking(move || {
+            binary_via_shell(&resume_line, &path, &work)
+                .output()
+                .expect("sh runs")
+        })
+        .await
+        .expect("join");
+        let out = String::from_utf8_lossy(&output.stdout).into_owned();
+        let err = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(0), "{out}\n{err}");
+        assert!(
+            err.contains("演练") || err.contains("预演"),
+            "a rehearsal again: {err}"
+        );
+        assert!(!out.contains("ABORTED") && out.contains("成功"), "{out}");
+        let state = site.state();
+        let images = state["images"].as_array().expect("images");
+        assert_eq!(images.len(), 1, "the volume was resumed, not recreated");
+        assert_eq!(images[0]["complete"], true);
+        site.sim.shutdown().await;
+    }
+}
+
 /// `sh -c COMMAND` with `PATH` leading to the binary under test, in `dir`.
 fn binary_via_shell(command: &str, path: &str, dir: &Path) -> Command {
     let mut shell = Command::new("sh");

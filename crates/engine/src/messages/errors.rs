@@ -436,6 +436,11 @@ impl Localize for EngineError {
                 path.display(),
                 quoted(ZhCn, reason)
             ),
+            (Self::NotALaunchRecord { path, reason }, ZhCn) => format!(
+                "{}：不是运行的启动记录（launch.json）：{}",
+                path.display(),
+                quoted(ZhCn, reason)
+            ),
             (Self::CopyWorkbook { path, from, reason }, ZhCn) => format!(
                 "{}：无法复制规划表 {}：{}",
                 path.display(),

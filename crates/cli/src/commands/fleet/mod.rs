@@ -329,11 +329,14 @@ async fn run_member(member: Member, shared: Arc<RunShared>) -> MemberResult {
     result.run_dir = Some(settings.run_dir.clone());
     // The refusals of a single run, in its words: this cluster is bad input
     // (exit 2) and does not start; the others go on.
+    let recorded =
+        super::resume::RecordedSettings::of(&connection, &options, settings.vmtools_iso.as_deref());
     let prepared = match smtx_engine::launch::prepare(LaunchRequest {
         settings,
         workbook,
         stages: shared.stages.clone(),
         from_dir: None,
+        front_end: recorded.front_end(None),
     }) {
         Ok(prepared) => prepared,
         Err(refusal) => {
@@ -388,7 +391,7 @@ pub async fn run_fleet(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
         );
     }
     let stages = args
-        .stages
+        .stage_words()
         .iter()
         .map(|s| s.parse::<Stage>().map_err(|e| BadInput(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;

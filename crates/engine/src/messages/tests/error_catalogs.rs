@@ -667,6 +667,10 @@ fn engine_errors() {
             path: PathBuf::from("runs/a/context.json"),
             reason: s("expected value at line 1"),
         },
+        EngineError::NotALaunchRecord {
+            path: PathBuf::from("runs/a/launch.json"),
+            reason: s("expected value at line 1"),
+        },
         EngineError::CopyWorkbook {
             path: PathBuf::from("runs/a/w.xlsx"),
             from: PathBuf::from("w.xlsx"),
@@ -684,6 +688,7 @@ fn engine_errors() {
         match error {
             EngineError::Io { .. }
             | EngineError::NotAContext { .. }
+            | EngineError::NotALaunchRecord { .. }
             | EngineError::CopyWorkbook { .. }
             | EngineError::Client(_)
             | EngineError::NoApiBase
