@@ -267,6 +267,8 @@ smtx_i18n::catalog! {
         ResumeOfConsoleRun { dir: String },
         /// `run --from DIR` with a flag that says otherwise than DIR's run.
         ResumeConflict { dir: String, given: String, recorded: String },
+        /// `report RUN_DIR` where the run left no delivery record.
+        NoDeliveryRecord { dir: String, error: Text },
     }
 }
 
@@ -393,6 +395,15 @@ impl Localize for CliMsg {
             (Self::ResumeOfConsoleRun { dir }, ZhCn) => format!(
                 "--from {dir}：这是在网页控制台启动的运行，请在控制台继续（“继续”按钮），\
                  或同时给出 --plan 和设置"
+            ),
+            (Self::NoDeliveryRecord { dir, error }, En) => format!(
+                "{dir}: no delivery record to write ({}) (hint: give the directory of a run \
+                 made by this version; every run writes report.html as it ends)",
+                error.en
+            ),
+            (Self::NoDeliveryRecord { dir, error }, ZhCn) => format!(
+                "{dir}：没有可写出的交付记录（{}）（hint: 请指定本版本运行产生的运行目录；每次运行结束时都会写出 report.html）",
+                error.zh_cn
             ),
             (
                 Self::ResumeConflict {
@@ -610,6 +621,10 @@ mod tests {
             CliMsg::NoLaunchRecord { dir: path() },
             CliMsg::ResumeOfDemo { dir: path() },
             CliMsg::ResumeOfConsoleRun { dir: path() },
+            CliMsg::NoDeliveryRecord {
+                dir: path(),
+                error: error.clone(),
+            },
             CliMsg::ResumeConflict {
                 dir: path(),
                 given: s("--vmtools-iso /site/b.iso"),

@@ -59,6 +59,8 @@ enum Command {
     Check(commands::check::CheckArgs),
     /// Serve the web console: upload a workbook, rehearse, run, watch live.
     Serve(commands::serve::ServeArgs),
+    /// Write a run's delivery record (report.html) again, e.g. in another language.
+    Report(commands::report::ReportArgs),
 }
 
 /// What a command reports back to `main`.
@@ -117,6 +119,7 @@ fn main() -> ExitCode {
             Command::Demo(args) => commands::demo::run(args, lang).await,
             Command::Check(args) => commands::check::run(args, lang).await,
             Command::Serve(args) => commands::serve::run(args, lang).await,
+            Command::Report(args) => commands::report::run(args, lang),
         }
     });
     match result {

@@ -6,6 +6,7 @@
 
 pub mod check;
 mod context;
+pub mod delivery;
 pub mod launch;
 mod launch_record;
 mod lock;
@@ -53,6 +54,9 @@ pub enum EngineError {
     /// `--from` names a directory whose context.json does not parse.
     #[error("{path}: not a run context: {reason}")]
     NotAContext { path: PathBuf, reason: String },
+    /// A run directory's `delivery.json` does not parse (or is newer).
+    #[error("{path}: not a delivery record: {reason}")]
+    NotADeliveryRecord { path: PathBuf, reason: String },
     /// A run directory's `launch.json` does not parse (or is newer).
     #[error("{path}: not a record of how a run was started: {reason}")]
     NotALaunchRecord { path: PathBuf, reason: String },
@@ -185,6 +189,9 @@ async fn run_locked(request: RunRequest, _lock: lock::RunLock) -> Result<RunRepo
         cancel,
     } = request;
     let run_dir = settings.run_dir.clone();
+    let started_at = std::time::SystemTime::now();
+    let customer_workbook = workbook.path.clone();
+    let workbook_sha256_before = delivery::sha256_of(&workbook.path);
     // Only once the run directory is ours: a refused run must not replace
     // the copy another run is writing its serial into.
     let workbook = if settings.rehearsal && !settings.dry_run {
@@ -298,5 +305,19 @@ async fn run_locked(request: RunRequest, _lock: lock::RunLock) -> Result<RunRepo
         reason: e.to_string(),
     })?;
     context::write_atomic(&run_dir.join(REPORT_FILE), text.as_bytes())?;
+    // The delivery record is for people: a run it could not be written
+    // for has still ended as it did (report.json says so).
+    let facts = delivery::RunFacts {
+        plan: &workbook.plan,
+        report: &report,
+        context: &context,
+        rehearsal: settings.rehearsal,
+        started: started_at,
+        workbook: &customer_workbook,
+        workbook_sha256_before,
+    };
+    if let Err(error) = delivery::record_run(&facts, settings.report_lang) {
+        tracing::warn!(action = "delivery_record", status = "failed", error = %error);
+    }
     Ok(report)
 }

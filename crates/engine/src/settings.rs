@@ -235,6 +235,7 @@ impl SettingsLayer {
             serial_cell,
             force_serial: force_serial.unwrap_or(false),
             rehearsal: rehearsal.unwrap_or(false),
+            report_lang: smtx_i18n::Lang::En,
         })
     }
 }
@@ -290,6 +291,10 @@ pub struct Settings {
     /// The settings come from `smtx-deploy sim --write-config`: a rehearsal
     /// against the simulator, kept apart from a site's runs.
     pub rehearsal: bool,
+    /// The language of what the run writes for people (`report.html`,
+    /// the delivery record): the front end's. Files for programs keep
+    /// English.
+    pub report_lang: smtx_i18n::Lang,
 }
 
 impl Settings {
@@ -377,6 +382,8 @@ impl Settings {
             serial_cell,
             force_serial,
             rehearsal,
+            // How report.html reads, not what the run did.
+            report_lang: _,
         } = self;
         let overrides = |list: &[AddressOverride]| -> Vec<String> {
             list.iter()

@@ -5,6 +5,7 @@ pub mod check;
 pub mod demo;
 pub mod fleet;
 pub mod plan;
+pub mod report;
 pub mod resume;
 pub mod run;
 pub mod serve;

@@ -301,6 +301,10 @@ pub fn resolve(
                 anyhow::Error::from(BadInput(message.localize(lang)))
             })
         })
+        .map(|mut settings| {
+            settings.report_lang = lang;
+            settings
+        })
 }
 
 /// One line on stderr: what `insecure` no longer checks, and where it was

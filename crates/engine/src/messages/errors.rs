@@ -436,6 +436,11 @@ impl Localize for EngineError {
                 path.display(),
                 quoted(ZhCn, reason)
             ),
+            (Self::NotADeliveryRecord { path, reason }, ZhCn) => format!(
+                "{}：不是交付记录（delivery.json）：{}",
+                path.display(),
+                quoted(ZhCn, reason)
+            ),
             (Self::NotALaunchRecord { path, reason }, ZhCn) => format!(
                 "{}：不是运行的启动记录（launch.json）：{}",
                 path.display(),

@@ -16,7 +16,7 @@ smtx_i18n::catalog! {
         Initialized { user: String },
         SetupRootHint,
         WouldLogIn { user: String },
-        LoggedIn { user: String, password_chars: usize },
+        LoggedIn { user: String },
         /// The login failed; the configured token is used instead.
         UsingToken { error: Text },
         LoginHint { cell: String },
@@ -62,23 +62,11 @@ impl Localize for SessionMsg {
             }
             (Self::WouldLogIn { user }, En) => format!("would log in as {user}"),
             (Self::WouldLogIn { user }, ZhCn) => format!("将以 {user} 登录"),
-            (
-                Self::LoggedIn {
-                    user,
-                    password_chars,
-                },
-                En,
-            ) => {
-                format!("logged in as {user} (password of {password_chars} characters)")
+            (Self::LoggedIn { user }, En) => {
+                format!("logged in as {user}")
             }
-            (
-                Self::LoggedIn {
-                    user,
-                    password_chars,
-                },
-                ZhCn,
-            ) => {
-                format!("已以 {user} 登录（密码 {password_chars} 个字符）")
+            (Self::LoggedIn { user }, ZhCn) => {
+                format!("已以 {user} 登录")
             }
             (Self::UsingToken { error }, En) => {
                 format!("{}; using the configured token", error.en)

@@ -6,6 +6,7 @@ mod abort;
 mod cells;
 mod check;
 mod context;
+mod delivery;
 mod failures;
 mod modes;
 mod rerun;

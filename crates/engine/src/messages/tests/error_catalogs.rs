@@ -667,6 +667,10 @@ fn engine_errors() {
             path: PathBuf::from("runs/a/context.json"),
             reason: s("expected value at line 1"),
         },
+        EngineError::NotADeliveryRecord {
+            path: PathBuf::from("runs/a/delivery.json"),
+            reason: s("expected value at line 1"),
+        },
         EngineError::NotALaunchRecord {
             path: PathBuf::from("runs/a/launch.json"),
             reason: s("expected value at line 1"),
@@ -689,6 +693,7 @@ fn engine_errors() {
             EngineError::Io { .. }
             | EngineError::NotAContext { .. }
             | EngineError::NotALaunchRecord { .. }
+            | EngineError::NotADeliveryRecord { .. }
             | EngineError::CopyWorkbook { .. }
             | EngineError::Client(_)
             | EngineError::NoApiBase

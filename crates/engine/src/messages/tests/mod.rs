@@ -98,10 +98,7 @@ fn session_messages() {
         Initialized { user: s("root") },
         SetupRootHint,
         WouldLogIn { user: s("root") },
-        LoggedIn {
-            user: s("root"),
-            password_chars: 15,
-        },
+        LoggedIn { user: s("root") },
         UsingToken {
             error: api_sample(),
         },

@@ -51,16 +51,26 @@ pub(super) async fn admin_and_login(run: &mut StageRun<'_>) -> bool {
             ),
             true,
         ),
-        Ok(()) => (
-            StepResult::ok(
-                Step::Login,
-                SessionMsg::LoggedIn {
-                    user: admin.user.clone(),
-                    password_chars: admin.password.char_len(),
-                },
-            ),
-            true,
-        ),
+        Ok(()) => {
+            // The seed's rule — the log says how long the password was,
+            // never the password — is for the stage log alone: the step's
+            // detail reaches pages and the delivery record a customer keeps.
+            tracing::info!(
+                action = "login",
+                status = "ok",
+                user = %admin.user,
+                password_chars = admin.password.char_len(),
+            );
+            (
+                StepResult::ok(
+                    Step::Login,
+                    SessionMsg::LoggedIn {
+                        user: admin.user.clone(),
+                    },
+                ),
+                true,
+            )
+        }
         Err(error) => match run.settings.fallback_token.clone() {
             Some(token) => {
                 run.client.set_session_token(token);
