@@ -219,9 +219,17 @@ fn a_fleet_is_checked_run_checked_again_and_its_drift_named() {
             .map(|i| (format!("site-{i:03}"), "ok".to_owned()))
             .collect::<Vec<_>>()
     );
+    // The fleet's delivery record links each cluster's.
+    let fleet_page = std::fs::read_to_string(root.join("runs/fleet/report.html"))
+        .expect("the fleet's report.html");
     for index in 0..COUNT {
         let run_dir = root.join(format!("runs/fleet/site-{index:03}"));
         assert!(run_dir.join("report.json").is_file(), "{run_dir:?}");
+        assert!(run_dir.join("report.html").is_file(), "{run_dir:?}");
+        assert!(
+            fleet_page.contains(&format!("href=\"./site-{index:03}/report.html\"")),
+            "{fleet_page}"
+        );
     }
     let written: Value = serde_json::from_str(
         &std::fs::read_to_string(root.join("runs/fleet/fleet.json")).expect("fleet.json"),

@@ -18,18 +18,43 @@ use crate::StepStatus;
 /// The page's style: plain CSS, a file of its own.
 const STYLE: &str = include_str!("report.css");
 
-/// A page being written: markup from this file, text escaped.
-struct Page {
+/// A page being written: markup from this module, text escaped.
+pub(super) struct Page {
     out: String,
 }
 
 impl Page {
-    fn raw(&mut self, markup: &'static str) -> &mut Self {
+    /// The document up to `<body>`: the style, the title.
+    pub(super) fn start(title: &str, lang: Lang) -> Self {
+        let mut page = Page {
+            out: String::with_capacity(32 * 1024),
+        };
+        page.raw("<!DOCTYPE html>\n<html lang=\"");
+        page.raw(match lang {
+            Lang::En => "en",
+            Lang::ZhCn => "zh-CN",
+        });
+        page.raw("\"><head><meta charset=\"utf-8\">");
+        // No fetch of any kind: the page must open from a USB stick.
+        page.raw("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">");
+        page.raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
+        page.raw("<title>")
+            .text(title)
+            .raw("</title><style>")
+            .raw(STYLE);
+        page
+    }
+
+    pub(super) fn finish(self) -> String {
+        self.out
+    }
+
+    pub(super) fn raw(&mut self, markup: &'static str) -> &mut Self {
         self.out.push_str(markup);
         self
     }
 
-    fn text(&mut self, text: &str) -> &mut Self {
+    pub(super) fn text(&mut self, text: &str) -> &mut Self {
         for c in text.chars() {
             match c {
                 '&' => self.out.push_str("&amp;"),
@@ -57,12 +82,12 @@ impl Page {
         self
     }
 
-    fn word(&mut self, word: Word, lang: Lang) -> &mut Self {
+    pub(super) fn word(&mut self, word: Word, lang: Lang) -> &mut Self {
         self.text(word.text(lang))
     }
 
     /// `<td>` holding a step status, coloured by it.
-    fn status_cell(&mut self, status: Option<StepStatus>, lang: Lang) -> &mut Self {
+    pub(super) fn status_cell(&mut self, status: Option<StepStatus>, lang: Lang) -> &mut Self {
         match status {
             Some(status) => {
                 self.raw("<td class=\"");
@@ -77,15 +102,15 @@ impl Page {
         self.raw("</td>")
     }
 
-    fn cell(&mut self, text: &str) -> &mut Self {
+    pub(super) fn cell(&mut self, text: &str) -> &mut Self {
         self.raw("<td>").text(text).raw("</td>")
     }
 
-    fn code_cell(&mut self, text: &str) -> &mut Self {
+    pub(super) fn code_cell(&mut self, text: &str) -> &mut Self {
         self.raw("<td class=\"code\">").text(text).raw("</td>")
     }
 
-    fn head(&mut self, words: &[Word], lang: Lang) -> &mut Self {
+    pub(super) fn head(&mut self, words: &[Word], lang: Lang) -> &mut Self {
         self.raw("<thead><tr>");
         for word in words {
             self.raw("<th>").word(*word, lang).raw("</th>");
@@ -94,7 +119,7 @@ impl Page {
     }
 
     /// A row of a two-column table: a label and a value.
-    fn pair(&mut self, label: Word, value: &str, lang: Lang) -> &mut Self {
+    pub(super) fn pair(&mut self, label: Word, value: &str, lang: Lang) -> &mut Self {
         self.raw("<tr><th>").word(label, lang).raw("</th>");
         self.cell(value).raw("</tr>")
     }
@@ -102,24 +127,10 @@ impl Page {
 
 /// The page in `lang`.
 pub fn render(record: &DeliveryRecord, lang: Lang) -> String {
-    let mut page = Page {
-        out: String::with_capacity(32 * 1024),
-    };
-    page.raw("<!DOCTYPE html>\n<html lang=\"");
-    page.raw(match lang {
-        Lang::En => "en",
-        Lang::ZhCn => "zh-CN",
-    });
-    page.raw("\"><head><meta charset=\"utf-8\">");
-    // No fetch of any kind: the page must open from a USB stick.
-    page.raw("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">");
-    page.raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
-    page.raw("<title>")
-        .word(Word::Title, lang)
-        .text(" · ")
-        .text(&record.cluster)
-        .raw("</title><style>")
-        .raw(STYLE);
+    let mut page = Page::start(
+        &format!("{} · {}", Word::Title.text(lang), record.cluster),
+        lang,
+    );
     // The running header and the page numbers of a printed page.
     page.raw("@page { @top-left { content: \"")
         .css_text(&record.cluster)
@@ -357,7 +368,7 @@ pub fn render(record: &DeliveryRecord, lang: Lang) -> String {
     page.raw("</section>");
     banner(&mut page, record.kind, lang);
     page.raw("</main></body></html>\n");
-    page.out
+    page.finish()
 }
 
 fn banner(page: &mut Page, run: RunKind, lang: Lang) {

@@ -9,6 +9,7 @@
 //! password's length: the record is built from the plan's non-secret
 //! fields and from step results, which hold none.
 
+mod fleet;
 mod html;
 mod words;
 
@@ -22,6 +23,7 @@ use smtx_plan::Plan;
 use crate::messages::NetworkMsg;
 use crate::{EngineError, Message, RunContext, RunReport, Step, StepResult, StepStatus};
 
+pub use fleet::{FleetRow, render_fleet};
 pub use html::render;
 
 /// The facts, in a run directory.

@@ -10,6 +10,7 @@ use crate::StepStatus;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Word {
     Title,
+    FleetTitle,
     Summary,
     Cluster,
     Kind,
@@ -69,6 +70,7 @@ impl Word {
     pub fn text(self, lang: Lang) -> &'static str {
         let (en, zh) = match self {
             Self::Title => ("Delivery record", "交付记录"),
+            Self::FleetTitle => ("Delivery records of the fleet", "集群交付记录汇总"),
             Self::Summary => ("Summary", "概要"),
             Self::Cluster => ("Cluster", "集群"),
             Self::Kind => ("Run", "运行类型"),
@@ -169,6 +171,7 @@ pub fn kind(kind: RunKind, lang: Lang) -> &'static str {
 #[cfg(test)]
 pub const ALL: &[Word] = &[
     Word::Title,
+    Word::FleetTitle,
     Word::Summary,
     Word::Cluster,
     Word::Kind,

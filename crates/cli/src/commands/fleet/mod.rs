@@ -449,12 +449,46 @@ pub async fn run_fleet(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
     std::fs::write(&partial, &json)
         .and_then(|()| std::fs::rename(&partial, &file))
         .with_context(|| format!("cannot write {}", file.display()))?;
+    write_fleet_record(&summary.clusters, &fleet_dir, lang)?;
     if args.json {
         outln!("{json}");
     } else {
         print!("{}", summary.render(lang, FleetKind::Run));
     }
     Ok(summary.outcome)
+}
+
+/// The fleet's `report.html`: each cluster's outcome, linking the
+/// delivery record its run wrote.
+fn write_fleet_record(
+    clusters: &[MemberResult],
+    fleet_dir: &Path,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    let rows: Vec<smtx_engine::delivery::FleetRow> = clusters
+        .iter()
+        .map(|member| smtx_engine::delivery::FleetRow {
+            workbook: member
+                .workbook
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            cluster: member.cluster.clone(),
+            status: status_word(lang, member.status).to_string(),
+            ok: matches!(member.status, MemberStatus::Ok | MemberStatus::Warning),
+            run_dir: member
+                .run_dir
+                .as_deref()
+                .filter(|dir| dir.join(smtx_engine::delivery::REPORT_HTML_FILE).is_file())
+                .and_then(|dir| dir.strip_prefix(fleet_dir).ok())
+                .map(|dir| dir.to_string_lossy().replace('\\', "/")),
+        })
+        .collect();
+    let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let page = smtx_engine::delivery::render_fleet(&rows, &started, lang);
+    let file = fleet_dir.join(smtx_engine::delivery::REPORT_HTML_FILE);
+    smtx_api::write_atomic(&file, page.as_bytes(), smtx_api::Replace::Own)
+        .with_context(|| format!("cannot write {}", file.display()))
 }
 
 /// What a fleet check shares between its clusters.
