@@ -23,7 +23,7 @@ pub struct FleetRow {
 
 /// The fleet's page in `lang`.
 pub fn render_fleet(rows: &[FleetRow], when: &str, lang: Lang) -> String {
-    let mut page = Page::start(&Word::FleetTitle.text(lang).to_string(), lang);
+    let mut page = Page::start(Word::FleetTitle.text(lang), lang);
     page.raw("</style></head><body><main><section class=\"part\"><h1>")
         .word(Word::FleetTitle, lang)
         .raw("</h1><p class=\"muted\">")
