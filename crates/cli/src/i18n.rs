@@ -267,6 +267,8 @@ smtx_i18n::catalog! {
         ResumeOfConsoleRun { dir: String },
         /// `run --from DIR` with a flag that says otherwise than DIR's run.
         ResumeConflict { dir: String, given: String, recorded: String },
+        /// `serve`: the data directory (or a file in it) cannot be written.
+        ConsoleDataDirUnusable { error: Text },
         /// `report RUN_DIR` where the run left no delivery record.
         NoDeliveryRecord { dir: String, error: Text },
     }
@@ -395,6 +397,15 @@ impl Localize for CliMsg {
             (Self::ResumeOfConsoleRun { dir }, ZhCn) => format!(
                 "--from {dir}：这是在网页控制台启动的运行，请在控制台继续（“继续”按钮），\
                  或同时给出 --plan 和设置"
+            ),
+            (Self::ConsoleDataDirUnusable { error }, En) => format!(
+                "console: {} (hint: the data directory must be one this user can write; \
+                 choose another with --data-dir)",
+                error.en
+            ),
+            (Self::ConsoleDataDirUnusable { error }, ZhCn) => format!(
+                "控制台：{}（hint: 数据目录必须是当前用户可写的目录；可用 --data-dir 另选）",
+                error.zh_cn
             ),
             (Self::NoDeliveryRecord { dir, error }, En) => format!(
                 "{dir}: no delivery record to write ({}) (hint: give the directory of a run \
@@ -623,6 +634,9 @@ mod tests {
             CliMsg::ResumeOfConsoleRun { dir: path() },
             CliMsg::NoDeliveryRecord {
                 dir: path(),
+                error: error.clone(),
+            },
+            CliMsg::ConsoleDataDirUnusable {
                 error: error.clone(),
             },
             CliMsg::ResumeConflict {

@@ -46,6 +46,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use serde_json::Value;
+use smtx_i18n::Localize as _;
 use smtx_secret::Secret;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
@@ -131,7 +132,10 @@ pub enum ConsoleError {
     #[error("{path}: {reason}")]
     Io { path: PathBuf, reason: String },
     #[error("cannot listen on {addr}: {reason}")]
-    Listen { addr: SocketAddr, reason: String },
+    Listen {
+        addr: SocketAddr,
+        reason: ListenReason,
+    },
     #[error("{0}")]
     Store(#[from] store::StoreError),
     /// `--iso-dir` is not a directory that can be read.
@@ -156,7 +160,7 @@ impl smtx_i18n::Localize for ConsoleError {
                 smtx_i18n::quoted(lang, reason)
             ),
             (Self::Listen { addr, reason }, smtx_i18n::Lang::ZhCn) => {
-                format!("无法监听 {addr}：{}", smtx_i18n::quoted(lang, reason))
+                format!("无法监听 {addr}：{}", reason.localize(lang))
             }
             (Self::DataDirBusy { data_dir, holder }, smtx_i18n::Lang::ZhCn) => format!(
                 "数据目录 {} 正被另一个控制台使用{}",
@@ -178,6 +182,64 @@ impl smtx_i18n::Localize for ConsoleError {
                 "数据库出错：{}",
                 smtx_i18n::quoted(lang, &error.to_string())
             ),
+        }
+    }
+}
+
+/// Why the console cannot listen where it was asked to, with what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListenReason {
+    /// Another program listens there (often an earlier console).
+    InUse,
+    /// The address is none of this machine's.
+    NotHere,
+    /// A port below 1024 without the rights for it.
+    Denied,
+    Other(String),
+}
+
+impl ListenReason {
+    fn of(error: &std::io::Error) -> Self {
+        match error.kind() {
+            std::io::ErrorKind::AddrInUse => Self::InUse,
+            std::io::ErrorKind::AddrNotAvailable => Self::NotHere,
+            std::io::ErrorKind::PermissionDenied => Self::Denied,
+            _ => Self::Other(error.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for ListenReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.localize(smtx_i18n::Lang::En))
+    }
+}
+
+impl smtx_i18n::Localize for ListenReason {
+    fn localize(&self, lang: smtx_i18n::Lang) -> String {
+        use smtx_i18n::Lang::{En, ZhCn};
+        match (self, lang) {
+            (Self::InUse, En) => "another program already listens there (perhaps another \
+                console); stop it, or choose another port with --listen"
+                .into(),
+            (Self::InUse, ZhCn) => {
+                "该地址已被其他程序占用（可能是另一个控制台）；请先停止它，或用 --listen 换一个端口"
+                    .into()
+            }
+            (Self::NotHere, En) => "this machine has no such address; choose one of its own \
+                with --listen (0.0.0.0 for every address)"
+                .into(),
+            (Self::NotHere, ZhCn) => {
+                "本机没有这个地址；请用 --listen 指定本机的地址（0.0.0.0 表示所有地址）".into()
+            }
+            (Self::Denied, En) => "ports below 1024 need administrator rights; choose a port \
+                such as 8080 with --listen"
+                .into(),
+            (Self::Denied, ZhCn) => {
+                "1024 以下的端口需要管理员权限；请用 --listen 选择如 8080 这样的端口".into()
+            }
+            (Self::Other(reason), En) => reason.clone(),
+            (Self::Other(reason), ZhCn) => smtx_i18n::quoted(lang, reason),
         }
     }
 }
@@ -710,11 +772,11 @@ pub async fn start(options: ServeOptions) -> Result<RunningConsole, ConsoleError
             .await
             .map_err(|e| ConsoleError::Listen {
                 addr: listen,
-                reason: e.to_string(),
+                reason: ListenReason::of(&e),
             })?;
     let addr = listener.local_addr().map_err(|e| ConsoleError::Listen {
         addr: listen,
-        reason: e.to_string(),
+        reason: ListenReason::of(&e),
     })?;
     let stop = CancellationToken::new();
     let app = router(state.clone());

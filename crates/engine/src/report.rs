@@ -162,16 +162,21 @@ impl RunReport {
         self.status == StepStatus::Failed
     }
 
-    /// Every step of every stage, counted by status.
+    /// Every step of every stage, counted by status. A summary over the
+    /// hosts' password steps is not counted beside them: two hosts that
+    /// failed are two failures, not three.
     pub fn counts(&self) -> StepCounts {
         let mut counts = StepCounts::default();
-        for step in self.stages.iter().flat_map(|stage| &stage.steps) {
-            match step.status {
-                StepStatus::Ok => counts.ok += 1,
-                StepStatus::Warning => counts.warning += 1,
-                StepStatus::Skipped => counts.skipped += 1,
-                StepStatus::Failed => counts.failed += 1,
-                StepStatus::Aborted => counts.aborted += 1,
+        for stage in &self.stages {
+            let per_host = stage
+                .steps
+                .iter()
+                .any(|step| matches!(step.step, Step::HostPassword(_)));
+            for step in &stage.steps {
+                if per_host && step.step == Step::HostPasswords {
+                    continue;
+                }
+                counts.add(step.status);
             }
         }
         counts
@@ -183,5 +188,70 @@ impl RunReport {
 
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+impl StepCounts {
+    fn add(&mut self, status: StepStatus) {
+        match status {
+            StepStatus::Ok => self.ok += 1,
+            StepStatus::Warning => self.warning += 1,
+            StepStatus::Skipped => self.skipped += 1,
+            StepStatus::Failed => self.failed += 1,
+            StepStatus::Aborted => self.aborted += 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::HostRef;
+
+    fn host(n: u8) -> Step {
+        Step::HostPassword(HostRef {
+            hostname: format!("node-0{n}"),
+            ip: format!("10.0.20.1{n}"),
+        })
+    }
+
+    /// The ssh-trouble scenario: two of three hosts fail; the summary over
+    /// the hosts fails too, and is not a third failure.
+    #[test]
+    fn the_hosts_summary_is_not_counted_beside_the_hosts() {
+        let steps = vec![
+            StepResult::new(Step::Login, StepStatus::Ok),
+            StepResult::new(host(1), StepStatus::Ok),
+            StepResult::new(host(2), StepStatus::Failed),
+            StepResult::new(host(3), StepStatus::Failed),
+            StepResult::new(Step::HostPasswords, StepStatus::Failed),
+        ];
+        let report = RunReport {
+            run_dir: PathBuf::from("runs/a"),
+            status: StepStatus::Failed,
+            stages: vec![StageReport::from_steps(Stage::ConfigCluster, steps, 1)],
+            serial: None,
+            workbook: None,
+            planned_calls: Vec::new(),
+            dry_run: false,
+        };
+        let counts = report.counts();
+        assert_eq!((counts.ok, counts.failed), (2, 2), "{counts:?}");
+    }
+
+    /// Alone (rotation turned off), the summary is the hosts' one step.
+    #[test]
+    fn the_hosts_summary_alone_is_counted() {
+        let steps = vec![StepResult::new(Step::HostPasswords, StepStatus::Warning)];
+        let report = RunReport {
+            run_dir: PathBuf::from("runs/a"),
+            status: StepStatus::Warning,
+            stages: vec![StageReport::from_steps(Stage::ConfigCluster, steps, 1)],
+            serial: None,
+            workbook: None,
+            planned_calls: Vec::new(),
+            dry_run: false,
+        };
+        assert_eq!(report.counts().warning, 1);
     }
 }

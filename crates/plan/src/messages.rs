@@ -296,7 +296,7 @@ impl Localize for Problem {
             (Self::HostRowIgnored, En) => "this row has a BMC or storage address but no hostname or management IP: ignored".into(),
             (Self::HostRowIgnored, ZhCn) => "此行有带外地址或存储地址，但没有主机名和管理地址：已忽略".into(),
             (Self::TooManyHosts { count, max, first_row, last_row }, En) => format!(
-                "{count} hosts: a cluster in this workbook holds at most {max} (rows {first_row}..={last_row})"
+                "{count} hosts: a cluster in this workbook holds at most {max} (rows {first_row} to {last_row})"
             ),
             (Self::TooManyHosts { count, max, first_row, last_row }, ZhCn) => format!(
                 "{count} 台主机：本规划表中一个集群最多 {max} 台（第 {first_row} 到 {last_row} 行）"
@@ -411,7 +411,7 @@ impl Localize for Problem {
             (Self::NoBusinessNetworks, En) => "no business networks: the stage skips creating VLANs".into(),
             (Self::NoBusinessNetworks, ZhCn) => "没有业务网络：配置阶段不创建 VLAN".into(),
             (Self::BadVlanId { text }, En) => {
-                format!("{text:?} is not a VLAN ID (an integer in 0..=4094)")
+                format!("{text:?} is not a VLAN ID (an integer from 0 to 4094)")
             }
             (Self::BadVlanId { text }, ZhCn) => {
                 format!("{} 不是 VLAN ID（0 到 4094 的整数）", quoted(lang, text))

@@ -266,7 +266,10 @@ pub fn render_diagnostics(parsed: &ParsedWorkbook, lang: Lang) -> String {
              default that will be used"
         }
         (Lang::En, false, false) => {
-            "hint: the workbook is complete; next: `smtx-deploy run --plan WORKBOOK`"
+            "hint: the workbook is complete; next, rehearse it against the simulator \
+             (`smtx-deploy sim --plan WORKBOOK --write-config sim.toml`, then \
+             `smtx-deploy run --plan WORKBOOK --config sim.toml`) or list the calls a run would \
+             make (`smtx-deploy run --plan WORKBOOK --dry-run`) before the live run"
         }
         (Lang::ZhCn, true, _) => {
             "hint: 在规划表中逐个修正上面列出的单元格（工作表!单元格），保存后重新运行 \
@@ -276,7 +279,9 @@ pub fn render_diagnostics(parsed: &ParsedWorkbook, lang: Lang) -> String {
             "hint: 规划表可以使用；每条警告都说明了将跳过的步骤或将使用的默认值"
         }
         (Lang::ZhCn, false, false) => {
-            "hint: 规划表已完整；下一步：`smtx-deploy run --plan WORKBOOK`"
+            "hint: 规划表已完整；下一步先对模拟集群演练（`smtx-deploy sim --plan WORKBOOK --write-config sim.toml`，\
+             再 `smtx-deploy run --plan WORKBOOK --config sim.toml`），或试运行列出将发送的请求\
+             （`smtx-deploy run --plan WORKBOOK --dry-run`），然后再正式运行"
         }
     };
     let _ = writeln!(out, "{hint}");

@@ -96,10 +96,19 @@ pub async fn run(args: ServeArgs, lang: Lang) -> anyhow::Result<Outcome> {
     .await;
     match served {
         Ok(()) => Ok(Outcome::Ok),
+        // What the user can change: where it listens, the directories.
         Err(
             error @ (smtx_console::ConsoleError::DataDirBusy { .. }
-            | smtx_console::ConsoleError::IsoDir { .. }),
+            | smtx_console::ConsoleError::IsoDir { .. }
+            | smtx_console::ConsoleError::Listen { .. }),
         ) => Err(super::BadInput(error.localize(lang)).into()),
+        Err(error @ smtx_console::ConsoleError::Io { .. }) => Err(super::BadInput(
+            CliMsg::ConsoleDataDirUnusable {
+                error: Text::of(&error),
+            }
+            .localize(lang),
+        )
+        .into()),
         Err(error) => Err(anyhow::anyhow!(
             CliMsg::ConsoleFailed {
                 error: Text::of(&error)

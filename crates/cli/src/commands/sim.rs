@@ -41,7 +41,7 @@ pub struct SimArgs {
     #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
     /// Write the settings file for `smtx-deploy run --config` here; the CA
-    /// certificate goes next to it as `sim-ca.pem`, and the rehearsal's SSH
+    /// certificate goes next to it as `<stem>-ca.pem`, and the rehearsal's SSH
     /// host keys are pinned next to it (`<name>.known_hosts`), apart from
     /// the site's.
     #[arg(long, value_name = "FILE")]
@@ -191,7 +191,7 @@ pub async fn run(args: SimArgs, lang: Lang) -> anyhow::Result<Outcome> {
             workbook: plan.display().to_string(),
         };
         errln!("{}", say(&hint));
-        ca_path = written.parent().map(|dir| dir.join("sim-ca.pem"));
+        ca_path = Some(ca_path_for(&written));
     }
     if let (Some(node), Some(_)) = (sim.nodes().first(), sim.ca_cert_pem()) {
         // The certificate names the workbook addresses only, as a cluster's
@@ -222,7 +222,10 @@ pub async fn run(args: SimArgs, lang: Lang) -> anyhow::Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-/// Writes the settings file and, for HTTPS, `sim-ca.pem` next to it;
+/// Writes the settings file and, for HTTPS, its CA certificate next to it
+/// as `<stem>-ca.pem` (`sim.toml` → `sim-ca.pem`: one per settings file, so
+/// a second simulator written into the same folder leaves the first one's
+/// certificate alone);
 /// the file pins SSH host keys in `<name>.known_hosts` next to it, so a
 /// rehearsal's pins (the simulator's keys under the workbook addresses)
 /// never meet a site run's `runs/known_hosts`. Returns the settings file's
@@ -242,7 +245,7 @@ fn write_config(sim: &smtx_sim::RunningSim, config: &Path, lang: Lang) -> anyhow
     })?;
     let ca_path = match sim.ca_cert_pem() {
         Some(pem) => {
-            let path = dir.join("sim-ca.pem");
+            let path = ca_path_for(&config);
             std::fs::write(&path, pem).with_context(|| {
                 say(&SimMsg::Writing {
                     path: path.display().to_string(),
@@ -267,4 +270,30 @@ fn write_config(sim: &smtx_sim::RunningSim, config: &Path, lang: Lang) -> anyhow
         })
     })?;
     Ok(config)
+}
+
+/// `DIR/<stem>-ca.pem` for the settings file `DIR/<stem>.toml`.
+fn ca_path_for(config: &Path) -> PathBuf {
+    let stem = config
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sim".to_string());
+    config.with_file_name(format!("{stem}-ca.pem"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_settings_file_gets_a_certificate_of_its_own() {
+        assert_eq!(
+            ca_path_for(Path::new("/site/sim.toml")),
+            Path::new("/site/sim-ca.pem")
+        );
+        assert_eq!(
+            ca_path_for(Path::new("/site/bj-01.toml")),
+            Path::new("/site/bj-01-ca.pem")
+        );
+    }
 }

@@ -230,7 +230,7 @@ fn check_reports_every_error_by_cell_and_exits_2() -> TestResult {
     assert_eq!(output.status.code(), Some(2), "{stdout}");
     for expected in [
         "error: 主机规划!I5 (管理地址): \"10.0.20.300\" is not an IPv4 address\n",
-        "error: 虚拟网络!F9 (VLAN ID): \"5000\" is not a VLAN ID (an integer in 0..=4094)\n",
+        "error: 虚拟网络!F9 (VLAN ID): \"5000\" is not a VLAN ID (an integer from 0 to 4094)\n",
         "error: 主机规划!M19 (集群管理员密码): the Fisheye admin password is empty\n",
         "warning: 集群管理信息!E25 (DNS Server1): no DNS servers: the run leaves DNS as it is and warns\n",
         // The summary marks the cells in error instead of showing placeholders.

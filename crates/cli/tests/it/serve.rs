@@ -262,3 +262,54 @@ async fn a_second_console_on_the_same_data_directory_is_refused() {
         "the first console still serves"
     );
 }
+
+/// Start-up words: a port another program holds, and a data directory the
+/// user cannot write, are the user's to change: exit 2, saying what to do,
+/// in both languages.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_port_in_use_and_an_unusable_data_directory_say_what_to_do() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    let addr = taken.local_addr().expect("addr").to_string();
+    // A file where the data directory should be: it cannot be made.
+    let not_a_dir = dir.path().join("file");
+    std::fs::write(&not_a_dir, b"x").expect("written");
+    for (lang, in_use, unusable) in [
+        (
+            "en",
+            "another program already listens there",
+            "choose another with --data-dir",
+        ),
+        ("zh-CN", "该地址已被其他程序占用", "可用 --data-dir 另选"),
+    ] {
+        let data = dir.path().join(format!("data-{lang}"));
+        let output = Command::new(env!("CARGO_BIN_EXE_smtx-deploy"))
+            .args(["--lang", lang, "serve", "--listen", &addr, "--data-dir"])
+            .arg(&data)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(in_use) && stderr.contains(&addr),
+            "{stderr}"
+        );
+
+        let output = Command::new(env!("CARGO_BIN_EXE_smtx-deploy"))
+            .args([
+                "--lang",
+                lang,
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--data-dir",
+            ])
+            .arg(not_a_dir.join("sub"))
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(unusable), "{stderr}");
+    }
+    drop(taken);
+}
