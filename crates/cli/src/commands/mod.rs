@@ -7,6 +7,7 @@ pub mod fleet;
 pub mod plan;
 pub mod run;
 pub mod serve;
+pub mod shared;
 pub mod sim;
 pub mod sim_fleet;
 

@@ -36,7 +36,7 @@ pub struct RunArgs {
     )]
     pub plan: Option<PathBuf>,
     #[command(flatten)]
-    pub fleet: super::fleet::FleetArgs,
+    pub fleet: super::shared::FleetArgs,
     /// Stages to run, in order.
     #[arg(long, value_delimiter = ',', default_value = "prepare,config_cluster")]
     pub stages: Vec<String>,
@@ -52,10 +52,9 @@ pub struct RunArgs {
     pub settings: RunSettingsArgs,
 }
 
-pub async fn run(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
-    let Some(plan) = args.plan.clone() else {
-        return super::fleet::run_fleet(args, lang).await;
-    };
+/// One cluster's run from its workbook `plan` (`main` sends `--plans` to
+/// the fleet).
+pub async fn run(plan: PathBuf, args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
     let stages = args
         .stages
         .iter()

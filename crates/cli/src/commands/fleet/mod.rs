@@ -42,27 +42,6 @@ pub(crate) use members::expand;
 use members::wildcard_match;
 use members::{Member, members};
 
-/// The fleet flags `run` and `check` share.
-#[derive(Debug, Clone, clap::Args)]
-pub struct FleetArgs {
-    /// A fleet: directories (every .xlsx in them), workbooks, or patterns
-    /// such as 'sites/*.xlsx'; one cluster per workbook.
-    #[arg(
-        long = "plans",
-        value_name = "DIR|GLOB",
-        num_args = 1..,
-        conflicts_with = "plan"
-    )]
-    pub plans: Vec<String>,
-    /// Clusters worked on at once.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub parallel: u16,
-    /// Directory of the clusters' settings files, `<workbook stem>.toml`
-    /// (default: beside each workbook).
-    #[arg(long, value_name = "DIR")]
-    pub configs: Option<PathBuf>,
-}
-
 /// How one cluster of the fleet ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -449,7 +428,7 @@ pub async fn run_fleet(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
     if args.json {
         outln!("{json}");
     } else {
-        print!("{}", summary.render(lang, FleetKind::Run));
+        out!("{}", summary.render(lang, FleetKind::Run));
     }
     Ok(summary.outcome)
 }
@@ -541,10 +520,10 @@ pub async fn check_fleet(args: CheckArgs, lang: Lang) -> anyhow::Result<Outcome>
                 .as_ref()
                 .filter(|report| report.status != CheckStatus::InSync)
             {
-                print!("{}", super::check::render(lang, report));
+                out!("{}", super::check::render(lang, report));
             }
         }
-        print!("{}", summary.render(lang, FleetKind::Check));
+        out!("{}", summary.render(lang, FleetKind::Check));
     }
     Ok(summary.outcome)
 }
