@@ -362,7 +362,7 @@ async fn rehearsal_settings(
         let path = iso_dir.join("SMTX_VMTOOLS-3.2.0-rehearsal.iso");
         let size = options.iso_mib.saturating_mul(1024 * 1024);
         let target = path.clone();
-        tokio::task::spawn_blocking(move || write_rehearsal_iso(&target, size))
+        tokio::task::spawn_blocking(move || smtx_sim::write_stand_in_iso(&target, size))
             .await
             .map_err(failed_to_start)?
             .map_err(|e| failed_to_start(format!("{}: {e}", path.display())))?;
@@ -392,32 +392,6 @@ async fn rehearsal_settings(
     // console's own making.
     settings.own_known_hosts = Some(run.run_dir.join("sim.known_hosts"));
     Ok(settings)
-}
-
-/// A stand-in ISO of `size` bytes (not zeros, which compress to nothing),
-/// written in 1 MiB blocks.
-fn write_rehearsal_iso(path: &Path, size: u64) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
-    let mut block = vec![0u8; 1024 * 1024];
-    let mut written = 0u64;
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    while written < size {
-        for chunk in block.chunks_mut(8) {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let bytes = seed.to_le_bytes();
-            chunk.copy_from_slice(&bytes[..chunk.len()]);
-        }
-        let n = usize::try_from((size - written).min(block.len() as u64)).unwrap_or(block.len());
-        file.write_all(&block[..n])?;
-        written += n as u64;
-    }
-    file.flush()
 }
 
 fn transfer_json(event: &ProgressEvent) -> Option<Value> {
