@@ -270,6 +270,7 @@ impl ApiClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request::FilePart;
 
     fn chunk(part: FilePart<'_>) -> Endpoint<'_> {
         Endpoint::UploadChunk {
