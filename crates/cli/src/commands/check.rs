@@ -14,8 +14,8 @@ use super::run::{default_run_dir, load_workbook};
 use super::shared::FleetArgs;
 use crate::Outcome;
 use crate::i18n::Lang;
-use crate::output::display_width;
 use crate::settings::{self, ConnectionArgs, RunSettingsArgs};
+use smtx_i18n::display_width;
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
