@@ -18,11 +18,11 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use smtx_api::AddressOverride;
+use smtx_engine::fleet::FleetGate;
 use smtx_engine::launch::{LaunchRequest, PreparedRun};
 use smtx_engine::{
     Lang, ProgressEvent, ProgressSink, RunReport, Settings, SettingsLayer, Stage, StepResult,
@@ -30,7 +30,7 @@ use smtx_engine::{
 };
 use smtx_i18n::Text;
 use smtx_sim::{ClusterSpec, SimOptions};
-use tokio::sync::{Semaphore, broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::AppState;
@@ -67,7 +67,7 @@ pub struct Prepared {
     pub cancel: CancellationToken,
     pub events: broadcast::Sender<StoredEvent>,
     /// A fleet's `parallel` bound: the run waits `queued` for a permit.
-    pub gate: Option<Arc<Semaphore>>,
+    pub gate: Option<FleetGate>,
     /// The workbook the serial goes into, relative to the run directory.
     pub workbook_file: Option<String>,
 }
@@ -153,11 +153,8 @@ async fn execute(state: AppState, run: Prepared, kind: Kind) {
         run.events.clone(),
         rx,
     ));
-    let _permit = match &run.gate {
-        Some(gate) => tokio::select! {
-            permit = gate.clone().acquire_owned() => permit.ok(),
-            () = run.cancel.cancelled() => None,
-        },
+    let _place = match &run.gate {
+        Some(gate) => gate.enter(Some(&run.cancel)).await,
         None => None,
     };
     let _ = tx.send(Raw::Status("running"));

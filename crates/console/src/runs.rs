@@ -7,7 +7,6 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::Arc;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -16,10 +15,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use smtx_engine::fleet::FleetGate;
 use smtx_engine::launch::{LaunchRefusal, LaunchRequest};
 use smtx_engine::{Stage, Workbook};
 use smtx_i18n::Text;
-use tokio::sync::{Semaphore, broadcast};
+use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use crate::messages::ConsoleMsg;
@@ -43,7 +43,7 @@ struct StartRequest {
     stages: Option<Vec<String>>,
     from_run: Option<String>,
     fleet_id: Option<String>,
-    gate: Option<Arc<Semaphore>>,
+    gate: Option<FleetGate>,
 }
 
 /// Removes a run directory made for a run that was then refused.
@@ -94,7 +94,7 @@ fn pins_file(state: &AppState, plan: &smtx_plan::Plan, rehearsal: bool) -> PathB
     let kind = if rehearsal { ".rehearsal" } else { "" };
     state.known_hosts_dir().join(format!(
         "{}-{}{kind}.known_hosts",
-        safe_name(&plan.cluster.name),
+        smtx_engine::cluster_file_name(&plan.cluster.name),
         hex::encode(&digest[..6])
     ))
 }
@@ -468,10 +468,7 @@ pub async fn create_fleet(
         ));
     }
     let fleet_id = new_id();
-    let gate = request
-        .parallel
-        .filter(|&n| n > 0)
-        .map(|n| Arc::new(Semaphore::new(n)));
+    let gate = request.parallel.filter(|&n| n > 0).map(FleetGate::new);
     let mut runs = Vec::new();
     let mut refused = Vec::new();
     let mut first_error = None;
@@ -750,7 +747,11 @@ pub async fn file(
             (
                 dir.join(workbook),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                format!("{}-{}.xlsx", safe_name(&row.cluster), row.id),
+                format!(
+                    "{}-{}.xlsx",
+                    smtx_engine::cluster_file_name(&row.cluster),
+                    row.id
+                ),
             )
         }
         other => match other
@@ -777,23 +778,4 @@ pub async fn file(
         Body::from(bytes),
     )
         .into_response())
-}
-
-/// A cluster name as part of a file name: ASCII letters, digits, `-`, `_`.
-fn safe_name(name: &str) -> String {
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if safe.is_empty() {
-        "cluster".into()
-    } else {
-        safe
-    }
 }

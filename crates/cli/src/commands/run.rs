@@ -335,21 +335,7 @@ pub fn load_workbook(path: &Path, lang: Lang) -> anyhow::Result<Option<Workbook>
 
 /// `runs/<cluster>-<UTC time>`, a new one per run.
 pub fn default_run_dir(cluster: &str) -> PathBuf {
-    let safe: String = cluster
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let safe = if safe.is_empty() {
-        "cluster".to_string()
-    } else {
-        safe
-    };
+    let safe = smtx_engine::cluster_file_name(cluster);
     PathBuf::from("runs").join(format!("{safe}-{}", utc_stamp()))
 }
 

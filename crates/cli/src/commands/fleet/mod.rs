@@ -22,9 +22,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde::Serialize;
 use smtx_engine::check::{CheckReport, CheckRequest, CheckStatus};
+use smtx_engine::fleet::FleetGate;
 use smtx_engine::launch::LaunchRequest;
 use smtx_engine::{CancellationToken, Localize, ProgressSink, Stage, StepStatus, Workbook};
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::BadInput;
@@ -32,8 +32,8 @@ use super::check::CheckArgs;
 use super::run::{RunArgs, default_run_dir, utc_stamp};
 use crate::Outcome;
 use crate::i18n::Lang;
-use crate::output::{display_width, pad};
 use crate::settings::{self, ConnectionArgs, RunSettingsArgs};
+use smtx_i18n::{display_width, pad};
 
 mod members;
 
@@ -191,16 +191,16 @@ where
     // kill the process without a summary.
     let mut stop = crate::signals::Stop::listen().ok();
     let mut interrupted = false;
-    let semaphore = Arc::new(Semaphore::new(parallel.max(1)));
+    let gate = FleetGate::new(parallel);
     let started: Arc<Vec<AtomicBool>> =
         Arc::new((0..total).map(|_| AtomicBool::new(false)).collect());
     let mut tasks = JoinSet::new();
     for (index, member) in members.iter().enumerate() {
         let work = job(member.clone());
-        let semaphore = Arc::clone(&semaphore);
+        let gate = gate.clone();
         let started = Arc::clone(&started);
         tasks.spawn(async move {
-            let Ok(_permit) = semaphore.acquire_owned().await else {
+            let Some(_place) = gate.enter(None).await else {
                 return (index, None);
             };
             if let Some(flag) = started.get(index) {
@@ -226,7 +226,7 @@ where
                 } else {
                     interrupted = true;
                     errln!("{}", text(lang, FleetMsg::Interrupted));
-                    semaphore.close();
+                    gate.close();
                     match &cancel {
                         Some(cancel) => cancel.cancel(),
                         None => tasks.abort_all(),
