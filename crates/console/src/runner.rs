@@ -35,7 +35,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::AppState;
 use crate::messages::{self, ConsoleMsg};
-use crate::store::{RowChange, StoredEvent};
+use crate::store::{RowChange, RunStatus, StoredEvent};
 use crate::target::{self, RehearsalOptions};
 
 /// How often the stage logs are read for new lines.
@@ -79,9 +79,9 @@ enum Raw {
         stage: String,
         line: String,
     },
-    Status(&'static str),
+    Status(RunStatus),
     End {
-        status: &'static str,
+        status: RunStatus,
         summary: Value,
         duration_ms: i64,
         error: Option<Text>,
@@ -129,12 +129,12 @@ fn summary_json(report: &RunReport) -> Value {
     })
 }
 
-fn run_status(status: StepStatus) -> &'static str {
+fn run_status(status: StepStatus) -> RunStatus {
     match status {
-        StepStatus::Ok | StepStatus::Skipped => "ok",
-        StepStatus::Warning => "warning",
-        StepStatus::Failed => "failed",
-        StepStatus::Aborted => "aborted",
+        StepStatus::Ok | StepStatus::Skipped => RunStatus::Ok,
+        StepStatus::Warning => RunStatus::Warning,
+        StepStatus::Failed => RunStatus::Failed,
+        StepStatus::Aborted => RunStatus::Aborted,
     }
 }
 
@@ -157,7 +157,7 @@ async fn execute(state: AppState, run: Prepared, kind: Kind) {
         Some(gate) => gate.enter(Some(&run.cancel)).await,
         None => None,
     };
-    let _ = tx.send(Raw::Status("running"));
+    let _ = tx.send(Raw::Status(RunStatus::Running));
     let stop_tail = CancellationToken::new();
     let tail = tokio::spawn(tail_logs(
         run.run_dir.join("logs"),
@@ -170,7 +170,7 @@ async fn execute(state: AppState, run: Prepared, kind: Kind) {
     let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     let end = match outcome {
         Ok(report) => {
-            tracing::info!(action = "console_run", status = run_status(report.status), run = %run.id);
+            tracing::info!(action = "console_run", status = run_status(report.status).as_str(), run = %run.id);
             Raw::End {
                 status: run_status(report.status),
                 summary: summary_json(&report),
@@ -182,7 +182,7 @@ async fn execute(state: AppState, run: Prepared, kind: Kind) {
         Err(error) => {
             tracing::warn!(action = "console_run", status = "failed", run = %run.id, error = %error.en);
             Raw::End {
-                status: "failed",
+                status: RunStatus::Failed,
                 summary: Value::Null,
                 duration_ms,
                 error: Some(error),
@@ -201,7 +201,7 @@ async fn execute(state: AppState, run: Prepared, kind: Kind) {
         entry.ended = true;
     }
     if let Raw::End { status, .. } = &end {
-        let _ = tx.send(Raw::Status(status));
+        let _ = tx.send(Raw::Status(*status));
     }
     let _ = tx.send(end);
     drop(tx);
@@ -470,7 +470,11 @@ async fn process(
                 json!({ "stage": stage, "line": line }),
                 RowChange::None,
             ),
-            Raw::Status(status) => ("status", json!({ "status": status }), RowChange::Status),
+            Raw::Status(status) => (
+                "status",
+                json!({ "status": status }),
+                RowChange::Status(status),
+            ),
             Raw::End {
                 status,
                 summary,
@@ -488,6 +492,7 @@ async fn process(
                     "end",
                     data,
                     RowChange::End {
+                        status,
                         duration_ms,
                         error,
                         workbook_file,

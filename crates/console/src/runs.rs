@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::messages::ConsoleMsg;
 use crate::runner::{self, Kind, Prepared};
-use crate::store::{RunRow, now_ms, rfc3339_now};
+use crate::store::{RunRow, RunStatus, now_ms, rfc3339_now};
 use crate::target::{self, SettingsRefusal, Target};
 use crate::{ActiveRun, ApiError, AppState, create_private_dir};
 
@@ -335,7 +335,7 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
         id: id.clone(),
         plan_id: plan_id.clone(),
         cluster: parsed.plan.cluster.name.clone(),
-        status: "queued".into(),
+        status: RunStatus::Queued,
         target: target_kind.into(),
         target_spec,
         target_had_secrets,
@@ -654,7 +654,9 @@ pub async fn abort(
             Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "not_running",
-                &ConsoleMsg::NotRunning { status: row.status },
+                &ConsoleMsg::NotRunning {
+                    status: row.status.to_string(),
+                },
             ))
         }
     }
@@ -680,11 +682,13 @@ pub async fn resume(
         .run(id.clone())
         .await?
         .ok_or_else(|| ApiError::run_not_found(&id))?;
-    if !matches!(row.status.as_str(), "interrupted" | "failed" | "aborted") {
+    if !row.status.resumable() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "not_resumable",
-            &ConsoleMsg::NotResumable { status: row.status },
+            &ConsoleMsg::NotResumable {
+                status: row.status.to_string(),
+            },
         ));
     }
     let target = match request.target {
