@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use axum::Json;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -22,6 +22,7 @@ use smtx_i18n::Text;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
+use crate::json_body::JsonBody;
 use crate::messages::ConsoleMsg;
 use crate::runner::{self, Kind, Prepared};
 use crate::store::{RunRow, RunStatus, now_ms, rfc3339_now};
@@ -468,21 +469,9 @@ fn take_place(
     Ok(())
 }
 
-fn parse_body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
-    let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
-        json!({})
-    } else {
-        serde_json::from_slice(bytes)
-            .map_err(|e| ApiError::bad_request(target::safe_json_error(&e)))?
-    };
-    // An empty body, however it is spelled.
-    let value = if value.is_null() { json!({}) } else { value };
-    target::parse_json(value).map_err(ApiError::bad_request)
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreateRun {
+pub(crate) struct CreateRun {
     plan_id: String,
     #[serde(default)]
     target: Option<Value>,
@@ -497,9 +486,8 @@ struct CreateRun {
 /// `POST /api/runs`.
 pub async fn create(
     State(state): State<AppState>,
-    crate::json_body::TimedBody(body): crate::json_body::TimedBody,
+    JsonBody(request): JsonBody<CreateRun>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let request: CreateRun = parse_body(&body)?;
     let target = Target::from_json(request.target).map_err(ApiError::bad_request)?;
     let id = start_run(
         &state,
@@ -519,7 +507,7 @@ pub async fn create(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreateFleet {
+pub(crate) struct CreateFleet {
     plan_ids: Vec<String>,
     #[serde(default)]
     target: Option<Value>,
@@ -537,9 +525,8 @@ struct CreateFleet {
 /// errors, a busy cluster) are listed with the reason; the others start.
 pub async fn create_fleet(
     State(state): State<AppState>,
-    crate::json_body::TimedBody(body): crate::json_body::TimedBody,
+    JsonBody(request): JsonBody<CreateFleet>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let request: CreateFleet = parse_body(&body)?;
     // Each plan is read and checked before its run starts: a list longer
     // than the runs the console takes is work for nothing.
     let limit = state.max_active_runs();
@@ -747,7 +734,7 @@ pub async fn abort(
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Resume {
+pub(crate) struct Resume {
     #[serde(default)]
     target: Option<Value>,
 }
@@ -757,9 +744,8 @@ struct Resume {
 pub async fn resume(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    crate::json_body::TimedBody(body): crate::json_body::TimedBody,
+    JsonBody(request): JsonBody<Resume>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let request: Resume = parse_body(&body)?;
     let row = state
         .store()
         .run(id.clone())
