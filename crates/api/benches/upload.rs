@@ -11,7 +11,6 @@
 //! `--bench` on the command line (as under `cargo test --benches`) it only
 //! says so and exits.
 
-use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -93,27 +92,6 @@ fn memory_kib() -> (u64, u64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
-/// Pseudo-random bytes written 1 MiB at a time (no big buffer to inflate
-/// the RSS before the measurement).
-fn generate_iso(path: &Path, size: u64) -> std::io::Result<()> {
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
-    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut piece = vec![0u8; MIB as usize];
-    let mut left = size;
-    while left > 0 {
-        for word in piece.chunks_exact_mut(8) {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            word.copy_from_slice(&state.to_le_bytes());
-        }
-        let take = usize::try_from(left.min(MIB)).unwrap_or(piece.len());
-        file.write_all(&piece[..take])?;
-        left -= take as u64;
-    }
-    file.flush()
-}
-
 fn mib_per_s(bytes: u64, elapsed: Duration) -> f64 {
     bytes as f64 / MIB as f64 / elapsed.as_secs_f64().max(1e-9)
 }
@@ -124,7 +102,8 @@ async fn run(args: Args) -> BenchResult<()> {
     let chunk = args.chunk_mib * MIB;
     let name = "SMTX_VMTOOLS-9.9.9-bench.iso";
     let iso = dir.path().join(name);
-    generate_iso(&iso, size)?;
+    // 1 MiB at a time: no big buffer to inflate the RSS before the measurement.
+    smtx_sim::write_stand_in_iso(&iso, size)?;
     let upload_dir = dir.path().join("sim-images");
     std::fs::create_dir(&upload_dir)?;
     let sim = smtx_sim::start(

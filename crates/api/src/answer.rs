@@ -8,8 +8,14 @@ use std::time::Duration;
 use reqwest::Url;
 use serde_json::Value;
 
-use crate::client::Envelope;
 use crate::{ApiError, CallUrl, DecodeReason, TlsReason, TransportReason};
+
+/// v2 answers are wrapped in `{ec, error, data}`; v3 answers are bare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Envelope {
+    V2,
+    Bare,
+}
 
 /// No answer of this API is anywhere near this big (the largest, an upload
 /// volume's chunk list, is a few kilobytes): a body that keeps growing is a

@@ -19,7 +19,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::dry_run::PlannedCall;
 use crate::endpoint::Endpoint;
-use crate::tls::{self, Alpn, TlsSetup};
+use crate::request::Auth;
+use crate::tls::{self, Alpn, TlsConfig, TlsSetup};
 use crate::{ApiError, ConfigReason};
 
 /// The token every host accepts before deployment (captured, and shipped by
@@ -76,18 +77,6 @@ impl std::str::FromStr for AddressOverride {
             target,
         })
     }
-}
-
-/// How the server certificate is checked.
-#[derive(Debug, Clone, Default)]
-pub struct TlsConfig {
-    /// The CA certificates (PEM) to trust, e.g. the simulator's or the
-    /// cluster's: these alone, not the built-in web roots. `None`: the web
-    /// roots.
-    pub ca_cert_pem: Option<Vec<u8>>,
-    /// Accept any certificate. Clusters ship self-signed ones; opt-in only,
-    /// and never together with a CA.
-    pub insecure: bool,
 }
 
 /// Capped exponential backoff with full jitter.
@@ -147,21 +136,6 @@ impl ClientConfig {
             dry_run: false,
         }
     }
-}
-
-/// Which token a call carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Auth {
-    None,
-    Deployment,
-    Session,
-}
-
-/// v2 answers are wrapped in `{ec, error, data}`; v3 answers are bare.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Envelope {
-    V2,
-    Bare,
 }
 
 struct Shared {

@@ -11,11 +11,13 @@ use std::net::Ipv4Addr;
 use serde_json::{Value, json};
 use smtx_secret::Secret;
 
-use crate::client::Auth;
 use crate::dry_run::DRY_RUN_ID;
-use crate::send::{Body, FilePart, Request, Retry};
-use crate::upload::FALLBACK_CHUNK_SIZE;
+use crate::request::{Auth, Body, FilePart, Request, Retry};
 use crate::{ApiError, CreateVds, IpmiAccount};
+
+/// The chunk size of an SVT volume when `create_volume` does not say (the
+/// original client does too), and what a dry run's volume answers.
+pub const FALLBACK_CHUNK_SIZE: u64 = 8 * 1024 * 1024;
 
 /// One call with its parameters.
 pub(crate) enum Endpoint<'a> {

@@ -12,6 +12,7 @@ mod endpoints;
 mod error;
 pub mod probe;
 mod readback;
+mod request;
 mod send;
 pub mod ssh;
 pub mod ssh_probe;
@@ -21,7 +22,6 @@ mod upload;
 pub use atomic_file::{ForeignFile, ForeignWhy, Replace, foreign_file, write_atomic};
 pub use client::{
     AddressOverride, AddressOverrideError, ApiClient, ClientConfig, DEPLOYMENT_TOKEN, RetryPolicy,
-    TlsConfig,
 };
 pub use dry_run::{PlannedCall, redact};
 pub use endpoints::*;
@@ -30,5 +30,5 @@ pub use error::{
     TlsKind, TlsReason, TransportKind, TransportReason, UploadCause, UploadReason,
 };
 pub use readback::*;
-pub use tls::check_ca_pem;
+pub use tls::{TlsConfig, check_ca_pem};
 pub use upload::*;

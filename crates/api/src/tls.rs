@@ -20,8 +20,19 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use crate::client::TlsConfig;
 use crate::{ApiError, ConfigReason};
+
+/// How the server certificate is checked.
+#[derive(Debug, Clone, Default)]
+pub struct TlsConfig {
+    /// The CA certificates (PEM) to trust, e.g. the simulator's or the
+    /// cluster's: these alone, not the built-in web roots. `None`: the web
+    /// roots.
+    pub ca_cert_pem: Option<Vec<u8>>,
+    /// Accept any certificate. Clusters ship self-signed ones; opt-in only,
+    /// and never together with a CA.
+    pub insecure: bool,
+}
 
 /// The trust decision of one client, shared by all its connections.
 #[derive(Debug)]

@@ -267,6 +267,8 @@ smtx_i18n::catalog! {
         ResumeOfConsoleRun { dir: String },
         /// `run --from DIR` with a flag that says otherwise than DIR's run.
         ResumeConflict { dir: String, given: String, recorded: String },
+        /// `run` with neither a workbook nor a run to continue.
+        PlanOrFrom,
         /// `serve`: the data directory (or a file in it) cannot be written.
         ConsoleDataDirUnusable { error: Text },
         /// `report RUN_DIR` where the run left no delivery record.
@@ -398,6 +400,12 @@ impl Localize for CliMsg {
                 "--from {dir}：这是在网页控制台启动的运行，请在控制台继续（“继续”按钮），\
                  或同时给出 --plan 和设置"
             ),
+            (Self::PlanOrFrom, En) => {
+                "run needs --plan WORKBOOK, or --from RUN_DIR to continue that run".into()
+            }
+            (Self::PlanOrFrom, ZhCn) => {
+                "run 需要 --plan 规划表，或用 --from 运行目录 继续那次运行".into()
+            }
             (Self::ConsoleDataDirUnusable { error }, En) => format!(
                 "console: {} (hint: the data directory must be one this user can write; \
                  choose another with --data-dir)",
@@ -639,6 +647,7 @@ mod tests {
             CliMsg::ConsoleDataDirUnusable {
                 error: error.clone(),
             },
+            CliMsg::PlanOrFrom,
             CliMsg::ResumeConflict {
                 dir: path(),
                 given: s("--vmtools-iso /site/b.iso"),

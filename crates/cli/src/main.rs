@@ -115,9 +115,16 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Plan(args) => commands::plan::run(args, lang),
             Command::Sim(args) => commands::sim::run(args, lang).await,
+            // The fleet imports `run` and `check`, never the other way.
+            Command::Run(args) if args.plan.is_none() && !args.fleet.plans.is_empty() => {
+                commands::fleet::run_fleet(*args, lang).await
+            }
             Command::Run(args) => commands::run::run(*args, lang, cli.lang).await,
             Command::Demo(args) => commands::demo::run(args, lang).await,
-            Command::Check(args) => commands::check::run(args, lang).await,
+            Command::Check(args) => match args.plan.clone() {
+                Some(plan) => commands::check::run(plan, args, lang).await,
+                None => commands::fleet::check_fleet(args, lang).await,
+            },
             Command::Serve(args) => commands::serve::run(args, lang).await,
             Command::Report(args) => commands::report::run(args, lang),
         }

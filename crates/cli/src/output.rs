@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use smtx_engine::{Localize, ProgressEvent, ProgressSink, RunReport, StepStatus};
+use smtx_i18n::{display_width, pad};
 
 use crate::i18n::{CliMsg, Lang, Msg, dry_run_summary, status_word, summary_line, text};
 
@@ -211,24 +212,4 @@ pub fn print_report(lang: Lang, report: &RunReport) {
         }
         _ => {}
     }
-}
-
-/// Columns a string takes in a terminal: CJK and full-width characters two.
-pub fn display_width(text: &str) -> usize {
-    text.chars()
-        .map(|c| match u32::from(c) {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFF00..=0xFF60 => 2,
-            _ => 1,
-        })
-        .sum()
-}
-
-/// `text` padded with spaces to `width` terminal columns (CJK counts two).
-pub fn pad(text: &str, width: usize) -> String {
-    let fill = width.saturating_sub(display_width(text));
-    format!("{text}{}", " ".repeat(fill))
 }

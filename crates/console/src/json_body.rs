@@ -1,5 +1,5 @@
-//! JSON bodies in time: [`TimedBody`], the body of `POST /api/runs`,
-//! `/api/runs/{id}/resume` and `/api/fleets`. A body must arrive whole
+//! JSON bodies in time: [`JsonBody`], the typed body of `POST /api/runs`,
+//! `/api/runs/{id}/resume` and `/api/fleets`, read as a [`TimedBody`]. A body must arrive whole
 //! within the deadline after its headers (default
 //! [`crate::JSON_BODY_DEADLINE`]), else 408 and the connection is closed: a
 //! client that sends a byte now and then holds no connection, task or
@@ -11,6 +11,8 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
 use futures::StreamExt;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
 
 use crate::messages::ConsoleMsg;
 use crate::{ApiError, AppState, MAX_JSON_BYTES};
@@ -71,5 +73,30 @@ impl FromRequest<AppState> for TimedBody {
                 ))
             }
         }
+    }
+}
+
+/// A request's body as `T`: read as a [`TimedBody`], then parsed; an empty
+/// body, however it is spelled (nothing, blanks, `null`), is `{}`. A body
+/// that does not parse is a 400 in the console's error shape, naming keys
+/// and types but never a value (it may be a password).
+#[derive(Debug)]
+pub(crate) struct JsonBody<T>(pub(crate) T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let TimedBody(bytes) = TimedBody::from_request(request, state).await?;
+        let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+            json!({})
+        } else {
+            serde_json::from_slice(&bytes)
+                .map_err(|e| ApiError::bad_request(crate::target::safe_json_error(&e)))?
+        };
+        let value = if value.is_null() { json!({}) } else { value };
+        crate::target::parse_json(value)
+            .map(Self)
+            .map_err(ApiError::bad_request)
     }
 }

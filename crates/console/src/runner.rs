@@ -18,11 +18,11 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use smtx_api::AddressOverride;
+use smtx_engine::fleet::FleetGate;
 use smtx_engine::launch::{LaunchRequest, PreparedRun};
 use smtx_engine::{
     Lang, ProgressEvent, ProgressSink, RunReport, Settings, SettingsLayer, Stage, StepResult,
@@ -30,12 +30,12 @@ use smtx_engine::{
 };
 use smtx_i18n::Text;
 use smtx_sim::{ClusterSpec, SimOptions};
-use tokio::sync::{Semaphore, broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::AppState;
 use crate::messages::{self, ConsoleMsg};
-use crate::store::{RowChange, StoredEvent};
+use crate::store::{RowChange, RunStatus, StoredEvent};
 use crate::target::{self, RehearsalOptions};
 
 /// How often the stage logs are read for new lines.
@@ -67,7 +67,7 @@ pub struct Prepared {
     pub cancel: CancellationToken,
     pub events: broadcast::Sender<StoredEvent>,
     /// A fleet's `parallel` bound: the run waits `queued` for a permit.
-    pub gate: Option<Arc<Semaphore>>,
+    pub gate: Option<FleetGate>,
     /// The workbook the serial goes into, relative to the run directory.
     pub workbook_file: Option<String>,
 }
@@ -79,9 +79,9 @@ enum Raw {
         stage: String,
         line: String,
     },
-    Status(&'static str),
+    Status(RunStatus),
     End {
-        status: &'static str,
+        status: RunStatus,
         summary: Value,
         duration_ms: i64,
         error: Option<Text>,
@@ -129,12 +129,12 @@ fn summary_json(report: &RunReport) -> Value {
     })
 }
 
-fn run_status(status: StepStatus) -> &'static str {
+fn run_status(status: StepStatus) -> RunStatus {
     match status {
-        StepStatus::Ok | StepStatus::Skipped => "ok",
-        StepStatus::Warning => "warning",
-        StepStatus::Failed => "failed",
-        StepStatus::Aborted => "aborted",
+        StepStatus::Ok | StepStatus::Skipped => RunStatus::Ok,
+        StepStatus::Warning => RunStatus::Warning,
+        StepStatus::Failed => RunStatus::Failed,
+        StepStatus::Aborted => RunStatus::Aborted,
     }
 }
 
@@ -153,14 +153,11 @@ async fn execute(state: AppState, run: Prepared, kind: Kind) {
         run.events.clone(),
         rx,
     ));
-    let _permit = match &run.gate {
-        Some(gate) => tokio::select! {
-            permit = gate.clone().acquire_owned() => permit.ok(),
-            () = run.cancel.cancelled() => None,
-        },
+    let _place = match &run.gate {
+        Some(gate) => gate.enter(Some(&run.cancel)).await,
         None => None,
     };
-    let _ = tx.send(Raw::Status("running"));
+    let _ = tx.send(Raw::Status(RunStatus::Running));
     let stop_tail = CancellationToken::new();
     let tail = tokio::spawn(tail_logs(
         run.run_dir.join("logs"),
@@ -173,7 +170,7 @@ async fn execute(state: AppState, run: Prepared, kind: Kind) {
     let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     let end = match outcome {
         Ok(report) => {
-            tracing::info!(action = "console_run", status = run_status(report.status), run = %run.id);
+            tracing::info!(action = "console_run", status = run_status(report.status).as_str(), run = %run.id);
             Raw::End {
                 status: run_status(report.status),
                 summary: summary_json(&report),
@@ -185,7 +182,7 @@ async fn execute(state: AppState, run: Prepared, kind: Kind) {
         Err(error) => {
             tracing::warn!(action = "console_run", status = "failed", run = %run.id, error = %error.en);
             Raw::End {
-                status: "failed",
+                status: RunStatus::Failed,
                 summary: Value::Null,
                 duration_ms,
                 error: Some(error),
@@ -204,7 +201,7 @@ async fn execute(state: AppState, run: Prepared, kind: Kind) {
         entry.ended = true;
     }
     if let Raw::End { status, .. } = &end {
-        let _ = tx.send(Raw::Status(status));
+        let _ = tx.send(Raw::Status(*status));
     }
     let _ = tx.send(end);
     drop(tx);
@@ -363,7 +360,7 @@ async fn rehearsal_settings(
         let path = iso_dir.join("SMTX_VMTOOLS-3.2.0-rehearsal.iso");
         let size = options.iso_mib.saturating_mul(1024 * 1024);
         let target = path.clone();
-        tokio::task::spawn_blocking(move || write_rehearsal_iso(&target, size))
+        tokio::task::spawn_blocking(move || smtx_sim::write_stand_in_iso(&target, size))
             .await
             .map_err(failed_to_start)?
             .map_err(|e| failed_to_start(format!("{}: {e}", path.display())))?;
@@ -393,32 +390,6 @@ async fn rehearsal_settings(
     // console's own making.
     settings.own_known_hosts = Some(run.run_dir.join("sim.known_hosts"));
     Ok(settings)
-}
-
-/// A stand-in ISO of `size` bytes (not zeros, which compress to nothing),
-/// written in 1 MiB blocks.
-fn write_rehearsal_iso(path: &Path, size: u64) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
-    let mut block = vec![0u8; 1024 * 1024];
-    let mut written = 0u64;
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    while written < size {
-        for chunk in block.chunks_mut(8) {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let bytes = seed.to_le_bytes();
-            chunk.copy_from_slice(&bytes[..chunk.len()]);
-        }
-        let n = usize::try_from((size - written).min(block.len() as u64)).unwrap_or(block.len());
-        file.write_all(&block[..n])?;
-        written += n as u64;
-    }
-    file.flush()
 }
 
 fn transfer_json(event: &ProgressEvent) -> Option<Value> {
@@ -500,7 +471,11 @@ async fn process(
                 json!({ "stage": stage, "line": line }),
                 RowChange::None,
             ),
-            Raw::Status(status) => ("status", json!({ "status": status }), RowChange::Status),
+            Raw::Status(status) => (
+                "status",
+                json!({ "status": status }),
+                RowChange::Status(status),
+            ),
             Raw::End {
                 status,
                 summary,
@@ -518,6 +493,7 @@ async fn process(
                     "end",
                     data,
                     RowChange::End {
+                        status,
                         duration_ms,
                         error,
                         workbook_file,

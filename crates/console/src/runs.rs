@@ -7,24 +7,25 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::Arc;
 
 use axum::Json;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use smtx_engine::fleet::FleetGate;
 use smtx_engine::launch::{LaunchRefusal, LaunchRequest};
 use smtx_engine::{Stage, Workbook};
 use smtx_i18n::Text;
-use tokio::sync::{Semaphore, broadcast};
+use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
+use crate::json_body::JsonBody;
 use crate::messages::ConsoleMsg;
 use crate::runner::{self, Kind, Prepared};
-use crate::store::{RunRow, now_ms, rfc3339_now};
+use crate::store::{RunRow, RunStatus, now_ms, rfc3339_now};
 use crate::target::{self, SettingsRefusal, Target};
 use crate::{ActiveRun, ApiError, AppState, create_private_dir};
 
@@ -43,7 +44,7 @@ struct StartRequest {
     stages: Option<Vec<String>>,
     from_run: Option<String>,
     fleet_id: Option<String>,
-    gate: Option<Arc<Semaphore>>,
+    gate: Option<FleetGate>,
 }
 
 /// Removes a run directory made for a run that was then refused.
@@ -94,19 +95,18 @@ fn pins_file(state: &AppState, plan: &smtx_plan::Plan, rehearsal: bool) -> PathB
     let kind = if rehearsal { ".rehearsal" } else { "" };
     state.known_hosts_dir().join(format!(
         "{}-{}{kind}.known_hosts",
-        safe_name(&plan.cluster.name),
+        smtx_engine::cluster_file_name(&plan.cluster.name),
         hex::encode(&digest[..6])
     ))
 }
 
+/// Starts a run, step by step: the console open, the plan read and free
+/// of errors, the stages and the target's options known, the earlier run
+/// found, the settings prepared and launched (a rehearsal's once its
+/// simulator runs), the cluster's place taken, the row stored, the task
+/// spawned. A refusal at any step leaves nothing behind.
 async fn start_run(state: &AppState, request: StartRequest) -> Result<String, ApiError> {
-    if state.0.closing.is_cancelled() {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "shutting_down",
-            &ConsoleMsg::ShuttingDown,
-        ));
-    }
+    refuse_if_closing(state)?;
     let StartRequest {
         plan_id,
         target,
@@ -116,227 +116,37 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
         fleet_id,
         gate,
     } = request;
-    let plan_row = state
-        .store()
-        .plan(plan_id.clone())
-        .await?
-        .ok_or_else(|| ApiError::plan_not_found(&plan_id))?;
-    let plan_name = plan_row["name"]
-        .as_str()
-        .unwrap_or("workbook.xlsx")
-        .to_string();
-    let plan_path = state.plan_path(&plan_id);
-    let parsed = {
-        let path = plan_path.clone();
-        tokio::task::spawn_blocking(move || crate::plans::read_plan(&path, &plan_name))
-            .await
-            .map_err(ApiError::internal)?
-    }
-    .map_err(|reason| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unreadable_workbook",
-            &ConsoleMsg::UnreadableWorkbook { reason },
-        )
-    })?;
-    if parsed.has_errors() {
-        return Err(crate::plans::plan_has_errors(&parsed));
-    }
-    let stages = match stages {
-        None => Stage::ALL.to_vec(),
-        Some(names) => names
-            .iter()
-            .map(|name| {
-                Stage::from_str(name).map_err(|_| {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "unknown_stage",
-                        &ConsoleMsg::UnknownStage { name: name.clone() },
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?,
-    };
-    if stages.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "no_stages",
-            &ConsoleMsg::NoStages,
-        ));
-    }
-    if let Target::Rehearsal(options) = &target
-        && let Some(id) = &options.iso_id
-        && state.isos().find(id).is_none()
-    {
-        return Err(crate::isos::not_offered(id));
-    }
-    if let Target::Rehearsal(options) = &target
-        && let Some(name) = &options.scenario
-        && crate::scenarios::find(name).is_none()
-    {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "unknown_scenario",
-            &ConsoleMsg::UnknownScenario {
-                name: name.clone(),
-                known: crate::scenarios::names(),
-            },
-        ));
-    }
+    let (plan_path, parsed) = resolve_plan(state, &plan_id).await?;
+    let stages = parse_stages(stages)?;
+    validate_target(state, &target)?;
     let id = new_id();
     let run_dir = state.run_dir(&id);
     create_private_dir(&run_dir).map_err(ApiError::internal)?;
     let mut guard = DirGuard(Some(run_dir.clone()));
     let (target_spec, target_had_secrets) = target.stored();
     let target_kind = target.kind();
-    // The earlier run, if it left a context: one stopped before its first
-    // step has nothing to carry over.
-    let from_dir = match &from_run {
-        None => None,
-        Some(old) => {
-            if state.store().run(old.clone()).await?.is_none() {
-                return Err(ApiError::run_not_found(old));
-            }
-            let old_dir = state.run_dir(old);
-            old_dir
-                .join(smtx_engine::CONTEXT_FILE)
-                .exists()
-                .then_some(old_dir)
-        }
-    };
-    let launch_refused = |refusal: LaunchRefusal| match refusal {
-        LaunchRefusal::Preflight(error) => refusal_of(SettingsRefusal::Refused(Text::of(&error))),
-        LaunchRefusal::FromUnreadable { error, .. } => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "from_run_unusable",
-            &ConsoleMsg::FromRunUnusable {
-                run: from_run.clone().unwrap_or_default(),
-                reason: Text::of(error.as_ref()),
-            },
-        ),
-        // The run directory is new, named by a new id: nobody else's.
-        other @ (LaunchRefusal::RunDirBusy { .. } | LaunchRefusal::RunDirUnusable { .. }) => {
-            ApiError::internal(other.to_string())
-        }
-    };
-    // A rehearsal's serial goes into the engine's copy in the run directory;
-    // a live run's into the run's own copy of the upload, so the uploaded
-    // plan stays as it came and each run's workbook is its own.
-    let workbook_of = |settings_rehearsal: bool| -> Result<(PathBuf, Option<String>), ApiError> {
-        if dry_run {
-            Ok((plan_path.clone(), None))
-        } else if settings_rehearsal {
-            let copy = smtx_engine::rehearsal_workbook(&run_dir, &plan_path);
-            let name = copy
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned());
-            Ok((plan_path.clone(), name))
-        } else {
-            let copy = run_dir.join("workbook.xlsx");
-            std::fs::copy(&plan_path, &copy)
-                .map_err(|e| ApiError::internal(format!("{}: {e}", copy.display())))?;
-            Ok((copy, Some("workbook.xlsx".to_string())))
-        }
-    };
-    let (kind, workbook_path, workbook_file) = match target {
-        Target::Rehearsal(options) => {
-            // Its settings exist once its simulator runs: the launch comes
-            // then; what can be refused now (the earlier run) is.
-            if let Some(dir) = &from_dir {
-                smtx_engine::launch::from_context(dir, &parsed.plan, true)
-                    .map_err(launch_refused)?;
-            }
-            let (path, file) = workbook_of(true)?;
-            (Kind::Rehearsal(options), path, file)
-        }
-        Target::Settings(settings) => {
-            let mut layer =
-                target::settings_layer(&settings, &run_dir, state.isos()).map_err(refusal_of)?;
-            layer.run_dir = Some(run_dir.clone());
-            layer.dry_run = Some(dry_run);
-            let mut settings = layer
-                .resolve(
-                    run_dir.clone(),
-                    state.data_dir().to_path_buf(),
-                    target::read_ca,
-                )
-                .map_err(refusal_of)?;
-            settings.own_known_hosts = Some(pins_file(state, &parsed.plan, settings.rehearsal));
-            let (path, file) = workbook_of(settings.rehearsal)?;
-            let prepared = smtx_engine::launch::prepare(LaunchRequest {
-                settings,
-                workbook: Workbook {
-                    path: path.clone(),
-                    plan: parsed.plan.clone(),
-                },
-                stages: stages.clone(),
-                from_dir: from_dir.clone(),
-                front_end: smtx_engine::FrontEnd::Console,
-            })
-            .map_err(launch_refused)?;
-            (Kind::Live(Box::new(prepared)), path, file)
-        }
-    };
-    let mut addresses: BTreeSet<String> = parsed
-        .plan
-        .hosts
-        .iter()
-        .map(|host| host.management_ip.to_string())
-        .collect();
-    if let Some(vip) = parsed.plan.cluster.vip {
-        addresses.insert(vip.to_string());
-    }
+    let from_dir = earlier_run(state, from_run.as_deref()).await?;
+    let (kind, workbook_path, workbook_file) = prepare_target(
+        state,
+        target,
+        Launch {
+            run_dir: &run_dir,
+            plan_path: &plan_path,
+            plan: &parsed.plan,
+            stages: &stages,
+            dry_run,
+            from_run: from_run.as_deref(),
+            from_dir: from_dir.as_deref(),
+        },
+    )?;
     let cancel = CancellationToken::new();
     let (events, _) = broadcast::channel(1024);
-    {
-        let mut active = state
-            .0
-            .active
-            .lock()
-            .map_err(|_| ApiError::internal("the run table's lock is poisoned"))?;
-        if state.0.closing.is_cancelled() {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "shutting_down",
-                &ConsoleMsg::ShuttingDown,
-            ));
-        }
-        let limit = state.max_active_runs();
-        if active.values().filter(|run| !run.ended).count() >= limit {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_runs",
-                &ConsoleMsg::TooManyRuns { limit },
-            ));
-        }
-        for (other, run) in active.iter() {
-            if let Some(address) = run.addresses.intersection(&addresses).next() {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "cluster_busy",
-                    &ConsoleMsg::ClusterBusy {
-                        run: other.clone(),
-                        address: address.clone(),
-                    },
-                ));
-            }
-        }
-        active.insert(
-            id.clone(),
-            ActiveRun {
-                cancel: cancel.clone(),
-                addresses,
-                events: events.clone(),
-                transfer: None,
-                ended: false,
-            },
-        );
-    }
+    take_place(state, &id, &parsed.plan, &cancel, &events)?;
     let row = RunRow {
         id: id.clone(),
         plan_id: plan_id.clone(),
         cluster: parsed.plan.cluster.name.clone(),
-        status: "queued".into(),
+        status: RunStatus::Queued,
         target: target_kind.into(),
         target_spec,
         target_had_secrets,
@@ -386,21 +196,283 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
     Ok(id)
 }
 
-fn parse_body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
-    let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
-        json!({})
-    } else {
-        serde_json::from_slice(bytes)
-            .map_err(|e| ApiError::bad_request(target::safe_json_error(&e)))?
+/// 503 once the console is shutting down: no run starts then.
+fn refuse_if_closing(state: &AppState) -> Result<(), ApiError> {
+    if state.0.closing.is_cancelled() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            &ConsoleMsg::ShuttingDown,
+        ));
+    }
+    Ok(())
+}
+
+/// The uploaded plan's file, read again and free of errors.
+async fn resolve_plan(
+    state: &AppState,
+    plan_id: &str,
+) -> Result<(PathBuf, smtx_plan::ParsedWorkbook), ApiError> {
+    let plan_row = state
+        .store()
+        .plan(plan_id.to_string())
+        .await?
+        .ok_or_else(|| ApiError::plan_not_found(plan_id))?;
+    let plan_name = plan_row["name"]
+        .as_str()
+        .unwrap_or("workbook.xlsx")
+        .to_string();
+    let plan_path = state.plan_path(plan_id);
+    let parsed = {
+        let path = plan_path.clone();
+        tokio::task::spawn_blocking(move || crate::plans::read_plan(&path, &plan_name))
+            .await
+            .map_err(ApiError::internal)?
+    }
+    .map_err(|reason| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unreadable_workbook",
+            &ConsoleMsg::UnreadableWorkbook { reason },
+        )
+    })?;
+    if parsed.has_errors() {
+        return Err(crate::plans::plan_has_errors(&parsed));
+    }
+    Ok((plan_path, parsed))
+}
+
+/// The stages asked for by name (all when none were named), at least one.
+fn parse_stages(stages: Option<Vec<String>>) -> Result<Vec<Stage>, ApiError> {
+    let stages = match stages {
+        None => Stage::ALL.to_vec(),
+        Some(names) => names
+            .iter()
+            .map(|name| {
+                Stage::from_str(name).map_err(|_| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "unknown_stage",
+                        &ConsoleMsg::UnknownStage { name: name.clone() },
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
     };
-    // An empty body, however it is spelled.
-    let value = if value.is_null() { json!({}) } else { value };
-    target::parse_json(value).map_err(ApiError::bad_request)
+    if stages.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "no_stages",
+            &ConsoleMsg::NoStages,
+        ));
+    }
+    Ok(stages)
+}
+
+/// A rehearsal's ISO and scenario are ones the console offers.
+fn validate_target(state: &AppState, target: &Target) -> Result<(), ApiError> {
+    let Target::Rehearsal(options) = target else {
+        return Ok(());
+    };
+    if let Some(id) = &options.iso_id
+        && state.isos().find(id).is_none()
+    {
+        return Err(crate::isos::not_offered(id));
+    }
+    if let Some(name) = &options.scenario
+        && crate::scenarios::find(name).is_none()
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unknown_scenario",
+            &ConsoleMsg::UnknownScenario {
+                name: name.clone(),
+                known: crate::scenarios::names(),
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// The earlier run's directory, if it left a context: one stopped before
+/// its first step has nothing to carry over.
+async fn earlier_run(
+    state: &AppState,
+    from_run: Option<&str>,
+) -> Result<Option<PathBuf>, ApiError> {
+    let Some(old) = from_run else {
+        return Ok(None);
+    };
+    if state.store().run(old.to_string()).await?.is_none() {
+        return Err(ApiError::run_not_found(old));
+    }
+    let old_dir = state.run_dir(old);
+    Ok(old_dir
+        .join(smtx_engine::CONTEXT_FILE)
+        .exists()
+        .then_some(old_dir))
+}
+
+/// What the launch of one run works from.
+struct Launch<'a> {
+    run_dir: &'a std::path::Path,
+    plan_path: &'a std::path::Path,
+    plan: &'a smtx_plan::Plan,
+    stages: &'a [Stage],
+    dry_run: bool,
+    from_run: Option<&'a str>,
+    from_dir: Option<&'a std::path::Path>,
+}
+
+/// What the API answers for a refusal of the engine's launch.
+fn launch_refused(refusal: LaunchRefusal, from_run: Option<&str>) -> ApiError {
+    match refusal {
+        LaunchRefusal::Preflight(error) => refusal_of(SettingsRefusal::Refused(Text::of(&error))),
+        LaunchRefusal::FromUnreadable { error, .. } => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "from_run_unusable",
+            &ConsoleMsg::FromRunUnusable {
+                run: from_run.unwrap_or_default().to_string(),
+                reason: Text::of(error.as_ref()),
+            },
+        ),
+        // The run directory is new, named by a new id: nobody else's.
+        other @ (LaunchRefusal::RunDirBusy { .. } | LaunchRefusal::RunDirUnusable { .. }) => {
+            ApiError::internal(other.to_string())
+        }
+    }
+}
+
+/// The workbook a run reads and the file its serial goes into (relative to
+/// the run directory). A rehearsal's serial goes into the engine's copy in
+/// the run directory; a live run's into the run's own copy of the upload,
+/// so the uploaded plan stays as it came and each run's workbook is its
+/// own.
+fn run_workbook(
+    launch: &Launch<'_>,
+    rehearsal: bool,
+) -> Result<(PathBuf, Option<String>), ApiError> {
+    let plan_path = launch.plan_path.to_path_buf();
+    if launch.dry_run {
+        Ok((plan_path, None))
+    } else if rehearsal {
+        let copy = smtx_engine::rehearsal_workbook(launch.run_dir, &plan_path);
+        let name = copy
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned());
+        Ok((plan_path, name))
+    } else {
+        let copy = launch.run_dir.join("workbook.xlsx");
+        std::fs::copy(&plan_path, &copy)
+            .map_err(|e| ApiError::internal(format!("{}: {e}", copy.display())))?;
+        Ok((copy, Some("workbook.xlsx".to_string())))
+    }
+}
+
+/// The target's settings prepared: a live target's resolved and launched
+/// through the engine now; a rehearsal's exist once its simulator runs, so
+/// its launch comes then, and what can be refused now (the earlier run) is.
+fn prepare_target(
+    state: &AppState,
+    target: Target,
+    launch: Launch<'_>,
+) -> Result<(Kind, PathBuf, Option<String>), ApiError> {
+    let refused = |refusal| launch_refused(refusal, launch.from_run);
+    match target {
+        Target::Rehearsal(options) => {
+            if let Some(dir) = launch.from_dir {
+                smtx_engine::launch::from_context(dir, launch.plan, true).map_err(refused)?;
+            }
+            let (path, file) = run_workbook(&launch, true)?;
+            Ok((Kind::Rehearsal(options), path, file))
+        }
+        Target::Settings(settings) => {
+            let run_dir = launch.run_dir.to_path_buf();
+            let mut layer =
+                target::settings_layer(&settings, &run_dir, state.isos()).map_err(refusal_of)?;
+            layer.run_dir = Some(run_dir.clone());
+            layer.dry_run = Some(launch.dry_run);
+            let mut settings = layer
+                .resolve(run_dir, state.data_dir().to_path_buf(), target::read_ca)
+                .map_err(refusal_of)?;
+            settings.own_known_hosts = Some(pins_file(state, launch.plan, settings.rehearsal));
+            let (path, file) = run_workbook(&launch, settings.rehearsal)?;
+            let prepared = smtx_engine::launch::prepare(LaunchRequest {
+                settings,
+                workbook: Workbook {
+                    path: path.clone(),
+                    plan: launch.plan.clone(),
+                },
+                stages: launch.stages.to_vec(),
+                from_dir: launch.from_dir.map(ToOwned::to_owned),
+                front_end: smtx_engine::FrontEnd::Console,
+            })
+            .map_err(refused)?;
+            Ok((Kind::Live(Box::new(prepared)), path, file))
+        }
+    }
+}
+
+/// Takes the run's place in the table of active runs: refused while the
+/// console shuts down, past the console's limit of runs, or while another
+/// run works on one of the cluster's addresses.
+fn take_place(
+    state: &AppState,
+    id: &str,
+    plan: &smtx_plan::Plan,
+    cancel: &CancellationToken,
+    events: &broadcast::Sender<crate::store::StoredEvent>,
+) -> Result<(), ApiError> {
+    let mut addresses: BTreeSet<String> = plan
+        .hosts
+        .iter()
+        .map(|host| host.management_ip.to_string())
+        .collect();
+    if let Some(vip) = plan.cluster.vip {
+        addresses.insert(vip.to_string());
+    }
+    let mut active = state
+        .0
+        .active
+        .lock()
+        .map_err(|_| ApiError::internal("the run table's lock is poisoned"))?;
+    refuse_if_closing(state)?;
+    let limit = state.max_active_runs();
+    if active.values().filter(|run| !run.ended).count() >= limit {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_runs",
+            &ConsoleMsg::TooManyRuns { limit },
+        ));
+    }
+    for (other, run) in active.iter() {
+        if let Some(address) = run.addresses.intersection(&addresses).next() {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "cluster_busy",
+                &ConsoleMsg::ClusterBusy {
+                    run: other.clone(),
+                    address: address.clone(),
+                },
+            ));
+        }
+    }
+    active.insert(
+        id.to_string(),
+        ActiveRun {
+            cancel: cancel.clone(),
+            addresses,
+            events: events.clone(),
+            transfer: None,
+            ended: false,
+        },
+    );
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreateRun {
+pub(crate) struct CreateRun {
     plan_id: String,
     #[serde(default)]
     target: Option<Value>,
@@ -415,9 +487,8 @@ struct CreateRun {
 /// `POST /api/runs`.
 pub async fn create(
     State(state): State<AppState>,
-    crate::json_body::TimedBody(body): crate::json_body::TimedBody,
+    JsonBody(request): JsonBody<CreateRun>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let request: CreateRun = parse_body(&body)?;
     let target = Target::from_json(request.target).map_err(ApiError::bad_request)?;
     let id = start_run(
         &state,
@@ -437,7 +508,7 @@ pub async fn create(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreateFleet {
+pub(crate) struct CreateFleet {
     plan_ids: Vec<String>,
     #[serde(default)]
     target: Option<Value>,
@@ -455,9 +526,8 @@ struct CreateFleet {
 /// errors, a busy cluster) are listed with the reason; the others start.
 pub async fn create_fleet(
     State(state): State<AppState>,
-    crate::json_body::TimedBody(body): crate::json_body::TimedBody,
+    JsonBody(request): JsonBody<CreateFleet>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let request: CreateFleet = parse_body(&body)?;
     // Each plan is read and checked before its run starts: a list longer
     // than the runs the console takes is work for nothing.
     let limit = state.max_active_runs();
@@ -469,10 +539,7 @@ pub async fn create_fleet(
         ));
     }
     let fleet_id = new_id();
-    let gate = request
-        .parallel
-        .filter(|&n| n > 0)
-        .map(|n| Arc::new(Semaphore::new(n)));
+    let gate = request.parallel.filter(|&n| n > 0).map(FleetGate::new);
     let mut runs = Vec::new();
     let mut refused = Vec::new();
     let mut first_error = None;
@@ -658,7 +725,9 @@ pub async fn abort(
             Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "not_running",
-                &ConsoleMsg::NotRunning { status: row.status },
+                &ConsoleMsg::NotRunning {
+                    status: row.status.to_string(),
+                },
             ))
         }
     }
@@ -666,7 +735,7 @@ pub async fn abort(
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Resume {
+pub(crate) struct Resume {
     #[serde(default)]
     target: Option<Value>,
 }
@@ -676,19 +745,20 @@ struct Resume {
 pub async fn resume(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    crate::json_body::TimedBody(body): crate::json_body::TimedBody,
+    JsonBody(request): JsonBody<Resume>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let request: Resume = parse_body(&body)?;
     let row = state
         .store()
         .run(id.clone())
         .await?
         .ok_or_else(|| ApiError::run_not_found(&id))?;
-    if !matches!(row.status.as_str(), "interrupted" | "failed" | "aborted") {
+    if !row.status.resumable() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "not_resumable",
-            &ConsoleMsg::NotResumable { status: row.status },
+            &ConsoleMsg::NotResumable {
+                status: row.status.to_string(),
+            },
         ));
     }
     let target = match request.target {
@@ -751,7 +821,11 @@ pub async fn file(
             (
                 dir.join(workbook),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                format!("{}-{}.xlsx", safe_name(&row.cluster), row.id),
+                format!(
+                    "{}-{}.xlsx",
+                    smtx_engine::cluster_file_name(&row.cluster),
+                    row.id
+                ),
             )
         }
         other => match other
@@ -778,23 +852,4 @@ pub async fn file(
         Body::from(bytes),
     )
         .into_response())
-}
-
-/// A cluster name as part of a file name: ASCII letters, digits, `-`, `_`.
-fn safe_name(name: &str) -> String {
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if safe.is_empty() {
-        "cluster".into()
-    } else {
-        safe
-    }
 }

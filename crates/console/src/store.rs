@@ -11,8 +11,77 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+/// Where a run is: stored in `runs.status` and shown by the API as these
+/// lowercase words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Accepted, waiting for its fleet's place.
+    Queued,
+    Running,
+    Ok,
+    Warning,
+    Failed,
+    Aborted,
+    /// The console stopped (or died) while the run was queued or running.
+    Interrupted,
+}
+
+impl RunStatus {
+    const ALL: [Self; 7] = [
+        Self::Queued,
+        Self::Running,
+        Self::Ok,
+        Self::Warning,
+        Self::Failed,
+        Self::Aborted,
+        Self::Interrupted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Ok => "ok",
+            Self::Warning => "warning",
+            Self::Failed => "failed",
+            Self::Aborted => "aborted",
+            Self::Interrupted => "interrupted",
+        }
+    }
+
+    /// A run that ended short of its end, which Resume may continue.
+    pub fn resumable(self) -> bool {
+        matches!(self, Self::Interrupted | Self::Failed | Self::Aborted)
+    }
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ToSql for RunStatus {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for RunStatus {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let text = value.as_str()?;
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text)
+            .ok_or_else(|| FromSqlError::Other(format!("unknown run status {text:?}").into()))
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -43,7 +112,7 @@ pub struct RunRow {
     pub id: String,
     pub plan_id: String,
     pub cluster: String,
-    pub status: String,
+    pub status: RunStatus,
     /// `rehearsal` or `cluster`.
     pub target: String,
     /// The target as requested, without secrets (for resume).
@@ -174,19 +243,21 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         let interrupted = {
-            let mut statement =
-                conn.prepare("SELECT id FROM runs WHERE status IN ('queued', 'running')")?;
+            let mut statement = conn.prepare("SELECT id FROM runs WHERE status IN (?1, ?2)")?;
             statement
-                .query_map([], |row| row.get::<_, String>(0))?
+                .query_map(params![RunStatus::Queued, RunStatus::Running], |row| {
+                    row.get::<_, String>(0)
+                })?
                 .collect::<Result<Vec<_>, _>>()?
         };
         for id in &interrupted {
-            let status = serde_json::json!({ "status": "interrupted" });
-            let end = serde_json::json!({ "status": "interrupted", "summary": Value::Null });
+            let interrupted = RunStatus::Interrupted;
+            let status = serde_json::json!({ "status": interrupted });
+            let end = serde_json::json!({ "status": interrupted, "summary": Value::Null });
             let tx = conn.unchecked_transaction()?;
             tx.execute(
-                "UPDATE runs SET status = 'interrupted' WHERE id = ?1",
-                params![id],
+                "UPDATE runs SET status = ?2 WHERE id = ?1",
+                params![id, interrupted],
             )?;
             for (kind, data) in [("status", status), ("end", end)] {
                 tx.execute(
@@ -394,17 +465,14 @@ impl Store {
                         params![id, event.data.to_string()],
                     )?;
                 }
-                RowChange::Status => {
-                    let status = event.data["status"]
-                        .as_str()
-                        .unwrap_or("failed")
-                        .to_string();
+                RowChange::Status(status) => {
                     tx.execute(
                         "UPDATE runs SET status = ?2 WHERE id = ?1",
                         params![id, status],
                     )?;
                 }
                 RowChange::End {
+                    status,
                     duration_ms,
                     error,
                     workbook_file,
@@ -414,7 +482,7 @@ impl Store {
                          workbook_file = COALESCE(?6, workbook_file) WHERE id = ?1",
                         params![
                             id,
-                            event.data["status"].as_str().unwrap_or("failed"),
+                            status,
                             (!event.data["summary"].is_null())
                                 .then(|| event.data["summary"].to_string()),
                             duration_ms,
@@ -437,8 +505,9 @@ pub enum RowChange {
     None,
     Step,
     Transfer,
-    Status,
+    Status(RunStatus),
     End {
+        status: RunStatus,
         duration_ms: i64,
         error: Option<Value>,
         workbook_file: Option<String>,

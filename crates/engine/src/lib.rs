@@ -7,6 +7,7 @@
 pub mod check;
 mod context;
 pub mod delivery;
+pub mod fleet;
 pub mod launch;
 mod launch_record;
 mod lock;
@@ -158,6 +159,28 @@ pub fn rehearsal_workbook(run_dir: &Path, workbook: &Path) -> PathBuf {
         .file_name()
         .map_or_else(|| "workbook.xlsx".into(), ToOwned::to_owned);
     run_dir.join(name)
+}
+
+/// A cluster's name as part of a file or directory name (run directories,
+/// known_hosts files, a workbook's download): ASCII letters, digits, `-`
+/// and `_` kept, anything else `_`, so it is one path component on every
+/// system; `cluster` if nothing is left.
+pub fn cluster_file_name(cluster: &str) -> String {
+    let safe: String = cluster
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe.is_empty() {
+        "cluster".into()
+    } else {
+        safe
+    }
 }
 
 /// Run the requested stages in order; a failed or aborted stage stops the

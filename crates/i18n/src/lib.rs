@@ -2,7 +2,8 @@
 //! trait each message catalog implements (workbook diagnostics in
 //! `smtx-plan`, step messages and errors in `smtx-engine`, the CLI's own
 //! lines in `smtx-cli`), the few writing rules they share (how a list is
-//! joined, how text quoted from elsewhere is marked), and
+//! joined, how text quoted from elsewhere is marked, how wide a text is in a
+//! terminal), and
 //! [`untranslated_words`], the check their tests run on Chinese text.
 //!
 //! A catalog is an enum per topic with a `match` per language: a message
@@ -340,9 +341,31 @@ pub fn has_cjk(text: &str) -> bool {
         .any(|c| matches!(u32::from(c), 0x4E00..=0x9FFF | 0x3400..=0x4DBF))
 }
 
+/// Columns `text` takes in a terminal (Unicode's East Asian width: a
+/// Chinese character two, a combining mark none), for the tables both
+/// languages print.
+pub fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// `text` padded with spaces to `width` terminal columns.
+pub fn pad(text: &str, width: usize) -> String {
+    let fill = width.saturating_sub(display_width(text));
+    format!("{text}{}", " ".repeat(fill))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chinese_takes_two_columns_and_padding_counts_them() {
+        assert_eq!(display_width("BJ-01"), 5);
+        assert_eq!(display_width("成功 35 项"), 10);
+        assert_eq!(display_width("ｗ"), 2);
+        assert_eq!(pad("集群", 6), "集群  ");
+        assert_eq!(pad("too long", 3), "too long");
+    }
 
     #[test]
     fn english_words_are_found_and_identifiers_are_not() {

@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use smtx_i18n::{Lang, Localize};
+use smtx_i18n::{Lang, Localize, display_width};
 
 use crate::{ParsedWorkbook, Severity, visible};
 
@@ -318,18 +318,4 @@ fn table<const N: usize>(out: &mut String, rows: &[[String; N]]) {
         }
         let _ = writeln!(out, "{}", line.trim_end());
     }
-}
-
-/// Columns a string takes in a terminal: CJK and full-width characters two.
-fn display_width(text: &str) -> usize {
-    text.chars()
-        .map(|c| match u32::from(c) {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFF00..=0xFF60 => 2,
-            _ => 1,
-        })
-        .sum()
 }

@@ -182,6 +182,7 @@ pub mod spec;
 pub mod ssh;
 
 mod http;
+mod iso;
 mod latency;
 mod server;
 mod state;
@@ -189,6 +190,7 @@ mod tls;
 
 use std::path::PathBuf;
 
+pub use iso::write_stand_in_iso;
 pub use scenario::{Fault, Scenario};
 pub use server::{NodeEndpoint, RunningSim, SimOptions, VipEndpoint, start};
 pub use spec::{ClusterSpec, HostSpec, VdsSpec};

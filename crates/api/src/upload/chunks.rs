@@ -11,7 +11,7 @@ use super::progress::Tracker;
 use super::volume::{Volume, index_list};
 use super::{SvtUpload, UploadOptions};
 use crate::endpoint::Endpoint;
-use crate::send::FilePart;
+use crate::request::FilePart;
 use crate::{ApiClient, ApiError, MISSING_SHOWN, UploadCause};
 
 const CHUNK_ACTION: &str = "POST /api/v2/svt_image/upload_template";

@@ -22,7 +22,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::endpoint::Endpoint;
-use crate::send::FilePart;
+pub use crate::endpoint::FALLBACK_CHUNK_SIZE;
+use crate::request::FilePart;
 use crate::{ApiClient, ApiError, FileReason, UploadCause, UploadReason};
 use chunks::{RoundError, RoundOutcome};
 use digest::FileStamp;
@@ -30,7 +31,7 @@ pub use discover::find_vmtools_iso;
 use progress::Tracker;
 pub use progress::{ProgressFn, UploadProgress};
 use volume::Volume;
-pub use volume::{FALLBACK_CHUNK_SIZE, MAX_CHUNK_SIZE, MAX_CHUNKS, MIN_CHUNK_SIZE};
+pub use volume::{MAX_CHUNK_SIZE, MAX_CHUNKS, MIN_CHUNK_SIZE};
 
 const CREATE_ACTION: &str = "POST /api/v2/svt_image/create_volume";
 

@@ -5,10 +5,8 @@
 
 use serde_json::Value;
 
+use crate::endpoint::FALLBACK_CHUNK_SIZE;
 use crate::{ApiError, ChunkingReason};
-
-/// Used when `create_volume` does not say (the original client does too).
-pub const FALLBACK_CHUNK_SIZE: u64 = 8 * 1024 * 1024;
 
 /// The chunk sizes a server may ask for. Every capture says 8 MiB and the
 /// design mentions 128 MiB; a few bytes would mean millions of requests,

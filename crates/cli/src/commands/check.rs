@@ -10,12 +10,12 @@ use anyhow::Context;
 use smtx_engine::check::{CheckItem, CheckReport, CheckRequest, CheckStatus, Drift, Note};
 
 use super::BadInput;
-use super::fleet::{self, FleetArgs};
 use super::run::{default_run_dir, load_workbook};
+use super::shared::FleetArgs;
 use crate::Outcome;
 use crate::i18n::Lang;
-use crate::output::display_width;
 use crate::settings::{self, ConnectionArgs, RunSettingsArgs};
+use smtx_i18n::display_width;
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -56,10 +56,9 @@ impl CheckArgs {
     }
 }
 
-pub async fn run(args: CheckArgs, lang: Lang) -> anyhow::Result<Outcome> {
-    let Some(plan) = args.plan.clone() else {
-        return fleet::check_fleet(args, lang).await;
-    };
+/// One cluster's check against its workbook `plan` (`main` sends
+/// `--plans` to the fleet).
+pub async fn run(plan: PathBuf, args: CheckArgs, lang: Lang) -> anyhow::Result<Outcome> {
     let Some(workbook) = load_workbook(&plan, lang)? else {
         return Ok(Outcome::BadInput);
     };

@@ -4,7 +4,6 @@
 //! through the address override and the simulator's CA, and shows where the
 //! run directory and the updated workbook are.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -65,7 +64,8 @@ pub async fn run(args: DemoArgs, lang: Lang) -> anyhow::Result<Outcome> {
 
     let iso = if args.iso_mib > 0 {
         let path = dir.join("SMTX_VMTOOLS-3.2.0-demo.iso");
-        write_demo_iso(&path, args.iso_mib * 1024 * 1024).with_context(|| cannot_write(&path))?;
+        smtx_sim::write_stand_in_iso(&path, args.iso_mib * 1024 * 1024)
+            .with_context(|| cannot_write(&path))?;
         Some(path)
     } else {
         None
@@ -193,26 +193,4 @@ fn demo_summary(state: &serde_json::Value) -> serde_json::Value {
             .collect::<Vec<_>>()),
         "api_calls": state["calls"].as_array().map(Vec::len),
     })
-}
-
-/// A deterministic stand-in ISO, written in 1 MiB blocks.
-fn write_demo_iso(path: &std::path::Path, size: u64) -> std::io::Result<()> {
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
-    let mut block = vec![0u8; 1024 * 1024];
-    let mut written = 0u64;
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    while written < size {
-        for chunk in block.chunks_mut(8) {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let bytes = seed.to_le_bytes();
-            chunk.copy_from_slice(&bytes[..chunk.len()]);
-        }
-        let n = usize::try_from((size - written).min(block.len() as u64)).unwrap_or(block.len());
-        file.write_all(&block[..n])?;
-        written += n as u64;
-    }
-    file.flush()?;
-    Ok(())
 }

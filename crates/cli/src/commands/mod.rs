@@ -9,6 +9,7 @@ pub mod report;
 pub mod resume;
 pub mod run;
 pub mod serve;
+pub mod shared;
 pub mod sim;
 pub mod sim_fleet;
 

@@ -37,7 +37,7 @@ pub struct RunArgs {
     )]
     pub plan: Option<PathBuf>,
     #[command(flatten)]
-    pub fleet: super::fleet::FleetArgs,
+    pub fleet: super::shared::FleetArgs,
     /// Stages to run, in order (default: prepare,config_cluster; with
     /// --from alone, those of that run).
     #[arg(long, value_delimiter = ',', value_name = "STAGES")]
@@ -55,6 +55,8 @@ pub struct RunArgs {
     pub settings: RunSettingsArgs,
 }
 
+/// One cluster's run: from its workbook (`--plan`), or `--from DIR` alone
+/// continuing DIR's run (`main` sends `--plans` to the fleet).
 pub async fn run(args: RunArgs, lang: Lang, lang_flag: Option<Lang>) -> anyhow::Result<Outcome> {
     let (plan, stages, connection, run_settings, lang, lang_flag) = match (&args.plan, &args.from) {
         (Some(plan), _) => (
@@ -78,7 +80,8 @@ pub async fn run(args: RunArgs, lang: Lang, lang_flag: Option<Lang>) -> anyhow::
                 lang_flag,
             )
         }
-        _ => return super::fleet::run_fleet(args, lang).await,
+        // `main` sends `--plans` to the fleet; clap asks for one of these.
+        _ => return Err(BadInput(CliMsg::PlanOrFrom.localize(lang)).into()),
     };
     let stages = stages
         .iter()
@@ -337,21 +340,7 @@ pub fn load_workbook(path: &Path, lang: Lang) -> anyhow::Result<Option<Workbook>
 
 /// `runs/<cluster>-<UTC time>`, a new one per run.
 pub fn default_run_dir(cluster: &str) -> PathBuf {
-    let safe: String = cluster
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let safe = if safe.is_empty() {
-        "cluster".to_string()
-    } else {
-        safe
-    };
+    let safe = smtx_engine::cluster_file_name(cluster);
     PathBuf::from("runs").join(format!("{safe}-{}", utc_stamp()))
 }
 

@@ -18,6 +18,7 @@ mod cpu;
 pub mod errors;
 mod host_passwords;
 mod ipmi;
+mod launch;
 mod network;
 mod prepare;
 mod serial;

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::FleetArgs;
 use crate::commands::BadInput;
+use crate::commands::shared::FleetArgs;
 
 /// One cluster of the fleet.
 #[derive(Debug, Clone)]

@@ -22,9 +22,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde::Serialize;
 use smtx_engine::check::{CheckReport, CheckRequest, CheckStatus};
+use smtx_engine::fleet::FleetGate;
 use smtx_engine::launch::LaunchRequest;
 use smtx_engine::{CancellationToken, Localize, ProgressSink, Stage, StepStatus, Workbook};
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::BadInput;
@@ -32,8 +32,8 @@ use super::check::CheckArgs;
 use super::run::{RunArgs, default_run_dir, utc_stamp};
 use crate::Outcome;
 use crate::i18n::Lang;
-use crate::output::{display_width, pad};
 use crate::settings::{self, ConnectionArgs, RunSettingsArgs};
+use smtx_i18n::{display_width, pad};
 
 mod members;
 
@@ -41,27 +41,6 @@ pub(crate) use members::expand;
 #[cfg(test)]
 use members::wildcard_match;
 use members::{Member, members};
-
-/// The fleet flags `run` and `check` share.
-#[derive(Debug, Clone, clap::Args)]
-pub struct FleetArgs {
-    /// A fleet: directories (every .xlsx in them), workbooks, or patterns
-    /// such as 'sites/*.xlsx'; one cluster per workbook.
-    #[arg(
-        long = "plans",
-        value_name = "DIR|GLOB",
-        num_args = 1..,
-        conflicts_with = "plan"
-    )]
-    pub plans: Vec<String>,
-    /// Clusters worked on at once.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub parallel: u16,
-    /// Directory of the clusters' settings files, `<workbook stem>.toml`
-    /// (default: beside each workbook).
-    #[arg(long, value_name = "DIR")]
-    pub configs: Option<PathBuf>,
-}
 
 /// How one cluster of the fleet ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -212,16 +191,16 @@ where
     // kill the process without a summary.
     let mut stop = crate::signals::Stop::listen().ok();
     let mut interrupted = false;
-    let semaphore = Arc::new(Semaphore::new(parallel.max(1)));
+    let gate = FleetGate::new(parallel);
     let started: Arc<Vec<AtomicBool>> =
         Arc::new((0..total).map(|_| AtomicBool::new(false)).collect());
     let mut tasks = JoinSet::new();
     for (index, member) in members.iter().enumerate() {
         let work = job(member.clone());
-        let semaphore = Arc::clone(&semaphore);
+        let gate = gate.clone();
         let started = Arc::clone(&started);
         tasks.spawn(async move {
-            let Ok(_permit) = semaphore.acquire_owned().await else {
+            let Some(_place) = gate.enter(None).await else {
                 return (index, None);
             };
             if let Some(flag) = started.get(index) {
@@ -247,7 +226,7 @@ where
                 } else {
                     interrupted = true;
                     errln!("{}", text(lang, FleetMsg::Interrupted));
-                    semaphore.close();
+                    gate.close();
                     match &cancel {
                         Some(cancel) => cancel.cancel(),
                         None => tasks.abort_all(),
@@ -453,7 +432,7 @@ pub async fn run_fleet(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
     if args.json {
         outln!("{json}");
     } else {
-        print!("{}", summary.render(lang, FleetKind::Run));
+        out!("{}", summary.render(lang, FleetKind::Run));
     }
     Ok(summary.outcome)
 }
@@ -578,10 +557,10 @@ pub async fn check_fleet(args: CheckArgs, lang: Lang) -> anyhow::Result<Outcome>
                 .as_ref()
                 .filter(|report| report.status != CheckStatus::InSync)
             {
-                print!("{}", super::check::render(lang, report));
+                out!("{}", super::check::render(lang, report));
             }
         }
-        print!("{}", summary.render(lang, FleetKind::Check));
+        out!("{}", summary.render(lang, FleetKind::Check));
     }
     Ok(summary.outcome)
 }
