@@ -89,16 +89,16 @@ impl Stage {
         }
     }
 
-    /// The stage as a person reads it.
+    /// The stage as a person reads it, in the glossary's words (the
+    /// wire name `config_cluster` is what `--stages` and files take).
     pub fn label(self, lang: Lang) -> String {
-        match lang {
-            Lang::En => self.name().to_string(),
-            Lang::ZhCn => match self {
-                Self::Prepare => "准备",
-                Self::ConfigCluster => "配置集群",
-            }
-            .to_string(),
+        match (lang, self) {
+            (Lang::En, Self::Prepare) => "prepare",
+            (Lang::En, Self::ConfigCluster) => "cluster configuration",
+            (Lang::ZhCn, Self::Prepare) => "准备",
+            (Lang::ZhCn, Self::ConfigCluster) => "集群配置",
         }
+        .to_string()
     }
 }
 
