@@ -240,7 +240,7 @@ async fn drive(
         Kind::Live(prepared) => prepared
             .run(progress, run.cancel.clone())
             .await
-            .map_err(|error| Text::of(&error)),
+            .map_err(|error| messages::both(&error)),
         Kind::Rehearsal(options) => {
             let scenario = match &options.scenario {
                 Some(name) => match crate::scenarios::find(name) {
@@ -283,13 +283,13 @@ async fn drive(
                 })
                 .map_err(|refusal| {
                     messages::both(&ConsoleMsg::RunFailedToStart {
-                        reason: Text::of(&refusal),
+                        reason: messages::both(&refusal),
                     })
                 })?;
                 prepared
                     .run(progress, run.cancel.clone())
                     .await
-                    .map_err(|error| Text::of(&error))
+                    .map_err(|error| messages::both(&error))
             }
             .await;
             state.keep_rehearsal_state(&run.id, sim.state());
@@ -385,8 +385,12 @@ async fn rehearsal_settings(
         .resolve(run.run_dir.clone(), run.run_dir.clone(), target::read_ca)
         .map_err(|refusal| match refusal {
             target::SettingsRefusal::Bad(text) | target::SettingsRefusal::Refused(text) => text,
-            target::SettingsRefusal::ServerPath(key) => Text::of(&ConsoleMsg::ServerPath { key }),
-            target::SettingsRefusal::UnknownIso(id) => Text::of(&ConsoleMsg::UnknownIso { id }),
+            target::SettingsRefusal::ServerPath(key) => {
+                messages::both(&ConsoleMsg::ServerPath { key })
+            }
+            target::SettingsRefusal::UnknownIso(id) => {
+                messages::both(&ConsoleMsg::UnknownIso { id })
+            }
         })?;
     // The simulator's keys, pinned for this rehearsal only: a file of the
     // console's own making.

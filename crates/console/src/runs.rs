@@ -18,7 +18,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use smtx_engine::launch::{LaunchRefusal, LaunchRequest};
 use smtx_engine::{Stage, Workbook};
-use smtx_i18n::Text;
 use tokio::sync::{Semaphore, broadcast};
 use tokio_util::sync::CancellationToken;
 
@@ -205,13 +204,15 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
         }
     };
     let launch_refused = |refusal: LaunchRefusal| match refusal {
-        LaunchRefusal::Preflight(error) => refusal_of(SettingsRefusal::Refused(Text::of(&error))),
+        LaunchRefusal::Preflight(error) => {
+            refusal_of(SettingsRefusal::Refused(crate::messages::both(&error)))
+        }
         LaunchRefusal::FromUnreadable { error, .. } => ApiError::new(
             StatusCode::BAD_REQUEST,
             "from_run_unusable",
             &ConsoleMsg::FromRunUnusable {
                 run: from_run.clone().unwrap_or_default(),
-                reason: Text::of(error.as_ref()),
+                reason: crate::messages::both(error.as_ref()),
             },
         ),
         // The run directory is new, named by a new id: nobody else's.
@@ -417,7 +418,7 @@ pub async fn create(
     crate::json_body::TimedBody(body): crate::json_body::TimedBody,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let request: CreateRun = parse_body(&body)?;
-    let target = Target::from_json(request.target).map_err(ApiError::bad_request)?;
+    let target = Target::from_json(request.target).map_err(ApiError::from)?;
     let id = start_run(
         &state,
         StartRequest {
@@ -476,7 +477,7 @@ pub async fn create_fleet(
     let mut refused = Vec::new();
     let mut first_error = None;
     for plan_id in request.plan_ids {
-        let target = Target::from_json(request.target.clone()).map_err(ApiError::bad_request)?;
+        let target = Target::from_json(request.target.clone()).map_err(ApiError::from)?;
         match start_run(
             &state,
             StartRequest {
@@ -701,7 +702,7 @@ pub async fn resume(
         }
         None => Some(row.target_spec.clone()),
     };
-    let target = Target::from_json(target).map_err(ApiError::bad_request)?;
+    let target = Target::from_json(target).map_err(ApiError::from)?;
     let new = start_run(
         &state,
         StartRequest {

@@ -348,7 +348,7 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
     wait_for(
         browser,
         "Chinese labels",
-        "return document.getElementById('nav-runs').textContent === '任务列表' && document.querySelector('#steps-table th:first-child')?.textContent === '步骤'",
+        "return document.getElementById('nav-runs').textContent === '运行列表' && document.querySelector('#steps-table th:first-child')?.textContent === '步骤'",
     )
     .await?;
     wait_for(

@@ -20,13 +20,14 @@ function summaryText(summary) {
   for (const [key, label] of [
     ["ok", "summary.ok"],
     ["warnings", "summary.warnings"],
-    ["failed", "summary.failed"],
     ["skipped", "summary.skipped"],
+    ["failed", "summary.failed"],
     ["aborted", "summary.aborted"],
   ]) {
     if (summary[key]) parts.push(t(label, { n: summary[key] }));
   }
-  return parts.length ? parts.join(" · ") : t("common.none");
+  // The CLI's shape: "成功 35 项，警告 2 项" / "35 ok, 2 warnings".
+  return parts.length ? parts.join(t("summary.separator")) : t("common.none");
 }
 
 function fileLabel(name) {
