@@ -463,7 +463,7 @@ async fn a_dry_run_says_would_and_changes_nothing() {
         "{stderr}"
     );
     for line in stderr.lines().filter(|l| l.starts_with("  [ok]")) {
-        if line.contains(" workbook ") {
+        if line.contains(" Workbook ") {
             continue;
         }
         assert!(line.contains("would"), "reads like a real run: {line}");
