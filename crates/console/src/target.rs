@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use smtx_api::AddressOverride;
 use smtx_engine::SettingsLayer;
-use smtx_i18n::Text;
+use smtx_engine::messages::errors::override_error_for;
+use smtx_i18n::{FrontEnd, Lang, Text};
 use smtx_secret::Secret;
 
 use axum::http::StatusCode;
@@ -369,13 +370,13 @@ pub fn settings_layer(
             .map(|entry| {
                 entry.parse::<AddressOverride>().map_err(|reason| {
                     SettingsRefusal::Bad(Text {
-                        en: format!("{en}: {reason}"),
+                        en: format!(
+                            "{en}: {}",
+                            override_error_for(FrontEnd::Console, Lang::En, &reason)
+                        ),
                         zh_cn: format!(
                             "{zh}：{}",
-                            smtx_engine::messages::errors::override_error(
-                                smtx_i18n::Lang::ZhCn,
-                                &reason
-                            )
+                            override_error_for(FrontEnd::Console, Lang::ZhCn, &reason)
                         ),
                     })
                 })

@@ -563,6 +563,28 @@ impl Localize for crate::launch::LaunchRefusal {
     }
 }
 
+/// An override as the console words it: an entry of the form's address
+/// overrides, which the caller names by its label, not `--resolve`.
+pub fn override_error_for(
+    front: FrontEnd,
+    lang: Lang,
+    error: &smtx_api::AddressOverrideError,
+) -> String {
+    use smtx_api::AddressOverrideError::*;
+    match (front, error, lang) {
+        (FrontEnd::Console, NoEquals { text }, En) => {
+            format!("entry {text:?}: expected IP=HOST:PORT")
+        }
+        (FrontEnd::Console, BadTarget { text, target }, En) => {
+            format!("entry {text:?}: {target:?} is not an address with a port (127.0.0.1:8443)")
+        }
+        (FrontEnd::Console, EmptyHost { text }, En) => {
+            format!("entry {text:?}: empty address before '='")
+        }
+        _ => override_error(lang, error),
+    }
+}
+
 /// An address override that does not parse (`--resolve`, `--ssh-resolve`
 /// or a `resolve` list of the settings file).
 pub fn override_error(lang: smtx_i18n::Lang, error: &smtx_api::AddressOverrideError) -> String {
