@@ -58,7 +58,7 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         (Lang::En, Serial) => "cluster serial",
         (Lang::ZhCn, Serial) => "集群序列号",
         (Lang::En, DryRunCalls) => "dry run: calls that would be made (payloads redacted)",
-        (Lang::ZhCn, DryRunCalls) => "演练模式：将要发出的调用（敏感字段已隐藏）",
+        (Lang::ZhCn, DryRunCalls) => "试运行：将要发出的调用（敏感字段已隐藏）",
         (Lang::En, WorkbookHasErrors) => "the workbook has errors; fix them and run again",
         (Lang::ZhCn, WorkbookHasErrors) => "规划表有错误，请修正后重新运行",
         (Lang::En, HintWarnings) => {
@@ -156,7 +156,7 @@ pub fn dry_run_summary(lang: Lang, calls: usize, counts: StepCounts) -> String {
             "dry run: nothing was changed; {calls} call(s) planned (listed above); steps: {steps}"
         ),
         Lang::ZhCn => {
-            format!("演练模式：未做任何更改；计划发出 {calls} 个调用（见上）；步骤：{steps}")
+            format!("试运行：未做任何更改；计划发出 {calls} 个调用（见上）；步骤：{steps}")
         }
     }
 }
@@ -184,10 +184,10 @@ pub fn target_line(lang: Lang, base: &str, via: Option<&str>, kind: TargetKind) 
         (Lang::En, TargetKind::DryRun) => {
             format!("target: {base}{via} — dry run, nothing is sent")
         }
-        (Lang::ZhCn, TargetKind::Rehearsal) => format!("目标：{base}{via} —— 模拟集群预演"),
+        (Lang::ZhCn, TargetKind::Rehearsal) => format!("目标：{base}{via} —— 对模拟集群演练"),
         (Lang::ZhCn, TargetKind::Live) => format!("目标：{base}{via} —— 真实集群"),
         (Lang::ZhCn, TargetKind::DryRun) => {
-            format!("目标：{base}{via} —— 演练模式，不发送任何请求")
+            format!("目标：{base}{via} —— 试运行，不发送任何请求")
         }
     }
 }
@@ -294,7 +294,7 @@ impl Localize for CliMsg {
                 format!("rehearsal: the serial goes into {copy}; {original} is left as it is")
             }
             (Self::RehearsalCopy { copy, original }, ZhCn) => {
-                format!("预演：序列号写入副本 {copy}，{original} 保持不变")
+                format!("演练：序列号写入副本 {copy}，{original} 保持不变")
             }
             (Self::SeeLog { log }, En) => format!("hint: see the failed step above and {log}"),
             (Self::SeeLog { log }, ZhCn) => format!("hint: 查看上面失败的步骤以及 {log}"),
@@ -404,7 +404,7 @@ impl Localize for CliMsg {
                 "run needs --plan WORKBOOK, or --from RUN_DIR to continue that run".into()
             }
             (Self::PlanOrFrom, ZhCn) => {
-                "run 需要 --plan 规划表，或用 --from 运行目录 继续那次运行".into()
+                "运行需要 --plan 规划表，或用 --from 运行目录 继续那次运行".into()
             }
             (Self::ConsoleDataDirUnusable { error }, En) => format!(
                 "console: {} (hint: the data directory must be one this user can write; \
@@ -755,60 +755,66 @@ mod tests {
         assert_whole(SimMsg::VARIANTS, &sim, SimMsg::variant);
     }
 
-    /// The fixed words and lines: Chinese, with no English left.
+    /// The fixed words and lines: Chinese, with no English left, in the
+    /// glossary's words (each paired with its English).
     #[test]
     fn fixed_words_and_lines_render_in_chinese() {
         use Msg::*;
-        let mut lines: Vec<String> = [
-            Stage,
-            Step,
-            Status,
-            Time,
-            Summary,
-            RunDir,
-            Workbook,
-            Serial,
-            DryRunCalls,
-            WorkbookHasErrors,
-            HintWarnings,
-            HintFailed,
-            DemoStarting,
-            DemoSimulator,
-        ]
-        .into_iter()
-        .map(|msg| text(Lang::ZhCn, msg).to_string())
-        .collect();
-        for status in [
-            StepStatus::Ok,
-            StepStatus::Skipped,
-            StepStatus::Warning,
-            StepStatus::Failed,
-            StepStatus::Aborted,
-        ] {
-            lines.push(status_word(Lang::ZhCn, status).to_string());
-        }
-        let counts = StepCounts {
-            ok: 3,
-            warning: 1,
-            skipped: 1,
-            failed: 1,
-            aborted: 1,
+        let render = |lang: Lang| -> Vec<String> {
+            let mut lines: Vec<String> = [
+                Stage,
+                Step,
+                Status,
+                Time,
+                Summary,
+                RunDir,
+                Workbook,
+                Serial,
+                DryRunCalls,
+                WorkbookHasErrors,
+                HintWarnings,
+                HintFailed,
+                DemoStarting,
+                DemoSimulator,
+            ]
+            .into_iter()
+            .map(|msg| text(lang, msg).to_string())
+            .collect();
+            for status in [
+                StepStatus::Ok,
+                StepStatus::Skipped,
+                StepStatus::Warning,
+                StepStatus::Failed,
+                StepStatus::Aborted,
+            ] {
+                lines.push(status_word(lang, status).to_string());
+            }
+            let counts = StepCounts {
+                ok: 3,
+                warning: 1,
+                skipped: 1,
+                failed: 1,
+                aborted: 1,
+            };
+            lines.push(summary_line(lang, counts));
+            lines.push(dry_run_summary(lang, 12, counts));
+            for kind in [TargetKind::Rehearsal, TargetKind::Live, TargetKind::DryRun] {
+                lines.push(target_line(
+                    lang,
+                    "https://10.0.20.11",
+                    Some("127.0.0.1:4443"),
+                    kind,
+                ));
+            }
+            lines.push(error_line(lang, "无法读取"));
+            lines
         };
-        lines.push(summary_line(Lang::ZhCn, counts));
-        lines.push(dry_run_summary(Lang::ZhCn, 12, counts));
-        for kind in [TargetKind::Rehearsal, TargetKind::Live, TargetKind::DryRun] {
-            lines.push(target_line(
-                Lang::ZhCn,
-                "https://10.0.20.11",
-                Some("127.0.0.1:4443"),
-                kind,
-            ));
-        }
-        lines.push(error_line(Lang::ZhCn, "无法读取"));
-        for line in lines {
+        for (en, line) in render(Lang::En).iter().zip(render(Lang::ZhCn)) {
             assert!(smtx_i18n::has_cjk(&line), "{line}");
             let english = smtx_i18n::untranslated_words(&line);
             assert!(english.is_empty(), "{english:?} in {line}");
+            let drift = smtx_i18n::glossary::problems(Some(en), &line);
+            assert!(drift.is_empty(), "{drift:?} in {line}");
         }
     }
 }

@@ -615,6 +615,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", api)
         .route("/", get(assets::index))
         .route("/app.js", get(assets::app_js))
+        .route("/js/{name}", get(assets::module))
         .route("/app.css", get(assets::app_css))
         // Innermost of the routes' layers: only a request that reached one
         // (past the origin check) vouches for its connection.

@@ -3,7 +3,7 @@
 //! the page picks). One enum, a `match` arm per variant and language, so a
 //! message without its Chinese does not compile.
 
-use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, Text, quoted};
+use smtx_i18n::{FrontEnd, Lang, Lang::En, Lang::ZhCn, Localize, Text, quoted};
 
 smtx_i18n::catalog! {
     /// The console's own messages.
@@ -62,6 +62,9 @@ smtx_i18n::catalog! {
         ForeignOrigin,
         /// A `settings` target names a file of the console's machine.
         ServerPath { key: ServerPathKey },
+        /// A rehearsal option past its bound, named by its label on the
+        /// form (the answer's `error.field` carries the key).
+        RehearsalOptionTooLarge { option: RehearsalOption, max: u64 },
         /// A VMTools ISO id that is none of those the console offers.
         UnknownIso { id: String },
         /// An ISO upload whose file name does not end in `.iso`.
@@ -92,9 +95,47 @@ impl ServerPathKey {
     }
 }
 
+/// A rehearsal's bounded options, each by the label a user knows it under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RehearsalOption {
+    IsoMib,
+    LatencyMs,
+    JobMs,
+}
+
+impl RehearsalOption {
+    /// The request's key, for `error.field`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::IsoMib => "target.rehearsal.iso_mib",
+            Self::LatencyMs => "target.rehearsal.latency_ms",
+            Self::JobMs => "target.rehearsal.job_ms",
+        }
+    }
+
+    /// Its label on the form (`target.latency` of the page's strings), or
+    /// what the option is where the form has no field for it.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Self::IsoMib, En) => "Size of the generated VMTools ISO (MiB)",
+            (Self::IsoMib, ZhCn) => "生成的 VMTools ISO 大小（MiB）",
+            (Self::LatencyMs, En) => "Latency per call (ms)",
+            (Self::LatencyMs, ZhCn) => "每次调用延迟（毫秒）",
+            (Self::JobMs, En) => "Duration of a simulated job (ms)",
+            (Self::JobMs, ZhCn) => "模拟任务耗时（毫秒）",
+        }
+    }
+}
+
 impl Localize for ConsoleMsg {
     fn localize(&self, lang: Lang) -> String {
         match (self, lang) {
+            (Self::RehearsalOptionTooLarge { option, max }, En) => {
+                format!("{}: at most {max}", option.label(lang))
+            }
+            (Self::RehearsalOptionTooLarge { option, max }, ZhCn) => {
+                format!("{}：最多 {max}", option.label(lang))
+            }
             (Self::Unauthorized, En) => {
                 "a token is required: send Authorization: Bearer TOKEN (the token serve printed)".into()
             }
@@ -178,10 +219,10 @@ impl Localize for ConsoleMsg {
             (Self::TargetRequired, En) => "the run's settings held passwords or tokens, which the console does not keep; send the target again in the body".into(),
             (Self::TargetRequired, ZhCn) => "该运行的设置中含有密码或令牌，控制台不保存它们；请在请求体中再次提供 `target`".into(),
             (Self::FromRunUnusable { run, reason }, En) => {
-                format!("from_run {run}: {}", reason.en)
+                format!("the run to resume, {run}: {}", reason.en)
             }
             (Self::FromRunUnusable { run, reason }, ZhCn) => {
-                format!("`from_run` {run}：{}", reason.zh_cn)
+                format!("要继续的运行 {run}：{}", reason.zh_cn)
             }
             (Self::RunFailedToStart { reason }, En) => format!("the run did not start: {}", reason.en),
             (Self::RunFailedToStart { reason }, ZhCn) => format!("运行未能开始：{}", reason.zh_cn),
@@ -316,9 +357,14 @@ fn duration(ms: u64) -> String {
     }
 }
 
-/// Both languages of a message, as answers carry them.
+/// Both languages of a message, as answers carry them: worded for the
+/// console (its buttons and fields, never the CLI's flags, keys or
+/// signals).
 pub fn both(message: &impl Localize) -> Text {
-    Text::of(message)
+    Text {
+        en: message.localize_for(FrontEnd::Console, En),
+        zh_cn: message.localize_for(FrontEnd::Console, ZhCn),
+    }
 }
 
 /// `{"en": …, "zh-CN": …}`: how every message appears in JSON.
@@ -328,7 +374,7 @@ pub fn json(text: &Text) -> serde_json::Value {
 
 /// `json` of a message rendered in both languages.
 pub fn json_of(message: &impl Localize) -> serde_json::Value {
-    json(&Text::of(message))
+    json(&both(message))
 }
 
 #[cfg(test)]
@@ -428,6 +474,18 @@ mod tests {
             ConsoleMsg::UnknownIso {
                 id: s("dir/../../etc/shadow"),
             },
+            ConsoleMsg::RehearsalOptionTooLarge {
+                option: RehearsalOption::LatencyMs,
+                max: 10_000,
+            },
+            ConsoleMsg::RehearsalOptionTooLarge {
+                option: RehearsalOption::IsoMib,
+                max: 2048,
+            },
+            ConsoleMsg::RehearsalOptionTooLarge {
+                option: RehearsalOption::JobMs,
+                max: 600_000,
+            },
             ConsoleMsg::NotAnIsoName,
             ConsoleMsg::NoIsoField,
             ConsoleMsg::EmptyIso,
@@ -445,6 +503,82 @@ mod tests {
             assert!(!en.is_empty() && en != zh, "{sample:?}");
             let left = smtx_i18n::untranslated_words(&zh);
             assert!(left.is_empty(), "{zh}: {left:?}");
+            let drift = smtx_i18n::glossary::problems(Some(&en), &zh);
+            assert!(drift.is_empty(), "{zh}: {drift:?}");
         }
+        // Every one of them is shown on the page: no flag, settings key
+        // path or signal, in either language.
+        let mut shown = Vec::new();
+        for sample in &samples {
+            let text = both(sample);
+            for text in [text.en, text.zh_cn] {
+                for problem in smtx_i18n::front_end::console_problems(&text) {
+                    shown.push(format!("{problem} in {text:?}"));
+                }
+            }
+        }
+        assert!(shown.is_empty(), "{shown:#?}");
+    }
+
+    /// The page's string table (js/strings.js, read as text): each key in
+    /// both languages, in the glossary's words, and nothing a browser user
+    /// could not act on (a flag, a settings key path, a signal).
+    #[test]
+    fn the_page_strings_keep_the_glossary_and_name_no_flag() {
+        let table = include_str!("../assets/js/strings.js");
+        let (en, zh) = page_strings(table);
+        assert!(
+            en.len() > 100 && en.len() == zh.len(),
+            "{} {}",
+            en.len(),
+            zh.len()
+        );
+        let mut problems = Vec::new();
+        for (key, english) in &en {
+            let Some(chinese) = zh.get(key) else {
+                problems.push(format!("{key}: no Chinese"));
+                continue;
+            };
+            for problem in smtx_i18n::glossary::problems(Some(english), chinese) {
+                problems.push(format!("{key}: {problem} in {chinese:?}"));
+            }
+            for text in [english, chinese] {
+                for problem in smtx_i18n::front_end::console_problems(text) {
+                    problems.push(format!("{key}: {problem} in {text:?}"));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    /// `"key": "text",` lines of the `en` and `"zh-CN"` tables.
+    fn page_strings(
+        table: &str,
+    ) -> (
+        std::collections::BTreeMap<String, String>,
+        std::collections::BTreeMap<String, String>,
+    ) {
+        let mut en = std::collections::BTreeMap::new();
+        let mut zh = std::collections::BTreeMap::new();
+        let mut current = None;
+        for line in table.lines() {
+            match line.trim() {
+                "en: {" => current = Some(&mut en),
+                "\"zh-CN\": {" => current = Some(&mut zh),
+                entry => {
+                    let parsed: Option<(String, String)> = entry
+                        .strip_suffix(',')
+                        .and_then(|entry| serde_json::from_str(&format!("{{{entry}}}")).ok())
+                        .and_then(|map: serde_json::Map<String, serde_json::Value>| {
+                            let (key, value) = map.into_iter().next()?;
+                            Some((key, value.as_str()?.to_string()))
+                        });
+                    if let (Some(table), Some((key, text))) = (current.as_mut(), parsed) {
+                        table.insert(key, text);
+                    }
+                }
+            }
+        }
+        (en, zh)
     }
 }

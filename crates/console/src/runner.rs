@@ -237,7 +237,7 @@ async fn drive(
         Kind::Live(prepared) => prepared
             .run(progress, run.cancel.clone())
             .await
-            .map_err(|error| Text::of(&error)),
+            .map_err(|error| messages::both(&error)),
         Kind::Rehearsal(options) => {
             let scenario = match &options.scenario {
                 Some(name) => match crate::scenarios::find(name) {
@@ -277,17 +277,17 @@ async fn drive(
                     workbook: run.workbook.clone(),
                     stages: run.stages.clone(),
                     from_dir: run.from_dir.clone(),
-                    front_end: smtx_engine::FrontEnd::Console,
+                    front_end: smtx_engine::LaunchedBy::Console,
                 })
                 .map_err(|refusal| {
                     messages::both(&ConsoleMsg::RunFailedToStart {
-                        reason: Text::of(&refusal),
+                        reason: messages::both(&refusal),
                     })
                 })?;
                 prepared
                     .run(progress, run.cancel.clone())
                     .await
-                    .map_err(|error| Text::of(&error))
+                    .map_err(|error| messages::both(&error))
             }
             .await;
             state.keep_rehearsal_state(&run.id, sim.state());
@@ -383,8 +383,12 @@ async fn rehearsal_settings(
         .resolve(run.run_dir.clone(), run.run_dir.clone(), target::read_ca)
         .map_err(|refusal| match refusal {
             target::SettingsRefusal::Bad(text) | target::SettingsRefusal::Refused(text) => text,
-            target::SettingsRefusal::ServerPath(key) => Text::of(&ConsoleMsg::ServerPath { key }),
-            target::SettingsRefusal::UnknownIso(id) => Text::of(&ConsoleMsg::UnknownIso { id }),
+            target::SettingsRefusal::ServerPath(key) => {
+                messages::both(&ConsoleMsg::ServerPath { key })
+            }
+            target::SettingsRefusal::UnknownIso(id) => {
+                messages::both(&ConsoleMsg::UnknownIso { id })
+            }
         })?;
     // The simulator's keys, pinned for this rehearsal only: a file of the
     // console's own making.

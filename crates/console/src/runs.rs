@@ -18,7 +18,6 @@ use serde_json::{Value, json};
 use smtx_engine::fleet::FleetGate;
 use smtx_engine::launch::{LaunchRefusal, LaunchRequest};
 use smtx_engine::{Stage, Workbook};
-use smtx_i18n::Text;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
@@ -327,13 +326,15 @@ struct Launch<'a> {
 /// What the API answers for a refusal of the engine's launch.
 fn launch_refused(refusal: LaunchRefusal, from_run: Option<&str>) -> ApiError {
     match refusal {
-        LaunchRefusal::Preflight(error) => refusal_of(SettingsRefusal::Refused(Text::of(&error))),
+        LaunchRefusal::Preflight(error) => {
+            refusal_of(SettingsRefusal::Refused(crate::messages::both(&error)))
+        }
         LaunchRefusal::FromUnreadable { error, .. } => ApiError::new(
             StatusCode::BAD_REQUEST,
             "from_run_unusable",
             &ConsoleMsg::FromRunUnusable {
                 run: from_run.unwrap_or_default().to_string(),
-                reason: Text::of(error.as_ref()),
+                reason: crate::messages::both(error.as_ref()),
             },
         ),
         // The run directory is new, named by a new id: nobody else's.
@@ -405,7 +406,7 @@ fn prepare_target(
                 },
                 stages: launch.stages.to_vec(),
                 from_dir: launch.from_dir.map(ToOwned::to_owned),
-                front_end: smtx_engine::FrontEnd::Console,
+                front_end: smtx_engine::LaunchedBy::Console,
             })
             .map_err(refused)?;
             Ok((Kind::Live(Box::new(prepared)), path, file))
@@ -489,7 +490,7 @@ pub async fn create(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<CreateRun>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let target = Target::from_json(request.target).map_err(ApiError::bad_request)?;
+    let target = Target::from_json(request.target).map_err(ApiError::from)?;
     let id = start_run(
         &state,
         StartRequest {
@@ -544,7 +545,7 @@ pub async fn create_fleet(
     let mut refused = Vec::new();
     let mut first_error = None;
     for plan_id in request.plan_ids {
-        let target = Target::from_json(request.target.clone()).map_err(ApiError::bad_request)?;
+        let target = Target::from_json(request.target.clone()).map_err(ApiError::from)?;
         match start_run(
             &state,
             StartRequest {
@@ -772,7 +773,7 @@ pub async fn resume(
         }
         None => Some(row.target_spec.clone()),
     };
-    let target = Target::from_json(target).map_err(ApiError::bad_request)?;
+    let target = Target::from_json(target).map_err(ApiError::from)?;
     let new = start_run(
         &state,
         StartRequest {

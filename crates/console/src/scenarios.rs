@@ -17,8 +17,8 @@ pub struct Shipped {
 pub const SHIPPED: &[Shipped] = &[
     Shipped {
         name: "bmc-down",
-        en: "One host's BMC does not answer: ipmi_accounts ends as a warning",
-        zh_cn: "一台主机的 BMC 无应答：ipmi_accounts 以警告结束",
+        en: "One host's BMC does not answer: the BMC accounts step ends as a warning",
+        zh_cn: "一台主机的 BMC 无应答：带外账号步骤以警告结束",
         toml: include_str!("../../sim/scenarios/bmc-down.toml"),
     },
     Shipped {

@@ -19,11 +19,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use smtx_api::AddressOverride;
 use smtx_engine::SettingsLayer;
-use smtx_i18n::Text;
+use smtx_engine::messages::errors::override_error_for;
+use smtx_i18n::{FrontEnd, Lang, Text};
 use smtx_secret::Secret;
 
+use axum::http::StatusCode;
+
+use crate::error::ApiError;
 use crate::isos::IsoShelf;
-use crate::messages::ServerPathKey;
+use crate::messages::{ConsoleMsg, RehearsalOption, ServerPathKey};
 
 /// What a rehearsal's simulator does.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -60,15 +64,15 @@ pub const MAX_LATENCY_MS: u64 = 10_000;
 pub const MAX_JOB_MS: u64 = 600_000;
 
 impl RehearsalOptions {
-    /// The options within the bounds above, or what is over.
-    fn bounded(self) -> Result<Self, String> {
-        for (key, value, max) in [
-            ("iso_mib", self.iso_mib, MAX_ISO_MIB),
-            ("latency_ms", self.latency_ms, MAX_LATENCY_MS),
-            ("job_ms", self.job_ms, MAX_JOB_MS),
+    /// The options within the bounds above, or the one that is over.
+    fn bounded(self) -> Result<Self, TargetError> {
+        for (option, value, max) in [
+            (RehearsalOption::IsoMib, self.iso_mib, MAX_ISO_MIB),
+            (RehearsalOption::LatencyMs, self.latency_ms, MAX_LATENCY_MS),
+            (RehearsalOption::JobMs, self.job_ms, MAX_JOB_MS),
         ] {
             if value > max {
-                return Err(format!("target.rehearsal.{key}: at most {max}"));
+                return Err(TargetError::TooLarge { option, max });
             }
         }
         Ok(self)
@@ -180,6 +184,36 @@ fn secret<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Se
         .map(Secret::new))
 }
 
+/// Why a request's target is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetError {
+    /// Not the JSON a target is (the reason names keys, never a value).
+    Bad(String),
+    /// A rehearsal option past its bound: a field of the form, named by
+    /// its label in the answer's message and by its key in `error.field`.
+    TooLarge { option: RehearsalOption, max: u64 },
+}
+
+impl From<String> for TargetError {
+    fn from(reason: String) -> Self {
+        Self::Bad(reason)
+    }
+}
+
+impl From<TargetError> for ApiError {
+    fn from(error: TargetError) -> Self {
+        match error {
+            TargetError::Bad(reason) => ApiError::bad_request(reason),
+            TargetError::TooLarge { option, max } => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                &ConsoleMsg::RehearsalOptionTooLarge { option, max },
+            )
+            .with_field(option.key()),
+        }
+    }
+}
+
 /// A run's target, as requested.
 #[derive(Debug)]
 pub enum Target {
@@ -231,7 +265,7 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Str
 impl Target {
     /// `"rehearsal"`, `{"rehearsal": {…}}` or `{"settings": {…}}`; absent:
     /// a rehearsal.
-    pub fn from_json(value: Option<Value>) -> Result<Self, String> {
+    pub fn from_json(value: Option<Value>) -> Result<Self, TargetError> {
         match value {
             None | Some(Value::Null) => Ok(Self::Rehearsal(RehearsalOptions::new())),
             Some(Value::String(kind)) if kind == "rehearsal" => {
@@ -250,13 +284,13 @@ impl Target {
                         parse_json(settings).map_err(|e| format!("target.settings: {e}"))?;
                     Ok(Self::Settings(Box::new(settings)))
                 } else {
-                    Err("target: expected \"rehearsal\", {\"rehearsal\": {…}} or {\"settings\": {…}}".into())
+                    Err(TargetError::Bad("target: expected \"rehearsal\", {\"rehearsal\": {…}} or {\"settings\": {…}}".into()))
                 }
             }
-            Some(_) => Err(
+            Some(_) => Err(TargetError::Bad(
                 "target: expected \"rehearsal\", {\"rehearsal\": {…}} or {\"settings\": {…}}"
                     .into(),
-            ),
+            )),
         }
     }
 
@@ -316,27 +350,33 @@ pub fn settings_layer(
         ),
         None => None,
     };
-    let insecure_source = (settings.api.insecure == Some(true)).then(|| Text::same("api.insecure"));
-    let ca_source = settings
-        .api
-        .ca_cert_pem
-        .as_ref()
-        .map(|_| Text::same("api.ca_cert_pem"));
+    // Each source by its label on the form: the refusal is read there.
+    let insecure_source = (settings.api.insecure == Some(true)).then(|| Text {
+        en: "Do not verify the certificate (insecure)".into(),
+        zh_cn: "不校验证书（不安全）".into(),
+    });
+    let ca_source = settings.api.ca_cert_pem.as_ref().map(|_| Text {
+        en: "CA certificate (PEM)".into(),
+        zh_cn: "CA 证书（PEM）".into(),
+    });
     smtx_engine::preflight::tls_choice(insecure_source.as_ref(), ca_source.as_ref())
-        .map_err(|refusal| SettingsRefusal::Refused(Text::of(&refusal)))?;
-    let overrides = |list: &[String], key: &str| -> Result<Vec<AddressOverride>, SettingsRefusal> {
+        .map_err(|refusal| SettingsRefusal::Refused(crate::messages::both(&refusal)))?;
+    // An entry named by the field's label on the form, not its key.
+    let overrides = |list: &[String],
+                     (en, zh): (&str, &str)|
+     -> Result<Vec<AddressOverride>, SettingsRefusal> {
         list.iter()
             .filter(|entry| !entry.trim().is_empty())
             .map(|entry| {
                 entry.parse::<AddressOverride>().map_err(|reason| {
                     SettingsRefusal::Bad(Text {
-                        en: format!("{key}: {reason}"),
+                        en: format!(
+                            "{en}: {}",
+                            override_error_for(FrontEnd::Console, Lang::En, &reason)
+                        ),
                         zh_cn: format!(
-                            "{key}：{}",
-                            smtx_engine::messages::errors::override_error(
-                                smtx_i18n::Lang::ZhCn,
-                                &reason
-                            )
+                            "{zh}：{}",
+                            override_error_for(FrontEnd::Console, Lang::ZhCn, &reason)
                         ),
                     })
                 })
@@ -362,8 +402,14 @@ pub fn settings_layer(
     };
     Ok(SettingsLayer {
         api_base: settings.api.base_url.clone(),
-        http_overrides: overrides(&settings.api.resolve, "api.resolve")?,
-        ssh_overrides: overrides(&settings.ssh.resolve, "ssh.resolve")?,
+        http_overrides: overrides(
+            &settings.api.resolve,
+            ("HTTPS address overrides", "HTTPS 地址映射"),
+        )?,
+        ssh_overrides: overrides(
+            &settings.ssh.resolve,
+            ("SSH address overrides", "SSH 地址映射"),
+        )?,
         ca_cert,
         insecure: settings.api.insecure,
         api_token: settings.api.token.clone(),

@@ -7,7 +7,9 @@
 //! missing: CI installs them (`.ci/run`).
 //!
 //! `SMTX_SCREENSHOT=docs/console.png` (relative to the repository root)
-//! saves the finished run's page as the README's picture.
+//! saves the finished run's page as the README's picture;
+//! `SMTX_SCREENSHOT_ZH=DIR` saves the run and plan pages in Chinese there
+//! (`run-zh.png`, `plan-zh.png`).
 
 #[path = "browser/webdriver.rs"]
 mod webdriver;
@@ -348,7 +350,7 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
     wait_for(
         browser,
         "Chinese labels",
-        "return document.getElementById('nav-runs').textContent === '任务列表' && document.querySelector('#steps-table th:first-child')?.textContent === '步骤'",
+        "return document.getElementById('nav-runs').textContent === '运行列表' && document.querySelector('#steps-table th:first-child')?.textContent === '步骤'",
     )
     .await?;
     wait_for(
@@ -364,6 +366,27 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
         "return document.getElementById('run-status')?.textContent.includes('成功') && document.documentElement.lang === 'zh-CN'",
     )
     .await?;
+    // Pictures of the Chinese pages (the run, then the plan and its form),
+    // for whoever changes their words to look at.
+    if let Some(dir) = std::env::var_os("SMTX_SCREENSHOT_ZH") {
+        let dir = repository_root().join(dir);
+        screenshot(browser, &dir.join("run-zh.png")).await?;
+        browser.goto(&format!("{base}/#/plans/{plan_id}")).await?;
+        wait_for(
+            browser,
+            "the plan page in Chinese",
+            "return document.getElementById('plan-summary') !== null && document.getElementById('start-run') !== null",
+        )
+        .await?;
+        screenshot(browser, &dir.join("plan-zh.png")).await?;
+        browser.goto(&format!("{base}/#/runs/{run_id}")).await?;
+        wait_for(
+            browser,
+            "the run page again",
+            "return document.getElementById('run-status')?.dataset.status === 'ok'",
+        )
+        .await?;
+    }
     click(browser, "#lang-switch").await?;
     wait_for(
         browser,

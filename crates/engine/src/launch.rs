@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use smtx_plan::Plan;
 
-use crate::launch_record::{FrontEnd, LaunchRecord};
+use crate::launch_record::{LaunchRecord, LaunchedBy};
 use crate::lock::RunLock;
 use crate::preflight::{self, PreflightError};
 use crate::{
@@ -37,7 +37,7 @@ pub struct LaunchRequest {
     pub from_dir: Option<PathBuf>,
     /// Who asks, and what it needs to start this run again: kept in the
     /// run directory (`launch.json`) for a resume.
-    pub front_end: FrontEnd,
+    pub front_end: LaunchedBy,
 }
 
 /// Why a run is refused before its first call: bad input, never a run.
@@ -243,7 +243,7 @@ mod tests {
                 workbook: self.workbook.clone(),
                 stages: Stage::ALL.to_vec(),
                 from_dir: None,
-                front_end: FrontEnd::Console,
+                front_end: LaunchedBy::Console,
             }
         }
 
@@ -276,7 +276,7 @@ mod tests {
             .expect("the run records how it was started");
         assert_eq!(record.workbook, site.workbook.path);
         assert_eq!(record.stages().expect("stages"), Stage::ALL);
-        assert_eq!(record.front_end, FrontEnd::Console);
+        assert_eq!(record.front_end, LaunchedBy::Console);
         let second = prepare(site.request("run-1", |_| {})).expect_err("busy");
         assert!(
             matches!(&second, LaunchRefusal::RunDirBusy { holder: Some(pid), .. } if *pid == std::process::id()),

@@ -23,7 +23,7 @@ const VERSION: u32 = 1;
 /// Who started a run, and what that front end needs to start it again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "front_end", rename_all = "snake_case")]
-pub enum FrontEnd {
+pub enum LaunchedBy {
     /// `smtx-deploy run` (alone or as a fleet member): its settings sources
     /// as the CLI records them (its own type; the engine keeps it as is).
     Cli {
@@ -50,7 +50,7 @@ pub struct LaunchRecord {
     pub rehearsal: bool,
     pub dry_run: bool,
     #[serde(flatten)]
-    pub front_end: FrontEnd,
+    pub front_end: LaunchedBy,
 }
 
 impl LaunchRecord {
@@ -59,7 +59,7 @@ impl LaunchRecord {
         stages: &[Stage],
         rehearsal: bool,
         dry_run: bool,
-        front_end: FrontEnd,
+        front_end: LaunchedBy,
     ) -> Self {
         Self {
             version: VERSION,
@@ -149,7 +149,7 @@ mod tests {
             &[Stage::Prepare, Stage::ConfigCluster],
             true,
             false,
-            FrontEnd::Cli {
+            LaunchedBy::Cli {
                 lang: Some("zh-CN".into()),
                 settings: serde_json::json!({ "config": "/site/sim.toml" }),
             },

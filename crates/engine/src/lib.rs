@@ -28,7 +28,7 @@ pub use context::{
     HostScans, PrepareRecord, RecordedStep, RunContext, ScannedHost, SvtImageRecord,
     WorkbookIdentity,
 };
-pub use launch_record::{FrontEnd, LAUNCH_FILE, LaunchRecord};
+pub use launch_record::{LAUNCH_FILE, LaunchRecord, LaunchedBy};
 pub use lock::{DirLock, DirLockError, LOCK_FILE};
 pub use messages::Message;
 pub use progress::{ProgressEvent, ProgressSink};
@@ -99,16 +99,16 @@ impl Stage {
         }
     }
 
-    /// The stage as a person reads it.
+    /// The stage as a person reads it, in the glossary's words (the
+    /// wire name `config_cluster` is what `--stages` and files take).
     pub fn label(self, lang: Lang) -> String {
-        match lang {
-            Lang::En => self.name().to_string(),
-            Lang::ZhCn => match self {
-                Self::Prepare => "准备",
-                Self::ConfigCluster => "配置集群",
-            }
-            .to_string(),
+        match (lang, self) {
+            (Lang::En, Self::Prepare) => "prepare",
+            (Lang::En, Self::ConfigCluster) => "cluster configuration",
+            (Lang::ZhCn, Self::Prepare) => "准备",
+            (Lang::ZhCn, Self::ConfigCluster) => "集群配置",
         }
+        .to_string()
     }
 }
 

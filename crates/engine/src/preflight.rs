@@ -117,13 +117,13 @@ impl Localize for FromMismatch {
                 "it is a rehearsal's run (against the simulator), this run is live".into()
             }
             (Self::RehearsalInLiveRun, Lang::ZhCn) => {
-                "它是（针对模拟集群的）预演运行，而本次运行针对真实集群".into()
+                "它是一次演练（针对模拟集群）的运行，而本次运行针对真实集群".into()
             }
             (Self::LiveInRehearsal, Lang::En) => {
                 "it is a live run, this run is a rehearsal (against the simulator)".into()
             }
             (Self::LiveInRehearsal, Lang::ZhCn) => {
-                "它是真实集群的运行，而本次运行是（针对模拟集群的）预演".into()
+                "它是真实集群的运行，而本次运行是一次演练（针对模拟集群）".into()
             }
         }
     }
@@ -274,6 +274,8 @@ mod tests {
             );
             let left = smtx_i18n::untranslated_words(&zh);
             assert!(left.is_empty(), "{zh}: {left:?}");
+            let drift = smtx_i18n::glossary::problems(Some(&en), &zh);
+            assert!(drift.is_empty(), "{zh}: {drift:?}");
         }
     }
 

@@ -117,11 +117,33 @@ impl Step {
         }
     }
 
-    /// The step as a person reads it: the wire form in English; in Chinese
-    /// the step's Chinese name, then its subject.
+    /// The step as a person reads it, in words in both languages (`Host
+    /// scan node-01 (10.0.20.11)`, `主机扫描 node-01 (10.0.20.11)`), then its
+    /// subject. Files keep the wire form ([`Step::name`], `Display`).
     pub fn label(&self, lang: Lang) -> String {
         let name = match lang {
-            Lang::En => return self.to_string(),
+            Lang::En => match self {
+                Self::Workbook => "Workbook",
+                Self::HostScan(_) => "Host scan",
+                Self::CheckNics => "NIC check",
+                Self::DeployVerify => "Deployment check",
+                Self::Preconditions => "Preconditions",
+                Self::SetupRoot => "Initialize the admin",
+                Self::Login => "Log in",
+                Self::SetVip => "Set the management VIP",
+                Self::SetDns => "Set DNS",
+                Self::SetNtp => "Set NTP",
+                Self::IpmiAccounts => "BMC accounts",
+                Self::BusinessVds => "Business vDS",
+                Self::Vlans | Self::Vlan(_) => "Business network",
+                Self::VerifyVlans => "Verify the business networks",
+                Self::HostPassword(_) => "Host password",
+                Self::HostPasswords => "Host passwords, all hosts",
+                Self::VmtoolsUpload => "Upload VMTools",
+                Self::CpuCompatibility => "CPU compatibility",
+                Self::Serial => "Write back the serial",
+                Self::Stage(stage) => return stage.label(lang),
+            },
             Lang::ZhCn => match self {
                 Self::Workbook => "规划表",
                 Self::HostScan(_) => "主机扫描",
@@ -323,7 +345,16 @@ mod tests {
                 Vec::<String>::new(),
                 "{label}"
             );
-            assert_eq!(step.label(Lang::En), wire);
+            // English is words too, never the wire id (`host_scan`).
+            let en = step.label(Lang::En);
+            assert!(!en.contains('_'), "{en}");
+            if !matches!(step, Step::Stage(_)) {
+                assert_ne!(en, wire);
+            }
+            assert!(
+                smtx_i18n::glossary::problems(Some(&en), &label).is_empty(),
+                "{label}"
+            );
         }
         let spaced = Step::Vlan(NetworkRef {
             name: "prod (east) 2".into(),

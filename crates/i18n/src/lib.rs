@@ -2,14 +2,19 @@
 //! trait each message catalog implements (workbook diagnostics in
 //! `smtx-plan`, step messages and errors in `smtx-engine`, the CLI's own
 //! lines in `smtx-cli`), the few writing rules they share (how a list is
-//! joined, how text quoted from elsewhere is marked, how wide a text is in a
-//! terminal), and
-//! [`untranslated_words`], the check their tests run on Chinese text.
+//! joined, how text quoted from elsewhere is marked, how wide a text is in
+//! a terminal), and [`untranslated_words`], the check their tests run on
+//! Chinese text, and the [`glossary`]: the one word each concept has in each language.
 //!
 //! A catalog is an enum per topic with a `match` per language: a message
 //! without its Chinese (or English) text does not compile.
 
 use std::fmt;
+
+pub mod front_end;
+pub mod glossary;
+
+pub use front_end::FrontEnd;
 
 /// A language messages are rendered in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -99,6 +104,15 @@ impl std::str::FromStr for Lang {
 pub trait Localize {
     fn localize(&self, lang: Lang) -> String;
 
+    /// The text as `front` words it: where a message names an action (a
+    /// flag, a settings key, a signal on the CLI), the console's wording
+    /// names its page's button or field instead. [`Localize::localize`] is
+    /// the CLI's wording, which files keep.
+    fn localize_for(&self, front: FrontEnd, lang: Lang) -> String {
+        let _ = front;
+        self.localize(lang)
+    }
+
     /// The English text: what files (context.json, report.json, logs) keep.
     fn en(&self) -> String {
         self.localize(Lang::En)
@@ -109,11 +123,19 @@ impl<T: Localize + ?Sized> Localize for &T {
     fn localize(&self, lang: Lang) -> String {
         (**self).localize(lang)
     }
+
+    fn localize_for(&self, front: FrontEnd, lang: Lang) -> String {
+        (**self).localize_for(front, lang)
+    }
 }
 
 impl<T: Localize + ?Sized> Localize for Box<T> {
     fn localize(&self, lang: Lang) -> String {
         (**self).localize(lang)
+    }
+
+    fn localize_for(&self, front: FrontEnd, lang: Lang) -> String {
+        (**self).localize_for(front, lang)
     }
 }
 
@@ -301,7 +323,8 @@ fn looks_english(token: &str) -> bool {
 
 /// What is wrong with a catalog's samples: a variant without a sample, an
 /// empty English text, a Chinese text without Chinese (where the English
-/// has words) or with English words in it. Empty when the catalog is whole. Each catalog's test calls
+/// has words) or with English words in it, a word outside the
+/// [`glossary`]. Empty when the catalog is whole. Each catalog's test calls
 /// this with one sample of every variant.
 pub fn catalog_problems<M: Localize>(
     variants: &[&str],
@@ -329,6 +352,9 @@ pub fn catalog_problems<M: Localize>(
         let english = untranslated_words(&zh);
         if !english.is_empty() {
             problems.push(format!("{variant}: English words {english:?} in {zh:?}"));
+        }
+        for problem in glossary::problems(Some(&en), &zh) {
+            problems.push(format!("{variant}: {problem} in {zh:?}"));
         }
     }
     problems

@@ -11,7 +11,7 @@
 //! and `Default_Ignorable_Code_Point` (DerivedCoreProperties.txt, Unicode
 //! 16.0: the code points a renderer shows as nothing — zero-width spaces and
 //! joiners, the byte-order mark, variation selectors, Hangul fillers, the
-//! tag characters). The page (`crates/console/assets/app.js`, `HIDDEN`)
+//! tag characters). The page (`crates/console/assets/js/dom.js`, `HIDDEN`)
 //! holds the same ranges; a console test compares the two.
 //!
 //! A name is kept as typed, characters and all: it is what the cluster is

@@ -60,7 +60,7 @@ smtx-deploy 根据规划设计表（规划设计表.xlsx）配置一套刚部署
 
 1. 查看版本（版本号、提交、目标平台）：
      {exe} --version
-2. 在本机试运行，无需真实集群（在本机回环地址上启动模拟集群，并完整配置一遍）：
+2. 在本机演示，无需真实集群（在本机回环地址上启动模拟集群，并完整配置一遍）：
      {exe} demo
 3. 检查规划表：按单元格列出全部问题：
      {exe} plan check 规划设计表.xlsx
@@ -119,6 +119,9 @@ mod tests {
         for line in &prose {
             let words = smtx_i18n::untranslated_words(line);
             assert!(words.is_empty(), "{line:?}: {words:?}");
+            // No English to pair a line with: the words to avoid only.
+            let drift = smtx_i18n::glossary::problems(None, line);
+            assert!(drift.is_empty(), "{line:?}: {drift:?}");
         }
         let commands = |half: &str| -> Vec<String> {
             half.lines()

@@ -270,7 +270,7 @@ fn note_text(lang: Lang, note: &Note) -> String {
         Note::NoCpuRecommendation => "the cluster recommends no CPU model",
         Note::OtherSerialCell if zh => "只核对规划表中「Cluster SN」所在的单元格",
         Note::OtherSerialCell => "only the workbook's Cluster SN cell is read",
-        Note::RehearsalSerial if zh => "预演不把序列号写入规划表（写入运行目录中的副本）",
+        Note::RehearsalSerial if zh => "演练不把序列号写入规划表（写入运行目录中的副本）",
         Note::RehearsalSerial => {
             "a rehearsal keeps the serial out of the workbook (its run directory has a copy)"
         }

@@ -127,7 +127,7 @@ pub async fn run(args: DemoArgs, lang: Lang) -> anyhow::Result<Outcome> {
             workbook,
             stages: Stage::ALL.to_vec(),
             from_dir: None,
-            front_end: smtx_engine::FrontEnd::Demo,
+            front_end: smtx_engine::LaunchedBy::Demo,
         },
         lang,
         args.json,

@@ -1,5 +1,5 @@
 //! A resume, from the CLI's side: what `run` records in a run directory of
-//! its settings sources (the engine's `launch.json`, [`FrontEnd::Cli`]),
+//! its settings sources (the engine's `launch.json`, [`LaunchedBy::Cli`]),
 //! `run --from DIR` alone taking the workbook, the stages, the settings and
 //! the language from that record, and the line printed after an abort.
 //!
@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use smtx_engine::{FrontEnd, LaunchRecord};
+use smtx_engine::{LaunchRecord, LaunchedBy};
 use smtx_platform::shell::Shell;
 
 use super::BadInput;
@@ -52,8 +52,8 @@ impl RecordedSettings {
         recorded
     }
 
-    pub fn front_end(&self, lang: Option<Lang>) -> FrontEnd {
-        FrontEnd::Cli {
+    pub fn front_end(&self, lang: Option<Lang>) -> LaunchedBy {
+        LaunchedBy::Cli {
             lang: lang.map(|lang| lang.tag().to_string()),
             // Secrets are `serde(skip)`: never in the record.
             settings: serde_json::to_value(self).unwrap_or(Value::Null),
@@ -109,7 +109,7 @@ pub fn recorded(
         }
     };
     let (recorded_lang, recorded) = match record.front_end {
-        FrontEnd::Cli { lang, settings } => (
+        LaunchedBy::Cli { lang, settings } => (
             lang.and_then(|tag| crate::i18n::parse_lang(&tag).ok()),
             serde_json::from_value::<RecordedSettings>(settings).map_err(|error| {
                 say(CliMsg::FromUnreadable {
@@ -117,8 +117,8 @@ pub fn recorded(
                 })
             })?,
         ),
-        FrontEnd::Demo => return Err(say(CliMsg::ResumeOfDemo { dir: dir_text })),
-        FrontEnd::Console => return Err(say(CliMsg::ResumeOfConsoleRun { dir: dir_text })),
+        LaunchedBy::Demo => return Err(say(CliMsg::ResumeOfDemo { dir: dir_text })),
+        LaunchedBy::Console => return Err(say(CliMsg::ResumeOfConsoleRun { dir: dir_text })),
     };
     let mut given = RecordedSettings {
         connection: connection.clone(),
@@ -240,13 +240,13 @@ fn as_flag(key: &str, value: &Value) -> String {
 /// The line that continues an aborted run: `smtx-deploy run --from DIR`
 /// (the record holds the rest), quoted for `shell`; `None` for a run that
 /// cannot be continued (a demo's: its simulator ended with it).
-pub fn resume_line(run_dir: &Path, front_end: &FrontEnd, shell: Shell) -> Option<String> {
+pub fn resume_line(run_dir: &Path, front_end: &LaunchedBy, shell: Shell) -> Option<String> {
     match front_end {
-        FrontEnd::Cli { .. } => Some(format!(
+        LaunchedBy::Cli { .. } => Some(format!(
             "smtx-deploy run --from {}",
             shell.quote(&run_dir.display().to_string())
         )),
-        FrontEnd::Demo | FrontEnd::Console => None,
+        LaunchedBy::Demo | LaunchedBy::Console => None,
     }
 }
 
@@ -333,6 +333,6 @@ mod tests {
             resume_line(Path::new("runs/it's"), &front_end, Shell::PowerShell).expect("continues"),
             "smtx-deploy run --from 'runs/it''s'"
         );
-        assert_eq!(resume_line(dir, &FrontEnd::Demo, Shell::Posix), None);
+        assert_eq!(resume_line(dir, &LaunchedBy::Demo, Shell::Posix), None);
     }
 }

@@ -177,7 +177,7 @@ async fn run_configures_the_simulator_and_leaks_no_secret() {
     }
     let (_, human) = &outputs[0];
     assert!(
-        human.contains("set_dns"),
+        human.contains("Set DNS"),
         "the table lists the steps: {human}"
     );
     let (_, json) = &outputs[2];
@@ -364,7 +364,7 @@ async fn messages_in_chinese() {
     let output = tokio::task::spawn_blocking(move || command.output().expect("runs"))
         .await
         .expect("join");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("演练模式"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("试运行"));
     r.sim.shutdown().await;
 }
 
@@ -463,7 +463,7 @@ async fn a_dry_run_says_would_and_changes_nothing() {
         "{stderr}"
     );
     for line in stderr.lines().filter(|l| l.starts_with("  [ok]")) {
-        if line.contains(" workbook ") {
+        if line.contains(" Workbook ") {
             continue;
         }
         assert!(line.contains("would"), "reads like a real run: {line}");

@@ -199,6 +199,22 @@ async fn rehearsal_sizes_are_bounded() {
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{options}: {answer}");
         assert_eq!(answer["error"]["code"], "bad_request");
+        // Named by its label on the form, in the page's language; the key
+        // is for a script, in `field`.
+        let key = options
+            .as_object()
+            .and_then(|options| options.keys().next())
+            .expect("one option");
+        assert_eq!(
+            answer["error"]["field"],
+            format!("target.rehearsal.{key}"),
+            "{answer}"
+        );
+        let zh = answer["error"]["message"]["zh-CN"].as_str().unwrap_or("");
+        assert!(
+            zh.contains("最多") && !zh.contains("target.") && !zh.contains(key.as_str()),
+            "{zh}"
+        );
     }
     let (_, runs) = console.get("/api/runs").await;
     assert_eq!(runs, json!([]));

@@ -252,14 +252,14 @@ async fn issue_21_hidden_characters_in_names_are_warned_about() {
     }
 }
 
-/// The page's `HIDDEN` (app.js, as the console serves it) holds exactly
+/// The page's `HIDDEN` (js/dom.js, as the console serves it) holds exactly
 /// the characters `plan check` warns about: every code point is compared.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_page_writes_out_what_plan_check_warns_about() {
     let console = Console::start().await;
     let page = console
         .client
-        .get(console.url("/app.js"))
+        .get(console.url("/js/dom.js"))
         .send()
         .await
         .expect("answers")
@@ -270,7 +270,7 @@ async fn the_page_writes_out_what_plan_check_warns_about() {
         .lines()
         .find_map(|line| line.strip_prefix("const HIDDEN = /["))
         .and_then(|rest| rest.strip_suffix("]/gu;"))
-        .expect("app.js has `const HIDDEN = /[…]/gu;` on one line");
+        .expect("js/dom.js has `const HIDDEN = /[…]/gu;` on one line");
     let ranges = js_class_ranges(class);
     assert!(ranges.len() > 10, "{ranges:?}");
     for code in 0..=0x10FFFF_u32 {

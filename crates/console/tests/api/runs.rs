@@ -263,7 +263,7 @@ async fn targets_are_refused_as_the_cli_refuses_them() {
         (
             json!({ "api": { "resolve": ["10.0.20.11"] } }),
             "bad_settings",
-            "api.resolve",
+            "HTTPS address overrides",
         ),
         // A CA that holds no certificate: refused before the run, as `run`
         // refuses it (exit 2), not a run that fails at its first call.
@@ -303,7 +303,14 @@ async fn targets_are_refused_as_the_cli_refuses_them() {
             .as_str()
             .unwrap_or_default();
         assert!(en.contains(mentions), "{en}");
-        assert!(answer["error"]["message"]["zh-CN"].is_string());
+        // Named as the form names it: no flag, no key path.
+        let zh = answer["error"]["message"]["zh-CN"]
+            .as_str()
+            .unwrap_or_default();
+        for text in [en, zh] {
+            let problems = smtx_i18n::front_end::console_problems(text);
+            assert!(problems.is_empty(), "{problems:?} in {text}");
+        }
         assert!(!answer.to_string().contains("pw-in-settings-1"));
     }
     // A wrong type never echoes the value (it may be a password).

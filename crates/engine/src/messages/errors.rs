@@ -11,7 +11,9 @@ use smtx_api::{
     MAX_CHUNKS, MIN_CHUNK_SIZE, TlsKind, TlsReason, TransportKind, TransportReason, UploadCause,
     UploadReason,
 };
-use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, Text, quoted};
+use smtx_i18n::{FrontEnd, Lang, Lang::En, Lang::ZhCn, Localize, Text, quoted};
+
+use super::Action;
 
 use crate::EngineError;
 
@@ -25,6 +27,26 @@ smtx_i18n::catalog! {
 }
 
 impl Localize for RunMsg {
+    fn localize_for(&self, front: FrontEnd, lang: Lang) -> String {
+        let stop = Action::Stop.words(front, lang);
+        let resume = Action::ResumeFromRun.words(front, lang);
+        match (front, self, lang) {
+            (FrontEnd::Cli, ..) => self.localize(lang),
+            (FrontEnd::Console, Self::Aborted, En) => {
+                format!("aborted: the run was stopped ({stop}) before this step finished")
+            }
+            (FrontEnd::Console, Self::Aborted, ZhCn) => {
+                format!("已中止：本步骤完成前运行被停止（{stop}）")
+            }
+            (FrontEnd::Console, Self::AbortedHint, En) => format!(
+                "press {resume} to continue: the VIP, DNS, NTP, BMC accounts, switches, networks and host passwords the cluster shows it already has are not sent again, and the upload resumes from the chunks the cluster holds"
+            ),
+            (FrontEnd::Console, Self::AbortedHint, ZhCn) => format!(
+                "点击{resume}即可继续：集群上已有的 VIP、DNS、NTP、BMC 账号、交换机、网络和主机密码不会再次发送，上传从集群已有的分片继续"
+            ),
+        }
+    }
+
     fn localize(&self, lang: Lang) -> String {
         match (self, lang) {
             (Self::Aborted, En) => "aborted: the run was stopped (Ctrl-C, SIGTERM or a stop request) before this step finished".into(),
@@ -54,6 +76,39 @@ pub fn api_error(error: &ApiError) -> Text {
     Text {
         en: error.to_string(),
         zh_cn: api_error_zh(error),
+    }
+}
+
+/// An API error as `front` words it: the TLS error's advice names the
+/// console's CA field and its "do not verify" box, not the CLI's flags.
+pub fn api_error_for(front: FrontEnd, error: &ApiError) -> Text {
+    match (front, error) {
+        (
+            FrontEnd::Console,
+            ApiError::Tls {
+                action,
+                url,
+                reason,
+            },
+        ) => {
+            let trust = |lang| Action::TrustCa.words(front, lang);
+            let skip = |lang| Action::SkipTlsCheck.words(front, lang);
+            Text {
+                en: format!(
+                    "{action}: TLS certificate of {url} is not trusted ({reason}); paste the cluster's CA in {}, or tick {}",
+                    trust(En),
+                    skip(En)
+                ),
+                zh_cn: format!(
+                    "{action}：不信任 {} 的 TLS 证书（{}）；在{}中粘贴集群的 CA，或勾选{}",
+                    call_url_zh(url),
+                    tls_reason_zh(reason),
+                    trust(ZhCn),
+                    skip(ZhCn)
+                ),
+            }
+        }
+        _ => api_error(error),
     }
 }
 
@@ -256,9 +311,9 @@ fn api_error_zh(error: &ApiError) -> String {
         ApiError::Decode { action, reason } => {
             format!("{action}：应答不符合接口文档：{}", decode_reason_zh(reason))
         }
-        ApiError::Unauthorized { action, status } => format!(
-            "{action}：未获授权（HTTP {status}）；请检查 Fisheye 管理员密码或配置的 api.token"
-        ),
+        ApiError::Unauthorized { action, status } => {
+            format!("{action}：未获授权（HTTP {status}）；请检查 Fisheye 管理员密码或配置的令牌")
+        }
         ApiError::JobFailed {
             job_id,
             description,
@@ -425,6 +480,26 @@ fn ssh_error_zh(error: &SshError) -> String {
 
 /// A run that could not start or finish, as a front end prints it.
 impl Localize for EngineError {
+    fn localize_for(&self, front: FrontEnd, lang: Lang) -> String {
+        match (front, self, lang) {
+            (FrontEnd::Console, Self::NoApiBase, En) => format!(
+                "API client: no API base: the workbook has no host and {} is empty",
+                Action::SetApiBase.words(front, lang)
+            ),
+            (FrontEnd::Console, Self::NoApiBase, ZhCn) => format!(
+                "没有 API 地址：规划表中没有主机，{}也为空",
+                Action::SetApiBase.words(front, lang)
+            ),
+            (FrontEnd::Console, Self::Client(error), En) => {
+                format!("API client: {}", api_error_for(front, error).en)
+            }
+            (FrontEnd::Console, Self::Client(error), ZhCn) => {
+                format!("API 客户端：{}", api_error_for(front, error).zh_cn)
+            }
+            _ => self.localize(lang),
+        }
+    }
+
     fn localize(&self, lang: Lang) -> String {
         match (self, lang) {
             (_, En) => self.to_string(),
@@ -467,6 +542,28 @@ impl Localize for EngineError {
                     .unwrap_or_default()
             ),
         }
+    }
+}
+
+/// An override as the console words it: an entry of the form's address
+/// overrides, which the caller names by its label, not `--resolve`.
+pub fn override_error_for(
+    front: FrontEnd,
+    lang: Lang,
+    error: &smtx_api::AddressOverrideError,
+) -> String {
+    use smtx_api::AddressOverrideError::*;
+    match (front, error, lang) {
+        (FrontEnd::Console, NoEquals { text }, En) => {
+            format!("entry {text:?}: expected IP=HOST:PORT")
+        }
+        (FrontEnd::Console, BadTarget { text, target }, En) => {
+            format!("entry {text:?}: {target:?} is not an address with a port (127.0.0.1:8443)")
+        }
+        (FrontEnd::Console, EmptyHost { text }, En) => {
+            format!("entry {text:?}: empty address before '='")
+        }
+        _ => override_error(lang, error),
     }
 }
 

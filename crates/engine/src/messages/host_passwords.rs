@@ -1,8 +1,8 @@
 //! The messages of the host-password step.
 
-use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize};
+use smtx_i18n::{FrontEnd, Lang, Lang::En, Lang::ZhCn, Localize};
 
-use super::list;
+use super::{Action, list};
 
 smtx_i18n::catalog! {
     pub enum HostPasswordMsg {
@@ -21,6 +21,44 @@ smtx_i18n::catalog! {
 }
 
 impl Localize for HostPasswordMsg {
+    fn localize_for(&self, front: FrontEnd, lang: Lang) -> String {
+        if front == FrontEnd::Cli {
+            return self.localize(lang);
+        }
+        let rotate = Action::RotateHostPasswords.words(front, lang);
+        match (self, lang) {
+            (Self::TurnedOff, En) => format!(
+                "not rotated: turned off ({rotate}); the hosts keep their deployment passwords"
+            ),
+            (Self::TurnedOff, ZhCn) => {
+                format!("未修改：已关闭（{rotate}）；主机保留部署时的密码")
+            }
+            (Self::TurnedOffHint { cells }, En) => format!(
+                "turn on {rotate} and start again to set the workbook's passwords ({cells})"
+            ),
+            (Self::TurnedOffHint { cells }, ZhCn) => {
+                format!("打开{rotate}后重新开始，设置规划表中的密码（{cells}）")
+            }
+            (Self::HostKeyHint { key, known_hosts }, En) => format!(
+                "if the host was reinstalled, remove {} (its line in {known_hosts}) and start again; if not, find out what answers at {key}",
+                Action::AcceptChangedHostKey.words(front, lang)
+            ),
+            (Self::HostKeyHint { key, known_hosts }, ZhCn) => format!(
+                "如果主机重装过，删除{}（{known_hosts} 中它那一行）后重新开始；如果没有，查明是什么设备在 {key} 应答",
+                Action::AcceptChangedHostKey.words(front, lang)
+            ),
+            (Self::SshHint, En) => format!(
+                "check SSH to the host and the deployment password ({}); the other hosts are done",
+                Action::SetInitialSshPassword.words(front, lang)
+            ),
+            (Self::SshHint, ZhCn) => format!(
+                "检查到该主机的 SSH 连接和部署时的密码（{}）；其他主机已完成",
+                Action::SetInitialSshPassword.words(front, lang)
+            ),
+            _ => self.localize(lang),
+        }
+    }
+
     fn localize(&self, lang: Lang) -> String {
         match (self, lang) {
             (Self::TurnedOff, En) => "not rotated: turned off (--no-host-passwords or ssh.rotate_host_passwords = false); the hosts keep their deployment passwords".into(),

@@ -14,6 +14,7 @@
 //! text; their Chinese is rendered here ([`errors`]) by matching on their
 //! variants.
 
+pub mod action;
 mod cpu;
 pub mod errors;
 mod host_passwords;
@@ -31,8 +32,9 @@ mod vmtools;
 use std::fmt;
 
 use serde::{Serialize, Serializer};
-use smtx_i18n::{Lang, Localize, Text};
+use smtx_i18n::{FrontEnd, Lang, Localize, Text};
 
+pub use action::Action;
 pub use cpu::CpuMsg;
 pub use errors::RunMsg;
 pub use host_passwords::HostPasswordMsg;
@@ -60,6 +62,12 @@ pub enum Message {
     /// Another catalog's message, rendered in both languages (an API or SSH
     /// error, a workbook-write error).
     Text(Text),
+    /// Another catalog's message as each front end words it (an API error
+    /// whose advice names the CLI's flags or the console's fields).
+    Worded {
+        cli: Text,
+        console: Text,
+    },
 }
 
 impl Localize for Message {
@@ -76,6 +84,27 @@ impl Localize for Message {
             Self::Cpu(message) => message.localize(lang),
             Self::Serial(message) => message.localize(lang),
             Self::Text(message) => message.localize(lang),
+            Self::Worded { cli, .. } => cli.localize(lang),
+        }
+    }
+
+    fn localize_for(&self, front: FrontEnd, lang: Lang) -> String {
+        match self {
+            Self::Run(message) => message.localize_for(front, lang),
+            Self::Prepare(message) => message.localize_for(front, lang),
+            Self::Session(message) => message.localize_for(front, lang),
+            Self::Settings(message) => message.localize_for(front, lang),
+            Self::Ipmi(message) => message.localize_for(front, lang),
+            Self::Network(message) => message.localize_for(front, lang),
+            Self::HostPassword(message) => message.localize_for(front, lang),
+            Self::Vmtools(message) => message.localize_for(front, lang),
+            Self::Cpu(message) => message.localize_for(front, lang),
+            Self::Serial(message) => message.localize_for(front, lang),
+            Self::Text(message) => message.localize(lang),
+            Self::Worded { cli, console } => match front {
+                FrontEnd::Cli => cli.localize(lang),
+                FrontEnd::Console => console.localize(lang),
+            },
         }
     }
 }
@@ -106,7 +135,13 @@ wraps!(
 
 impl From<&smtx_api::ApiError> for Message {
     fn from(error: &smtx_api::ApiError) -> Self {
-        Self::Text(errors::api_error(error))
+        let cli = errors::api_error(error);
+        let console = errors::api_error_for(FrontEnd::Console, error);
+        if cli == console {
+            Self::Text(cli)
+        } else {
+            Self::Worded { cli, console }
+        }
     }
 }
 

@@ -1,9 +1,9 @@
 //! `prepare`'s messages: the workbook summary, the host scans, the NIC
 //! check and the deployment check.
 
-use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, clauses, quoted};
+use smtx_i18n::{FrontEnd, Lang, Lang::En, Lang::ZhCn, Localize, clauses, quoted};
 
-use super::list;
+use super::{Action, list};
 
 smtx_i18n::catalog! {
     pub enum PrepareMsg {
@@ -26,6 +26,30 @@ smtx_i18n::catalog! {
 }
 
 impl Localize for PrepareMsg {
+    fn localize_for(&self, front: FrontEnd, lang: Lang) -> String {
+        if front == FrontEnd::Cli {
+            return self.localize(lang);
+        }
+        let map = Action::MapAddress.words(front, lang);
+        match (self, lang) {
+            (Self::ScanHint { ip, cell }, En) => {
+                format!("check that {ip} ({cell}) is reachable, or map it to HOST:PORT in {map}")
+            }
+            (Self::ScanHint { ip, cell }, ZhCn) => {
+                format!("确认 {ip}（{cell}）可以访问，或在{map}中把它映射到 HOST:PORT")
+            }
+            (Self::VerifyHint, En) => format!(
+                "check that the API base is reachable ({}, {map})",
+                Action::SetApiBase.words(front, lang)
+            ),
+            (Self::VerifyHint, ZhCn) => format!(
+                "确认 API 地址可以访问（{}、{map}）",
+                Action::SetApiBase.words(front, lang)
+            ),
+            _ => self.localize(lang),
+        }
+    }
+
     fn localize(&self, lang: Lang) -> String {
         match (self, lang) {
             (

@@ -1,6 +1,8 @@
 //! The messages of the serial step (read it, write it into the workbook).
 
-use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, Text, quoted};
+use smtx_i18n::{FrontEnd, Lang, Lang::En, Lang::ZhCn, Localize, Text, quoted};
+
+use super::Action;
 
 smtx_i18n::catalog! {
     pub enum SerialMsg {
@@ -28,6 +30,36 @@ smtx_i18n::catalog! {
 }
 
 impl Localize for SerialMsg {
+    fn localize_for(&self, front: FrontEnd, lang: Lang) -> String {
+        if front == FrontEnd::Cli {
+            return self.localize(lang);
+        }
+        let force = Action::ForceSerial.words(front, lang);
+        match (self, lang) {
+            (Self::ForceSerialHint, En) => format!(
+                "if the workbook's serial is wrong (a rehearsal's, another cluster's), start again with {force}"
+            ),
+            (Self::ForceSerialHint, ZhCn) => {
+                format!("如果规划表中的序列号有误（来自演练或其他集群），{force}后重新开始")
+            }
+            (Self::OtherCellHint, En) => format!(
+                "start again with {}, or with {force}",
+                Action::SerialCell.words(front, lang)
+            ),
+            (Self::OtherCellHint, ZhCn) => format!(
+                "{}后重新开始，或{force}",
+                Action::SerialCell.words(front, lang)
+            ),
+            (Self::WorkbookOpenHint { command }, En) => format!(
+                "close it, then: {command} (or start again with {force} if no program has it open)"
+            ),
+            (Self::WorkbookOpenHint { command }, ZhCn) => {
+                format!("关闭它，然后运行 `{command}`（如果并没有程序打开它，可{force}后重新开始）")
+            }
+            _ => self.localize(lang),
+        }
+    }
+
     fn localize(&self, lang: Lang) -> String {
         match (self, lang) {
             (Self::WouldWrite { cell, path }, En) => {
@@ -48,7 +80,7 @@ impl Localize for SerialMsg {
             ),
             (Self::ForceSerialHint, En) => "if the workbook's serial is wrong (a rehearsal's, another cluster's), run again with --force-serial".into(),
             (Self::ForceSerialHint, ZhCn) => {
-                "如果规划表中的序列号有误（来自预演或其他集群），加上 --force-serial 重新运行".into()
+                "如果规划表中的序列号有误（来自演练或其他集群），加上 --force-serial 重新运行".into()
             }
             (Self::CellHoldsOther { cell, chars }, En) => {
                 format!("{cell} holds other content ({chars} characters): not overwritten")

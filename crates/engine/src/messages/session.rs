@@ -1,7 +1,7 @@
 //! The messages of `config_cluster`'s start: the preconditions, the Fisheye
 //! admin (`setupRoot`) and the login.
 
-use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, Text};
+use smtx_i18n::{FrontEnd, Lang, Lang::En, Lang::ZhCn, Localize, Text};
 
 smtx_i18n::catalog! {
     pub enum SessionMsg {
@@ -24,6 +24,29 @@ smtx_i18n::catalog! {
 }
 
 impl Localize for SessionMsg {
+    fn localize_for(&self, front: FrontEnd, lang: Lang) -> String {
+        if front == FrontEnd::Cli {
+            return self.localize(lang);
+        }
+        match (self, lang) {
+            (Self::NoDeployVerifyHint, En) => {
+                "run the prepare stage first, or resume its run (Resume on its page)".into()
+            }
+            (Self::NoDeployVerifyHint, ZhCn) => {
+                "先运行准备阶段，或在准备阶段那次运行的页面上点击「继续执行」".into()
+            }
+            // The console's target has no token field: the admin
+            // password is the fix there.
+            (Self::LoginHint { cell }, En) => {
+                format!("check the Fisheye admin password ({cell})")
+            }
+            (Self::LoginHint { cell }, ZhCn) => {
+                format!("检查 Fisheye 管理员密码（{cell}）")
+            }
+            _ => self.localize(lang),
+        }
+    }
+
     fn localize(&self, lang: Lang) -> String {
         match (self, lang) {
             (Self::WouldStart, En) => "would start once prepare has verified the deployment".into(),
@@ -72,7 +95,7 @@ impl Localize for SessionMsg {
                 format!("{}; using the configured token", error.en)
             }
             (Self::UsingToken { error }, ZhCn) => {
-                format!("{}；改用配置的令牌（api.token）", error.zh_cn)
+                format!("{}；改用配置的令牌", error.zh_cn)
             }
             (Self::LoginHint { cell }, En) => {
                 format!("check the Fisheye admin password ({cell}) or configure api.token")

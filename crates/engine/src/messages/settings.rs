@@ -2,9 +2,9 @@
 //! and [`Unread`], what a step that reads before it sends says when it
 //! could not read (the BMC step says it too).
 
-use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, Text};
+use smtx_i18n::{FrontEnd, Lang, Lang::En, Lang::ZhCn, Localize, Text};
 
-use super::list;
+use super::{Action, list};
 
 /// Something answering on the VIP: a port, and the address the probe
 /// reached it through when that is not the VIP itself (an override).
@@ -70,6 +70,22 @@ smtx_i18n::catalog! {
 }
 
 impl Localize for SettingsMsg {
+    fn localize_for(&self, front: FrontEnd, lang: Lang) -> String {
+        if front == FrontEnd::Cli {
+            return self.localize(lang);
+        }
+        let allow = Action::AllowActiveVip.words(front, lang);
+        match (self, lang) {
+            (Self::VipTakenHint { cell }, En) => format!(
+                "find out what holds that address and free it, or change the VIP ({cell}); if it is this cluster's, start again with {allow}"
+            ),
+            (Self::VipTakenHint { cell }, ZhCn) => format!(
+                "查明占用该地址的设备并释放，或修改 VIP（{cell}）；如果它属于本集群，{allow}后重新开始"
+            ),
+            _ => self.localize(lang),
+        }
+    }
+
     fn localize(&self, lang: Lang) -> String {
         match (self, lang) {
             (Self::WouldSet { value }, En) => format!("would set {value}"),

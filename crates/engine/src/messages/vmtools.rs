@@ -1,6 +1,8 @@
 //! The messages of the VMTools (SVT) upload step.
 
-use smtx_i18n::{Lang, Lang::En, Lang::ZhCn, Localize, quoted};
+use smtx_i18n::{FrontEnd, Lang, Lang::En, Lang::ZhCn, Localize, quoted};
+
+use super::Action;
 
 smtx_i18n::catalog! {
     pub enum VmtoolsMsg {
@@ -18,6 +20,25 @@ smtx_i18n::catalog! {
 }
 
 impl Localize for VmtoolsMsg {
+    fn localize_for(&self, front: FrontEnd, lang: Lang) -> String {
+        if front == FrontEnd::Cli {
+            return self.localize(lang);
+        }
+        match (self, lang) {
+            (Self::CheckIsoHint, En) => format!("check {}", Action::ChooseIso.words(front, lang)),
+            (Self::CheckIsoHint, ZhCn) => format!("检查{}", Action::ChooseIso.words(front, lang)),
+            (Self::AlreadyUploaded { file, sha256 }, En) => format!(
+                "{file} (sha256 {sha256}) was already uploaded to this cluster; start again with {} to send it again",
+                Action::ForceUpload.words(front, lang)
+            ),
+            (Self::AlreadyUploaded { file, sha256 }, ZhCn) => format!(
+                "{file}（sha256 {sha256}）已上传到本集群；如需重新上传，请{}后重新开始",
+                Action::ForceUpload.words(front, lang)
+            ),
+            _ => self.localize(lang),
+        }
+    }
+
     fn localize(&self, lang: Lang) -> String {
         match (self, lang) {
             (Self::NoIso { dir }, En) => {

@@ -249,6 +249,8 @@ fn upload_and_file_errors_keep_their_english_and_say_ours_in_chinese() {
         assert!(smtx_i18n::has_cjk(&text.zh_cn), "{}", text.zh_cn);
         let words = smtx_i18n::untranslated_words(&text.zh_cn);
         assert!(words.is_empty(), "{words:?} in {}", text.zh_cn);
+        let drift = smtx_i18n::glossary::problems(Some(&text.en), &text.zh_cn);
+        assert!(drift.is_empty(), "{drift:?} in {}", text.zh_cn);
         // Only the operating system's words are quoted; the inner call's
         // error is said in Chinese, the server's message quoted within it.
         let ours = match error {
@@ -465,7 +467,9 @@ fn api_errors() {
         }
     }
     let samples: Vec<Text> = errors.iter().map(errors::api_error).collect();
-    assert_whole(&[], &samples, unnamed);
+    // As steps carry them: each front end's wording.
+    let carried: Vec<Message> = errors.iter().map(Message::from).collect();
+    assert_whole(&[], &carried, |_| "");
     for (error, text) in errors.iter().zip(&samples) {
         assert_eq!(text.en, error.to_string(), "English is the error's own");
         // What the client recognised is said in Chinese, not quoted; the
@@ -702,8 +706,7 @@ fn engine_errors() {
         }
         assert_eq!(error.localize(Lang::En), error.to_string());
     }
-    let samples: Vec<Text> = errors.iter().map(Text::of).collect();
-    assert_whole(&[], &samples, unnamed);
+    assert_whole(&[], &errors, |_| "");
 }
 
 #[test]

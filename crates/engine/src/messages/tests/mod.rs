@@ -11,7 +11,7 @@ use smtx_api::{
     ApiError, CallUrl, ChunkingReason, ConfigReason, DecodeReason, FileReason, TlsKind, TlsReason,
     TransportKind, TransportReason, UploadCause, UploadReason,
 };
-use smtx_i18n::{Lang, Localize, Text, catalog_problems};
+use smtx_i18n::{FrontEnd, Lang, Localize, Text, catalog_problems};
 
 use super::settings::{Unread, VipAnswer};
 use super::*;
@@ -39,8 +39,25 @@ fn assert_whole<M: Localize>(
     samples: &[M],
     variant_of: impl Fn(&M) -> &'static str,
 ) {
-    let problems = catalog_problems(variants, samples, variant_of);
+    let mut problems = catalog_problems(variants, samples, variant_of);
+    problems.extend(console_problems(samples));
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// Every engine message reaches the console (a step's detail, error and
+/// hint; a refusal): as the console words it, in both languages, it names
+/// no flag, settings key or signal.
+fn console_problems<M: Localize>(samples: &[M]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for sample in samples {
+        for lang in Lang::ALL {
+            let text = sample.localize_for(FrontEnd::Console, lang);
+            for problem in smtx_i18n::front_end::console_problems(&text) {
+                problems.push(format!("console, {lang}: {problem} in {text:?}"));
+            }
+        }
+    }
+    problems
 }
 
 #[test]

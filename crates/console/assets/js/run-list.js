@@ -1,0 +1,94 @@
+// View 4: the run list, fleets grouped.
+
+import { api, errorBox } from "./api.js";
+import { clear, formatDuration, formatTime, h, statusBadge, visible } from "./dom.js";
+import { t } from "./i18n.js";
+import { onLeave } from "./router.js";
+import { ACTIVE, resumeRun, targetText } from "./run-page.js";
+
+
+export function renderRunList(root) {
+  const body = h("div", { id: "runs" }, h("p", { class: "muted", text: t("common.loading") }));
+  root.append(h("section", { class: "card" }, h("h1", { text: t("runs.title") }), body));
+  let left = false;
+  let timer = null;
+  const load = async () => {
+    let runs;
+    try {
+      runs = await api("/api/runs");
+    } catch (error) {
+      if (left) return;
+      clear(body);
+      body.append(errorBox(error, load));
+      return;
+    }
+    if (left) return;
+    clear(body);
+    if (!runs || runs.length === 0) {
+      body.append(h("p", { class: "muted", text: t("runs.none") }));
+    } else {
+      body.append(runTable(runs));
+    }
+    // Poll only while something is still moving.
+    if (runs?.some((run) => ACTIVE.has(run.status))) timer = setTimeout(load, 2000);
+  };
+  onLeave(() => {
+    left = true;
+    clearTimeout(timer);
+  });
+  load();
+}
+
+function runTable(runs) {
+  const rows = [];
+  const seenFleets = new Set();
+  const runRow = (run, inFleet) => {
+    const open = () => (location.hash = `#/runs/${encodeURIComponent(run.id)}`);
+    const resume = run.status === "interrupted"
+      ? h("button", {
+        class: "btn small primary",
+        type: "button",
+        text: t("runs.resume"),
+        onclick: (event) => {
+          event.stopPropagation();
+          resumeRun(run.id, event.currentTarget);
+        },
+      })
+      : null;
+    return h(
+      "tr",
+      { class: `clickable run-row ${inFleet ? "in-fleet" : ""}`, dataset: { run: run.id, status: run.status }, onclick: open },
+      h("td", {}, statusBadge(run.status)),
+      h("td", {}, h("a", { href: `#/runs/${encodeURIComponent(run.id)}`, text: visible(run.cluster ?? run.id) })),
+      h("td", { text: targetText(run) }),
+      h("td", { class: "nowrap", text: formatTime(run.started_at) }),
+      h("td", { class: "num nowrap", text: formatDuration(run.duration_ms) }),
+      h("td", { class: "actions-cell" }, resume),
+    );
+  };
+  for (const run of runs) {
+    if (run.fleet_id) {
+      if (seenFleets.has(run.fleet_id)) continue;
+      seenFleets.add(run.fleet_id);
+      const members = runs.filter((other) => other.fleet_id === run.fleet_id);
+      rows.push(h("tr", { class: "fleet-row" }, h("td", { colspan: "6", text: t("runs.fleet", { id: run.fleet_id, n: members.length }) })));
+      for (const member of members) rows.push(runRow(member, true));
+    } else {
+      rows.push(runRow(run, false));
+    }
+  }
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { id: "runs-table" },
+      h(
+        "thead",
+        {},
+        h("tr", {}, h("th", { text: t("runs.col.status") }), h("th", { text: t("runs.col.cluster") }), h("th", { text: t("runs.col.target") }), h("th", { text: t("runs.col.started") }), h("th", { class: "num", text: t("runs.col.duration") }), h("th", {})),
+      ),
+      h("tbody", {}, rows),
+    ),
+  );
+}

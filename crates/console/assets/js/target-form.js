@@ -1,0 +1,248 @@
+// The target form of a plan's page: rehearsal or settings, the VMTools ISO,
+// dry run, stages; Start.
+
+import { ApiError, api, errorBox, token } from "./api.js";
+import { diagnosticsCard } from "./diagnostics.js";
+import { clear, field, h, lines, mib } from "./dom.js";
+import { msg, t } from "./i18n.js";
+
+/**
+ * The VMTools ISO of a run: one the console offers (uploaded here, or in the
+ * folder it was started with), never a path of its machine. An upload shows
+ * its progress, then its SHA-256, and is chosen.
+ */
+function isoPicker() {
+  const select = h("select", { id: "vmtools-iso" }, h("option", { value: "", text: t("iso.none") }));
+  const status = h("div", { id: "iso-status", class: "field-help" });
+  const input = h("input", { id: "iso-file", type: "file", accept: ".iso", class: "visually-hidden" });
+  const label = (iso) => {
+    const size = `${mib(iso.size).toFixed(1)} MiB`;
+    const where = iso.source === "iso_dir" ? t("iso.from_dir") : `SHA-256 ${iso.sha256.slice(0, 12)}…`;
+    return `${iso.name} (${size}) — ${where}`;
+  };
+  const load = async (chosen) => {
+    try {
+      const list = await api("/api/isos");
+      while (select.options.length > 1) select.remove(1);
+      for (const iso of list?.isos ?? []) select.append(h("option", { value: iso.id, text: label(iso) }));
+      if (chosen) select.value = chosen;
+    } catch {
+      // Without the list a run still starts, without an ISO.
+    }
+  };
+  const upload = (file) => {
+    clear(status);
+    if (!file.name.toLowerCase().endsWith(".iso")) {
+      status.append(errorBox(t("iso.not_iso")));
+      return;
+    }
+    const form = new FormData();
+    form.append("iso", file, file.name);
+    const request = new XMLHttpRequest();
+    request.open("POST", "/api/isos");
+    const bearer = token();
+    if (bearer) request.setRequestHeader("Authorization", `Bearer ${bearer}`);
+    const progress = h("span", { text: t("iso.uploading", { name: file.name, percent: 0 }) });
+    status.append(progress);
+    request.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) {
+        progress.textContent = t("iso.uploading", { name: file.name, percent: Math.floor((100 * event.loaded) / event.total) });
+      }
+    });
+    request.addEventListener("load", () => {
+      clear(status);
+      let body = null;
+      try {
+        body = JSON.parse(request.responseText);
+      } catch {
+        // Not JSON: said below by status.
+      }
+      if (request.status === 200 || request.status === 201) {
+        status.append(h("span", { class: "mono", text: t("iso.uploaded", { name: body.name, sha: body.sha256 }) }));
+        load(body.id);
+      } else if (body?.error) {
+        status.append(errorBox(new ApiError(request.status, body.error.code, body.error.message)));
+      } else {
+        status.append(errorBox(t("error.http", { status: request.status })));
+      }
+    });
+    request.addEventListener("error", () => {
+      clear(status);
+      status.append(errorBox(t("error.network", { reason: file.name })));
+    });
+    request.send(form);
+  };
+  input.addEventListener("change", () => {
+    if (input.files[0]) upload(input.files[0]);
+    input.value = "";
+  });
+  load(null);
+  const element = h(
+    "div",
+    { class: "stack" },
+    h("div", { class: "row" }, select, h("button", { id: "iso-upload", class: "btn small", type: "button", text: t("iso.upload"), onclick: () => input.click() })),
+    input,
+    status,
+  );
+  return { element, value: () => select.value };
+}
+
+export function targetCard(plan, blocked, resumeFrom = null) {
+  const real = resumeFrom?.target === "cluster";
+  const rehearsalRadio = h("input", { type: "radio", name: "target", value: "rehearsal", id: "target-rehearsal", checked: !real });
+  const realRadio = h("input", { type: "radio", name: "target", value: "settings", id: "target-real", checked: real });
+
+  const scenario = h("select", { id: "scenario" }, h("option", { value: "", text: t("target.scenario.none") }));
+  api("/api/scenarios")
+    .then((list) => {
+      for (const item of list ?? []) scenario.append(h("option", { value: item.name, text: `${msg(item.title) || item.name} (${item.name})` }));
+    })
+    .catch(() => {
+      // Without the list the rehearsal still runs, fault-free.
+    });
+  const latency = h("input", { id: "latency-ms", type: "number", min: "0", step: "10", placeholder: "0", inputmode: "numeric" });
+
+  const apiBase = h("input", { id: "api-base", type: "url", placeholder: t("target.api_base.ph"), autocomplete: "off" });
+  const resolve = h("textarea", { id: "api-resolve", rows: "2", placeholder: t("target.resolve.ph"), spellcheck: "false" });
+  const sshResolve = h("textarea", { id: "ssh-resolve", rows: "2", placeholder: t("target.resolve.ph").replace(":443", ":22"), spellcheck: "false" });
+  // The certificate itself: the console takes no path of its own machine.
+  const caCert = h("textarea", { id: "ca-cert", rows: "3", placeholder: t("target.ca.ph"), spellcheck: "false" });
+  const caFile = h("input", { id: "ca-cert-file", type: "file", accept: ".pem,.crt,.cer", class: "visually-hidden" });
+  caFile.addEventListener("change", async () => {
+    const file = caFile.files[0];
+    if (file) caCert.value = await file.text();
+    caFile.value = "";
+  });
+  const caControl = h(
+    "div",
+    { class: "stack" },
+    caCert,
+    h("button", { class: "btn small", type: "button", text: t("target.ca.file"), onclick: () => caFile.click() }),
+    caFile,
+  );
+  const insecure = h("input", { id: "insecure", type: "checkbox" });
+  const sshPassword = h("input", { id: "ssh-password", type: "password", autocomplete: "new-password" });
+  const iso = isoPicker();
+
+  const stagePrepare = h("input", { type: "checkbox", id: "stage-prepare", value: "prepare", checked: true });
+  const stageConfig = h("input", { type: "checkbox", id: "stage-config_cluster", value: "config_cluster", checked: true });
+  const dryRun = h("input", { type: "checkbox", id: "dry-run" });
+
+  const rehearsalPanel = h(
+    "div",
+    { class: "target-panel", id: "rehearsal-panel", hidden: real },
+    h("p", { class: "muted", text: t("target.rehearsal.help") }),
+    h("div", { class: "grid-2" }, field(t("target.scenario"), scenario), field(t("target.latency"), latency)),
+  );
+  const realPanel = h(
+    "div",
+    { class: "target-panel", id: "real-panel", hidden: !real },
+    h("p", { class: "muted", text: t("target.real.help") }),
+    h(
+      "div",
+      { class: "grid-2" },
+      field(t("target.api_base"), apiBase),
+      field(t("target.ca"), caControl),
+      field(t("target.resolve"), resolve),
+      field(t("target.ssh_resolve"), sshResolve),
+      field(t("target.ssh_password"), sshPassword),
+    ),
+    h("label", { class: "check" }, insecure, h("span", { text: t("target.insecure") })),
+  );
+  const startLabel = () => (resumeFrom ? t("run.resume") : rehearsalRadio.checked ? t("target.start_rehearsal") : t("target.start"));
+  const start = h("button", { id: "start-run", class: "btn primary large", type: "submit", disabled: blocked, text: startLabel() });
+  const switchTarget = () => {
+    rehearsalPanel.hidden = !rehearsalRadio.checked;
+    realPanel.hidden = rehearsalRadio.checked;
+    start.textContent = startLabel();
+  };
+  rehearsalRadio.addEventListener("change", switchTarget);
+  realRadio.addEventListener("change", switchTarget);
+  const status = h("div", { id: "start-status" });
+
+  const form = h(
+    "form",
+    { class: "card", id: "target-form" },
+    h("h2", { text: t("target.title") }),
+    h(
+      "div",
+      { class: "segmented", role: "radiogroup" },
+      h("label", { class: "segment" }, rehearsalRadio, h("span", { text: t("target.rehearsal") })),
+      h("label", { class: "segment" }, realRadio, h("span", { text: t("target.real") })),
+    ),
+    rehearsalPanel,
+    realPanel,
+    field(t("target.iso"), iso.element),
+    h(
+      "div",
+      // A resumed run keeps the old run's stages and dry-run choice.
+      { class: "options", hidden: Boolean(resumeFrom) },
+      h(
+        "fieldset",
+        { class: "inline" },
+        h("legend", { text: t("target.stages") }),
+        h("label", { class: "check" }, stagePrepare, h("span", { class: "mono", text: "prepare" })),
+        h("label", { class: "check" }, stageConfig, h("span", { class: "mono", text: "config_cluster" })),
+      ),
+      h("label", { class: "check" }, dryRun, h("span", { text: t("target.dry_run") })),
+    ),
+    status,
+    h("div", { class: "actions" }, start),
+  );
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (blocked) return;
+    let target;
+    if (rehearsalRadio.checked) {
+      const latencyMs = Number.parseInt(latency.value, 10);
+      if (scenario.value || latencyMs > 0 || iso.value()) {
+        target = { rehearsal: { scenario: scenario.value || null, latency_ms: latencyMs > 0 ? latencyMs : 0 } };
+        if (iso.value()) target.rehearsal.iso_id = iso.value();
+      } else {
+        target = "rehearsal";
+      }
+    } else {
+      // Only what the user filled in: the rest takes the CLI's defaults.
+      const settings = {};
+      const apiSettings = {};
+      if (apiBase.value.trim()) apiSettings.base_url = apiBase.value.trim();
+      if (lines(resolve.value).length) apiSettings.resolve = lines(resolve.value);
+      if (caCert.value.trim()) apiSettings.ca_cert_pem = caCert.value.trim();
+      if (insecure.checked) apiSettings.insecure = true;
+      if (Object.keys(apiSettings).length) settings.api = apiSettings;
+      const ssh = {};
+      if (lines(sshResolve.value).length) ssh.resolve = lines(sshResolve.value);
+      if (sshPassword.value) ssh.initial_password = sshPassword.value;
+      if (Object.keys(ssh).length) settings.ssh = ssh;
+      if (iso.value()) settings.vmtools = { iso_id: iso.value() };
+      target = { settings };
+    }
+    const stages = [stagePrepare, stageConfig].filter((box) => box.checked).map((box) => box.value);
+    start.disabled = true;
+    start.textContent = t("target.starting");
+    clear(status);
+    try {
+      const run = resumeFrom
+        ? await api(`/api/runs/${encodeURIComponent(resumeFrom.id)}/resume`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ target }),
+        })
+        : await api("/api/runs", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ plan_id: plan.id, target, dry_run: dryRun.checked, stages, from_run: null }),
+        });
+      // The password is not kept in the page once it has been sent.
+      sshPassword.value = "";
+      location.hash = `#/runs/${encodeURIComponent(run.id)}`;
+    } catch (error) {
+      status.append(errorBox(error));
+      if (error instanceof ApiError && error.diagnostics.length) status.append(diagnosticsCard(error.diagnostics));
+      start.disabled = false;
+      start.textContent = startLabel();
+    }
+  });
+  return form;
+}
