@@ -113,6 +113,15 @@ pub fn write_serial(
     // the link itself is left as it is.
     let real = smtx_platform::paths::canonicalize(path)
         .map_err(|error| unreadable(format!("cannot read: {error}")))?;
+    // A workbook open in Excel without sharing (Windows) cannot even be
+    // read: that is the file in use, said as such, not a read error.
+    if let Err(error) = std::fs::File::open(&real)
+        && smtx_platform::files::in_use(&error)
+    {
+        return Err(SerialWriteError::InUse {
+            path: path.to_path_buf(),
+        });
+    }
     let bytes = limits::read_workbook_file(&real, &limits)
         .map_err(|error| unreadable(error.to_string()))?;
     if !bytes.starts_with(b"PK\x03\x04") {
