@@ -38,6 +38,15 @@ pub fn reference_workbook(smoke: &Smoke) -> anyhow::Result<PathBuf> {
         .with_context(|| format!("no .xlsx in {}", smoke.workbooks.display()))
 }
 
+/// A writable copy of the reference workbook at `to`: the reference is
+/// read-only (`shared/`), and wine would make a copy's mode a read-only
+/// attribute the tool rightly refuses to write.
+pub fn copy_reference(smoke: &Smoke, to: &Path) -> anyhow::Result<()> {
+    let from = reference_workbook(smoke)?;
+    let bytes = std::fs::read(&from).with_context(|| format!("cannot read {}", from.display()))?;
+    std::fs::write(to, bytes).with_context(|| format!("cannot write {}", to.display()))
+}
+
 /// `sim --plan W --write-config cfg/sim.toml`, waited for until it serves.
 fn start_sim(
     runner: &Runner<'_>,
@@ -46,7 +55,7 @@ fn start_sim(
     extra: &[&str],
 ) -> anyhow::Result<Background> {
     std::fs::create_dir_all(work.join(FOLDER))?;
-    std::fs::copy(reference_workbook(smoke)?, work.join(WORKBOOK))?;
+    copy_reference(smoke, &work.join(WORKBOOK))?;
     let mut args = vec![
         "--lang",
         "en",
@@ -179,8 +188,13 @@ pub fn check_abort(runner: &Runner<'_>, work: &Path, smoke: &Smoke) -> anyhow::R
         .stderr
         .lines()
         .map(str::trim)
-        .rfind(|line| line.starts_with("smtx-deploy run "))
-        .context("no resume line printed")?;
+        .rfind(|line| line.starts_with("smtx-deploy ") && line.contains(" run "))
+        .with_context(|| {
+            format!(
+                "no resume line printed; stderr ends: {}",
+                tail(&ran.stderr, 8)
+            )
+        })?;
     println!("       aborted {aborted:?}; resume: {line}");
     let words = unquote(line, runner.target.is_windows())?;
     let words: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();

@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use super::process::Background;
-use super::rehearsal::reference_workbook;
+use super::rehearsal::copy_reference;
 use super::{Runner, Smoke, run_with_deadline, tail};
 use crate::{compile, prereq};
 
@@ -41,7 +41,7 @@ fn hold_open_exe(smoke: &Smoke) -> anyhow::Result<PathBuf> {
 pub fn check_in_use(runner: &Runner<'_>, work: &Path, smoke: &Smoke) -> anyhow::Result<()> {
     let name = "规划 设计表.xlsx";
     let workbook = work.join(name);
-    std::fs::copy(reference_workbook(smoke)?, &workbook)?;
+    copy_reference(smoke, &workbook)?;
     let before = std::fs::read(&workbook)?;
     // The helper sits beside the workbook: wine starts it by a path of
     // its own, and the workbook is then named bare.
