@@ -113,6 +113,21 @@ pub fn write_serial(
     // the link itself is left as it is.
     let real = smtx_platform::paths::canonicalize(path)
         .map_err(|error| unreadable(format!("cannot read: {error}")))?;
+    // A workbook open in Excel (Windows) cannot be opened for writing, or
+    // not even read: that is the file in use, said as such before anything
+    // else (replacing it would only say "access denied"). Only a regular
+    // file is opened: a FIFO's open would wait for its other end.
+    if std::fs::metadata(&real).is_ok_and(|metadata| metadata.is_file())
+        && let Err(error) = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&real)
+        && smtx_platform::files::in_use(&error)
+    {
+        return Err(SerialWriteError::InUse {
+            path: path.to_path_buf(),
+        });
+    }
     let bytes = limits::read_workbook_file(&real, &limits)
         .map_err(|error| unreadable(error.to_string()))?;
     if !bytes.starts_with(b"PK\x03\x04") {

@@ -34,3 +34,23 @@ mod imp {
         PathBuf::from("smtx-console")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::console_data_dir;
+
+    #[cfg(windows)]
+    #[test]
+    fn windows_the_console_data_is_under_local_app_data() {
+        let base = std::env::var_os("LOCALAPPDATA").expect("LOCALAPPDATA is set on Windows");
+        let dir = console_data_dir();
+        assert!(dir.starts_with(&base), "{}", dir.display());
+        assert!(dir.ends_with(r"smtx-deploy\console"), "{}", dir.display());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unix_the_console_data_is_where_the_tool_runs() {
+        assert_eq!(console_data_dir(), std::path::Path::new("smtx-console"));
+    }
+}

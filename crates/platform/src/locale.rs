@@ -21,3 +21,25 @@ mod imp {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::system_locale;
+
+    /// Windows always has a user locale; its tag is what `Lang` reads.
+    #[cfg(windows)]
+    #[test]
+    fn windows_the_system_locale_is_a_language_tag() {
+        let tag = system_locale().expect("a user locale");
+        assert!(
+            tag.len() >= 2 && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+            "{tag:?}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unix_the_locale_comes_from_the_environment_only() {
+        assert_eq!(system_locale(), None);
+    }
+}

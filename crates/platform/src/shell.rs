@@ -54,6 +54,17 @@ impl Shell {
 mod tests {
     use super::*;
 
+    /// Windows prints for PowerShell, Unix for a POSIX shell.
+    #[test]
+    fn the_current_shell_is_the_platforms() {
+        let expected = if cfg!(windows) {
+            Shell::PowerShell
+        } else {
+            Shell::Posix
+        };
+        assert_eq!(Shell::current(), expected);
+    }
+
     #[test]
     fn posix_quoting() {
         assert_eq!(Shell::Posix.quote("runs/a-1"), "runs/a-1");

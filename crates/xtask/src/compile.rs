@@ -17,6 +17,9 @@ use crate::target::{Recipe, Target};
 /// `--profile` picks another (CI's quicker `ci-cross`).
 pub const PROFILE: &str = "dist";
 
+/// The shipped binaries' std: aborting on panic, as the profiles say.
+const BUILD_STD: &str = "-Zbuild-std=std,panic_abort";
+
 /// A binary built, and how long the build took.
 #[derive(Debug)]
 pub struct Built {
@@ -85,7 +88,7 @@ pub fn command(root: &Path, target: &Target, profile: &str) -> Command {
             command
         }
         Recipe::Mingw => {
-            let mut command = cross(root, cargo(), "build", target);
+            let mut command = cross(root, cargo(), "build", target, BUILD_STD);
             command.arg("--config").arg(format!(
                 "target.{}.linker = \"{}\"",
                 target.triple,
@@ -95,7 +98,7 @@ pub fn command(root: &Path, target: &Target, profile: &str) -> Command {
             command
         }
         Recipe::ZigMusl => {
-            let mut command = cross(root, "cargo-zigbuild".into(), "zigbuild", target);
+            let mut command = cross(root, "cargo-zigbuild".into(), "zigbuild", target, BUILD_STD);
             // zig brings musl's crt objects and libc; rustc's own
             // ("self-contained") ones come with a prebuilt std only.
             command.arg("--config").arg(format!(
@@ -110,13 +113,37 @@ pub fn command(root: &Path, target: &Target, profile: &str) -> Command {
     command
 }
 
+/// The unit tests of `package` for `target` (MinGW-w64 only), built and not
+/// run, Cargo's messages as JSON on stdout (they name the test executable).
+/// std is built with unwinding here: the test harness catches a failed
+/// test's panic.
+pub fn test_command(root: &Path, target: &Target, package: &str) -> Command {
+    let mut command = cross(
+        root,
+        cargo(),
+        "test",
+        target,
+        "-Zbuild-std=std,panic_unwind",
+    );
+    command.arg("--config").arg(format!(
+        "target.{}.linker = \"{}\"",
+        target.triple,
+        prereq::MINGW_GCC
+    ));
+    command
+        .args(["--locked", "--package", package, "--lib", "--no-run"])
+        .args(["--message-format", "json-render-diagnostics"])
+        .current_dir(root);
+    command
+}
+
 /// `program subcommand --target T -Zbuild-std=…` with Debian's rustc.
-fn cross(root: &Path, program: PathBuf, subcommand: &str, target: &Target) -> Command {
+fn cross(root: &Path, program: PathBuf, subcommand: &str, target: &Target, std: &str) -> Command {
     let mut command = Command::new(program);
     command
         .arg(subcommand)
         .args(["--target", &target.triple])
-        .arg("-Zbuild-std=std,panic_abort")
+        .arg(std)
         .env("RUSTC", prereq::cross_rustc())
         // `-Zbuild-std` and compiling std itself are unstable: Debian's
         // stable rustc allows them with this.

@@ -46,7 +46,9 @@ enum Task {
         #[arg(long, default_value = compile::PROFILE)]
         profile: String,
     },
-    /// Run dist/'s archives: static, --version, plan check, demo (en, zh-CN).
+    /// Run dist/'s archives: static, --version, plan check, demo (en, zh-CN),
+    /// a rehearsal, Ctrl-C and resume, serve; on Windows a workbook in use
+    /// and the platform crate's tests.
     Smoke {
         /// A target to check (repeatable; default: the three cross targets).
         #[arg(long = "target", value_name = "TRIPLE")]

@@ -4,11 +4,19 @@
 //! stand-in DLL wine 8 lacks, see `wine/bcryptprimitives.c`: harness only,
 //! never in an archive), qemu for another architecture, directly otherwise.
 //!
-//! The checks: `file` says a Linux binary is static; `--version` names the
-//! version and the target; `plan check --json` of each reference workbook
-//! prints what the host build prints; `demo` ends `summary: done` with exit
-//! 0, in English and in Chinese. Run it where only loopback exists, as CI
-//! does: `unshare -n sh -c 'ip link set lo up && cargo xtask smoke'`.
+//! The checks (`Check`), one file per group: `basic` (static, version,
+//! plan, demo), `rehearsal` (the target's own `sim` and `run`, SSH rotation,
+//! Ctrl-C and the resume), `serve` (the console over HTTP), `windows` (a
+//! workbook held open as Excel holds it, the platform crate's tests under
+//! wine). Each command has a deadline and is killed past it. Run it where
+//! only loopback exists, as CI does:
+//! `unshare -n sh -c 'ip link set lo up && cargo xtask smoke'`.
+
+mod basic;
+mod process;
+mod rehearsal;
+mod serve;
+mod windows;
 
 use std::fmt;
 use std::io::Read;
@@ -35,16 +43,43 @@ pub enum Check {
     Demo,
     /// `demo --lang zh-CN` ends `汇总：完成`, exit 0.
     DemoZh,
+    /// The target's own `sim` and `run` (workbook under a Chinese path with
+    /// a space), host passwords rotated over SSH, the sim stopped by SIGINT.
+    Rehearsal,
+    /// Ctrl-C to a slow rehearsal: exit 130, the step recorded `aborted`,
+    /// and the printed resume line finishes the run.
+    Abort,
+    /// `serve`: `GET /` and a plan upload answer, SIGINT ends it cleanly.
+    Serve,
+    /// Windows: `plan set-serial` on a workbook held open without sharing
+    /// (as Excel holds it) says "in use", in both languages, and leaves it.
+    InUse,
+    /// Windows: the `smtx-platform` unit tests, cross-built, under wine.
+    PlatformTests,
 }
 
 impl Check {
-    pub const ALL: [Check; 5] = [
+    pub const ALL: [Check; 10] = [
         Check::Static,
         Check::Version,
         Check::Plan,
         Check::Demo,
         Check::DemoZh,
+        Check::Rehearsal,
+        Check::Abort,
+        Check::Serve,
+        Check::InUse,
+        Check::PlatformTests,
     ];
+
+    /// Whether this check means anything for `target`.
+    fn applies_to(self, target: &Target) -> bool {
+        match self {
+            Check::Static => !target.is_windows(),
+            Check::InUse | Check::PlatformTests => target.is_windows(),
+            _ => true,
+        }
+    }
 }
 
 impl fmt::Display for Check {
@@ -55,6 +90,11 @@ impl fmt::Display for Check {
             Check::Plan => "plan",
             Check::Demo => "demo",
             Check::DemoZh => "demo-zh",
+            Check::Rehearsal => "rehearsal",
+            Check::Abort => "abort",
+            Check::Serve => "serve",
+            Check::InUse => "in-use",
+            Check::PlatformTests => "platform-tests",
         })
     }
 }
@@ -134,18 +174,23 @@ pub fn run(smoke: &Smoke) -> anyhow::Result<()> {
             deadline: smoke.deadline,
         };
         for check in &smoke.checks {
-            if *check == Check::Static && target.is_windows() {
+            if !check.applies_to(target) {
                 continue;
             }
             let started = Instant::now();
             let work = scratch.path().join(format!("{}-{check}", target.triple));
             std::fs::create_dir_all(&work)?;
             let result = match check {
-                Check::Static => check_static(&binary),
-                Check::Version => check_version(&runner, &work, version),
-                Check::Plan => check_plan(&runner, &work, smoke),
-                Check::Demo => check_demo(&runner, &work, None),
-                Check::DemoZh => check_demo(&runner, &work, Some("zh-CN")),
+                Check::Static => basic::check_static(&binary),
+                Check::Version => basic::check_version(&runner, &work, version),
+                Check::Plan => basic::check_plan(&runner, &work, smoke),
+                Check::Demo => basic::check_demo(&runner, &work, None),
+                Check::DemoZh => basic::check_demo(&runner, &work, Some("zh-CN")),
+                Check::Rehearsal => rehearsal::check_rehearsal(&runner, &work, smoke),
+                Check::Abort => rehearsal::check_abort(&runner, &work, smoke),
+                Check::Serve => serve::check_serve(&runner, &work, smoke),
+                Check::InUse => windows::check_in_use(&runner, &work, smoke),
+                Check::PlatformTests => windows::check_platform_tests(&runner, &work, smoke),
             };
             outcomes.push(report(
                 target,
@@ -225,141 +270,6 @@ fn verify_and_unpack(
     archive::unpack(archive, scratch)
 }
 
-/// `file` on a Linux binary: statically linked, no interpreter.
-fn check_static(binary: &Path) -> anyhow::Result<()> {
-    let output = Command::new("file").arg("-b").arg(binary).output()?;
-    let said = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    println!("       file: {said}");
-    if said.contains("statically linked") || said.contains("static-pie linked") {
-        Ok(())
-    } else {
-        bail!("file says: {said}")
-    }
-}
-
-fn check_version(runner: &Runner<'_>, work: &Path, version: &str) -> anyhow::Result<()> {
-    let ran = runner.run(work, &["--version"])?;
-    ran.expect_exit(0)?;
-    let line = ran.stdout.trim();
-    println!("       {line}");
-    let wanted = format!("smtx-deploy {version} (git ");
-    if !line.starts_with(&wanted) || !line.ends_with(&format!(", {})", runner.target.triple)) {
-        bail!("--version printed {line:?}");
-    }
-    Ok(())
-}
-
-/// `plan check --json` of each reference workbook, run beside a copy of it
-/// under its bare name, so the output holds no path to set aside, against
-/// the host build's.
-fn check_plan(runner: &Runner<'_>, work: &Path, smoke: &Smoke) -> anyhow::Result<()> {
-    let reference = match &smoke.reference {
-        Some(reference) => reference.clone(),
-        None => host_build(&smoke.root).context(
-            "no host build to compare with: cargo build -p smtx-cli, or --reference PATH",
-        )?,
-    };
-    let mut workbooks: Vec<PathBuf> = std::fs::read_dir(&smoke.workbooks)
-        .with_context(|| format!("cannot list {}", smoke.workbooks.display()))?
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| {
-            path.extension()
-                .is_some_and(|extension| extension == "xlsx")
-        })
-        .collect();
-    workbooks.sort();
-    if workbooks.is_empty() {
-        bail!("no .xlsx in {}", smoke.workbooks.display());
-    }
-    for workbook in workbooks {
-        let name = workbook
-            .file_name()
-            .and_then(|name| name.to_str())
-            .context("a workbook name that is not UTF-8")?;
-        std::fs::copy(&workbook, work.join(name))?;
-        let args = ["plan", "check", "--json", name];
-        let ours = runner.run(work, &args)?;
-        let theirs = run_with_deadline(
-            Command::new(&reference).args(args).current_dir(work),
-            runner.deadline,
-        )?;
-        if ours.code != theirs.code {
-            bail!(
-                "plan check {name}: exit {:?}, the host build's {:?}",
-                ours.code,
-                theirs.code
-            );
-        }
-        let ours_json = ours.stdout.replace("\r\n", "\n");
-        if ours_json != theirs.stdout {
-            let line = ours_json
-                .lines()
-                .zip(theirs.stdout.lines())
-                .position(|(a, b)| a != b)
-                .unwrap_or(0);
-            bail!(
-                "plan check --json {name} differs from the host build's ({}) at line {}: {:?} vs {:?}",
-                reference.display(),
-                line + 1,
-                ours_json.lines().nth(line),
-                theirs.stdout.lines().nth(line)
-            );
-        }
-        println!(
-            "       {name}: {} bytes of JSON, as the host build's ({})",
-            ours_json.len(),
-            reference.display()
-        );
-    }
-    Ok(())
-}
-
-/// The host's own debug or release build, whichever is newest.
-fn host_build(root: &Path) -> Option<PathBuf> {
-    ["dist", "debug", "release"]
-        .into_iter()
-        .map(|profile| root.join("target").join(profile).join("smtx-deploy"))
-        .filter(|path| path.is_file())
-        .max_by_key(|path| {
-            std::fs::metadata(path)
-                .and_then(|metadata| metadata.modified())
-                .ok()
-        })
-}
-
-/// `demo` in a scratch directory: exit 0 and the summary line `done`.
-fn check_demo(runner: &Runner<'_>, work: &Path, lang: Option<&str>) -> anyhow::Result<()> {
-    let mut args = vec!["demo"];
-    if let Some(lang) = lang {
-        args.extend(["--lang", lang]);
-    }
-    let ran = runner.run(work, &args)?;
-    let summary = ran
-        .stdout
-        .lines()
-        .map(str::trim_end)
-        .find(|line| line.starts_with("summary:") || line.starts_with("汇总"))
-        .map(str::to_owned);
-    let done = match (lang, summary.as_deref()) {
-        (None, Some(line)) => line.starts_with("summary: done:"),
-        (Some(_), Some(line)) => line.starts_with("汇总") && line.contains("完成"),
-        (_, None) => false,
-    };
-    println!(
-        "       {}",
-        summary.as_deref().unwrap_or("(no summary line)")
-    );
-    if ran.code != Some(0) || !done {
-        bail!(
-            "demo: exit {:?}, summary {:?}; stderr ends: {}",
-            ran.code,
-            summary,
-            tail(&ran.stderr, 8)
-        );
-    }
-    Ok(())
-}
-
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join(" | ")
@@ -375,18 +285,29 @@ struct Runner<'a> {
 
 impl Runner<'_> {
     fn run(&self, work: &Path, args: &[&str]) -> anyhow::Result<Ran> {
+        run_with_deadline(&mut self.command(work, args)?, self.deadline)
+    }
+
+    /// The target's binary with `args`, in `work`, not yet started.
+    fn command(&self, work: &Path, args: &[&str]) -> anyhow::Result<Command> {
+        self.program(self.binary, work, args)
+    }
+
+    /// Another program built for the target (a test executable, a helper),
+    /// started the way the target's binary is.
+    fn program(&self, exe: &Path, work: &Path, args: &[&str]) -> anyhow::Result<Command> {
         let mut command = if self.target.is_windows() {
             let wine = self.wine.context("wine was not prepared")?;
-            wine.command(self.binary)?
+            wine.command(exe)?
         } else if prereq::needs_qemu(&self.target.triple) {
             let mut command = Command::new(prereq::QEMU_AARCH64);
-            command.arg(self.binary);
+            command.arg(exe);
             command
         } else {
-            Command::new(self.binary)
+            Command::new(exe)
         };
         command.args(args).current_dir(work);
-        run_with_deadline(&mut command, self.deadline)
+        Ok(command)
     }
 }
 
