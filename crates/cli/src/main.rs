@@ -8,6 +8,7 @@
 
 #[macro_use]
 mod stdio;
+mod alloc;
 mod commands;
 mod i18n;
 mod output;

@@ -5,8 +5,11 @@
 //! - `dist`: the release archives for Windows, static Linux (x86_64 and
 //!   aarch64) and the host, into `dist/`, with `SHA256SUMS`.
 //! - `smoke`: runs them (wine, qemu), as CI does.
+//! - `bench-upload`: the static musl build's upload speed against the
+//!   host build's.
 
 mod archive;
+mod bench;
 mod compile;
 mod dist;
 mod prereq;
@@ -71,6 +74,32 @@ enum Task {
         #[arg(long, default_value_t = 600)]
         deadline: u64,
     },
+    /// Upload speed of the static x86_64 musl build against the host build
+    /// (each one's demo, in `unshare -n`); fails if musl is >10 % slower.
+    BenchUpload {
+        /// Take both binaries from dist/'s archives (default: the builds of
+        /// `--profile` in target/).
+        #[arg(long, conflicts_with_all = ["host", "musl"])]
+        dist: Option<PathBuf>,
+        /// The Cargo profile whose builds are compared (both the same).
+        #[arg(long, default_value = compile::PROFILE)]
+        profile: String,
+        /// This host binary instead (with --musl).
+        #[arg(long, requires = "musl")]
+        host: Option<PathBuf>,
+        /// This musl binary instead (with --host).
+        #[arg(long, requires = "host")]
+        musl: Option<PathBuf>,
+        /// Size of the ISO uploaded, in MiB.
+        #[arg(long, default_value_t = 256)]
+        iso_mib: u64,
+        /// Runs of each build, alternating; the median of each is compared.
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+        /// How much slower (%) the musl build may be before this fails.
+        #[arg(long, default_value_t = 10.0)]
+        max_slowdown: f64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -124,6 +153,37 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 reference,
                 deadline: Duration::from_secs(deadline),
                 root,
+            })
+        }
+        Task::BenchUpload {
+            dist,
+            profile,
+            host: host_binary,
+            musl,
+            iso_mib,
+            runs,
+            max_slowdown,
+        } => {
+            let musl_triple = format!(
+                "{}-unknown-linux-musl",
+                host.split('-').next().unwrap_or("")
+            );
+            let targets = parse_targets(&[host.clone(), musl_triple], &host)?;
+            let [host_target, musl_target]: [Target; 2] = targets
+                .try_into()
+                .map_err(|_| anyhow::anyhow!("two targets expected"))?;
+            let source = match (dist, host_binary, musl) {
+                (Some(dist), _, _) => bench::Source::Dist(root.join(dist)),
+                (None, Some(host), Some(musl)) => bench::Source::Files { host, musl },
+                _ => bench::Source::Built { root, profile },
+            };
+            bench::run(&bench::Bench {
+                host: host_target,
+                musl: musl_target,
+                source,
+                iso_mib: iso_mib.max(1),
+                runs: runs.max(1),
+                max_slowdown,
             })
         }
     }
