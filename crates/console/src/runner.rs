@@ -393,6 +393,9 @@ async fn rehearsal_settings(
     // The simulator's keys, pinned for this rehearsal only: a file of the
     // console's own making.
     settings.own_known_hosts = Some(run.run_dir.join("sim.known_hosts"));
+    // The run directory's report.html reads in Chinese, as the site does;
+    // the page renders it in its own language on demand.
+    settings.report_lang = smtx_i18n::Lang::ZhCn;
     Ok(settings)
 }
 

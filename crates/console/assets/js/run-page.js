@@ -2,7 +2,7 @@
 
 import { ApiError, api, errorBox, withToken } from "./api.js";
 import { clear, confirmAction, formatDuration, formatStage, formatTime, h, mib, statusBadge, visible } from "./dom.js";
-import { msg, t } from "./i18n.js";
+import { lang, msg, t } from "./i18n.js";
 import { onLeave, route, routeGen } from "./router.js";
 
 
@@ -273,10 +273,18 @@ export async function renderRun(root, id) {
 
   // --- downloads
   const downloadsList = h("ul", { class: "downloads", id: "downloads" });
-  const showFiles = (files) => {
+  const showFiles = (files, delivery) => {
     clear(downloadsList);
+    // The delivery record opens as a page of its own (printable), in the
+    // page's language.
+    if (delivery) {
+      const href = withToken(`/api/runs/${encodeURIComponent(id)}/report.html?lang=${encodeURIComponent(lang)}`);
+      downloadsList.append(
+        h("li", {}, h("a", { href, target: "_blank", rel: "noopener noreferrer", id: "delivery-report" }, h("span", { class: "file-icon", "aria-hidden": "true", text: "▤" }), t("run.delivery_report"))),
+      );
+    }
     if (!files || files.length === 0) {
-      downloadsList.append(h("li", { class: "muted", text: t("run.downloads.none") }));
+      if (!delivery) downloadsList.append(h("li", { class: "muted", text: t("run.downloads.none") }));
       return;
     }
     for (const name of files) {
@@ -296,7 +304,7 @@ export async function renderRun(root, id) {
   setStatus(run.status);
   resetSteps(run.steps ?? []);
   showTransfer(run.transfer);
-  showFiles(run.files);
+  showFiles(run.files, run.delivery_report);
   resetLog();
 
   // --- live events. A fresh EventSource after a drop (not the browser's own
@@ -318,7 +326,7 @@ export async function renderRun(root, id) {
       // somehow knows fewer steps than the events brought.
       if ((latest.steps ?? []).length >= stepRows.size) resetSteps(latest.steps ?? []);
       showTransfer(latest.transfer);
-      showFiles(latest.files);
+      showFiles(latest.files, latest.delivery_report);
     } catch (_) {
       // The live view stays as the events left it.
     }

@@ -103,6 +103,29 @@ async fn a_rehearsal_of_the_template_runs_to_ok_with_its_files() {
     assert_eq!(status, StatusCode::OK);
     let parsed = smtx_plan::parse_workbook(&workbook, "downloaded.xlsx").expect("a workbook");
     assert_eq!(parsed.plan.cluster.serial.as_deref(), Some(serial.as_str()));
+    // The delivery record: a page of its own, in the page's language, with
+    // its own policy (its inline style, nothing else).
+    assert_eq!(run["delivery_report"], true, "{run}");
+    for (lang, title) in [("zh-CN", "交付记录"), ("en", "Delivery record")] {
+        let mut request = console
+            .client
+            .get(console.url(&format!("/api/runs/{id}/report.html?lang={lang}")));
+        if let Some(token) = &console.token {
+            request = request.bearer_auth(token);
+        }
+        let answer = request.send().await.expect("answers");
+        assert_eq!(answer.status(), StatusCode::OK);
+        let policy = answer
+            .headers()
+            .get("content-security-policy")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        assert!(policy.starts_with("default-src 'none'"), "{policy}");
+        let page = answer.text().await.expect("a page");
+        assert!(page.contains(title) && page.contains(&serial), "{lang}");
+        assert!(!page.contains("<script"), "{lang}");
+    }
     // The upload itself is left as it came.
     let (_, plan_answer) = console.get(&format!("/api/plans/{plan}")).await;
     let original = std::fs::read(
