@@ -79,6 +79,9 @@ pub struct SettingsLayer {
     pub serial_cell: Option<String>,
     pub force_serial: Option<bool>,
     pub rehearsal: Option<bool>,
+    /// Run `config_cluster`'s API steps, SSH rotation and upload side by
+    /// side (`stage.lanes`; `false`: one step at a time).
+    pub lanes: Option<bool>,
 }
 
 impl Combine for SettingsLayer {
@@ -112,6 +115,7 @@ impl Combine for SettingsLayer {
             serial_cell,
             force_serial,
             rehearsal,
+            lanes,
         } = self;
         Self {
             api_base: api_base.combine(lower.api_base),
@@ -141,6 +145,7 @@ impl Combine for SettingsLayer {
             serial_cell: serial_cell.combine(lower.serial_cell),
             force_serial: force_serial.combine(lower.force_serial),
             rehearsal: rehearsal.combine(lower.rehearsal),
+            lanes: lanes.combine(lower.lanes),
         }
     }
 }
@@ -188,6 +193,7 @@ impl SettingsLayer {
             serial_cell,
             force_serial,
             rehearsal,
+            lanes,
         } = self;
         let ca_cert = match ca_cert {
             Some(path) => {
@@ -235,6 +241,7 @@ impl SettingsLayer {
             serial_cell,
             force_serial: force_serial.unwrap_or(false),
             rehearsal: rehearsal.unwrap_or(false),
+            lanes: lanes.unwrap_or(true),
         })
     }
 }
@@ -290,6 +297,10 @@ pub struct Settings {
     /// The settings come from `smtx-deploy sim --write-config`: a rehearsal
     /// against the simulator, kept apart from a site's runs.
     pub rehearsal: bool,
+    /// After the session, the API steps, the SSH rotation and the VMTools
+    /// upload run at once; `false` runs the design's order one step at a
+    /// time, for a cluster that misbehaves under concurrent calls.
+    pub lanes: bool,
 }
 
 impl Settings {
@@ -377,6 +388,7 @@ impl Settings {
             serial_cell,
             force_serial,
             rehearsal,
+            lanes,
         } = self;
         let overrides = |list: &[AddressOverride]| -> Vec<String> {
             list.iter()
@@ -420,6 +432,7 @@ impl Settings {
             "force_serial": force_serial,
             "dry_run": dry_run,
             "rehearsal": rehearsal,
+            "stage": { "lanes": lanes },
         })
     }
 }
