@@ -7,6 +7,7 @@ mod cells;
 mod check;
 mod context;
 mod failures;
+mod lanes;
 mod modes;
 mod rerun;
 mod resume;
