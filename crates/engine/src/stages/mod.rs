@@ -76,6 +76,9 @@ pub(crate) struct Board {
     /// A lane failed the stage: the others end their step under way, then
     /// start no other.
     halted: bool,
+    /// Whether the VIP is in place, once the API lane has recorded it: the
+    /// upload goes there, as it does one step at a time.
+    vip: tokio::sync::watch::Sender<Option<bool>>,
 }
 
 #[derive(Debug, Default)]
@@ -158,6 +161,7 @@ impl<'a> StageRun<'a> {
             lanes: Default::default(),
             context: self.context.clone(),
             halted: false,
+            vip: tokio::sync::watch::Sender::new(None),
         }));
         self.board = Some(board.clone());
         board
@@ -227,6 +231,23 @@ impl StageRun<'_> {
                 .as_ref()
                 .and_then(|board| board.lock().ok().map(|board| board.halted))
                 .unwrap_or(false)
+    }
+
+    /// Whether the VIP is in place: at once one step at a time (`None`:
+    /// not set, or not forked), else once the API lane has recorded its
+    /// step; an abort ends the wait (the calls after it are refused anyway).
+    pub(crate) async fn vip_in_place(&self) -> bool {
+        let Some(mut vip) = self
+            .board
+            .as_ref()
+            .and_then(|board| board.lock().ok().map(|board| board.vip.subscribe()))
+        else {
+            return false;
+        };
+        tokio::select! {
+            settled = vip.wait_for(Option::is_some) => settled.ok().and_then(|vip| *vip).unwrap_or(false),
+            () = self.cancel.cancelled() => false,
+        }
     }
 
     /// The lanes have ended (or were dropped at the abort backstop): their
@@ -312,6 +333,9 @@ impl StageRun<'_> {
             && result.status == StepStatus::Failed
         {
             board.halted = true;
+        }
+        if result.step == Step::SetVip {
+            board.vip.send_replace(Some(result.status == StepStatus::Ok));
         }
         let state = &mut board.lanes[lane.index()];
         state.results.push(result);

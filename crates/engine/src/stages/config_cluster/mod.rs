@@ -41,7 +41,7 @@ pub async fn run(run: &mut StageRun<'_>) -> StageOutcome {
     } else {
         let vip_ok = api_steps(run).await;
         host_passwords::run(run).await;
-        vmtools::run(run, vip_ok).await;
+        vmtools::run(run, Some(vip_ok)).await;
         // A failed host or upload still leaves the rest worth doing: the CPU
         // model and the serial do not depend on them.
         cpu_compatibility::run(run).await;
@@ -89,9 +89,9 @@ async fn lanes(run: &mut StageRun<'_>) -> bool {
                 }
             },
             host_passwords::run(&mut ssh),
-            // Not to the VIP: it may not be in place yet, and the address
-            // the session was made on serves the upload as well.
-            vmtools::run(&mut upload, false),
+            // To the VIP once the API lane has it in place (its first
+            // step), as one step at a time.
+            vmtools::run(&mut upload, None),
         );
     }
     run.join_lanes()
