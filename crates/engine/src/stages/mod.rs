@@ -335,7 +335,9 @@ impl StageRun<'_> {
             board.halted = true;
         }
         if result.step == Step::SetVip {
-            board.vip.send_replace(Some(result.status == StepStatus::Ok));
+            board
+                .vip
+                .send_replace(Some(result.status == StepStatus::Ok));
         }
         let state = &mut board.lanes[lane.index()];
         state.results.push(result);

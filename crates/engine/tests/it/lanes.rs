@@ -104,7 +104,13 @@ fn cluster_state(state: &Value) -> Value {
         .into_iter()
         .flatten()
         .map(|image| {
-            json!([image["name"], image["size"], image["complete"], image["deleted"], image["sha256"]])
+            json!([
+                image["name"],
+                image["size"],
+                image["complete"],
+                image["deleted"],
+                image["sha256"]
+            ])
         })
         .collect();
     let ipmi: Vec<Value> = state["ipmi_accounts"]
@@ -320,7 +326,10 @@ async fn a_failed_upload_fails_the_stage_once_the_other_lanes_end_their_step() {
     }
     assert_eq!(report.serial, None);
     let state = harness.state();
-    assert!(calls(&state, "DELETE", "/api/v2/images/") >= 1, "rolled back");
+    assert!(
+        calls(&state, "DELETE", "/api/v2/images/") >= 1,
+        "rolled back"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -358,9 +367,8 @@ async fn an_expired_session_met_by_two_lanes_is_renewed_once() {
     let upload = |call: &(String, String, u64, u64, u64)| call.1 == UPLOAD_PATH;
     let first = refused[0];
     assert!(
-        log.iter().any(|other| upload(other) != upload(first)
-            && other.3 < first.4
-            && other.4 > first.3),
+        log.iter()
+            .any(|other| upload(other) != upload(first) && other.3 < first.4 && other.4 > first.3),
         "another lane was mid-call: {log:#?}"
     );
     assert_eq!(logins(&state), baseline + 1, "one re-login: {log:#?}");
