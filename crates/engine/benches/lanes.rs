@@ -204,6 +204,16 @@ async fn one_run(args: &Args, dir: &Path, lanes: bool) -> BenchResult<Figures> {
         .iter()
         .find(|stage| stage.stage == Stage::ConfigCluster)
         .ok_or("no config_cluster stage in the report")?;
+    // Each lane did its work, or its length means nothing.
+    for lane in ["host_passwords", "vmtools_upload", "verify_vlans"] {
+        let done = stage
+            .steps
+            .iter()
+            .any(|step| step.step.name() == lane && step.status == StepStatus::Ok);
+        if !done {
+            return Err(format!("the {run} run: {lane} did not end ok: {:#?}", stage.steps).into());
+        }
+    }
     Ok(figures(stage))
 }
 
