@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -146,6 +147,12 @@ struct Shared {
     /// certificate check expects that host.
     overrides: HashMap<String, OverrideRoute>,
     session: RwLock<Option<Secret>>,
+    /// Counts the tokens set: a call whose token was rejected tells by it
+    /// whether another call has renewed the session meanwhile.
+    session_generation: AtomicU64,
+    /// Held while logging in again, so that calls rejected together (lanes
+    /// sharing the session) make one login between them.
+    relogin: tokio::sync::Mutex<()>,
     /// Kept so that a 401 can log in again once.
     credentials: RwLock<Option<(String, Secret)>>,
     planned: Mutex<Vec<PlannedCall>>,
@@ -228,6 +235,8 @@ impl ApiClient {
                 config,
                 overrides,
                 session: RwLock::new(None),
+                session_generation: AtomicU64::new(0),
+                relogin: tokio::sync::Mutex::new(()),
                 credentials: RwLock::new(None),
                 planned: Mutex::new(Vec::new()),
             }),
@@ -295,7 +304,15 @@ impl ApiClient {
     pub fn set_session_token(&self, token: Secret) {
         if let Ok(mut session) = self.shared.session.write() {
             *session = Some(token);
+            self.shared
+                .session_generation
+                .fetch_add(1, Ordering::SeqCst);
         }
+    }
+
+    /// Which token calls carry now (see [`ApiClient::relogin`]).
+    pub(crate) fn session_generation(&self) -> u64 {
+        self.shared.session_generation.load(Ordering::SeqCst)
     }
 
     /// Remember the login so a 401 later can renew the session once.
@@ -421,8 +438,14 @@ impl ApiClient {
     }
 
     /// Logs in again with the remembered credentials, for a session the
-    /// server stopped accepting.
-    pub(crate) async fn relogin(&self) -> Result<(), ApiError> {
+    /// server stopped accepting — unless another call did so since the
+    /// rejected one read its token (`seen`, its generation): then its new
+    /// token is used as it is.
+    pub(crate) async fn relogin(&self, seen: u64) -> Result<(), ApiError> {
+        let _one_at_a_time = self.shared.relogin.lock().await;
+        if self.session_generation() != seen {
+            return Ok(());
+        }
         let credentials = self.shared.credentials.read().ok().and_then(|c| c.clone());
         let Some((user, password)) = credentials else {
             return Ok(());

@@ -128,6 +128,7 @@ impl ApiClient {
         let mut tries = 0u32;
         let answer = loop {
             tries += 1;
+            let generation = self.session_generation();
             let error = match self.attempt(&request, &action).await {
                 Ok(answer) => break Ok(answer),
                 Err(error @ ApiError::Cancelled { .. }) => break Err(error),
@@ -140,7 +141,7 @@ impl ApiClient {
             {
                 relogged = true;
                 tracing::info!(action = %action, status = "retry", error = "session rejected, logging in again", chunk);
-                if let Err(error) = self.relogin().await {
+                if let Err(error) = self.relogin(generation).await {
                     break Err(error);
                 }
                 continue;

@@ -1,12 +1,13 @@
-//! Terminal rendering of a run: a line per step as it finishes (stderr), an
-//! upload progress bar when stderr is a terminal, and the final table and
-//! hints (stdout). `--json` replaces the table with the report.
+//! Terminal rendering of a run: a line per step as it finishes (stderr),
+//! the steps under way and the upload progress bar when stderr is a
+//! terminal, and the final table and hints (stdout). `--json` replaces the table with the report.
 
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
-use smtx_engine::{Localize, ProgressEvent, ProgressSink, RunReport, StepStatus};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use smtx_engine::{Localize, ProgressEvent, ProgressSink, RunReport, Step, StepStatus};
 use smtx_i18n::{display_width, pad};
 
 use crate::i18n::{CliMsg, Lang, Msg, dry_run_summary, status_word, summary_line, text};
@@ -39,57 +40,134 @@ fn seconds(ms: u64) -> String {
     format!("{:.1}s", ms as f64 / 1000.0)
 }
 
-/// Progress on stderr: one line per step, a bar for transfers.
+/// What stderr shows live on a terminal, under the lines already printed:
+/// a spinner per step under way (the lanes run several at once) and the
+/// upload bar, all drawn by one `MultiProgress` so that a step line printed
+/// while the bar moves goes above it instead of through it.
+struct Live {
+    multi: MultiProgress,
+    running: Vec<(Step, ProgressBar)>,
+    upload: Option<ProgressBar>,
+}
+
+impl Live {
+    /// A line above the bars on a terminal, else a plain line.
+    fn line(&self, terminal: bool, text: &str) {
+        if terminal {
+            // A hidden target (output gone) drops the line, as errln! would.
+            let _ = self.multi.println(text);
+        } else {
+            errln!("{text}");
+        }
+    }
+
+    fn started(&mut self, lang: Lang, step: &Step) {
+        let spinner = self.multi.add(ProgressBar::new_spinner());
+        if let Ok(style) = ProgressStyle::with_template("  {spinner} {msg} {elapsed}") {
+            spinner.set_style(style);
+        }
+        spinner.set_message(step.label(lang));
+        spinner.enable_steady_tick(Duration::from_millis(120));
+        self.running.push((step.clone(), spinner));
+    }
+
+    fn finished(&mut self, step: &Step) {
+        if let Some(index) = self.running.iter().position(|(running, _)| running == step) {
+            let (_, spinner) = self.running.remove(index);
+            spinner.finish_and_clear();
+            self.multi.remove(&spinner);
+        }
+        if *step == Step::VmtoolsUpload
+            && let Some(bar) = self.upload.take()
+        {
+            bar.finish_and_clear();
+            self.multi.remove(&bar);
+        }
+    }
+
+    /// The stage has ended: nothing is under way any more.
+    fn clear(&mut self) {
+        for (_, spinner) in self.running.drain(..) {
+            spinner.finish_and_clear();
+            self.multi.remove(&spinner);
+        }
+        if let Some(bar) = self.upload.take() {
+            bar.finish_and_clear();
+            self.multi.remove(&bar);
+        }
+    }
+}
+
+/// Progress on stderr: one line per step, and on a terminal the steps
+/// under way and a bar for transfers.
 pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
     if quiet {
         return ProgressSink::none();
     }
-    let bar: Arc<Mutex<Option<ProgressBar>>> = Arc::new(Mutex::new(None));
     let terminal = std::io::stderr().is_terminal();
-    ProgressSink::new(move |event| match event {
-        ProgressEvent::StageStarted { stage } => {
-            errln!("== {} {}", text(lang, Msg::Stage), stage.label(lang));
-        }
-        ProgressEvent::StepStarted { .. } => {}
-        ProgressEvent::StepFinished { result, .. } => {
-            if let Ok(mut bar) = bar.lock()
-                && let Some(bar) = bar.take()
-            {
-                bar.finish_and_clear();
+    let live = Arc::new(Mutex::new(Live {
+        multi: MultiProgress::with_draw_target(if terminal {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        }),
+        running: Vec::new(),
+        upload: None,
+    }));
+    ProgressSink::new(move |event| {
+        let Ok(mut live) = live.lock() else {
+            return;
+        };
+        match event {
+            ProgressEvent::StageStarted { stage } => {
+                live.line(
+                    terminal,
+                    &format!("== {} {}", text(lang, Msg::Stage), stage.label(lang)),
+                );
             }
-            let what = result
-                .error
-                .as_ref()
-                .or(result.detail.as_ref())
-                .map(|message| message.localize(lang))
-                .unwrap_or_default();
-            errln!(
-                "  {} {} {:>6}  {what}",
-                marker(lang, result.status),
-                pad(&result.step.label(lang), 36),
-                seconds(result.elapsed_ms),
-            );
-            if let Some(hint) = &result.hint
-                && matches!(
-                    result.status,
-                    StepStatus::Warning | StepStatus::Failed | StepStatus::Aborted
-                )
-            {
-                errln!("         hint: {}", hint.localize(lang));
+            ProgressEvent::StepStarted { step, .. } => {
+                if terminal {
+                    live.started(lang, step);
+                }
             }
-        }
-        ProgressEvent::Transfer {
-            file,
-            bytes_done,
-            total,
-            bytes_per_sec,
-            eta,
-            ..
-        } => {
-            if terminal {
-                if let Ok(mut slot) = bar.lock() {
-                    let bar = slot.get_or_insert_with(|| {
-                        let bar = ProgressBar::new(*total);
+            ProgressEvent::StepFinished { result, .. } => {
+                live.finished(&result.step);
+                let what = result
+                    .error
+                    .as_ref()
+                    .or(result.detail.as_ref())
+                    .map(|message| message.localize(lang))
+                    .unwrap_or_default();
+                live.line(
+                    terminal,
+                    &format!(
+                        "  {} {} {:>6}  {what}",
+                        marker(lang, result.status),
+                        pad(&result.step.label(lang), 36),
+                        seconds(result.elapsed_ms),
+                    ),
+                );
+                if let Some(hint) = &result.hint
+                    && matches!(
+                        result.status,
+                        StepStatus::Warning | StepStatus::Failed | StepStatus::Aborted
+                    )
+                {
+                    live.line(terminal, &format!("         hint: {}", hint.localize(lang)));
+                }
+            }
+            ProgressEvent::Transfer {
+                file,
+                bytes_done,
+                total,
+                bytes_per_sec,
+                eta,
+                ..
+            } => {
+                if terminal {
+                    let multi = live.multi.clone();
+                    let bar = live.upload.get_or_insert_with(|| {
+                        let bar = multi.add(ProgressBar::new(*total));
                         if let Ok(style) = ProgressStyle::with_template(
                             "  {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
                         ) {
@@ -102,31 +180,33 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
                         bar
                     });
                     bar.set_position(*bytes_done);
+                } else if *total > 0 && (*bytes_done == *total || *bytes_done == 0) {
+                    let line = CliMsg::Upload {
+                        file: file.clone(),
+                        bytes_done: *bytes_done,
+                        total: *total,
+                        bytes_per_sec: *bytes_per_sec as u64,
+                        eta_secs: eta.map(|eta| eta.as_secs_f64().round() as u64),
+                    };
+                    errln!("  {}", line.localize(lang));
                 }
-            } else if *total > 0 && (*bytes_done == *total || *bytes_done == 0) {
-                let line = CliMsg::Upload {
-                    file: file.clone(),
-                    bytes_done: *bytes_done,
-                    total: *total,
-                    bytes_per_sec: *bytes_per_sec as u64,
-                    eta_secs: eta.map(|eta| eta.as_secs_f64().round() as u64),
-                };
-                errln!("  {}", line.localize(lang));
             }
-        }
-        ProgressEvent::StageFinished { stage, status } => {
-            let status = status_word(lang, *status);
-            match lang {
-                Lang::En => errln!(
-                    "== {} {}: {status}",
-                    text(lang, Msg::Stage),
-                    stage.label(lang)
-                ),
-                Lang::ZhCn => errln!(
-                    "== {} {}：{status}",
-                    text(lang, Msg::Stage),
-                    stage.label(lang)
-                ),
+            ProgressEvent::StageFinished { stage, status } => {
+                live.clear();
+                let status = status_word(lang, *status);
+                let line = match lang {
+                    Lang::En => format!(
+                        "== {} {}: {status}",
+                        text(lang, Msg::Stage),
+                        stage.label(lang)
+                    ),
+                    Lang::ZhCn => format!(
+                        "== {} {}：{status}",
+                        text(lang, Msg::Stage),
+                        stage.label(lang)
+                    ),
+                };
+                live.line(terminal, &line);
             }
         }
     })

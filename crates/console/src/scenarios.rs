@@ -46,10 +46,22 @@ pub const SHIPPED: &[Shipped] = &[
         toml: include_str!("../../sim/scenarios/reads-unavailable.toml"),
     },
     Shipped {
+        name: "session-expires-mid-lanes",
+        en: "The session expires while two lanes use it: one login again, both carry on",
+        zh_cn: "两个并行通道使用会话时会话过期：只重新登录一次，两者继续",
+        toml: include_str!("../../sim/scenarios/session-expires-mid-lanes.toml"),
+    },
+    Shipped {
         name: "ssh-trouble",
         en: "SSH goes wrong on two hosts while their passwords are rotated",
         zh_cn: "轮换密码时两台主机的 SSH 出错",
         toml: include_str!("../../sim/scenarios/ssh-trouble.toml"),
+    },
+    Shipped {
+        name: "upload-fails-mid-vlans",
+        en: "The VMTools upload fails while VLANs are created: the stage fails, the other lanes end their step",
+        zh_cn: "创建 VLAN 时 VMTools 上传失败：阶段失败，其他并行通道完成当前步骤后停止",
+        toml: include_str!("../../sim/scenarios/upload-fails-mid-vlans.toml"),
     },
     Shipped {
         name: "vip-in-use",

@@ -99,6 +99,8 @@ pub struct SettingsJson {
     pub vmtools: VmtoolsJson,
     #[serde(default)]
     pub serial: SerialJson,
+    #[serde(default)]
+    pub stage: StageJson,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_compatibility: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -175,6 +177,15 @@ pub struct SerialJson {
     pub cell: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force: Option<bool>,
+}
+
+/// `stage.lanes = false`: `config_cluster` one step at a time (the CLI's
+/// `--sequential`).
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lanes: Option<bool>,
 }
 
 /// Secrets go straight into `Secret`: not even a debug print shows them.
@@ -435,6 +446,7 @@ pub fn settings_layer(
         serial_cell: settings.serial.cell.clone(),
         force_serial: settings.serial.force,
         rehearsal: settings.rehearsal,
+        lanes: settings.stage.lanes,
     })
 }
 

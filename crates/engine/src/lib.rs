@@ -277,6 +277,10 @@ async fn run_locked(request: RunRequest, _lock: lock::RunLock) -> Result<RunRepo
                 } => None,
             }
         };
+        if outcome.is_none() {
+            // Lanes dropped at the backstop: each one's step under way.
+            tracing::dispatcher::with_default(&dispatch, || run.join_lanes());
+        }
         if outcome.is_none() && !run.has_stopped() {
             // The stage did not get to record its step as aborted (dropped
             // at the backstop, or not started): do it here, in its log.

@@ -79,6 +79,9 @@ pub struct SettingsLayer {
     pub serial_cell: Option<String>,
     pub force_serial: Option<bool>,
     pub rehearsal: Option<bool>,
+    /// Run `config_cluster`'s API steps, SSH rotation and upload side by
+    /// side (`stage.lanes`; `false`: one step at a time).
+    pub lanes: Option<bool>,
 }
 
 impl Combine for SettingsLayer {
@@ -112,6 +115,7 @@ impl Combine for SettingsLayer {
             serial_cell,
             force_serial,
             rehearsal,
+            lanes,
         } = self;
         Self {
             api_base: api_base.combine(lower.api_base),
@@ -141,6 +145,7 @@ impl Combine for SettingsLayer {
             serial_cell: serial_cell.combine(lower.serial_cell),
             force_serial: force_serial.combine(lower.force_serial),
             rehearsal: rehearsal.combine(lower.rehearsal),
+            lanes: lanes.combine(lower.lanes),
         }
     }
 }
@@ -188,6 +193,7 @@ impl SettingsLayer {
             serial_cell,
             force_serial,
             rehearsal,
+            lanes,
         } = self;
         let ca_cert = match ca_cert {
             Some(path) => {
@@ -236,6 +242,7 @@ impl SettingsLayer {
             force_serial: force_serial.unwrap_or(false),
             rehearsal: rehearsal.unwrap_or(false),
             report_lang: smtx_i18n::Lang::En,
+            lanes: lanes.unwrap_or(true),
         })
     }
 }
@@ -295,6 +302,10 @@ pub struct Settings {
     /// the delivery record): the front end's. Files for programs keep
     /// English.
     pub report_lang: smtx_i18n::Lang,
+    /// After the session, the API steps, the SSH rotation and the VMTools
+    /// upload run at once; `false` runs the design's order one step at a
+    /// time, for a cluster that misbehaves under concurrent calls.
+    pub lanes: bool,
 }
 
 impl Settings {
@@ -384,6 +395,7 @@ impl Settings {
             rehearsal,
             // How report.html reads, not what the run did.
             report_lang: _,
+            lanes,
         } = self;
         let overrides = |list: &[AddressOverride]| -> Vec<String> {
             list.iter()
@@ -427,6 +439,7 @@ impl Settings {
             "force_serial": force_serial,
             "dry_run": dry_run,
             "rehearsal": rehearsal,
+            "stage": { "lanes": lanes },
         })
     }
 }

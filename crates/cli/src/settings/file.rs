@@ -23,6 +23,8 @@ pub struct FileSettings {
     pub vmtools: FileVmtools,
     #[serde(default)]
     pub serial: FileSerial,
+    #[serde(default)]
+    pub stage: FileStage,
     pub cpu_compatibility: Option<bool>,
     /// Set the VIP even when something already answers on it.
     pub allow_active_vip: Option<bool>,
@@ -68,6 +70,13 @@ pub struct FileSsh {
 pub struct FileVmtools {
     pub iso: Option<PathBuf>,
     pub force_upload: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileStage {
+    /// `false`: `config_cluster` one step at a time (`--sequential`).
+    pub lanes: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -553,6 +562,7 @@ impl FileSettings {
             ssh,
             vmtools,
             serial,
+            stage,
             cpu_compatibility,
             allow_active_vip,
             run_dir,
@@ -587,6 +597,7 @@ impl FileSettings {
             serial_cell: serial.cell,
             force_serial: serial.force,
             rehearsal,
+            lanes: stage.lanes,
         })
     }
 }
@@ -643,6 +654,7 @@ mod tests {
             serial_cell,
             force_serial,
             rehearsal,
+            lanes,
         } = settings.into_layer().expect("a layer");
         // Per run, on the command line only.
         assert_eq!((dry_run, accept_changed_host_key), (None, None));
@@ -676,6 +688,7 @@ mod tests {
             ("serial.cell", serial_cell.is_some()),
             ("serial.force", force_serial.is_some()),
             ("rehearsal", rehearsal.is_some()),
+            ("stage.lanes", lanes.is_some()),
         ];
         let missing: Vec<&str> = shown
             .iter()

@@ -165,6 +165,11 @@ pub struct RunSettingsArgs {
     /// goes into the workbook itself.
     #[arg(long, overrides_with = "rehearsal")]
     pub no_rehearsal: bool,
+    /// config_cluster one step at a time: the upload and the SSH rotation
+    /// wait for the API steps (for a cluster that misbehaves under
+    /// concurrent calls; overrides stage.lanes).
+    #[arg(long)]
+    pub sequential: bool,
 }
 
 /// A secret from the command line or the environment goes straight into
@@ -238,6 +243,7 @@ fn flag_layer(
         }),
         known_hosts: connection.ssh_known_hosts.clone(),
         allow_active_vip: flag_pair(run.allow_active_vip, run.no_allow_active_vip),
+        lanes: run.sequential.then_some(false),
         serial_cell: run.serial_cell.clone(),
         force_serial: flag_pair(run.force_serial, run.no_force_serial),
         rehearsal: flag_pair(run.rehearsal, run.no_rehearsal),

@@ -327,3 +327,70 @@ async fn a_refused_run_reads_in_chinese() {
     assert!(english.is_empty(), "{english:#?}\n{stderr}");
     r.sim.shutdown().await;
 }
+
+/// Starts, then ends, of the calls in the simulator's log from the first
+/// login on, sorted by start: how many pairs overlap.
+fn overlapping_calls(state: &Value) -> usize {
+    let mut spans: Vec<(u64, u64)> = state["calls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .skip_while(|call| call["path"] != "/api/v3/sessions")
+        .filter_map(|call| Some((call["started_us"].as_u64()?, call["ended_us"].as_u64()?)))
+        .collect();
+    spans.sort_unstable();
+    spans
+        .iter()
+        .enumerate()
+        .map(|(index, (_, end))| {
+            spans[index + 1..]
+                .iter()
+                .take_while(|(start, _)| start < end)
+                .count()
+        })
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upload_failing_mid_vlans_fails_the_stage_after_the_vlan_under_way() {
+    let options = SimOptions {
+        chunk_size: 64 * 1024,
+        ..SimOptions::default()
+    };
+    let r = rehearse("upload-fails-mid-vlans.toml", options).await;
+    // More than 30 chunks, so chunk 30 is sent.
+    let iso = r.dir.path().join("SMTX_VMTOOLS-3.2.0-lanes.iso");
+    std::fs::write(&iso, vec![5u8; 40 * 64 * 1024 + 7]).expect("iso written");
+    let (code, stdout, stderr) = r.run("story", &["--json"]).await;
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    let report = report(&stdout);
+    assert_eq!(report["status"], "failed", "{report:#}");
+    assert_eq!(step(&report, "vmtools_upload")["status"], "failed");
+    assert_eq!(step(&report, "host_passwords")["status"], "ok");
+    assert_eq!(step(&report, "business_vds")["status"], "ok");
+    let actions: Vec<&str> = report["stages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|stage| stage["steps"].as_array().into_iter().flatten())
+        .filter_map(|step| step["action"].as_str())
+        .collect();
+    assert!(!actions.contains(&"serial"), "{actions:?}");
+    r.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sequential_runs_one_call_at_a_time() {
+    let options = SimOptions {
+        chunk_size: 1024 * 1024,
+        ..SimOptions::default()
+    };
+    let r = rehearse("bmc-down.toml", options).await;
+    let iso = r.dir.path().join("SMTX_VMTOOLS-3.2.0-seq.iso");
+    std::fs::write(&iso, vec![5u8; 3 * 1024 * 1024 + 7]).expect("iso written");
+    let (code, stdout, stderr) = r.run("story", &["--json", "--sequential"]).await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert_eq!(report(&stdout)["status"], "warning", "{stdout}");
+    assert_eq!(overlapping_calls(&r.sim.state()), 0);
+    r.sim.shutdown().await;
+}

@@ -87,7 +87,10 @@ fn stage_log(run_dir: &Path, stage: &str) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_abort_mid_upload_is_recorded_and_a_run_from_it_resumes_the_volume() {
     let mut harness = slow_upload_harness(vec![]).await;
-    let settings = harness.settings();
+    let mut settings = harness.settings();
+    // One step at a time, so that nothing comes after the upload in the
+    // report (lanes: `lanes.rs`).
+    settings.lanes = false;
     let run_dir = settings.run_dir.clone();
     let cancel = CancellationToken::new();
     let running = tokio::spawn(smtx_engine::run(request(&harness, settings, &cancel)));

@@ -8,6 +8,7 @@ mod check;
 mod context;
 mod delivery;
 mod failures;
+mod lanes;
 mod modes;
 mod rerun;
 mod resume;

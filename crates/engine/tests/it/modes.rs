@@ -196,6 +196,8 @@ async fn the_context_is_saved_after_every_step() {
         .iter()
         .filter_map(|r| r["action"].as_str())
         .collect();
-    assert_eq!(actions.last(), Some(&"set_dns"), "{actions:?}");
+    // The API lane's steps so far; the other lanes' may be there too.
+    assert!(actions.contains(&"set_dns"), "{actions:?}");
+    assert!(!actions.contains(&"set_ntp"), "{actions:?}");
     assert!(!actions.contains(&"serial"));
 }

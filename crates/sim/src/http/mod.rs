@@ -163,6 +163,7 @@ async fn track(State(app): State<App>, request: Request, next: Next) -> Response
         .get::<ConnInfo>()
         .map(|conn| conn.target)
         .unwrap_or(Target::Node(0));
+    let started = std::time::Instant::now();
     let method = request.method().to_string();
     let query = request.uri().query().map(str::to_owned);
     let (vip_down, fault, latency) = {
@@ -197,12 +198,13 @@ async fn track(State(app): State<App>, request: Request, next: Next) -> Response
     } else {
         next.run(request).await
     };
-    app.lock().record_call(
+    app.lock().record_call_since(
         &method,
         &path,
         query.as_deref(),
         response.status().as_u16(),
         target,
+        started,
     );
     response
 }

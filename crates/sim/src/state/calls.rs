@@ -1,9 +1,13 @@
 //! The call log behind `/_sim/state`'s `calls`: a ring buffer of the most
 //! recent [`Limits::calls`](super::Limits) calls, each with a sequence
 //! number that keeps counting across dropped entries, so a reader can tell
-//! the log was cut and by how much.
+//! the log was cut and by how much. Each call says when it arrived and
+//! when it was answered (microseconds since the simulator's first call), so
+//! a reader can tell which calls overlapped.
 
 use std::collections::VecDeque;
+use std::sync::OnceLock;
+use std::time::Instant;
 
 use super::{SimState, Target};
 
@@ -14,6 +18,20 @@ pub(super) struct CallRecord {
     pub query: Option<String>,
     pub status: u16,
     pub target: Target,
+    pub started_us: u64,
+    pub ended_us: u64,
+}
+
+/// What call times count from: one instant per process is enough to order
+/// the calls of one simulator.
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+/// `at` in microseconds since [`epoch`].
+fn micros(at: Instant) -> u64 {
+    at.saturating_duration_since(epoch()).as_micros() as u64
 }
 
 #[derive(Default)]
@@ -45,6 +63,19 @@ impl SimState {
         status: u16,
         target: Target,
     ) {
+        self.record_call_since(method, path, query, status, target, Instant::now());
+    }
+
+    /// A call that arrived at `started` and is answered now.
+    pub fn record_call_since(
+        &mut self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        status: u16,
+        target: Target,
+        started: Instant,
+    ) {
         let limit = self.limits.logged_text;
         let log = &mut self.calls;
         if self.limits.calls == 0 {
@@ -63,6 +94,8 @@ impl SimState {
             query: query.map(|query| clipped(query, limit)),
             status,
             target,
+            started_us: micros(started),
+            ended_us: micros(Instant::now()),
         });
         log.next_seq += 1;
     }

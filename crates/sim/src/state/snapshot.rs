@@ -107,6 +107,8 @@ impl SimState {
                     "path": call.path,
                     "query": call.query,
                     "status": call.status,
+                    "started_us": call.started_us,
+                    "ended_us": call.ended_us,
                     "target": target,
                     "node": node
                 })

@@ -322,6 +322,10 @@ pub(super) async fn vlan_step(run: &mut StageRun<'_>, vds_uuid: &str) {
         }
     };
     for network in &plan.business_networks {
+        // Another lane failed the stage: the VLAN under way was the last.
+        if run.halted() {
+            return;
+        }
         let action = Step::Vlan(NetworkRef {
             name: network.name.clone(),
             vlan_id: network.vlan_id,
@@ -376,6 +380,9 @@ pub(super) async fn vlan_step(run: &mut StageRun<'_>, vds_uuid: &str) {
         run.record(result, started);
     }
 
+    if run.halted() {
+        return;
+    }
     let started = run.step_started(Step::VerifyVlans);
     let expected = plan.business_networks.len();
     let result = if run.settings.dry_run {

@@ -15,7 +15,9 @@ use crate::{ProgressEvent, Step, StepResult, SvtImageRecord};
 
 const ACTION: Step = Step::VmtoolsUpload;
 
-pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
+/// `vip_ok`: whether the VIP is in place; `None` in a lane, which learns it
+/// from the API lane before the first call.
+pub async fn run(run: &mut StageRun<'_>, vip_ok: Option<bool>) {
     let started = run.step_started(ACTION);
     let iso = run
         .settings
@@ -95,6 +97,11 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: bool) {
         }
     }
 
+    let vip_ok = match vip_ok {
+        Some(known) => known,
+        None if run.plan().cluster.vip.is_some() => run.vip_in_place().await,
+        None => false,
+    };
     let client = match run.plan().cluster.vip {
         Some(vip) if vip_ok => match run
             .client
