@@ -408,11 +408,11 @@ impl Localize for CliMsg {
             }
             (Self::ConsoleDataDirUnusable { error }, En) => format!(
                 "console: {} (hint: the data directory must be one this user can write; \
-                 choose another with --data-dir)",
+                 choose another with `smtx-deploy serve --data-dir DIR`)",
                 error.en
             ),
             (Self::ConsoleDataDirUnusable { error }, ZhCn) => format!(
-                "控制台：{}（hint: 数据目录必须是当前用户可写的目录；可用 --data-dir 另选）",
+                "控制台：{}（hint: 数据目录必须是当前用户可写的目录；可用 `smtx-deploy serve --data-dir DIR` 另选）",
                 error.zh_cn
             ),
             (Self::NoDeliveryRecord { dir, error }, En) => format!(

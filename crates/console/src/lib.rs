@@ -21,6 +21,7 @@
 mod assets;
 mod auth;
 mod connections;
+mod delivery;
 mod error;
 mod events;
 mod isos;
@@ -588,7 +589,7 @@ pub fn router(state: AppState) -> Router {
         .route("/runs/{id}/abort", post(runs::abort))
         .route("/runs/{id}/resume", post(runs::resume))
         .route("/runs/{id}/files/{*name}", get(runs::file))
-        .route("/runs/{id}/report.html", get(runs::report_html))
+        .route("/runs/{id}/report.html", get(delivery::page))
         .route("/fleets", post(runs::create_fleet))
         .route("/scenarios", get(scenarios::list))
         .route(

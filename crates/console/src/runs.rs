@@ -618,72 +618,6 @@ fn run_summary(state: &AppState, row: &RunRow) -> Value {
     })
 }
 
-/// `?lang=` of the delivery report.
-#[derive(Debug, Deserialize)]
-pub struct ReportQuery {
-    #[serde(default)]
-    lang: Option<String>,
-}
-
-/// `GET /api/runs/{id}/report.html?lang=zh-CN|en`: the run's delivery
-/// record as a page, in the page's language, rendered from its
-/// `delivery.json`. A page of its own policy: its inline style and
-/// nothing else, no script, no fetch.
-pub async fn report_html(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    axum::extract::Query(query): axum::extract::Query<ReportQuery>,
-) -> Result<Response, ApiError> {
-    let row = state
-        .store()
-        .run(id.clone())
-        .await?
-        .ok_or_else(|| ApiError::run_not_found(&id))?;
-    let not_found = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            &ConsoleMsg::FileNotFound {
-                name: smtx_engine::delivery::REPORT_HTML_FILE.to_string(),
-            },
-        )
-    };
-    let dir = state.run_dir(&row.id);
-    if !real_dir(&dir) || !regular_file(&dir.join(smtx_engine::delivery::DELIVERY_FILE)) {
-        return Err(not_found());
-    }
-    let lang = match query.lang.as_deref() {
-        Some("en") => smtx_i18n::Lang::En,
-        _ => smtx_i18n::Lang::ZhCn,
-    };
-    let record =
-        tokio::task::spawn_blocking(move || smtx_engine::delivery::DeliveryRecord::load(&dir))
-            .await
-            .map_err(|error| ApiError::internal(error.to_string()))?
-            .map_err(|_| not_found())?;
-    let page = smtx_engine::delivery::render(&record, lang);
-    let name = format!(
-        "{}-{}-report.html",
-        smtx_engine::cluster_file_name(&row.cluster),
-        row.id
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                smtx_engine::delivery::PAGE_POLICY.to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{name}\""),
-            ),
-        ],
-        Body::from(page),
-    )
-        .into_response())
-}
-
 /// `GET /api/runs`: newest first.
 pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let rows = state.store().runs().await?;
@@ -697,12 +631,12 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError
 /// Whether `path` is itself a regular file (a link to one is not: the
 /// console serves what runs wrote, never what a link planted there points
 /// at).
-fn regular_file(path: &std::path::Path) -> bool {
+pub(crate) fn regular_file(path: &std::path::Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_file())
 }
 
 /// Whether `path` is itself a directory (not a link to one).
-fn real_dir(path: &std::path::Path) -> bool {
+pub(crate) fn real_dir(path: &std::path::Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_dir())
 }
 

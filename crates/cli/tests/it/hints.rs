@@ -45,6 +45,8 @@ const COMMANDS: &[&[&str]] = &[
     &["sim"],
     &["demo"],
     &["check"],
+    &["serve"],
+    &["report"],
 ];
 
 fn workspace_root() -> PathBuf {

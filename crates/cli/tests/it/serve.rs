@@ -278,9 +278,13 @@ async fn a_port_in_use_and_an_unusable_data_directory_say_what_to_do() {
         (
             "en",
             "another program already listens there",
-            "choose another with --data-dir",
+            "choose another with `smtx-deploy serve --data-dir DIR`",
         ),
-        ("zh-CN", "该地址已被其他程序占用", "可用 --data-dir 另选"),
+        (
+            "zh-CN",
+            "该地址已被其他程序占用",
+            "可用 `smtx-deploy serve --data-dir DIR` 另选",
+        ),
     ] {
         let data = dir.path().join(format!("data-{lang}"));
         let output = Command::new(env!("CARGO_BIN_EXE_smtx-deploy"))

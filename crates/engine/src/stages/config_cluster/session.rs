@@ -58,6 +58,7 @@ pub(super) async fn admin_and_login(run: &mut StageRun<'_>) -> bool {
             tracing::info!(
                 action = "login",
                 status = "ok",
+                error = "",
                 user = %admin.user,
                 password_chars = admin.password.char_len(),
             );
