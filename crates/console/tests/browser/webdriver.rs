@@ -39,16 +39,29 @@ pub struct ChromeDriver {
 
 impl ChromeDriver {
     /// Starts chromedriver on a loopback port and waits (polling `/status`,
-    /// with a deadline) until it accepts sessions.
+    /// with a deadline) until it accepts sessions. A driver that ends
+    /// before it answers (its port taken in the instant after it was
+    /// chosen: the browser tests start theirs side by side) is started
+    /// again on another port, up to three times.
     pub async fn start() -> Result<Self> {
         let program = find_program("chromedriver")?;
-        // A port the kernel just handed out and released: free unless another
-        // process takes it in the instant between, which would fail loudly.
+        let mut last = String::new();
+        for _ in 0..3 {
+            let mut driver = Self::spawn(&program)?;
+            match driver.ready().await {
+                Ok(()) => return Ok(driver),
+                Err(why) => last = why,
+            }
+        }
+        bail!("chromedriver did not start: {last}")
+    }
+
+    fn spawn(program: &Path) -> Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .context("choosing a loopback port for chromedriver")?
             .port();
-        let mut command = Command::new(&program);
+        let mut command = Command::new(program);
         command
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
@@ -61,29 +74,39 @@ impl ChromeDriver {
         let child = command
             .spawn()
             .with_context(|| format!("starting {}", program.display()))?;
-        let driver = Self {
+        Ok(Self {
             child,
             base: format!("http://127.0.0.1:{port}"),
             http: reqwest::Client::builder()
                 .no_proxy()
                 .timeout(Duration::from_secs(60))
                 .build()?,
-        };
-        let ready = smtx_testkit::poll_until(Duration::from_secs(20), || async {
-            let answer = driver
-                .http
-                .get(format!("{}/status", driver.base))
-                .send()
-                .await
-                .ok()?;
-            let status: Value = answer.json().await.ok()?;
-            status["value"]["ready"].as_bool().filter(|ready| *ready)
+        })
+    }
+
+    /// Polls `/status` until ready; why not, when it ended or the deadline
+    /// passed (a loaded machine: 60 s).
+    async fn ready(&mut self) -> std::result::Result<(), String> {
+        let (child, http, base) = (&mut self.child, &self.http, &self.base);
+        let ready = smtx_testkit::poll_until(Duration::from_secs(60), || {
+            let ended = child.try_wait().ok().flatten();
+            async move {
+                if let Some(status) = ended {
+                    return Some(Err(format!("it ended ({status})")));
+                }
+                let answer = http.get(format!("{base}/status")).send().await.ok()?;
+                let status: Value = answer.json().await.ok()?;
+                status["value"]["ready"]
+                    .as_bool()
+                    .filter(|ready| *ready)
+                    .map(|_| Ok(()))
+            }
         })
         .await;
-        if ready.is_none() {
-            bail!("chromedriver did not answer on {} within 20 s", driver.base);
+        match ready {
+            Some(result) => result,
+            None => Err(format!("no answer on {} within 60 s", self.base)),
         }
-        Ok(driver)
     }
 
     /// A headless Chromium session with the options the test runs under.
