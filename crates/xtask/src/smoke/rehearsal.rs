@@ -18,8 +18,10 @@ const CONFIG: &str = "cfg/sim.toml";
 /// How long a simulated job takes in `abort`: long enough that a step is
 /// surely under way when Ctrl-C comes, short enough for the resume.
 const SLOW_JOB_MS: &str = "3000";
-/// The step `abort` waits for; the job step after it is under way then.
-const FIRST_JOB_STEP: &str = "set_vip";
+/// The step `abort` waits for, as the English table names it (`set_vip`'s
+/// label: labels are words, the wire id is for files); the job step after
+/// it is under way then.
+const FIRST_JOB_STEP: &str = "Set the management VIP";
 
 /// The first reference workbook, where `plan` takes them from.
 pub fn reference_workbook(smoke: &Smoke) -> anyhow::Result<PathBuf> {
@@ -157,7 +159,7 @@ pub fn check_abort(runner: &Runner<'_>, work: &Path, smoke: &Smoke) -> anyhow::R
         "--lang", "en", "run", "--plan", WORKBOOK, "--config", CONFIG,
     ];
     let mut run = Background::spawn("run", &mut runner.command(work, &args)?)?;
-    // `  [ok]   set_vip   1.6s  …`: the next job step is under way.
+    // `  [ok]   Set the management VIP   1.6s  …`: the next job step is under way.
     run.wait_for("a job step done", runner.deadline, |_, stderr| {
         stderr.lines().any(|line| {
             line.trim_start()
