@@ -231,20 +231,32 @@ async fn an_abort_mid_upload_with_vlans_under_way_stops_both_and_a_run_from_it_f
     let settings = harness.settings();
     let run_dir = settings.run_dir.clone();
     let cancel = CancellationToken::new();
-    let running = tokio::spawn(smtx_engine::run(request(&harness, settings, &cancel)));
+    // Told by the run itself when a VLAN step begins: its create (1.5 s)
+    // is then under way.
+    let vlan_started = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut run_request = request(&harness, settings, &cancel);
+    run_request.progress = smtx_engine::ProgressSink::new({
+        let vlan_started = std::sync::Arc::clone(&vlan_started);
+        move |event| {
+            if let smtx_engine::ProgressEvent::StepStarted {
+                step: smtx_engine::Step::Vlan(_),
+                ..
+            } = event
+            {
+                vlan_started.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    });
+    let running = tokio::spawn(smtx_engine::run(run_request));
     // A VLAN create is under way (each takes 1.5 s) and chunks are arriving.
     poll_until(Duration::from_secs(60), || async {
         let state = harness.state();
         let chunks = state["images"][0]["received_chunks"].as_u64().unwrap_or(0);
-        let vlan_steps = std::fs::read_to_string(run_dir.join("logs/stage_config_cluster.log"))
-            .unwrap_or_default()
-            .contains("\"business_vds\"");
-        (chunks >= 3 && vlan_steps).then_some(())
+        let vlan = vlan_started.load(std::sync::atomic::Ordering::SeqCst);
+        (chunks >= 3 && vlan).then_some(())
     })
     .await
     .expect("the upload and the VLANs get going");
-    // Give the first VLAN create time to be sent (it answers after 1.5 s).
-    tokio::time::sleep(Duration::from_millis(100)).await;
     cancel.cancel();
     let report = tokio::time::timeout(Duration::from_secs(5), running)
         .await
