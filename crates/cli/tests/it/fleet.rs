@@ -366,17 +366,34 @@ fn ctrl_c_stops_a_fleet_run_and_says_which_clusters_did_not_finish() {
             "--json",
         ])
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        // A file, not a pipe: readable while the run goes on, to say why it
+        // did not get under way.
+        .stderr(std::fs::File::create(root.join("run.err")).expect("run.err"))
         .spawn()
         .expect("run starts");
     let mut run = Running(child);
     // Under way once the first cluster's context has been saved.
-    let context = root.join("runs/fleet/site-000/context.json");
-    wait_for(
-        "the first cluster to start",
-        Duration::from_secs(60),
-        || context.is_file().then_some(()),
-    );
+    let member = root.join("runs/fleet/site-000");
+    let context = member.join("context.json");
+    let began = smtx_testkit::poll_until_blocking(Duration::from_secs(60), || {
+        if context.is_file() {
+            return Some(Ok(()));
+        }
+        run.0.try_wait().ok().flatten().map(Err)
+    });
+    if !matches!(began, Some(Ok(()))) {
+        let stderr = std::fs::read_to_string(root.join("run.err")).unwrap_or_default();
+        let logs = std::fs::read_dir(member.join("logs"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| std::fs::read_to_string(entry.path()).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n");
+        panic!(
+            "the first cluster did not get under way ({began:?}); stderr:\n{stderr}\nlogs:\n{logs}"
+        );
+    }
     let interrupted_at = Instant::now();
     run.interrupt();
     let exit = run.wait_exit(Duration::from_secs(30));
