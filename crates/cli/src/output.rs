@@ -229,10 +229,19 @@ pub fn print_report(lang: Lang, report: &RunReport) {
         .max()
         .unwrap_or(0)
         .max(20);
+    // As wide as the longest stage label ("cluster configuration" is 21
+    // columns): a fixed 16 pushed that stage's rows out of line.
+    let stage_width = report
+        .stages
+        .iter()
+        .map(|stage| display_width(&stage.stage.label(lang)))
+        .chain([display_width(text(lang, Msg::Stage))])
+        .max()
+        .unwrap_or(0);
     let time = text(lang, Msg::Time);
     outln!(
         "{} {} {} {}{time}",
-        pad(text(lang, Msg::Stage), 16),
+        pad(text(lang, Msg::Stage), stage_width),
         pad(text(lang, Msg::Step), width),
         pad(text(lang, Msg::Status), 8),
         " ".repeat(7usize.saturating_sub(display_width(time)))
@@ -241,7 +250,7 @@ pub fn print_report(lang: Lang, report: &RunReport) {
         for step in &stage.steps {
             outln!(
                 "{} {} {} {:>7}",
-                pad(&stage.stage.label(lang), 16),
+                pad(&stage.stage.label(lang), stage_width),
                 pad(&step.step.label(lang), width),
                 pad(status_word(lang, step.status), 8),
                 seconds(step.elapsed_ms)

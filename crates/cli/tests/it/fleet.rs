@@ -216,7 +216,8 @@ fn a_fleet_is_checked_run_checked_again_and_its_drift_named() {
     assert_eq!(
         statuses(&summary),
         (0..COUNT)
-            .map(|i| (format!("site-{i:03}"), "ok".to_owned()))
+            // No VMTools ISO was given: each cluster warns of it.
+            .map(|i| (format!("site-{i:03}"), "warning".to_owned()))
             .collect::<Vec<_>>()
     );
     // The fleet's delivery record links each cluster's.
@@ -323,7 +324,8 @@ fn the_worst_cluster_decides_the_exit_code() {
     let plans = dir.path().join("plans");
     smtx_testkit::write_fleet_workbooks(&plans, 2, 1, 1);
     std::fs::write(plans.join("broken.xlsx"), b"not a workbook").expect("written");
-    // A dry run contacts nothing: the valid clusters end ok, the broken
+    // A dry run contacts nothing: the valid clusters end with the warning
+    // that no VMTools ISO was given, the broken
     // workbook is bad input (2), and 2 is the fleet's exit code.
     let output = cli(
         dir.path(),
@@ -335,8 +337,8 @@ fn the_worst_cluster_decides_the_exit_code() {
         statuses(&summary),
         vec![
             ("broken".to_owned(), "bad_input".to_owned()),
-            ("site-000".to_owned(), "ok".to_owned()),
-            ("site-001".to_owned(), "ok".to_owned()),
+            ("site-000".to_owned(), "warning".to_owned()),
+            ("site-001".to_owned(), "warning".to_owned()),
         ]
     );
     let missing = cli(dir.path(), &["run", "--plans", "nowhere/*.xlsx"]);

@@ -10,6 +10,7 @@ smtx_i18n::catalog! {
         TurnedOffHint { cells: String },
         NoHosts,
         WouldRotate { user: String, address: String },
+        WouldRotateAll { count: usize },
         Rotated,
         AlreadyRotated,
         HostKeyHint { key: String, known_hosts: String },
@@ -77,6 +78,10 @@ impl Localize for HostPasswordMsg {
             (Self::WouldRotate { user, address }, ZhCn) => format!(
                 "将以 {user} 登录 {address} 并执行 `sudo -n chpasswd`（密码经标准输入传入）"
             ),
+            (Self::WouldRotateAll { count }, En) => {
+                format!("would set the passwords of {count} host(s)")
+            }
+            (Self::WouldRotateAll { count }, ZhCn) => format!("将设置 {count} 台主机的密码"),
             (Self::Rotated, En) => "smartx and root passwords set".into(),
             (Self::Rotated, ZhCn) => "smartx 和 root 的密码已设置".into(),
             (Self::AlreadyRotated, En) => {

@@ -7,6 +7,7 @@ use super::Action;
 smtx_i18n::catalog! {
     pub enum VmtoolsMsg {
         NoIso { dir: String },
+        NoIsoHint,
         Unreadable { path: String, reason: String },
         CheckIsoHint,
         Empty { path: String },
@@ -25,6 +26,19 @@ impl Localize for VmtoolsMsg {
             return self.localize(lang);
         }
         match (self, lang) {
+            // The console's working directory means nothing to its user.
+            (Self::NoIso { .. }, En) => {
+                "no VMTools ISO was chosen: VMTools is not on the cluster".into()
+            }
+            (Self::NoIso { .. }, ZhCn) => "未选择 VMTools ISO：集群上没有 VMTools".into(),
+            (Self::NoIsoHint, En) => format!(
+                "choose {} and resume the run, or upload VMTools later; virtual machines need it",
+                Action::ChooseIso.words(front, lang)
+            ),
+            (Self::NoIsoHint, ZhCn) => format!(
+                "选择{}后继续运行，或稍后再上传 VMTools；虚拟机需要它",
+                Action::ChooseIso.words(front, lang)
+            ),
             (Self::CheckIsoHint, En) => format!("check {}", Action::ChooseIso.words(front, lang)),
             (Self::CheckIsoHint, ZhCn) => format!("检查{}", Action::ChooseIso.words(front, lang)),
             (Self::AlreadyUploaded { file, sha256 }, En) => format!(
@@ -41,12 +55,14 @@ impl Localize for VmtoolsMsg {
 
     fn localize(&self, lang: Lang) -> String {
         match (self, lang) {
-            (Self::NoIso { dir }, En) => {
-                format!("no VMTools ISO configured and no SMTX_VMTOOLS-*.iso in {dir}")
-            }
-            (Self::NoIso { dir }, ZhCn) => {
-                format!("未配置 VMTools ISO，{dir} 中也没有 SMTX_VMTOOLS-*.iso")
-            }
+            (Self::NoIso { dir }, En) => format!(
+                "no VMTools ISO configured and no SMTX_VMTOOLS-*.iso in {dir}: VMTools is not on the cluster"
+            ),
+            (Self::NoIso { dir }, ZhCn) => format!(
+                "未配置 VMTools ISO，{dir} 中也没有 SMTX_VMTOOLS-*.iso：集群上没有 VMTools"
+            ),
+            (Self::NoIsoHint, En) => "give --vmtools-iso FILE (or vmtools.iso in the settings file) and run again with --from the run directory; virtual machines need VMTools".into(),
+            (Self::NoIsoHint, ZhCn) => "指定 --vmtools-iso FILE（或在设置文件中写 vmtools.iso），再用 --from 运行目录继续运行；虚拟机需要 VMTools".into(),
             (Self::Unreadable { path, reason }, En) => {
                 format!("{path}: {reason}; upload skipped")
             }

@@ -9,6 +9,9 @@ use smtx_engine::{RunReport, RunRequest, Settings, Stage, StepStatus, Workbook};
 use smtx_plan::fixture::WorkbookSpec;
 use smtx_sim::{ClusterSpec, Fault, RunningSim, Scenario, SimOptions};
 
+/// The VMTools ISO every harness puts beside its workbook.
+pub const STAND_IN_ISO: &str = "SMTX_VMTOOLS-test.iso";
+
 pub struct Harness {
     pub dir: tempfile::TempDir,
     pub workbook: PathBuf,
@@ -74,6 +77,10 @@ impl Harness {
 
     async fn start_with(dir: tempfile::TempDir, workbook: PathBuf, options: SimOptions) -> Self {
         let plan = parse(&workbook);
+        // A site has its VMTools ISO beside the workbook, where the step
+        // finds it; without one the step warns (see vmtools.rs). One chunk.
+        smtx_sim::write_stand_in_iso(&dir.path().join(STAND_IN_ISO), 64 * 1024)
+            .expect("stand-in ISO written");
         let sim = smtx_sim::start(ClusterSpec::from_plan(&plan, 7), options)
             .await
             .expect("simulator starts");

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use smtx_engine::{RunContext, StepStatus};
+use smtx_engine::{Lang, Localize, RunContext, StepStatus};
 use smtx_plan::fixture::WorkbookSpec;
 use smtx_sim::{Fault, Scenario, SimOptions};
 
@@ -115,10 +115,31 @@ async fn newest_iso_in_the_work_dir_is_uploaded_to_the_vip_and_recorded() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn no_iso_is_skipped_and_an_empty_one_is_a_warning() {
+async fn no_iso_and_an_empty_one_are_warnings() {
     let mut harness = harness(vec![]).await;
+    // Issue 18: no ISO is a warning with what to do, not a quiet skip that
+    // leaves the site without VMTools and the summary saying "done".
+    std::fs::remove_file(harness.dir.path().join(crate::support::STAND_IN_ISO))
+        .expect("the harness's ISO removed");
     let report = harness.run().await;
-    assert_eq!(status(&report, "vmtools_upload"), StepStatus::Skipped);
+    let upload = step(&report, "vmtools_upload");
+    assert_eq!(upload.status, StepStatus::Warning, "{report:#?}");
+    assert_eq!(report.status, StepStatus::Warning);
+    for lang in [Lang::En, Lang::ZhCn] {
+        let error = upload
+            .error
+            .as_ref()
+            .map(|e| e.localize(lang))
+            .unwrap_or_default();
+        assert!(error.contains("VMTools"), "{error}");
+        let hint = upload
+            .hint
+            .as_ref()
+            .map(|h| h.localize(lang))
+            .unwrap_or_default();
+        assert!(hint.contains("--vmtools-iso"), "{hint}");
+    }
+    assert_eq!(calls(&harness.state(), "POST", "/api/v2/svt_image"), 0);
     let empty = harness.dir.path().join("SMTX_VMTOOLS-9.9.9-1.iso");
     std::fs::write(&empty, b"").expect("empty iso");
     let mut settings = harness.settings();

@@ -341,6 +341,7 @@ fn host_password_messages() {
             user: s("smartx"),
             address: s("10.0.20.11:22"),
         },
+        WouldRotateAll { count: 4 },
         Rotated,
         AlreadyRotated,
         HostKeyHint {
@@ -374,6 +375,7 @@ fn vmtools_messages() {
             path: s("/srv/site/x.iso"),
             reason: s("Permission denied (os error 13)"),
         },
+        NoIsoHint,
         CheckIsoHint,
         Empty { path: iso.clone() },
         EmptyHint,

@@ -58,17 +58,30 @@ pub async fn run(run: &mut StageRun<'_>) {
         .collect();
     if run.settings.dry_run {
         for (target, host) in targets.iter().zip(&hosts) {
+            // The workbook's address, as the engineer knows the host: an
+            // address override (a rehearsal's loopback port) is transport.
             run.record(
                 StepResult::ok(
                     Step::HostPassword(host.clone()),
                     HostPasswordMsg::WouldRotate {
                         user: target.login_user.clone(),
-                        address: target.connect_addr.to_string(),
+                        address: format!("{}:22", target.known_hosts_key),
                     },
                 ),
                 started,
             );
         }
+        // The step that was started ends too, as a live run's does: no
+        // front end is left showing it under way.
+        run.record(
+            StepResult::ok(
+                Step::HostPasswords,
+                HostPasswordMsg::WouldRotateAll {
+                    count: plan.hosts.len(),
+                },
+            ),
+            started,
+        );
         return;
     }
     let (known_hosts, known_hosts_replace) = run.settings.known_hosts_file();

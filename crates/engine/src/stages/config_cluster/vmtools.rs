@@ -25,13 +25,16 @@ pub async fn run(run: &mut StageRun<'_>, vip_ok: Option<bool>) {
         .clone()
         .or_else(|| find_vmtools_iso(&run.settings.work_dir));
     let Some(path) = iso else {
+        // A warning, not a skip: a site left without VMTools is found when
+        // the first virtual machine needs it, long after the engineer left.
         run.record(
-            StepResult::skipped(
+            StepResult::warning(
                 ACTION,
                 VmtoolsMsg::NoIso {
                     dir: run.settings.work_dir.display().to_string(),
                 },
-            ),
+            )
+            .with_hint(VmtoolsMsg::NoIsoHint),
             started,
         );
         return;
