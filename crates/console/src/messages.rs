@@ -31,6 +31,8 @@ smtx_i18n::catalog! {
         /// A refusal the CLI makes too (the engine's preflight).
         Refused { reason: Text },
         NotResumable { status: String },
+        /// The run was resumed already: its resume is the one to resume.
+        AlreadyResumed { resume: String },
         /// Abort of a run that is not active.
         NotRunning { status: String },
         /// The old run's target held secrets the console does not keep.
@@ -210,6 +212,12 @@ impl Localize for ConsoleMsg {
             (Self::NotResumable { status }, ZhCn) => format!(
                 "状态为 `{status}` 的运行不能继续；只有 `interrupted`、`failed`、`aborted` 的运行可以继续"
             ),
+            (Self::AlreadyResumed { resume }, En) => format!(
+                "this run was resumed already, as run {resume}; resume that run instead"
+            ),
+            (Self::AlreadyResumed { resume }, ZhCn) => {
+                format!("该运行已经继续过（运行 {resume}）；请继续那一次运行")
+            }
             (Self::NotRunning { status }, En) => {
                 format!("the run is not running (it is {status}); nothing to abort")
             }
@@ -441,6 +449,7 @@ mod tests {
                 reason: reason.clone(),
             },
             ConsoleMsg::NotResumable { status: s("ok") },
+            ConsoleMsg::AlreadyResumed { resume: s("r-2") },
             ConsoleMsg::TargetRequired,
             ConsoleMsg::NotRunning { status: s("ok") },
             ConsoleMsg::FromRunUnusable {

@@ -44,23 +44,42 @@ pub fn diagnostics_json(parsed: &ParsedWorkbook) -> Value {
     )
 }
 
-/// The answer of `POST /api/plans` and `GET /api/plans/{id}`.
+/// The answer of `POST /api/plans` and `GET /api/plans/{id}`. `plan` is the
+/// plan as `plan check --json` prints it: a cell that did not parse is
+/// `null` with `<field>_raw` beside it, never the placeholder the engine's
+/// types hold (a host whose 主机规划!I4 reads `10.0.20.300` is not shown at
+/// `0.0.0.0`).
 fn plan_json(id: &str, name: &str, parsed: &ParsedWorkbook) -> Value {
     let plan = &parsed.plan;
-    let mut addresses: Vec<String> = plan
-        .hosts
-        .iter()
-        .map(|host| host.management_ip.to_string())
+    let detail = serde_json::to_value(plan).unwrap_or(Value::Null);
+    let hosts: Vec<Value> = detail["hosts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|host| {
+            json!({
+                "row": host["row"],
+                "name": host["hostname"],
+                "management_ip": host["management_ip"],
+                "management_ip_raw": host.get("management_ip_raw"),
+                "bmc_ip": host["bmc"]["ip"],
+                "bmc_ip_raw": host["bmc"].get("ip_raw"),
+            })
+        })
         .collect();
-    if let Some(vip) = plan.cluster.vip {
-        addresses.push(vip.to_string());
-    }
+    let mut addresses: Vec<Value> = hosts
+        .iter()
+        .map(|host| host["management_ip"].clone())
+        .collect();
+    addresses.push(detail["cluster"]["vip"].clone());
+    addresses.retain(|address| !address.is_null());
     let cluster = if plan.cluster.name.is_empty() && plan.hosts.is_empty() {
         Value::Null
     } else {
         json!({
             "name": plan.cluster.name,
-            "vip": plan.cluster.vip.map(|vip| vip.to_string()),
+            "vip": detail["cluster"]["vip"],
+            "vip_raw": detail["cluster"].get("vip_raw"),
             "addresses": addresses,
         })
     };
@@ -69,12 +88,9 @@ fn plan_json(id: &str, name: &str, parsed: &ParsedWorkbook) -> Value {
         "name": name,
         "uploaded_at": crate::store::rfc3339_now(),
         "cluster": cluster,
-        "hosts": plan.hosts.iter().map(|host| json!({
-            "name": host.hostname,
-            "management_ip": host.management_ip.to_string(),
-            "bmc_ip": host.bmc.ip.map(|ip| ip.to_string()),
-        })).collect::<Vec<_>>(),
+        "hosts": hosts,
         "networks": plan.business_networks.len(),
+        "plan": detail,
         "summary": {
             "errors": parsed.error_count(),
             "warnings": parsed.warning_count(),

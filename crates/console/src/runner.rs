@@ -126,7 +126,21 @@ fn summary_json(report: &RunReport) -> Value {
         "failed": counts.failed,
         "skipped": counts.skipped,
         "aborted": counts.aborted,
+        "serial": report.serial,
+        "serial_written": serial_written(report),
     })
+}
+
+/// Whether the serial step wrote (or found) the serial in the workbook: only
+/// then is the workbook worth offering as "the workbook with the serial".
+/// An aborted or failed run, a dry run, or a cell kept as it was is not.
+fn serial_written(report: &RunReport) -> bool {
+    !report.dry_run
+        && report
+            .stages
+            .iter()
+            .flat_map(|stage| &stage.steps)
+            .any(|step| step.step == smtx_engine::Step::Serial && step.status == StepStatus::Ok)
 }
 
 fn run_status(status: StepStatus) -> RunStatus {
@@ -176,7 +190,10 @@ async fn execute(state: AppState, run: Prepared, kind: Kind) {
                 summary: summary_json(&report),
                 duration_ms,
                 error: None,
-                workbook_file: run.workbook_file.clone(),
+                workbook_file: run
+                    .workbook_file
+                    .clone()
+                    .filter(|_| serial_written(&report)),
             }
         }
         Err(error) => {

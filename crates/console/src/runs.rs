@@ -586,7 +586,9 @@ pub async fn create_fleet(
 }
 
 /// The run's row as lists show it.
-fn run_summary(state: &AppState, row: &RunRow) -> Value {
+/// `resumed_by`: the newest run started from this one, if any. A run that
+/// was resumed is no longer offered for resuming: its resume is.
+fn run_summary(state: &AppState, row: &RunRow, resumed_by: Option<&str>) -> Value {
     let active = state
         .0
         .active
@@ -609,6 +611,9 @@ fn run_summary(state: &AppState, row: &RunRow) -> Value {
         "duration_ms": duration_ms,
         "fleet_id": row.fleet_id,
         "from_run": row.from_run,
+        "resumed_by": resumed_by,
+        "resumable": row.status.resumable() && resumed_by.is_none(),
+        "scenario": row.target_spec["rehearsal"]["scenario"],
         "summary": row.summary,
         "error": row.error,
         "delivery_report": state
@@ -623,9 +628,16 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError
     let rows = state.store().runs().await?;
     Ok(Json(Value::from(
         rows.iter()
-            .map(|row| run_summary(&state, row))
+            .map(|row| run_summary(&state, row, resumed_by(&rows, &row.id)))
             .collect::<Vec<_>>(),
     )))
+}
+
+/// The newest of `rows` (newest first) started from run `id`.
+fn resumed_by<'a>(rows: &'a [RunRow], id: &str) -> Option<&'a str> {
+    rows.iter()
+        .find(|other| other.from_run.as_deref() == Some(id))
+        .map(|other| other.id.as_str())
 }
 
 /// Whether `path` is itself a regular file (a link to one is not: the
@@ -692,7 +704,8 @@ pub async fn get(
         .lock()
         .ok()
         .and_then(|active| active.get(&id).and_then(|run| run.transfer.clone()));
-    let mut body = run_summary(&state, &row);
+    let rows = state.store().runs().await?;
+    let mut body = run_summary(&state, &row, resumed_by(&rows, &row.id));
     body["steps"] = Value::from(steps);
     body["transfer"] = live_transfer
         .or(row.transfer.clone())
@@ -764,6 +777,18 @@ pub async fn resume(
             "not_resumable",
             &ConsoleMsg::NotResumable {
                 status: row.status.to_string(),
+            },
+        ));
+    }
+    // Two resumes of one run would both pick up where it stopped: the
+    // second is refused, naming the first (resume that one instead).
+    let rows = state.store().runs().await?;
+    if let Some(resume) = resumed_by(&rows, &row.id) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "already_resumed",
+            &ConsoleMsg::AlreadyResumed {
+                resume: resume.to_string(),
             },
         ));
     }

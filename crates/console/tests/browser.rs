@@ -415,6 +415,14 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
         .await?;
     click(browser, "#insecure").await?;
     click(browser, "#start-run").await?;
+    // A real cluster is confirmed first (issue 18); the refusal follows.
+    wait_for(
+        browser,
+        "the confirmation before a real cluster",
+        "return document.getElementById('confirm-dialog').open",
+    )
+    .await?;
+    click(browser, "#confirm-ok").await?;
     let refusal = wait_for(
         browser,
         "the refusal",
@@ -573,6 +581,37 @@ async fn crafted_workbook_stays_text(browser: &Session, base: &str) -> Result<()
     ensure!(
         text.contains(NAME) || text.contains(VIP),
         "the crafted text is shown as text somewhere on the page: {text}"
+    );
+
+    // Issue 18: a management IP that does not parse shows as typed, marked
+    // invalid, in the row the diagnostics cite; never as 0.0.0.0.
+    let typo = smtx_plan::fixture::edit_cells(&template, &[("主机规划!I4", Some("10.0.20.300"))])?;
+    let typo_path = dir.path().join("typo.xlsx");
+    std::fs::write(&typo_path, typo)?;
+    browser.goto(&format!("{base}/#/")).await?;
+    let input = browser.find("#workbook-input").await?;
+    browser
+        .send_keys(&input, &typo_path.to_string_lossy())
+        .await?;
+    let row = wait_for(
+        browser,
+        "the typo's host row",
+        "const rows = [...document.querySelectorAll('#hosts-table tbody tr')]; \
+         const row = rows.find(r => r.textContent.includes('10.0.20.300')); \
+         return row ? [...row.cells].map(c => c.textContent + (c.classList.contains('invalid') ? '!' : '')) : null;",
+    )
+    .await?;
+    let cells: Vec<String> = serde_json::from_value(row)?;
+    ensure!(
+        cells.first().map(String::as_str) == Some("4")
+            && cells.get(2).map(String::as_str) == Some("(invalid) 10.0.20.300!"),
+        "the host of row 4 shows what was typed, marked: {cells:?}"
+    );
+    let text = text_of(browser, "#view").await?;
+    ensure!(!text.contains("0.0.0.0"), "no placeholder address: {text}");
+    ensure!(
+        text.contains("主机规划!I4"),
+        "the diagnostics cite the same cell: {text}"
     );
 
     // Not a workbook at all: the server's reason, in the page's language.
@@ -761,6 +800,35 @@ async fn hidden_names(browser: &Session, http: &reqwest::Client, base: &str) -> 
         "the API keeps the name as typed: {}",
         run["cluster"]
     );
+    // Issue 18: a dry run writes no serial, so no "workbook with the
+    // serial" is offered.
+    ensure!(
+        !run["files"]
+            .as_array()
+            .is_some_and(|files| files.iter().any(|f| f == "workbook.xlsx")),
+        "a dry run offers no workbook: {}",
+        run["files"]
+    );
+    // Issue 18: read again after it ended, the page shows no step still
+    // running (the replayed start of a step whose end is recorded apart).
+    // The mark goes with the old page: the checks below read the new one.
+    browser
+        .execute(
+            "window.__old_page = true; location.reload(); return true;",
+            json!([]),
+        )
+        .await?;
+    wait_for(
+        browser,
+        "the ended run read again, no step left running",
+        "if (window.__old_page) return null; \
+         const s = document.getElementById('run-status')?.dataset.status; \
+         const rows = document.querySelectorAll('.step-row'); \
+         return ['ok','warning'].includes(s) && rows.length > 0 \
+           && document.querySelectorAll('.step-row[data-status=running]').length === 0 \
+           && document.getElementById('run-summary')?.textContent.length > 0;",
+    )
+    .await?;
 
     browser.goto(&format!("{base}/#/runs")).await?;
     let listed = wait_for(
@@ -1075,6 +1143,18 @@ async fn resume_and_fleet(
     cut: &str,
     members: &[String],
 ) -> Result<()> {
+    // Issue 18: the run cut off by the restart shows as interrupted, with
+    // no step left "running" (its replayed start has no end).
+    browser.goto(&format!("{base}/#/runs/{cut}")).await?;
+    let rows = wait_for(
+        browser,
+        "the cut-off run's page, settled",
+        "if (document.getElementById('run-status')?.dataset.status !== 'interrupted') return null; \
+         const rows = [...document.querySelectorAll('.step-row')]; \
+         return rows.length > 0 && rows.every(r => r.dataset.status !== 'running') ? rows.length : null;",
+    )
+    .await?;
+    ensure!(rows.as_u64() > Some(0), "{rows}");
     browser.goto(&format!("{base}/#/runs")).await?;
     let table = wait_for(
         browser,
@@ -1117,9 +1197,35 @@ async fn resume_and_fleet(
         ),
     )
     .await?;
-    ensure!(resumed.is_string(), "resumed run id: {resumed}");
+    let resumed = resumed.as_str().context("resumed run id")?.to_string();
+    ensure!(
+        text_of(browser, "#run-from").await?.contains(cut),
+        "the resume names the run it continues"
+    );
     // As slow as the run it continues: stop it.
-    abort_from_page(browser).await
+    abort_from_page(browser).await?;
+
+    // Issue 18: the resumed run is no longer offered for resuming, and
+    // links its resume; the aborted resume is offered (aborted and failed
+    // runs resume as interrupted ones do).
+    browser.goto(&format!("{base}/#/runs")).await?;
+    let offers = wait_for(
+        browser,
+        "the run list after the resume",
+        &format!(
+            "const cut = document.querySelector(\"tr[data-run='{cut}']\"); \
+             const next = document.querySelector(\"tr[data-run='{resumed}']\"); \
+             if (!cut || !next || next.dataset.status !== 'aborted') return null; \
+             return [cut.querySelector('button') !== null, cut.textContent.includes('{resumed}'), \
+                     next.querySelector('button') !== null, next.textContent.includes('{cut}')];"
+        ),
+    )
+    .await?;
+    ensure!(
+        offers == json!([false, true, true, true]),
+        "resume offered once, and the two runs linked: {offers}"
+    );
+    Ok(())
 }
 
 /// "Real cluster" from the form, against a simulator the test starts as a
@@ -1259,7 +1365,36 @@ async fn start_real(
     if let Some(target) = std::env::var_os("SMTX_SCREENSHOT_FORM") {
         screenshot(browser, &repository_root().join(target)).await?;
     }
-    click(browser, "#start-run").await?;
+    // Issue 18: the button says what will happen, and a live run against a
+    // real cluster asks first, naming the cluster and its addresses.
+    let label = text_of(browser, "#start-run").await?;
+    if dry_run {
+        ensure!(label == "Start dry run (sends nothing)", "{label}");
+        click(browser, "#start-run").await?;
+    } else {
+        ensure!(label == "Start run", "{label}");
+        click(browser, "#start-run").await?;
+        wait_for(
+            browser,
+            "the confirmation before a real cluster",
+            "return document.getElementById('confirm-dialog').open",
+        )
+        .await?;
+        let title = text_of(browser, "#confirm-title").await?;
+        let text = text_of(browser, "#confirm-text").await?;
+        ensure!(title.contains("CN-BJ-SMTX-Prod-Cls01"), "{title}");
+        ensure!(
+            text.contains("10.0.20.11") && text.contains("10.0.20.10"),
+            "{text}"
+        );
+        // Nothing starts before the answer.
+        let runs = browser.execute("return location.hash", json!([])).await?;
+        ensure!(
+            !runs.as_str().unwrap_or_default().starts_with("#/runs/"),
+            "{runs}"
+        );
+        click(browser, "#confirm-ok").await?;
+    }
     let id = wait_for(
         browser,
         "the run page",

@@ -34,6 +34,17 @@ function append(node, children) {
   }
 }
 
+/**
+ * A sentence whose `quoted` words are commands: those as <code>, the rest
+ * as text (the strings keep the backticks so both languages mark the same
+ * words; a reader should never see them).
+ */
+export function prose(text) {
+  return String(text)
+    .split(/`([^`]+)`/)
+    .map((part, index) => (index % 2 ? h("code", { text: part }) : part));
+}
+
 export function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);
 }

@@ -83,31 +83,28 @@ export async function renderPlan(root, id, resumeFrom = null) {
     ),
   );
 
-  const hosts = h("section", { class: "card" }, h("h2", { text: `${t("plan.hosts.title")} (${plan.hosts?.length ?? 0})` }));
+  const detail = plan.plan ?? null;
+  const hosts = h("section", { class: "card", id: "hosts" }, h("h2", { text: `${t("plan.hosts.title")} (${plan.hosts?.length ?? 0})` }));
   if (plan.hosts?.length) {
+    // Rows as the workbook numbers them (the diagnostics cite them); a cell
+    // that did not parse shows what was typed, marked invalid.
+    const byRow = new Map((detail?.hosts ?? []).map((host) => [host.row, host]));
     hosts.append(
-      h(
-        "div",
-        { class: "table-wrap" },
-        h(
-          "table",
-          { id: "hosts-table" },
-          h("thead", {}, h("tr", {}, h("th", { text: "#" }), h("th", { text: t("plan.host.name") }), h("th", { text: t("plan.host.mgmt") }), h("th", { text: t("plan.host.bmc") }))),
-          h(
-            "tbody",
-            {},
-            plan.hosts.map((host, index) =>
-              h(
-                "tr",
-                {},
-                h("td", { class: "num", text: String(index + 1) }),
-                h("td", { text: visible(host.name ?? t("common.none")) }),
-                h("td", { class: "mono", text: host.management_ip ?? t("common.none") }),
-                h("td", { class: "mono", text: host.bmc_ip ?? t("common.none") }),
-              ),
-            ),
-          ),
-        ),
+      table(
+        "hosts-table",
+        [t("plan.col.row"), t("plan.host.name"), t("plan.host.mgmt"), t("plan.host.storage"), t("plan.host.bmc"), t("plan.host.bmc_user"), t("plan.host.ssh_user")],
+        plan.hosts.map((host, index) => {
+          const full = byRow.get(host.row) ?? {};
+          return [
+            { text: String(host.row ?? index + 1), class: "num" },
+            { text: visible(host.name ?? t("common.none")) },
+            checked(host.management_ip, host.management_ip_raw),
+            checked(full.storage_ip, full.storage_ip_raw),
+            checked(host.bmc_ip, host.bmc_ip_raw),
+            { text: visible(full.bmc?.user ?? t("common.none")) },
+            { text: visible(full.ssh_user ?? t("common.none")) },
+          ];
+        }),
       ),
     );
   } else {
@@ -131,4 +128,70 @@ export async function renderPlan(root, id, resumeFrom = null) {
   root.append(diagnosticsCard(plan.diagnostics ?? []));
   root.append(targetCard(plan, errors > 0, resumeFrom));
   root.append(hosts);
+  if (detail) root.append(networkCard(detail));
+}
+
+/** A value the workbook gave: itself, or what was typed marked invalid. */
+function checked(value, raw) {
+  if (value != null) return { text: visible(value), class: "mono" };
+  if (raw != null) return { text: `${t("plan.invalid")} ${visible(raw)}`, class: "mono invalid" };
+  return { text: t("common.none"), class: "muted" };
+}
+
+function table(id, heads, rows) {
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { id },
+      h("thead", {}, h("tr", {}, heads.map((head) => h("th", { text: head })))),
+      h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((cell) => h("td", cell))))),
+    ),
+  );
+}
+
+/**
+ * What `plan check` prints beside the hosts: the network architecture,
+ * the switches, DNS and NTP, and every business network with its VLAN id.
+ */
+function networkCard(detail) {
+  const none = t("common.none");
+  const list = (items) => (items?.length ? items.map(visible).join(", ") : none);
+  const vds = (v) => (v ? [{ text: visible(v.name || none) }, { text: list(v.nics), class: "mono" }, checked(v.bond_mode, v.bond_mode_raw)] : [{ text: none, class: "muted" }, { text: "" }, { text: "" }]);
+  const facts = [
+    [t("plan.architecture"), visible(detail.cluster?.network_architecture ?? none), "plan-architecture"],
+    [t("plan.dns"), list(detail.dns_servers), "plan-dns"],
+    [t("plan.ntp"), list(detail.ntp_servers), "plan-ntp"],
+  ];
+  const networks = detail.business_networks ?? [];
+  return h(
+    "section",
+    { class: "card", id: "plan-network" },
+    h("h2", { text: t("plan.network.title") }),
+    h(
+      "dl",
+      { class: "facts" },
+      facts.map(([label, value, id]) => h("div", { class: "fact fact-wide" }, h("dt", { text: label }), h("dd", { id, text: value }))),
+    ),
+    table("switches-table", [t("plan.switch.role"), t("plan.switch.name"), t("plan.switch.nics"), t("plan.switch.bond")], [
+      [{ text: t("plan.switch.management") }, ...vds(detail.management_vds)],
+      [{ text: t("plan.switch.storage") }, ...vds(detail.storage_vds)],
+      [{ text: t("plan.switch.business") }, ...vds(detail.business_vds)],
+    ]),
+    h("h3", { text: `${t("plan.networks")} (${networks.length})` }),
+    networks.length
+      ? table(
+          "networks-table",
+          [t("plan.col.row"), t("plan.network.name"), t("plan.network.vlan"), t("plan.network.subnet"), t("plan.network.gateway")],
+          networks.map((n) => [
+            { text: String(n.row), class: "num" },
+            { text: visible(n.name) },
+            checked(n.vlan_id == null ? null : String(n.vlan_id), n.vlan_id_raw),
+            checked(n.subnet, n.subnet_raw),
+            checked(n.gateway, n.gateway_raw),
+          ]),
+        )
+      : h("p", { class: "muted", text: t("plan.no_networks") }),
+  );
 }

@@ -4,7 +4,7 @@ import { api, errorBox } from "./api.js";
 import { clear, formatDuration, formatTime, h, statusBadge, visible } from "./dom.js";
 import { t } from "./i18n.js";
 import { onLeave } from "./router.js";
-import { ACTIVE, resumeRun, targetText } from "./run-page.js";
+import { ACTIVE, resumeRun, summaryText, targetText } from "./run-page.js";
 
 
 export function renderRunList(root) {
@@ -44,7 +44,9 @@ function runTable(runs) {
   const seenFleets = new Set();
   const runRow = (run, inFleet) => {
     const open = () => (location.hash = `#/runs/${encodeURIComponent(run.id)}`);
-    const resume = run.status === "interrupted"
+    // The server says what may be resumed: interrupted, failed and aborted
+    // runs, unless resumed already (then the resume is linked instead).
+    const resume = run.resumable
       ? h("button", {
         class: "btn small primary",
         type: "button",
@@ -60,7 +62,15 @@ function runTable(runs) {
       { class: `clickable run-row ${inFleet ? "in-fleet" : ""}`, dataset: { run: run.id, status: run.status }, onclick: open },
       h("td", {}, statusBadge(run.status)),
       h("td", {}, h("a", { href: `#/runs/${encodeURIComponent(run.id)}`, text: visible(run.cluster ?? run.id) })),
-      h("td", { text: targetText(run) }),
+      h("td", {}, targetText(run), run.scenario ? h("div", { class: "muted small", text: t("run.scenario", { name: run.scenario }) }) : null),
+      h(
+        "td",
+        { class: "run-outcome" },
+        summaryText(run.summary, ""),
+        run.summary?.serial ? h("div", { class: "mono small", text: `${t("run.serial")} ${visible(run.summary.serial)}` }) : null,
+        run.from_run ? h("div", { class: "small" }, `${t("run.resume_of")} `, h("a", { href: `#/runs/${encodeURIComponent(run.from_run)}`, class: "mono", onclick: (event) => event.stopPropagation(), text: run.from_run })) : null,
+        run.resumed_by ? h("div", { class: "small" }, `${t("run.resumed_as")} `, h("a", { href: `#/runs/${encodeURIComponent(run.resumed_by)}`, class: "mono", onclick: (event) => event.stopPropagation(), text: run.resumed_by })) : null,
+      ),
       h("td", { class: "nowrap", text: formatTime(run.started_at) }),
       h("td", { class: "num nowrap", text: formatDuration(run.duration_ms) }),
       h("td", { class: "actions-cell" }, resume),
@@ -71,7 +81,7 @@ function runTable(runs) {
       if (seenFleets.has(run.fleet_id)) continue;
       seenFleets.add(run.fleet_id);
       const members = runs.filter((other) => other.fleet_id === run.fleet_id);
-      rows.push(h("tr", { class: "fleet-row" }, h("td", { colspan: "6", text: t("runs.fleet", { id: run.fleet_id, n: members.length }) })));
+      rows.push(h("tr", { class: "fleet-row" }, h("td", { colspan: "7", text: t("runs.fleet", { id: run.fleet_id, n: members.length }) })));
       for (const member of members) rows.push(runRow(member, true));
     } else {
       rows.push(runRow(run, false));
@@ -86,7 +96,7 @@ function runTable(runs) {
       h(
         "thead",
         {},
-        h("tr", {}, h("th", { text: t("runs.col.status") }), h("th", { text: t("runs.col.cluster") }), h("th", { text: t("runs.col.target") }), h("th", { text: t("runs.col.started") }), h("th", { class: "num", text: t("runs.col.duration") }), h("th", {})),
+        h("tr", {}, h("th", { text: t("runs.col.status") }), h("th", { text: t("runs.col.cluster") }), h("th", { text: t("runs.col.target") }), h("th", { text: t("runs.col.outcome") }), h("th", { text: t("runs.col.started") }), h("th", { class: "num", text: t("runs.col.duration") }), h("th", {})),
       ),
       h("tbody", {}, rows),
     ),

@@ -14,8 +14,8 @@ export function targetText(run) {
   return run.dry_run ? `${kind} · ${t("target.kind.dry")}` : kind;
 }
 
-function summaryText(summary) {
-  if (!summary) return t("common.none");
+export function summaryText(summary, empty = t("common.none")) {
+  if (!summary) return empty;
   const parts = [];
   for (const [key, label] of [
     ["ok", "summary.ok"],
@@ -27,7 +27,7 @@ function summaryText(summary) {
     if (summary[key]) parts.push(t(label, { n: summary[key] }));
   }
   // The CLI's shape: "成功 35 项，警告 2 项" / "35 ok, 2 warnings".
-  return parts.length ? parts.join(t("summary.separator")) : t("common.none");
+  return parts.length ? parts.join(t("summary.separator")) : empty;
 }
 
 function fileLabel(name) {
@@ -104,7 +104,8 @@ export async function renderRun(root, id) {
     clear(statusSlot);
     statusSlot.append(statusBadge(status, { id: "run-status" }));
     abortButton.hidden = !ACTIVE.has(status);
-    resumeButton.hidden = !RESUMABLE.has(status);
+    // A run resumed already is not offered again: its resume is.
+    resumeButton.hidden = !RESUMABLE.has(status) || Boolean(run.resumed_by);
     liveTag.hidden = !ACTIVE.has(status);
   };
   const abortButton = h("button", { id: "abort-run", class: "btn danger", type: "button", text: t("run.abort") });
@@ -123,8 +124,22 @@ export async function renderRun(root, id) {
     summaryValue.hidden = !summary;
     summaryValue.textContent = summaryText(summary);
   };
+  // Where this run came from and went, and the serial it read: facts a
+  // team lead looks for first.
+  const linksSlot = h("div", { class: "run-links", id: "run-links" });
+  const runLink = (other) => h("a", { href: `#/runs/${encodeURIComponent(other)}`, class: "mono", text: other });
+  const showLinks = (latest) => {
+    clear(linksSlot);
+    const serial = latest.summary?.serial;
+    if (serial) linksSlot.append(h("span", { id: "run-serial" }, `${t("run.serial")} `, h("strong", { class: "mono", text: visible(serial) })));
+    if (latest.scenario) linksSlot.append(h("span", { id: "run-scenario", text: t("run.scenario", { name: latest.scenario }) }));
+    if (latest.from_run) linksSlot.append(h("span", { id: "run-from" }, `${t("run.resume_of")} `, runLink(latest.from_run)));
+    if (latest.resumed_by) linksSlot.append(h("span", { id: "run-resumed-by" }, `${t("run.resumed_as")} `, runLink(latest.resumed_by)));
+    linksSlot.hidden = !linksSlot.firstChild;
+  };
   showSummary(run.summary);
   showRunError(run.error);
+  showLinks(run);
 
   abortButton.addEventListener("click", async () => {
     const yes = await confirmAction(t("run.abort.title"), t("run.abort.text"), t("run.abort.ok"));
@@ -163,6 +178,7 @@ export async function renderRun(root, id) {
       h("div", { class: "fact" }, h("dt", { text: t("run.duration") }), durationValue),
     ),
     summaryValue,
+    linksSlot,
     runError,
   );
 
@@ -322,9 +338,13 @@ export async function renderRun(root, id) {
       durationValue.textContent = formatDuration(latest.duration_ms);
       showSummary(latest.summary);
       showRunError(latest.error);
-      // The server's list is the record; it replaces the live one unless it
+      showLinks(latest);
+      // The server's list is the record. Once the run has ended it replaces
+      // the live one whatever it holds: a step the events saw start but
+      // never end (an interrupted run's, a dry run's per-host start) is not
+      // left "running" forever. While it runs, it replaces it unless it
       // somehow knows fewer steps than the events brought.
-      if ((latest.steps ?? []).length >= stepRows.size) resetSteps(latest.steps ?? []);
+      if (!ACTIVE.has(latest.status) || (latest.steps ?? []).length >= stepRows.size) resetSteps(latest.steps ?? []);
       showTransfer(latest.transfer);
       showFiles(latest.files, latest.delivery_report);
     } catch (_) {

@@ -3,7 +3,7 @@
 
 import { ApiError, api, errorBox, token } from "./api.js";
 import { diagnosticsCard } from "./diagnostics.js";
-import { clear, field, h, lines, mib } from "./dom.js";
+import { clear, confirmAction, field, h, lines, mib, prose, visible } from "./dom.js";
 import { msg, t } from "./i18n.js";
 
 /**
@@ -101,6 +101,10 @@ export function targetCard(plan, blocked, resumeFrom = null) {
       // Without the list the rehearsal still runs, fault-free.
     });
   const latency = h("input", { id: "latency-ms", type: "number", min: "0", step: "10", placeholder: "0", inputmode: "numeric" });
+  // What the API takes beside latency: how long each job of the simulated
+  // cluster lasts, and the size of the generated VMTools ISO.
+  const jobMs = h("input", { id: "job-ms", type: "number", min: "0", step: "100", placeholder: "0", inputmode: "numeric" });
+  const isoMib = h("input", { id: "iso-mib", type: "number", min: "0", max: "2048", step: "1", placeholder: "64", inputmode: "numeric" });
 
   const apiBase = h("input", { id: "api-base", type: "url", placeholder: t("target.api_base.ph"), autocomplete: "off" });
   const resolve = h("textarea", { id: "api-resolve", rows: "2", placeholder: t("target.resolve.ph"), spellcheck: "false" });
@@ -133,11 +137,12 @@ export function targetCard(plan, blocked, resumeFrom = null) {
     { class: "target-panel", id: "rehearsal-panel", hidden: real },
     h("p", { class: "muted", text: t("target.rehearsal.help") }),
     h("div", { class: "grid-2" }, field(t("target.scenario"), scenario), field(t("target.latency"), latency)),
+    h("div", { class: "grid-2" }, field(t("target.job_ms"), jobMs), field(t("target.iso_mib"), isoMib, t("target.iso_mib.help"))),
   );
   const realPanel = h(
     "div",
     { class: "target-panel", id: "real-panel", hidden: !real },
-    h("p", { class: "muted", text: t("target.real.help") }),
+    h("p", { class: "muted" }, prose(t("target.real.help"))),
     h(
       "div",
       { class: "grid-2" },
@@ -149,7 +154,13 @@ export function targetCard(plan, blocked, resumeFrom = null) {
     ),
     h("label", { class: "check" }, insecure, h("span", { text: t("target.insecure") })),
   );
-  const startLabel = () => (resumeFrom ? t("run.resume") : rehearsalRadio.checked ? t("target.start_rehearsal") : t("target.start"));
+  // The button says what will happen: a dry run sends nothing, whatever
+  // the target.
+  const startLabel = () => {
+    if (resumeFrom) return t("run.resume");
+    if (dryRun.checked) return rehearsalRadio.checked ? t("target.start_dry_rehearsal") : t("target.start_dry");
+    return rehearsalRadio.checked ? t("target.start_rehearsal") : t("target.start");
+  };
   const start = h("button", { id: "start-run", class: "btn primary large", type: "submit", disabled: blocked, text: startLabel() });
   const switchTarget = () => {
     rehearsalPanel.hidden = !rehearsalRadio.checked;
@@ -158,6 +169,7 @@ export function targetCard(plan, blocked, resumeFrom = null) {
   };
   rehearsalRadio.addEventListener("change", switchTarget);
   realRadio.addEventListener("change", switchTarget);
+  dryRun.addEventListener("change", switchTarget);
   const status = h("div", { id: "start-status" });
 
   const form = h(
@@ -195,9 +207,16 @@ export function targetCard(plan, blocked, resumeFrom = null) {
     if (blocked) return;
     let target;
     if (rehearsalRadio.checked) {
-      const latencyMs = Number.parseInt(latency.value, 10);
-      if (scenario.value || latencyMs > 0 || iso.value()) {
-        target = { rehearsal: { scenario: scenario.value || null, latency_ms: latencyMs > 0 ? latencyMs : 0 } };
+      const number = (input) => {
+        const value = Number.parseInt(input.value, 10);
+        return Number.isFinite(value) && value >= 0 ? value : null;
+      };
+      const latencyMs = number(latency) ?? 0;
+      const job = number(jobMs) ?? 0;
+      const size = number(isoMib);
+      if (scenario.value || latencyMs > 0 || job > 0 || size != null || iso.value()) {
+        target = { rehearsal: { scenario: scenario.value || null, latency_ms: latencyMs, job_ms: job } };
+        if (size != null) target.rehearsal.iso_mib = size;
         if (iso.value()) target.rehearsal.iso_id = iso.value();
       } else {
         target = "rehearsal";
@@ -219,6 +238,17 @@ export function targetCard(plan, blocked, resumeFrom = null) {
       target = { settings };
     }
     const stages = [stagePrepare, stageConfig].filter((box) => box.checked).map((box) => box.value);
+    // A real cluster is changed for good: say which one and ask first.
+    const live = !rehearsalRadio.checked && !(resumeFrom ? resumeFrom.dry_run : dryRun.checked);
+    if (live) {
+      const addresses = (plan.cluster?.addresses ?? []).join(", ") || t("common.none");
+      const yes = await confirmAction(
+        t("target.confirm.title", { cluster: visible(plan.cluster?.name ?? plan.name ?? "") }),
+        t("target.confirm.text", { addresses }),
+        resumeFrom ? t("run.resume") : t("target.start"),
+      );
+      if (!yes) return;
+    }
     start.disabled = true;
     start.textContent = t("target.starting");
     clear(status);

@@ -1,7 +1,7 @@
 // View 1: upload a workbook, the recent plans.
 
 import { api, errorBox } from "./api.js";
-import { clear, h, visible } from "./dom.js";
+import { clear, h, prose, visible } from "./dom.js";
 import { t } from "./i18n.js";
 import { planCache } from "./plans.js";
 
@@ -60,7 +60,7 @@ export function renderUpload(root) {
 
   const recent = h("section", { class: "card" }, h("h2", { text: t("upload.recent") }), h("p", { class: "muted", text: t("common.loading") }));
   root.append(
-    h("section", { class: "hero" }, h("h1", { text: t("upload.title") }), h("p", { class: "lead", text: t("upload.lead") })),
+    h("section", { class: "hero" }, h("h1", { text: t("upload.title") }), h("p", { class: "lead" }, prose(t("upload.lead")))),
     h("section", { class: "card" }, drop, status),
     recent,
   );

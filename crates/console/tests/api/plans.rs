@@ -50,8 +50,16 @@ async fn upload_matches_plan_check(console: &Console, bytes: Vec<u8>, name: &str
         .zip(&parsed.plan.hosts)
     {
         assert_eq!(host["name"], planned.hostname);
-        assert_eq!(host["management_ip"], planned.management_ip.to_string());
+        assert_eq!(host["row"], planned.row);
+        if !planned.invalid.contains("management_ip") {
+            assert_eq!(host["management_ip"], planned.management_ip.to_string());
+        }
     }
+    // The plan in full, as `plan check --json` prints it.
+    assert_eq!(
+        plan["plan"],
+        serde_json::to_value(&parsed.plan).expect("serializes")
+    );
     // Read back: the same answer.
     let id = plan["id"].as_str().expect("id");
     let (status, again) = console.get(&format!("/api/plans/{id}")).await;
@@ -90,6 +98,25 @@ async fn uploads_show_what_plan_check_finds() {
             .is_some_and(|m| !m.is_empty())
     );
 
+    // Issue 18: a management IP that does not parse is shown as what was
+    // typed, never as the placeholder 0.0.0.0; its row is the workbook's.
+    let typo =
+        smtx_plan::fixture::edit_cells(&template_bytes(), &[("主机规划!I4", Some("10.0.20.300"))])
+            .expect("edited");
+    let typo = upload_matches_plan_check(&console, typo, "typo.xlsx").await;
+    let first = typo["hosts"]
+        .as_array()
+        .expect("hosts")
+        .iter()
+        .find(|host| host["management_ip_raw"] == "10.0.20.300")
+        .expect("the host of row 4 shows what was typed");
+    assert_eq!(first["row"], 4, "{first}");
+    assert_eq!(first["management_ip"], Value::Null, "{first}");
+    assert_eq!(first["management_ip_raw"], "10.0.20.300", "{first}");
+    assert!(!typo.to_string().contains("0.0.0.0"), "{typo:#}");
+    let addresses = typo["cluster"]["addresses"].as_array().expect("addresses");
+    assert!(addresses.iter().all(|a| a.is_string()), "{addresses:?}");
+
     // Newest first.
     let (_, list) = console.get("/api/plans").await;
     let ids: Vec<&str> = list
@@ -101,6 +128,7 @@ async fn uploads_show_what_plan_check_finds() {
     assert_eq!(
         ids,
         [
+            typo["id"].as_str().expect("id"),
             plan["id"].as_str().expect("id"),
             fixture_plan["id"].as_str().expect("id"),
             template["id"].as_str().expect("id"),
