@@ -10,6 +10,9 @@
 //! upload's minimum rate), `plans` (upload and read a workbook), `runs`
 //! (create, list, read, abort, resume, files), `target` (a run's target: a
 //! rehearsal or a cluster's settings, and the refusals the CLI makes),
+//! `tokens` (the accepted tokens, named by `--token-file`, and the
+//! `Caller` a request that passed is recorded as), `tls` (HTTPS: the
+//! site's certificate or a self-signed one kept in the data directory),
 //! `origin` (who may drive it from a browser: loopback names without a token,
 //! no foreign `Origin` on a change), `runner` (a run as a tokio task over `smtx_engine::run`, its events, the
 //! stage-log tail, the rehearsal's simulator), `events` (the SSE stream:
@@ -36,6 +39,8 @@ mod runs;
 mod scenarios;
 mod store;
 mod target;
+pub mod tls;
+pub mod tokens;
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
@@ -55,6 +60,8 @@ use tokio_util::task::TaskTracker;
 
 pub use error::ApiError;
 pub use store::StoredEvent;
+pub use tls::{TlsError, TlsSource};
+pub use tokens::{Caller, NamedToken, TokenFileError, Tokens};
 
 /// How many finished rehearsals' simulator states are kept in memory (a
 /// state holds the simulator's call log).
@@ -105,11 +112,13 @@ pub const UPLOAD_PACE_WINDOW: Duration = Duration::from_secs(10);
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 
 /// What the console's state is made of: where it keeps its data, and the
-/// token `/api` wants (none: no token asked).
+/// tokens `/api` wants (none: no token asked).
 #[derive(Debug, Clone)]
 pub struct ConsoleConfig {
     pub data_dir: PathBuf,
-    pub token: Option<Secret>,
+    pub tokens: Tokens,
+    /// Served over HTTPS: a browser's `Origin` is then `https://`.
+    pub https: bool,
     /// `serve --iso-dir`: a directory of VMTools ISOs runs may pick from.
     pub iso_dir: Option<PathBuf>,
 }
@@ -122,10 +131,15 @@ pub struct ServeOptions {
     /// Required for every `/api` call when set. Off loopback one is always
     /// set: generated when none is given.
     pub token: Option<Secret>,
+    /// `--token-file`'s named tokens, accepted besides `token`; their
+    /// names are recorded with what each caller did.
+    pub named_tokens: Tokens,
     /// A directory of VMTools ISOs the console lists and runs may pick
     /// from by name (the only way besides an upload: a browser names no
     /// path of the server).
     pub iso_dir: Option<PathBuf>,
+    /// HTTPS with this certificate; None: plain HTTP.
+    pub tls: Option<TlsSource>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +153,9 @@ pub enum ConsoleError {
     },
     #[error("{0}")]
     Store(#[from] store::StoreError),
+    /// The certificate or key cannot be used, or the self-signed one made.
+    #[error("{0}")]
+    Tls(#[from] TlsError),
     /// `--iso-dir` is not a directory that can be read.
     #[error("ISO directory {}: {reason}", path.display())]
     IsoDir { path: PathBuf, reason: IsoDirReason },
@@ -179,6 +196,7 @@ impl smtx_i18n::Localize for ConsoleError {
                     IsoDirReason::Io(cause) => smtx_i18n::quoted(lang, cause),
                 }
             ),
+            (Self::Tls(error), smtx_i18n::Lang::ZhCn) => error.localize(lang),
             (Self::Store(error), smtx_i18n::Lang::ZhCn) => format!(
                 "数据库出错：{}",
                 smtx_i18n::quoted(lang, &error.to_string())
@@ -280,7 +298,8 @@ pub(crate) struct Inner {
     data_dir: PathBuf,
     log: Arc<log::ConsoleLog>,
     store: store::Store,
-    token: Option<Secret>,
+    tokens: Tokens,
+    https: bool,
     isos: isos::IsoShelf,
     active: Mutex<HashMap<String, ActiveRun>>,
     /// One permit per upload being read ([`MAX_UPLOADS`]).
@@ -308,7 +327,7 @@ impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("data_dir", &self.0.data_dir)
-            .field("token", &self.0.token)
+            .field("tokens", &self.0.tokens)
             .finish_non_exhaustive()
     }
 }
@@ -334,10 +353,11 @@ impl AppState {
     pub async fn open(config: ConsoleConfig) -> Result<Self, ConsoleError> {
         let ConsoleConfig {
             data_dir,
-            token,
+            tokens,
+            https,
             iso_dir,
         } = config;
-        tokio::task::spawn_blocking(move || Self::open_blocking(&data_dir, token, iso_dir))
+        tokio::task::spawn_blocking(move || Self::open_blocking(&data_dir, tokens, https, iso_dir))
             .await
             .map_err(|e| ConsoleError::Io {
                 path: PathBuf::from("console.db"),
@@ -347,7 +367,8 @@ impl AppState {
 
     fn open_blocking(
         data_dir: &Path,
-        token: Option<Secret>,
+        tokens: Tokens,
+        https: bool,
         iso_dir: Option<PathBuf>,
     ) -> Result<Self, ConsoleError> {
         let isos = isos::IsoShelf::new(data_dir, iso_dir.as_deref()).map_err(|reason| {
@@ -398,7 +419,8 @@ impl AppState {
             data_dir: data_dir.to_path_buf(),
             log,
             store,
-            token: token.filter(|token| !token.is_empty()),
+            tokens,
+            https,
             isos,
             active: Mutex::new(HashMap::new()),
             uploads: Arc::new(tokio::sync::Semaphore::new(MAX_UPLOADS)),
@@ -472,8 +494,24 @@ impl AppState {
         &self.0.store
     }
 
-    pub(crate) fn token(&self) -> Option<&Secret> {
-        self.0.token.as_ref()
+    pub(crate) fn tokens(&self) -> &Tokens {
+        &self.0.tokens
+    }
+
+    /// The names of the tokens accepted (`--token-file`'s), for the front
+    /// end to show at start; never the tokens.
+    pub fn token_names(&self) -> Vec<String> {
+        self.0.tokens.names()
+    }
+
+    /// Whether `/api` asks for a token.
+    pub(crate) fn token_required(&self) -> bool {
+        !self.0.tokens.is_empty()
+    }
+
+    /// Served over HTTPS.
+    pub(crate) fn https(&self) -> bool {
+        self.0.https
     }
 
     /// One of the [`MAX_UPLOADS`] places for an upload being read, or 429.
@@ -649,6 +687,7 @@ pub struct RunningConsole {
     addr: SocketAddr,
     state: AppState,
     generated_token: Option<Secret>,
+    tls: Option<tls::ConsoleTls>,
     stop: CancellationToken,
     server: tokio::task::JoinHandle<()>,
 }
@@ -672,6 +711,21 @@ impl RunningConsole {
     /// was given: the front end shows it once.
     pub fn generated_token(&self) -> Option<&Secret> {
         self.generated_token.as_ref()
+    }
+
+    /// `https` or `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
+    }
+
+    /// The SHA-256 fingerprint of the certificate served (`AB:CD:…`).
+    pub fn tls_fingerprint(&self) -> Option<&str> {
+        self.tls.as_ref().map(|tls| tls.fingerprint.as_str())
+    }
+
+    /// The certificate file served.
+    pub fn tls_cert_file(&self) -> Option<&Path> {
+        self.tls.as_ref().map(|tls| tls.cert_file.as_path())
     }
 
     /// Aborts the running runs, waits for them to record `aborted`, then
@@ -705,7 +759,17 @@ pub fn generate_token() -> Secret {
 /// [`MAX_CONNECTIONS`] in all, the oldest of those no request of which
 /// passed the token check dropped for a new one past
 /// [`MAX_UNAUTHENTICATED_CONNECTIONS`] or the total.
-async fn accept_loop(listener: tokio::net::TcpListener, app: Router, stop: CancellationToken) {
+/// A connection's byte stream: the socket, or TLS over it.
+trait Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Stream for T {}
+
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    stop: CancellationToken,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     let admitted = connections::Connections::new(connections::ConnectionLimits::DEFAULT);
     let tasks = TaskTracker::new();
     loop {
@@ -736,8 +800,27 @@ async fn accept_loop(listener: tokio::net::TcpListener, app: Router, stop: Cance
             },
         );
         let stop = stop.clone();
+        let tls = tls.clone();
         tasks.spawn(async move {
             let dropped = connection.dropped();
+            let stream: Box<dyn Stream> = match tls {
+                None => Box::new(stream),
+                // The handshake is held to the headers' deadline: a client
+                // that never finishes it (or speaks plain HTTP) holds no
+                // task for ever. A failed one is the client's: logged by
+                // nobody, as a malformed request would be.
+                Some(acceptor) => {
+                    let handshake = tokio::select! {
+                        done = tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream)) => done,
+                        () = dropped.cancelled() => return,
+                        () = stop.cancelled() => return,
+                    };
+                    match handshake {
+                        Ok(Ok(stream)) => Box::new(stream),
+                        _ => return,
+                    }
+                }
+            };
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
                 .timer(hyper_util::rt::TokioTimer::new())
@@ -764,16 +847,41 @@ pub async fn start(options: ServeOptions) -> Result<RunningConsole, ConsoleError
         listen,
         data_dir,
         token,
+        named_tokens,
         iso_dir,
+        tls,
     } = options;
     let token = token.filter(|token| !token.is_empty());
-    let generated_token = (token.is_none() && !listen.ip().is_loopback()).then(generate_token);
+    let generated_token =
+        (token.is_none() && named_tokens.is_empty() && !listen.ip().is_loopback())
+            .then(generate_token);
+    let tokens = match token.or_else(|| generated_token.clone()) {
+        Some(token) => named_tokens.and(Tokens::single(token)),
+        None => named_tokens,
+    };
     let state = AppState::open(ConsoleConfig {
-        data_dir,
-        token: token.or_else(|| generated_token.clone()),
+        data_dir: data_dir.clone(),
+        tokens,
+        https: tls.is_some(),
         iso_dir,
     })
     .await?;
+    // After the data directory is locked: two consoles never write the
+    // self-signed certificate at once.
+    let tls = match tls {
+        None => None,
+        Some(source) => Some(
+            tokio::task::spawn_blocking(move || match source {
+                TlsSource::Files { cert, key } => tls::from_files(&cert, &key),
+                TlsSource::SelfSigned => tls::self_signed(&data_dir, listen),
+            })
+            .await
+            .map_err(|e| ConsoleError::Io {
+                path: state.data_dir().to_path_buf(),
+                reason: e.to_string(),
+            })??,
+        ),
+    };
     let listener =
         tokio::net::TcpListener::bind(listen)
             .await
@@ -788,12 +896,16 @@ pub async fn start(options: ServeOptions) -> Result<RunningConsole, ConsoleError
     let stop = CancellationToken::new();
     let app = router(state.clone());
     let stopped = stop.clone();
-    let server = tokio::spawn(accept_loop(listener, app, stopped));
-    tracing::info!(action = "console_start", status = "ok", addr = %addr);
+    let acceptor = tls
+        .as_ref()
+        .map(|tls| tokio_rustls::TlsAcceptor::from(tls.config.clone()));
+    let server = tokio::spawn(accept_loop(listener, app, stopped, acceptor));
+    tracing::info!(action = "console_start", status = "ok", addr = %addr, https = tls.is_some());
     Ok(RunningConsole {
         addr,
         state,
         generated_token,
+        tls,
         stop,
         server,
     })
