@@ -128,8 +128,9 @@ pub struct ConsoleConfig {
 pub struct ServeOptions {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
-    /// Required for every `/api` call when set. Off loopback one is always
-    /// set: generated when none is given.
+    /// Required for every `/api` call when set. Off loopback a token is
+    /// always asked: one is generated when neither this nor
+    /// `named_tokens` gives one.
     pub token: Option<Secret>,
     /// `--token-file`'s named tokens, accepted besides `token`; their
     /// names are recorded with what each caller did.

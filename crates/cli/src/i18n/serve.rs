@@ -53,7 +53,9 @@ impl Localize for ServeMsg {
                 format!("tokens accepted: {}", names.join(", "))
             }
             (Self::NamedTokens { names }, ZhCn) => {
-                format!("接受的令牌：{}", names.join("、"))
+                // Names are the file's words, not Chinese: quoted as such.
+                let quoted: Vec<String> = names.iter().map(|name| format!("「{name}」")).collect();
+                format!("接受的令牌：{}", quoted.join("、"))
             }
         }
     }
