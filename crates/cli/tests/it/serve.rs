@@ -409,6 +409,27 @@ async fn a_self_signed_certificate_is_printed_pinned_and_kept() {
         .await
         .expect("JSON");
     assert_eq!(session["ok"], true);
+    // A page of the console's own https origin may change things; one of
+    // the http origin on the same host and port is another site.
+    let host = url.trim_start_matches("https://");
+    for (origin, allowed) in [
+        (format!("https://{host}"), true),
+        (format!("http://{host}"), false),
+    ] {
+        let answer = pinned_client(&pem)
+            .post(format!("{url}/api/runs"))
+            .header("Origin", &origin)
+            .json(&json!({ "plan_id": "none" }))
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(
+            answer.status() != 403,
+            allowed,
+            "{origin}: {}",
+            answer.status()
+        );
+    }
     // Not plain HTTP, and not trusted by the usual roots.
     let plain = url.replacen("https://", "http://", 1);
     assert!(reqwest::get(format!("{plain}/api/session")).await.is_err());
