@@ -5,10 +5,12 @@ use smtx_engine::{StepCounts, StepStatus};
 use smtx_i18n::quoted;
 
 mod plan;
+mod serve;
 mod settings;
 mod sim;
 
 pub use plan::PlanMsg;
+pub use serve::ServeMsg;
 pub use sim::SimMsg;
 pub use smtx_i18n::{Lang, Localize, Text};
 
@@ -753,6 +755,88 @@ mod tests {
             },
         ];
         assert_whole(SimMsg::VARIANTS, &sim, SimMsg::variant);
+
+        let serve = [
+            ServeMsg::PlainHttpOffLoopback {
+                addr: s("0.0.0.0:8080"),
+            },
+            ServeMsg::PlainHttpWarning {
+                addr: s("0.0.0.0:8080"),
+            },
+            ServeMsg::TokenAndTokenFile,
+            ServeMsg::NamedTokens {
+                names: vec![s("alice"), s("bob")],
+            },
+        ];
+        assert_whole(ServeMsg::VARIANTS, &serve, ServeMsg::variant);
+    }
+
+    /// What the console says of its token file and its certificate, as
+    /// `serve` prints it: Chinese with no English left.
+    #[test]
+    fn token_file_and_tls_errors_render_in_chinese() {
+        use smtx_console::TokenFileError;
+        use smtx_console::tls::{TlsError, TlsFileProblem};
+        use smtx_console::tokens::LineProblem;
+        fn both(error: &impl Localize) -> (String, String) {
+            (error.localize(Lang::En), error.localize(Lang::ZhCn))
+        }
+        let path = || std::path::PathBuf::from("/srv/site/tokens");
+        let mut errors = vec![
+            both(&TokenFileError::Shared { path: path() }),
+            both(&TokenFileError::Unreadable {
+                path: path(),
+                reason: s("Permission denied (os error 13)"),
+            }),
+            both(&TokenFileError::TooLarge {
+                path: path(),
+                limit: 1024,
+            }),
+            both(&TokenFileError::Empty { path: path() }),
+            both(&TlsError::Mismatch {
+                cert: path(),
+                key: path(),
+            }),
+            both(&TlsError::SelfSigned {
+                path: path(),
+                reason: s("No space left on device"),
+            }),
+        ];
+        for problem in [
+            LineProblem::NoToken,
+            LineProblem::ExtraField,
+            LineProblem::BadName,
+            LineProblem::DuplicateName { first: 2 },
+            LineProblem::DuplicateToken { first: 2 },
+        ] {
+            errors.push(both(&TokenFileError::Line {
+                path: path(),
+                line: 3,
+                problem,
+            }));
+        }
+        for problem in [
+            TlsFileProblem::Unreadable(s("No such file or directory (os error 2)")),
+            TlsFileProblem::NotPem(s("illegal section start")),
+            TlsFileProblem::NoCertificate,
+            TlsFileProblem::NoKey,
+            TlsFileProblem::Invalid(s("bad encoding")),
+        ] {
+            errors.push(both(&TlsError::Cert {
+                path: path(),
+                problem: problem.clone(),
+            }));
+            errors.push(both(&TlsError::Key {
+                path: path(),
+                problem,
+            }));
+        }
+        for (en, zh) in &errors {
+            assert!(smtx_i18n::has_cjk(zh), "{zh}");
+            let english = smtx_i18n::untranslated_words(zh);
+            assert!(english.is_empty(), "{english:?} in {zh}");
+            assert_ne!(zh, en);
+        }
     }
 
     /// The fixed words and lines: Chinese, with no English left, in the

@@ -5,6 +5,9 @@
 //! compared in constant time and never logged or echoed. A request that
 //! passes vouches for its connection (`connections::trust`): a token
 //! holder's connection is not dropped to make room for newer ones.
+//! With named tokens (`--token-file`) any of them passes, and the request
+//! carries its [`Caller`] — the token's name — for the handlers that record
+//! who did what, and for the request's log line.
 
 use axum::Json;
 use axum::extract::{Request, State};
@@ -14,16 +17,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::messages::ConsoleMsg;
+use crate::tokens::Caller;
 use crate::{ApiError, AppState};
-
-/// Equal without telling how much of it was.
-fn same(given: &[u8], expected: &[u8]) -> bool {
-    let mut differ = given.len() ^ expected.len();
-    for (index, byte) in expected.iter().enumerate() {
-        differ |= usize::from(byte ^ given.get(index).copied().unwrap_or(!byte));
-    }
-    differ == 0
-}
 
 fn query_token(request: &Request) -> Option<String> {
     request.uri().query()?.split('&').find_map(|pair| {
@@ -66,37 +61,42 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Whether `request` carries the console's token (true when it has none).
-fn authorized(state: &AppState, request: &Request) -> bool {
-    let Some(expected) = state.token() else {
-        return true;
-    };
-    let expected = expected.expose().as_bytes();
+/// Who `request` comes from, when it carries one of the console's tokens
+/// (anyone, unnamed, when it has none).
+fn authorized(state: &AppState, request: &Request) -> Option<Caller> {
+    if !state.token_required() {
+        return Some(Caller::default());
+    }
+    let tokens = state.tokens();
     let header = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "));
     if let Some(given) = header {
-        return same(given.trim().as_bytes(), expected);
+        return tokens.find(given.trim().as_bytes());
     }
     if request.method() == Method::GET
         && let Some(given) = query_token(request)
     {
-        return same(given.as_bytes(), expected);
+        return tokens.find(given.as_bytes());
     }
-    false
+    None
 }
 
 pub async fn require_token(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    if authorized(&state, &request) {
+    if let Some(caller) = authorized(&state, &request) {
         // A token holder's connection is not dropped for newer ones.
         crate::connections::trust(&request);
-        next.run(request).await
+        request.extensions_mut().insert(caller.clone());
+        let mut response = next.run(request).await;
+        // For the request's log line, which is written outside this layer.
+        response.extensions_mut().insert(caller);
+        response
     } else {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -110,12 +110,12 @@ pub async fn require_token(
 /// `{"auth_required", "ok"}`: whether the page must ask for the token, and
 /// whether the one it sent is right.
 pub async fn session(State(state): State<AppState>, request: Request) -> Json<serde_json::Value> {
-    let ok = authorized(&state, &request);
+    let ok = authorized(&state, &request).is_some();
     if ok {
         crate::connections::trust(&request);
     }
     Json(json!({
-        "auth_required": state.token().is_some(),
+        "auth_required": state.token_required(),
         "ok": ok,
     }))
 }
@@ -127,7 +127,7 @@ pub async fn vouch_without_token(
     request: Request,
     next: Next,
 ) -> Response {
-    if state.token().is_none() {
+    if !state.token_required() {
         crate::connections::trust(&request);
     }
     next.run(request).await
@@ -136,15 +136,6 @@ pub async fn vouch_without_token(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_compare_whole() {
-        assert!(same(b"abc", b"abc"));
-        assert!(!same(b"abd", b"abc"));
-        assert!(!same(b"ab", b"abc"));
-        assert!(!same(b"abcd", b"abc"));
-        assert!(!same(b"", b"abc"));
-    }
 
     #[test]
     fn query_tokens_are_decoded() {

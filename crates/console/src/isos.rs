@@ -268,6 +268,7 @@ fn upload_name(raw: Option<&str>) -> Option<String> {
 /// bytes were already there).
 pub async fn upload(
     State(state): State<AppState>,
+    axum::Extension(caller): axum::Extension<crate::tokens::Caller>,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let _slot = state.upload_slot()?;
@@ -345,6 +346,7 @@ pub async fn upload(
             action = "iso_upload",
             status = "ok",
             error = "",
+            by = caller.name.as_deref(),
             iso = %iso.id,
             size = iso.size,
             sha256 = %sha,

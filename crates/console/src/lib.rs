@@ -4,12 +4,16 @@
 //! directory, and the page's assets embedded in the binary.
 //!
 //! Layout: `lib.rs` (options, state, the router, start and shutdown),
+//! `accept` (the accept loop: header deadline, TLS, connections' trust),
 //! `auth` (the bearer token), `connections` (who holds the connections:
 //! so many per address, and unauthenticated ones make room for token
 //! holders), `json_body` (a JSON body within its deadline), `pace` (an
 //! upload's minimum rate), `plans` (upload and read a workbook), `runs`
 //! (create, list, read, abort, resume, files), `target` (a run's target: a
 //! rehearsal or a cluster's settings, and the refusals the CLI makes),
+//! `tokens` (the accepted tokens, named by `--token-file`, and the
+//! `Caller` a request that passed is recorded as), `tls` (HTTPS: the
+//! site's certificate or a self-signed one kept in the data directory),
 //! `origin` (who may drive it from a browser: loopback names without a token,
 //! no foreign `Origin` on a change), `runner` (a run as a tokio task over `smtx_engine::run`, its events, the
 //! stage-log tail, the rehearsal's simulator), `events` (the SSE stream:
@@ -18,6 +22,7 @@
 //! `error` (the error answer), `log` (`DATA_DIR/console.log`: a JSON line
 //! per API request, bounded).
 
+mod accept;
 mod assets;
 mod auth;
 mod connections;
@@ -36,6 +41,8 @@ mod runs;
 mod scenarios;
 mod store;
 mod target;
+pub mod tls;
+pub mod tokens;
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
@@ -55,6 +62,8 @@ use tokio_util::task::TaskTracker;
 
 pub use error::ApiError;
 pub use store::StoredEvent;
+pub use tls::{TlsError, TlsSource};
+pub use tokens::{Caller, NamedToken, TokenFileError, Tokens};
 
 /// How many finished rehearsals' simulator states are kept in memory (a
 /// state holds the simulator's call log).
@@ -105,11 +114,13 @@ pub const UPLOAD_PACE_WINDOW: Duration = Duration::from_secs(10);
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 
 /// What the console's state is made of: where it keeps its data, and the
-/// token `/api` wants (none: no token asked).
+/// tokens `/api` wants (none: no token asked).
 #[derive(Debug, Clone)]
 pub struct ConsoleConfig {
     pub data_dir: PathBuf,
-    pub token: Option<Secret>,
+    pub tokens: Tokens,
+    /// Served over HTTPS: a browser's `Origin` is then `https://`.
+    pub https: bool,
     /// `serve --iso-dir`: a directory of VMTools ISOs runs may pick from.
     pub iso_dir: Option<PathBuf>,
 }
@@ -119,13 +130,19 @@ pub struct ConsoleConfig {
 pub struct ServeOptions {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
-    /// Required for every `/api` call when set. Off loopback one is always
-    /// set: generated when none is given.
+    /// Required for every `/api` call when set. Off loopback a token is
+    /// always asked: one is generated when neither this nor
+    /// `named_tokens` gives one.
     pub token: Option<Secret>,
+    /// `--token-file`'s named tokens, accepted besides `token`; their
+    /// names are recorded with what each caller did.
+    pub named_tokens: Tokens,
     /// A directory of VMTools ISOs the console lists and runs may pick
     /// from by name (the only way besides an upload: a browser names no
     /// path of the server).
     pub iso_dir: Option<PathBuf>,
+    /// HTTPS with this certificate; None: plain HTTP.
+    pub tls: Option<TlsSource>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +156,9 @@ pub enum ConsoleError {
     },
     #[error("{0}")]
     Store(#[from] store::StoreError),
+    /// The certificate or key cannot be used, or the self-signed one made.
+    #[error("{0}")]
+    Tls(#[from] TlsError),
     /// `--iso-dir` is not a directory that can be read.
     #[error("ISO directory {}: {reason}", path.display())]
     IsoDir { path: PathBuf, reason: IsoDirReason },
@@ -179,6 +199,7 @@ impl smtx_i18n::Localize for ConsoleError {
                     IsoDirReason::Io(cause) => smtx_i18n::quoted(lang, cause),
                 }
             ),
+            (Self::Tls(error), smtx_i18n::Lang::ZhCn) => error.localize(lang),
             (Self::Store(error), smtx_i18n::Lang::ZhCn) => format!(
                 "数据库出错：{}",
                 smtx_i18n::quoted(lang, &error.to_string())
@@ -280,7 +301,8 @@ pub(crate) struct Inner {
     data_dir: PathBuf,
     log: Arc<log::ConsoleLog>,
     store: store::Store,
-    token: Option<Secret>,
+    tokens: Tokens,
+    https: bool,
     isos: isos::IsoShelf,
     active: Mutex<HashMap<String, ActiveRun>>,
     /// One permit per upload being read ([`MAX_UPLOADS`]).
@@ -308,7 +330,7 @@ impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("data_dir", &self.0.data_dir)
-            .field("token", &self.0.token)
+            .field("tokens", &self.0.tokens)
             .finish_non_exhaustive()
     }
 }
@@ -334,10 +356,11 @@ impl AppState {
     pub async fn open(config: ConsoleConfig) -> Result<Self, ConsoleError> {
         let ConsoleConfig {
             data_dir,
-            token,
+            tokens,
+            https,
             iso_dir,
         } = config;
-        tokio::task::spawn_blocking(move || Self::open_blocking(&data_dir, token, iso_dir))
+        tokio::task::spawn_blocking(move || Self::open_blocking(&data_dir, tokens, https, iso_dir))
             .await
             .map_err(|e| ConsoleError::Io {
                 path: PathBuf::from("console.db"),
@@ -347,7 +370,8 @@ impl AppState {
 
     fn open_blocking(
         data_dir: &Path,
-        token: Option<Secret>,
+        tokens: Tokens,
+        https: bool,
         iso_dir: Option<PathBuf>,
     ) -> Result<Self, ConsoleError> {
         let isos = isos::IsoShelf::new(data_dir, iso_dir.as_deref()).map_err(|reason| {
@@ -398,7 +422,8 @@ impl AppState {
             data_dir: data_dir.to_path_buf(),
             log,
             store,
-            token: token.filter(|token| !token.is_empty()),
+            tokens,
+            https,
             isos,
             active: Mutex::new(HashMap::new()),
             uploads: Arc::new(tokio::sync::Semaphore::new(MAX_UPLOADS)),
@@ -472,8 +497,24 @@ impl AppState {
         &self.0.store
     }
 
-    pub(crate) fn token(&self) -> Option<&Secret> {
-        self.0.token.as_ref()
+    pub(crate) fn tokens(&self) -> &Tokens {
+        &self.0.tokens
+    }
+
+    /// The names of the tokens accepted (`--token-file`'s), for the front
+    /// end to show at start; never the tokens.
+    pub fn token_names(&self) -> Vec<String> {
+        self.0.tokens.names()
+    }
+
+    /// Whether `/api` asks for a token.
+    pub(crate) fn token_required(&self) -> bool {
+        !self.0.tokens.is_empty()
+    }
+
+    /// Served over HTTPS.
+    pub(crate) fn https(&self) -> bool {
+        self.0.https
     }
 
     /// One of the [`MAX_UPLOADS`] places for an upload being read, or 429.
@@ -649,6 +690,7 @@ pub struct RunningConsole {
     addr: SocketAddr,
     state: AppState,
     generated_token: Option<Secret>,
+    tls: Option<tls::ConsoleTls>,
     stop: CancellationToken,
     server: tokio::task::JoinHandle<()>,
 }
@@ -674,6 +716,21 @@ impl RunningConsole {
         self.generated_token.as_ref()
     }
 
+    /// `https` or `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
+    }
+
+    /// The SHA-256 fingerprint of the certificate served (`AB:CD:…`).
+    pub fn tls_fingerprint(&self) -> Option<&str> {
+        self.tls.as_ref().map(|tls| tls.fingerprint.as_str())
+    }
+
+    /// The certificate file served.
+    pub fn tls_cert_file(&self) -> Option<&Path> {
+        self.tls.as_ref().map(|tls| tls.cert_file.as_path())
+    }
+
     /// Aborts the running runs, waits for them to record `aborted`, then
     /// stops listening (open event streams get a moment to end).
     pub async fn shutdown(self) {
@@ -696,84 +753,47 @@ pub fn generate_token() -> Secret {
     Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
-/// Serves HTTP/1.1 on `listener` until `stop`, then lets each connection
-/// finish its request (see [`RunningConsole::shutdown`] for how long).
-/// Unlike `axum::serve`, headers must arrive within
-/// [`HEADER_READ_TIMEOUT`], and connections are admitted by
-/// [`connections::Connections`]: accepted at once, at most
-/// [`MAX_CONNECTIONS_PER_ADDRESS`] per client address and
-/// [`MAX_CONNECTIONS`] in all, the oldest of those no request of which
-/// passed the token check dropped for a new one past
-/// [`MAX_UNAUTHENTICATED_CONNECTIONS`] or the total.
-async fn accept_loop(listener: tokio::net::TcpListener, app: Router, stop: CancellationToken) {
-    let admitted = connections::Connections::new(connections::ConnectionLimits::DEFAULT);
-    let tasks = TaskTracker::new();
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    // Out of file descriptors, most likely: a pause, not a
-                    // loop that spins on the same error.
-                    tracing::warn!(action = "console_accept", status = "failed", error = %error);
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            () = stop.cancelled() => break,
-        };
-        // None: closed at once (dropped here).
-        let Some(connection) = admitted.admit(peer.ip()) else {
-            continue;
-        };
-        let trust = connection.trust_handle();
-        let routes = hyper_util::service::TowerToHyperService::new(app.clone());
-        // Each request carries its connection, for the token check.
-        let service = hyper::service::service_fn(
-            move |mut request: hyper::Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(trust.clone());
-                hyper::service::Service::call(&routes, request)
-            },
-        );
-        let stop = stop.clone();
-        tasks.spawn(async move {
-            let dropped = connection.dropped();
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT);
-            let served = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-            let mut served = std::pin::pin!(served);
-            tokio::select! {
-                _ = served.as_mut() => return,
-                // Made room for a newer one: the socket closes here.
-                () = dropped.cancelled() => return,
-                () = stop.cancelled() => served.as_mut().graceful_shutdown(),
-            }
-            let _ = served.await;
-            drop(connection);
-        });
-    }
-    tasks.close();
-    tasks.wait().await;
-}
-
 /// Opens the data directory, binds, and serves in a task.
 pub async fn start(options: ServeOptions) -> Result<RunningConsole, ConsoleError> {
     let ServeOptions {
         listen,
         data_dir,
         token,
+        named_tokens,
         iso_dir,
+        tls,
     } = options;
     let token = token.filter(|token| !token.is_empty());
-    let generated_token = (token.is_none() && !listen.ip().is_loopback()).then(generate_token);
+    let generated_token =
+        (token.is_none() && named_tokens.is_empty() && !listen.ip().is_loopback())
+            .then(generate_token);
+    let tokens = match token.or_else(|| generated_token.clone()) {
+        Some(token) => named_tokens.and(Tokens::single(token)),
+        None => named_tokens,
+    };
     let state = AppState::open(ConsoleConfig {
-        data_dir,
-        token: token.or_else(|| generated_token.clone()),
+        data_dir: data_dir.clone(),
+        tokens,
+        https: tls.is_some(),
         iso_dir,
     })
     .await?;
+    // After the data directory is locked: two consoles never write the
+    // self-signed certificate at once.
+    let tls = match tls {
+        None => None,
+        Some(source) => Some(
+            tokio::task::spawn_blocking(move || match source {
+                TlsSource::Files { cert, key } => tls::from_files(&cert, &key),
+                TlsSource::SelfSigned => tls::self_signed(&data_dir, listen),
+            })
+            .await
+            .map_err(|e| ConsoleError::Io {
+                path: state.data_dir().to_path_buf(),
+                reason: e.to_string(),
+            })??,
+        ),
+    };
     let listener =
         tokio::net::TcpListener::bind(listen)
             .await
@@ -788,12 +808,16 @@ pub async fn start(options: ServeOptions) -> Result<RunningConsole, ConsoleError
     let stop = CancellationToken::new();
     let app = router(state.clone());
     let stopped = stop.clone();
-    let server = tokio::spawn(accept_loop(listener, app, stopped));
-    tracing::info!(action = "console_start", status = "ok", addr = %addr);
+    let acceptor = tls
+        .as_ref()
+        .map(|tls| tokio_rustls::TlsAcceptor::from(tls.config.clone()));
+    let server = tokio::spawn(accept::accept_loop(listener, app, stopped, acceptor));
+    tracing::info!(action = "console_start", status = "ok", addr = %addr, https = tls.is_some());
     Ok(RunningConsole {
         addr,
         state,
         generated_token,
+        tls,
         stop,
         server,
     })

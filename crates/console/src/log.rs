@@ -1,6 +1,6 @@
 //! The console's own log, `DATA_DIR/console.log`: JSON lines, one per API
 //! request (`action`, `status`, `error`, method, route, HTTP status,
-//! duration) written by the console itself, plus whatever `tracing` events
+//! duration, and the name of the token it carried) written by the console itself, plus whatever `tracing` events
 //! the front end sends here ([`ConsoleLog::writer`], which `serve` installs).
 //! Bounded: past [`MAX_LOG_BYTES`] the file becomes `console.log.1` (the
 //! previous one dropped) and a new one starts. Nothing secret is written:
@@ -191,6 +191,11 @@ pub async fn access_log(State(state): State<AppState>, request: Request, next: N
         .map_or(path.clone(), |route| route.as_str().to_string());
     let code = response.status();
     let error = response.extensions().get::<ErrorCode>().map(|code| code.0);
+    // Whose token the request carried: its name, never the token.
+    let by = response
+        .extensions()
+        .get::<crate::tokens::Caller>()
+        .and_then(|caller| caller.name.clone());
     let failed = code.is_client_error() || code.is_server_error();
     let line = json!({
         // As the tracing lines beside it: to the microsecond.
@@ -205,6 +210,7 @@ pub async fn access_log(State(state): State<AppState>, request: Request, next: N
             "route": route,
             "path": path,
             "code": code.as_u16(),
+            "by": by,
             "duration_ms": started.elapsed().as_secs_f64() * 1000.0,
         },
     });

@@ -9,7 +9,8 @@
 //!   name is refused;
 //! - a request that changes something (not GET/HEAD/OPTIONS) carrying an
 //!   `Origin` is served only when that origin is the console's own
-//!   (`http(s)://` + the `Host` it was sent to). Scripts (curl) send no
+//!   (`http://` + the `Host` it was sent to, `https://` on a console that
+//!   serves HTTPS). Scripts (curl) send no
 //!   `Origin` and are not affected.
 //!
 //! A console with a token needs neither: every call but `/api/session`
@@ -48,9 +49,15 @@ fn loopback_name(authority: &str) -> bool {
         .is_ok_and(|ip| ip.is_loopback())
 }
 
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
 /// Why `request` is refused, if it is.
 fn refused(state: &AppState, request: &Request) -> bool {
-    if state.token().is_some() {
+    if state.token_required() {
         return false;
     }
     let host = request
@@ -72,11 +79,13 @@ fn refused(state: &AppState, request: &Request) -> bool {
     let Some(origin) = request.headers().get(header::ORIGIN) else {
         return false;
     };
-    let own = origin.to_str().ok().and_then(|origin| {
-        origin
-            .strip_prefix("http://")
-            .or_else(|| origin.strip_prefix("https://"))
-    });
+    // The scheme the console serves: `http://host` is another origin than
+    // `https://host`, and a page of the one may not drive the other.
+    let scheme = if state.https() { "https://" } else { "http://" };
+    let own = origin
+        .to_str()
+        .ok()
+        .and_then(|origin| strip_prefix_ignore_case(origin, scheme));
     // `Origin: null` (a sandboxed frame, a file) is nobody's own.
     match (own, host) {
         (Some(origin), Some(host)) => !origin.eq_ignore_ascii_case(host),

@@ -126,6 +126,7 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
 /// `POST /api/plans`: multipart, field `workbook` (and optional `name`).
 pub async fn upload(
     State(state): State<AppState>,
+    axum::Extension(caller): axum::Extension<crate::tokens::Caller>,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     // An upload is held in memory (up to the size limit) until it is read
@@ -191,7 +192,7 @@ pub async fn upload(
     if let Some(body) = state.store().plan(id.clone()).await?
         && state.plan_path(&id).is_file()
     {
-        tracing::info!(action = "plan_upload", status = "ok", error = "", plan = %id, kept = "already");
+        tracing::info!(action = "plan_upload", status = "ok", error = "", plan = %id, kept = "already", by = caller.name.as_deref());
         return Ok((StatusCode::OK, Json(body)));
     }
     let path = state.plan_path(&id);
@@ -219,10 +220,15 @@ pub async fn upload(
     .map_err(ApiError::internal)?
     .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
     let parsed = parsed.map_err(unreadable)?;
-    let body = plan_json(&id, &name, &parsed);
+    let mut body = plan_json(&id, &name, &parsed);
+    // Who uploaded it first (the name of their token), kept with the plan.
+    if let Some(name) = &caller.name {
+        body["uploaded_by"] = Value::from(name.as_str());
+    }
     tracing::info!(
         action = "plan_upload",
         status = "ok",
+        by = caller.name.as_deref(),
         plan = %id,
         errors = parsed.error_count(),
         warnings = parsed.warning_count()

@@ -8,11 +8,11 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use smtx_engine::fleet::FleetGate;
@@ -26,6 +26,7 @@ use crate::messages::ConsoleMsg;
 use crate::runner::{self, Kind, Prepared};
 use crate::store::{RunRow, RunStatus, now_ms, rfc3339_now};
 use crate::target::{self, SettingsRefusal, Target};
+use crate::tokens::Caller;
 use crate::{ActiveRun, ApiError, AppState, create_private_dir};
 
 /// A new id: 12 hex digits, random.
@@ -44,6 +45,8 @@ struct StartRequest {
     from_run: Option<String>,
     fleet_id: Option<String>,
     gate: Option<FleetGate>,
+    /// The name of the caller's token, recorded with the run.
+    run_by: Option<String>,
 }
 
 /// Removes a run directory made for a run that was then refused.
@@ -114,6 +117,7 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
         from_run,
         fleet_id,
         gate,
+        run_by,
     } = request;
     let (plan_path, parsed) = resolve_plan(state, &plan_id).await?;
     let stages = parse_stages(stages)?;
@@ -160,6 +164,8 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
         transfer: None,
         error: None,
         workbook_file: None,
+        run_by: run_by.clone(),
+        aborted_by: None,
     };
     if let Err(error) = state.store().insert_run(row).await {
         if let Ok(mut active) = state.0.active.lock() {
@@ -168,7 +174,7 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
         return Err(error.into());
     }
     guard.0 = None;
-    tracing::info!(action = "console_run_start", status = "ok", run = %id, plan = %plan_id, target = target_kind);
+    tracing::info!(action = "console_run_start", status = "ok", run = %id, plan = %plan_id, target = target_kind, by = run_by.as_deref());
     runner::spawn(
         state,
         Prepared {
@@ -489,6 +495,7 @@ pub(crate) struct CreateRun {
 /// `POST /api/runs`.
 pub async fn create(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     JsonBody(request): JsonBody<CreateRun>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let target = Target::from_json(request.target).map_err(ApiError::from)?;
@@ -502,6 +509,7 @@ pub async fn create(
             from_run: request.from_run,
             fleet_id: None,
             gate: None,
+            run_by: caller.name,
         },
     )
     .await?;
@@ -528,6 +536,7 @@ pub(crate) struct CreateFleet {
 /// errors, a busy cluster) are listed with the reason; the others start.
 pub async fn create_fleet(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     JsonBody(request): JsonBody<CreateFleet>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     // Each plan is read and checked before its run starts: a list longer
@@ -557,6 +566,7 @@ pub async fn create_fleet(
                 from_run: None,
                 fleet_id: Some(fleet_id.clone()),
                 gate: gate.clone(),
+                run_by: caller.name.clone(),
             },
         )
         .await
@@ -616,6 +626,8 @@ fn run_summary(state: &AppState, row: &RunRow, resumed_by: Option<&str>) -> Valu
         "scenario": row.target_spec["rehearsal"]["scenario"],
         "summary": row.summary,
         "error": row.error,
+        "run_by": row.run_by,
+        "aborted_by": row.aborted_by,
         "delivery_report": state
             .run_dir(&row.id)
             .join(smtx_engine::delivery::DELIVERY_FILE)
@@ -718,6 +730,7 @@ pub async fn get(
 /// `aborted`. A run that is not active: 409.
 pub async fn abort(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let cancel = state
@@ -728,8 +741,13 @@ pub async fn abort(
         .and_then(|active| active.get(&id).map(|run| run.cancel.clone()));
     match cancel {
         Some(cancel) => {
+            // Recorded before the run is stopped: its end, which the list
+            // shows, then names who ended it.
+            if let Some(name) = caller.name.clone() {
+                state.store().set_aborted_by(id.clone(), name).await?;
+            }
             cancel.cancel();
-            tracing::info!(action = "console_abort", status = "ok", run = %id);
+            tracing::info!(action = "console_abort", status = "ok", run = %id, by = caller.name.as_deref());
             Ok((
                 StatusCode::ACCEPTED,
                 Json(json!({ "id": id, "status": "aborting" })),
@@ -763,6 +781,7 @@ pub(crate) struct Resume {
 /// target, from the old run's context (`--from`).
 pub async fn resume(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     JsonBody(request): JsonBody<Resume>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
@@ -814,6 +833,7 @@ pub async fn resume(
             from_run: Some(row.id.clone()),
             fleet_id: row.fleet_id.clone(),
             gate: None,
+            run_by: caller.name,
         },
     )
     .await?;

@@ -131,6 +131,11 @@ pub struct RunRow {
     pub error: Option<Value>,
     /// The workbook the run wrote its serial into, relative to the run dir.
     pub workbook_file: Option<String>,
+    /// The name of the token that started it (`--token-file`); None on a
+    /// console without named tokens.
+    pub run_by: Option<String>,
+    /// The name of the token that aborted it, when one did.
+    pub aborted_by: Option<String>,
 }
 
 /// One event of a run's stream, numbered from 1.
@@ -167,7 +172,9 @@ CREATE TABLE IF NOT EXISTS runs (
     summary TEXT,
     transfer TEXT,
     error TEXT,
-    workbook_file TEXT
+    workbook_file TEXT,
+    run_by TEXT,
+    aborted_by TEXT
 );
 CREATE TABLE IF NOT EXISTS steps (
     run_id TEXT NOT NULL,
@@ -186,7 +193,11 @@ CREATE TABLE IF NOT EXISTS events (
 
 const RUN_COLUMNS: &str = "id, plan_id, cluster, status, target, target_spec, target_had_secrets, \
     dry_run, stages, from_run, fleet_id, started_at, started_ms, duration_ms, summary, transfer, \
-    error, workbook_file";
+    error, workbook_file, run_by, aborted_by";
+
+/// Columns added to `runs` since its first version: a database an earlier
+/// console made gets them on open (empty for its runs).
+const ADDED_RUN_COLUMNS: [&str; 2] = ["run_by", "aborted_by"];
 
 fn opt_json(text: Option<String>) -> Result<Option<Value>, StoreError> {
     Ok(match text {
@@ -232,6 +243,8 @@ fn run_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
         transfer: opt(15, row.get(15)?)?,
         error: opt(16, row.get(16)?)?,
         workbook_file: row.get(17)?,
+        run_by: row.get(18)?,
+        aborted_by: row.get(19)?,
     })
 }
 
@@ -242,6 +255,17 @@ impl Store {
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        let present = {
+            let mut statement = conn.prepare("SELECT name FROM pragma_table_info('runs')")?;
+            statement
+                .query_map([], |row| row.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        for column in ADDED_RUN_COLUMNS {
+            if !present.iter().any(|name| name == column) {
+                conn.execute_batch(&format!("ALTER TABLE runs ADD COLUMN {column} TEXT"))?;
+            }
+        }
         let interrupted = {
             let mut statement = conn.prepare("SELECT id FROM runs WHERE status IN (?1, ?2)")?;
             statement
@@ -336,7 +360,8 @@ impl Store {
             conn.execute(
                 &format!(
                     "INSERT INTO runs ({RUN_COLUMNS}) VALUES \
-                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+                     ?19, ?20)"
                 ),
                 params![
                     run.id,
@@ -357,6 +382,8 @@ impl Store {
                     run.transfer.map(|v| v.to_string()),
                     run.error.map(|v| v.to_string()),
                     run.workbook_file,
+                    run.run_by,
+                    run.aborted_by,
                 ],
             )?;
             Ok(())
@@ -432,6 +459,18 @@ impl Store {
                     })
                 })
                 .collect()
+        })
+        .await
+    }
+
+    /// Records who aborted run `id` (the name of their token).
+    pub async fn set_aborted_by(&self, id: String, name: String) -> Result<(), StoreError> {
+        self.call(move |conn| {
+            conn.execute(
+                "UPDATE runs SET aborted_by = ?2 WHERE id = ?1",
+                params![id, name],
+            )?;
+            Ok(())
         })
         .await
     }

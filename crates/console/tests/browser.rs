@@ -46,6 +46,8 @@ async fn start_console(
         data_dir: data_dir.to_path_buf(),
         token: token.map(smtx_secret::Secret::new),
         iso_dir: None,
+        named_tokens: Default::default(),
+        tls: None,
     };
     smtx_console::start(options)
         .await

@@ -37,6 +37,14 @@ pub fn make_file_private(path: &Path) -> std::io::Result<()> {
     imp::make_file_private(path)
 }
 
+/// Whether users other than the file's owner may read it (group or other
+/// read bits on Unix). A file holding secrets the user wrote by hand (the
+/// console's `--token-file`) is refused then. On Windows a file's ACL is
+/// inherited from its folder and not read here: always false.
+pub fn readable_by_others(metadata: &Metadata) -> bool {
+    imp::readable_by_others(metadata)
+}
+
 /// Makes a read-only file writable by its owner (a copy of a workbook that
 /// was read-only is the tool's to write).
 pub fn make_owner_writable(path: &Path) -> std::io::Result<()> {
@@ -105,6 +113,10 @@ mod imp {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
     }
 
+    pub fn readable_by_others(metadata: &Metadata) -> bool {
+        metadata.mode() & 0o044 != 0
+    }
+
     pub fn make_owner_writable(path: &Path) -> std::io::Result<()> {
         let mut permissions = std::fs::metadata(path)?.permissions();
         if permissions.mode() & 0o200 == 0 {
@@ -164,6 +176,10 @@ mod imp {
 
     pub fn make_file_private(_path: &Path) -> std::io::Result<()> {
         Ok(())
+    }
+
+    pub fn readable_by_others(_metadata: &Metadata) -> bool {
+        false
     }
 
     pub fn make_owner_writable(path: &Path) -> std::io::Result<()> {

@@ -8,13 +8,15 @@
 //! - `locale`: the user's language where no environment variable says it;
 //! - `shell`: quoting a command line for the shell the user has;
 //! - `paths`: canonical paths as a user would type them;
-//! - `dirs`: where per-user state lives by default.
+//! - `dirs`: where per-user state lives by default;
+//! - `host`: this machine's name.
 //!
 //! Each function says what it relies on where the platforms differ. It is a
 //! leaf: it knows nothing of the rest of the tool.
 
 pub mod dirs;
 pub mod files;
+pub mod host;
 pub mod locale;
 pub mod paths;
 pub mod shell;

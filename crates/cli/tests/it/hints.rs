@@ -22,6 +22,7 @@ const SOURCES: &[(&str, &[&str])] = &[
     ("crates/cli/src/i18n.rs", &["run"]),
     ("crates/cli/src/i18n/plan.rs", &["plan", "set-serial"]),
     ("crates/cli/src/i18n/sim.rs", &["sim"]),
+    ("crates/cli/src/i18n/serve.rs", &["serve"]),
     ("crates/cli/src/output.rs", &["run"]),
     ("crates/cli/src/settings", &["run"]),
     ("crates/cli/src/main.rs", &["run"]),

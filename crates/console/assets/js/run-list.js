@@ -72,6 +72,7 @@ function runTable(runs) {
         run.resumed_by ? h("div", { class: "small" }, `${t("run.resumed_as")} `, h("a", { href: `#/runs/${encodeURIComponent(run.resumed_by)}`, class: "mono", onclick: (event) => event.stopPropagation(), text: run.resumed_by })) : null,
       ),
       h("td", { class: "nowrap", text: formatTime(run.started_at) }),
+      h("td", { class: "run-by", text: visible(run.run_by ?? "") }),
       h("td", { class: "num nowrap", text: formatDuration(run.duration_ms) }),
       h("td", { class: "actions-cell" }, resume),
     );
@@ -81,7 +82,7 @@ function runTable(runs) {
       if (seenFleets.has(run.fleet_id)) continue;
       seenFleets.add(run.fleet_id);
       const members = runs.filter((other) => other.fleet_id === run.fleet_id);
-      rows.push(h("tr", { class: "fleet-row" }, h("td", { colspan: "7", text: t("runs.fleet", { id: run.fleet_id, n: members.length }) })));
+      rows.push(h("tr", { class: "fleet-row" }, h("td", { colspan: "8", text: t("runs.fleet", { id: run.fleet_id, n: members.length }) })));
       for (const member of members) rows.push(runRow(member, true));
     } else {
       rows.push(runRow(run, false));
@@ -96,7 +97,7 @@ function runTable(runs) {
       h(
         "thead",
         {},
-        h("tr", {}, h("th", { text: t("runs.col.status") }), h("th", { text: t("runs.col.cluster") }), h("th", { text: t("runs.col.target") }), h("th", { text: t("runs.col.outcome") }), h("th", { text: t("runs.col.started") }), h("th", { class: "num", text: t("runs.col.duration") }), h("th", {})),
+        h("tr", {}, h("th", { text: t("runs.col.status") }), h("th", { text: t("runs.col.cluster") }), h("th", { text: t("runs.col.target") }), h("th", { text: t("runs.col.outcome") }), h("th", { text: t("runs.col.started") }), h("th", { text: t("runs.col.run_by") }), h("th", { class: "num", text: t("runs.col.duration") }), h("th", {})),
       ),
       h("tbody", {}, rows),
     ),

@@ -176,6 +176,12 @@ export async function renderRun(root, id) {
       h("div", { class: "fact" }, h("dt", { text: t("run.target") }), h("dd", { id: "run-target", text: targetText(run) })),
       h("div", { class: "fact" }, h("dt", { text: t("run.started") }), h("dd", { text: formatTime(run.started_at) })),
       h("div", { class: "fact" }, h("dt", { text: t("run.duration") }), durationValue),
+      run.run_by
+        ? h("div", { class: "fact" }, h("dt", { text: t("run.run_by") }), h("dd", { id: "run-by", text: visible(run.run_by) }))
+        : null,
+      run.aborted_by
+        ? h("div", { class: "fact" }, h("dt", { text: t("run.aborted_by") }), h("dd", { id: "run-aborted-by", text: visible(run.aborted_by) }))
+        : null,
     ),
     summaryValue,
     linksSlot,

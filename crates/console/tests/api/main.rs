@@ -81,6 +81,8 @@ impl Console {
             data_dir,
             token: token.map(Secret::new),
             iso_dir: None,
+            named_tokens: Default::default(),
+            tls: None,
         })
         .await
     }
@@ -93,6 +95,8 @@ impl Console {
             data_dir: dir.path().join("data"),
             token: None,
             iso_dir: Some(iso_dir),
+            named_tokens: Default::default(),
+            tls: None,
         })
         .await;
         console.dir = Some(dir);
