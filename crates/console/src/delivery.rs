@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::messages::ConsoleMsg;
-use crate::runs::{real_dir, regular_file};
+use crate::run_files::{real_dir, regular_file};
 use crate::{ApiError, AppState};
 
 /// `?lang=` of the delivery report.

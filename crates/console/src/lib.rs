@@ -36,6 +36,7 @@ pub mod messages;
 mod origin;
 mod pace;
 mod plans;
+mod run_files;
 mod runner;
 mod runs;
 mod scenarios;
@@ -629,7 +630,7 @@ pub fn router(state: AppState) -> Router {
         .route("/runs/{id}/events", get(events::stream))
         .route("/runs/{id}/abort", post(runs::abort))
         .route("/runs/{id}/resume", post(runs::resume))
-        .route("/runs/{id}/files/{*name}", get(runs::file))
+        .route("/runs/{id}/files/{*name}", get(run_files::file))
         .route("/runs/{id}/report.html", get(delivery::page))
         .route("/fleets", post(runs::create_fleet))
         .route("/scenarios", get(scenarios::list))

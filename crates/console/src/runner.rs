@@ -373,14 +373,26 @@ async fn rehearsal_settings(
     };
     let iso = if chosen_iso.is_some() {
         chosen_iso
-    } else if options.iso_mib > 0 && !run.dry_run {
+    } else if options.iso_mib > 0 {
         let path = iso_dir.join("SMTX_VMTOOLS-3.2.0-rehearsal.iso");
         let size = options.iso_mib.saturating_mul(1024 * 1024);
         let target = path.clone();
-        tokio::task::spawn_blocking(move || smtx_sim::write_stand_in_iso(&target, size))
-            .await
-            .map_err(failed_to_start)?
-            .map_err(|e| failed_to_start(format!("{}: {e}", path.display())))?;
+        let dry_run = run.dry_run;
+        // A dry run reads only the ISO's size: a sparse file of that size
+        // says "would upload" as the rehearsal will, without writing it.
+        tokio::task::spawn_blocking(move || {
+            if dry_run {
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::File::create(&target).and_then(|file| file.set_len(size))
+            } else {
+                smtx_sim::write_stand_in_iso(&target, size)
+            }
+        })
+        .await
+        .map_err(failed_to_start)?
+        .map_err(|e| failed_to_start(format!("{}: {e}", path.display())))?;
         Some(path)
     } else {
         None

@@ -1157,6 +1157,18 @@ async fn resume_and_fleet(
     )
     .await?;
     ensure!(rows.as_u64() > Some(0), "{rows}");
+    // Its Resume says what a rehearsal's resume does (issue 17).
+    let note = browser
+        .execute(
+            "const n = document.getElementById('resume-note'); return n && !n.hidden ? n.textContent : null;",
+            json!([]),
+        )
+        .await?;
+    ensure!(
+        note.as_str()
+            .is_some_and(|n| n.contains("new simulated cluster")),
+        "the resume of a rehearsal is explained: {note}"
+    );
     browser.goto(&format!("{base}/#/runs")).await?;
     let table = wait_for(
         browser,

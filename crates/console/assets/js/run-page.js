@@ -106,10 +106,14 @@ export async function renderRun(root, id) {
     abortButton.hidden = !ACTIVE.has(status);
     // A run resumed already is not offered again: its resume is.
     resumeButton.hidden = !RESUMABLE.has(status) || Boolean(run.resumed_by);
+    // Said before it is pressed: a rehearsal's simulated cluster does not
+    // outlive its run, so its resume starts on a new one.
+    resumeNote.hidden = resumeButton.hidden || run.target !== "rehearsal";
     liveTag.hidden = !ACTIVE.has(status);
   };
   const abortButton = h("button", { id: "abort-run", class: "btn danger", type: "button", text: t("run.abort") });
   const resumeButton = h("button", { id: "resume-run", class: "btn primary", type: "button", text: t("run.resume") });
+  const resumeNote = h("p", { id: "resume-note", class: "muted small", hidden: true, text: t("run.resume.rehearsal") });
   const liveTag = h("span", { class: "live", id: "live-tag" }, h("span", { class: "live-dot" }), t("run.live"));
   const connection = h("div", { class: "alert alert-warning", id: "connection-lost", hidden: true, text: t("run.reconnecting") });
   const durationValue = h("dd", { id: "run-duration", text: formatDuration(run.duration_ms) });
@@ -185,6 +189,7 @@ export async function renderRun(root, id) {
     ),
     summaryValue,
     linksSlot,
+    resumeNote,
     runError,
   );
 

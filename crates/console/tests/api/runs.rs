@@ -228,6 +228,16 @@ async fn a_second_run_against_the_same_cluster_is_refused_and_an_abort_stops_it_
         "nothing after the aborted step"
     );
     assert_eq!(run["summary"]["aborted"], 1);
+    // Issue 18: no serial was written, so no "workbook with the serial"
+    // is offered; the run is offered for resuming.
+    assert!(
+        !run["files"]
+            .as_array()
+            .is_some_and(|files| files.iter().any(|f| f == "workbook.xlsx")),
+        "{run:#}"
+    );
+    assert_eq!(run["resumable"], true, "{run:#}");
+    assert_eq!(run["summary"]["serial_written"], false, "{run:#}");
 
     // The simulated cluster is as the steps say: what was recorded done is
     // done; what was never reached was never sent.
@@ -452,5 +462,65 @@ async fn a_scenario_rehearsal_ends_as_its_story_says() {
             .as_str()
             .is_some_and(|d| !d.is_empty()),
         "{ipmi}"
+    );
+}
+
+/// Issue 18, problem 8: a console dry run of a rehearsal says what the
+/// rehearsal will do in the engineer's terms: the workbook's addresses, not
+/// the simulator's loopback ports; "the workbook", not the console's file
+/// under its data directory; the ISO the rehearsal uploads, not "skipped".
+/// And it ends every step it started.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_says_what_the_rehearsal_will_do_without_internals() {
+    let console = Console::start().await;
+    let plan = console.template_plan().await;
+    let (status, run) = console
+        .post(
+            "/api/runs",
+            json!({ "plan_id": plan, "target": { "rehearsal": { "iso_mib": 2 } }, "dry_run": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{run}");
+    let id = run["id"].as_str().expect("id");
+    let run = console.wait_end(id).await;
+    assert_eq!(run["status"], "ok", "{run:#}");
+    let steps = run["steps"].as_array().expect("steps");
+    let text = serde_json::to_string(steps).expect("steps as text");
+    assert!(!text.contains("127.0.0.1"), "no loopback port: {text}");
+    assert!(!text.contains("/plans/"), "no console path: {text}");
+    let step = |name: &str| {
+        steps
+            .iter()
+            .find(|step| step["step"] == name)
+            .unwrap_or_else(|| panic!("{name} in {text}"))
+    };
+    assert_eq!(step("vmtools_upload")["status"], "ok", "{text}");
+    assert!(
+        step("vmtools_upload")["detail"]["en"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("would upload SMTX_VMTOOLS-")),
+        "{text}"
+    );
+    let host = steps
+        .iter()
+        .find(|step| step["step"] == "host_password")
+        .expect("a host's password step");
+    assert!(
+        host["detail"]["en"]
+            .as_str()
+            .is_some_and(|d| d.contains(" at 10.0.20.1")),
+        "the workbook's address: {host}"
+    );
+    assert_eq!(
+        step("host_passwords")["status"],
+        "ok",
+        "the started step ends"
+    );
+    let serial = step("serial")["detail"]["zh-CN"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        serial.contains("规划表") && serial.contains("主机规划!E19"),
+        "{serial}"
     );
 }

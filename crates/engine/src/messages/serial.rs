@@ -36,6 +36,14 @@ impl Localize for SerialMsg {
         }
         let force = Action::ForceSerial.words(front, lang);
         match (self, lang) {
+            // The console keeps the workbook under a name of its own: the
+            // path means nothing to its user; the download is what counts.
+            (Self::WouldWrite { cell, .. }, En) => format!(
+                "would write the serial into {cell} of the workbook; a run that is not a dry run offers that workbook for download"
+            ),
+            (Self::WouldWrite { cell, .. }, ZhCn) => {
+                format!("将把序列号写入规划表的 {cell}；非试运行的运行结束后可下载该规划表")
+            }
             (Self::ForceSerialHint, En) => format!(
                 "if the workbook's serial is wrong (a rehearsal's, another cluster's), start again with {force}"
             ),
