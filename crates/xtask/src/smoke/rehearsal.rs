@@ -206,10 +206,11 @@ pub fn check_abort(runner: &Runner<'_>, work: &Path, smoke: &Smoke) -> anyhow::R
     let resumed = runner.run(work, &words)?;
     resumed.expect_exit(0)?;
     let steps = steps(&run_dir(&resumed.stdout, work)?)?;
-    if steps
-        .iter()
-        .any(|(_, status)| status != "ok" && status != "skipped")
-    {
+    // No ISO is given here: the upload's warning says so (issue 18); every
+    // other step ends ok or skipped.
+    if steps.iter().any(|(step, status)| {
+        status != "ok" && status != "skipped" && !(step == "vmtools_upload" && status == "warning")
+    }) {
         bail!("the resumed run's steps are not all ok: {steps:?}");
     }
     stop_sim(sim, runner)
