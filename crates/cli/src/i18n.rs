@@ -700,6 +700,7 @@ mod tests {
                 serial: s("e47a1fc9"),
             },
             PlanMsg::SetSerialOpenHint,
+            PlanMsg::SetSerialInUseHint,
             PlanMsg::SetSerialOccupiedHint,
             PlanMsg::SetSerialReadOnlyHint,
         ];

@@ -135,10 +135,18 @@ fn set_serial(args: SetSerialArgs, lang: Lang) -> anyhow::Result<Outcome> {
         }
         // Writing failed after the input was accepted: the job failed (1).
         Err(error @ (SerialWriteError::FileOpen { .. } | SerialWriteError::InUse { .. })) => {
+            // A lock file may be stale (--force goes past it); a file another
+            // program holds (Windows' share mode) is not, and --force does
+            // nothing for it: only closing it helps.
+            let hint = if matches!(error, SerialWriteError::InUse { .. }) {
+                PlanMsg::SetSerialInUseHint
+            } else {
+                PlanMsg::SetSerialOpenHint
+            };
             Err(anyhow::anyhow!(
                 "{}\n{}",
                 error.localize(lang),
-                PlanMsg::SetSerialOpenHint.localize(lang)
+                hint.localize(lang)
             ))
         }
         Err(error @ SerialWriteError::Failed { .. }) => Err(anyhow::anyhow!(error.localize(lang))),

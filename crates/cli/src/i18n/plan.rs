@@ -12,6 +12,7 @@ smtx_i18n::catalog! {
         SerialWritten { file: String, serial: String, cell: String, previous: Option<String> },
         SerialAlreadyThere { file: String, cell: String, serial: String },
         SetSerialOpenHint,
+        SetSerialInUseHint,
         SetSerialOccupiedHint,
         SetSerialReadOnlyHint,
     }
@@ -49,6 +50,12 @@ impl Localize for PlanMsg {
             (Self::SetSerialOpenHint, En) => "hint: close it and run again, or pass --force if no program has it open (a stale lock file)".into(),
             (Self::SetSerialOpenHint, ZhCn) => {
                 "hint: 关闭它后重新运行；如果并没有程序打开它（残留的锁文件），可加上 --force".into()
+            }
+            (Self::SetSerialInUseHint, En) => {
+                "hint: close it in the program that has it open (Excel, WPS), then run again".into()
+            }
+            (Self::SetSerialInUseHint, ZhCn) => {
+                "hint: 在打开它的程序（Excel、WPS）中关闭它，然后重新运行".into()
             }
             (Self::SetSerialOccupiedHint, En) => {
                 "hint: pass --force to overwrite it, or --cell SHEET!CELL to pick another cell".into()
