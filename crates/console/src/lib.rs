@@ -36,6 +36,7 @@ pub mod messages;
 mod origin;
 mod pace;
 mod plans;
+pub mod prune;
 mod run_files;
 mod runner;
 mod runs;
@@ -144,6 +145,8 @@ pub struct ServeOptions {
     pub iso_dir: Option<PathBuf>,
     /// HTTPS with this certificate; None: plain HTTP.
     pub tls: Option<TlsSource>,
+    /// What the history keeps; pruned at start and every day.
+    pub keep: prune::KeepPolicy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -321,6 +324,8 @@ pub(crate) struct Inner {
     /// The simulator's state at the end of the latest rehearsals (this
     /// process's; the oldest dropped past [`KEPT_REHEARSAL_STATES`]).
     rehearsal_states: Mutex<std::collections::VecDeque<(String, Value)>>,
+    /// What the history keeps (`--keep-days`, `--keep-runs`).
+    keep: Mutex<prune::KeepPolicy>,
 }
 
 /// The console's shared state: cheap to clone.
@@ -435,11 +440,28 @@ impl AppState {
             tasks: TaskTracker::new(),
             closing: CancellationToken::new(),
             rehearsal_states: Mutex::new(std::collections::VecDeque::new()),
+            keep: Mutex::new(prune::KeepPolicy::default()),
         })))
     }
 
     pub fn data_dir(&self) -> &Path {
         &self.0.data_dir
+    }
+
+    pub fn set_keep_policy(&self, policy: prune::KeepPolicy) {
+        if let Ok(mut keep) = self.0.keep.lock() {
+            *keep = policy;
+        }
+    }
+
+    pub fn keep_policy(&self) -> prune::KeepPolicy {
+        self.0.keep.lock().map(|keep| *keep).unwrap_or_default()
+    }
+
+    /// Prunes the history as of `now_ms` (a test passes a later time to
+    /// age it) by the keep policy.
+    pub async fn prune(&self, now_ms: i64) -> Result<prune::Pruned, store::StoreError> {
+        prune::prune(self, self.keep_policy(), now_ms).await
     }
 
     /// `DATA_DIR/console.log`.
@@ -634,6 +656,7 @@ pub fn router(state: AppState) -> Router {
         .route("/runs/{id}/report.html", get(delivery::page))
         .route("/fleets", post(runs::create_fleet))
         .route("/scenarios", get(scenarios::list))
+        .route("/storage", get(prune::storage))
         .route(
             "/isos",
             post(isos::upload)
@@ -763,6 +786,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningConsole, ConsoleError
         named_tokens,
         iso_dir,
         tls,
+        keep,
     } = options;
     let token = token.filter(|token| !token.is_empty());
     let generated_token =
@@ -807,6 +831,22 @@ pub async fn start(options: ServeOptions) -> Result<RunningConsole, ConsoleError
         reason: ListenReason::of(&e),
     })?;
     let stop = CancellationToken::new();
+    state.set_keep_policy(keep);
+    // At start, then daily; ends as the console closes (`abort_all`
+    // cancels `closing` before it waits for its tasks).
+    let pruning = state.clone();
+    let closing = state.0.closing.clone();
+    state.0.tasks.spawn(async move {
+        loop {
+            if let Err(error) = pruning.prune(store::now_ms()).await {
+                tracing::warn!(action = "prune", status = "failed", error = %error);
+            }
+            tokio::select! {
+                () = closing.cancelled() => break,
+                () = tokio::time::sleep(prune::PRUNE_EVERY) => {}
+            }
+        }
+    });
     let app = router(state.clone());
     let stopped = stop.clone();
     let acceptor = tls

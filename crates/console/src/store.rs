@@ -355,6 +355,48 @@ impl Store {
         .await
     }
 
+    /// Every plan's id and when it was uploaded (ms since the epoch).
+    pub async fn plan_ages(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        self.call(|conn| {
+            let mut statement = conn.prepare("SELECT id, created_ms FROM plans")?;
+            let rows = statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    pub async fn delete_plan(&self, id: String) -> Result<(), StoreError> {
+        self.call(move |conn| {
+            conn.execute("DELETE FROM plans WHERE id = ?1", params![id])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// A run's row, steps and events, in one transaction.
+    pub async fn delete_run(&self, id: String) -> Result<(), StoreError> {
+        self.call(move |conn| {
+            conn.execute_batch("BEGIN")?;
+            let deleted = (|| {
+                conn.execute("DELETE FROM events WHERE run_id = ?1", params![id])?;
+                conn.execute("DELETE FROM steps WHERE run_id = ?1", params![id])?;
+                conn.execute("DELETE FROM runs WHERE id = ?1", params![id])?;
+                Ok::<(), rusqlite::Error>(())
+            })();
+            match deleted {
+                Ok(()) => conn.execute_batch("COMMIT")?,
+                Err(error) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    return Err(error.into());
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
     pub async fn insert_run(&self, run: RunRow) -> Result<(), StoreError> {
         self.call(move |conn| {
             conn.execute(

@@ -48,6 +48,7 @@ async fn start_console(
         iso_dir: None,
         named_tokens: Default::default(),
         tls: None,
+        keep: Default::default(),
     };
     smtx_console::start(options)
         .await
@@ -1238,6 +1239,21 @@ async fn resume_and_fleet(
     ensure!(
         offers == json!([false, true, true, true]),
         "resume offered once, and the two runs linked: {offers}"
+    );
+    // Issue 20: the list says what the history takes and how long it stays.
+    let storage = wait_for(
+        browser,
+        "the data directory's size",
+        "const s = document.getElementById('storage'); return s && !s.hidden ? s.textContent : null;",
+    )
+    .await?;
+    ensure!(
+        storage
+            .as_str()
+            .is_some_and(|s| s.starts_with("Data directory: ")
+                && s.contains("MiB")
+                && s.contains("90 days")),
+        "{storage}"
     );
     Ok(())
 }

@@ -69,6 +69,15 @@ pub struct ServeArgs {
     /// tokens and passwords then cross the network unencrypted.
     #[arg(long)]
     pub allow_http: bool,
+    /// Keep uploads and finished runs this many days; older ones are
+    /// removed at start and daily (never a run under way, never the newest
+    /// finished run of a cluster).
+    #[arg(long, value_name = "DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep_days: u32,
+    /// Keep at most this many finished runs (the newest; each cluster's
+    /// newest is kept whatever the count).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep_runs: Option<u64>,
     /// A directory of VMTools ISOs the console offers to runs, picked by
     /// name in the page (the page names no path of this machine; an ISO
     /// can also be uploaded through it).
@@ -141,6 +150,12 @@ pub async fn run(args: ServeArgs, lang: Lang) -> anyhow::Result<Outcome> {
         named_tokens,
         iso_dir: args.iso_dir,
         tls,
+        keep: smtx_console::prune::KeepPolicy {
+            days: args.keep_days,
+            runs: args
+                .keep_runs
+                .map(|runs| usize::try_from(runs).unwrap_or(usize::MAX)),
+        },
     };
     let served = async {
         let console = smtx_console::start(options).await?;

@@ -73,9 +73,22 @@ async fn serve_prints_its_address_and_answers_there() {
         "127.0.0.1:0",
         "--data-dir",
         data.to_str().expect("utf-8"),
+        "--keep-days",
+        "30",
+        "--keep-runs",
+        "200",
     ])
     .await;
     let url = url_of(&line);
+    // The history's bounds as given (issue 20).
+    let storage: Value = reqwest::get(format!("{url}/api/storage"))
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(storage["keep_days"], 30, "{storage}");
+    assert_eq!(storage["keep_runs"], 200, "{storage}");
     let session: Value = reqwest::get(format!("{url}/api/session"))
         .await
         .expect("answers")
@@ -487,6 +500,16 @@ fn unusable_certificate_files_are_named() {
 /// Issue 20: listening off loopback over plain HTTP would carry the token
 /// in clear: refused, in both languages, saying which flags serve HTTPS
 /// and which says plain HTTP is meant.
+#[test]
+fn a_history_kept_zero_days_is_refused() {
+    let output = Command::new(env!("CARGO_BIN_EXE_smtx-deploy"))
+        .args(["serve", "--keep-days", "0"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--keep-days"));
+}
+
 #[test]
 fn plain_http_off_loopback_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1,7 +1,7 @@
 // View 4: the run list, fleets grouped.
 
 import { api, errorBox } from "./api.js";
-import { clear, formatDuration, formatTime, h, statusBadge, visible } from "./dom.js";
+import { clear, formatDuration, formatTime, h, mib, statusBadge, visible } from "./dom.js";
 import { t } from "./i18n.js";
 import { onLeave } from "./router.js";
 import { ACTIVE, resumeRun, summaryText, targetText } from "./run-page.js";
@@ -9,7 +9,20 @@ import { ACTIVE, resumeRun, summaryText, targetText } from "./run-page.js";
 
 export function renderRunList(root) {
   const body = h("div", { id: "runs" }, h("p", { class: "muted", text: t("common.loading") }));
-  root.append(h("section", { class: "card" }, h("h1", { text: t("runs.title") }), body));
+  // What the history takes on the server, and how long it is kept.
+  const storage = h("p", { id: "storage", class: "muted small", hidden: true });
+  api("/api/storage")
+    .then((info) => {
+      const size = info.bytes >= 1024 ** 3 ? `${(info.bytes / 1024 ** 3).toFixed(1)} GiB` : `${mib(info.bytes).toFixed(1)} MiB`;
+      storage.textContent = info.keep_runs
+        ? t("runs.storage.runs", { size, days: info.keep_days, runs: info.keep_runs })
+        : t("runs.storage", { size, days: info.keep_days });
+      storage.hidden = false;
+    })
+    .catch(() => {
+      // The list works without it.
+    });
+  root.append(h("section", { class: "card" }, h("h1", { text: t("runs.title") }), storage, body));
   let left = false;
   let timer = null;
   const load = async () => {

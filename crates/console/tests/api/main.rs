@@ -8,6 +8,7 @@ mod hostile;
 mod leak;
 mod live;
 mod plans;
+mod prune;
 mod restart;
 mod runs;
 mod server_files;
@@ -83,6 +84,7 @@ impl Console {
             iso_dir: None,
             named_tokens: Default::default(),
             tls: None,
+            keep: Default::default(),
         })
         .await
     }
@@ -97,6 +99,7 @@ impl Console {
             iso_dir: Some(iso_dir),
             named_tokens: Default::default(),
             tls: None,
+            keep: Default::default(),
         })
         .await;
         console.dir = Some(dir);
