@@ -636,9 +636,17 @@ fn run_summary(state: &AppState, row: &RunRow, resumed_by: Option<&str>) -> Valu
 /// `GET /api/runs`: newest first.
 pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let rows = state.store().runs().await?;
+    // Each run's newest resume, in one pass (newest first: the first seen
+    // is kept), not a search of the list per run.
+    let mut resumes: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for row in &rows {
+        if let Some(from) = row.from_run.as_deref() {
+            resumes.entry(from).or_insert(row.id.as_str());
+        }
+    }
     Ok(Json(Value::from(
         rows.iter()
-            .map(|row| run_summary(&state, row, resumed_by(&rows, &row.id)))
+            .map(|row| run_summary(&state, row, resumes.get(row.id.as_str()).copied()))
             .collect::<Vec<_>>(),
     )))
 }

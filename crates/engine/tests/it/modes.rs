@@ -201,3 +201,56 @@ async fn the_context_is_saved_after_every_step() {
     assert!(!actions.contains(&"set_ntp"), "{actions:?}");
     assert!(!actions.contains(&"serial"));
 }
+
+/// Issue 18, problem 3: every step a run starts, it ends — in a dry run
+/// too, whose host-password step once started and never ended (a front end
+/// then showed it running forever). Live and dry, each `StepStarted` has
+/// its `StepFinished`.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_step_started_is_ended_live_and_dry() {
+    use std::sync::{Arc, Mutex};
+    for dry_run in [true, false] {
+        let mut harness = Harness::fixture(WorkbookSpec::example(2), vec![]).await;
+        let mut settings = harness.settings();
+        settings.dry_run = dry_run;
+        let open: Arc<Mutex<Vec<smtx_engine::Step>>> = Arc::default();
+        let in_sink = Arc::clone(&open);
+        let progress = smtx_engine::ProgressSink::new(move |event| {
+            if let Ok(mut open) = in_sink.lock() {
+                match event {
+                    smtx_engine::ProgressEvent::StepStarted { step, .. } => open.push(step.clone()),
+                    smtx_engine::ProgressEvent::StepFinished { result, .. } => {
+                        if let Some(at) = open.iter().position(|step| *step == result.step) {
+                            open.remove(at);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        });
+        let workbook = Workbook {
+            path: harness.workbook.clone(),
+            plan: harness.plan(),
+        };
+        let report = smtx_engine::run(RunRequest {
+            settings,
+            workbook,
+            stages: Stage::ALL.to_vec(),
+            from: None,
+            progress,
+            cancel: smtx_engine::CancellationToken::new(),
+        })
+        .await
+        .expect("runs");
+        assert_eq!(
+            report.status,
+            StepStatus::Ok,
+            "dry run {dry_run}: {report:#?}"
+        );
+        let open = open.lock().expect("lock").clone();
+        assert!(
+            open.is_empty(),
+            "dry run {dry_run}: started, never ended: {open:?}"
+        );
+    }
+}
