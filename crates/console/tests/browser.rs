@@ -155,6 +155,78 @@ async fn api_get(http: &reqwest::Client, base: &str, path: &str) -> Result<Value
         .with_context(|| format!("GET {path}: not JSON"))
 }
 
+/// Issue 20: the console for a team, over HTTPS with the certificate it
+/// made itself, in a browser that trusts that certificate alone (its key
+/// pinned with `--ignore-certificate-errors-spki-list`, as an engineer
+/// would compare the fingerprint `serve` prints): the page, the API under
+/// the https origin and the event stream carry a rehearsal to its end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_over_https_with_its_self_signed_certificate() -> Result<()> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let driver = ChromeDriver::start().await?;
+    let data_dir = tempfile::tempdir()?;
+    let console = smtx_console::start(smtx_console::ServeOptions {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        data_dir: data_dir.path().to_path_buf(),
+        token: None,
+        iso_dir: None,
+        named_tokens: Default::default(),
+        tls: Some(smtx_console::TlsSource::SelfSigned),
+        keep: Default::default(),
+    })
+    .await
+    .context("starting the console over HTTPS")?;
+    let key = std::fs::read_to_string(data_dir.path().join("tls/self-signed.key"))?;
+    let key = rcgen::KeyPair::from_pem(&key)?;
+    let pin = base64::engine::general_purpose::STANDARD
+        .encode(sha2::Sha256::digest(key.public_key_der()));
+    let profile = tempfile::tempdir()?;
+    let downloads = tempfile::tempdir()?;
+    let browser = driver
+        .session_with(
+            profile.path(),
+            downloads.path(),
+            &[format!("--ignore-certificate-errors-spki-list={pin}")],
+        )
+        .await?;
+    let base = format!("https://127.0.0.1:{}", console.addr().port());
+    let outcome = async {
+        browser.goto(&format!("{base}/?upload#/")).await?;
+        wait_for(
+            &browser,
+            "the page over HTTPS (not a certificate warning)",
+            "return document.getElementById('workbook-input') !== null",
+        )
+        .await?;
+        let input = browser.find("#workbook-input").await?;
+        let template = real_template().canonicalize()?;
+        browser
+            .send_keys(&input, &template.to_string_lossy())
+            .await?;
+        wait_for(
+            &browser,
+            "the plan over HTTPS",
+            "return document.getElementById('start-run') !== null && location.protocol === 'https:'",
+        )
+        .await?;
+        click(&browser, "#start-run").await?;
+        wait_for(
+            &browser,
+            "the rehearsal to end, followed over the event stream",
+            "const s = document.getElementById('run-status')?.dataset.status; \
+             return ['ok', 'warning'].includes(s) && document.querySelectorAll('.step-row').length > 20;",
+        )
+        .await?;
+        Ok::<(), anyhow::Error>(())
+    }
+    .await;
+    let closed = browser.close().await;
+    console.shutdown().await;
+    outcome?;
+    closed
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_in_a_real_browser() -> Result<()> {
     let driver = ChromeDriver::start().await?;

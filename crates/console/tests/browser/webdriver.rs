@@ -111,26 +111,38 @@ impl ChromeDriver {
 
     /// A headless Chromium session with the options the test runs under.
     pub async fn session(&self, profile: &Path, download_dir: &Path) -> Result<Session> {
+        self.session_with(profile, download_dir, &[]).await
+    }
+
+    /// [`Self::session`] with more Chromium flags (a pinned certificate).
+    pub async fn session_with(
+        &self,
+        profile: &Path,
+        download_dir: &Path,
+        extra: &[String],
+    ) -> Result<Session> {
         let browser = find_program("chromium")?;
+        let mut args = vec![
+            "--no-sandbox".to_string(),
+            "--headless=new".to_string(),
+            "--disable-gpu".to_string(),
+            "--window-size=1366,900".to_string(),
+            "--lang=en-US".to_string(),
+            "--no-first-run".to_string(),
+            "--disable-dev-shm-usage".to_string(),
+            "--disable-background-networking".to_string(),
+            "--disable-component-update".to_string(),
+            "--disable-sync".to_string(),
+            format!("--user-data-dir={}", profile.display()),
+        ];
+        args.extend(extra.iter().cloned());
         let capabilities = json!({
             "capabilities": {
                 "alwaysMatch": {
                     "browserName": "chrome",
                     "goog:chromeOptions": {
                         "binary": browser,
-                        "args": [
-                            "--no-sandbox",
-                            "--headless=new",
-                            "--disable-gpu",
-                            "--window-size=1366,900",
-                            "--lang=en-US",
-                            "--no-first-run",
-                            "--disable-dev-shm-usage",
-                            "--disable-background-networking",
-                            "--disable-component-update",
-                            "--disable-sync",
-                            format!("--user-data-dir={}", profile.display()),
-                        ],
+                        "args": args,
                         "prefs": {
                             "intl.accept_languages": "en-US,en",
                             "download.default_directory": download_dir,
