@@ -70,6 +70,8 @@ pub struct Prepared {
     pub gate: Option<FleetGate>,
     /// The workbook the serial goes into, relative to the run directory.
     pub workbook_file: Option<String>,
+    /// The caller's token name, for the delivery record.
+    pub run_by: Option<String>,
 }
 
 /// What the event task is told.
@@ -285,7 +287,9 @@ async fn drive(
                 None => None,
             };
             let result = async {
-                let settings = rehearsal_settings(&sim, run, &options, chosen, &iso_dir).await?;
+                let mut settings =
+                    rehearsal_settings(&sim, run, &options, chosen, &iso_dir).await?;
+                settings.run_by = run.run_by.clone();
                 // The refusals of every run (its `from_run` was checked
                 // when it was asked for; this checks it again, now with
                 // the settings).

@@ -138,6 +138,7 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
             dry_run,
             from_run: from_run.as_deref(),
             from_dir: from_dir.as_deref(),
+            run_by: run_by.as_deref(),
         },
     )?;
     let cancel = CancellationToken::new();
@@ -193,6 +194,7 @@ async fn start_run(state: &AppState, request: StartRequest) -> Result<String, Ap
             events,
             gate,
             workbook_file,
+            run_by: run_by.clone(),
         },
         kind,
     );
@@ -325,6 +327,8 @@ struct Launch<'a> {
     dry_run: bool,
     from_run: Option<&'a str>,
     from_dir: Option<&'a std::path::Path>,
+    /// The caller's token name, for the delivery record.
+    run_by: Option<&'a str>,
 }
 
 /// What the API answers for a refusal of the engine's launch.
@@ -402,6 +406,7 @@ fn prepare_target(
                 .map_err(refusal_of)?;
             settings.own_known_hosts = Some(pins_file(state, launch.plan, settings.rehearsal));
             settings.report_lang = smtx_i18n::Lang::ZhCn;
+            settings.run_by = launch.run_by.map(str::to_string);
             let (path, file) = run_workbook(&launch, settings.rehearsal)?;
             let prepared = smtx_engine::launch::prepare(LaunchRequest {
                 settings,
@@ -633,9 +638,24 @@ fn run_summary(state: &AppState, row: &RunRow, resumed_by: Option<&str>) -> Valu
     })
 }
 
-/// `GET /api/runs`: newest first.
-pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let rows = state.store().runs().await?;
+/// How many runs `GET /api/runs` answers unless asked (`?limit=`, at most
+/// [`MAX_LISTED_RUNS`]): a team's history grows; a page (and each of its
+/// polls) must not grow with it.
+pub const LISTED_RUNS: usize = 100;
+pub const MAX_LISTED_RUNS: usize = 1000;
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ListQuery {
+    limit: Option<usize>,
+}
+
+/// `GET /api/runs`: the newest runs first, [`LISTED_RUNS`] unless asked.
+pub async fn list(
+    State(state): State<AppState>,
+    axum::extract::Query(query): axum::extract::Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let limit = query.limit.unwrap_or(LISTED_RUNS).clamp(1, MAX_LISTED_RUNS);
+    let rows = state.store().newest_runs(limit).await?;
     // Each run's newest resume, in one pass (newest first: the first seen
     // is kept), not a search of the list per run.
     let mut resumes: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
@@ -649,13 +669,6 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError
             .map(|row| run_summary(&state, row, resumes.get(row.id.as_str()).copied()))
             .collect::<Vec<_>>(),
     )))
-}
-
-/// The newest of `rows` (newest first) started from run `id`.
-fn resumed_by<'a>(rows: &'a [RunRow], id: &str) -> Option<&'a str> {
-    rows.iter()
-        .find(|other| other.from_run.as_deref() == Some(id))
-        .map(|other| other.id.as_str())
 }
 
 /// `GET /api/runs/{id}`.
@@ -675,8 +688,8 @@ pub async fn get(
         .lock()
         .ok()
         .and_then(|active| active.get(&id).and_then(|run| run.transfer.clone()));
-    let rows = state.store().runs().await?;
-    let mut body = run_summary(&state, &row, resumed_by(&rows, &row.id));
+    let resume = state.store().resumed_by(row.id.clone()).await?;
+    let mut body = run_summary(&state, &row, resume.as_deref());
     body["steps"] = Value::from(steps);
     body["transfer"] = live_transfer
         .or(row.transfer.clone())
@@ -760,8 +773,7 @@ pub async fn resume(
     }
     // Two resumes of one run would both pick up where it stopped: the
     // second is refused, naming the first (resume that one instead).
-    let rows = state.store().runs().await?;
-    if let Some(resume) = resumed_by(&rows, &row.id) {
+    if let Some(resume) = state.store().resumed_by(row.id.clone()).await? {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "already_resumed",

@@ -446,6 +446,36 @@ impl Store {
         .await
     }
 
+    /// The newest `limit` runs, newest first.
+    pub async fn newest_runs(&self, limit: usize) -> Result<Vec<RunRow>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.call(move |conn| {
+            let mut statement = conn.prepare(&format!(
+                "SELECT {RUN_COLUMNS} FROM runs ORDER BY started_ms DESC, rowid DESC LIMIT ?1"
+            ))?;
+            let rows = statement
+                .query_map(params![limit], run_of)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// The newest run started from run `id` (its resume), if any.
+    pub async fn resumed_by(&self, id: String) -> Result<Option<String>, StoreError> {
+        self.call(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT id FROM runs WHERE from_run = ?1 \
+                     ORDER BY started_ms DESC, rowid DESC LIMIT 1",
+                    params![id],
+                    |row| row.get(0),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
     pub async fn runs(&self) -> Result<Vec<RunRow>, StoreError> {
         self.call(|conn| {
             let mut statement = conn.prepare(&format!(

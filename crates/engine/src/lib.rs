@@ -342,6 +342,7 @@ async fn run_locked(request: RunRequest, _lock: lock::RunLock) -> Result<RunRepo
         started: started_at,
         workbook: &customer_workbook,
         workbook_sha256_before,
+        run_by: settings.run_by.clone(),
     };
     if let Err(error) = delivery::record_run(&facts, settings.report_lang) {
         tracing::warn!(action = "delivery_record", status = "failed", error = %error);

@@ -243,6 +243,7 @@ impl SettingsLayer {
             rehearsal: rehearsal.unwrap_or(false),
             report_lang: smtx_i18n::Lang::En,
             lanes: lanes.unwrap_or(true),
+            run_by: None,
         })
     }
 }
@@ -306,6 +307,9 @@ pub struct Settings {
     /// upload run at once; `false` runs the design's order one step at a
     /// time, for a cluster that misbehaves under concurrent calls.
     pub lanes: bool,
+    /// Who started the run, as the delivery record names them: the console
+    /// token's name (`serve --token-file`); None from the CLI.
+    pub run_by: Option<String>,
 }
 
 impl Settings {
@@ -396,6 +400,8 @@ impl Settings {
             // How report.html reads, not what the run did.
             report_lang: _,
             lanes,
+            // In the delivery record and the console's history.
+            run_by: _,
         } = self;
         let overrides = |list: &[AddressOverride]| -> Vec<String> {
             list.iter()

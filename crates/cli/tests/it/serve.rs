@@ -754,6 +754,21 @@ async fn named_tokens_record_who_did_what_and_never_the_token() {
     .expect("the run ends aborted");
     assert_eq!(ended["run_by"], "alice", "{ended:#}");
     assert_eq!(ended["aborted_by"], "bob", "{ended:#}");
+    // The delivery record says who ran it, in its words (Chinese first).
+    let delivery = data.join("runs").join(&id).join("delivery.json");
+    let record: Value =
+        serde_json::from_slice(&std::fs::read(&delivery).expect("delivery.json")).expect("JSON");
+    assert_eq!(record["run_by"], "alice", "{record:#}");
+    let page = client
+        .get(format!("{url}/api/runs/{id}/report.html?lang=zh-CN"))
+        .bearer_auth(bob)
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("text");
+    assert!(page.contains("发起人") && page.contains("alice"), "{page}");
 
     let _ = Command::new("kill")
         .args(["-INT", &serve.0.id().to_string()])

@@ -41,6 +41,8 @@ export function renderRunList(root) {
       body.append(h("p", { class: "muted", text: t("runs.none") }));
     } else {
       body.append(runTable(runs));
+      // The API answers the newest 100: say so when there may be more.
+      if (runs.length >= 100) body.append(h("p", { class: "muted small", id: "runs-cut", text: t("runs.newest", { n: runs.length }) }));
     }
     // Poll only while something is still moving.
     if (runs?.some((run) => ACTIVE.has(run.status))) timer = setTimeout(load, 2000);

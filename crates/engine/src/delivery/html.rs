@@ -199,6 +199,9 @@ pub fn render(record: &DeliveryRecord, lang: Lang) -> String {
     }
     page.raw("</tr>");
     page.pair(Word::ToolVersion, &record.tool_version, lang);
+    if let Some(name) = &record.run_by {
+        page.pair(Word::RunBy, name, lang);
+    }
     page.raw("</table>");
 
     page.raw("<h2>").word(Word::LeftToDo, lang).raw("</h2>");

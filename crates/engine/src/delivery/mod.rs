@@ -174,6 +174,9 @@ pub struct DeliveryRecord {
     /// What the engineer still has to do, from the warnings, failures and
     /// skips (each a step's hint or, without one, its error).
     pub left_to_do: Vec<Words>,
+    /// Who started it: the console token's name (None from the CLI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_by: Option<String>,
 }
 
 /// What a run knows as it ends, for [`DeliveryRecord::of`].
@@ -186,6 +189,7 @@ pub(crate) struct RunFacts<'a> {
     /// The customer's workbook (not a rehearsal's copy).
     pub workbook: &'a Path,
     pub workbook_sha256_before: Option<String>,
+    pub run_by: Option<String>,
 }
 
 impl DeliveryRecord {
@@ -198,6 +202,7 @@ impl DeliveryRecord {
             started,
             workbook,
             workbook_sha256_before,
+            run_by,
         } = facts;
         let ended = SystemTime::now();
         let results: Vec<&StepResult> = report
@@ -355,6 +360,7 @@ impl DeliveryRecord {
             },
             steps,
             left_to_do,
+            run_by: run_by.clone(),
         }
     }
 

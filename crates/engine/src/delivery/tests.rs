@@ -68,6 +68,7 @@ fn record() -> DeliveryRecord {
             elapsed_ms: 3,
         }],
         left_to_do: vec![words("VMTools not uploaded", "未上传 VMTools")],
+        run_by: Some("alice".to_string()),
     }
 }
 
