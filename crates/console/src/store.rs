@@ -176,6 +176,9 @@ CREATE TABLE IF NOT EXISTS runs (
     run_by TEXT,
     aborted_by TEXT
 );
+-- The list reads the newest runs; a run's page looks for its resume.
+CREATE INDEX IF NOT EXISTS runs_by_start ON runs (started_ms);
+CREATE INDEX IF NOT EXISTS runs_by_origin ON runs (from_run);
 CREATE TABLE IF NOT EXISTS steps (
     run_id TEXT NOT NULL,
     idx INTEGER NOT NULL,
