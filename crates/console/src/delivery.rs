@@ -5,11 +5,10 @@
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::messages::ConsoleMsg;
 use crate::run_files::{real_dir, regular_file};
 use crate::{ApiError, AppState};
 
@@ -34,15 +33,7 @@ pub async fn page(
         .run(id.clone())
         .await?
         .ok_or_else(|| ApiError::run_not_found(&id))?;
-    let not_found = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            &ConsoleMsg::FileNotFound {
-                name: smtx_engine::delivery::REPORT_HTML_FILE.to_string(),
-            },
-        )
-    };
+    let not_found = || ApiError::file_not_found(smtx_engine::delivery::REPORT_HTML_FILE);
     let dir = state.run_dir(&row.id);
     if !real_dir(&dir) || !regular_file(&dir.join(smtx_engine::delivery::DELIVERY_FILE)) {
         return Err(not_found());

@@ -87,6 +87,18 @@ impl ApiError {
         )
     }
 
+    /// A file of a run it does not have (or may not serve): one answer
+    /// whichever, so it tells nothing of the run's directory.
+    pub fn file_not_found(name: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            &ConsoleMsg::FileNotFound {
+                name: name.to_string(),
+            },
+        )
+    }
+
     pub fn plan_not_found(id: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,

@@ -4,10 +4,9 @@
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use crate::messages::ConsoleMsg;
 use crate::runner;
 use crate::store::RunRow;
 use crate::{ApiError, AppState};
@@ -69,13 +68,7 @@ pub async fn file(
         .run(id.clone())
         .await?
         .ok_or_else(|| ApiError::run_not_found(&id))?;
-    let not_found = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            &ConsoleMsg::FileNotFound { name: name.clone() },
-        )
-    };
+    let not_found = || ApiError::file_not_found(&name);
     // Only names of the list: nothing the request spells reaches a path
     // but a log file's stage, which is checked to be letters and `_`.
     if !run_files(&state, &row).contains(&name) {
