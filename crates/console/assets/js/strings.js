@@ -184,7 +184,7 @@ export const STRINGS = {
     "status.interrupted": "interrupted",
     "status.skipped": "skipped",
     "status.planned": "planned",
-    "stage.prepare": "Prepare (prepare)",
+    "stage.prepare": "Prepare",
     "stage.config_cluster": "Cluster configuration (config_cluster)",
     "duration.ms": "{n} ms",
     "duration.s": "{s} s",
