@@ -52,6 +52,16 @@ async fn old_runs_and_uploads_are_pruned_but_never_a_clusters_last_run_or_one_un
             run["status"] == "running"
         })
         .await;
+    // The list answers the newest first, as many as asked (a page's polls
+    // do not grow with the history).
+    let (_, newest) = console.get("/api/runs?limit=2").await;
+    let newest: Vec<&str> = newest
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|run| run["id"].as_str())
+        .collect();
+    assert_eq!(newest, [under_way.as_str(), other_done.as_str()]);
     let state = console.running.state();
     let exists = |id: &str| state.data_dir().join("runs").join(id).is_dir();
     assert!(template_runs.iter().all(|id| exists(id)));
