@@ -150,6 +150,8 @@ async fn worker(
                 .json()
                 .await?;
             match run["status"].as_str() {
+                // Polled as a client would (the page follows events; a
+                // script polls): a pace, not a wait for something.
                 Some("queued" | "running") => tokio::time::sleep(Duration::from_millis(50)).await,
                 Some("ok" | "warning") => break,
                 _ => {
@@ -180,6 +182,7 @@ async fn follower(http: reqwest::Client, base: String, done: Arc<AtomicBool>) ->
                 .and_then(|run| run["id"].as_str().map(str::to_string))
         });
         let Some(id) = running else {
+            // Between two runs: look again shortly.
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
@@ -204,6 +207,7 @@ async fn poller(http: reqwest::Client, base: String, done: Arc<AtomicBool>) -> u
             let _ = answer.bytes().await;
             polls += 1;
         }
+        // The load: five clients each listing the runs five times a second.
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     polls

@@ -28,9 +28,9 @@ impl Localize for VmtoolsMsg {
         match (self, lang) {
             // The console's working directory means nothing to its user.
             (Self::NoIso { .. }, En) => {
-                "no VMTools ISO was chosen: VMTools is not on the cluster".into()
+                "no VMTools ISO was chosen: VMTools is not uploaded to the cluster".into()
             }
-            (Self::NoIso { .. }, ZhCn) => "未选择 VMTools ISO：集群上没有 VMTools".into(),
+            (Self::NoIso { .. }, ZhCn) => "未选择 VMTools ISO：不会向集群上传 VMTools".into(),
             (Self::NoIsoHint, En) => format!(
                 "choose {} and resume the run, or upload VMTools later; virtual machines need it",
                 Action::ChooseIso.words(front, lang)
@@ -56,10 +56,10 @@ impl Localize for VmtoolsMsg {
     fn localize(&self, lang: Lang) -> String {
         match (self, lang) {
             (Self::NoIso { dir }, En) => format!(
-                "no VMTools ISO configured and no SMTX_VMTOOLS-*.iso in {dir}: VMTools is not on the cluster"
+                "no VMTools ISO configured and no SMTX_VMTOOLS-*.iso in {dir}: VMTools is not uploaded to the cluster"
             ),
             (Self::NoIso { dir }, ZhCn) => format!(
-                "未配置 VMTools ISO，{dir} 中也没有 SMTX_VMTOOLS-*.iso：集群上没有 VMTools"
+                "未配置 VMTools ISO，{dir} 中也没有 SMTX_VMTOOLS-*.iso：不会向集群上传 VMTools"
             ),
             (Self::NoIsoHint, En) => "give --vmtools-iso FILE (or vmtools.iso in the settings file) and run again with --from the run directory; virtual machines need VMTools".into(),
             (Self::NoIsoHint, ZhCn) => "指定 --vmtools-iso FILE（或在设置文件中写 vmtools.iso），再用 --from 运行目录继续运行；虚拟机需要 VMTools".into(),

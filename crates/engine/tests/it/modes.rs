@@ -173,20 +173,7 @@ async fn the_context_is_saved_after_every_step() {
             }
         }
     });
-    let workbook = Workbook {
-        path: harness.workbook.clone(),
-        plan: harness.plan(),
-    };
-    let report = smtx_engine::run(RunRequest {
-        settings,
-        workbook,
-        stages: Stage::ALL.to_vec(),
-        from: None,
-        progress,
-        cancel: smtx_engine::CancellationToken::new(),
-    })
-    .await
-    .expect("runs");
+    let report = harness.run_watched(settings, None, progress).await;
     assert_eq!(report.status, StepStatus::Ok);
     let text = seen.lock().expect("lock").clone().expect("set_ntp started");
     let context: serde_json::Value = serde_json::from_str(&text).expect("a whole JSON file");
@@ -228,20 +215,7 @@ async fn every_step_started_is_ended_live_and_dry() {
                 }
             }
         });
-        let workbook = Workbook {
-            path: harness.workbook.clone(),
-            plan: harness.plan(),
-        };
-        let report = smtx_engine::run(RunRequest {
-            settings,
-            workbook,
-            stages: Stage::ALL.to_vec(),
-            from: None,
-            progress,
-            cancel: smtx_engine::CancellationToken::new(),
-        })
-        .await
-        .expect("runs");
+        let report = harness.run_watched(settings, None, progress).await;
         assert_eq!(
             report.status,
             StepStatus::Ok,

@@ -145,6 +145,17 @@ impl Harness {
         settings: Settings,
         from: Option<smtx_engine::RunContext>,
     ) -> RunReport {
+        self.run_watched(settings, from, smtx_engine::ProgressSink::none())
+            .await
+    }
+
+    /// [`Self::run_from`], its progress events told to `progress`.
+    pub async fn run_watched(
+        &mut self,
+        settings: Settings,
+        from: Option<smtx_engine::RunContext>,
+        progress: smtx_engine::ProgressSink,
+    ) -> RunReport {
         let workbook = Workbook {
             path: self.workbook.clone(),
             plan: self.plan(),
@@ -154,7 +165,7 @@ impl Harness {
             workbook,
             stages: Stage::ALL.to_vec(),
             from,
-            progress: smtx_engine::ProgressSink::none(),
+            progress,
             cancel: smtx_engine::CancellationToken::new(),
         })
         .await
