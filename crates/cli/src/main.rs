@@ -9,6 +9,7 @@
 #[macro_use]
 mod stdio;
 mod alloc;
+mod bad_input;
 mod commands;
 mod i18n;
 mod output;
@@ -142,7 +143,7 @@ fn main() -> ExitCode {
 
 /// Input problems (files, flags) exit 2; everything else 1.
 fn error_exit_code(error: &anyhow::Error) -> u8 {
-    if error.downcast_ref::<commands::BadInput>().is_some() {
+    if error.downcast_ref::<bad_input::BadInput>().is_some() {
         2
     } else {
         1

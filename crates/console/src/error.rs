@@ -5,7 +5,8 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use smtx_i18n::{Localize, Text};
 
 use crate::messages::{self, ConsoleMsg};
@@ -108,20 +109,42 @@ impl ApiError {
     }
 }
 
+/// `error` of every answer that is not 2xx (and of a fleet's refused plan).
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    pub code: &'static str,
+    /// `{"en": …, "zh-CN": …}`.
+    pub message: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+}
+
+/// The whole answer: the error, and the workbook's diagnostics where they
+/// are the reason.
+#[derive(Debug, Serialize)]
+struct ErrorAnswer {
+    error: ErrorBody,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diagnostics: Option<Value>,
+}
+
+impl ApiError {
+    /// The `error` object of the answer.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code,
+            message: messages::json(&self.message),
+            field: self.field,
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({
-            "error": {
-                "code": self.code,
-                "message": messages::json(&self.message),
-            }
-        });
-        if let Some(field) = self.field {
-            body["error"]["field"] = Value::from(field);
-        }
-        if let Some(diagnostics) = self.diagnostics {
-            body["diagnostics"] = *diagnostics;
-        }
+        let body = ErrorAnswer {
+            error: self.body(),
+            diagnostics: self.diagnostics.map(|diagnostics| *diagnostics),
+        };
         let mut response = (self.status, Json(body)).into_response();
         response
             .extensions_mut()

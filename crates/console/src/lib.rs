@@ -38,6 +38,7 @@ mod pace;
 mod plans;
 pub mod prune;
 mod run_files;
+mod run_views;
 mod runner;
 mod runs;
 mod scenarios;

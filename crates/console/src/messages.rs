@@ -78,24 +78,10 @@ smtx_i18n::catalog! {
     }
 }
 
-/// The path-valued keys of the settings file, which a console target may
-/// not carry: each by the label a user knows it under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ServerPathKey {
-    CaCert,
-    KnownHosts,
-    VmtoolsIso,
-}
-
-impl ServerPathKey {
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::CaCert => "api.ca_cert",
-            Self::KnownHosts => "ssh.known_hosts",
-            Self::VmtoolsIso => "vmtools.iso",
-        }
-    }
-}
+/// The path-valued keys of the settings document, which a console target
+/// may not carry (the engine's `FileKey`): each worded by the label a user
+/// knows it under.
+pub use smtx_engine::settings_doc::FileKey as ServerPathKey;
 
 /// A rehearsal's bounded options, each by the label a user knows it under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,6 +288,10 @@ impl Localize for ConsoleMsg {
                         "VMTools ISO path",
                         "upload the ISO to the console or pick one it lists",
                     ),
+                    ServerPathKey::RunDir => (
+                        "Run directory",
+                        "the console gives each run its own directory in its data directory",
+                    ),
                 };
                 format!("{label}: the console does not take a path of a file on its server; {instead}")
             }
@@ -314,6 +304,9 @@ impl Localize for ConsoleMsg {
                     ),
                     ServerPathKey::VmtoolsIso => {
                         ("VMTools ISO 路径", "请把 ISO 上传到控制台，或从控制台列出的 ISO 中选择")
+                    }
+                    ServerPathKey::RunDir => {
+                        ("运行目录", "控制台在其数据目录中为每个运行分配单独的目录")
                     }
                 };
                 format!("{label}：控制台不接受其服务器上的文件路径；{instead}")
@@ -479,6 +472,9 @@ mod tests {
             },
             ConsoleMsg::ServerPath {
                 key: ServerPathKey::VmtoolsIso,
+            },
+            ConsoleMsg::ServerPath {
+                key: ServerPathKey::RunDir,
             },
             ConsoleMsg::UnknownIso {
                 id: s("dir/../../etc/shadow"),

@@ -21,11 +21,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use smtx_api::AddressOverride;
 use smtx_engine::fleet::FleetGate;
 use smtx_engine::launch::{LaunchRequest, PreparedRun};
 use smtx_engine::{
-    Lang, ProgressEvent, ProgressSink, RunReport, Settings, SettingsLayer, Stage, StepResult,
+    Lang, ProgressEvent, ProgressSink, RunReport, Settings, SettingsDoc, Stage, StepResult,
     StepStatus, Workbook,
 };
 use smtx_i18n::Text;
@@ -331,39 +330,8 @@ async fn rehearsal_settings(
     chosen_iso: Option<PathBuf>,
     iso_dir: &Path,
 ) -> Result<Settings, Text> {
-    let first = sim
-        .nodes()
-        .first()
-        .ok_or_else(|| failed_to_start("the plan has no host to simulate"))?;
-    let mut http_overrides: Vec<AddressOverride> = sim
-        .nodes()
-        .iter()
-        .map(|node| AddressOverride {
-            host: node.workbook_ip.to_string(),
-            target: node.http,
-        })
-        .collect();
-    let mut ssh_overrides: Vec<AddressOverride> = sim
-        .nodes()
-        .iter()
-        .filter_map(|node| {
-            node.ssh.map(|ssh| AddressOverride {
-                host: node.workbook_ip.to_string(),
-                target: ssh,
-            })
-        })
-        .collect();
-    if let Some(vip) = sim.vip() {
-        http_overrides.push(AddressOverride {
-            host: vip.workbook_ip.to_string(),
-            target: vip.http,
-        });
-        if let Some(ssh) = vip.ssh {
-            ssh_overrides.push(AddressOverride {
-                host: vip.workbook_ip.to_string(),
-                target: ssh,
-            });
-        }
+    if sim.nodes().is_empty() {
+        return Err(failed_to_start("the plan has no host to simulate"));
     }
     let ca_cert = match sim.ca_cert_pem() {
         Some(pem) => {
@@ -375,6 +343,13 @@ async fn rehearsal_settings(
         }
         None => None,
     };
+    // What `smtx-deploy sim --write-config` writes, read as the CLI reads
+    // that file: one description of a simulator's addresses for both front
+    // ends. No `known_hosts`: the console pins apart (`own_known_hosts`).
+    let mut layer = SettingsDoc::from_toml(&sim.settings_toml(ca_cert.as_deref(), None))
+        .map_err(failed_to_start)?
+        .into_layer()
+        .map_err(failed_to_start)?;
     let iso = if chosen_iso.is_some() {
         chosen_iso
     } else if options.iso_mib > 0 {
@@ -401,17 +376,9 @@ async fn rehearsal_settings(
     } else {
         None
     };
-    let layer = SettingsLayer {
-        api_base: Some(format!("{}://{}", sim.scheme(), first.workbook_ip)),
-        http_overrides,
-        ssh_overrides,
-        ca_cert,
-        rehearsal: Some(true),
-        dry_run: Some(run.dry_run),
-        run_dir: Some(run.run_dir.clone()),
-        vmtools_iso: iso,
-        ..SettingsLayer::default()
-    };
+    layer.dry_run = Some(run.dry_run);
+    layer.run_dir = Some(run.run_dir.clone());
+    layer.vmtools_iso = iso;
     let mut settings = layer
         .resolve(run.run_dir.clone(), run.run_dir.clone(), target::read_ca)
         .map_err(|refusal| match refusal {

@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use smtx_engine::fleet::FleetGate;
 use smtx_engine::launch::{LaunchRefusal, LaunchRequest};
 use smtx_engine::{Stage, Workbook};
@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::json_body::JsonBody;
 use crate::messages::ConsoleMsg;
+use crate::run_views::{Aborting, Created, FleetCreated, RefusedPlan, RunDetail, RunSummary};
 use crate::runner::{self, Kind, Prepared};
 use crate::store::{RunRow, RunStatus, now_ms, rfc3339_now};
 use crate::target::{self, SettingsRefusal, Target};
@@ -398,7 +399,7 @@ fn prepare_target(
         Target::Settings(settings) => {
             let run_dir = launch.run_dir.to_path_buf();
             let mut layer =
-                target::settings_layer(&settings, &run_dir, state.isos()).map_err(refusal_of)?;
+                target::settings_layer(*settings, &run_dir, state.isos()).map_err(refusal_of)?;
             layer.run_dir = Some(run_dir.clone());
             layer.dry_run = Some(launch.dry_run);
             let mut settings = layer
@@ -500,7 +501,7 @@ pub async fn create(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     JsonBody(request): JsonBody<CreateRun>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let target = Target::from_json(request.target).map_err(ApiError::from)?;
     let id = start_run(
         &state,
@@ -516,7 +517,7 @@ pub async fn create(
         },
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+    Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -541,7 +542,7 @@ pub async fn create_fleet(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     JsonBody(request): JsonBody<CreateFleet>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<FleetCreated>), ApiError> {
     // Each plan is read and checked before its run starts: a list longer
     // than the runs the console takes is work for nothing.
     let limit = state.max_active_runs();
@@ -576,13 +577,10 @@ pub async fn create_fleet(
         {
             Ok(id) => runs.push(id),
             Err(error) => {
-                refused.push(json!({
-                    "plan_id": plan_id,
-                    "error": {
-                        "code": error.code,
-                        "message": crate::messages::json(&error.message),
-                    },
-                }));
+                refused.push(RefusedPlan {
+                    plan_id,
+                    error: error.body(),
+                });
                 first_error.get_or_insert(error);
             }
         }
@@ -594,14 +592,18 @@ pub async fn create_fleet(
     }
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "id": fleet_id, "runs": runs, "refused": refused })),
+        Json(FleetCreated {
+            id: fleet_id,
+            runs,
+            refused,
+        }),
     ))
 }
 
 /// The run's row as lists show it.
 /// `resumed_by`: the newest run started from this one, if any. A run that
 /// was resumed is no longer offered for resuming: its resume is.
-fn run_summary(state: &AppState, row: &RunRow, resumed_by: Option<&str>) -> Value {
+fn run_summary(state: &AppState, row: &RunRow, resumed_by: Option<&str>) -> RunSummary {
     let active = state
         .0
         .active
@@ -612,30 +614,32 @@ fn run_summary(state: &AppState, row: &RunRow, resumed_by: Option<&str>) -> Valu
     let duration_ms = row
         .duration_ms
         .or_else(|| active.then(|| now_ms() - row.started_ms));
-    json!({
-        "id": row.id,
-        "plan_id": row.plan_id,
-        "cluster": row.cluster,
-        "status": row.status,
-        "target": row.target,
-        "dry_run": row.dry_run,
-        "stages": row.stages,
-        "started_at": row.started_at,
-        "duration_ms": duration_ms,
-        "fleet_id": row.fleet_id,
-        "from_run": row.from_run,
-        "resumed_by": resumed_by,
-        "resumable": row.status.resumable() && resumed_by.is_none(),
-        "scenario": row.target_spec["rehearsal"]["scenario"],
-        "summary": row.summary,
-        "error": row.error,
-        "run_by": row.run_by,
-        "aborted_by": row.aborted_by,
-        "delivery_report": state
+    RunSummary {
+        id: row.id.clone(),
+        plan_id: row.plan_id.clone(),
+        cluster: row.cluster.clone(),
+        status: row.status,
+        target: row.target.clone(),
+        dry_run: row.dry_run,
+        stages: row.stages.clone(),
+        started_at: row.started_at.clone(),
+        duration_ms,
+        fleet_id: row.fleet_id.clone(),
+        from_run: row.from_run.clone(),
+        resumed_by: resumed_by.map(str::to_string),
+        resumable: row.status.resumable() && resumed_by.is_none(),
+        scenario: row.target_spec["rehearsal"]["scenario"]
+            .as_str()
+            .map(str::to_string),
+        summary: row.summary.clone(),
+        error: row.error.clone(),
+        run_by: row.run_by.clone(),
+        aborted_by: row.aborted_by.clone(),
+        delivery_report: state
             .run_dir(&row.id)
             .join(smtx_engine::delivery::DELIVERY_FILE)
             .is_file(),
-    })
+    }
 }
 
 /// How many runs `GET /api/runs` answers unless asked (`?limit=`, at most
@@ -653,7 +657,7 @@ pub(crate) struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     axum::extract::Query(query): axum::extract::Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Vec<RunSummary>>, ApiError> {
     let limit = query.limit.unwrap_or(LISTED_RUNS).clamp(1, MAX_LISTED_RUNS);
     let rows = state.store().newest_runs(limit).await?;
     // Each run's newest resume, in one pass (newest first: the first seen
@@ -664,18 +668,18 @@ pub async fn list(
             resumes.entry(from).or_insert(row.id.as_str());
         }
     }
-    Ok(Json(Value::from(
+    Ok(Json(
         rows.iter()
             .map(|row| run_summary(&state, row, resumes.get(row.id.as_str()).copied()))
-            .collect::<Vec<_>>(),
-    )))
+            .collect(),
+    ))
 }
 
 /// `GET /api/runs/{id}`.
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RunDetail>, ApiError> {
     let row = state
         .store()
         .run(id.clone())
@@ -689,13 +693,12 @@ pub async fn get(
         .ok()
         .and_then(|active| active.get(&id).and_then(|run| run.transfer.clone()));
     let resume = state.store().resumed_by(row.id.clone()).await?;
-    let mut body = run_summary(&state, &row, resume.as_deref());
-    body["steps"] = Value::from(steps);
-    body["transfer"] = live_transfer
-        .or(row.transfer.clone())
-        .unwrap_or(Value::Null);
-    body["files"] = Value::from(crate::run_files::run_files(&state, &row));
-    Ok(Json(body))
+    Ok(Json(RunDetail {
+        summary: run_summary(&state, &row, resume.as_deref()),
+        steps,
+        transfer: live_transfer.or(row.transfer.clone()),
+        files: crate::run_files::run_files(&state, &row),
+    }))
 }
 
 /// `POST /api/runs/{id}/abort`: 202; the run stops between calls and ends
@@ -704,7 +707,7 @@ pub async fn abort(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Aborting>), ApiError> {
     let cancel = state
         .0
         .active
@@ -722,7 +725,10 @@ pub async fn abort(
             tracing::info!(action = "console_abort", status = "ok", run = %id, by = caller.name.as_deref());
             Ok((
                 StatusCode::ACCEPTED,
-                Json(json!({ "id": id, "status": "aborting" })),
+                Json(Aborting {
+                    id,
+                    status: "aborting",
+                }),
             ))
         }
         None => {
@@ -756,7 +762,7 @@ pub async fn resume(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     JsonBody(request): JsonBody<Resume>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let row = state
         .store()
         .run(id.clone())
@@ -808,5 +814,5 @@ pub async fn resume(
         },
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": new }))))
+    Ok((StatusCode::CREATED, Json(Created { id: new })))
 }

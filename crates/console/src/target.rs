@@ -13,15 +13,13 @@
 //! overwrite its files.
 
 use std::path::Path;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use smtx_api::AddressOverride;
 use smtx_engine::SettingsLayer;
-use smtx_engine::messages::errors::override_error_for;
-use smtx_i18n::{FrontEnd, Lang, Text};
-use smtx_secret::Secret;
+use smtx_engine::messages::errors::override_entry_error;
+use smtx_engine::settings_doc::OverrideList;
+use smtx_i18n::{Lang, Text};
 
 use axum::http::StatusCode;
 
@@ -86,114 +84,10 @@ impl RehearsalOptions {
     }
 }
 
-/// `settings`: the settings file's keys, as JSON. `run_dir` is the
-/// console's to choose, so it is not among them.
-#[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SettingsJson {
-    #[serde(default)]
-    pub api: ApiJson,
-    #[serde(default)]
-    pub ssh: SshJson,
-    #[serde(default)]
-    pub vmtools: VmtoolsJson,
-    #[serde(default)]
-    pub serial: SerialJson,
-    #[serde(default)]
-    pub stage: StageJson,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cpu_compatibility: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_active_vip: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rehearsal: Option<bool>,
-}
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApiJson {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_url: Option<String>,
-    /// The settings file's CA path: refused here (a file of the server).
-    #[serde(default, skip_serializing)]
-    pub ca_cert: Option<serde::de::IgnoredAny>,
-    /// The CA certificate itself (PEM), for a browser that has the file:
-    /// written into the run directory.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ca_cert_pem: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub insecure: Option<bool>,
-    #[serde(default)]
-    pub resolve: Vec<String>,
-    #[serde(default, deserialize_with = "secret", skip_serializing)]
-    pub token: Option<Secret>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub job_deadline_secs: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_timeout_secs: Option<u64>,
-}
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SshJson {
-    #[serde(default)]
-    pub resolve: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rotate_host_passwords: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub concurrency: Option<usize>,
-    #[serde(default, deserialize_with = "secret", skip_serializing)]
-    pub initial_password: Option<Secret>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connect_timeout_secs: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub command_timeout_secs: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub port: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub accept_changed_host_keys: Option<bool>,
-    /// Refused: the console keeps the pins itself.
-    #[serde(default, skip_serializing)]
-    pub known_hosts: Option<serde::de::IgnoredAny>,
-}
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VmtoolsJson {
-    /// Refused: a file of the server.
-    #[serde(default, skip_serializing)]
-    pub iso: Option<serde::de::IgnoredAny>,
-    /// An ISO the console offers, by its id (`GET /api/isos`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iso_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub force_upload: Option<bool>,
-}
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SerialJson {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cell: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub force: Option<bool>,
-}
-
-/// `stage.lanes = false`: `config_cluster` one step at a time (the CLI's
-/// `--sequential`).
-#[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StageJson {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lanes: Option<bool>,
-}
-
-/// Secrets go straight into `Secret`: not even a debug print shows them.
-fn secret<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Secret>, D::Error> {
-    Ok(Option::<String>::deserialize(deserializer)?
-        .filter(|value| !value.is_empty())
-        .map(Secret::new))
-}
+/// `settings`: the engine's settings document, the settings file's keys
+/// as JSON, with the console's own (`api.ca_cert_pem`, `vmtools.iso_id`)
+/// in place of the path-valued ones, which it refuses.
+pub use smtx_engine::SettingsDoc;
 
 /// Why a request's target is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,7 +123,7 @@ impl From<TargetError> for ApiError {
 #[derive(Debug)]
 pub enum Target {
     Rehearsal(RehearsalOptions),
-    Settings(Box<SettingsJson>),
+    Settings(Box<SettingsDoc>),
 }
 
 /// A serde error without the value it was about: `invalid type: string
@@ -319,7 +213,7 @@ impl Target {
         match self {
             Self::Rehearsal(options) => (serde_json::json!({ "rehearsal": options }), false),
             Self::Settings(settings) => {
-                let had = settings.api.token.is_some() || settings.ssh.initial_password.is_some();
+                let had = settings.has_secret();
                 let value = serde_json::to_value(settings.as_ref()).unwrap_or(Value::Null);
                 (serde_json::json!({ "settings": value }), had)
             }
@@ -327,40 +221,22 @@ impl Target {
     }
 }
 
-/// The first path-valued key `settings` carries, if any.
-fn server_path(settings: &SettingsJson) -> Option<ServerPathKey> {
-    [
-        (settings.api.ca_cert.is_some(), ServerPathKey::CaCert),
-        (
-            settings.ssh.known_hosts.is_some(),
-            ServerPathKey::KnownHosts,
-        ),
-        (settings.vmtools.iso.is_some(), ServerPathKey::VmtoolsIso),
-    ]
-    .into_iter()
-    .find_map(|(set, key)| set.then_some(key))
-}
-
 /// The layer of a `settings` target and the refusals the CLI makes: TLS
 /// off with a CA, an unreadable CA, an override that does not parse; and
 /// the console's own: a path of the server, an ISO it does not offer.
 /// `run_dir` is where a given PEM is written.
 pub fn settings_layer(
-    settings: &SettingsJson,
+    mut settings: SettingsDoc,
     run_dir: &Path,
     isos: &IsoShelf,
 ) -> Result<SettingsLayer, SettingsRefusal> {
-    if let Some(key) = server_path(settings) {
+    if let Some(key) = settings.file_key() {
         return Err(SettingsRefusal::ServerPath(key));
     }
-    let vmtools_iso = match &settings.vmtools.iso_id {
-        Some(id) => Some(
-            isos.find(id)
-                .ok_or_else(|| SettingsRefusal::UnknownIso(id.clone()))?
-                .path,
-        ),
-        None => None,
-    };
+    if let Some(id) = settings.vmtools.iso_id.take() {
+        let offered = isos.find(&id).ok_or(SettingsRefusal::UnknownIso(id))?;
+        settings.vmtools.iso = Some(offered.path);
+    }
     // Each source by its label on the form: the refusal is read there.
     let insecure_source = (settings.api.insecure == Some(true)).then(|| Text {
         en: "Do not verify the certificate (insecure)".into(),
@@ -372,82 +248,33 @@ pub fn settings_layer(
     });
     smtx_engine::preflight::tls_choice(insecure_source.as_ref(), ca_source.as_ref())
         .map_err(|refusal| SettingsRefusal::Refused(crate::messages::both(&refusal)))?;
-    // An entry named by the field's label on the form, not its key.
-    let overrides = |list: &[String],
-                     (en, zh): (&str, &str)|
-     -> Result<Vec<AddressOverride>, SettingsRefusal> {
-        list.iter()
-            .filter(|entry| !entry.trim().is_empty())
-            .map(|entry| {
-                entry.parse::<AddressOverride>().map_err(|reason| {
-                    SettingsRefusal::Bad(Text {
-                        en: format!(
-                            "{en}: {}",
-                            override_error_for(FrontEnd::Console, Lang::En, &reason)
-                        ),
-                        zh_cn: format!(
-                            "{zh}：{}",
-                            override_error_for(FrontEnd::Console, Lang::ZhCn, &reason)
-                        ),
-                    })
-                })
+    if let Some(pem) = settings.api.ca_cert_pem.take() {
+        let path = run_dir.join("ca.pem");
+        std::fs::write(&path, pem).map_err(|e| {
+            SettingsRefusal::Bad(Text {
+                en: format!("{}: {e}", path.display()),
+                zh_cn: format!(
+                    "{}：{}",
+                    path.display(),
+                    smtx_i18n::quoted(smtx_i18n::Lang::ZhCn, &e.to_string())
+                ),
             })
-            .collect()
-    };
-    let ca_cert = match &settings.api.ca_cert_pem {
-        Some(pem) => {
-            let path = run_dir.join("ca.pem");
-            std::fs::write(&path, pem).map_err(|e| {
-                SettingsRefusal::Bad(Text {
-                    en: format!("{}: {e}", path.display()),
-                    zh_cn: format!(
-                        "{}：{}",
-                        path.display(),
-                        smtx_i18n::quoted(smtx_i18n::Lang::ZhCn, &e.to_string())
-                    ),
-                })
-            })?;
-            Some(path)
-        }
-        None => None,
-    };
-    Ok(SettingsLayer {
-        api_base: settings.api.base_url.clone(),
-        http_overrides: overrides(
-            &settings.api.resolve,
-            ("HTTPS address overrides", "HTTPS 地址映射"),
-        )?,
-        ssh_overrides: overrides(
-            &settings.ssh.resolve,
-            ("SSH address overrides", "SSH 地址映射"),
-        )?,
-        ca_cert,
-        insecure: settings.api.insecure,
-        api_token: settings.api.token.clone(),
-        job_deadline: settings.api.job_deadline_secs.map(Duration::from_secs),
-        request_timeout: settings.api.request_timeout_secs.map(Duration::from_secs),
-        dry_run: None,
-        run_dir: None,
-        vmtools_iso,
-        force_upload: settings.vmtools.force_upload,
-        cpu_compatibility: settings.cpu_compatibility,
-        rotate_host_passwords: settings.ssh.rotate_host_passwords,
-        ssh_concurrency: settings.ssh.concurrency,
-        ssh_connect_timeout: settings.ssh.connect_timeout_secs.map(Duration::from_secs),
-        ssh_command_timeout: settings.ssh.command_timeout_secs.map(Duration::from_secs),
-        ssh_port: settings.ssh.port,
-        ssh_initial_password: settings.ssh.initial_password.clone(),
-        accept_changed_host_keys: settings.ssh.accept_changed_host_keys,
-        accept_changed_host_key: None,
-        // The console's own file per cluster: `own_known_hosts`, set by
-        // the caller once the plan is known.
-        known_hosts: None,
-        allow_active_vip: settings.allow_active_vip,
-        serial_cell: settings.serial.cell.clone(),
-        force_serial: settings.serial.force,
-        rehearsal: settings.rehearsal,
-        lanes: settings.stage.lanes,
+        })?;
+        settings.api.ca_cert = Some(path);
+    }
+    settings.into_layer().map_err(|bad| {
+        // An entry named by the field's label on the form, not its key.
+        let (en, zh) = match bad.list {
+            OverrideList::Api => ("HTTPS address overrides", "HTTPS 地址映射"),
+            OverrideList::Ssh => ("SSH address overrides", "SSH 地址映射"),
+        };
+        SettingsRefusal::Bad(Text {
+            en: format!("{en}: {}", override_entry_error(Lang::En, &bad.error)),
+            zh_cn: format!("{zh}：{}", override_entry_error(Lang::ZhCn, &bad.error)),
+        })
     })
+    // The console's own file per cluster (`own_known_hosts`) is set by
+    // the caller once the plan is known; `ssh.known_hosts` was refused.
 }
 
 /// Why a `settings` target was refused.
@@ -486,18 +313,52 @@ mod tests {
     #[test]
     fn errors_do_not_quote_values() {
         let body = serde_json::json!({"ssh": {"initial_password": 424242, "port": "hunter2"}});
-        let error = parse_json::<SettingsJson>(body).expect_err("refused");
+        let error = parse_json::<SettingsDoc>(body).expect_err("refused");
         assert!(
             !error.contains("424242") && !error.contains("hunter2"),
             "{error}"
         );
         let body = serde_json::json!({"ssh": {"port": "hunter2"}});
-        let error = parse_json::<SettingsJson>(body).expect_err("refused");
+        let error = parse_json::<SettingsDoc>(body).expect_err("refused");
         assert!(!error.contains("hunter2"), "{error}");
         assert!(error.contains("expected"), "{error}");
-        let body = serde_json::json!({"run_dir": "/tmp/x"});
-        let error = parse_json::<SettingsJson>(body).expect_err("refused");
+        let body = serde_json::json!({"run_dirr": "/tmp/x"});
+        let error = parse_json::<SettingsDoc>(body).expect_err("refused");
         assert!(error.contains("unknown field"), "{error}");
+    }
+
+    /// The settings document's keys that name a file of this machine are
+    /// the CLI's: a console target carrying one is refused by it, before
+    /// anything is read or written.
+    #[test]
+    fn path_keys_of_the_server_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let shelf = IsoShelf::new(dir.path(), None).expect("shelf");
+        for (body, key) in [
+            (
+                serde_json::json!({"run_dir": "/tmp/x"}),
+                ServerPathKey::RunDir,
+            ),
+            (
+                serde_json::json!({"api": {"ca_cert": "/etc/ssl/x.pem"}}),
+                ServerPathKey::CaCert,
+            ),
+            (
+                serde_json::json!({"ssh": {"known_hosts": "/root/.ssh/known_hosts"}}),
+                ServerPathKey::KnownHosts,
+            ),
+            (
+                serde_json::json!({"vmtools": {"iso": "/srv/x.iso"}}),
+                ServerPathKey::VmtoolsIso,
+            ),
+        ] {
+            let doc = parse_json::<SettingsDoc>(body).expect("the document's keys");
+            match settings_layer(doc, dir.path(), &shelf) {
+                Err(SettingsRefusal::ServerPath(found)) => assert_eq!(found, key),
+                other => panic!("{key:?}: {other:?}"),
+            }
+        }
+        assert!(!dir.path().join("ca.pem").exists());
     }
 
     #[test]

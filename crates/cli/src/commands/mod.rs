@@ -13,7 +13,4 @@ pub mod shared;
 pub mod sim;
 pub mod sim_fleet;
 
-/// Marks an error as the user's input being wrong (exit code 2).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct BadInput(pub String);
+pub use crate::bad_input::BadInput;

@@ -89,6 +89,12 @@ impl Localize for SettingsFileError {
                 }
                 format!("{out}：{}", what.localize(lang))
             }
+            (Self::ConsoleKey { path, key }, ZhCn) => format!(
+                "配置文件 {}：{} 是网页控制台的键；配置文件中请用 {} 指定文件",
+                path.display(),
+                key.key(),
+                key.file_key().key()
+            ),
         }
     }
 }
@@ -158,6 +164,14 @@ mod tests {
                 key: Some("token".to_string()),
             }),
             toml(TomlProblem::DuplicateKey { key: None }),
+            SettingsFileError::ConsoleKey {
+                path: path(),
+                key: smtx_engine::settings_doc::ConsoleKey::CaCertPem,
+            },
+            SettingsFileError::ConsoleKey {
+                path: path(),
+                key: smtx_engine::settings_doc::ConsoleKey::IsoId,
+            },
         ];
         for kind in kinds {
             match kind {
@@ -183,7 +197,8 @@ mod tests {
                 SettingsFileError::Read { .. }
                 | SettingsFileError::TooLarge { .. }
                 | SettingsFileError::NotUtf8 { .. }
-                | SettingsFileError::Toml { .. } => {}
+                | SettingsFileError::Toml { .. }
+                | SettingsFileError::ConsoleKey { .. } => {}
             }
             if let SettingsFileError::Toml { what, .. } = error {
                 match what {

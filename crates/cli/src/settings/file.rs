@@ -1,125 +1,46 @@
 //! The settings file (`--config`, TOML, the format `smtx-deploy sim
-//! --write-config` writes): its keys, reading it without ever quoting a
-//! value in an error (the line may hold a password), and the layer of
-//! settings it contributes under flags and environment.
+//! --write-config` writes): reading it into the engine's settings document
+//! (`smtx_engine::SettingsDoc`, whose keys the console's settings target
+//! shares) without ever quoting a value in an error (the line may hold a
+//! password).
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use serde::Deserialize;
-use smtx_engine::SettingsLayer;
-use smtx_secret::Secret;
-
-use super::parse_overrides;
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileSettings {
-    #[serde(default)]
-    pub api: FileApi,
-    #[serde(default)]
-    pub ssh: FileSsh,
-    #[serde(default)]
-    pub vmtools: FileVmtools,
-    #[serde(default)]
-    pub serial: FileSerial,
-    #[serde(default)]
-    pub stage: FileStage,
-    pub cpu_compatibility: Option<bool>,
-    /// Set the VIP even when something already answers on it.
-    pub allow_active_vip: Option<bool>,
-    pub run_dir: Option<PathBuf>,
-    /// Written by `smtx-deploy sim --write-config`: runs with this file are
-    /// rehearsals (the serial goes into a copy of the workbook).
-    pub rehearsal: Option<bool>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileApi {
-    pub base_url: Option<String>,
-    pub ca_cert: Option<PathBuf>,
-    pub insecure: Option<bool>,
-    #[serde(default)]
-    pub resolve: Vec<String>,
-    #[serde(default, deserialize_with = "secret")]
-    pub token: Option<Secret>,
-    pub job_deadline_secs: Option<u64>,
-    pub request_timeout_secs: Option<u64>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileSsh {
-    #[serde(default)]
-    pub resolve: Vec<String>,
-    pub rotate_host_passwords: Option<bool>,
-    pub concurrency: Option<usize>,
-    #[serde(default, deserialize_with = "secret")]
-    pub initial_password: Option<Secret>,
-    pub connect_timeout_secs: Option<u64>,
-    pub command_timeout_secs: Option<u64>,
-    pub port: Option<u16>,
-    pub accept_changed_host_keys: Option<bool>,
-    /// Where SSH host keys are pinned (relative to this file).
-    pub known_hosts: Option<PathBuf>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileVmtools {
-    pub iso: Option<PathBuf>,
-    pub force_upload: Option<bool>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileStage {
-    /// `false`: `config_cluster` one step at a time (`--sequential`).
-    pub lanes: Option<bool>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileSerial {
-    pub cell: Option<String>,
-    pub force: Option<bool>,
-}
-
-/// Secrets in the file go straight into `Secret`, so that not even a debug
-/// print of the parsed file shows them.
-fn secret<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Secret>, D::Error> {
-    Ok(Option::<String>::deserialize(deserializer)?
-        .filter(|value| !value.is_empty())
-        .map(Secret::new))
-}
+use smtx_engine::SettingsDoc;
+use smtx_engine::settings_doc::ConsoleKey;
 
 /// A settings file is a page of TOML (the README's example is 1 KB); a file
 /// bigger than this is not one, and is not read into memory to find out.
 const MAX_SETTINGS_BYTES: u64 = 1024 * 1024;
 
-impl FileSettings {
-    /// Reads and checks the file. A mistake in it is reported as file,
-    /// line, column, key path and what is wrong — never the value, which
-    /// may be the password or token the line holds.
-    pub fn load(path: &Path) -> Result<Self, SettingsFileError> {
-        let text = read_settings_text(path)?;
-        let mut settings: FileSettings =
-            toml::from_str(&text).map_err(|error| describe_toml_error(path, &text, &error))?;
-        // Paths in the file are relative to the file, not to where we run.
-        let base = path.parent().unwrap_or(Path::new("."));
-        let rebase = |p: &mut Option<PathBuf>| {
-            if let Some(inner) = p
-                && inner.is_relative()
-            {
-                *inner = base.join(&*inner);
-            }
-        };
-        rebase(&mut settings.api.ca_cert);
-        rebase(&mut settings.ssh.known_hosts);
-        rebase(&mut settings.vmtools.iso);
-        Ok(settings)
+/// Reads and checks the file: the engine's settings document, in TOML. A
+/// mistake in it is reported as file, line, column, key path and what is
+/// wrong — never the value, which may be the password or token the line
+/// holds. A key only the console takes is refused, naming the file's key
+/// for the same thing.
+pub fn load(path: &Path) -> Result<SettingsDoc, SettingsFileError> {
+    let text = read_settings_text(path)?;
+    let mut settings =
+        SettingsDoc::from_toml(&text).map_err(|error| describe_toml_error(path, &text, &error))?;
+    if let Some(key) = settings.console_key() {
+        return Err(SettingsFileError::ConsoleKey {
+            path: path.to_path_buf(),
+            key,
+        });
     }
+    // Paths in the file are relative to the file, not to where we run.
+    let base = path.parent().unwrap_or(Path::new("."));
+    let rebase = |p: &mut Option<PathBuf>| {
+        if let Some(inner) = p
+            && inner.is_relative()
+        {
+            *inner = base.join(&*inner);
+        }
+    };
+    rebase(&mut settings.api.ca_cert);
+    rebase(&mut settings.ssh.known_hosts);
+    rebase(&mut settings.vmtools.iso);
+    Ok(settings)
 }
 
 fn read_settings_text(path: &Path) -> Result<String, SettingsFileError> {
@@ -180,6 +101,13 @@ pub enum SettingsFileError {
         key: Option<String>,
         what: TomlProblem,
     },
+    /// A key of the console's settings target, which names something a
+    /// browser has (a PEM text, an ISO the console offers) instead of a
+    /// file of this machine.
+    ConsoleKey {
+        path: PathBuf,
+        key: ConsoleKey,
+    },
 }
 
 impl std::fmt::Display for SettingsFileError {
@@ -211,6 +139,13 @@ impl std::fmt::Display for SettingsFileError {
                 }
                 write!(f, ": {what}")
             }
+            Self::ConsoleKey { path, key } => write!(
+                f,
+                "settings file {}: {} is the web console's key; a settings file names the file with {}",
+                path.display(),
+                key.key(),
+                key.file_key().key()
+            ),
         }
     }
 }
@@ -552,58 +487,12 @@ fn is_plain_key(name: &str) -> bool {
         })
 }
 
-impl FileSettings {
-    /// The file's layer: what it sets, nothing for what it leaves out.
-    /// Every setting is named here, so a new one is a compile error until
-    /// the file either has a key for it or says it has none.
-    pub fn into_layer(self) -> Result<SettingsLayer, smtx_api::AddressOverrideError> {
-        let Self {
-            api,
-            ssh,
-            vmtools,
-            serial,
-            stage,
-            cpu_compatibility,
-            allow_active_vip,
-            run_dir,
-            rehearsal,
-        } = self;
-        let secs = |secs: Option<u64>| secs.map(Duration::from_secs);
-        Ok(SettingsLayer {
-            api_base: api.base_url,
-            http_overrides: parse_overrides(&api.resolve)?,
-            ssh_overrides: parse_overrides(&ssh.resolve)?,
-            ca_cert: api.ca_cert,
-            insecure: api.insecure,
-            api_token: api.token,
-            job_deadline: secs(api.job_deadline_secs),
-            request_timeout: secs(api.request_timeout_secs),
-            dry_run: None,
-            run_dir,
-            vmtools_iso: vmtools.iso,
-            force_upload: vmtools.force_upload,
-            cpu_compatibility,
-            rotate_host_passwords: ssh.rotate_host_passwords,
-            ssh_concurrency: ssh.concurrency,
-            ssh_connect_timeout: secs(ssh.connect_timeout_secs),
-            ssh_command_timeout: secs(ssh.command_timeout_secs),
-            ssh_port: ssh.port,
-            ssh_initial_password: ssh.initial_password,
-            accept_changed_host_keys: ssh.accept_changed_host_keys,
-            // Hosts to accept are named per run, on the command line.
-            accept_changed_host_key: None,
-            known_hosts: ssh.known_hosts,
-            allow_active_vip,
-            serial_cell: serial.cell,
-            force_serial: serial.force,
-            rehearsal,
-            lanes: stage.lanes,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use smtx_engine::SettingsLayer;
+
     use super::*;
 
     /// The settings example in the README is a file this binary accepts.
@@ -615,7 +504,7 @@ mod tests {
             .expect("a toml block in the README")
             + 8;
         let end = start + readme[start..].find("```").expect("closed block");
-        let settings: FileSettings = toml::from_str(&readme[start..end]).expect("parses");
+        let settings = SettingsDoc::from_toml(&readme[start..end]).expect("parses");
         assert_eq!(settings.api.base_url.as_deref(), Some("https://10.0.20.11"));
         assert_eq!(settings.cpu_compatibility, Some(true));
         assert_eq!(settings.serial.cell.as_deref(), Some("主机规划!E19"));
@@ -706,7 +595,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("s.toml");
         std::fs::write(&path, "[api]\nbase_urll = 1\n").expect("write");
-        let error = FileSettings::load(&path).expect_err("unknown key");
+        let error = load(&path).expect_err("unknown key");
         assert!(matches!(
             &error,
             SettingsFileError::Toml {

@@ -18,9 +18,8 @@ use smtx_api::{AddressOverride, AddressOverrideError};
 use smtx_engine::{Combine, Settings, SettingsLayer};
 use smtx_secret::Secret;
 
-use crate::commands::BadInput;
+use crate::bad_input::BadInput;
 use crate::i18n::{CliMsg, Lang, Localize, Text};
-pub use file::FileSettings;
 
 /// Flags shared by the commands that talk to a cluster. Serialized into a
 /// run's launch record (`commands::resume`): the secrets never.
@@ -262,10 +261,19 @@ pub fn resolve(
         |error: AddressOverrideError| BadInput(crate::i18n::override_error(lang, &error));
     let flags = flag_layer(connection, run).map_err(bad_override)?;
     let file = match &connection.config {
-        Some(path) => FileSettings::load(path)
+        Some(path) => file::load(path)
             .map_err(|error| BadInput(error.localize(lang)))?
             .into_layer()
-            .map_err(bad_override)?,
+            .map_err(|bad| {
+                // Named as the file spells it: the key, then the file.
+                let entry = smtx_engine::messages::errors::override_entry_error(lang, &bad.error);
+                BadInput(match lang {
+                    Lang::En => format!("{} in {}: {entry}", bad.list.key(), path.display()),
+                    Lang::ZhCn => {
+                        format!("{} 中的 {}：{entry}", path.display(), bad.list.key())
+                    }
+                })
+            })?,
         None => SettingsLayer::default(),
     };
     let config_name = connection

@@ -245,3 +245,71 @@ fn a_huge_settings_file_is_refused_without_reading_it() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("larger than"), "{stderr}");
 }
+
+/// The settings file is the engine's settings document, the console's
+/// settings target in TOML: a key only the console takes is refused
+/// naming the file's key for the same thing, and an override entry that
+/// does not parse is named by its key and the file, in both languages.
+#[test]
+fn console_keys_and_bad_overrides_are_named_by_key_and_file() {
+    let (_workbook_dir, workbook) = smtx_testkit::fixture_workbook(1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        (
+            "[api]\nca_cert_pem = \"-----BEGIN CERTIFICATE-----\"\n",
+            "api.ca_cert_pem is the web console's key; a settings file names the file with api.ca_cert",
+            "api.ca_cert_pem 是网页控制台的键；配置文件中请用 api.ca_cert 指定文件",
+        ),
+        (
+            "[vmtools]\niso_id = \"abc\"\n",
+            "vmtools.iso_id is the web console's key; a settings file names the file with vmtools.iso",
+            "vmtools.iso_id 是网页控制台的键；配置文件中请用 vmtools.iso 指定文件",
+        ),
+        (
+            "[ssh]\nresolve = [\"10.0.20.11\"]\n",
+            "ssh.resolve in ",
+            " 中的 ssh.resolve：地址映射 \"10.0.20.11\" 有误：应为 IP=HOST:PORT",
+        ),
+    ];
+    for (index, (text, en, zh)) in cases.into_iter().enumerate() {
+        let config = dir.path().join(format!("case-{index}.toml"));
+        std::fs::write(&config, text).expect("config written");
+        for (lang, expected) in [("en", en), ("zh-CN", zh)] {
+            let output = run_limited(&[
+                "--lang".into(),
+                lang.into(),
+                "run".into(),
+                "--plan".into(),
+                workbook.display().to_string(),
+                "--config".into(),
+                config.display().to_string(),
+                "--dry-run".into(),
+                "--run-dir".into(),
+                dir.path().join("run").display().to_string(),
+            ]);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{text} {lang}: {stderr}");
+            assert!(stderr.contains(expected), "{text} {lang}: {stderr}");
+            assert!(
+                stderr.contains(&config.display().to_string()),
+                "{text} {lang}: names the file: {stderr}"
+            );
+        }
+    }
+    // The file's entry is worded as an entry of a list, not as a flag.
+    let config = dir.path().join("case-2.toml");
+    let output = run_limited(&[
+        "run".into(),
+        "--plan".into(),
+        workbook.display().to_string(),
+        "--config".into(),
+        config.display().to_string(),
+        "--dry-run".into(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("entry \"10.0.20.11\": expected IP=HOST:PORT")
+            && !stderr.contains("--resolve"),
+        "{stderr}"
+    );
+}

@@ -552,18 +552,24 @@ pub fn override_error_for(
     lang: Lang,
     error: &smtx_api::AddressOverrideError,
 ) -> String {
+    match front {
+        FrontEnd::Console => override_entry_error(lang, error),
+        FrontEnd::Cli => override_error(lang, error),
+    }
+}
+
+/// An entry of a list of overrides (a settings document's `api.resolve`
+/// or `ssh.resolve`, the console form's field), which the caller names —
+/// by its key in a file, by its label on the form.
+pub fn override_entry_error(lang: Lang, error: &smtx_api::AddressOverrideError) -> String {
     use smtx_api::AddressOverrideError::*;
-    match (front, error, lang) {
-        (FrontEnd::Console, NoEquals { text }, En) => {
-            format!("entry {text:?}: expected IP=HOST:PORT")
-        }
-        (FrontEnd::Console, BadTarget { text, target }, En) => {
+    match (error, lang) {
+        (NoEquals { text }, En) => format!("entry {text:?}: expected IP=HOST:PORT"),
+        (BadTarget { text, target }, En) => {
             format!("entry {text:?}: {target:?} is not an address with a port (127.0.0.1:8443)")
         }
-        (FrontEnd::Console, EmptyHost { text }, En) => {
-            format!("entry {text:?}: empty address before '='")
-        }
-        _ => override_error(lang, error),
+        (EmptyHost { text }, En) => format!("entry {text:?}: empty address before '='"),
+        (_, ZhCn) => override_error(lang, error),
     }
 }
 
