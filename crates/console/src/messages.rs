@@ -525,6 +525,44 @@ mod tests {
         assert!(shown.is_empty(), "{shown:#?}");
     }
 
+    /// A hint's action names what the page shows: every label it quotes
+    /// (“…” in English, 「…」 in Chinese) is a label of the page's string
+    /// table in that language, so "tick … under More settings" is a
+    /// setting the form has.
+    #[test]
+    fn every_action_the_console_names_is_on_the_page() {
+        use smtx_engine::messages::action::Action;
+        let (en, zh) = page_strings(include_str!("../assets/js/strings.js"));
+        let mut problems = Vec::new();
+        let mut quoted_labels = 0;
+        for action in Action::ALL {
+            for (lang, labels, open, close) in
+                [(Lang::En, &en, '“', '”'), (Lang::ZhCn, &zh, '「', '」')]
+            {
+                let words = action.words(smtx_i18n::FrontEnd::Console, lang);
+                let mut rest = words;
+                while let Some(start) = rest.find(open) {
+                    let after = &rest[start + open.len_utf8()..];
+                    let Some(end) = after.find(close) else {
+                        problems.push(format!("{action:?}: unclosed quote in {words:?}"));
+                        break;
+                    };
+                    let label = &after[..end];
+                    quoted_labels += 1;
+                    if !labels.values().any(|text| text == label) {
+                        problems.push(format!(
+                            "{action:?} ({lang:?}): {label:?} is no label of the page"
+                        ));
+                    }
+                    rest = &after[end..];
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+        // The form's settings the hints name: at least one label each.
+        assert!(quoted_labels >= 2 * Action::ALL.len(), "{quoted_labels}");
+    }
+
     /// The page's string table (js/strings.js, read as text): each key in
     /// both languages, in the glossary's words, and nothing a browser user
     /// could not act on (a flag, a settings key path, a signal).

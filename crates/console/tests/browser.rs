@@ -1419,6 +1419,7 @@ async fn start_real(
     plan_id: &str,
     form: &RealTarget,
     dry_run: bool,
+    more: &[&str],
 ) -> Result<String> {
     browser
         .goto(&format!("{base}/?dry={dry_run}#/plans/{plan_id}"))
@@ -1463,8 +1464,18 @@ async fn start_real(
     if dry_run {
         click(browser, "#dry-run").await?;
     }
-    // A picture of the filled-in form, for whoever changes it to look at.
-    if let Some(target) = std::env::var_os("SMTX_SCREENSHOT_FORM") {
+    // The settings a run's hints name, under "More settings".
+    if !more.is_empty() {
+        click(browser, "#target-more summary").await?;
+        for css in more {
+            click(browser, css).await?;
+        }
+    }
+    // A picture of the filled-in form, for whoever changes it to look at
+    // (the one with "More settings" open, which shows every field).
+    if let Some(target) = std::env::var_os("SMTX_SCREENSHOT_FORM")
+        && !more.is_empty()
+    {
         screenshot(browser, &repository_root().join(target)).await?;
     }
     // Issue 18: the button says what will happen, and a live run against a
@@ -1531,7 +1542,7 @@ async fn real_cluster(
     let end = "const s = document.getElementById('run-status')?.dataset.status; \
                return ['ok','warning','failed','aborted'].includes(s) ? s : null;";
 
-    let dry = start_real(browser, base, &plan_id, form, true).await?;
+    let dry = start_real(browser, base, &plan_id, form, true, &[]).await?;
     let status = wait_for(browser, "the dry run to end", end).await?;
     ensure!(status == json!("ok"), "the dry run ends ok, not {status}");
     ensure!(
@@ -1541,7 +1552,32 @@ async fn real_cluster(
     let run = api_get(http, base, &format!("/api/runs/{dry}")).await?;
     ensure!(run["dry_run"] == json!(true) && run["target"] == json!("cluster"));
 
-    let live = start_real(browser, base, &plan_id, form, false).await?;
+    // Issue 17: a hint names a setting the form has. Rotation turned off
+    // under "More settings" reaches the run (its step says so), and the
+    // hint names that checkbox by its label, never a settings key.
+    start_real(
+        browser,
+        base,
+        &plan_id,
+        form,
+        true,
+        &["#rotate-host-passwords"],
+    )
+    .await?;
+    let status = wait_for(browser, "the dry run without rotation to end", end).await?;
+    ensure!(
+        status == json!("warning"),
+        "rotation off is a warning, not {status}"
+    );
+    let page = text_of(browser, "#steps-table").await?;
+    ensure!(
+        page.contains("turn on “Rotate the hosts' SSH passwords” under More settings")
+            && !page.contains("rotate_host_passwords")
+            && !page.contains("--"),
+        "the hint names the form's checkbox: {page}"
+    );
+
+    let live = start_real(browser, base, &plan_id, form, false, &[]).await?;
     let status = wait_for(browser, "the run to end", end).await?;
     ensure!(
         status == json!("ok"),

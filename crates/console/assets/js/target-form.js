@@ -126,6 +126,15 @@ export function targetCard(plan, blocked, resumeFrom = null) {
   );
   const insecure = h("input", { id: "insecure", type: "checkbox" });
   const sshPassword = h("input", { id: "ssh-password", type: "password", autocomplete: "new-password" });
+  // The settings the run's hints name ("tick … under More settings"),
+  // each shown at its default; only a change is sent.
+  const rotate = h("input", { id: "rotate-host-passwords", type: "checkbox", checked: true });
+  const acceptKeys = h("input", { id: "accept-changed-host-keys", type: "checkbox" });
+  const allowVip = h("input", { id: "allow-active-vip", type: "checkbox" });
+  const forceUpload = h("input", { id: "force-upload", type: "checkbox" });
+  const forceSerial = h("input", { id: "force-serial", type: "checkbox" });
+  const serialCell = h("input", { id: "serial-cell", type: "text", placeholder: t("target.serial_cell.ph"), spellcheck: "false", autocomplete: "off" });
+  const check = (box, label) => h("label", { class: "check" }, box, h("span", { text: t(label) }));
   const iso = isoPicker();
 
   const stagePrepare = h("input", { type: "checkbox", id: "stage-prepare", value: "prepare", checked: true });
@@ -150,9 +159,20 @@ export function targetCard(plan, blocked, resumeFrom = null) {
       field(t("target.ca"), caControl),
       field(t("target.resolve"), resolve),
       field(t("target.ssh_resolve"), sshResolve),
-      field(t("target.ssh_password"), sshPassword),
+      field(t("target.ssh_password"), sshPassword, t("target.ssh_password.help")),
     ),
     h("label", { class: "check" }, insecure, h("span", { text: t("target.insecure") })),
+    h(
+      "details",
+      { id: "target-more", class: "more" },
+      h("summary", { text: t("target.more") }),
+      check(rotate, "target.rotate"),
+      check(acceptKeys, "target.accept_keys"),
+      check(allowVip, "target.allow_vip"),
+      check(forceUpload, "target.force_upload"),
+      check(forceSerial, "target.force_serial"),
+      field(t("target.serial_cell"), serialCell),
+    ),
   );
   // The button says what will happen: a dry run sends nothing, whatever
   // the target.
@@ -233,8 +253,18 @@ export function targetCard(plan, blocked, resumeFrom = null) {
       const ssh = {};
       if (lines(sshResolve.value).length) ssh.resolve = lines(sshResolve.value);
       if (sshPassword.value) ssh.initial_password = sshPassword.value;
+      if (!rotate.checked) ssh.rotate_host_passwords = false;
+      if (acceptKeys.checked) ssh.accept_changed_host_keys = true;
       if (Object.keys(ssh).length) settings.ssh = ssh;
-      if (iso.value()) settings.vmtools = { iso_id: iso.value() };
+      const vmtools = {};
+      if (iso.value()) vmtools.iso_id = iso.value();
+      if (forceUpload.checked) vmtools.force_upload = true;
+      if (Object.keys(vmtools).length) settings.vmtools = vmtools;
+      const serial = {};
+      if (forceSerial.checked) serial.force = true;
+      if (serialCell.value.trim()) serial.cell = serialCell.value.trim();
+      if (Object.keys(serial).length) settings.serial = serial;
+      if (allowVip.checked) settings.allow_active_vip = true;
       target = { settings };
     }
     const stages = [stagePrepare, stageConfig].filter((box) => box.checked).map((box) => box.value);

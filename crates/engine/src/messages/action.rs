@@ -45,6 +45,25 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, for the tests that hold each front end's words to
+    /// its page or its flags.
+    pub const ALL: [Action; 14] = [
+        Action::ResumeFromRun,
+        Action::MapAddress,
+        Action::SetApiBase,
+        Action::TrustCa,
+        Action::SkipTlsCheck,
+        Action::SetInitialSshPassword,
+        Action::RotateHostPasswords,
+        Action::AcceptChangedHostKey,
+        Action::AllowActiveVip,
+        Action::ForceSerial,
+        Action::SerialCell,
+        Action::ChooseIso,
+        Action::ForceUpload,
+        Action::Stop,
+    ];
+
     /// The action as `front` names it, in `lang`: a noun phrase a hint's
     /// sentence is built around (`--from RUN_DIR`, `Resume on this run's
     /// page`).
@@ -69,33 +88,47 @@ impl Action {
             (Cli, En, Stop) => "Ctrl-C, SIGTERM or a stop request",
             (Cli, ZhCn, Stop) => "Ctrl-C、SIGTERM 或停止请求",
 
-            (Console, En, ResumeFromRun) => "Resume on this run's page",
+            (Console, En, ResumeFromRun) => "“Resume” on this run's page",
             (Console, ZhCn, ResumeFromRun) => "本运行页面上的「继续执行」",
-            (Console, En, MapAddress) => "the target's HTTPS address overrides",
+            (Console, En, MapAddress) => "the target's “HTTPS address overrides”",
             (Console, ZhCn, MapAddress) => "目标的「HTTPS 地址映射」",
-            (Console, En, SetApiBase) => "the target's API base URL",
+            (Console, En, SetApiBase) => "the target's “API base URL”",
             (Console, ZhCn, SetApiBase) => "目标的「API 地址」",
-            (Console, En, TrustCa) => "the target's CA certificate (PEM)",
+            (Console, En, TrustCa) => "the target's “CA certificate (PEM)”",
             (Console, ZhCn, TrustCa) => "目标的「CA 证书（PEM）」",
-            (Console, En, SkipTlsCheck) => "Do not verify the certificate (insecure)",
+            (Console, En, SkipTlsCheck) => "“Do not verify the certificate (insecure)”",
             (Console, ZhCn, SkipTlsCheck) => "「不校验证书（不安全）」",
-            (Console, En, SetInitialSshPassword) => "the target's SSH initial password",
+            (Console, En, SetInitialSshPassword) => "the target's “SSH initial password”",
             (Console, ZhCn, SetInitialSshPassword) => "目标的「SSH 初始密码」",
-            (Console, En, RotateHostPasswords) => "host-password rotation in the target's settings",
-            (Console, ZhCn, RotateHostPasswords) => "目标设置中的主机密码修改",
-            (Console, En, AcceptChangedHostKey) => "the host's pinned key on the console's machine",
-            (Console, ZhCn, AcceptChangedHostKey) => "控制台所在机器上记录的该主机密钥",
-            (Console, En, AllowActiveVip) => "an active VIP allowed in the target's settings",
-            (Console, ZhCn, AllowActiveVip) => "在目标设置中允许 VIP 已在使用",
-            (Console, En, ForceSerial) => "the serial overwritten (the target's settings)",
-            (Console, ZhCn, ForceSerial) => "在目标设置中允许覆盖序列号",
-            (Console, En, SerialCell) => "an empty serial cell named in the target's settings",
-            (Console, ZhCn, SerialCell) => "在目标设置中指定一个空的序列号单元格",
-            (Console, En, ChooseIso) => "the VMTools ISO chosen on the form",
+            (Console, En, RotateHostPasswords) => {
+                "“Rotate the hosts' SSH passwords” under More settings"
+            }
+            (Console, ZhCn, RotateHostPasswords) => "「更多设置」中的「修改主机 SSH 密码」",
+            (Console, En, AcceptChangedHostKey) => {
+                "“Accept changed SSH host keys” ticked under More settings"
+            }
+            (Console, ZhCn, AcceptChangedHostKey) => {
+                "勾选「更多设置」中的「接受已变更的 SSH 主机密钥」"
+            }
+            (Console, En, AllowActiveVip) => {
+                "“Set the VIP even if something already answers on it” ticked under More settings"
+            }
+            (Console, ZhCn, AllowActiveVip) => "勾选「更多设置」中的「VIP 已有应答时仍然设置」",
+            (Console, En, ForceSerial) => {
+                "“Overwrite a serial already in the workbook” ticked under More settings"
+            }
+            (Console, ZhCn, ForceSerial) => "勾选「更多设置」中的「覆盖规划表中已有的序列号」",
+            (Console, En, SerialCell) => "an empty cell named in “Serial cell” under More settings",
+            (Console, ZhCn, SerialCell) => "在「更多设置」的「序列号单元格」中填写一个空单元格",
+            (Console, En, ChooseIso) => "the “VMTools ISO” chosen on the form",
             (Console, ZhCn, ChooseIso) => "表单中选择的「VMTools ISO」",
-            (Console, En, ForceUpload) => "a forced upload in the target's settings",
-            (Console, ZhCn, ForceUpload) => "在目标设置中强制重新上传",
-            (Console, En, Stop) => "Abort, or the console stopping",
+            (Console, En, ForceUpload) => {
+                "“Upload the VMTools ISO even if the cluster has it” ticked under More settings"
+            }
+            (Console, ZhCn, ForceUpload) => {
+                "勾选「更多设置」中的「即使集群已有 VMTools ISO 也重新上传」"
+            }
+            (Console, En, Stop) => "“Abort”, or the console stopping",
             (Console, ZhCn, Stop) => "「中止」或控制台停止",
         }
     }
@@ -105,22 +138,7 @@ impl Action {
 mod tests {
     use super::*;
 
-    const ALL: [Action; 14] = [
-        Action::ResumeFromRun,
-        Action::MapAddress,
-        Action::SetApiBase,
-        Action::TrustCa,
-        Action::SkipTlsCheck,
-        Action::SetInitialSshPassword,
-        Action::RotateHostPasswords,
-        Action::AcceptChangedHostKey,
-        Action::AllowActiveVip,
-        Action::ForceSerial,
-        Action::SerialCell,
-        Action::ChooseIso,
-        Action::ForceUpload,
-        Action::Stop,
-    ];
+    const ALL: [Action; 14] = Action::ALL;
 
     #[test]
     fn the_console_names_no_flag_key_or_signal() {

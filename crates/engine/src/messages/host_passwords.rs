@@ -40,12 +40,14 @@ impl Localize for HostPasswordMsg {
             (Self::TurnedOffHint { cells }, ZhCn) => {
                 format!("打开{rotate}后重新开始，设置规划表中的密码（{cells}）")
             }
-            (Self::HostKeyHint { key, known_hosts }, En) => format!(
-                "if the host was reinstalled, remove {} (its line in {known_hosts}) and start again; if not, find out what answers at {key}",
+            // The pins are the console's own file: the page's way to let
+            // a reinstalled host's new key in is the form's checkbox.
+            (Self::HostKeyHint { key, .. }, En) => format!(
+                "if the host was reinstalled, start again with {}; if not, find out what answers at {key}",
                 Action::AcceptChangedHostKey.words(front, lang)
             ),
-            (Self::HostKeyHint { key, known_hosts }, ZhCn) => format!(
-                "如果主机重装过，删除{}（{known_hosts} 中它那一行）后重新开始；如果没有，查明是什么设备在 {key} 应答",
+            (Self::HostKeyHint { key, .. }, ZhCn) => format!(
+                "如果主机重装过，{}后重新开始；如果没有，查明是什么设备在 {key} 应答",
                 Action::AcceptChangedHostKey.words(front, lang)
             ),
             (Self::SshHint, En) => format!(
