@@ -18,7 +18,8 @@ use std::path::{Component, Path, PathBuf};
 use axum::Json;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use sha2::Digest;
 use tokio::io::AsyncWriteExt;
 
@@ -55,16 +56,40 @@ pub(crate) struct Iso {
     pub path: PathBuf,
 }
 
+/// An ISO as `GET /api/isos` (and an upload's answer) shows it: never its
+/// path on the console's machine.
+#[derive(Debug, Serialize)]
+pub(crate) struct IsoView<'a> {
+    id: &'a str,
+    name: &'a str,
+    size: u64,
+    sha256: Option<&'a str>,
+    /// `upload` (sent through the console) or `iso_dir` (`--iso-dir`).
+    source: &'static str,
+}
+
 impl Iso {
-    fn json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "name": self.name,
-            "size": self.size,
-            "sha256": self.sha256,
-            "source": if self.id.starts_with(UPLOAD) { "upload" } else { "iso_dir" },
-        })
+    fn view(&self) -> IsoView<'_> {
+        IsoView {
+            id: &self.id,
+            name: &self.name,
+            size: self.size,
+            sha256: self.sha256.as_deref(),
+            source: if self.id.starts_with(UPLOAD) {
+                "upload"
+            } else {
+                "iso_dir"
+            },
+        }
     }
+}
+
+/// `GET /api/isos`.
+#[derive(Debug, Serialize)]
+pub(crate) struct IsoList<'a> {
+    isos: Vec<IsoView<'a>>,
+    /// Whether the console offers a directory's ISOs (`--iso-dir`).
+    iso_dir: bool,
 }
 
 /// A name that is one plain file name: no separator, no `.`/`..`, not
@@ -243,15 +268,16 @@ pub(crate) fn not_offered(id: &str) -> ApiError {
 }
 
 /// `GET /api/isos`.
-pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
     let shelf = state.isos().clone();
     let isos = tokio::task::spawn_blocking(move || shelf.list())
         .await
         .map_err(ApiError::internal)?;
-    Ok(Json(json!({
-        "isos": isos.iter().map(Iso::json).collect::<Vec<_>>(),
-        "iso_dir": state.isos().dir.is_some(),
-    })))
+    Ok(Json(IsoList {
+        isos: isos.iter().map(Iso::view).collect(),
+        iso_dir: state.isos().dir.is_some(),
+    })
+    .into_response())
 }
 
 /// An upload's display name as a file name the cluster will show: its
@@ -270,7 +296,7 @@ pub async fn upload(
     State(state): State<AppState>,
     axum::Extension(caller): axum::Extension<crate::tokens::Caller>,
     mut multipart: Multipart,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<Response, ApiError> {
     let _slot = state.upload_slot()?;
     let shelf = state.isos().clone();
     let mut pace = UploadPace::new(&state).limit(MAX_ISO_BYTES);
@@ -357,7 +383,7 @@ pub async fn upload(
         } else {
             StatusCode::OK
         };
-        return Ok((status, Json(iso.json())));
+        return Ok((status, Json(iso.view())).into_response());
     }
     Err(ApiError::new(
         StatusCode::BAD_REQUEST,

@@ -6,7 +6,8 @@
 use axum::Json;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use smtx_i18n::Text;
 use smtx_plan::{ParsedWorkbook, Severity, WorkbookLimits};
 
@@ -22,81 +23,134 @@ fn unreadable(reason: Text) -> ApiError {
     )
 }
 
-/// Every diagnostic as `plan check` finds it, with its message in both
-/// languages.
-pub fn diagnostics_json(parsed: &ParsedWorkbook) -> Value {
-    Value::from(
-        parsed
-            .diagnostics
-            .iter()
-            .map(|diagnostic| {
-                json!({
-                    "cell": diagnostic.location,
-                    "field": diagnostic.field,
-                    "severity": match diagnostic.severity {
-                        Severity::Error => "error",
-                        Severity::Warning => "warning",
-                    },
-                    "message": messages::json_of(&diagnostic.message),
-                })
-            })
-            .collect::<Vec<_>>(),
-    )
+/// A diagnostic as the page shows it.
+#[derive(Debug, Serialize)]
+pub struct DiagnosticView {
+    /// `主机规划!I4`.
+    pub cell: String,
+    pub field: String,
+    pub severity: &'static str,
+    /// `{"en": …, "zh-CN": …}`.
+    pub message: Value,
 }
 
-/// The answer of `POST /api/plans` and `GET /api/plans/{id}`. `plan` is the
-/// plan as `plan check --json` prints it: a cell that did not parse is
-/// `null` with `<field>_raw` beside it, never the placeholder the engine's
-/// types hold (a host whose 主机规划!I4 reads `10.0.20.300` is not shown at
-/// `0.0.0.0`).
-fn plan_json(id: &str, name: &str, parsed: &ParsedWorkbook) -> Value {
+/// Every diagnostic as `plan check` finds it, with its message in both
+/// languages.
+pub fn diagnostics(parsed: &ParsedWorkbook) -> Vec<DiagnosticView> {
+    parsed
+        .diagnostics
+        .iter()
+        .map(|diagnostic| DiagnosticView {
+            cell: diagnostic.location.to_string(),
+            field: diagnostic.field.to_string(),
+            severity: match diagnostic.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+            message: messages::json_of(&diagnostic.message),
+        })
+        .collect()
+}
+
+/// The answer of `POST /api/plans` and `GET /api/plans/{id}`, kept in the
+/// store as it was first answered.
+#[derive(Debug, Serialize)]
+pub struct PlanView {
+    pub id: String,
+    pub name: String,
+    pub uploaded_at: String,
+    /// Who uploaded it first (their token's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uploaded_by: Option<String>,
+    /// None for a workbook with neither a cluster name nor a host.
+    pub cluster: Option<ClusterView>,
+    pub hosts: Vec<HostView>,
+    /// How many business networks.
+    pub networks: usize,
+    /// The plan as `plan check --json` prints it.
+    pub plan: Value,
+    pub summary: PlanCounts,
+    pub diagnostics: Vec<DiagnosticView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClusterView {
+    pub name: String,
+    pub vip: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vip_raw: Option<Value>,
+    /// The addresses a live run changes: the hosts' and the VIP, those
+    /// that parse.
+    pub addresses: Vec<Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HostView {
+    /// The workbook row.
+    pub row: Value,
+    pub name: Value,
+    pub management_ip: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub management_ip_raw: Option<Value>,
+    pub bmc_ip: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bmc_ip_raw: Option<Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlanCounts {
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+/// The plan's view. `plan` is the plan as `plan check --json` prints it: a
+/// cell that did not parse is `null` with `<field>_raw` beside it, never
+/// the placeholder the engine's types hold (a host whose 主机规划!I4 reads
+/// `10.0.20.300` is not shown at `0.0.0.0`); the hosts and the cluster
+/// are read from that same JSON.
+fn plan_view(id: &str, name: &str, parsed: &ParsedWorkbook) -> PlanView {
     let plan = &parsed.plan;
     let detail = serde_json::to_value(plan).unwrap_or(Value::Null);
-    let hosts: Vec<Value> = detail["hosts"]
+    let hosts: Vec<HostView> = detail["hosts"]
         .as_array()
         .into_iter()
         .flatten()
-        .map(|host| {
-            json!({
-                "row": host["row"],
-                "name": host["hostname"],
-                "management_ip": host["management_ip"],
-                "management_ip_raw": host.get("management_ip_raw"),
-                "bmc_ip": host["bmc"]["ip"],
-                "bmc_ip_raw": host["bmc"].get("ip_raw"),
-            })
+        .map(|host| HostView {
+            row: host["row"].clone(),
+            name: host["hostname"].clone(),
+            management_ip: host["management_ip"].clone(),
+            management_ip_raw: host.get("management_ip_raw").cloned(),
+            bmc_ip: host["bmc"]["ip"].clone(),
+            bmc_ip_raw: host["bmc"].get("ip_raw").cloned(),
         })
         .collect();
     let mut addresses: Vec<Value> = hosts
         .iter()
-        .map(|host| host["management_ip"].clone())
+        .map(|host| host.management_ip.clone())
         .collect();
     addresses.push(detail["cluster"]["vip"].clone());
     addresses.retain(|address| !address.is_null());
-    let cluster = if plan.cluster.name.is_empty() && plan.hosts.is_empty() {
-        Value::Null
-    } else {
-        json!({
-            "name": plan.cluster.name,
-            "vip": detail["cluster"]["vip"],
-            "vip_raw": detail["cluster"].get("vip_raw"),
-            "addresses": addresses,
-        })
-    };
-    json!({
-        "id": id,
-        "name": name,
-        "uploaded_at": crate::store::rfc3339_now(),
-        "cluster": cluster,
-        "hosts": hosts,
-        "networks": plan.business_networks.len(),
-        "plan": detail,
-        "summary": {
-            "errors": parsed.error_count(),
-            "warnings": parsed.warning_count(),
+    let cluster = (!(plan.cluster.name.is_empty() && plan.hosts.is_empty())).then(|| ClusterView {
+        name: plan.cluster.name.clone(),
+        vip: detail["cluster"]["vip"].clone(),
+        vip_raw: detail["cluster"].get("vip_raw").cloned(),
+        addresses,
+    });
+    PlanView {
+        id: id.to_string(),
+        name: name.to_string(),
+        uploaded_at: crate::store::rfc3339_now(),
+        uploaded_by: None,
+        cluster,
+        hosts,
+        networks: plan.business_networks.len(),
+        summary: PlanCounts {
+            errors: parsed.error_count(),
+            warnings: parsed.warning_count(),
         },
-        "diagnostics": diagnostics_json(parsed),
-    })
+        diagnostics: diagnostics(parsed),
+        plan: detail,
+    }
 }
 
 /// Reads the workbook at `path` as `plan check` does: bounded, then parsed
@@ -220,11 +274,10 @@ pub async fn upload(
     .map_err(ApiError::internal)?
     .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
     let parsed = parsed.map_err(unreadable)?;
-    let mut body = plan_json(&id, &name, &parsed);
+    let mut view = plan_view(&id, &name, &parsed);
     // Who uploaded it first (the name of their token), kept with the plan.
-    if let Some(name) = &caller.name {
-        body["uploaded_by"] = Value::from(name.as_str());
-    }
+    view.uploaded_by = caller.name.clone();
+    let body = serde_json::to_value(&view).map_err(ApiError::internal)?;
     tracing::info!(
         action = "plan_upload",
         status = "ok",
@@ -270,5 +323,5 @@ pub fn plan_has_errors(parsed: &ParsedWorkbook) -> ApiError {
             errors: parsed.error_count(),
         },
     )
-    .with_diagnostics(diagnostics_json(parsed))
+    .with_diagnostics(serde_json::to_value(diagnostics(parsed)).unwrap_or(Value::Null))
 }

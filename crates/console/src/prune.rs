@@ -173,17 +173,26 @@ fn size_of(path: &Path) -> u64 {
 }
 
 /// `GET /api/storage`: the data directory's size and what is kept.
+/// `GET /api/storage`'s answer.
+#[derive(Debug, serde::Serialize)]
+pub struct StorageView {
+    /// The data directory's size.
+    bytes: u64,
+    keep_days: u32,
+    keep_runs: Option<usize>,
+}
+
 pub async fn storage(
     axum::extract::State(state): axum::extract::State<AppState>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<StorageView>, ApiError> {
     let dir = state.data_dir().to_path_buf();
     let bytes = tokio::task::spawn_blocking(move || size_of(&dir))
         .await
         .unwrap_or(0);
     let policy = state.keep_policy();
-    Ok(axum::Json(json!({
-        "bytes": bytes,
-        "keep_days": policy.days,
-        "keep_runs": policy.runs,
-    })))
+    Ok(axum::Json(StorageView {
+        bytes,
+        keep_days: policy.days,
+        keep_runs: policy.runs,
+    }))
 }

@@ -3,7 +3,7 @@
 //! title of each, in both languages, is here; the faults are the file's.
 
 use axum::Json;
-use serde_json::{Value, json};
+use serde::Serialize;
 use smtx_sim::Scenario;
 
 /// A shipped scenario: its name (the file's stem), title, and file text.
@@ -87,19 +87,34 @@ pub fn names() -> String {
         .join(", ")
 }
 
+/// A shipped scenario as the rehearsal form lists it.
+#[derive(Debug, Serialize)]
+pub struct ScenarioView {
+    name: &'static str,
+    title: Title,
+}
+
+#[derive(Debug, Serialize)]
+struct Title {
+    en: &'static str,
+    #[serde(rename = "zh-CN")]
+    zh_cn: &'static str,
+}
+
 /// `GET /api/scenarios`.
-pub async fn list() -> Json<Value> {
-    Json(Value::from(
+pub async fn list() -> Json<Vec<ScenarioView>> {
+    Json(
         SHIPPED
             .iter()
-            .map(|shipped| {
-                json!({
-                    "name": shipped.name,
-                    "title": { "en": shipped.en, "zh-CN": shipped.zh_cn },
-                })
+            .map(|shipped| ScenarioView {
+                name: shipped.name,
+                title: Title {
+                    en: shipped.en,
+                    zh_cn: shipped.zh_cn,
+                },
             })
-            .collect::<Vec<_>>(),
-    ))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
