@@ -67,10 +67,10 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
             "hint: fix what the warnings say, then run again: the settings, BMC accounts, switches, networks and passwords the cluster already has are not sent again"
         }
         (Lang::ZhCn, HintWarnings) => {
-            "hint: 按警告提示处理后重新运行：集群上已有的设置、BMC 账号、交换机、网络和密码不会再次发送"
+            "提示：按警告提示处理后重新运行：集群上已有的设置、BMC 账号、交换机、网络和密码不会再次发送"
         }
         (Lang::En, HintFailed) => "hint: see the failed step above",
-        (Lang::ZhCn, HintFailed) => "hint: 查看上面失败的步骤",
+        (Lang::ZhCn, HintFailed) => "提示：查看上面失败的步骤",
         (Lang::En, DemoStarting) => "demo: example workbook and simulated cluster",
         (Lang::ZhCn, DemoStarting) => "演示：示例规划表与模拟集群",
         (Lang::En, DemoSimulator) => "simulated cluster",
@@ -299,14 +299,14 @@ impl Localize for CliMsg {
                 format!("演练：序列号写入副本 {copy}，{original} 保持不变")
             }
             (Self::SeeLog { log }, En) => format!("hint: see the failed step above and {log}"),
-            (Self::SeeLog { log }, ZhCn) => format!("hint: 查看上面失败的步骤以及 {log}"),
+            (Self::SeeLog { log }, ZhCn) => format!("提示：查看上面失败的步骤以及 {log}"),
             (Self::FromMismatch { dir, why }, En) => format!(
                 "--from {dir}: {}; refusing to reuse it (hint: run prepare again without --from, \
                  or pass the run directory of this cluster)",
                 why.localize(lang)
             ),
             (Self::FromMismatch { dir, why }, ZhCn) => format!(
-                "--from {dir}：{}；拒绝使用（hint: 去掉 --from 重新运行准备阶段，或指定本集群的运行目录）",
+                "--from {dir}：{}；拒绝使用（提示：去掉 --from 重新运行准备阶段，或指定本集群的运行目录）",
                 why.localize(lang)
             ),
             (Self::FromUnreadable { error }, _) => match lang {
@@ -318,7 +318,7 @@ impl Localize for CliMsg {
                  vmtools.iso out to use the newest SMTX_VMTOOLS-*.iso in the current directory)"
             ),
             (Self::MissingIso { iso, reason }, ZhCn) => format!(
-                "--vmtools-iso {iso}：{}（hint: 检查路径；或不指定 --vmtools-iso 与 vmtools.iso，\
+                "--vmtools-iso {iso}：{}（提示：检查路径；或不指定 --vmtools-iso 与 vmtools.iso，\
                  使用当前目录中最新的 SMTX_VMTOOLS-*.iso）",
                 reason.localize(lang)
             ),
@@ -385,14 +385,14 @@ impl Localize for CliMsg {
             ),
             (Self::NoLaunchRecord { dir }, ZhCn) => format!(
                 "--from {dir}：没有这次运行的启动记录（launch.json；可能是旧版本的运行，或不是运行目录）\
-                 （hint: 请同时给出 --plan 和第一次运行时的设置）"
+                 （提示：请同时给出 --plan 和第一次运行时的设置）"
             ),
             (Self::ResumeOfDemo { dir }, En) => format!(
                 "--from {dir}: a demo's run; its simulated cluster ended with it, so it cannot be \
                  continued (hint: run smtx-deploy demo again)"
             ),
             (Self::ResumeOfDemo { dir }, ZhCn) => format!(
-                "--from {dir}：这是演示的运行，模拟集群已随演示结束，无法继续（hint: 重新运行演示 `smtx-deploy demo`）"
+                "--from {dir}：这是演示的运行，模拟集群已随演示结束，无法继续（提示：重新运行演示 `smtx-deploy demo`）"
             ),
             (Self::ResumeOfConsoleRun { dir }, En) => format!(
                 "--from {dir}: a run started from the web console; continue it there (its Resume \
@@ -414,7 +414,7 @@ impl Localize for CliMsg {
                 error.en
             ),
             (Self::ConsoleDataDirUnusable { error }, ZhCn) => format!(
-                "控制台：{}（hint: 数据目录必须是当前用户可写的目录；可用 `smtx-deploy serve --data-dir DIR` 另选）",
+                "控制台：{}（提示：数据目录必须是当前用户可写的目录；可用 `smtx-deploy serve --data-dir DIR` 另选）",
                 error.zh_cn
             ),
             (Self::NoDeliveryRecord { dir, error }, En) => format!(
@@ -423,7 +423,7 @@ impl Localize for CliMsg {
                 error.en
             ),
             (Self::NoDeliveryRecord { dir, error }, ZhCn) => format!(
-                "{dir}：没有可写出的交付记录（{}）（hint: 请指定本版本运行产生的运行目录；每次运行结束时都会写出 report.html）",
+                "{dir}：没有可写出的交付记录（{}）（提示：请指定本版本运行产生的运行目录；每次运行结束时都会写出 report.html）",
                 error.zh_cn
             ),
             (
@@ -447,7 +447,7 @@ impl Localize for CliMsg {
                 ZhCn,
             ) => format!(
                 "--from {dir}：{given} 与要继续的运行不一致（当时为 {recorded}），拒绝执行\
-                 （hint: 去掉 {given} 以继续那次运行，或不带 --from 开始新的运行）"
+                 （提示：去掉 {given} 以继续那次运行，或不带 --from 开始新的运行）"
             ),
             (Self::QuitNow, En) => "quitting at once".into(),
             (Self::QuitNow, ZhCn) => "立即退出".into(),
@@ -485,6 +485,14 @@ impl Localize for CliMsg {
                 }
             }
         }
+    }
+}
+
+/// What a hint line begins with: `hint: `, 提示：.
+pub fn hint_label(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "hint: ",
+        Lang::ZhCn => "提示：",
     }
 }
 

@@ -153,7 +153,14 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
                         StepStatus::Warning | StepStatus::Failed | StepStatus::Aborted
                     )
                 {
-                    live.line(terminal, &format!("         hint: {}", hint.localize(lang)));
+                    live.line(
+                        terminal,
+                        &format!(
+                            "         {}{}",
+                            crate::i18n::hint_label(lang),
+                            hint.localize(lang)
+                        ),
+                    );
                 }
             }
             ProgressEvent::Transfer {

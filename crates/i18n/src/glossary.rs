@@ -78,6 +78,12 @@ pub const TERMS: &[Term] = &[
         ..term("resume", "resume", "继续")
     },
     term("workbook", "workbook", "规划表"),
+    Term {
+        // The line after an error or a warning that says what to do: its
+        // marker is a word like 错误：and 警告：, not the English one.
+        avoid_zh: &["hint:"],
+        ..term("hint", "hint", "提示")
+    },
     term("run_directory", "run directory", "运行目录"),
     term("status.ok", "ok", "成功"),
     term("status.warning", "warning", "警告"),

@@ -278,8 +278,8 @@ pub fn untranslated_words(text: &str) -> Vec<String> {
 }
 
 /// Names and units that read the same in a Chinese text: products, the
-/// hosts' account names, the `hint:` marker lines begin with (as `uv`
-/// prints it, for people and greps alike), and units.
+/// hosts' account names, and units. (Not `hint`: a Chinese line's marker
+/// is 提示：, as its errors' is 错误：.)
 pub const ALLOWED: &[&str] = &[
     "SmartX",
     "Fisheye",
@@ -291,7 +291,6 @@ pub const ALLOWED: &[&str] = &[
     "smartx",
     "sudo",
     "chpasswd",
-    "hint",
     "s",
     "ms",
     "KiB",
@@ -411,8 +410,9 @@ mod tests {
             untranslated_words("设置 DNS failed: job abc"),
             vec!["failed", "job", "abc"]
         );
+        assert_eq!(untranslated_words("hint: 查看 主机规划!M19"), vec!["hint"]);
         assert_eq!(
-            untranslated_words("hint: 查看 主机规划!M19"),
+            untranslated_words("提示：查看 主机规划!M19"),
             Vec::<String>::new()
         );
         assert_eq!(untranslated_words("Cluster 名称"), vec!["Cluster"]);

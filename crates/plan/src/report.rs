@@ -272,14 +272,14 @@ pub fn render_diagnostics(parsed: &ParsedWorkbook, lang: Lang) -> String {
              make (`smtx-deploy run --plan WORKBOOK --dry-run`) before the live run"
         }
         (Lang::ZhCn, true, _) => {
-            "hint: 在规划表中逐个修正上面列出的单元格（工作表!单元格），保存后重新运行 \
+            "提示：在规划表中逐个修正上面列出的单元格（工作表!单元格），保存后重新运行 \
              `smtx-deploy plan check`"
         }
         (Lang::ZhCn, false, true) => {
-            "hint: 规划表可以使用；每条警告都说明了将跳过的步骤或将使用的默认值"
+            "提示：规划表可以使用；每条警告都说明了将跳过的步骤或将使用的默认值"
         }
         (Lang::ZhCn, false, false) => {
-            "hint: 规划表已完整；下一步先对模拟集群演练（`smtx-deploy sim --plan WORKBOOK --write-config sim.toml`，\
+            "提示：规划表已完整；下一步先对模拟集群演练（`smtx-deploy sim --plan WORKBOOK --write-config sim.toml`，\
              再 `smtx-deploy run --plan WORKBOOK --config sim.toml`），或试运行列出将发送的请求\
              （`smtx-deploy run --plan WORKBOOK --dry-run`），然后再正式运行"
         }

@@ -75,17 +75,20 @@ pub struct SimArgs {
 pub async fn run(args: SimArgs, lang: Lang) -> anyhow::Result<Outcome> {
     let say = |message: &dyn Localize| message.localize(lang);
     let Some(plan) = args.plan.clone() else {
-        return super::sim_fleet::run(super::sim_fleet::SimFleetArgs {
-            plans: args.plans,
-            write_configs: args.write_configs,
-            scenario: args.scenario,
-            http: args.http,
-            seed: args.seed,
-            chunk_size: args.chunk_size,
-            job_polls: args.job_polls,
-            job_ms: args.job_ms,
-            latency_ms: args.latency_ms,
-        })
+        return super::sim_fleet::run(
+            super::sim_fleet::SimFleetArgs {
+                plans: args.plans,
+                write_configs: args.write_configs,
+                scenario: args.scenario,
+                http: args.http,
+                seed: args.seed,
+                chunk_size: args.chunk_size,
+                job_polls: args.job_polls,
+                job_ms: args.job_ms,
+                latency_ms: args.latency_ms,
+            },
+            lang,
+        )
         .await;
     };
     // Listening starts before the addresses are printed: a script that

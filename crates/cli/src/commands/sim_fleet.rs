@@ -15,6 +15,7 @@ use smtx_sim::{ClusterSpec, Scenario, SimOptions};
 
 use super::BadInput;
 use crate::Outcome;
+use crate::i18n::{Lang, Localize, SimMsg};
 
 /// The `sim` flags a fleet uses.
 #[derive(Debug)]
@@ -30,22 +31,36 @@ pub struct SimFleetArgs {
     pub latency_ms: u64,
 }
 
-fn load_scenario(path: Option<&Path>) -> anyhow::Result<Scenario> {
+fn load_scenario(path: Option<&Path>, lang: Lang) -> anyhow::Result<Scenario> {
     let Some(path) = path else {
         return Ok(Scenario::default());
     };
     let text = std::fs::read_to_string(path).map_err(|error| {
-        BadInput(format!(
-            "{}: cannot read the scenario: {error}",
-            path.display()
-        ))
+        BadInput(
+            SimMsg::CannotReadScenario {
+                path: path.display().to_string(),
+                reason: error.to_string(),
+            }
+            .localize(lang),
+        )
     })?;
-    Ok(Scenario::from_toml(&text)
-        .map_err(|error| BadInput(format!("{}: {error}", path.display())))?)
+    Ok(Scenario::from_toml(&text).map_err(|error| {
+        BadInput(
+            SimMsg::BadScenario {
+                path: path.display().to_string(),
+                reason: error.to_string(),
+            }
+            .localize(lang),
+        )
+    })?)
 }
 
 /// Workbook stem and the cluster it describes.
-fn specs(workbooks: &[PathBuf], seed: u64) -> anyhow::Result<Vec<(String, ClusterSpec)>> {
+fn specs(
+    workbooks: &[PathBuf],
+    seed: u64,
+    lang: Lang,
+) -> anyhow::Result<Vec<(String, ClusterSpec)>> {
     let mut specs: Vec<(String, ClusterSpec)> = Vec::new();
     for workbook in workbooks {
         let file = workbook.display().to_string();
@@ -54,29 +69,34 @@ fn specs(workbooks: &[PathBuf], seed: u64) -> anyhow::Result<Vec<(String, Cluste
             .map(|stem| stem.to_string_lossy().into_owned())
             .unwrap_or_default();
         if specs.iter().any(|(known, _)| *known == stem) {
-            return Err(BadInput(format!(
-                "{file}: another workbook is also called {stem:?}; each needs its own settings file name"
-            ))
-            .into());
+            return Err(BadInput(SimMsg::FleetSameName { file, stem }.localize(lang)).into());
         }
         let parsed = smtx_plan::read_workbook_file(workbook, &smtx_plan::WorkbookLimits::DEFAULT)
-            .map_err(|error| error.to_string())
-            .and_then(|bytes| parse_workbook(&bytes, &file).map_err(|error| error.to_string()));
+            .map_err(|error| error.localize(lang))
+            .and_then(|bytes| parse_workbook(&bytes, &file).map_err(|error| error.localize(lang)));
         let parsed = match parsed {
             Ok(parsed) => parsed,
             Err(error) => {
-                errln!("skipped {file}: {error}");
+                errln!(
+                    "{}",
+                    SimMsg::FleetUnreadable {
+                        file,
+                        reason: error
+                    }
+                    .localize(lang)
+                );
                 continue;
             }
         };
         if parsed.has_errors() {
-            let errors = parsed
+            let count = parsed
                 .diagnostics
                 .iter()
                 .filter(|d| d.severity == Severity::Error)
                 .count();
             errln!(
-                "skipped {file}: {errors} error(s); `smtx-deploy plan check {file}` lists them by cell"
+                "{}",
+                SimMsg::FleetWorkbookErrors { file, count }.localize(lang)
             );
             continue;
         }
@@ -90,7 +110,7 @@ fn specs(workbooks: &[PathBuf], seed: u64) -> anyhow::Result<Vec<(String, Cluste
 }
 
 /// Two clusters at one address would share pinned SSH keys on the client.
-fn warn_on_shared_addresses(specs: &[(String, ClusterSpec)]) {
+fn warn_on_shared_addresses(specs: &[(String, ClusterSpec)], lang: Lang) {
     let mut owners: HashMap<std::net::Ipv4Addr, &str> = HashMap::new();
     for (stem, spec) in specs {
         let addresses = spec
@@ -103,30 +123,37 @@ fn warn_on_shared_addresses(specs: &[(String, ClusterSpec)]) {
                 && other != stem
             {
                 errln!(
-                    "warning: {other} and {stem} both use {address}; a fleet run pins one SSH key per address"
+                    "{}",
+                    SimMsg::FleetSharedAddress {
+                        first: other.to_string(),
+                        second: stem.clone(),
+                        address: address.to_string(),
+                    }
+                    .localize(lang)
                 );
             }
         }
     }
 }
 
-pub async fn run(args: SimFleetArgs) -> anyhow::Result<Outcome> {
+pub async fn run(args: SimFleetArgs, lang: Lang) -> anyhow::Result<Outcome> {
+    let say = |message: &SimMsg| message.localize(lang);
     // Before anything is printed: see `sim::run`.
     let stop = crate::signals::Stop::listen();
     let Some(config_dir) = args.write_configs.clone() else {
-        return Err(BadInput("--plans needs --write-configs DIR".to_owned()).into());
+        return Err(BadInput(say(&SimMsg::FleetNeedsWriteConfigs)).into());
     };
     if args.chunk_size == 0 {
-        return Err(BadInput("--chunk-size must be > 0".to_owned()).into());
+        return Err(BadInput(say(&SimMsg::ChunkSizeZero)).into());
     }
-    let scenario = load_scenario(args.scenario.as_deref())?;
+    let scenario = load_scenario(args.scenario.as_deref(), lang)?;
     let workbooks = super::fleet::expand(&args.plans)?;
-    let specs = specs(&workbooks, args.seed)?;
+    let specs = specs(&workbooks, args.seed, lang)?;
     if specs.is_empty() {
-        errln!("error: no workbook without errors to simulate");
+        errln!("{}", say(&SimMsg::FleetNothingToSimulate));
         return Ok(Outcome::BadInput);
     }
-    warn_on_shared_addresses(&specs);
+    warn_on_shared_addresses(&specs, lang);
     let options = SimOptions {
         tls: !args.http,
         chunk_size: args.chunk_size,
@@ -142,18 +169,27 @@ pub async fn run(args: SimFleetArgs) -> anyhow::Result<Outcome> {
         .collect();
     let fleet = smtx_sim::fleet::start_fleet(specs, options)
         .await
-        .context("starting the simulated clusters")?;
+        .with_context(|| say(&SimMsg::StartingFleet))?;
 
-    let config_dir = std::path::absolute(&config_dir)
-        .with_context(|| format!("resolving {}", config_dir.display()))?;
-    std::fs::create_dir_all(&config_dir)
-        .with_context(|| format!("creating {}", config_dir.display()))?;
+    let config_dir = std::path::absolute(&config_dir).with_context(|| {
+        say(&SimMsg::Resolving {
+            path: config_dir.display().to_string(),
+        })
+    })?;
+    std::fs::create_dir_all(&config_dir).with_context(|| {
+        say(&SimMsg::Creating {
+            path: config_dir.display().to_string(),
+        })
+    })?;
     for (member, (stem, cluster, hosts)) in fleet.members().iter().zip(&names) {
         let ca_path = match member.sim.ca_cert_pem() {
             Some(pem) => {
                 let path = config_dir.join(format!("{stem}-ca.pem"));
-                std::fs::write(&path, pem)
-                    .with_context(|| format!("writing {}", path.display()))?;
+                std::fs::write(&path, pem).with_context(|| {
+                    say(&SimMsg::Writing {
+                        path: path.display().to_string(),
+                    })
+                })?;
                 Some(path)
             }
             None => None,
@@ -167,24 +203,34 @@ pub async fn run(args: SimFleetArgs) -> anyhow::Result<Outcome> {
                 .sim
                 .settings_toml(ca_path.as_deref(), Some(&known_hosts)),
         )
-        .with_context(|| format!("writing {}", settings.display()))?;
+        .with_context(|| {
+            say(&SimMsg::Writing {
+                path: settings.display().to_string(),
+            })
+        })?;
         outln!(
-            "{stem}  {cluster}  {hosts} host(s)  control {}/_sim/state  settings {}",
-            member.sim.control_url(),
-            settings.display()
+            "{}",
+            say(&SimMsg::FleetMember {
+                stem: stem.clone(),
+                cluster: cluster.clone(),
+                hosts: *hosts,
+                control: member.sim.control_url(),
+                settings: settings.display().to_string(),
+            })
         );
     }
     errln!(
-        "hint: smtx-deploy run --plans {} --configs {}",
-        args.plans.join(" "),
-        config_dir.display()
+        "{}",
+        say(&SimMsg::FleetRunHint {
+            plans: args.plans.join(" "),
+            configs: config_dir.display().to_string(),
+        })
     );
-    errln!(
-        "Simulating {} cluster(s); press Ctrl-C to stop.",
-        fleet.len()
-    );
-    stop.context("waiting for Ctrl-C")?.requested().await;
-    errln!("Stopping the simulated clusters.");
+    errln!("{}", say(&SimMsg::FleetSimulating { count: fleet.len() }));
+    stop.with_context(|| say(&SimMsg::WaitingForCtrlC))?
+        .requested()
+        .await;
+    errln!("{}", say(&SimMsg::FleetStopping));
     fleet.shutdown().await;
     Ok(Outcome::Ok)
 }

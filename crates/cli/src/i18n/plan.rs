@@ -49,25 +49,25 @@ impl Localize for PlanMsg {
             }
             (Self::SetSerialOpenHint, En) => "hint: close it and run again, or pass --force if no program has it open (a stale lock file)".into(),
             (Self::SetSerialOpenHint, ZhCn) => {
-                "hint: 关闭它后重新运行；如果并没有程序打开它（残留的锁文件），可加上 --force".into()
+                "提示：关闭它后重新运行；如果并没有程序打开它（残留的锁文件），可加上 --force".into()
             }
             (Self::SetSerialInUseHint, En) => {
                 "hint: close it in the program that has it open (Excel, WPS), then run again".into()
             }
             (Self::SetSerialInUseHint, ZhCn) => {
-                "hint: 在打开它的程序（Excel、WPS）中关闭它，然后重新运行".into()
+                "提示：在打开它的程序（Excel、WPS）中关闭它，然后重新运行".into()
             }
             (Self::SetSerialOccupiedHint, En) => {
                 "hint: pass --force to overwrite it, or --cell SHEET!CELL to pick another cell".into()
             }
             (Self::SetSerialOccupiedHint, ZhCn) => {
-                "hint: 加上 --force 覆盖它，或用 --cell SHEET!CELL 另选一个单元格".into()
+                "提示：加上 --force 覆盖它，或用 --cell SHEET!CELL 另选一个单元格".into()
             }
             (Self::SetSerialReadOnlyHint, En) => {
                 "hint: or pass --force to write it anyway; it stays read-only".into()
             }
             (Self::SetSerialReadOnlyHint, ZhCn) => {
-                "hint: 或加上 --force 仍然写入；文件保持只读".into()
+                "提示：或加上 --force 仍然写入；文件保持只读".into()
             }
         }
     }

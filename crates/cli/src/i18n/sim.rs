@@ -25,6 +25,17 @@ smtx_i18n::catalog! {
         Resolving { path: String },
         Creating { path: String },
         Writing { path: String },
+        FleetUnreadable { file: String, reason: String },
+        FleetWorkbookErrors { file: String, count: usize },
+        FleetSameName { file: String, stem: String },
+        FleetSharedAddress { first: String, second: String, address: String },
+        FleetNeedsWriteConfigs,
+        FleetNothingToSimulate,
+        StartingFleet,
+        FleetMember { stem: String, cluster: String, hosts: usize, control: String, settings: String },
+        FleetRunHint { plans: String, configs: String },
+        FleetSimulating { count: usize },
+        FleetStopping,
     }
 }
 
@@ -42,7 +53,7 @@ impl Localize for SimMsg {
                 format!("hint: `smtx-deploy plan check {file}` lists them by cell")
             }
             (Self::SimCheckHint { file }, ZhCn) => {
-                format!("hint: `smtx-deploy plan check {file}` 会按单元格列出它们")
+                format!("提示：`smtx-deploy plan check {file}` 会按单元格列出它们")
             }
             (Self::ChunkSizeZero, En) => "--chunk-size must be > 0".into(),
             (Self::ChunkSizeZero, ZhCn) => "--chunk-size 必须大于 0".into(),
@@ -99,10 +110,10 @@ impl Localize for SimMsg {
                 format!("hint: smtx-deploy run --config {config} --plan {workbook}")
             }
             (Self::SimRunHint { config, workbook }, ZhCn) => {
-                format!("hint: 运行 `smtx-deploy run --config {config} --plan {workbook}`")
+                format!("提示：运行 `smtx-deploy run --config {config} --plan {workbook}`")
             }
             (Self::SimCurlHint { command }, En) => format!("hint: {command}"),
-            (Self::SimCurlHint { command }, ZhCn) => format!("hint: 查看模拟集群状态：`{command}`"),
+            (Self::SimCurlHint { command }, ZhCn) => format!("提示：查看模拟集群状态：`{command}`"),
             (Self::Simulating, En) => "Simulating; press Ctrl-C to stop.".into(),
             (Self::Simulating, ZhCn) => "模拟中；按 Ctrl-C 停止。".into(),
             (Self::StoppingSim, En) => "Stopping the simulated cluster.".into(),
@@ -115,6 +126,90 @@ impl Localize for SimMsg {
             (Self::Creating { path }, ZhCn) => format!("创建 {path}"),
             (Self::Writing { path }, En) => format!("writing {path}"),
             (Self::Writing { path }, ZhCn) => format!("写入 {path}"),
+            (Self::FleetUnreadable { file, reason }, En) => format!("skipped {file}: {reason}"),
+            (Self::FleetUnreadable { file, reason }, ZhCn) => {
+                format!("跳过 {file}：{}", quoted(lang, reason))
+            }
+            (Self::FleetWorkbookErrors { file, count }, En) => format!(
+                "skipped {file}: {count} error(s); `smtx-deploy plan check {file}` lists them by cell"
+            ),
+            (Self::FleetWorkbookErrors { file, count }, ZhCn) => format!(
+                "跳过 {file}：有 {count} 个错误；`smtx-deploy plan check {file}` 会按单元格列出它们"
+            ),
+            (Self::FleetSameName { file, stem }, En) => format!(
+                "{file}: another workbook is also called {stem:?}; each needs its own settings file name"
+            ),
+            (Self::FleetSameName { file, stem }, ZhCn) => {
+                format!("{file}：另一个规划表也叫 {stem:?}；每个规划表需要各自的设置文件名")
+            }
+            (
+                Self::FleetSharedAddress {
+                    first,
+                    second,
+                    address,
+                },
+                En,
+            ) => format!(
+                "warning: {first} and {second} both use {address}; a fleet run pins one SSH key per address"
+            ),
+            (
+                Self::FleetSharedAddress {
+                    first,
+                    second,
+                    address,
+                },
+                ZhCn,
+            ) => format!(
+                "警告：{first} 和 {second} 都使用 {address}；批量运行时每个地址只记录一个 SSH 主机密钥"
+            ),
+            (Self::FleetNeedsWriteConfigs, En) => "--plans needs --write-configs DIR".into(),
+            (Self::FleetNeedsWriteConfigs, ZhCn) => {
+                "--plans 需要同时给出 --write-configs DIR".into()
+            }
+            (Self::FleetNothingToSimulate, En) => {
+                "error: no workbook without errors to simulate".into()
+            }
+            (Self::FleetNothingToSimulate, ZhCn) => "错误：没有可模拟的无错误规划表".into(),
+            (Self::StartingFleet, En) => "starting the simulated clusters".into(),
+            (Self::StartingFleet, ZhCn) => "启动模拟集群".into(),
+            (
+                Self::FleetMember {
+                    stem,
+                    cluster,
+                    hosts,
+                    control,
+                    settings,
+                },
+                En,
+            ) => format!(
+                "{stem}  {cluster}  {hosts} host(s)  control {control}/_sim/state  settings {settings}"
+            ),
+            (
+                Self::FleetMember {
+                    stem,
+                    cluster,
+                    hosts,
+                    control,
+                    settings,
+                },
+                ZhCn,
+            ) => format!(
+                "{stem}  {cluster}  {hosts} 台主机  控制端点 {control}/_sim/state  设置文件 {settings}"
+            ),
+            (Self::FleetRunHint { plans, configs }, En) => {
+                format!("hint: smtx-deploy run --plans {plans} --configs {configs}")
+            }
+            (Self::FleetRunHint { plans, configs }, ZhCn) => {
+                format!("提示：运行 `smtx-deploy run --plans {plans} --configs {configs}`")
+            }
+            (Self::FleetSimulating { count }, En) => {
+                format!("Simulating {count} cluster(s); press Ctrl-C to stop.")
+            }
+            (Self::FleetSimulating { count }, ZhCn) => {
+                format!("正在模拟 {count} 个集群；按 Ctrl-C 停止。")
+            }
+            (Self::FleetStopping, En) => "Stopping the simulated clusters.".into(),
+            (Self::FleetStopping, ZhCn) => "正在停止模拟集群。".into(),
         }
     }
 }

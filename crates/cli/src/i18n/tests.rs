@@ -264,6 +264,39 @@ fn every_cli_message_renders_in_both_languages() {
         SimMsg::Writing {
             path: s("sim.toml"),
         },
+        SimMsg::FleetUnreadable {
+            file: s("a.xlsx"),
+            reason: s("not a zip archive"),
+        },
+        SimMsg::FleetWorkbookErrors {
+            file: s("a.xlsx"),
+            count: 3,
+        },
+        SimMsg::FleetSameName {
+            file: s("b/a.xlsx"),
+            stem: s("a"),
+        },
+        SimMsg::FleetSharedAddress {
+            first: s("a"),
+            second: s("b"),
+            address: s("10.0.20.11"),
+        },
+        SimMsg::FleetNeedsWriteConfigs,
+        SimMsg::FleetNothingToSimulate,
+        SimMsg::StartingFleet,
+        SimMsg::FleetMember {
+            stem: s("a"),
+            cluster: s("CN-BJ-01"),
+            hosts: 4,
+            control: s("https://127.0.0.1:4443"),
+            settings: s("configs/a.toml"),
+        },
+        SimMsg::FleetRunHint {
+            plans: s("plans"),
+            configs: s("configs"),
+        },
+        SimMsg::FleetSimulating { count: 2 },
+        SimMsg::FleetStopping,
     ];
     assert_whole(SimMsg::VARIANTS, &sim, SimMsg::variant);
 

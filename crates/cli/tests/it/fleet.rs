@@ -550,3 +550,65 @@ fn a_fleet_member_with_bad_input_is_refused_as_a_single_run_is() {
         "{detail}"
     );
 }
+
+/// `sim --plans` says what it does in the operator's language: each
+/// cluster simulated, a workbook with errors skipped, the command to run
+/// next, and the stop — in Chinese with `--lang zh-CN` before the command,
+/// with no English word left (issue 17: its output was English only).
+#[test]
+fn a_simulated_fleet_speaks_chinese() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    smtx_testkit::write_fleet_workbooks(&root.join("plans"), 2, 2, 1);
+    std::fs::write(root.join("plans/zz-broken.xlsx"), b"not a workbook").expect("broken");
+    let err_path = root.join("sim.err");
+    let child = binary()
+        .args(["--lang", "zh-CN", "sim", "--plans"])
+        .arg(root.join("plans"))
+        .arg("--write-configs")
+        .arg(root.join("configs"))
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&err_path).expect("stderr file"))
+        .spawn()
+        .expect("sim starts");
+    let mut sim = Running(child);
+    wait_for(
+        "the simulator to say it runs",
+        Duration::from_secs(60),
+        || {
+            std::fs::read_to_string(&err_path)
+                .ok()
+                .filter(|text| text.contains("按 Ctrl-C 停止"))
+        },
+    );
+    sim.interrupt();
+    let status = sim.wait_exit(Duration::from_secs(30));
+    assert!(status.success(), "{status:?}");
+    let mut stdout = String::new();
+    if let Some(mut out) = sim.0.stdout.take() {
+        out.read_to_string(&mut stdout).expect("stdout");
+    }
+    let stderr = std::fs::read_to_string(&err_path).expect("stderr");
+    assert_eq!(stdout.lines().count(), 2, "one line per cluster: {stdout}");
+    assert!(
+        stdout
+            .lines()
+            .all(|line| line.contains("台主机  控制端点") && line.contains("设置文件")),
+        "{stdout}"
+    );
+    for expected in [
+        "跳过 ",
+        "zz-broken.xlsx",
+        "提示：运行 `smtx-deploy run --plans",
+        "正在模拟 2 个集群；按 Ctrl-C 停止。",
+        "正在停止模拟集群。",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} in {stderr}");
+    }
+    for text in [&stdout, &stderr] {
+        for line in text.lines() {
+            let words = smtx_i18n::untranslated_words(line);
+            assert!(words.is_empty(), "{words:?} in {line:?}");
+        }
+    }
+}

@@ -657,7 +657,7 @@ fn check_speaks_chinese_when_asked() -> TestResult {
             "错误：虚拟网络!F9（VLAN ID）：「5000」 不是 VLAN ID（0 到 4094 的整数）\n",
             "警告：集群管理信息!E25（DNS Server1）：没有 DNS 服务器",
             "错误 2 个，警告 1 个\n",
-            "hint: 在规划表中逐个修正",
+            "提示：在规划表中逐个修正",
         ] {
             assert!(
                 stdout.contains(expected),
