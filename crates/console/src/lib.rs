@@ -28,6 +28,7 @@ mod auth;
 mod connections;
 mod delivery;
 mod error;
+mod event_views;
 mod events;
 mod isos;
 mod json_body;

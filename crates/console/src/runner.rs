@@ -20,12 +20,12 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use smtx_engine::fleet::FleetGate;
 use smtx_engine::launch::{LaunchRequest, PreparedRun};
 use smtx_engine::{
-    Lang, ProgressEvent, ProgressSink, RunReport, Settings, SettingsDoc, Stage, StepResult,
-    StepStatus, Workbook,
+    Lang, ProgressEvent, ProgressSink, RunReport, Settings, SettingsDoc, Stage, StepStatus,
+    Workbook,
 };
 use smtx_i18n::Text;
 use smtx_sim::{ClusterSpec, SimOptions};
@@ -33,6 +33,9 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::AppState;
+use crate::event_views::{
+    self, Ended, LogLine, StageChanged, StatusChanged, StepEnded, StepStarted, Summary, Transfer,
+};
 use crate::messages::{self, ConsoleMsg};
 use crate::store::{RowChange, RunStatus, StoredEvent};
 use crate::target::{self, RehearsalOptions};
@@ -92,46 +95,6 @@ enum Raw {
 
 /// One step's result as the API shows it: its label and messages in both
 /// languages.
-pub fn step_json(stage: Stage, result: &StepResult) -> Value {
-    let message = |m: &Option<smtx_engine::Message>| m.as_ref().map(messages::json_of);
-    // What a person reads beside the status: what went wrong when
-    // something did, else what was done (both are also there on their own).
-    let detail = match result.status {
-        StepStatus::Warning | StepStatus::Failed | StepStatus::Aborted => {
-            result.error.as_ref().or(result.detail.as_ref())
-        }
-        StepStatus::Ok | StepStatus::Skipped => result.detail.as_ref().or(result.error.as_ref()),
-    };
-    json!({
-        "stage": stage.name(),
-        "step": result.step.name(),
-        "action": result.step.to_string(),
-        "subject": result.step.subject(),
-        "label": {
-            "en": result.step.label(Lang::En),
-            "zh-CN": result.step.label(Lang::ZhCn),
-        },
-        "status": result.status.as_str(),
-        "detail": detail.map(messages::json_of),
-        "error": message(&result.error),
-        "hint": message(&result.hint),
-        "duration_ms": result.elapsed_ms,
-    })
-}
-
-fn summary_json(report: &RunReport) -> Value {
-    let counts = report.counts();
-    json!({
-        "ok": counts.ok,
-        "warnings": counts.warning,
-        "failed": counts.failed,
-        "skipped": counts.skipped,
-        "aborted": counts.aborted,
-        "serial": report.serial,
-        "serial_written": serial_written(report),
-    })
-}
-
 /// Whether the serial step wrote (or found) the serial in the workbook: only
 /// then is the workbook worth offering as "the workbook with the serial".
 /// An aborted or failed run, a dry run, or a cell kept as it was is not.
@@ -188,7 +151,7 @@ async fn execute(state: AppState, run: Prepared, kind: Kind) {
             tracing::info!(action = "console_run", status = run_status(report.status).as_str(), run = %run.id);
             Raw::End {
                 status: run_status(report.status),
-                summary: summary_json(&report),
+                summary: event_views::value(&Summary::new(&report, serial_written(&report))),
                 duration_ms,
                 error: None,
                 workbook_file: run
@@ -399,27 +362,6 @@ async fn rehearsal_settings(
     Ok(settings)
 }
 
-fn transfer_json(event: &ProgressEvent) -> Option<Value> {
-    let ProgressEvent::Transfer {
-        file,
-        bytes_done,
-        total,
-        bytes_per_sec,
-        eta,
-        ..
-    } = event
-    else {
-        return None;
-    };
-    Some(json!({
-        "file": file,
-        "bytes_done": bytes_done,
-        "bytes_total": total,
-        "bytes_per_sec": bytes_per_sec.round() as u64,
-        "eta_secs": eta.map(|eta| eta.as_secs_f64().ceil() as u64),
-    }))
-}
-
 /// The run's event task: numbers, records, broadcasts; ends after `end`.
 async fn process(
     state: AppState,
@@ -432,30 +374,27 @@ async fn process(
     while let Some(raw) = rx.recv().await {
         let mut end = false;
         let (kind, data, change) = match raw {
-            Raw::Progress(ProgressEvent::StepFinished { stage, result }) => {
-                ("step", step_json(stage, &result), RowChange::Step)
-            }
+            Raw::Progress(ProgressEvent::StepFinished { stage, result }) => (
+                "step",
+                event_views::value(&StepEnded::new(stage, &result)),
+                RowChange::Step,
+            ),
             Raw::Progress(ProgressEvent::StepStarted { stage, step }) => (
                 "step_started",
-                json!({
-                    "stage": stage.name(),
-                    "step": step.name(),
-                    "action": step.to_string(),
-                    "subject": step.subject(),
-                    "label": { "en": step.label(Lang::En), "zh-CN": step.label(Lang::ZhCn) },
-                }),
+                event_views::value(&StepStarted::new(stage, &step)),
                 RowChange::None,
             ),
             Raw::Progress(event @ ProgressEvent::Transfer { .. }) => {
-                let Some(data) = transfer_json(&event) else {
+                let Some(transfer) = Transfer::of(&event) else {
                     continue;
                 };
+                let data = event_views::value(&transfer);
                 if let Ok(mut active) = state.0.active.lock()
                     && let Some(run) = active.get_mut(&id)
                 {
                     run.transfer = Some(data.clone());
                 }
-                let finished = data["bytes_done"] == data["bytes_total"];
+                let finished = transfer.bytes_done == transfer.bytes_total;
                 let recent = last_transfer.is_some_and(|at| at.elapsed() < TRANSFER_EVERY);
                 if recent && !finished {
                     continue;
@@ -465,22 +404,25 @@ async fn process(
             }
             Raw::Progress(ProgressEvent::StageStarted { stage }) => (
                 "stage",
-                json!({ "stage": stage.name(), "label": { "en": stage.label(Lang::En), "zh-CN": stage.label(Lang::ZhCn) }, "status": "running" }),
+                event_views::value(&StageChanged::new(stage, "running")),
                 RowChange::None,
             ),
             Raw::Progress(ProgressEvent::StageFinished { stage, status }) => (
                 "stage",
-                json!({ "stage": stage.name(), "label": { "en": stage.label(Lang::En), "zh-CN": stage.label(Lang::ZhCn) }, "status": status.as_str() }),
+                event_views::value(&StageChanged::new(stage, status.as_str())),
                 RowChange::None,
             ),
             Raw::Log { stage, line } => (
                 "log",
-                json!({ "stage": stage, "line": line }),
+                event_views::value(&LogLine {
+                    stage: &stage,
+                    line: &line,
+                }),
                 RowChange::None,
             ),
             Raw::Status(status) => (
                 "status",
-                json!({ "status": status }),
+                event_views::value(&StatusChanged { status }),
                 RowChange::Status(status),
             ),
             Raw::End {
@@ -492,10 +434,11 @@ async fn process(
             } => {
                 end = true;
                 let error = error.as_ref().map(messages::json);
-                let mut data = json!({ "status": status, "summary": summary });
-                if let Some(error) = &error {
-                    data["error"] = error.clone();
-                }
+                let data = event_views::value(&Ended {
+                    status,
+                    summary: &summary,
+                    error: error.clone(),
+                });
                 (
                     "end",
                     data,

@@ -16,6 +16,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::event_views::{self, Ended, StatusChanged};
+
 /// Where a run is: stored in `runs.status` and shown by the API as these
 /// lowercase words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -279,8 +281,14 @@ impl Store {
         };
         for id in &interrupted {
             let interrupted = RunStatus::Interrupted;
-            let status = serde_json::json!({ "status": interrupted });
-            let end = serde_json::json!({ "status": interrupted, "summary": Value::Null });
+            let status = event_views::value(&StatusChanged {
+                status: interrupted,
+            });
+            let end = event_views::value(&Ended {
+                status: interrupted,
+                summary: &Value::Null,
+                error: None,
+            });
             let tx = conn.unchecked_transaction()?;
             tx.execute(
                 "UPDATE runs SET status = ?2 WHERE id = ?1",
