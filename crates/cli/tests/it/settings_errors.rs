@@ -156,17 +156,30 @@ fn run_limited(args: &[String]) -> std::process::Output {
     command.output().expect("sh runs")
 }
 
-fn check(workbook: &Path, config: &Path, case: &Case, section: &str, key: &str, json: bool) {
-    let mut args = vec![
+/// `[--lang LANG] run --plan W --config C --dry-run`: every case here is
+/// refused before anything is sent.
+fn dry_run_args(lang: Option<&str>, workbook: &Path, config: &Path) -> Vec<String> {
+    let mut args = Vec::new();
+    if let Some(lang) = lang {
+        args.extend(["--lang".to_string(), lang.to_string()]);
+    }
+    args.extend([
         "run".to_string(),
         "--plan".into(),
         workbook.display().to_string(),
         "--config".into(),
         config.display().to_string(),
         "--dry-run".into(),
+    ]);
+    args
+}
+
+fn check(workbook: &Path, config: &Path, case: &Case, section: &str, key: &str, json: bool) {
+    let mut args = dry_run_args(None, workbook, config);
+    args.extend([
         "--run-dir".into(),
         config.with_extension("run").display().to_string(),
-    ];
+    ]);
     if json {
         args.push("--json".into());
     }
@@ -233,14 +246,7 @@ fn a_huge_settings_file_is_refused_without_reading_it() {
     let file = std::fs::File::create(&config).expect("create");
     // Sparse: 2 GiB on paper, nothing on disk.
     file.set_len(2 * 1024 * 1024 * 1024).expect("set_len");
-    let output = run_limited(&[
-        "run".to_string(),
-        "--plan".into(),
-        workbook.display().to_string(),
-        "--config".into(),
-        config.display().to_string(),
-        "--dry-run".into(),
-    ]);
+    let output = run_limited(&dry_run_args(None, &workbook, &config));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("larger than"), "{stderr}");
@@ -275,18 +281,7 @@ fn console_keys_and_bad_overrides_are_named_by_key_and_file() {
         let config = dir.path().join(format!("case-{index}.toml"));
         std::fs::write(&config, text).expect("config written");
         for (lang, expected) in [("en", en), ("zh-CN", zh)] {
-            let output = run_limited(&[
-                "--lang".into(),
-                lang.into(),
-                "run".into(),
-                "--plan".into(),
-                workbook.display().to_string(),
-                "--config".into(),
-                config.display().to_string(),
-                "--dry-run".into(),
-                "--run-dir".into(),
-                dir.path().join("run").display().to_string(),
-            ]);
+            let output = run_limited(&dry_run_args(Some(lang), &workbook, &config));
             let stderr = String::from_utf8_lossy(&output.stderr);
             assert_eq!(output.status.code(), Some(2), "{text} {lang}: {stderr}");
             assert!(stderr.contains(expected), "{text} {lang}: {stderr}");
@@ -298,14 +293,7 @@ fn console_keys_and_bad_overrides_are_named_by_key_and_file() {
     }
     // The file's entry is worded as an entry of a list, not as a flag.
     let config = dir.path().join("case-2.toml");
-    let output = run_limited(&[
-        "run".into(),
-        "--plan".into(),
-        workbook.display().to_string(),
-        "--config".into(),
-        config.display().to_string(),
-        "--dry-run".into(),
-    ]);
+    let output = run_limited(&dry_run_args(None, &workbook, &config));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("entry \"10.0.20.11\": expected IP=HOST:PORT")
