@@ -131,6 +131,7 @@ pub fn prepare(request: LaunchRequest) -> Result<PreparedRun, LaunchRefusal> {
     } = request;
     preflight::vmtools_iso(&settings)?;
     preflight::ca_cert(&settings)?;
+    preflight::serial_cell(&settings)?;
     let from = match &from_dir {
         Some(dir) => Some(from_context(dir, &workbook.plan, settings.rehearsal)?),
         None => None,
@@ -349,6 +350,27 @@ mod tests {
             "{refusal:?}"
         );
         says_why(&refusal);
+    }
+
+    #[test]
+    fn a_serial_cell_that_is_no_cell_is_refused_before_the_run() {
+        for bad in ["E19", "主机规划E19", "主机规划!", "!E19"] {
+            let site = site();
+            let refusal = prepare(site.request("run-1", |s| s.serial_cell = Some(bad.into())))
+                .expect_err("refused");
+            assert!(
+                matches!(
+                    &refusal,
+                    LaunchRefusal::Preflight(PreflightError::BadSerialCell { cell }) if cell == bad
+                ),
+                "{bad}: {refusal:?}"
+            );
+            says_why(&refusal);
+            assert!(!site.dir.path().join("run-1").exists());
+        }
+        let site = site();
+        prepare(site.request("run-1", |s| s.serial_cell = Some("主机规划!F19".into())))
+            .expect("a cell of a sheet is taken");
     }
 
     #[test]

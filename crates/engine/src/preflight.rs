@@ -40,6 +40,11 @@ pub enum PreflightError {
         path: String,
         reason: smtx_api::ConfigReason,
     },
+    /// The serial cell named (flag, settings file, console settings) is no
+    /// `sheet!cell`: found before the run, not after it has configured the
+    /// cluster and comes to write the serial.
+    #[error("serial cell {cell:?}: not a cell of a sheet (sheet!cell, e.g. 主机规划!E19)")]
+    BadSerialCell { cell: String },
 }
 
 /// Why a named ISO cannot be used: ours (a directory, a device), or the
@@ -85,6 +90,10 @@ impl Localize for PreflightError {
                 "{path}：{}",
                 crate::messages::errors::config_reason_zh(reason)
             ),
+            (Self::BadSerialCell { cell }, Lang::ZhCn) => format!(
+                "序列号单元格 {}：不是工作表中的单元格（应为 工作表!单元格，如 主机规划!E19）",
+                quoted(lang, cell)
+            ),
         }
     }
 }
@@ -126,6 +135,16 @@ impl Localize for FromMismatch {
                 "它是真实集群的运行，而本次运行是一次演练（针对模拟集群）".into()
             }
         }
+    }
+}
+
+/// The serial cell, when one is named, is a `sheet!cell`.
+pub fn serial_cell(settings: &Settings) -> Result<(), PreflightError> {
+    match &settings.serial_cell {
+        Some(cell) if smtx_plan::cell::SheetCell::parse(cell).is_none() => {
+            Err(PreflightError::BadSerialCell { cell: cell.clone() })
+        }
+        _ => Ok(()),
     }
 }
 

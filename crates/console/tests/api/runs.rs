@@ -299,6 +299,13 @@ async fn targets_are_refused_as_the_cli_refuses_them() {
             "bad_settings",
             "HTTPS address overrides",
         ),
+        // A serial cell that is no sheet!cell: refused now, not after the
+        // run has configured the cluster and comes to write the serial.
+        (
+            json!({ "serial": { "cell": "E19" } }),
+            "refused",
+            "serial cell \"E19\": not a cell of a sheet",
+        ),
         // A CA that holds no certificate: refused before the run, as `run`
         // refuses it (exit 2), not a run that fails at its first call.
         (

@@ -725,6 +725,7 @@ fn launch_refusals() {
         LaunchRefusal::Preflight(PreflightError::FromMismatch {
             why: FromMismatch::LiveInRehearsal,
         }),
+        LaunchRefusal::Preflight(PreflightError::BadSerialCell { cell: s("E19") }),
         LaunchRefusal::FromUnreadable {
             dir: PathBuf::from("runs/a"),
             error: Box::new(EngineError::Io {
