@@ -91,7 +91,7 @@ impl Localize for PreflightError {
                 crate::messages::errors::config_reason_zh(reason)
             ),
             (Self::BadSerialCell { cell }, Lang::ZhCn) => format!(
-                "序列号单元格 {}：不是工作表中的单元格（应为 工作表!单元格，如 主机规划!E19）",
+                "序列号单元格{}：不是工作表中的单元格（应为 工作表!单元格，如 主机规划!E19）",
                 quoted(lang, cell)
             ),
         }
