@@ -131,7 +131,7 @@ pub fn prepare(request: LaunchRequest) -> Result<PreparedRun, LaunchRefusal> {
     } = request;
     preflight::vmtools_iso(&settings)?;
     preflight::ca_cert(&settings)?;
-    preflight::serial_cell(&settings)?;
+    preflight::serial_cell(&settings, &workbook.plan)?;
     let from = match &from_dir {
         Some(dir) => Some(from_context(dir, &workbook.plan, settings.rehearsal)?),
         None => None,
@@ -361,7 +361,7 @@ mod tests {
             assert!(
                 matches!(
                     &refusal,
-                    LaunchRefusal::Preflight(PreflightError::BadSerialCell { cell }) if cell == bad
+                    LaunchRefusal::Preflight(PreflightError::BadSerialCell { cell, .. }) if cell == bad
                 ),
                 "{bad}: {refusal:?}"
             );

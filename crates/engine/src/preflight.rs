@@ -43,8 +43,9 @@ pub enum PreflightError {
     /// The serial cell named (flag, settings file, console settings) is no
     /// `sheet!cell`: found before the run, not after it has configured the
     /// cluster and comes to write the serial.
-    #[error("serial cell {cell:?}: not a cell of a sheet (sheet!cell, e.g. 主机规划!E19)")]
-    BadSerialCell { cell: String },
+    /// `example`: this workbook's own serial cell, as a cell is written.
+    #[error("serial cell {cell:?}: not a cell of a sheet (sheet!cell, e.g. {example})")]
+    BadSerialCell { cell: String, example: String },
 }
 
 /// Why a named ISO cannot be used: ours (a directory, a device), or the
@@ -90,8 +91,8 @@ impl Localize for PreflightError {
                 "{path}：{}",
                 crate::messages::errors::config_reason_zh(reason)
             ),
-            (Self::BadSerialCell { cell }, Lang::ZhCn) => format!(
-                "序列号单元格{}：不是工作表中的单元格（应为 工作表!单元格，如 主机规划!E19）",
+            (Self::BadSerialCell { cell, example }, Lang::ZhCn) => format!(
+                "序列号单元格{}：不是工作表中的单元格（应为 工作表!单元格，如 {example}）",
                 quoted(lang, cell)
             ),
         }
@@ -138,11 +139,15 @@ impl Localize for FromMismatch {
     }
 }
 
-/// The serial cell, when one is named, is a `sheet!cell`.
-pub fn serial_cell(settings: &Settings) -> Result<(), PreflightError> {
+/// The serial cell, when one is named, is a `sheet!cell`; the refusal
+/// shows the plan's own serial cell as the example.
+pub fn serial_cell(settings: &Settings, plan: &Plan) -> Result<(), PreflightError> {
     match &settings.serial_cell {
         Some(cell) if smtx_plan::cell::SheetCell::parse(cell).is_none() => {
-            Err(PreflightError::BadSerialCell { cell: cell.clone() })
+            Err(PreflightError::BadSerialCell {
+                cell: cell.clone(),
+                example: plan.cluster.serial_cell(),
+            })
         }
         _ => Ok(()),
     }

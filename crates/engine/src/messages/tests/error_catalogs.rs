@@ -725,7 +725,10 @@ fn launch_refusals() {
         LaunchRefusal::Preflight(PreflightError::FromMismatch {
             why: FromMismatch::LiveInRehearsal,
         }),
-        LaunchRefusal::Preflight(PreflightError::BadSerialCell { cell: s("E19") }),
+        LaunchRefusal::Preflight(PreflightError::BadSerialCell {
+            cell: s("E19"),
+            example: s("Cluster!E19"),
+        }),
         LaunchRefusal::FromUnreadable {
             dir: PathBuf::from("runs/a"),
             error: Box::new(EngineError::Io {
