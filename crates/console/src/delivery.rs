@@ -28,11 +28,7 @@ pub async fn page(
     Path(id): Path<String>,
     axum::extract::Query(query): axum::extract::Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
-    let row = state
-        .store()
-        .run(id.clone())
-        .await?
-        .ok_or_else(|| ApiError::run_not_found(&id))?;
+    let row = state.run_row(&id).await?;
     let not_found = || ApiError::file_not_found(smtx_engine::delivery::REPORT_HTML_FILE);
     let dir = state.run_dir(&row.id);
     if !real_dir(&dir) || !regular_file(&dir.join(smtx_engine::delivery::DELIVERY_FILE)) {

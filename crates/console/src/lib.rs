@@ -575,6 +575,14 @@ impl AppState {
         }
     }
 
+    /// Run `id`'s row, or the API's 404 for it.
+    pub(crate) async fn run_row(&self, id: &str) -> Result<store::RunRow, ApiError> {
+        self.store()
+            .run(id.to_string())
+            .await?
+            .ok_or_else(|| ApiError::run_not_found(id))
+    }
+
     pub(crate) fn run_dir(&self, id: &str) -> PathBuf {
         self.0.data_dir.join("runs").join(id)
     }

@@ -63,11 +63,7 @@ pub async fn file(
     State(state): State<AppState>,
     Path((id, name)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let row = state
-        .store()
-        .run(id.clone())
-        .await?
-        .ok_or_else(|| ApiError::run_not_found(&id))?;
+    let row = state.run_row(&id).await?;
     let not_found = || ApiError::file_not_found(&name);
     // Only names of the list: nothing the request spells reaches a path
     // but a log file's stage, which is checked to be letters and `_`.

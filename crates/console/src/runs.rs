@@ -680,11 +680,7 @@ pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<RunDetail>, ApiError> {
-    let row = state
-        .store()
-        .run(id.clone())
-        .await?
-        .ok_or_else(|| ApiError::run_not_found(&id))?;
+    let row = state.run_row(&id).await?;
     let steps = state.store().steps(id.clone()).await?;
     let live_transfer = state
         .0
@@ -732,11 +728,7 @@ pub async fn abort(
             ))
         }
         None => {
-            let row = state
-                .store()
-                .run(id.clone())
-                .await?
-                .ok_or_else(|| ApiError::run_not_found(&id))?;
+            let row = state.run_row(&id).await?;
             Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "not_running",
@@ -763,11 +755,7 @@ pub async fn resume(
     Path(id): Path<String>,
     JsonBody(request): JsonBody<Resume>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let row = state
-        .store()
-        .run(id.clone())
-        .await?
-        .ok_or_else(|| ApiError::run_not_found(&id))?;
+    let row = state.run_row(&id).await?;
     if !row.status.resumable() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
