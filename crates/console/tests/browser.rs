@@ -104,6 +104,13 @@ async fn text_of(browser: &Session, css: &str) -> Result<String> {
         .ok_or_else(|| anyhow!("no element `{css}` on the page"))
 }
 
+/// Chooses `path` in the page's workbook picker, as a user does; the page
+/// uploads it.
+async fn choose_workbook(browser: &Session, path: &std::path::Path) -> Result<()> {
+    let input = browser.find("#workbook-input").await?;
+    browser.send_keys(&input, &path.to_string_lossy()).await
+}
+
 async fn click(browser: &Session, css: &str) -> Result<()> {
     let element = browser.find(css).await?;
     browser
@@ -199,11 +206,7 @@ async fn the_console_over_https_with_its_self_signed_certificate() -> Result<()>
             "return document.getElementById('workbook-input') !== null",
         )
         .await?;
-        let input = browser.find("#workbook-input").await?;
-        let template = real_template().canonicalize()?;
-        browser
-            .send_keys(&input, &template.to_string_lossy())
-            .await?;
+        choose_workbook(&browser, &real_template().canonicalize()?).await?;
         wait_for(
             &browser,
             "the plan over HTTPS",
@@ -263,10 +266,7 @@ async fn drive(browser: &Session, http: &reqwest::Client, base: &str) -> Result<
     let template = real_template()
         .canonicalize()
         .context("the real template in ../shared/reference/workbook")?;
-    let input = browser.find("#workbook-input").await?;
-    browser
-        .send_keys(&input, &template.to_string_lossy())
-        .await?;
+    choose_workbook(browser, &template).await?;
     wait_for(
         browser,
         "the plan summary",
@@ -617,8 +617,7 @@ async fn crafted_workbook_stays_text(browser: &Session, base: &str) -> Result<()
     std::fs::write(&path, crafted)?;
 
     browser.goto(&format!("{base}/#/")).await?;
-    let input = browser.find("#workbook-input").await?;
-    browser.send_keys(&input, &path.to_string_lossy()).await?;
+    choose_workbook(browser, &path).await?;
     wait_for(
         browser,
         "the crafted plan's summary",
@@ -664,10 +663,7 @@ async fn crafted_workbook_stays_text(browser: &Session, base: &str) -> Result<()
     let typo_path = dir.path().join("typo.xlsx");
     std::fs::write(&typo_path, typo)?;
     browser.goto(&format!("{base}/#/")).await?;
-    let input = browser.find("#workbook-input").await?;
-    browser
-        .send_keys(&input, &typo_path.to_string_lossy())
-        .await?;
+    choose_workbook(browser, &typo_path).await?;
     let row = wait_for(
         browser,
         "the typo's host row",
@@ -693,8 +689,7 @@ async fn crafted_workbook_stays_text(browser: &Session, base: &str) -> Result<()
     let junk = dir.path().join("not-a-workbook.xlsx");
     std::fs::write(&junk, b"PK\x03\x04 this is no zip")?;
     browser.goto(&format!("{base}/#/")).await?;
-    let input = browser.find("#workbook-input").await?;
-    browser.send_keys(&input, &junk.to_string_lossy()).await?;
+    choose_workbook(browser, &junk).await?;
     let reason = wait_for(
         browser,
         "the refusal of a file that is no workbook",
@@ -1021,11 +1016,7 @@ async fn token_flow(browser: &Session, base: &str, token: &str) -> Result<()> {
     // With it, a whole rehearsal: the API calls carry the header, the event
     // stream (EventSource sends no headers) and the downloads `?token=`.
     browser.goto(&format!("{base}/?upload#/")).await?;
-    let input = browser.find("#workbook-input").await?;
-    let template = real_template().canonicalize()?;
-    browser
-        .send_keys(&input, &template.to_string_lossy())
-        .await?;
+    choose_workbook(browser, &real_template().canonicalize()?).await?;
     wait_for(
         browser,
         "the plan summary",
@@ -1527,11 +1518,7 @@ async fn real_cluster(
     form: &RealTarget,
 ) -> Result<String> {
     browser.goto(&format!("{base}/")).await?;
-    let input = browser.find("#workbook-input").await?;
-    let template = real_template().canonicalize()?;
-    browser
-        .send_keys(&input, &template.to_string_lossy())
-        .await?;
+    choose_workbook(browser, &real_template().canonicalize()?).await?;
     let plan_id = wait_for(
         browser,
         "the plan page",
