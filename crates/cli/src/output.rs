@@ -29,6 +29,14 @@ fn marker(lang: Lang, status: StepStatus) -> &'static str {
 }
 
 /// `label: value` with the language's colon.
+/// A label that a block of lines follows: `simulated cluster:`, 模拟集群：.
+pub fn heading(lang: Lang, msg: Msg) -> String {
+    match lang {
+        Lang::En => format!("{}:", text(lang, msg)),
+        Lang::ZhCn => format!("{}：", text(lang, msg)),
+    }
+}
+
 fn labelled(lang: Lang, msg: Msg, value: &str) -> String {
     match lang {
         Lang::En => format!("{}: {value}", text(lang, msg)),
@@ -222,7 +230,7 @@ pub fn progress_sink(lang: Lang, quiet: bool) -> ProgressSink {
 /// The final table and hints on stdout.
 pub fn print_report(lang: Lang, report: &RunReport) {
     if report.dry_run && !report.planned_calls.is_empty() {
-        outln!("{}:", text(lang, Msg::DryRunCalls));
+        outln!("{}", heading(lang, Msg::DryRunCalls));
         for call in &report.planned_calls {
             outln!("  {call}");
         }

@@ -77,7 +77,7 @@ pub async fn run(args: DemoArgs, lang: Lang) -> anyhow::Result<Outcome> {
     )
     .await
     .with_context(|| CliMsg::CannotStartSim.localize(lang))?;
-    errln!("{}:", text(lang, Msg::DemoSimulator));
+    errln!("{}", crate::output::heading(lang, Msg::DemoSimulator));
     let node_line =
         |name: &str, ip: std::net::Ipv4Addr, http, ssh: Option<std::net::SocketAddr>| {
             CliMsg::SimNode {
@@ -136,7 +136,7 @@ pub async fn run(args: DemoArgs, lang: Lang) -> anyhow::Result<Outcome> {
     if !args.json {
         let state = sim.state();
         outln!();
-        outln!("{}:", text(lang, Msg::DemoSimulator));
+        outln!("{}", crate::output::heading(lang, Msg::DemoSimulator));
         outln!(
             "{}",
             serde_json::to_string_pretty(&demo_summary(&state)).unwrap_or_default()
