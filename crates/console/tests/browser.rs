@@ -105,8 +105,15 @@ async fn text_of(browser: &Session, css: &str) -> Result<String> {
 }
 
 /// Chooses `path` in the page's workbook picker, as a user does; the page
-/// uploads it.
+/// uploads it. The picker is built by the page's script, so it is waited
+/// for: right after a navigation it may not be there yet.
 async fn choose_workbook(browser: &Session, path: &std::path::Path) -> Result<()> {
+    wait_for(
+        browser,
+        "the workbook picker",
+        "return document.getElementById('workbook-input') !== null",
+    )
+    .await?;
     let input = browser.find("#workbook-input").await?;
     browser.send_keys(&input, &path.to_string_lossy()).await
 }
