@@ -62,6 +62,9 @@
 //! calls = 5
 //!
 //! [[faults]]
+//! kind = "token_expires_mid_call"   # once, while a `latency` call waits
+//!
+//! [[faults]]
 //! kind = "already_initialized"   # optional: password = "..."
 //!
 //! [[faults]]

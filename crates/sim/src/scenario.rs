@@ -97,6 +97,11 @@ pub enum Fault {
     /// Every session token stops working after `calls` authenticated calls
     /// (401 `TOKEN_EXPIRED`); a new login gets a fresh token.
     TokenExpiresAfter { calls: u32 },
+    /// The session token expires, once, at the first authenticated call made
+    /// while another call is held by a `latency` fault: that call and the
+    /// held one (its session is checked after its wait) are both refused
+    /// (401). Two lanes meeting one expiry, whatever the timing.
+    TokenExpiresMidCall,
     /// The root account exists already: setupRoot fails from its first call.
     /// Login then accepts `password`, or, when absent, the password of the
     /// first (refused) setupRoot call.

@@ -178,6 +178,7 @@ async fn track(State(app): State<App>, request: Request, next: Next) -> Response
     };
     if latency > 0 {
         // The `latency` fault: a slow cluster is the point here.
+        let _held = Held::new(&app);
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     let response = if vip_down {
@@ -207,6 +208,23 @@ async fn track(State(app): State<App>, request: Request, next: Next) -> Response
         started,
     );
     response
+}
+
+/// A call waiting out its latency, counted while it waits (also when the
+/// client goes away mid-wait and the wait is dropped).
+struct Held<'a>(&'a Shared);
+
+impl<'a> Held<'a> {
+    fn new(app: &'a Shared) -> Self {
+        app.lock().hold(true);
+        Self(app)
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.lock().hold(false);
+    }
 }
 
 fn node_of(conn: Option<Extension<ConnInfo>>) -> usize {

@@ -127,7 +127,11 @@ impl SimState {
                 "invalid or expired session token",
             ));
         };
-        if ttl.is_some_and(|ttl| session.uses >= ttl) {
+        let mid_call = self.faults.expire_mid_call && self.faults.held > 0;
+        if mid_call {
+            self.faults.expire_mid_call = false;
+        }
+        if mid_call || ttl.is_some_and(|ttl| session.uses >= ttl) {
             self.sessions.close(token);
             return Err(ApiError::unauthorized(
                 "TOKEN_EXPIRED",

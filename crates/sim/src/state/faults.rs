@@ -19,6 +19,10 @@ pub(super) struct Faults {
     chunk_fails: HashMap<u64, u32>,
     drop_upload: HashMap<u64, u32>,
     pub token_ttl: Option<u32>,
+    /// Armed `token_expires_mid_call`, until it fires.
+    pub expire_mid_call: bool,
+    /// Calls waiting out a `latency` fault now (their session not yet checked).
+    pub held: usize,
     pub already_initialized: bool,
     pub vds_returns_uuid: bool,
     pub not_deployed: bool,
@@ -75,6 +79,7 @@ impl SimState {
                 *faults.drop_upload.entry(chunk).or_insert(0) += times;
             }
             Fault::TokenExpiresAfter { calls } => faults.token_ttl = Some(calls),
+            Fault::TokenExpiresMidCall => faults.expire_mid_call = true,
             Fault::AlreadyInitialized { password } => {
                 faults.already_initialized = true;
                 if let Some(password) = password {
@@ -123,6 +128,15 @@ impl SimState {
             })
             .map(|(ms, _, _)| *ms)
             .sum()
+    }
+
+    /// A call starts (`true`) or ends (`false`) waiting out its latency.
+    pub fn hold(&mut self, held: bool) {
+        if held {
+            self.faults.held += 1;
+        } else {
+            self.faults.held = self.faults.held.saturating_sub(1);
+        }
     }
 
     pub fn take_chunk_fault(&mut self, chunk: u64) -> bool {

@@ -69,7 +69,7 @@ fn the_shipped_scenarios_together_name_every_fault_kind() -> TestResult {
         .collect::<Result<_, _>>()?;
     kinds.sort();
     kinds.dedup();
-    assert_eq!(kinds.len(), 14, "{kinds:?}");
+    assert_eq!(kinds.len(), 15, "{kinds:?}");
     // A rehearsal with any story but the failing deployment gets past prepare.
     for (name, scenario) in &scenarios {
         if name != "failing-deployment.toml" {
@@ -333,6 +333,51 @@ async fn tokens_expire_after_n_calls() -> TestResult {
         .call(Method::GET, 0, "/api/v2/tools/license", None)
         .await?;
     assert_eq!(fresh.status, 200);
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_token_expires_mid_call_once_for_the_held_call_and_the_other() -> TestResult {
+    const HELD: &str = "/api/v2/tools/license";
+    const OTHER: &str = "/api/v2/settings/dns";
+    let sim = http_sim(Scenario::default()).await;
+    sim.inject(Fault::Latency {
+        ms: 1500,
+        method: Some("GET".to_owned()),
+        path: Some(HELD.to_owned()),
+    });
+    sim.inject(Fault::TokenExpiresMidCall);
+    let mut client = logged_in(&sim).await?;
+    // Before any call is held, calls go through and the fault stays armed.
+    assert_eq!(client.call(Method::GET, 0, OTHER, None).await?.status, 200);
+
+    // The other call is repeated until one arrives while the held call
+    // waits: that one is refused, and so is the held call after its wait.
+    let (held, other) = tokio::join!(client.call(Method::GET, 0, HELD, None), async {
+        smtx_testkit::poll_until(Duration::from_secs(10), || async {
+            match client.call(Method::GET, 0, OTHER, None).await {
+                Ok(answer) if answer.status == 200 => None,
+                other => Some(other),
+            }
+        })
+        .await
+    });
+    let other = other.ok_or("no call was refused while the held one waited")??;
+    assert_eq!(other.status, 401);
+    assert_eq!(other.body["ec"], "TOKEN_EXPIRED");
+    assert_eq!(
+        held?.status, 401,
+        "the held call's session is checked after its wait"
+    );
+
+    // Once: a new login's token works, held or not.
+    client.login("HC!r0cks").await?;
+    let (held, other) = tokio::join!(
+        client.call(Method::GET, 0, HELD, None),
+        client.call(Method::GET, 0, OTHER, None)
+    );
+    assert_eq!((held?.status, other?.status), (200, 200));
     sim.shutdown().await;
     Ok(())
 }
