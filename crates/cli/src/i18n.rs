@@ -239,6 +239,12 @@ smtx_i18n::catalog! {
         RunFailed { error: Text },
         CannotPrintReport,
         PathError { path: String, reason: String },
+        /// `--plans` (run, check, sim): a pattern with a wildcard in a directory.
+        PlansWildcardInDir { pattern: String },
+        PlansNotFound { pattern: String },
+        PlansNoWorkbook { pattern: String },
+        /// Two workbooks of one fleet with one file name.
+        PlansSameName { first: String, second: String, stem: String },
         TooManyRunDirs { name: String },
         /// A simulated host: where its HTTP(S) and SSH answer.
         SimNode { name: String, ip: String, url: String, ssh: Option<String> },
@@ -282,11 +288,10 @@ impl Localize for CliMsg {
     fn localize(&self, lang: Lang) -> String {
         use Lang::{En, ZhCn};
         match (self, lang) {
-            (Self::CannotReadWorkbook { file, reason }, En) => {
-                format!("{file}: cannot read the workbook: {}", reason.en)
-            }
+            // The reason says "cannot read" itself (`WorkbookFileError`).
+            (Self::CannotReadWorkbook { file, reason }, En) => format!("{file}: {}", reason.en),
             (Self::CannotReadWorkbook { file, reason }, ZhCn) => {
-                format!("{file}：无法读取规划表：{}", reason.zh_cn)
+                format!("{file}：{}", reason.zh_cn)
             }
             (Self::CaUnreadable { path, cause }, En) => format!("CA certificate {path}: {cause}"),
             (Self::CaUnreadable { path, cause }, ZhCn) => {
@@ -330,6 +335,45 @@ impl Localize for CliMsg {
             (Self::PathError { path, reason }, ZhCn) => {
                 format!("{path}：出错：{}", quoted(lang, reason))
             }
+            (Self::PlansWildcardInDir { pattern }, En) => {
+                format!("--plans {pattern:?}: wildcards only in the file name")
+            }
+            (Self::PlansWildcardInDir { pattern }, ZhCn) => {
+                format!("--plans {pattern:?}：通配符只能用在文件名中")
+            }
+            (Self::PlansNotFound { pattern }, En) => {
+                format!("--plans {pattern:?}: no such file or directory")
+            }
+            (Self::PlansNotFound { pattern }, ZhCn) => {
+                format!("--plans {pattern:?}：文件或目录不存在")
+            }
+            (Self::PlansNoWorkbook { pattern }, En) => {
+                format!("--plans {pattern:?}: no workbook (.xlsx) found")
+            }
+            (Self::PlansNoWorkbook { pattern }, ZhCn) => {
+                format!("--plans {pattern:?}：没有找到规划表（.xlsx）")
+            }
+            (
+                Self::PlansSameName {
+                    first,
+                    second,
+                    stem,
+                },
+                En,
+            ) => format!(
+                "{first} and {second} are both called {stem:?}: a fleet needs one name per cluster \
+                 (run directory, settings file)"
+            ),
+            (
+                Self::PlansSameName {
+                    first,
+                    second,
+                    stem,
+                },
+                ZhCn,
+            ) => format!(
+                "{first} 与 {second} 同名（{stem:?}）：批量运行中每个集群需要各自的名称（运行目录、设置文件）"
+            ),
             (Self::TooManyRunDirs { name }, En) => format!(
                 "{name}: a thousand run directories of this name exist already; pass --run-dir"
             ),

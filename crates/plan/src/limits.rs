@@ -245,6 +245,12 @@ const _: fn(zip::result::ZipError) -> XlsxError = XlsxError::Zip;
 /// language; `Display` is the English.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkbookFileError {
+    /// No file at that path: said in our words, which are the same on every
+    /// system (Windows words it otherwise than Linux).
+    #[error("cannot read: there is no such file")]
+    Missing,
+    #[error("cannot read: permission denied")]
+    Denied,
     /// The system's words.
     #[error("cannot read: {cause}")]
     Read { cause: String },
@@ -256,6 +262,19 @@ pub enum WorkbookFileError {
     Limit(Box<LimitExceeded>),
 }
 
+impl WorkbookFileError {
+    /// Why the system would not read the file.
+    pub fn from_io(error: std::io::Error) -> Self {
+        match error.kind() {
+            std::io::ErrorKind::NotFound => Self::Missing,
+            std::io::ErrorKind::PermissionDenied => Self::Denied,
+            _ => Self::Read {
+                cause: error.to_string(),
+            },
+        }
+    }
+}
+
 /// Reads a workbook file for parsing or editing: a regular file (a symlink is
 /// followed), refused unread when over [`WorkbookLimits::max_file_bytes`].
 /// A device or a pipe is refused rather than read until memory runs out.
@@ -263,9 +282,7 @@ pub fn read_workbook_file(
     path: &Path,
     limits: &WorkbookLimits,
 ) -> Result<Vec<u8>, WorkbookFileError> {
-    let read_error = |error: std::io::Error| WorkbookFileError::Read {
-        cause: error.to_string(),
-    };
+    let read_error = WorkbookFileError::from_io;
     let metadata = std::fs::metadata(path).map_err(read_error)?;
     if !metadata.is_file() {
         return Err(if metadata.is_dir() {

@@ -119,6 +119,8 @@ impl Localize for WorkbookFileError {
     fn localize(&self, lang: Lang) -> String {
         match (self, lang) {
             (_, En) => self.to_string(),
+            (Self::Missing, ZhCn) => "无法读取：文件不存在".into(),
+            (Self::Denied, ZhCn) => "无法读取：没有读取权限".into(),
             (Self::Read { cause }, ZhCn) => format!("无法读取：{}", quoted(lang, cause)),
             (Self::Directory, ZhCn) => "无法读取：这是目录，不是规划表文件".into(),
             (Self::NotAFile, ZhCn) => "无法读取：不是普通文件（设备、管道或套接字）".into(),
@@ -165,6 +167,9 @@ impl Localize for SerialWriteError {
                     "{}：规划表是只读的；拒绝修改（请先让它可写）",
                     path.display()
                 )
+            }
+            (Self::File { path, error }, ZhCn) => {
+                format!("{}：{}", path.display(), error.localize(lang))
             }
             (Self::InUse { path }, ZhCn) => format!(
                 "{}：规划表正被其他程序占用（是否在 Excel 中打开？）；请先关闭它；规划表未被修改",

@@ -64,6 +64,13 @@ pub enum SerialWriteError {
     BadCell { cell: String },
     #[error("{path}: {reason}")]
     Unreadable { path: PathBuf, reason: String },
+    /// The workbook file itself could not be read (missing, a directory,
+    /// too big, ...).
+    #[error("{path}: {error}")]
+    File {
+        path: PathBuf,
+        error: crate::WorkbookFileError,
+    },
     #[error("{path}: there is no sheet {sheet:?} (sheets: {present})")]
     SheetNotFound {
         path: PathBuf,
@@ -111,8 +118,12 @@ pub fn write_serial(
     };
     // A symlink is followed: the file edited is the one it points to, and
     // the link itself is left as it is.
+    let file_error = |error| SerialWriteError::File {
+        path: path.to_path_buf(),
+        error,
+    };
     let real = smtx_platform::paths::canonicalize(path)
-        .map_err(|error| unreadable(format!("cannot read: {error}")))?;
+        .map_err(|error| file_error(crate::WorkbookFileError::from_io(error)))?;
     // A workbook open in Excel (Windows) cannot be opened for writing, or
     // not even read: that is the file in use, said as such before anything
     // else (replacing it would only say "access denied"). Only a regular
@@ -128,8 +139,7 @@ pub fn write_serial(
             path: path.to_path_buf(),
         });
     }
-    let bytes = limits::read_workbook_file(&real, &limits)
-        .map_err(|error| unreadable(error.to_string()))?;
+    let bytes = limits::read_workbook_file(&real, &limits).map_err(file_error)?;
     if !bytes.starts_with(b"PK\x03\x04") {
         return Err(unreadable(
             "not an xlsx workbook (not a zip archive; a password-protected workbook is not supported)"

@@ -314,9 +314,9 @@ pub fn load_workbook(path: &Path, lang: Lang) -> anyhow::Result<Option<Workbook>
     // Bounded: `--plan /dev/zero` or a directory is refused, not read.
     let bytes = smtx_plan::read_workbook_file(path, &smtx_plan::WorkbookLimits::DEFAULT).map_err(
         |reason| {
-            let message = CliMsg::PathError {
-                path: path.display().to_string(),
-                reason: reason.localize(lang),
+            let message = CliMsg::CannotReadWorkbook {
+                file: path.display().to_string(),
+                reason: crate::i18n::Text::of(&reason),
             };
             BadInput(message.localize(lang))
         },

@@ -72,8 +72,10 @@ fn specs(
             return Err(BadInput(SimMsg::FleetSameName { file, stem }.localize(lang)).into());
         }
         let parsed = smtx_plan::read_workbook_file(workbook, &smtx_plan::WorkbookLimits::DEFAULT)
-            .map_err(|error| error.localize(lang))
-            .and_then(|bytes| parse_workbook(&bytes, &file).map_err(|error| error.localize(lang)));
+            .map_err(|error| smtx_i18n::Text::of(&error))
+            .and_then(|bytes| {
+                parse_workbook(&bytes, &file).map_err(|error| smtx_i18n::Text::of(&error))
+            });
         let parsed = match parsed {
             Ok(parsed) => parsed,
             Err(error) => {
@@ -147,7 +149,7 @@ pub async fn run(args: SimFleetArgs, lang: Lang) -> anyhow::Result<Outcome> {
         return Err(BadInput(say(&SimMsg::ChunkSizeZero)).into());
     }
     let scenario = load_scenario(args.scenario.as_deref(), lang)?;
-    let workbooks = super::fleet::expand(&args.plans)?;
+    let workbooks = super::fleet::expand(&args.plans, lang)?;
     let specs = specs(&workbooks, args.seed, lang)?;
     if specs.is_empty() {
         errln!("{}", say(&SimMsg::FleetNothingToSimulate));

@@ -25,7 +25,7 @@ smtx_i18n::catalog! {
         Resolving { path: String },
         Creating { path: String },
         Writing { path: String },
-        FleetUnreadable { file: String, reason: String },
+        FleetUnreadable { file: String, reason: smtx_i18n::Text },
         FleetWorkbookErrors { file: String, count: usize },
         FleetSameName { file: String, stem: String },
         FleetSharedAddress { first: String, second: String, address: String },
@@ -126,9 +126,11 @@ impl Localize for SimMsg {
             (Self::Creating { path }, ZhCn) => format!("创建 {path}"),
             (Self::Writing { path }, En) => format!("writing {path}"),
             (Self::Writing { path }, ZhCn) => format!("写入 {path}"),
-            (Self::FleetUnreadable { file, reason }, En) => format!("skipped {file}: {reason}"),
+            (Self::FleetUnreadable { file, reason }, En) => {
+                format!("skipped {file}: {}", reason.en)
+            }
             (Self::FleetUnreadable { file, reason }, ZhCn) => {
-                format!("跳过 {file}：{}", quoted(lang, reason))
+                format!("跳过 {file}：{}", reason.zh_cn)
             }
             (Self::FleetWorkbookErrors { file, count }, En) => format!(
                 "skipped {file}: {count} error(s); `smtx-deploy plan check {file}` lists them by cell"

@@ -124,6 +124,16 @@ fn every_cli_message_renders_in_both_languages() {
             path: path(),
             reason: s("Permission denied"),
         },
+        CliMsg::PlansWildcardInDir {
+            pattern: s("sites/*/x.xlsx"),
+        },
+        CliMsg::PlansNotFound { pattern: path() },
+        CliMsg::PlansNoWorkbook { pattern: path() },
+        CliMsg::PlansSameName {
+            first: s("a/w.xlsx"),
+            second: s("b/w.xlsx"),
+            stem: s("w"),
+        },
         CliMsg::TooManyRunDirs { name: path() },
         CliMsg::SimNode {
             name: s("node-01"),
@@ -266,7 +276,7 @@ fn every_cli_message_renders_in_both_languages() {
         },
         SimMsg::FleetUnreadable {
             file: s("a.xlsx"),
-            reason: s("not a zip archive"),
+            reason: Text::of(&smtx_plan::WorkbookFileError::Directory),
         },
         SimMsg::FleetWorkbookErrors {
             file: s("a.xlsx"),

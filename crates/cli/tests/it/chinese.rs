@@ -92,6 +92,60 @@ async fn a_workbook_over_a_limit_reads_in_chinese() {
     }
 }
 
+/// The commonest slip on site: a workbook or a fleet directory named
+/// wrongly. Each command says so in Chinese, and once (it said "无法读取规划表：
+/// 无法读取：「No such file or directory (os error 2)」", and `run` wrapped it
+/// in "出错：「…」").
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_path_reads_in_chinese() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = path_arg(&dir.path().join("规划 表.xlsx"));
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("dir");
+    let empty = path_arg(&empty);
+    let cases: [(&str, Vec<&str>, String); 5] = [
+        (
+            "plan check",
+            vec!["plan", "check", &missing],
+            format!("{missing}：无法读取：文件不存在"),
+        ),
+        (
+            "run",
+            vec!["run", "--plan", &missing],
+            format!("{missing}：无法读取：文件不存在"),
+        ),
+        (
+            "set-serial",
+            vec![
+                "plan",
+                "set-serial",
+                &missing,
+                "c431f2cd-d3fe-41b4-ac00-a9b00f69d3b0",
+            ],
+            format!("{missing}：无法读取：文件不存在"),
+        ),
+        (
+            "sim",
+            vec!["sim", "--plan", &missing],
+            format!("{missing}：无法读取：文件不存在"),
+        ),
+        (
+            "run --plans",
+            vec!["run", "--plans", &empty],
+            "：没有找到规划表（.xlsx）".to_string(),
+        ),
+    ];
+    for (what, args, expected) in cases {
+        let args: Vec<String> = args.into_iter().map(str::to_string).collect();
+        let zh = reads_in_chinese(what, &args).await;
+        assert!(
+            zh.iter()
+                .any(|line| line.starts_with("错误：") && line.ends_with(&expected)),
+            "{what}: {zh:#?}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_broken_settings_file_reads_in_chinese() {
     let dir = tempfile::tempdir().expect("tempdir");

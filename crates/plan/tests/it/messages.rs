@@ -278,15 +278,19 @@ fn limit_reasons_render_in_both_languages() {
     }
     let mut texts: Vec<Text> = samples.iter().map(Text::of).collect();
     for error in [
+        WorkbookFileError::Missing,
+        WorkbookFileError::Denied,
         WorkbookFileError::Read {
-            cause: s("Permission denied (os error 13)"),
+            cause: s("Input/output error (os error 5)"),
         },
         WorkbookFileError::Directory,
         WorkbookFileError::NotAFile,
         WorkbookFileError::Limit(Box::new(samples[0].clone())),
     ] {
         match &error {
-            WorkbookFileError::Read { .. }
+            WorkbookFileError::Missing
+            | WorkbookFileError::Denied
+            | WorkbookFileError::Read { .. }
             | WorkbookFileError::Directory
             | WorkbookFileError::NotAFile
             | WorkbookFileError::Limit(_) => {}

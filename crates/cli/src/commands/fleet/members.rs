@@ -4,8 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
+use smtx_i18n::{Lang, Localize};
+
 use crate::commands::BadInput;
 use crate::commands::shared::FleetArgs;
+use crate::i18n::CliMsg;
 
 /// One cluster of the fleet.
 #[derive(Debug, Clone)]
@@ -43,9 +46,14 @@ fn is_workbook(path: &Path) -> bool {
             .is_some_and(|ext| ext.eq_ignore_ascii_case("xlsx"))
 }
 
-fn listed(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|error| BadInput(format!("{}: {error}", dir.display())))?;
+fn listed(dir: &Path, lang: Lang) -> anyhow::Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir).map_err(|error| {
+        let message = CliMsg::PathError {
+            path: dir.display().to_string(),
+            reason: error.to_string(),
+        };
+        BadInput(message.localize(lang))
+    })?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
@@ -55,12 +63,13 @@ fn listed(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// The workbooks `--plans` names, each once, in name order per argument.
-pub(crate) fn expand(patterns: &[String]) -> anyhow::Result<Vec<PathBuf>> {
+pub(crate) fn expand(patterns: &[String], lang: Lang) -> anyhow::Result<Vec<PathBuf>> {
+    let refused = |message: CliMsg| anyhow::Error::from(BadInput(message.localize(lang)));
     let mut found = Vec::new();
     for pattern in patterns {
         let path = PathBuf::from(pattern);
         let matched: Vec<PathBuf> = if path.is_dir() {
-            listed(&path)?
+            listed(&path, lang)?
                 .into_iter()
                 .filter(|p| is_workbook(p))
                 .collect()
@@ -76,12 +85,11 @@ pub(crate) fn expand(patterns: &[String]) -> anyhow::Result<Vec<PathBuf>> {
                 .filter(|dir| !dir.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
             if dir.to_string_lossy().contains(['*', '?']) {
-                return Err(BadInput(format!(
-                    "--plans {pattern:?}: wildcards only in the file name"
-                ))
-                .into());
+                return Err(refused(CliMsg::PlansWildcardInDir {
+                    pattern: pattern.clone(),
+                }));
             }
-            listed(dir)?
+            listed(dir, lang)?
                 .into_iter()
                 .filter(|p| {
                     let candidate: Vec<char> = p
@@ -92,10 +100,14 @@ pub(crate) fn expand(patterns: &[String]) -> anyhow::Result<Vec<PathBuf>> {
                 })
                 .collect()
         } else {
-            return Err(BadInput(format!("--plans {pattern:?}: no such file or directory")).into());
+            return Err(refused(CliMsg::PlansNotFound {
+                pattern: pattern.clone(),
+            }));
         };
         if matched.is_empty() {
-            return Err(BadInput(format!("--plans {pattern:?}: no workbook (.xlsx) found")).into());
+            return Err(refused(CliMsg::PlansNoWorkbook {
+                pattern: pattern.clone(),
+            }));
         }
         for path in matched {
             let key = smtx_platform::paths::canonicalize(&path).unwrap_or_else(|_| path.clone());
@@ -110,20 +122,20 @@ pub(crate) fn expand(patterns: &[String]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(found.into_iter().map(|(_, path)| path).collect())
 }
 
-pub(super) fn members(args: &FleetArgs) -> anyhow::Result<Vec<Member>> {
+pub(super) fn members(args: &FleetArgs, lang: Lang) -> anyhow::Result<Vec<Member>> {
     let mut members: Vec<Member> = Vec::new();
-    for workbook in expand(&args.plans)? {
+    for workbook in expand(&args.plans, lang)? {
         let stem = workbook
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
             .unwrap_or_default();
         if let Some(other) = members.iter().find(|member| member.stem == stem) {
-            return Err(BadInput(format!(
-                "{} and {} are both called {stem:?}: a fleet needs one name per cluster (run directory, settings file)",
-                other.workbook.display(),
-                workbook.display()
-            ))
-            .into());
+            let message = CliMsg::PlansSameName {
+                first: other.workbook.display().to_string(),
+                second: workbook.display().to_string(),
+                stem,
+            };
+            return Err(BadInput(message.localize(lang)).into());
         }
         let file = format!("{stem}.toml");
         let config = match &args.configs {

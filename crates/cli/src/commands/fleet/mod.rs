@@ -374,7 +374,7 @@ pub async fn run_fleet(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
         .iter()
         .map(|s| s.parse::<Stage>().map_err(|e| BadInput(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
-    let members = members(&args.fleet)?;
+    let members = members(&args.fleet, lang)?;
     let fleet_dir = args
         .settings
         .run_dir
@@ -528,7 +528,7 @@ async fn check_member(member: Member, shared: Arc<CheckShared>) -> MemberResult 
 
 /// `check --plans`.
 pub async fn check_fleet(args: CheckArgs, lang: Lang) -> anyhow::Result<Outcome> {
-    let members = members(&args.fleet)?;
+    let members = members(&args.fleet, lang)?;
     let shared = Arc::new(CheckShared {
         connection: args.connection.clone(),
         options: args.options(),
@@ -818,15 +818,25 @@ mod tests {
         for name in ["b.xlsx", "a.xlsx", "~$a.xlsx", "notes.txt", "c.XLSX"] {
             std::fs::write(dir.path().join(name), b"x")?;
         }
-        let found = expand(&[dir.path().display().to_string()])?;
+        let found = expand(&[dir.path().display().to_string()], Lang::En)?;
         let names: Vec<String> = found
             .iter()
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
         assert_eq!(names, ["a.xlsx", "b.xlsx", "c.XLSX"]);
         let pattern = dir.path().join("?.xlsx").display().to_string();
-        assert_eq!(expand(&[pattern.clone(), pattern])?.len(), 2, "each once");
-        assert!(expand(&[dir.path().join("zz*.xlsx").display().to_string()]).is_err());
+        assert_eq!(
+            expand(&[pattern.clone(), pattern], Lang::En)?.len(),
+            2,
+            "each once"
+        );
+        assert!(
+            expand(
+                &[dir.path().join("zz*.xlsx").display().to_string()],
+                Lang::En
+            )
+            .is_err()
+        );
         Ok(())
     }
 }
