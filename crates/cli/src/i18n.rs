@@ -217,6 +217,28 @@ pub fn error_line(lang: Lang, message: &str) -> String {
     }
 }
 
+/// An error and its causes on one line, as `{:#}` prints them in English.
+/// In Chinese the parts are joined with "：", and what the system or a
+/// library said (not ours) is in its Chinese words or quoted.
+pub fn error_chain(lang: Lang, error: &anyhow::Error) -> String {
+    if lang == Lang::En {
+        return format!("{error:#}");
+    }
+    error
+        .chain()
+        .map(|cause| {
+            if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+                smtx_i18n::io_error(lang, io)
+            } else if cause.is::<serde_json::Error>() {
+                quoted(lang, &cause.to_string())
+            } else {
+                cause.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("：")
+}
+
 /// Why `--from` names the run directory of another cluster, or of the
 /// other kind of run: the engine's check, shared with the web console.
 pub use smtx_engine::preflight::FromMismatch;

@@ -134,8 +134,10 @@ fn main() -> ExitCode {
     match result {
         Ok(outcome) => outcome.into(),
         Err(error) => {
-            // `{:#}` prints the whole context chain on one line.
-            errln!("{}", i18n::error_line(lang, &format!("{error:#}")));
+            errln!(
+                "{}",
+                i18n::error_line(lang, &i18n::error_chain(lang, &error))
+            );
             ExitCode::from(error_exit_code(&error))
         }
     }

@@ -244,6 +244,23 @@ pub fn quoted(lang: Lang, text: &str) -> String {
     }
 }
 
+/// What the operating system said, for a reader of `lang`: the commonest
+/// kinds in Chinese words, the rest quoted as the system put it.
+pub fn io_error(lang: Lang, error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let words = match (lang, error.kind()) {
+        (Lang::En, _) => return error.to_string(),
+        (Lang::ZhCn, ErrorKind::NotFound) => "文件或目录不存在",
+        (Lang::ZhCn, ErrorKind::PermissionDenied) => "没有权限",
+        (Lang::ZhCn, ErrorKind::AlreadyExists) => "已存在",
+        (Lang::ZhCn, ErrorKind::NotADirectory) => "路径中有一段不是目录",
+        (Lang::ZhCn, ErrorKind::StorageFull) => "磁盘空间不足",
+        (Lang::ZhCn, ErrorKind::ReadOnlyFilesystem) => "文件系统只读",
+        (Lang::ZhCn, _) => return quoted(lang, &error.to_string()),
+    };
+    words.to_string()
+}
+
 /// ASCII words in a Chinese text that look like untranslated English.
 ///
 /// Not counted: text quoted from elsewhere (`「…」`) or code (`` `…` ``);

@@ -13,7 +13,7 @@ use super::BadInput;
 use super::run::{default_run_dir, load_workbook};
 use super::shared::FleetArgs;
 use crate::Outcome;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Localize};
 use crate::settings::{self, ConnectionArgs, RunSettingsArgs};
 use smtx_i18n::display_width;
 
@@ -72,7 +72,8 @@ pub async fn run(plan: PathBuf, args: CheckArgs, lang: Lang) -> anyhow::Result<O
     if args.json {
         outln!(
             "{}",
-            serde_json::to_string_pretty(&report).context("cannot print the report")?
+            serde_json::to_string_pretty(&report)
+                .with_context(|| crate::i18n::CliMsg::CannotPrintReport.localize(lang))?
         );
     } else {
         out!("{}", render(lang, &report));

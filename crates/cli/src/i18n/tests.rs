@@ -455,3 +455,28 @@ fn fixed_words_and_lines_render_in_chinese() {
         assert!(drift.is_empty(), "{drift:?} in {line}");
     }
 }
+
+#[test]
+fn an_error_chain_reads_in_chinese_with_the_system_s_words_translated_or_quoted() {
+    use std::io::{Error, ErrorKind};
+    let chain = |kind: ErrorKind, text: &str| {
+        anyhow::Error::from(Error::new(kind, text.to_string())).context("无法创建 runs/x")
+    };
+    let missing = chain(ErrorKind::NotFound, "No such file or directory");
+    assert_eq!(
+        error_chain(Lang::ZhCn, &missing),
+        "无法创建 runs/x：文件或目录不存在"
+    );
+    let odd = chain(ErrorKind::Other, "Input/output error");
+    assert_eq!(
+        error_chain(Lang::ZhCn, &odd),
+        "无法创建 runs/x：「Input/output error」"
+    );
+    assert!(smtx_i18n::untranslated_words(&error_chain(Lang::ZhCn, &odd)).is_empty());
+    let english = anyhow::Error::from(Error::new(ErrorKind::NotFound, "No such file"))
+        .context("cannot create runs/x");
+    assert_eq!(
+        error_chain(Lang::En, &english),
+        "cannot create runs/x: No such file"
+    );
+}

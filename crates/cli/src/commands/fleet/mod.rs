@@ -31,7 +31,7 @@ use super::BadInput;
 use super::check::CheckArgs;
 use super::run::{RunArgs, default_run_dir, utc_stamp};
 use crate::Outcome;
-use crate::i18n::Lang;
+use crate::i18n::{CliMsg, Lang};
 use crate::settings::{self, ConnectionArgs, RunSettingsArgs};
 use smtx_i18n::{display_width, pad};
 
@@ -380,8 +380,12 @@ pub async fn run_fleet(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
         .run_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("runs").join(format!("fleet-{}", utc_stamp())));
-    std::fs::create_dir_all(&fleet_dir)
-        .with_context(|| format!("cannot create {}", fleet_dir.display()))?;
+    std::fs::create_dir_all(&fleet_dir).with_context(|| {
+        CliMsg::CannotCreate {
+            path: fleet_dir.display().to_string(),
+        }
+        .localize(lang)
+    })?;
     let known_hosts = match fleet_dir.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.join("known_hosts"),
         _ => PathBuf::from("known_hosts"),
@@ -422,12 +426,13 @@ pub async fn run_fleet(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
         began.elapsed(),
         interrupted,
     );
-    let json = serde_json::to_string_pretty(&summary).context("cannot write the fleet summary")?;
+    let json = serde_json::to_string_pretty(&summary)
+        .with_context(|| CliMsg::CannotPrintReport.localize(lang))?;
     let file = fleet_dir.join("fleet.json");
     let partial = fleet_dir.join("fleet.json.partial");
     std::fs::write(&partial, &json)
         .and_then(|()| std::fs::rename(&partial, &file))
-        .with_context(|| format!("cannot write {}", file.display()))?;
+        .with_context(|| cannot_write(&file, lang))?;
     write_fleet_record(&summary.clusters, &fleet_dir, lang)?;
     if args.json {
         outln!("{json}");
@@ -467,7 +472,14 @@ fn write_fleet_record(
     let page = smtx_engine::delivery::render_fleet(&rows, &started, lang);
     let file = fleet_dir.join(smtx_engine::delivery::REPORT_HTML_FILE);
     smtx_api::write_atomic(&file, page.as_bytes(), smtx_api::Replace::Own)
-        .with_context(|| format!("cannot write {}", file.display()))
+        .with_context(|| cannot_write(&file, lang))
+}
+
+fn cannot_write(file: &Path, lang: Lang) -> String {
+    CliMsg::CannotWrite {
+        path: file.display().to_string(),
+    }
+    .localize(lang)
 }
 
 /// What a fleet check shares between its clusters.
@@ -548,7 +560,8 @@ pub async fn check_fleet(args: CheckArgs, lang: Lang) -> anyhow::Result<Outcome>
     if args.json {
         outln!(
             "{}",
-            serde_json::to_string_pretty(&summary).context("cannot print the fleet summary")?
+            serde_json::to_string_pretty(&summary)
+                .with_context(|| CliMsg::CannotPrintReport.localize(lang))?
         );
     } else {
         for result in &summary.clusters {
