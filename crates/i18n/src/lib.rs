@@ -158,6 +158,14 @@ impl Text {
         }
     }
 
+    /// What the operating system said, in both languages ([`io_error`]).
+    pub fn io(error: &std::io::Error) -> Text {
+        Text {
+            en: io_error(Lang::En, error),
+            zh_cn: io_error(Lang::ZhCn, error),
+        }
+    }
+
     pub fn of(message: &impl Localize) -> Text {
         Text {
             en: message.localize(Lang::En),

@@ -62,7 +62,7 @@ impl Localize for SettingsFileError {
         match (self, lang) {
             (_, En) => self.to_string(),
             (Self::Read { path, cause }, ZhCn) => {
-                format!("{}：无法读取：{}", path.display(), quoted(lang, cause))
+                format!("{}：无法读取：{}", path.display(), cause.zh_cn)
             }
             (Self::TooLarge { path, kib }, ZhCn) => {
                 format!("配置文件 {}：超过 {kib} KiB，不是配置文件", path.display())
@@ -131,7 +131,11 @@ mod tests {
         let mut errors = vec![
             SettingsFileError::Read {
                 path: path(),
-                cause: "No such file or directory (os error 2)".to_string(),
+                cause: smtx_i18n::Text::io(&std::io::Error::from(std::io::ErrorKind::NotFound)),
+            },
+            SettingsFileError::Read {
+                path: path(),
+                cause: smtx_i18n::Text::io(&std::io::Error::other("Input/output error")),
             },
             SettingsFileError::TooLarge {
                 path: path(),

@@ -47,7 +47,7 @@ fn read_settings_text(path: &Path) -> Result<String, SettingsFileError> {
     use std::io::Read;
     let read_error = |e: std::io::Error| SettingsFileError::Read {
         path: path.to_path_buf(),
-        cause: e.to_string(),
+        cause: smtx_i18n::Text::io(&e),
     };
     let file = std::fs::File::open(path).map_err(read_error)?;
     let mut bytes = Vec::new();
@@ -81,7 +81,7 @@ pub enum SettingsFileError {
     /// The file could not be opened or read (the system's words).
     Read {
         path: PathBuf,
-        cause: String,
+        cause: smtx_i18n::Text,
     },
     TooLarge {
         path: PathBuf,
@@ -113,7 +113,7 @@ pub enum SettingsFileError {
 impl std::fmt::Display for SettingsFileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Read { path, cause } => write!(f, "{}: {cause}", path.display()),
+            Self::Read { path, cause } => write!(f, "{}: {}", path.display(), cause.en),
             Self::TooLarge { path, kib } => write!(
                 f,
                 "settings file {}: larger than {kib} KiB; not a settings file",

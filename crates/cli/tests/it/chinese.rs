@@ -103,7 +103,13 @@ async fn a_wrong_path_reads_in_chinese() {
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).expect("dir");
     let empty = path_arg(&empty);
-    let cases: [(&str, Vec<&str>, String); 5] = [
+    let workbook = dir.path().join("w.xlsx");
+    smtx_plan::fixture::WorkbookSpec::example(1)
+        .write_to(&workbook)
+        .expect("fixture written");
+    let workbook = path_arg(&workbook);
+    let no_settings = path_arg(&dir.path().join("站点.toml"));
+    let cases: [(&str, Vec<&str>, String); 6] = [
         (
             "plan check",
             vec!["plan", "check", &missing],
@@ -133,6 +139,11 @@ async fn a_wrong_path_reads_in_chinese() {
             "run --plans",
             vec!["run", "--plans", &empty],
             "：没有找到规划表（.xlsx）".to_string(),
+        ),
+        (
+            "--config",
+            vec!["run", "--plan", &workbook, "--config", &no_settings],
+            format!("{no_settings}：无法读取：文件或目录不存在"),
         ),
     ];
     for (what, args, expected) in cases {
