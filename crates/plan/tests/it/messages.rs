@@ -165,6 +165,10 @@ fn read_and_write_errors_render_in_both_languages() {
             path: path(),
             reason: s("No such file"),
         },
+        SerialWriteError::File {
+            path: path(),
+            error: WorkbookFileError::Missing,
+        },
         SerialWriteError::SheetNotFound {
             path: path(),
             sheet: s("主机规划"),
@@ -187,6 +191,7 @@ fn read_and_write_errors_render_in_both_languages() {
             | SerialWriteError::InvalidSerial { .. }
             | SerialWriteError::BadCell { .. }
             | SerialWriteError::Unreadable { .. }
+            | SerialWriteError::File { .. }
             | SerialWriteError::SheetNotFound { .. }
             | SerialWriteError::Occupied { .. }
             | SerialWriteError::FileOpen { .. }

@@ -288,7 +288,10 @@ fn bad_input_is_refused_and_the_file_untouched() -> TestResult {
     let missing = dir.path().join("missing.xlsx");
     assert!(matches!(
         write_serial(&missing, SERIAL, &default_options()),
-        Err(SerialWriteError::Unreadable { .. })
+        Err(SerialWriteError::File {
+            error: smtx_plan::WorkbookFileError::Missing,
+            ..
+        })
     ));
     Ok(())
 }
