@@ -13,6 +13,7 @@ mod bad_input;
 mod commands;
 mod i18n;
 mod output;
+mod parse_error;
 mod settings;
 mod signals;
 
@@ -98,7 +99,10 @@ impl From<Outcome> for ExitCode {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return parse_error::report(error),
+    };
     let lang = i18n::Lang::detect(cli.lang);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
