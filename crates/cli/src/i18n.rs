@@ -260,7 +260,8 @@ smtx_i18n::catalog! {
         MissingIso { iso: String, reason: smtx_engine::preflight::IsoProblem },
         RunFailed { error: Text },
         CannotPrintReport,
-        PathError { path: String, reason: String },
+        /// A file or directory the system refused (its words in [`Text::io`]).
+        PathError { path: String, reason: Text },
         /// `--plans` (run, check, sim): a pattern with a wildcard in a directory.
         PlansWildcardInDir { pattern: String },
         PlansNotFound { pattern: String },
@@ -353,10 +354,8 @@ impl Localize for CliMsg {
             (Self::RunFailed { error }, ZhCn) => format!("运行失败：{}", error.zh_cn),
             (Self::CannotPrintReport, En) => "cannot print the report".into(),
             (Self::CannotPrintReport, ZhCn) => "无法输出报告".into(),
-            (Self::PathError { path, reason }, En) => format!("{path}: {reason}"),
-            (Self::PathError { path, reason }, ZhCn) => {
-                format!("{path}：出错：{}", quoted(lang, reason))
-            }
+            (Self::PathError { path, reason }, En) => format!("{path}: {}", reason.en),
+            (Self::PathError { path, reason }, ZhCn) => format!("{path}：{}", reason.zh_cn),
             (Self::PlansWildcardInDir { pattern }, En) => {
                 format!("--plans {pattern:?}: wildcards only in the file name")
             }

@@ -280,10 +280,10 @@ fn start_again_line(shell: Shell) -> String {
 /// variant of it: runs started in the same second get directories of
 /// their own (creating a directory is atomic; checking first is not).
 fn claim_run_dir(base: &Path, lang: Lang) -> anyhow::Result<PathBuf> {
-    let path_error = |path: &Path, reason: &dyn std::fmt::Display| {
+    let path_error = |path: &Path, error: &std::io::Error| {
         let message = CliMsg::PathError {
             path: path.display().to_string(),
-            reason: reason.to_string(),
+            reason: crate::i18n::Text::io(error),
         };
         BadInput(message.localize(lang))
     };

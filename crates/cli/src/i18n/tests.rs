@@ -122,7 +122,11 @@ fn every_cli_message_renders_in_both_languages() {
         CliMsg::CannotPrintReport,
         CliMsg::PathError {
             path: path(),
-            reason: s("Permission denied"),
+            reason: Text::io(&std::io::Error::from(std::io::ErrorKind::PermissionDenied)),
+        },
+        CliMsg::PathError {
+            path: path(),
+            reason: Text::io(&std::io::Error::other("Input/output error")),
         },
         CliMsg::PlansWildcardInDir {
             pattern: s("sites/*/x.xlsx"),

@@ -50,7 +50,7 @@ fn listed(dir: &Path, lang: Lang) -> anyhow::Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir).map_err(|error| {
         let message = CliMsg::PathError {
             path: dir.display().to_string(),
-            reason: error.to_string(),
+            reason: crate::i18n::Text::io(&error),
         };
         BadInput(message.localize(lang))
     })?;
