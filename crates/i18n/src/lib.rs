@@ -253,7 +253,8 @@ pub fn quoted(lang: Lang, text: &str) -> String {
 }
 
 /// What the operating system said, for a reader of `lang`: the commonest
-/// kinds in Chinese words, the rest quoted as the system put it.
+/// kinds in Chinese words, the rest quoted as the system put it after
+/// words that say whose they are.
 pub fn io_error(lang: Lang, error: &std::io::Error) -> String {
     use std::io::ErrorKind;
     let words = match (lang, error.kind()) {
@@ -264,7 +265,7 @@ pub fn io_error(lang: Lang, error: &std::io::Error) -> String {
         (Lang::ZhCn, ErrorKind::NotADirectory) => "路径中有一段不是目录",
         (Lang::ZhCn, ErrorKind::StorageFull) => "磁盘空间不足",
         (Lang::ZhCn, ErrorKind::ReadOnlyFilesystem) => "文件系统只读",
-        (Lang::ZhCn, _) => return quoted(lang, &error.to_string()),
+        (Lang::ZhCn, _) => return format!("系统错误：{}", quoted(lang, &error.to_string())),
     };
     words.to_string()
 }

@@ -474,7 +474,7 @@ fn an_error_chain_reads_in_chinese_with_the_system_s_words_translated_or_quoted(
     let odd = chain(ErrorKind::Other, "Input/output error");
     assert_eq!(
         error_chain(Lang::ZhCn, &odd),
-        "无法创建 runs/x：「Input/output error」"
+        "无法创建 runs/x：系统错误：「Input/output error」"
     );
     assert!(smtx_i18n::untranslated_words(&error_chain(Lang::ZhCn, &odd)).is_empty());
     let english = anyhow::Error::from(Error::new(ErrorKind::NotFound, "No such file"))
