@@ -307,6 +307,24 @@ smtx_i18n::catalog! {
     }
 }
 
+impl CliMsg {
+    /// "cannot create PATH", for a context on a failed `create_dir_all`.
+    pub fn cannot_create(path: &std::path::Path, lang: Lang) -> String {
+        Self::CannotCreate {
+            path: path.display().to_string(),
+        }
+        .localize(lang)
+    }
+
+    /// "cannot write PATH", for a context on a failed write.
+    pub fn cannot_write(path: &std::path::Path, lang: Lang) -> String {
+        Self::CannotWrite {
+            path: path.display().to_string(),
+        }
+        .localize(lang)
+    }
+}
+
 impl Localize for CliMsg {
     fn localize(&self, lang: Lang) -> String {
         use Lang::{En, ZhCn};

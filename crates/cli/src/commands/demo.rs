@@ -38,18 +38,8 @@ pub async fn run(args: DemoArgs, lang: Lang) -> anyhow::Result<Outcome> {
         .dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("smtx-demo").join(utc_stamp()));
-    let cannot_create = |path: &std::path::Path| {
-        CliMsg::CannotCreate {
-            path: path.display().to_string(),
-        }
-        .localize(lang)
-    };
-    let cannot_write = |path: &std::path::Path| {
-        CliMsg::CannotWrite {
-            path: path.display().to_string(),
-        }
-        .localize(lang)
-    };
+    let cannot_create = |path: &std::path::Path| CliMsg::cannot_create(path, lang);
+    let cannot_write = |path: &std::path::Path| CliMsg::cannot_write(path, lang);
     std::fs::create_dir_all(&dir).with_context(|| cannot_create(&dir))?;
     let dir = smtx_platform::paths::canonicalize(&dir).unwrap_or(dir);
     errln!("{} ({})", text(lang, Msg::DemoStarting), dir.display());

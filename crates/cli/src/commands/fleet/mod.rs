@@ -380,12 +380,7 @@ pub async fn run_fleet(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
         .run_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("runs").join(format!("fleet-{}", utc_stamp())));
-    std::fs::create_dir_all(&fleet_dir).with_context(|| {
-        CliMsg::CannotCreate {
-            path: fleet_dir.display().to_string(),
-        }
-        .localize(lang)
-    })?;
+    std::fs::create_dir_all(&fleet_dir).with_context(|| CliMsg::cannot_create(&fleet_dir, lang))?;
     let known_hosts = match fleet_dir.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.join("known_hosts"),
         _ => PathBuf::from("known_hosts"),
@@ -432,7 +427,7 @@ pub async fn run_fleet(args: RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
     let partial = fleet_dir.join("fleet.json.partial");
     std::fs::write(&partial, &json)
         .and_then(|()| std::fs::rename(&partial, &file))
-        .with_context(|| cannot_write(&file, lang))?;
+        .with_context(|| CliMsg::cannot_write(&file, lang))?;
     write_fleet_record(&summary.clusters, &fleet_dir, lang)?;
     if args.json {
         outln!("{json}");
@@ -472,14 +467,7 @@ fn write_fleet_record(
     let page = smtx_engine::delivery::render_fleet(&rows, &started, lang);
     let file = fleet_dir.join(smtx_engine::delivery::REPORT_HTML_FILE);
     smtx_api::write_atomic(&file, page.as_bytes(), smtx_api::Replace::Own)
-        .with_context(|| cannot_write(&file, lang))
-}
-
-fn cannot_write(file: &Path, lang: Lang) -> String {
-    CliMsg::CannotWrite {
-        path: file.display().to_string(),
-    }
-    .localize(lang)
+        .with_context(|| CliMsg::cannot_write(&file, lang))
 }
 
 /// What a fleet check shares between its clusters.
